@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from como.workspaces.scoping import WorkspaceOwned
+
+
+class LifecycleStage(models.TextChoices):
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MQL = "mql", "Marketing-qualified lead"
+    SQL = "sql", "Sales-qualified lead"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    RECYCLED = "recycled", "Recycled"
+
+
+class Account(WorkspaceOwned):
+    """A company (B2B) or household/fleet (automotive) that contacts belong to."""
+
+    domain = models.CharField(max_length=253, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "domain"], condition=~Q(domain=""), name="account_unique_domain"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"],
+                condition=~Q(external_id=""),
+                name="account_unique_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.domain or f"account {self.pk}"
+
+
+class Contact(WorkspaceOwned):
+    """A person. Known by email, by an external id, or only by anonymous ids (a visitor)."""
+
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +13125550123.")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    company_size = models.PositiveIntegerField(null=True, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    lifecycle_stage = models.CharField(
+        max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.SUBSCRIBER
+    )
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "email"], condition=~Q(email=""), name="contact_unique_email"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"],
+                condition=~Q(external_id=""),
+                name="contact_unique_external_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "lifecycle_stage"])]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email or self.external_id or f"visitor {self.pk}"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not self.email and not self.external_id
+
+
+class AnonymousId(WorkspaceOwned):
+    """A device or cookie id seen before the person identified themselves."""
+
+    value = models.CharField(max_length=128)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="anonymous_ids")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "value"], name="anonymous_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Event(WorkspaceOwned):
+    """Something a contact did, as reported by a source. Append-only."""
+
+    event_id = models.CharField(
+        max_length=128, help_text="The sender's id for the event; unique per workspace."
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=64)
+    properties = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    source = models.CharField(max_length=64, blank=True)
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_term = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "event_id"], name="event_unique_id"),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "-occurred_at"], name="event_contact_timeline"),
+            models.Index(fields=["workspace", "type", "-occurred_at"], name="event_workspace_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,81 @@
+"""The vertical registry: como's only door for verticals.
+
+A vertical package (``verticals/<slug>``) builds a :class:`VerticalProfile` and calls
+:func:`register` from its ``AppConfig.ready()``. The core looks verticals up by slug and never
+imports a vertical package, so adding an industry is adding a package, not editing como.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+class UnknownVertical(LookupError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"vertical {slug!r} is not registered (registered: {', '.join(slugs())})")
+        self.slug = slug
+
+
+@dataclass(frozen=True)
+class VerticalProfile:
+    """What an industry brings: the defaults a new workspace's playbook starts from."""
+
+    slug: str
+    name: str
+    description: str
+    #: Channel keys the vertical enables by default (adapters arrive with the channels issue).
+    channels: tuple[str, ...] = ()
+    #: Lifecycle-, jurisdiction- and agent-level defaults copied into a new playbook.
+    playbook_defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Default scoring model as data (filled by the scoring issue).
+    default_scoring_model: Mapping[str, Any] = field(default_factory=dict)
+    #: Event types the vertical's sources send, with a one-line meaning each; the API docs and
+    #: the demo seeder use them.
+    event_types: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.slug or not self.slug.replace("_", "").isalnum() or self.slug != self.slug.lower():
+            raise ValueError(f"vertical slug must be lowercase letters, digits or _: {self.slug!r}")
+        # Freeze the mappings too: a profile is shared by every workspace of the vertical.
+        object.__setattr__(self, "playbook_defaults", MappingProxyType(dict(self.playbook_defaults)))
+        object.__setattr__(
+            self, "default_scoring_model", MappingProxyType(dict(self.default_scoring_model))
+        )
+        object.__setattr__(self, "event_types", MappingProxyType(dict(self.event_types)))
+
+
+_registry: dict[str, VerticalProfile] = {}
+
+
+def register(profile: VerticalProfile) -> VerticalProfile:
+    existing = _registry.get(profile.slug)
+    if existing is not None and existing != profile:
+        raise ValueError(f"vertical {profile.slug!r} is already registered with another profile")
+    _registry[profile.slug] = profile
+    return profile
+
+
+def get(slug: str) -> VerticalProfile:
+    try:
+        return _registry[slug]
+    except KeyError:
+        raise UnknownVertical(slug) from None
+
+
+def is_registered(slug: str) -> bool:
+    return slug in _registry
+
+
+def slugs() -> list[str]:
+    return sorted(_registry)
+
+
+def all_profiles() -> list[VerticalProfile]:
+    return [_registry[slug] for slug in slugs()]
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(profile.slug, profile.name) for profile in all_profiles()]

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from como import verticals
+
+from .admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
+from .models import ApiKey, Membership, Workspace
+from .principal import principal_for_request
+from .roles import Permission
+from .services import api_key_create, workspace_create
+
+
+class WorkspaceForm(forms.ModelForm):  # type: ignore[type-arg]
+    vertical = forms.ChoiceField(choices=verticals.choices)
+
+    class Meta:
+        model = Workspace
+        fields = ["name", "slug", "vertical", "time_zone", "country", "postal_address"]
+
+
+class MembershipInline(WorkspaceScopedInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(WorkspaceScopedAdmin):
+    form = WorkspaceForm
+    write_permission = Permission.CONFIGURE_PLAYBOOK
+    list_display = ["name", "slug", "vertical", "country", "time_zone", "created_at"]
+    list_filter = ["vertical", "country"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["agent_user", "created_at"]
+    inlines = [MembershipInline]
+
+    def _workspace_id(self, obj: Any) -> int:
+        return int(obj.pk)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The slug names the agent identity and appears in integrations: fixed once created.
+        return [*self.readonly_fields, "slug"] if obj is not None else self.readonly_fields
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return principal_for_request(request).is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return principal_for_request(request).is_superuser
+
+    def save_model(self, request: HttpRequest, obj: Workspace, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = workspace_create(
+            slug=obj.slug,
+            vertical=obj.vertical,
+            name=obj.name,
+            time_zone=obj.time_zone,
+            country=obj.country,
+            postal_address=obj.postal_address,
+        )
+        obj.pk = created.pk
+        obj.agent_user = created.agent_user
+
+
+@admin.register(Membership)
+class MembershipAdmin(WorkspaceScopedAdmin):
+    write_permission = Permission.MANAGE_MEMBERS
+    list_display = ["user", "workspace", "role", "created_at"]
+    list_filter = ["workspace", "role"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+
+
+class ApiKeyForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = ApiKey
+        fields = ["workspace", "name"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(WorkspaceScopedAdmin):
+    write_permission = Permission.MANAGE_API_KEYS
+    list_display = ["name", "workspace", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["workspace"]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ApiKeyForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["workspace", "name"]
+        return ["workspace", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return []
+        return ["workspace", "prefix", "created_by", "created_at", "last_used_at"]
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        issued = api_key_create(workspace=obj.workspace, name=obj.name, created_by=request.user)
+        obj.pk = issued.api_key.pk
+        messages.warning(
+            request,
+            f"API key {issued.api_key.name!r} created. Copy it now, it will not be shown again: "
+            f"{issued.secret}",
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        from django.utils import timezone
+
+        principal = principal_for_request(request)
+        allowed = queryset.filter(
+            workspace_id__in=sorted(principal.workspaces_with(Permission.MANAGE_API_KEYS))
+        ) if not principal.is_superuser else queryset
+        count = allowed.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} API key(s).")

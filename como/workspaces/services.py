@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import keys
+from .models import ApiKey, Membership, Workspace
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A freshly created key; ``secret`` exists only here and is never stored."""
+
+    api_key: ApiKey
+    secret: str
+
+
+@transaction.atomic
+def workspace_create(
+    *,
+    slug: str,
+    vertical: str,
+    name: str | None = None,
+    time_zone: str = "UTC",
+    country: str = "US",
+    postal_address: str = "",
+    owner: Any = None,
+) -> Workspace:
+    """Create a workspace with its agent identity (and its owner's membership, if given)."""
+    User = get_user_model()
+    agent = User(username=f"agent@{slug}", is_active=True, is_staff=False)
+    agent.set_unusable_password()
+    workspace = Workspace(
+        slug=slug,
+        vertical=vertical,
+        name=name or slug.replace("-", " ").title(),
+        time_zone=time_zone,
+        country=country,
+        postal_address=postal_address,
+    )
+    # Validate before touching the user table so a bad slug or vertical leaves no trace.
+    workspace.full_clean(exclude=["agent_user"])
+    if User.objects.filter(username=agent.username).exists():
+        raise ValidationError({"slug": f"the agent identity {agent.username!r} already exists"})
+    agent.save()
+    workspace.agent_user = agent
+    workspace.save()
+    if owner is not None:
+        membership_add(workspace=workspace, user=owner, role=Role.OWNER)
+    return workspace
+
+
+@transaction.atomic
+def membership_add(*, workspace: Workspace, user: Any, role: Role | str) -> Membership:
+    if Workspace.objects.filter(agent_user_id=user.pk).exists():
+        raise ValidationError("An agent identity cannot be given a membership role.")
+    membership, _ = Membership.objects.get_or_create(workspace=workspace, user=user, role=Role(role))
+    return membership
+
+
+@transaction.atomic
+def api_key_create(*, workspace: Workspace, name: str, created_by: Any = None) -> IssuedKey:
+    secret = keys.generate_key()
+    api_key = ApiKey(
+        workspace=workspace,
+        name=name,
+        prefix=keys.display_prefix(secret),
+        digest=keys.digest(secret),
+        created_by=created_by if created_by is not None and created_by.pk else None,
+    )
+    api_key.full_clean(exclude=["digest", "workspace"])
+    api_key.save()
+    return IssuedKey(api_key=api_key, secret=secret)
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key

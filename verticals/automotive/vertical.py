@@ -1,0 +1,42 @@
+"""The automotive retail vertical: franchised and independent dealers, dealer groups, OEM regions."""
+
+from como.verticals import VerticalProfile
+
+PROFILE = VerticalProfile(
+    slug="automotive",
+    name="Automotive retail",
+    description=(
+        "Dealers and dealer groups: inventory-driven ads that pause when a vehicle sells, "
+        "OEM co-op creative, pricing and lending disclosure checks, TCPA-safe SMS and a fast "
+        "hand-off of in-market shoppers to the sales desk and service drive."
+    ),
+    channels=("email", "sms", "paid_search", "paid_social", "direct_mail", "catalog_feed"),
+    playbook_defaults={
+        "jurisdictions": ["US"],
+        "market_radius_miles": 50,
+        "handoff": {"sla_minutes": 5, "routing": "round_robin_by_territory"},
+        "quiet_hours": {"start": "08:00", "end": "21:00"},
+        "approval": {
+            "auto_approve": ["pause_sold_vehicle_ads", "mql_handoff"],
+            "two_approvers_above_daily_spend": 500,
+        },
+        "agents": {
+            "new_inventory_ads": {"enabled": True, "schedule": "*/15 * * * *"},
+            "sold_vehicle_pause": {"enabled": True, "schedule": "on_feed"},
+            "service_reminders": {"enabled": True, "schedule": "0 9 * * *"},
+            "mql_handoff": {"enabled": True, "schedule": "on_stage_change"},
+        },
+    },
+    event_types={
+        "page_view": "A page on the dealer site (VDP, SRP, specials, careers …).",
+        "vdp_view": "A vehicle detail page; properties carry vin, stock_number, condition.",
+        "payment_calculator": "The shopper used the payment calculator on a vehicle.",
+        "trade_in_appraisal": "A trade-in value request (year, make, model, mileage).",
+        "credit_application": "A finance pre-qualification or full credit application.",
+        "test_drive_booked": "A test drive appointment on a vehicle.",
+        "service_visit": "A repair order closed in the service drive.",
+        "email_opened": "A marketing email was opened.",
+        "email_clicked": "A link in a marketing email was clicked.",
+        "email_bounced": "A hard bounce for the contact's address.",
+    },
+)

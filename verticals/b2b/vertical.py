@@ -1,0 +1,39 @@
+"""The B2B vertical: software and services sold to buying committees."""
+
+from como.verticals import VerticalProfile
+
+PROFILE = VerticalProfile(
+    slug="b2b",
+    name="B2B software and services",
+    description=(
+        "Companies selling to buying committees of about seven people: account-level scoring "
+        "across the committee, third-party intent by account domain, MQL and MQA hand-off to "
+        "the account owner, GDPR/CASL-aware email and LinkedIn programs."
+    ),
+    channels=("email", "linkedin", "paid_search", "paid_social"),
+    playbook_defaults={
+        "jurisdictions": ["US", "CA", "EU"],
+        "handoff": {"sla_minutes": 5, "routing": "account_owner"},
+        "committee": {"mqa_min_roles": 3},
+        "approval": {
+            "auto_approve": ["mql_handoff"],
+            "two_approvers_above_daily_spend": 1000,
+        },
+        "agents": {
+            "mql_handoff": {"enabled": True, "schedule": "on_stage_change"},
+            "scoring_refit": {"enabled": True, "schedule": "0 6 * * 1"},
+            "nurture_sequences": {"enabled": True, "schedule": "0 14 * * 1-5"},
+        },
+    },
+    event_types={
+        "page_view": "A page on the company site (pricing, blog, careers …).",
+        "form_submitted": "A form was submitted (contact sales, gated asset, newsletter).",
+        "asset_downloaded": "A gated asset was downloaded (comparison guide, whitepaper …).",
+        "webinar_attended": "The contact attended a webinar; properties say whether it was a live demo.",
+        "case_study_viewed": "A customer case study was read.",
+        "trial_started": "A product trial was started.",
+        "email_opened": "A marketing email was opened.",
+        "email_clicked": "A link in a marketing email was clicked.",
+        "email_bounced": "A hard bounce for the contact's address.",
+    },
+)
