@@ -73,11 +73,15 @@ TEMPLATES = [
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
 else:
-    DATABASES = {"default": embedded.postgres_settings()}  # type: ignore[dict-item]
+    DATABASES = {"default": embedded.postgres_settings()}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    raise environ.ImproperlyConfigured("como runs on PostgreSQL only; DATABASE_URL must be postgres://")
+    raise environ.ImproperlyConfigured(
+        "como runs on PostgreSQL only; DATABASE_URL must be postgres://"
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Lets parallel test runs on one server keep apart (e.g. COMO_TEST_DATABASE=test_como_ci).
+DATABASES["default"]["TEST"] = {"NAME": env.str("COMO_TEST_DATABASE", default="") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="") or embedded.redis_url()

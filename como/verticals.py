@@ -37,10 +37,16 @@ class VerticalProfile:
     event_types: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.slug or not self.slug.replace("_", "").isalnum() or self.slug != self.slug.lower():
+        if (
+            not self.slug
+            or not self.slug.replace("_", "").isalnum()
+            or self.slug != self.slug.lower()
+        ):
             raise ValueError(f"vertical slug must be lowercase letters, digits or _: {self.slug!r}")
         # Freeze the mappings too: a profile is shared by every workspace of the vertical.
-        object.__setattr__(self, "playbook_defaults", MappingProxyType(dict(self.playbook_defaults)))
+        object.__setattr__(
+            self, "playbook_defaults", MappingProxyType(dict(self.playbook_defaults))
+        )
         object.__setattr__(
             self, "default_scoring_model", MappingProxyType(dict(self.default_scoring_model))
         )

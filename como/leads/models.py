@@ -36,7 +36,9 @@ class Account(WorkspaceOwned):
         ordering = ["name", "domain"]
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "domain"], condition=~Q(domain=""), name="account_unique_domain"
+                fields=["workspace", "domain"],
+                condition=~Q(domain=""),
+                name="account_unique_domain",
             ),
             models.UniqueConstraint(
                 fields=["workspace", "external_id"],

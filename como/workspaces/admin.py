@@ -15,7 +15,7 @@ from .roles import Permission
 from .services import api_key_create, workspace_create
 
 
-class WorkspaceForm(forms.ModelForm):  # type: ignore[type-arg]
+class WorkspaceForm(forms.ModelForm):
     vertical = forms.ChoiceField(choices=verticals.choices)
 
     class Meta:
@@ -77,7 +77,7 @@ class MembershipAdmin(WorkspaceScopedAdmin):
     autocomplete_fields = ["user"]
 
 
-class ApiKeyForm(forms.ModelForm):  # type: ignore[type-arg]
+class ApiKeyForm(forms.ModelForm):
     class Meta:
         model = ApiKey
         fields = ["workspace", "name"]
@@ -91,7 +91,9 @@ class ApiKeyAdmin(WorkspaceScopedAdmin):
     search_fields = ["name", "prefix"]
     actions = ["revoke"]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = ApiKeyForm
         return super().get_form(request, obj, change, **kwargs)
@@ -99,7 +101,15 @@ class ApiKeyAdmin(WorkspaceScopedAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["workspace", "name"]
-        return ["workspace", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+        return [
+            "workspace",
+            "name",
+            "prefix",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -123,8 +133,12 @@ class ApiKeyAdmin(WorkspaceScopedAdmin):
         from django.utils import timezone
 
         principal = principal_for_request(request)
-        allowed = queryset.filter(
-            workspace_id__in=sorted(principal.workspaces_with(Permission.MANAGE_API_KEYS))
-        ) if not principal.is_superuser else queryset
+        allowed = (
+            queryset.filter(
+                workspace_id__in=sorted(principal.workspaces_with(Permission.MANAGE_API_KEYS))
+            )
+            if not principal.is_superuser
+            else queryset
+        )
         count = allowed.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} API key(s).")

@@ -18,7 +18,7 @@ from .roles import Permission
 from .scoping import WorkspaceScopedQuerySet
 
 
-class WorkspaceScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WorkspaceScopedAdmin(admin.ModelAdmin):
     #: the permission a member needs in a row's workspace to add, change or delete it
     write_permission: Permission = Permission.EDIT_DATA
     workspace_field = "workspace"
@@ -66,12 +66,14 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             kwargs["queryset"] = Workspace.objects.filter(
                 pk__in=sorted(principal.workspaces_with(self.write_permission))
             )
-        elif isinstance(related._default_manager.all(), WorkspaceScopedQuerySet):
-            kwargs["queryset"] = related._default_manager.all().visible_to(principal)
+        else:
+            related_rows = related._default_manager.all()
+            if isinstance(related_rows, WorkspaceScopedQuerySet):
+                kwargs["queryset"] = related_rows.visible_to(principal)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class WorkspaceScopedInline(admin.TabularInline):  # type: ignore[type-arg]
+class WorkspaceScopedInline(admin.TabularInline):
     """Inlines on a scoped parent: their rows share the parent's workspace."""
 
     def get_queryset(self, request: HttpRequest) -> Any:

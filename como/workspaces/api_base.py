@@ -39,11 +39,15 @@ def target_workspace(request: Request, permission: Permission = Permission.EDIT_
     if not found:
         raise exceptions.PermissionDenied("You may not write to any workspace.")
     raise exceptions.ValidationError(
-        {"workspace": [f"You belong to several workspaces; name one in the {WORKSPACE_HEADER} header."]}
+        {
+            "workspace": [
+                f"You belong to several workspaces; name one in the {WORKSPACE_HEADER} header."
+            ]
+        }
     )
 
 
-class WorkspaceScopedViewSet(GenericViewSet):  # type: ignore[type-arg]
+class WorkspaceScopedViewSet(GenericViewSet):
     @property
     def principal(self) -> Principal:
         return principal_for_request(self.request)

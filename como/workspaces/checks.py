@@ -23,7 +23,8 @@ def check_workspace_verticals(app_configs: Any = None, **kwargs: Any) -> list[ch
         checks.Error(
             f"Workspaces use the vertical {slug!r}, which is not registered.",
             hint=(
-                f"Add its package to COMO_VERTICALS (registered: {', '.join(verticals.slugs()) or 'none'})"
+                "Add its package to COMO_VERTICALS "
+                f"(registered: {', '.join(verticals.slugs()) or 'none'})"
                 " or move those workspaces to a registered vertical."
             ),
             id="como.E001",

@@ -24,9 +24,13 @@ class IsWorkspaceCaller(permissions.BasePermission):
         principal = principal_for_request(request)
         if principal.is_superuser:
             return True
-        needed = Permission.VIEW if request.method in permissions.SAFE_METHODS else Permission.EDIT_DATA
+        needed = (
+            Permission.VIEW if request.method in permissions.SAFE_METHODS else Permission.EDIT_DATA
+        )
         return bool(principal.workspaces_with(needed))
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        needed = Permission.VIEW if request.method in permissions.SAFE_METHODS else Permission.EDIT_DATA
+        needed = (
+            Permission.VIEW if request.method in permissions.SAFE_METHODS else Permission.EDIT_DATA
+        )
         return principal_for_request(request).can(needed, obj.workspace_id)

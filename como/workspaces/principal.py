@@ -85,7 +85,7 @@ def principal_for_request(request: Any) -> Principal:
     """The principal behind a Django or DRF request, computed once per request."""
     cached = getattr(request, "_como_principal", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     from .models import ApiKey
 
     auth = getattr(request, "auth", None)

@@ -31,7 +31,9 @@ class WorkspaceScopedQuerySet(models.QuerySet[Any]):
 class WorkspaceOwned(models.Model):
     """Abstract base: a row that belongs to exactly one workspace."""
 
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
 
     objects = WorkspaceScopedQuerySet.as_manager()
 

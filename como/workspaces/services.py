@@ -60,7 +60,9 @@ def workspace_create(
 def membership_add(*, workspace: Workspace, user: Any, role: Role | str) -> Membership:
     if Workspace.objects.filter(agent_user_id=user.pk).exists():
         raise ValidationError("An agent identity cannot be given a membership role.")
-    membership, _ = Membership.objects.get_or_create(workspace=workspace, user=user, role=Role(role))
+    membership, _ = Membership.objects.get_or_create(
+        workspace=workspace, user=user, role=Role(role)
+    )
     return membership
 
 

@@ -27,5 +27,6 @@ def validate_country(value: str) -> None:
 def validate_vertical(value: str) -> None:
     if not verticals.is_registered(value):
         raise ValidationError(
-            f"{value!r} is not a registered vertical; choose one of: {', '.join(verticals.slugs())}."
+            f"{value!r} is not a registered vertical; "
+            f"choose one of: {', '.join(verticals.slugs())}."
         )

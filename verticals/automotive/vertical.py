@@ -1,4 +1,4 @@
-"""The automotive retail vertical: franchised and independent dealers, dealer groups, OEM regions."""
+"""The automotive retail vertical: dealers, dealer groups and OEM regions."""
 
 from como.verticals import VerticalProfile
 

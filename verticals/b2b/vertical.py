@@ -29,7 +29,7 @@ PROFILE = VerticalProfile(
         "page_view": "A page on the company site (pricing, blog, careers …).",
         "form_submitted": "A form was submitted (contact sales, gated asset, newsletter).",
         "asset_downloaded": "A gated asset was downloaded (comparison guide, whitepaper …).",
-        "webinar_attended": "The contact attended a webinar; properties say whether it was a live demo.",
+        "webinar_attended": "The contact attended a webinar; properties say if it was a live demo.",
         "case_study_viewed": "A customer case study was read.",
         "trial_started": "A product trial was started.",
         "email_opened": "A marketing email was opened.",

@@ -5,130 +5,253 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('workspaces', '0001_initial'),
+        ("workspaces", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(blank=True, max_length=253)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('industry', models.CharField(blank=True, max_length=100)),
-                ('employee_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('annual_revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('region', models.CharField(blank=True, max_length=100)),
-                ('postal_code', models.CharField(blank=True, max_length=20)),
-                ('external_id', models.CharField(blank=True, max_length=128)),
-                ('attributes', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(blank=True, max_length=253)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("industry", models.CharField(blank=True, max_length=100)),
+                ("employee_count", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "annual_revenue",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True),
+                ),
+                ("country", models.CharField(blank=True, max_length=2)),
+                ("region", models.CharField(blank=True, max_length=100)),
+                ("postal_code", models.CharField(blank=True, max_length=20)),
+                ("external_id", models.CharField(blank=True, max_length=128)),
+                ("attributes", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'domain'],
+                "ordering": ["name", "domain"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, help_text='E.164, e.g. +13125550123.', max_length=20)),
-                ('first_name', models.CharField(blank=True, max_length=100)),
-                ('last_name', models.CharField(blank=True, max_length=100)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('company_size', models.PositiveIntegerField(blank=True, null=True)),
-                ('industry', models.CharField(blank=True, max_length=100)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('region', models.CharField(blank=True, max_length=100)),
-                ('postal_code', models.CharField(blank=True, max_length=20)),
-                ('external_id', models.CharField(blank=True, max_length=128)),
-                ('attributes', models.JSONField(blank=True, default=dict)),
-                ('lifecycle_stage', models.CharField(choices=[('subscriber', 'Subscriber'), ('lead', 'Lead'), ('mql', 'Marketing-qualified lead'), ('sql', 'Sales-qualified lead'), ('opportunity', 'Opportunity'), ('customer', 'Customer'), ('recycled', 'Recycled')], default='subscriber', max_length=20)),
-                ('first_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('last_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to='leads.account')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(blank=True, max_length=254)),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, help_text="E.164, e.g. +13125550123.", max_length=20
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=100)),
+                ("last_name", models.CharField(blank=True, max_length=100)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("company_size", models.PositiveIntegerField(blank=True, null=True)),
+                ("industry", models.CharField(blank=True, max_length=100)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                ("region", models.CharField(blank=True, max_length=100)),
+                ("postal_code", models.CharField(blank=True, max_length=20)),
+                ("external_id", models.CharField(blank=True, max_length=128)),
+                ("attributes", models.JSONField(blank=True, default=dict)),
+                (
+                    "lifecycle_stage",
+                    models.CharField(
+                        choices=[
+                            ("subscriber", "Subscriber"),
+                            ("lead", "Lead"),
+                            ("mql", "Marketing-qualified lead"),
+                            ("sql", "Sales-qualified lead"),
+                            ("opportunity", "Opportunity"),
+                            ("customer", "Customer"),
+                            ("recycled", "Recycled"),
+                        ],
+                        default="subscriber",
+                        max_length=20,
+                    ),
+                ),
+                ("first_seen_at", models.DateTimeField(blank=True, null=True)),
+                ("last_seen_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contacts",
+                        to="leads.account",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AnonymousId',
+            name="AnonymousId",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.CharField(max_length=128)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='anonymous_ids', to='leads.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.CharField(max_length=128)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="workspaces.workspace",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="anonymous_ids",
+                        to="leads.contact",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(help_text="The sender's id for the event; unique per workspace.", max_length=128)),
-                ('type', models.CharField(max_length=64)),
-                ('properties', models.JSONField(blank=True, default=dict)),
-                ('occurred_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField()),
-                ('source', models.CharField(blank=True, max_length=64)),
-                ('utm_source', models.CharField(blank=True, max_length=200)),
-                ('utm_medium', models.CharField(blank=True, max_length=200)),
-                ('utm_campaign', models.CharField(blank=True, max_length=200)),
-                ('utm_term', models.CharField(blank=True, max_length=200)),
-                ('utm_content', models.CharField(blank=True, max_length=200)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='leads.contact')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event_id",
+                    models.CharField(
+                        help_text="The sender's id for the event; unique per workspace.",
+                        max_length=128,
+                    ),
+                ),
+                ("type", models.CharField(max_length=64)),
+                ("properties", models.JSONField(blank=True, default=dict)),
+                ("occurred_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField()),
+                ("source", models.CharField(blank=True, max_length=64)),
+                ("utm_source", models.CharField(blank=True, max_length=200)),
+                ("utm_medium", models.CharField(blank=True, max_length=200)),
+                ("utm_campaign", models.CharField(blank=True, max_length=200)),
+                ("utm_term", models.CharField(blank=True, max_length=200)),
+                ("utm_content", models.CharField(blank=True, max_length=200)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="leads.contact",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('domain', ''), _negated=True), fields=('workspace', 'domain'), name='account_unique_domain'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("domain", ""), _negated=True),
+                fields=("workspace", "domain"),
+                name="account_unique_domain",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('workspace', 'external_id'), name='account_unique_external_id'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("workspace", "external_id"),
+                name="account_unique_external_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['workspace', 'lifecycle_stage'], name='leads_conta_workspa_a943eb_idx'),
+            model_name="contact",
+            index=models.Index(
+                fields=["workspace", "lifecycle_stage"], name="leads_conta_workspa_a943eb_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(condition=models.Q(('email', ''), _negated=True), fields=('workspace', 'email'), name='contact_unique_email'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("email", ""), _negated=True),
+                fields=("workspace", "email"),
+                name="contact_unique_email",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('workspace', 'external_id'), name='contact_unique_external_id'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("workspace", "external_id"),
+                name="contact_unique_external_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='anonymousid',
-            constraint=models.UniqueConstraint(fields=('workspace', 'value'), name='anonymous_id_unique'),
+            model_name="anonymousid",
+            constraint=models.UniqueConstraint(
+                fields=("workspace", "value"), name="anonymous_id_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['contact', '-occurred_at'], name='event_contact_timeline'),
+            model_name="event",
+            index=models.Index(fields=["contact", "-occurred_at"], name="event_contact_timeline"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['workspace', 'type', '-occurred_at'], name='event_workspace_type'),
+            model_name="event",
+            index=models.Index(
+                fields=["workspace", "type", "-occurred_at"], name="event_workspace_type"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.UniqueConstraint(fields=('workspace', 'event_id'), name='event_unique_id'),
+            model_name="event",
+            constraint=models.UniqueConstraint(
+                fields=("workspace", "event_id"), name="event_unique_id"
+            ),
         ),
     ]

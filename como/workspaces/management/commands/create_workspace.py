@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
-        parser.add_argument("--vertical", required=True, help=f"one of: {', '.join(verticals.slugs())}")
+        parser.add_argument(
+            "--vertical", required=True, help=f"one of: {', '.join(verticals.slugs())}"
+        )
         parser.add_argument("--name")
         parser.add_argument("--time-zone", default="UTC")
         parser.add_argument("--country", default="US")
@@ -38,7 +40,8 @@ class Command(BaseCommand):
             raise CommandError(_describe(error)) from None
         issued = api_key_create(workspace=workspace, name=options["key_name"])
         self.stdout.write(
-            f"Created workspace {workspace.slug!r} ({workspace.vertical}); API key {issued.api_key.name!r}:"
+            f"Created workspace {workspace.slug!r} ({workspace.vertical}); "
+            f"API key {issued.api_key.name!r}:"
         )
         self.stdout.write(issued.secret)
 

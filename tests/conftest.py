@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from como.workspaces.models import Workspace
+from como.workspaces.services import api_key_create
+
+from .factories import WorkspaceFactory
+
+
+@pytest.fixture
+def workspace(db: Any) -> Workspace:
+    return WorkspaceFactory.create(slug="acme", vertical="b2b")
+
+
+@pytest.fixture
+def other_workspace(db: Any) -> Workspace:
+    return WorkspaceFactory.create(slug="rival", vertical="automotive")
+
+
+@pytest.fixture
+def key_client() -> Callable[[Workspace], APIClient]:
+    """An API client authenticated with a fresh API key of the given workspace."""
+
+    def make(workspace: Workspace) -> APIClient:
+        issued = api_key_create(
+            workspace=workspace, name=f"test-{APIClient.__name__}-{id(object())}"
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(workspace: Workspace, key_client: Callable[[Workspace], APIClient]) -> APIClient:
+    return key_client(workspace)

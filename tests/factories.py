@@ -1,0 +1,86 @@
+"""factory-boy factories. Workspaces are made through the service, as in production."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+
+from como.leads.models import Account, Contact, Event
+from como.workspaces.models import Membership, Workspace
+from como.workspaces.services import workspace_create
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@staff.example.com")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+
+class WorkspaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workspace
+
+    slug = factory.Sequence(lambda n: f"ws-{n}")
+    name = factory.LazyAttribute(lambda w: f"Workspace {w.slug}")
+    vertical = "b2b"
+    time_zone = "America/Chicago"
+    country = "US"
+    postal_address = "1 Main St, Springfield, IL 62701"
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Workspace:
+        return workspace_create(**kwargs)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "marketer"
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Faker("company")
+    domain = factory.Sequence(lambda n: f"company{n}.example.com")
+    industry = "Software"
+    employee_count = 250
+    country = "US"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    country = "US"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    contact = factory.SubFactory(ContactFactory)
+    workspace = factory.LazyAttribute(lambda e: e.contact.workspace)
+    event_id = factory.Sequence(lambda n: f"evt-{n}")
+    type = "page_view"
+    properties = factory.LazyFunction(lambda: {"path": "/pricing"})
+    occurred_at = factory.LazyFunction(lambda: datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
+    received_at = factory.LazyFunction(lambda: datetime(2026, 1, 1, 10, 0, 1, tzinfo=UTC))
+    source = "api"
