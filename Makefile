@@ -6,14 +6,23 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
+# Where `make demo` serves; e.g. `make demo PORT=8080`.
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Extra pytest arguments, e.g. `make pytest PYTEST_ARGS="-k tenancy -x"`.
+PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap services services-stop migrate demo seed test lint typecheck pytest bench lock clean
+.PHONY: help bootstrap services services-stop migrate seed demo test lint typecheck \
+        check-migrations pytest bench compose-config lock clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo
+	@echo "  Variables: PORT=$(PORT) HOST=$(HOST) PYTHON=$(PYTHON) PYTEST_ARGS=..."
 
 $(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
@@ -22,20 +31,25 @@ $(STAMP): pyproject.toml requirements.lock
 
 bootstrap: $(STAMP) ## Create .venv and install the pinned dependencies
 
-services: bootstrap ## Start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set
-	@$(BIN)/python -m como.embedded
+# Importing the settings starts exactly what they would use: the embedded PostgreSQL when
+# DATABASE_URL is unset, the embedded Redis when REDIS_URL is unset (also read from .env).
+services: bootstrap ## Start embedded PostgreSQL/Redis where DATABASE_URL/REDIS_URL are unset
+	@$(BIN)/python -c 'import urllib.parse, como.settings as s; db = s.DATABASES["default"]; \
+	r = urllib.parse.urlsplit(s.REDIS_URL); \
+	print("postgres:", db["NAME"], "at", db["HOST"] or "localhost", db["PORT"] or ""); \
+	print("redis:   ", f"{r.hostname}:{r.port}{r.path}")'
 
-services-stop: ## Stop the embedded PostgreSQL and Redis (data is kept in .data/)
+services-stop: ## Stop the embedded PostgreSQL and Redis (their data stays in .data/)
 	@$(BIN)/python -m como.embedded stop
 
 migrate: services ## Apply database migrations
 	$(MANAGE) migrate --no-input
 
-seed: migrate ## Seed (or reuse) the demo workspaces, contacts, events and admin login
-	$(MANAGE) seed_demo
+seed: migrate ## Seed (or reuse) the demo workspaces, contacts, events, logins and keys
+	$(MANAGE) seed_demo --base-url http://$(HOST):$(PORT)
 
-demo: seed ## Set up everything, seed demo data, run web + worker + beat
-	$(MANAGE) run_demo
+demo: seed ## Everything above, then run web + Celery worker + beat (Ctrl-C stops)
+	$(MANAGE) run_demo --host $(HOST) --port $(PORT)
 
 lint: bootstrap ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -44,15 +58,20 @@ lint: bootstrap ## ruff lint and format check
 typecheck: bootstrap ## mypy with the Django and DRF plugins
 	$(BIN)/mypy .
 
-pytest: services ## Run the test suite
-	$(BIN)/pytest
-
-test: lint typecheck services ## Lint, type-check, check migrations and run the tests
+check-migrations: services ## Fail when a model change has no migration
 	$(MANAGE) makemigrations --check --dry-run
-	$(BIN)/pytest
+
+pytest: services ## Run the test suite only
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck check-migrations pytest ## ruff, mypy, makemigrations --check, then pytest
 
 bench: migrate ## Run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/ingest.py
+
+compose-config: ## Validate docker/compose.yaml (needs docker compose or docker-compose)
+	@if docker compose version >/dev/null 2>&1; then docker compose -f docker/compose.yaml config -q; \
+	else docker-compose -f docker/compose.yaml config -q; fi && echo "docker/compose.yaml is valid"
 
 lock: ## Re-resolve and pin dependencies into requirements.lock
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
@@ -60,5 +79,6 @@ lock: ## Re-resolve and pin dependencies into requirements.lock
 	.venv-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 	rm -rf .venv-lock
 
-clean: services-stop ## Remove the virtualenv and the embedded servers' data
+clean: ## Stop the embedded servers, remove the virtualenv and .data/ (the demo's data too)
+	@if test -x $(BIN)/python; then $(BIN)/python -m como.embedded stop; fi
 	rm -rf $(VENV) .data

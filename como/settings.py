@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "como.workspaces",
     "como.leads",
     "como.ingest",
+    "como.demo",
     # Verticals register themselves in their AppConfig.ready(); como never imports them.
     *env.list("COMO_VERTICALS", default=["verticals.automotive", "verticals.b2b"]),
 ]
@@ -107,7 +108,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".data" / "static"
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request otherwise
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -12,6 +12,13 @@ from como.workspaces.services import api_key_create
 from .factories import WorkspaceFactory
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Persistent connections outlive live-server threads and block dropping the test database.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture
 def workspace(db: Any) -> Workspace:
     return WorkspaceFactory.create(slug="acme", vertical="b2b")

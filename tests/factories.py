@@ -8,7 +8,7 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
-from como.leads.models import Account, Contact, Event
+from como.leads.models import Account, AnonymousId, Contact, Event
 from como.workspaces.models import Membership, Workspace
 from como.workspaces.services import workspace_create
 
@@ -84,3 +84,12 @@ class EventFactory(factory.django.DjangoModelFactory):
     occurred_at = factory.LazyFunction(lambda: datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
     received_at = factory.LazyFunction(lambda: datetime(2026, 1, 1, 10, 0, 1, tzinfo=UTC))
     source = "api"
+
+
+class AnonymousIdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnonymousId
+
+    contact = factory.SubFactory(ContactFactory)
+    workspace = factory.LazyAttribute(lambda a: a.contact.workspace)
+    value = factory.Sequence(lambda n: f"anon-{n}")

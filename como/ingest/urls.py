@@ -1,5 +1,11 @@
 """API routes of this app, mounted under /api/v1/ by como/urls.py."""
 
 from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .api import EventViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("events", EventViewSet, basename="event")
+
+urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

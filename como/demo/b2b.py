@@ -1,0 +1,538 @@
+"""Demo data for a B2B software company: Northwind Cloud sells a cloud data platform to buying
+committees at ~70 target accounts; some accounts are in market, most are researching or cold,
+and a few visitors are students, job seekers and competitors."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .dataset import (
+    AccountSeed,
+    ContactSeed,
+    Dataset,
+    EventSeed,
+    UniqueEmails,
+    WorkspaceSpec,
+    ascii_slug,
+    fictional_phone,
+    iso,
+    journey_times,
+    pick,
+    utm,
+)
+
+SPEC = WorkspaceSpec(
+    slug="northwind-cloud",
+    name="Northwind Cloud",
+    vertical="b2b",
+    time_zone="America/New_York",
+    country="US",
+    postal_address="Northwind Cloud, Inc.\n250 Hudson Commons, 9th Floor\nNew York, NY 10013",
+    member_username="sam.patel",
+    member_first_name="Sam",
+    member_last_name="Patel",
+    event_prefix="demo-nw",
+    seed=20260202,
+)
+
+_PREFIXES = (
+    "Blue Ridge",
+    "Summit",
+    "Pioneer",
+    "Crescent",
+    "Ironwood",
+    "Redwood",
+    "Granite",
+    "Beacon",
+    "Northstar",
+    "Meridian",
+    "Harbor",
+    "Cobalt",
+    "Evergreen",
+    "Keystone",
+    "Lighthouse",
+    "Silverline",
+    "Tidewater",
+    "Riverbend",
+    "Copperleaf",
+    "Westbrook",
+    "Brightwater",
+    "Stonegate",
+    "Oakline",
+    "Clearview",
+    "Highpoint",
+    "Sagebrush",
+    "Lakeshore",
+    "Foxglove",
+    "Juniper",
+    "Bluestem",
+)
+_INDUSTRIES: dict[str, tuple[str, ...]] = {
+    "Software": ("Software", "Labs", "Systems"),
+    "Financial Services": ("Financial", "Capital", "Credit Union"),
+    "Healthcare": ("Health", "Medical Group", "Care Partners"),
+    "Manufacturing": ("Manufacturing", "Industries", "Components"),
+    "Retail": ("Outfitters", "Market", "Retail Group"),
+    "Logistics": ("Logistics", "Freight", "Supply Co."),
+    "Insurance": ("Insurance", "Mutual"),
+    "Media": ("Media", "Studios"),
+    "Energy": ("Energy", "Power"),
+}
+_SIZES: list[tuple[tuple[int, int], float]] = [
+    ((20, 50), 1),
+    ((51, 200), 3),
+    ((201, 500), 3),
+    ((501, 1_000), 2),
+    ((1_001, 5_000), 2),
+    ((5_001, 20_000), 1),
+]
+_STATES: list[tuple[tuple[str, tuple[str, ...]], float]] = [
+    (("NY", ("212", "646", "718", "917")), 4),
+    (("MA", ("617", "781", "508")), 3),
+    (("CA", ("415", "408", "650", "213", "310")), 4),
+    (("TX", ("512", "214", "713")), 3),
+    (("IL", ("312", "773", "630")), 2),
+    (("WA", ("206", "425")), 2),
+    (("GA", ("404", "678")), 1),
+    (("CO", ("303", "720")), 1),
+    (("NC", ("704", "919")), 1),
+    (("PA", ("215", "412")), 1),
+    (("FL", ("305", "407", "813")), 1),
+    (("OH", ("614", "216")), 1),
+    (("MN", ("612", "651")), 1),
+]
+# committee role → (titles, seniority, department)
+_ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "champion": (
+        ("Director of Data Engineering", "Head of Analytics", "Senior Manager, BI"),
+        "director",
+        "data",
+    ),
+    "economic_buyer": (("VP of Data", "Chief Data Officer", "VP of Finance"), "vp", "executive"),
+    "technical_evaluator": (
+        ("Staff Data Engineer", "Principal Data Architect", "Analytics Engineer"),
+        "individual_contributor",
+        "engineering",
+    ),
+    "user": (
+        ("Data Analyst", "Senior Data Analyst", "BI Developer"),
+        "individual_contributor",
+        "data",
+    ),
+    "procurement": (("Procurement Manager", "Strategic Sourcing Lead"), "manager", "procurement"),
+    "legal": (("Senior Counsel", "Contracts Manager"), "manager", "legal"),
+    "executive_sponsor": (("CTO", "CIO", "COO"), "c_level", "executive"),
+}
+_COMMITTEE_ORDER = tuple(_ROLES)
+
+_PAGES = {
+    "pricing": ("/pricing", "Pricing"),
+    "product": ("/product", "The Northwind data platform"),
+    "integrations": ("/product/integrations", "Integrations"),
+    "security": ("/security", "Security and compliance"),
+    "compare": ("/compare/northwind-vs-snowdrift", "Northwind vs Snowdrift"),
+    "docs": ("/docs/getting-started", "Docs: getting started"),
+    "customers": ("/customers", "Customers"),
+    "careers": ("/careers", "Careers"),
+    "careers_job": ("/careers/senior-data-engineer", "Careers: Senior Data Engineer"),
+}
+_BLOG = (
+    ("/blog/what-is-a-lakehouse", "What is a lakehouse, really?"),
+    ("/blog/cutting-warehouse-costs", "Cutting warehouse spend by 40%"),
+    ("/blog/reverse-etl-explained", "Reverse ETL, explained"),
+    ("/blog/data-contracts-101", "Data contracts 101"),
+    ("/blog/streaming-cdc-postgres", "Streaming CDC from PostgreSQL"),
+    ("/blog/dbt-vs-stored-procedures", "dbt vs stored procedures"),
+)
+_ASSETS = {
+    "comparison_guide": ("comparison-guide-2026", "Northwind vs Snowdrift vs Quarry: 2026 guide"),
+    "buyers_guide": ("modern-data-platform-buyers-guide", "The modern data platform buyer's guide"),
+    "report": ("state-of-data-engineering-2026", "State of Data Engineering 2026"),
+    "whitepaper": ("data-contracts-whitepaper", "Data contracts in production"),
+}
+_WEBINARS = (
+    ("wbn-live-demo-raw-to-dashboards", "Live demo: raw events to dashboards in 30 minutes", True),
+    ("wbn-live-demo-streaming-cdc", "Live demo: streaming CDC into Northwind", True),
+    ("wbn-data-contracts-in-practice", "Data contracts in practice", False),
+    ("wbn-warehouse-spend", "How Harbor Freight cut warehouse spend by 40%", False),
+)
+_CASE_STUDIES = (
+    ("granite-health", "Healthcare"),
+    ("summit-logistics", "Logistics"),
+    ("beacon-capital", "Financial Services"),
+    ("redwood-outfitters", "Retail"),
+)
+_EMAIL_CAMPAIGNS = {
+    "monthly-newsletter": ("The Northwind Dispatch: this month in data", "/blog"),
+    "webinar-invite-live-demo": ("Join our live demo on Thursday", "/webinars/live-demo"),
+    "comparison-guide-nurture": ("How teams compare data platforms", "/resources/comparison-guide"),
+    "trial-nurture-day-3": ("Day 3: connect your first source", "/docs/connect-a-source"),
+}
+_LANDING: list[tuple[dict[str, str], float]] = [
+    (utm("google", "cpc", "brand-search"), 3),
+    (utm("google", "cpc", "nonbrand-data-warehouse"), 3),
+    (utm("linkedin", "paid_social", "abm-data-leaders-q3"), 3),
+    (utm("g2", "referral", "data-platform-category"), 1),
+    (utm("newsletter", "email", "monthly-newsletter"), 1),
+    (utm("partner", "referral", "dbt-meetup"), 1),
+]
+_COMPETITORS = (
+    ("Snowdrift Data", "snowdriftdata.example"),
+    ("Quarry Analytics", "quarryanalytics.example"),
+)
+
+
+class _Builder:
+    def __init__(self, spec: WorkspaceSpec, anchor: datetime, faker: Any) -> None:
+        self.spec = spec
+        self.anchor = anchor
+        self.tz = ZoneInfo(spec.time_zone)
+        self.faker = faker
+        self.rng = random.Random(spec.seed)
+        self.emails = UniqueEmails()
+        self.accounts: list[AccountSeed] = []
+        self.contacts: list[ContactSeed] = []
+        self.events: list[EventSeed] = []
+
+    # --- companies and people --------------------------------------------------------------
+
+    def account(self, taken: set[str]) -> tuple[AccountSeed, tuple[str, ...]]:
+        rng = self.rng
+        industry = rng.choice(tuple(_INDUSTRIES))
+        name = ""
+        while not name or name in taken:
+            name = f"{rng.choice(_PREFIXES)} {rng.choice(_INDUSTRIES[industry])}"
+        taken.add(name)
+        low, high = pick(rng, _SIZES)
+        employees = rng.randint(low, high)
+        state, area_codes = pick(rng, _STATES)
+        segment = (
+            "smb" if employees <= 200 else "mid_market" if employees <= 1_000 else "enterprise"
+        )
+        account = AccountSeed(
+            domain=f"{ascii_slug(name, '')}.example",
+            name=name,
+            industry=industry,
+            employee_count=employees,
+            annual_revenue=employees * rng.randrange(120_000, 420_000, 1_000),
+            country="US",
+            region=state,
+            postal_code=self.faker.zipcode_in_state(state),
+            attributes={"segment": segment},
+        )
+        return account, area_codes
+
+    def member(
+        self, key: str, account: AccountSeed, role: str, area_codes: tuple[str, ...]
+    ) -> ContactSeed:
+        rng = self.rng
+        first, last = self.faker.first_name(), self.faker.last_name()
+        titles, seniority, department = _ROLES[role]
+        style = pick(rng, [("first.last", 6), ("flast", 3), ("first", 1)])
+        return ContactSeed(
+            key=key,
+            email=self.emails.make(rng, first, last, account.domain, style=style),
+            first_name=first,
+            last_name=last,
+            phone=fictional_phone(rng, area_codes) if rng.random() < 0.6 else "",
+            title=rng.choice(titles),
+            company_size=account.employee_count,
+            industry=account.industry,
+            country="US",
+            region=account.region,
+            postal_code=account.postal_code,
+            account_domain=account.domain,
+            attributes={
+                "committee_role": role,
+                "seniority": seniority,
+                "department": department,
+            },
+        )
+
+    def outsider(self, key: str, persona: str) -> ContactSeed:
+        rng = self.rng
+        first, last = self.faker.first_name(), self.faker.last_name()
+        state, area_codes = pick(rng, _STATES)
+        title, domain, company = {
+            "student": ("Graduate Student", "stateuniversity.example", "State University"),
+            "job_seeker": ("Data Engineer", rng.choice(("example.com", "example.net")), ""),
+            "competitor": (
+                rng.choice(("Product Marketing Manager", "Competitive Intelligence Analyst")),
+                *reversed(rng.choice(_COMPETITORS)),
+            ),
+            "consultant": ("Independent Data Consultant", "example.org", ""),
+        }[persona]
+        style = pick(rng, [("first.last", 3), ("firstlast", 2)])
+        return ContactSeed(
+            key=key,
+            email=self.emails.make(rng, first, last, domain, style=style),
+            first_name=first,
+            last_name=last,
+            phone=fictional_phone(rng, area_codes) if rng.random() < 0.3 else "",
+            title=title,
+            country="US",
+            region=state,
+            postal_code=self.faker.zipcode_in_state(state),
+            attributes={"persona": persona, **({"company": company} if company else {})},
+        )
+
+    # --- events ----------------------------------------------------------------------------
+
+    def emit(
+        self,
+        who: dict[str, str],
+        key: str,
+        n: int,
+        type_: str,
+        at: datetime,
+        properties: dict[str, Any],
+        *,
+        source: str = "website",
+        campaign: dict[str, str] | None = None,
+    ) -> int:
+        payload: dict[str, Any] = {
+            "id": f"{self.spec.event_prefix}-{key}-{n:03d}",
+            "type": type_,
+            "occurred_at": iso(at),
+            "contact": dict(who),
+            "properties": properties,
+        }
+        if campaign:
+            payload["utm"] = dict(campaign)
+        self.events.append(EventSeed(source=source, payload=payload))
+        return n + 1
+
+    def page(self, name: str) -> dict[str, Any]:
+        path, title = _PAGES[name]
+        return {"path": path, "title": f"{title} | Northwind Cloud"}
+
+    def blog(self) -> dict[str, Any]:
+        path, title = self.rng.choice(_BLOG)
+        return {"path": path, "title": title, "content_type": "blog"}
+
+    def email(self, who: dict[str, str], key: str, n: int, at: datetime, campaign: str) -> int:
+        subject, url = _EMAIL_CAMPAIGNS[campaign]
+        base = {"campaign_id": campaign, "message_id": f"{campaign}-{key}", "subject": subject}
+        n = self.emit(who, key, n, "email_opened", at, base, source="esp")
+        if self.rng.random() < 0.3:
+            n = self.emit(
+                who,
+                key,
+                n,
+                "email_clicked",
+                at + timedelta(minutes=1),
+                {**base, "url": url},
+                source="esp",
+                campaign=utm("newsletter", "email", campaign),
+            )
+        return n
+
+    def journey(self, contact: ContactSeed, plan: list[tuple[str, dict[str, Any]]]) -> None:
+        """Emit ``plan`` (type, properties) over a plausible span; email events go via the ESP."""
+        rng = self.rng
+        if not plan:
+            return
+        times = journey_times(rng, self.anchor, self.tz, len(plan), span_days=rng.randint(5, 88))
+        who = {"email": contact.email}
+        anonymous = contact.attributes.get("committee_role") is not None and rng.random() < 0.2
+        anon = {"anonymous_id": f"anon-{self.spec.event_prefix}-{contact.key}"}
+        landing = pick(rng, _LANDING) if rng.random() < 0.6 else None
+        n = 1
+        for i, ((type_, props), at) in enumerate(zip(plan, times, strict=True)):
+            if type_ == "email":
+                n = self.email(who, contact.key, n, at, str(props["campaign_id"]))
+                continue
+            actor = who
+            if anonymous:
+                # Browsing before they tell us who they are; the first form names them.
+                if type_ == "page_view" and i < len(plan) - 1:
+                    actor = anon
+                else:
+                    actor, anonymous = {**who, **anon}, False
+            campaign = landing if i == 0 and type_ == "page_view" else None
+            n = self.emit(actor, contact.key, n, type_, at, props, campaign=campaign)
+
+    def in_market_plan(self, contact: ContactSeed, lead: bool) -> list[tuple[str, dict[str, Any]]]:
+        rng = self.rng
+        role = contact.attributes["committee_role"]
+        plan: list[tuple[str, dict[str, Any]]] = [
+            ("page_view", self.page(rng.choice(("product", "pricing", "customers")))),
+        ]
+        plan += [("page_view", self.page("pricing"))] * rng.randint(1, 3)
+        if rng.random() < 0.6:
+            plan.append(("page_view", self.page("compare")))
+        if role in {"technical_evaluator", "user"} or rng.random() < 0.3:
+            plan += [("page_view", self.page(rng.choice(("docs", "integrations", "security"))))]
+        if rng.random() < 0.5:
+            slug, industry = rng.choice(_CASE_STUDIES)
+            plan.append(
+                ("case_study_viewed", {"case_study": slug, "industry": industry, "pages": 2})
+            )
+        if rng.random() < 0.55:
+            asset_id, title = _ASSETS["comparison_guide"]
+            plan.append(
+                (
+                    "form_submitted",
+                    {"form": "gated_asset", "asset_id": asset_id, "path": "/resources"},
+                )
+            )
+            plan.append(
+                (
+                    "asset_downloaded",
+                    {"asset_id": asset_id, "title": title, "asset_type": "comparison_guide"},
+                )
+            )
+        if rng.random() < 0.5:
+            webinar_id, title, live_demo = rng.choice(_WEBINARS[:2])
+            plan.append(("email", {"campaign_id": "webinar-invite-live-demo"}))
+            plan.append(
+                (
+                    "webinar_attended",
+                    {
+                        "webinar_id": webinar_id,
+                        "title": title,
+                        "live_demo": live_demo,
+                        "minutes_attended": rng.randint(12, 55),
+                    },
+                )
+            )
+        if role == "technical_evaluator" and rng.random() < 0.6:
+            plan.append(
+                ("trial_started", {"plan": rng.choice(("team", "business")), "trial_days": 14})
+            )
+            plan.append(("email", {"campaign_id": "trial-nurture-day-3"}))
+        if lead:
+            plan.append(
+                (
+                    "form_submitted",
+                    {
+                        "form": rng.choice(("contact_sales", "demo_request")),
+                        "path": "/contact-sales",
+                        "company": contact.account_domain,
+                        "employees": contact.company_size,
+                    },
+                )
+            )
+        return plan
+
+    def researching_plan(self) -> list[tuple[str, dict[str, Any]]]:
+        rng = self.rng
+        plan: list[tuple[str, dict[str, Any]]] = [
+            ("page_view", self.blog()) for _ in range(rng.randint(2, 6))
+        ]
+        if rng.random() < 0.4:
+            plan.append(("form_submitted", {"form": "newsletter", "path": "/blog"}))
+            plan.append(("email", {"campaign_id": "monthly-newsletter"}))
+        if rng.random() < 0.35:
+            kind = rng.choice(("buyers_guide", "report", "whitepaper"))
+            asset_id, title = _ASSETS[kind]
+            form = {"form": "gated_asset", "asset_id": asset_id, "path": "/resources"}
+            plan.append(("form_submitted", form))
+            plan.append(
+                ("asset_downloaded", {"asset_id": asset_id, "title": title, "asset_type": kind})
+            )
+        if rng.random() < 0.25:
+            webinar_id, title, live_demo = rng.choice(_WEBINARS[2:])
+            plan.append(
+                (
+                    "webinar_attended",
+                    {
+                        "webinar_id": webinar_id,
+                        "title": title,
+                        "live_demo": live_demo,
+                        "minutes_attended": rng.randint(5, 50),
+                    },
+                )
+            )
+        if rng.random() < 0.2:
+            plan.append(("page_view", self.page("pricing")))
+        return plan
+
+    def cold_plan(self, contact: ContactSeed) -> list[tuple[str, dict[str, Any]]]:
+        rng = self.rng
+        if rng.random() < 0.06:
+            at = journey_times(rng, self.anchor, self.tz, 1, span_days=80)[0]
+            props = {
+                "campaign_id": "monthly-newsletter",
+                "bounce_type": "hard",
+                "reason": "550 5.1.1 user unknown",
+            }
+            who = {"email": contact.email}
+            self.emit(who, contact.key, 1, "email_bounced", at, props, source="esp")
+            return []
+        count = rng.randint(1, 4)
+        return [("email", {"campaign_id": "monthly-newsletter"})] * count
+
+    def outsider_plan(self, persona: str) -> list[tuple[str, dict[str, Any]]]:
+        rng = self.rng
+        if persona == "job_seeker":
+            return [("page_view", self.page("careers")), ("page_view", self.page("careers_job"))]
+        if persona == "competitor":
+            pages = ("pricing", "product", "compare", "customers", "pricing")
+            return [("page_view", self.page(p)) for p in pages[: rng.randint(2, 5)]]
+        if persona == "student":
+            asset_id, title = _ASSETS["report"]
+            return [
+                ("page_view", self.blog()),
+                ("page_view", self.blog()),
+                (
+                    "asset_downloaded",
+                    {"asset_id": asset_id, "title": title, "asset_type": "report"},
+                ),
+            ]
+        return self.researching_plan()
+
+    def visitor(self, key: str) -> None:
+        rng = self.rng
+        who = {"anonymous_id": f"anon-{self.spec.event_prefix}-{key}"}
+        times = journey_times(rng, self.anchor, self.tz, rng.randint(1, 4), span_days=45)
+        for n, at in enumerate(times, start=1):
+            props = self.blog() if rng.random() < 0.6 else self.page("pricing")
+            campaign = pick(rng, _LANDING) if n == 1 else None
+            self.emit(who, key, n, "page_view", at, props, campaign=campaign)
+
+    def build(self, accounts: int, outsiders: int, visitors: int) -> Dataset:
+        rng, taken = self.rng, set[str]()
+        counter = 0
+        for _ in range(accounts):
+            account, area_codes = self.account(taken)
+            self.accounts.append(account)
+            stage = pick(rng, [("in_market", 3), ("researching", 4), ("cold", 3)])
+            size = rng.randint(3, 7) if stage == "in_market" else rng.randint(2, 6)
+            roles = list(_COMMITTEE_ORDER[:size])
+            for position, role in enumerate(roles):
+                counter += 1
+                contact = self.member(f"c{counter:04d}", account, role, area_codes)
+                self.contacts.append(contact)
+                if stage == "in_market" and (position < 4 or rng.random() < 0.5):
+                    plan = self.in_market_plan(contact, lead=position == 0)
+                elif stage == "cold" or rng.random() < 0.3:
+                    plan = self.cold_plan(contact)
+                else:
+                    plan = self.researching_plan()
+                self.journey(contact, plan)
+        for _ in range(outsiders):
+            counter += 1
+            persona = pick(
+                rng,
+                [("student", 3), ("job_seeker", 3), ("competitor", 2), ("consultant", 4)],
+            )
+            contact = self.outsider(f"c{counter:04d}", persona)
+            self.contacts.append(contact)
+            self.journey(contact, self.outsider_plan(persona))
+        for i in range(1, visitors + 1):
+            self.visitor(f"v{i:04d}")
+        return Dataset(accounts=self.accounts, contacts=self.contacts, events=self.events)
+
+
+def build(
+    anchor: datetime, *, accounts: int = 110, outsiders: int = 50, visitors: int = 60
+) -> Dataset:
+    from faker import Faker  # a development dependency; the demo needs it, production does not
+
+    faker = Faker("en_US")
+    faker.seed_instance(SPEC.seed)
+    return _Builder(SPEC, anchor, faker).build(accounts, outsiders, visitors)

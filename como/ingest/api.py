@@ -1,0 +1,198 @@
+"""``/api/v1/events``: ingest one event or a batch (POST), list the caller's events (GET).
+
+The POST body is read and parsed here (``pydantic_core.from_json``) instead of through DRF's
+parsers and serializers: at 1,000 events per request those dominate the cost. DRF still does
+authentication, permissions, routing and the OpenAPI schema.
+
+Status codes of POST:
+
+* 200 — every event was created or a duplicate;
+* 207 Multi-Status — a batch in which at least one event was rejected (the valid ones are
+  stored; each result says what happened to its event);
+* 400 — the body is not JSON, has the wrong shape, is an empty or over-long batch, or is a single
+  event that was rejected (answered with its field errors, as DRF answers a rejected object);
+* 413 — the body is larger than :data:`MAX_BODY_BYTES`; 415 — it is not JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pydantic_core
+from django.conf import settings
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from pydantic import Field, TypeAdapter
+from rest_framework import exceptions, mixins, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from typing_extensions import TypedDict
+
+from como.leads.models import Event
+from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
+
+from .openapi import AdapterDoc
+from .schema import EventIn
+from .serializers import EventIngestResponseSerializer, EventSerializer
+from .services import EventResult, events_ingest
+
+#: 1,000 events with properties near their 8 KiB cap, plus the envelope.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+SOURCE = "api"
+
+
+class EventBatch(TypedDict):
+    """Up to ``COMO_INGEST_MAX_BATCH`` events in one request."""
+
+    events: Annotated[list[EventIn], Field(min_length=1, max_length=settings.COMO_INGEST_MAX_BATCH)]
+
+
+_REQUEST_DOC = AdapterDoc("EventIngest", TypeAdapter(EventIn | EventBatch))
+_FIELD_ERRORS_DOC = {
+    "type": "object",
+    "description": 'Messages by field, e.g. {"occurred_at": ["…"]} or {"detail": "…"}.',
+    "additionalProperties": {},
+}
+
+
+class EventFilter(filters.FilterSet):
+    contact = filters.NumberFilter(field_name="contact_id", help_text="A contact's id.")
+    type = filters.CharFilter(field_name="type")
+    occurred_after = filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte", help_text="Inclusive, ISO 8601."
+    )
+    occurred_before = filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="lt", help_text="Exclusive, ISO 8601."
+    )
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+
+
+class EventCursorPagination(CursorPagination):
+    ordering = ("-occurred_at", "-id")  # newest first
+    page_size = 100
+    page_size_query_param = "limit"
+    max_page_size = 1000
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List events", description="The caller's events, newest first.")
+)
+class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
+    queryset = Event.objects.all()
+    serializer_class = EventSerializer
+    pagination_class = EventCursorPagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = EventFilter
+    parser_classes = [JSONParser]  # documents the media type; the body is parsed in create()
+
+    @extend_schema(
+        summary="Ingest events",
+        description=(
+            'One event object, or `{"events": [...]}` with up to '
+            f"{settings.COMO_INGEST_MAX_BATCH}. Each event is answered in request order: "
+            "`created`, `duplicate` (its `id` is already stored, or repeats an earlier event "
+            "of the batch: stored once, never twice) or `rejected` with field errors. Valid "
+            "events are stored even when others are rejected. 200 when nothing was rejected, "
+            "207 when some events of a batch were; a single rejected event answers 400 with "
+            "its field errors."
+        ),
+        request={"application/json": _REQUEST_DOC},
+        responses={
+            200: OpenApiResponse(EventIngestResponseSerializer, description="All accepted."),
+            207: OpenApiResponse(
+                EventIngestResponseSerializer,
+                description="A batch in which some events were rejected; see each result.",
+            ),
+            400: OpenApiResponse(
+                _FIELD_ERRORS_DOC,
+                description="Malformed body or batch, or a single event that was rejected.",
+            ),
+            413: OpenApiResponse(_FIELD_ERRORS_DOC, description="Body too large."),
+            415: OpenApiResponse(_FIELD_ERRORS_DOC, description="Body is not JSON."),
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        workspace = target_workspace(request)
+        payload = _parse(request)
+        if isinstance(payload, dict) and "events" in payload:
+            events = _batch(payload)
+            results = events_ingest(workspace=workspace, events=events, source=SOURCE)
+            body = _envelope(results)
+            partial = body["rejected"] > 0
+            return Response(body, status=status.HTTP_207_MULTI_STATUS if partial else 200)
+        if not isinstance(payload, dict):
+            raise exceptions.ValidationError(
+                {"detail": 'Send one event object or {"events": [...]}.'}
+            )
+        (result,) = events_ingest(workspace=workspace, events=[payload], source=SOURCE)
+        if result.status == "rejected":
+            return Response(result.errors, status=status.HTTP_400_BAD_REQUEST)
+        return Response(_envelope([result]), status=status.HTTP_200_OK)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = f"The body is larger than {MAX_BODY_BYTES} bytes."
+    default_code = "payload_too_large"
+
+
+def _parse(request: Request) -> Any:
+    media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise exceptions.UnsupportedMediaType(media_type or "(none)")
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    # Read the stream ourselves: Django's request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE
+    # (2.5 MB), less than a full batch may need.
+    stream = request.stream
+    body = stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    if not body.strip():
+        raise exceptions.ValidationError({"detail": "The body is empty; send JSON."})
+    try:
+        return pydantic_core.from_json(body)
+    except ValueError as error:
+        raise exceptions.ValidationError({"detail": f"Malformed JSON: {error}"}) from None
+
+
+def _batch(payload: dict[str, Any]) -> list[Any]:
+    extra = sorted(set(payload) - {"events"})
+    if extra:
+        raise exceptions.ValidationError(
+            {key: ["Unexpected next to events; put fields inside each event."] for key in extra}
+        )
+    events = payload["events"]
+    if not isinstance(events, list):
+        raise exceptions.ValidationError({"events": ["Must be a list of event objects."]})
+    if not events:
+        raise exceptions.ValidationError({"events": ["Send at least one event."]})
+    limit = settings.COMO_INGEST_MAX_BATCH
+    if len(events) > limit:
+        raise exceptions.ValidationError(
+            {"events": [f"At most {limit} events per request (got {len(events)}); split it."]}
+        )
+    return events
+
+
+def _envelope(results: list[EventResult]) -> dict[str, Any]:
+    counts = {"created": 0, "duplicate": 0, "rejected": 0}
+    items: list[dict[str, Any]] = []
+    for result in results:
+        counts[result.status] += 1
+        item: dict[str, Any] = {"index": result.index, "id": result.id, "status": result.status}
+        if result.errors is not None:
+            item["errors"] = result.errors
+        items.append(item)
+    return {
+        "results": items,
+        "created": counts["created"],
+        "duplicates": counts["duplicate"],
+        "rejected": counts["rejected"],
+    }

@@ -1,0 +1,48 @@
+"""Documenting pydantic-validated bodies in the OpenAPI schema.
+
+The ingest endpoint validates with pydantic ``TypeAdapter``\\ s, not DRF serializers (speed), so
+its request schema is generated from the very adapter that enforces it. drf-spectacular's own
+pydantic extension only knows ``BaseModel`` classes; this one documents any adapter, and puts
+the nested types (``$defs``) into ``components/schemas``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import ResolvedComponent
+from pydantic import TypeAdapter
+
+
+class AdapterDoc:
+    """Pass an instance wherever ``extend_schema`` takes a serializer."""
+
+    def __init__(
+        self,
+        name: str,
+        adapter: TypeAdapter[Any],
+        mode: Literal["validation", "serialization"] = "validation",
+    ) -> None:
+        self.name = name
+        self.adapter = adapter
+        self.mode = mode
+
+
+class AdapterDocExtension(OpenApiSerializerExtension):
+    target_class = AdapterDoc
+
+    def get_name(self, auto_schema: Any, direction: Any) -> str:
+        return str(self.target.name)
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = self.target.adapter.json_schema(
+            ref_template="#/components/schemas/{model}", mode=self.target.mode
+        )
+        for name, definition in schema.pop("$defs", {}).items():
+            auto_schema.registry.register_on_missing(
+                ResolvedComponent(
+                    name=name, type=ResolvedComponent.SCHEMA, object=name, schema=definition
+                )
+            )
+        return dict(schema)

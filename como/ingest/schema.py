@@ -1,0 +1,271 @@
+"""The shape of one incoming event, validated with pydantic v2.
+
+This is the ingest hot path's validator. DRF serializers manage ~6k events/s per core
+(DESIGN.md, "Performance"); pydantic models ~60k/s here, pydantic ``TypedDict`` adapters several
+times that because no model instance is built per event, so the shapes are ``TypedDict``\\ s.
+The same adapter documents the endpoint in the OpenAPI schema (:mod:`como.ingest.openapi`), so
+the docs cannot drift from what is enforced. String limits are read from the Django model
+fields the values end up in.
+
+Errors are reported per event as ``{"dotted.path": ["message", ...]}``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Annotated, Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    with_config,
+)
+from pydantic_core import PydanticCustomError, to_json
+from typing_extensions import NotRequired, TypedDict
+
+from como.leads.models import AnonymousId, Contact, Event
+from como.leads.normalize import normalize_email
+
+#: How far ahead of the receiving clock ``occurred_at`` may be (clock skew, not time travel).
+FUTURE_TOLERANCE = timedelta(days=1)
+#: The size of ``properties`` encoded as JSON. Events describe a moment, not a document.
+MAX_PROPERTIES_BYTES = 8 * 1024
+EVENT_TYPE_PATTERN = r"^[a-z0-9][a-z0-9_.:\-]*$"
+UTM_PARTS = ("source", "medium", "campaign", "term", "content")
+#: The key of errors that belong to the event as a whole (DRF's name for it).
+NON_FIELD = "non_field_errors"
+
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _max(model: Any, field: str) -> int:
+    length = model._meta.get_field(field).max_length
+    assert isinstance(length, int)
+    return length
+
+
+def _no_nul(value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; reject it here rather than fail the whole batch later.
+    if value is not None and "\x00" in value:
+        raise PydanticCustomError("nul_character", "Must not contain the NUL character.")
+    return value
+
+
+def _blank_is_absent(value: Any) -> Any:
+    # Senders often fill an unknown identifier with "": that means "not given", not an id.
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _normalized_email(value: str) -> str:
+    # One person sends many events; validate each distinct address once, not once per event.
+    return normalize_email(value)
+
+
+def _email(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return _normalized_email(value)
+    except DjangoValidationError:
+        raise PydanticCustomError("email", "Enter a valid email address.") from None
+
+
+def _timestamp_is_text(value: Any) -> Any:
+    # pydantic would read a number as Unix time in seconds or milliseconds, guessed by size;
+    # one unambiguous format keeps the contract small.
+    if isinstance(value, int | float):
+        raise PydanticCustomError(
+            "datetime_format", "Send an ISO 8601 timestamp such as 2026-01-01T10:00:00Z."
+        )
+    return value
+
+
+def _aware_and_not_future(value: datetime, info: ValidationInfo) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PydanticCustomError(
+            "datetime_naive",
+            "Give a timezone (for example 2026-01-01T10:00:00Z); "
+            "a timestamp without one is ambiguous.",
+        )
+    now = (info.context or {}).get("now") or datetime.now(UTC)
+    if value > now + FUTURE_TOLERANCE:
+        raise PydanticCustomError("datetime_future", "Must not be more than one day in the future.")
+    return value.astimezone(UTC)
+
+
+def _event_type(value: str) -> str:
+    if not _EVENT_TYPE_RE.fullmatch(value):
+        raise PydanticCustomError(
+            "event_type",
+            "Use a lowercase token of letters, digits and _ . : - (for example page_view).",
+        )
+    return value
+
+
+_EVENT_TYPE_RE = re.compile(EVENT_TYPE_PATTERN[1:-1])
+
+
+def encode_properties(value: dict[str, Any]) -> bytes:
+    """``properties`` as the JSON stored in the JSONB column."""
+    return to_json(value)
+
+
+def _properties(value: dict[str, Any]) -> dict[str, Any]:
+    try:
+        encoded = encode_properties(value)
+    except ValueError:  # a Python caller passed something JSON cannot hold
+        raise PydanticCustomError("properties_json", "Properties must be JSON values.") from None
+    if len(encoded) > MAX_PROPERTIES_BYTES:
+        raise PydanticCustomError(
+            "properties_size",
+            "At most {limit} bytes once encoded as JSON (got {size}).",
+            {"limit": MAX_PROPERTIES_BYTES, "size": len(encoded)},
+        )
+    if b"\\u0000" in encoded:  # JSONB rejects the escaped NUL as well
+        raise PydanticCustomError("nul_character", "Must not contain the NUL character.")
+    return value
+
+
+def _names_someone(value: ContactRef) -> ContactRef:
+    if not (value.get("email") or value.get("external_id") or value.get("anonymous_id")):
+        raise PydanticCustomError(
+            "contact_unnamed",
+            "Name the person with at least one of email, external_id or anonymous_id.",
+        )
+    return value
+
+
+# The length limit sits on the ``str`` branch: a blank value becomes None before it is checked.
+Email = Annotated[
+    Annotated[str, StringConstraints(max_length=_max(Contact, "email"))] | None,
+    BeforeValidator(_blank_is_absent),
+    AfterValidator(_email),
+]
+ExternalId = Annotated[
+    Annotated[str, StringConstraints(max_length=_max(Contact, "external_id"))] | None,
+    BeforeValidator(_blank_is_absent),
+    AfterValidator(_no_nul),
+]
+AnonymousIdValue = Annotated[
+    Annotated[str, StringConstraints(max_length=_max(AnonymousId, "value"))] | None,
+    BeforeValidator(_blank_is_absent),
+    AfterValidator(_no_nul),
+]
+UtmText = Annotated[
+    Annotated[str, StringConstraints(max_length=min(_max(Event, f"utm_{p}") for p in UTM_PARTS))]
+    | None,
+    AfterValidator(_no_nul),
+]
+
+
+@with_config(
+    ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["email"]},
+                {"required": ["external_id"]},
+                {"required": ["anonymous_id"]},
+            ]
+        },
+    )
+)
+class ContactRef(TypedDict):
+    """Who did it: ``email`` and ``external_id`` identify a person, ``anonymous_id`` a browser or
+    device until the person identifies. At least one is required."""
+
+    email: NotRequired[Email]
+    external_id: NotRequired[ExternalId]
+    anonymous_id: NotRequired[AnonymousIdValue]
+
+
+@with_config(_STRICT)
+class Utm(TypedDict):
+    """Campaign parameters, as in the landing page's ``utm_*`` query parameters."""
+
+    source: NotRequired[UtmText]
+    medium: NotRequired[UtmText]
+    campaign: NotRequired[UtmText]
+    term: NotRequired[UtmText]
+    content: NotRequired[UtmText]
+
+
+@with_config(_STRICT)
+class EventIn(TypedDict):
+    """One event as a sender posts it.
+
+    ``id`` is required: it is the idempotency key that makes a retried POST safe. An event whose
+    id the workspace already holds is reported as ``duplicate`` and stored once, never twice.
+    """
+
+    id: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=_max(Event, "event_id")),
+        AfterValidator(_no_nul),
+        Field(description="The sender's unique id for this event; a repeat is a duplicate."),
+    ]
+    type: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=_max(Event, "type")),
+        AfterValidator(_event_type),
+        Field(
+            description="What happened, as a lowercase token (page_view, form_submit, …).",
+            json_schema_extra={"pattern": EVENT_TYPE_PATTERN},
+        ),
+    ]
+    occurred_at: Annotated[
+        datetime,
+        BeforeValidator(_timestamp_is_text),
+        AfterValidator(_aware_and_not_future),
+        Field(description="ISO 8601 with a timezone; at most one day ahead of the server."),
+    ]
+    contact: Annotated[ContactRef, AfterValidator(_names_someone)]
+    properties: NotRequired[
+        Annotated[
+            dict[str, Any],
+            AfterValidator(_properties),
+            Field(description=f"A JSON object of at most {MAX_PROPERTIES_BYTES} bytes encoded."),
+        ]
+    ]
+    utm: NotRequired[Utm | None]
+
+
+event_adapter: TypeAdapter[EventIn] = TypeAdapter(EventIn)
+
+
+def _message(error: Any) -> str:
+    if error["type"] in ("dict_type", "model_type") and not error["loc"]:
+        return "Each event must be a JSON object."
+    return str(error["msg"])
+
+
+def field_errors(error: ValidationError) -> dict[str, list[str]]:
+    """pydantic's error list as ``{"contact.email": ["Enter a valid email address."]}``."""
+    errors: dict[str, list[str]] = {}
+    for item in error.errors(include_url=False, include_context=False, include_input=False):
+        key = ".".join(str(part) for part in item["loc"]) or NON_FIELD
+        errors.setdefault(key, []).append(_message(item))
+    return errors
+
+
+def event_validate(
+    item: Any, *, now: datetime
+) -> tuple[EventIn, None] | tuple[None, dict[str, list[str]]]:
+    """``(event, None)`` or ``(None, field errors)``; ``now`` anchors the future-time check."""
+    try:
+        return event_adapter.validate_python(item, context={"now": now}), None
+    except ValidationError as error:
+        return None, field_errors(error)

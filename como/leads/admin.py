@@ -1,0 +1,238 @@
+"""Admin pages for contacts, accounts and events.
+
+All are built on the workspace-scoped bases, so staff see only their workspaces' rows; forms
+validate through the services and saving calls them, exactly as the API does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from como.workspaces.admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
+from como.workspaces.principal import principal_for_request
+from como.workspaces.roles import Permission
+
+from . import selectors, services
+from .models import Account, AnonymousId, Contact, Event
+
+#: how many of a contact's latest events its change page shows
+TIMELINE_LIMIT = 50
+
+CONTACT_FIELDS = list(services.ContactFields.__annotations__)
+ACCOUNT_FIELDS = list(services.AccountFields.__annotations__)
+
+
+class _ServiceValidatedForm(forms.ModelForm):
+    """A model form whose clean() is the service's clean: same normalisation, same messages."""
+
+    editable_fields: list[str]
+
+    def service_clean(self, workspace: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        workspace = self.instance.workspace if self.instance.pk else cleaned.get("workspace")
+        if workspace is None:
+            return cleaned  # the workspace field reports its own error
+        fields = {name: cleaned[name] for name in self.editable_fields if name in cleaned}
+        try:
+            cleaned.update(self.service_clean(workspace, fields))
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+    def validate_unique(self) -> None:
+        # The service checked per-workspace uniqueness with messages keyed by field; the
+        # model's conditional constraints would only repeat it as an anonymous error.
+        pass
+
+
+class ContactAdminForm(_ServiceValidatedForm):
+    editable_fields = CONTACT_FIELDS
+
+    class Meta:
+        model = Contact
+        fields = ["workspace", *CONTACT_FIELDS]
+
+    def service_clean(self, workspace: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        contact = self.instance if self.instance.pk else None
+        return services.contact_clean(workspace=workspace, fields=fields, contact=contact)
+
+
+class AccountAdminForm(_ServiceValidatedForm):
+    editable_fields = ACCOUNT_FIELDS
+
+    class Meta:
+        model = Account
+        fields = ["workspace", *ACCOUNT_FIELDS]
+
+    def service_clean(self, workspace: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        account = self.instance if self.instance.pk else None
+        return services.account_clean(workspace=workspace, fields=fields, account=account)
+
+
+class _ReadOnlyInline(WorkspaceScopedInline):
+    """Rows shown on their parent's page, visible to whoever may view the parent's workspace."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        principal = principal_for_request(request)
+        if obj is None:
+            return principal.is_superuser or bool(principal.workspaces_with(Permission.VIEW))
+        return principal.can(Permission.VIEW, obj.workspace_id)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AnonymousIdInline(_ReadOnlyInline):
+    model = AnonymousId
+    fields = ("value", "created_at")
+    readonly_fields = ("value", "created_at")
+    show_change_link = False
+    verbose_name = "anonymous id"
+    verbose_name_plural = "anonymous ids (devices and cookies seen before identification)"
+
+
+_CONTACT_SUMMARY = ("email", "first_name", "last_name", "title", "lifecycle_stage", "last_seen_at")
+
+
+class ContactInline(_ReadOnlyInline):
+    model = Contact
+    fields = _CONTACT_SUMMARY
+    readonly_fields = _CONTACT_SUMMARY
+    ordering = ["-last_seen_at", "-id"]
+
+
+@admin.register(Contact)
+class ContactAdmin(WorkspaceScopedAdmin):
+    form = ContactAdminForm
+    list_display = ["email", "full_name", "lifecycle_stage", "last_seen_at", "workspace"]
+    list_display_links = ["email", "full_name"]
+    list_filter = ["workspace", "lifecycle_stage"]
+    list_select_related = ["workspace"]
+    search_fields = ["email", "first_name", "last_name", "=external_id", "=phone"]
+    ordering = ["-last_seen_at", "-id"]
+    autocomplete_fields = ["account"]
+    readonly_fields = ["first_seen_at", "last_seen_at", "created_at", "updated_at"]
+    inlines = [AnonymousIdInline]
+    fieldsets = [
+        (None, {"fields": ["workspace", "email", "phone", "external_id", "lifecycle_stage"]}),
+        ("Person", {"fields": ["first_name", "last_name", "title", "account"]}),
+        (
+            "Company and place",
+            {"fields": ["company_size", "industry", "country", "region", "postal_code"]},
+        ),
+        ("Other", {"fields": ["attributes"]}),
+        (
+            "Activity",
+            {"fields": ["first_seen_at", "last_seen_at", "created_at", "updated_at"]},
+        ),
+    ]
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, contact: Contact) -> str:
+        return f"{contact.first_name} {contact.last_name}".strip() or "—"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A contact never moves between workspaces.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "workspace"] if obj is not None else readonly
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        contact = self.get_object(request, object_id)
+        if contact is not None:
+            extra_context = {**(extra_context or {}), **self._timeline_context(request, contact)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _timeline_context(self, request: HttpRequest, contact: Contact) -> dict[str, Any]:
+        principal = principal_for_request(request)
+        events = selectors.contact_timeline(contact=contact, principal=principal)
+        query = urlencode({"contact__id__exact": contact.pk})
+        return {
+            "timeline": list(events[:TIMELINE_LIMIT]),
+            "timeline_limit": TIMELINE_LIMIT,
+            "timeline_total": events.count(),
+            "timeline_all_url": f"{reverse('admin:leads_event_changelist')}?{query}",
+        }
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in CONTACT_FIELDS}
+        if change:
+            services.contact_update(contact=obj, **fields)
+            return
+        created = services.contact_create(workspace=obj.workspace, **fields)
+        obj.pk, obj.created_at, obj.updated_at = created.pk, created.created_at, created.updated_at
+
+    def delete_model(self, request: HttpRequest, obj: Contact) -> None:
+        services.contact_delete(contact=obj)
+
+
+@admin.register(Account)
+class AccountAdmin(WorkspaceScopedAdmin):
+    form = AccountAdminForm
+    list_display = ["__str__", "domain", "industry", "employee_count", "workspace"]
+    list_filter = ["workspace", "industry"]
+    list_select_related = ["workspace"]
+    search_fields = ["name", "domain", "=external_id"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [ContactInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "workspace"] if obj is not None else readonly
+
+    def save_model(self, request: HttpRequest, obj: Account, form: Any, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS}
+        if change:
+            services.account_update(account=obj, **fields)
+            return
+        created = services.account_create(workspace=obj.workspace, **fields)
+        obj.pk, obj.created_at, obj.updated_at = created.pk, created.created_at, created.updated_at
+
+    def delete_model(self, request: HttpRequest, obj: Account) -> None:
+        services.account_delete(account=obj)
+
+
+@admin.register(Event)
+class EventAdmin(WorkspaceScopedAdmin):
+    """Read-only: events are appended by the ingestion pipeline, never edited by hand."""
+
+    list_display = ["occurred_at", "type", "contact", "source", "event_id", "workspace"]
+    list_filter = ["type", "workspace", "source"]
+    list_select_related = ["contact", "workspace"]
+    search_fields = ["=event_id", "=contact__email"]
+    ordering = ["-occurred_at", "-id"]
+    show_full_result_count = False  # counting every event of a big workspace is slow
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

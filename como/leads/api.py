@@ -1,0 +1,170 @@
+"""The leads API: contacts, accounts, a contact's timeline, and the caller's workspaces.
+
+Views translate HTTP to service calls and back; every one is a WorkspaceScopedViewSet, so its
+rows are always the caller's. Writes take the workspace from the credentials
+(:func:`~como.workspaces.api_base.target_workspace`), never from the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from como.workspaces.api_base import WORKSPACE_HEADER, WorkspaceScopedViewSet, target_workspace
+from como.workspaces.models import Workspace
+
+from . import selectors, services
+from .filters import AccountFilter, ContactFilter, StableOrderingFilter
+from .models import Account, Contact
+from .serializers import (
+    AccountSerializer,
+    ContactSerializer,
+    EventSerializer,
+    WorkspaceSerializer,
+)
+
+_WORKSPACE_PARAMETER = OpenApiParameter(
+    WORKSPACE_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Slug of the workspace to write to; needed only by members of several "
+    "workspaces (an API key always writes to its own).",
+)
+
+
+@contextmanager
+def _field_errors() -> Iterator[None]:
+    """Report a service's ValidationError as a 400 with the same field-keyed messages."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        detail = serializers.as_serializer_error(error)
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        raise serializers.ValidationError(detail) from None
+
+
+class _CrudViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    WorkspaceScopedViewSet,
+):
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+
+
+class EventTimelinePagination(CursorPagination):
+    ordering = ("-occurred_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List contacts"),
+    create=extend_schema(summary="Create a contact", parameters=[_WORKSPACE_PARAMETER]),
+    retrieve=extend_schema(summary="Get a contact"),
+    update=extend_schema(summary="Replace a contact's fields"),
+    partial_update=extend_schema(summary="Change some of a contact's fields"),
+    destroy=extend_schema(summary="Delete a contact and its events"),
+)
+class ContactViewSet(_CrudViewSet):
+    queryset = Contact.objects.select_related("workspace")
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    ordering_fields = ["created_at", "last_seen_at"]
+    ordering_sort_keys = {"last_seen_at": selectors.LAST_SEEN_SORT_KEY}
+    ordering = ["-created_at"]
+
+    def get_queryset(self) -> Any:
+        return selectors.contacts_with_sort_keys(super().get_queryset())
+
+    def perform_create(self, serializer: Any) -> None:
+        with _field_errors():
+            serializer.instance = services.contact_create(
+                workspace=target_workspace(self.request), **serializer.validated_data
+            )
+
+    def perform_update(self, serializer: Any) -> None:
+        with _field_errors():
+            serializer.instance = services.contact_update(
+                contact=serializer.instance, **serializer.validated_data
+            )
+
+    def perform_destroy(self, instance: Contact) -> None:
+        services.contact_delete(contact=instance)
+
+    @extend_schema(
+        summary="A contact's event timeline, newest first",
+        responses=EventSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        serializer_class=EventSerializer,
+        pagination_class=EventTimelinePagination,
+        filter_backends=[],
+    )
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        contact = self.get_object()
+        page = self.paginate_queryset(
+            selectors.contact_timeline(contact=contact, principal=self.principal)
+        )
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List accounts"),
+    create=extend_schema(summary="Create an account", parameters=[_WORKSPACE_PARAMETER]),
+    retrieve=extend_schema(summary="Get an account"),
+    update=extend_schema(summary="Replace an account's fields"),
+    partial_update=extend_schema(summary="Change some of an account's fields"),
+    destroy=extend_schema(summary="Delete an account (its contacts stay)"),
+)
+class AccountViewSet(_CrudViewSet):
+    queryset = Account.objects.select_related("workspace")
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilter
+    ordering_fields = ["created_at", "name", "domain"]
+    ordering = ["-created_at"]
+
+    def perform_create(self, serializer: Any) -> None:
+        with _field_errors():
+            serializer.instance = services.account_create(
+                workspace=target_workspace(self.request), **serializer.validated_data
+            )
+
+    def perform_update(self, serializer: Any) -> None:
+        with _field_errors():
+            serializer.instance = services.account_update(
+                account=serializer.instance, **serializer.validated_data
+            )
+
+    def perform_destroy(self, instance: Account) -> None:
+        services.account_delete(account=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The workspaces you can read"),
+    retrieve=extend_schema(summary="Get a workspace"),
+)
+class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
+    """Read-only: workspaces are created with ``manage.py create_workspace`` or the admin."""
+
+    queryset = Workspace.objects.all()
+    serializer_class = WorkspaceSerializer
+    filter_backends = [StableOrderingFilter]
+    ordering_fields = ["name", "slug", "created_at"]
+    ordering = ["slug"]

@@ -1,0 +1,155 @@
+"""API shapes of contacts, accounts, events and workspaces.
+
+Serializers check types and shapes only; normalisation, cross-field rules and uniqueness live in
+:mod:`como.leads.services`, which the views call with ``validated_data``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from como.workspaces.models import Workspace
+from como.workspaces.principal import principal_for_request
+
+from .models import Account, Contact, Event
+
+
+class VisibleAccountField(serializers.PrimaryKeyRelatedField):
+    """An account id the caller can see; others are reported as not existing."""
+
+    def get_queryset(self) -> Any:
+        principal = principal_for_request(self.context["request"])
+        return Account.objects.visible_to(principal)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    workspace = serializers.CharField(
+        source="workspace.slug", read_only=True, help_text="The workspace's slug."
+    )
+    # Wider than the stored E.164 form: people type "+1 (312) 555-0123 ext. 4".
+    phone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Any common notation; stored in E.164 (+13125550123). Numbers without a "
+        "country code are read in the workspace's country.",
+    )
+    email = serializers.CharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="Stored trimmed and lowercased; unique per workspace.",
+    )
+    account = VisibleAccountField(required=False, allow_null=True)
+    attributes = serializers.JSONField(
+        required=False, help_text="A JSON object of your own fields."
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "workspace",
+            "email",
+            "phone",
+            "first_name",
+            "last_name",
+            "title",
+            "company_size",
+            "industry",
+            "country",
+            "region",
+            "postal_code",
+            "external_id",
+            "account",
+            "attributes",
+            "lifecycle_stage",
+            "first_seen_at",
+            "last_seen_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["first_seen_at", "last_seen_at", "created_at", "updated_at"]
+        # Uniqueness is per workspace and checked by the service, with field-keyed messages.
+        validators: list[Any] = []
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    workspace = serializers.CharField(
+        source="workspace.slug", read_only=True, help_text="The workspace's slug."
+    )
+    domain = serializers.CharField(
+        max_length=253,
+        required=False,
+        allow_blank=True,
+        help_text="Stored normalised (https://www.Acme.com/ → acme.com); unique per workspace.",
+    )
+    attributes = serializers.JSONField(
+        required=False, help_text="A JSON object of your own fields."
+    )
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "workspace",
+            "domain",
+            "name",
+            "industry",
+            "employee_count",
+            "annual_revenue",
+            "country",
+            "region",
+            "postal_code",
+            "external_id",
+            "attributes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list[Any] = []
+
+
+class EventSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="event_id", read_only=True, help_text="The sender's id.")
+    contact = serializers.IntegerField(source="contact_id", read_only=True)
+    utm = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "contact",
+            "type",
+            "occurred_at",
+            "received_at",
+            "source",
+            "properties",
+            "utm",
+        ]
+        read_only_fields = fields
+
+    def get_utm(self, event: Event) -> dict[str, str]:
+        return {
+            key: value
+            for key in ("source", "medium", "campaign", "term", "content")
+            if (value := getattr(event, f"utm_{key}"))
+        }
+
+
+class WorkspaceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Workspace
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "vertical",
+            "time_zone",
+            "country",
+            "postal_address",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,266 @@
+"""Writes to contacts and accounts.
+
+Every function here is the one way its change is made, from the API, the admin, a command or a
+task: it normalises identifiers, validates, enforces per-workspace uniqueness and raises a
+:class:`~django.core.exceptions.ValidationError` keyed by field, never an ``IntegrityError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypedDict, TypeVar, Unpack
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+
+from como.workspaces.models import Workspace
+from como.workspaces.validators import validate_country
+
+from .models import Account, Contact, LifecycleStage
+from .normalize import normalize_domain, normalize_email, normalize_phone
+
+
+class ContactFields(TypedDict, total=False):
+    """The fields a caller may set on a contact (all optional; omitted means unchanged)."""
+
+    email: str
+    phone: str
+    first_name: str
+    last_name: str
+    title: str
+    company_size: int | None
+    industry: str
+    country: str
+    region: str
+    postal_code: str
+    external_id: str
+    account: Account | None
+    attributes: dict[str, Any]
+    lifecycle_stage: str
+
+
+class AccountFields(TypedDict, total=False):
+    """The fields a caller may set on an account (all optional; omitted means unchanged)."""
+
+    domain: str
+    name: str
+    industry: str
+    employee_count: int | None
+    annual_revenue: Any
+    country: str
+    region: str
+    postal_code: str
+    external_id: str
+    attributes: dict[str, Any]
+
+
+#: constraint name → the field whose value collided, for races that pass the pre-check
+_UNIQUE_FIELDS = {
+    "contact_unique_email": "email",
+    "contact_unique_external_id": "external_id",
+    "account_unique_domain": "domain",
+    "account_unique_external_id": "external_id",
+}
+
+_Owned = TypeVar("_Owned", Contact, Account)
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_create(*, workspace: Workspace, **fields: Unpack[ContactFields]) -> Contact:
+    contact = Contact(workspace=workspace)
+    _apply(contact, contact_clean(workspace=workspace, fields=fields))
+    return _save(contact)
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **changes: Unpack[ContactFields]) -> Contact:
+    _apply(contact, contact_clean(workspace=contact.workspace, fields=changes, contact=contact))
+    return _save(contact)
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()
+
+
+def contact_clean(
+    *, workspace: Workspace, fields: Mapping[str, Any], contact: Contact | None = None
+) -> dict[str, Any]:
+    """Normalise and validate contact fields; return the cleaned values.
+
+    Raises a ValidationError with every problem keyed by its field. Uniqueness is checked too,
+    so a form can show a duplicate email next to the email box before anything is saved.
+    """
+    cleaned: dict[str, Any] = dict(fields)
+    errors: dict[str, list[str]] = {}
+    _clean_field(cleaned, errors, "email", lambda v: normalize_email(v) if v.strip() else "")
+    _clean_field(
+        cleaned,
+        errors,
+        "phone",
+        lambda v: normalize_phone(v, default_region=workspace.country) if v.strip() else "",
+    )
+    _clean_field(cleaned, errors, "country", _clean_country)
+    _clean_field(cleaned, errors, "external_id", str.strip)
+    _clean_field(cleaned, errors, "attributes", _clean_attributes)
+    _clean_field(cleaned, errors, "lifecycle_stage", _clean_stage)
+    account = cleaned.get("account")
+    if account is not None and account.workspace_id != workspace.pk:
+        errors.setdefault("account", []).append("This account belongs to another workspace.")
+    candidate = Contact(workspace=workspace, pk=contact.pk if contact else None)
+    if contact is not None:
+        candidate.email, candidate.external_id = contact.email, contact.external_id
+    _apply(candidate, {name: value for name, value in cleaned.items() if name not in errors})
+    errors |= _unique_errors(candidate, ("email", "external_id"), "contact")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_create(*, workspace: Workspace, **fields: Unpack[AccountFields]) -> Account:
+    account = Account(workspace=workspace)
+    _apply(account, account_clean(workspace=workspace, fields=fields))
+    return _save(account)
+
+
+@transaction.atomic
+def account_update(*, account: Account, **changes: Unpack[AccountFields]) -> Account:
+    _apply(account, account_clean(workspace=account.workspace, fields=changes, account=account))
+    return _save(account)
+
+
+@transaction.atomic
+def account_delete(*, account: Account) -> None:
+    """Delete an account; its contacts stay, without an account."""
+    account.delete()
+
+
+def account_clean(
+    *, workspace: Workspace, fields: Mapping[str, Any], account: Account | None = None
+) -> dict[str, Any]:
+    """Normalise and validate account fields; return the cleaned values (see contact_clean)."""
+    cleaned: dict[str, Any] = dict(fields)
+    errors: dict[str, list[str]] = {}
+    _clean_field(cleaned, errors, "domain", lambda v: normalize_domain(v) if v.strip() else "")
+    _clean_field(cleaned, errors, "name", str.strip)
+    _clean_field(cleaned, errors, "country", _clean_country)
+    _clean_field(cleaned, errors, "external_id", str.strip)
+    _clean_field(cleaned, errors, "attributes", _clean_attributes)
+    candidate = Account(workspace=workspace, pk=account.pk if account else None)
+    if account is not None:
+        candidate.domain, candidate.name = account.domain, account.name
+        candidate.external_id = account.external_id
+    _apply(candidate, {name: value for name, value in cleaned.items() if name not in errors})
+    if not candidate.name and not candidate.domain and "domain" not in errors:
+        errors[NON_FIELD_ERRORS] = ["An account needs a name or a domain."]
+    errors |= _unique_errors(candidate, ("domain", "external_id"), "account")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def _clean_field(
+    cleaned: dict[str, Any],
+    errors: dict[str, list[str]],
+    name: str,
+    clean: Callable[[Any], Any],
+) -> None:
+    if name not in cleaned:
+        return
+    value = cleaned[name]
+    if value is None and name != "attributes":
+        value = ""  # text columns store "unknown" as the empty string
+    try:
+        cleaned[name] = clean(value)
+    except ValidationError as error:
+        errors.setdefault(name, []).extend(error.messages)
+
+
+def _clean_country(value: str) -> str:
+    code = value.strip().upper()
+    if code:
+        validate_country(code)
+    return code
+
+
+def _clean_attributes(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(
+            f"Attributes must be a JSON object, not {type(value).__name__}.", code="invalid"
+        )
+    if _has_nul(value):
+        # PostgreSQL's jsonb cannot store U+0000; say so instead of failing at INSERT.
+        raise ValidationError("Attributes must not contain the NUL character.", code="null")
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _clean_stage(value: str) -> str:
+    if value not in LifecycleStage.values:
+        raise ValidationError(
+            f"{value!r} is not a lifecycle stage; choose one of: "
+            f"{', '.join(LifecycleStage.values)}.",
+            code="invalid_choice",
+        )
+    return value
+
+
+def _apply(instance: models.Model, values: Mapping[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(instance, name, value)
+
+
+def _unique_errors(
+    instance: Contact | Account, fields: tuple[str, ...], noun: str
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    others = type(instance).objects.filter(workspace_id=instance.workspace_id)
+    if instance.pk is not None:
+        others = others.exclude(pk=instance.pk)
+    for name in fields:
+        value = getattr(instance, name)
+        if value and others.filter(**{name: value}).exists():
+            errors[name] = [_duplicate_message(noun, name)]
+    return errors
+
+
+def _duplicate_message(noun: str, field: str) -> str:
+    return f"Another {noun} in this workspace has this {field.replace('_', ' ')}."
+
+
+def _save(instance: _Owned) -> _Owned:
+    # Field-level checks (lengths, numbers) the cleaners do not repeat; uniqueness was checked
+    # with field-keyed messages by the *_clean function, and a lost race is translated below.
+    instance.full_clean(exclude=["workspace"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():  # a savepoint, so a lost race leaves the outer block usable
+            instance.save()
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        field = _UNIQUE_FIELDS.get(constraint or "")
+        if field is None:
+            raise
+        noun = type(instance)._meta.model_name or "row"
+        raise ValidationError({field: [_duplicate_message(noun, field)]}) from None
+    return instance

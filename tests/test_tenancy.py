@@ -1,0 +1,413 @@
+"""Tenancy end to end: with workspace A's credentials nothing of workspace B is reachable.
+
+Routes and admin pages are discovered, never listed by hand: an API view or a ModelAdmin is
+covered the moment it is registered, and fails here until it is built on the scoped bases
+(``WorkspaceScopedViewSet``, ``WorkspaceScopedAdmin``) and ``tenants()`` seeds rows for it.
+
+Every string of workspace B's data carries ``MARKER``. Each check is made twice: B's own
+credentials must see the marker (so B's rows would be noticed if they leaked), and A's must not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.utils import quote
+from django.db import models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.test import APIClient
+
+from como.leads.models import Account, AnonymousId, Contact, Event
+from como.workspaces.admin_base import WorkspaceScopedAdmin
+from como.workspaces.api_base import WorkspaceScopedViewSet
+from como.workspaces.models import ApiKey, Membership, Workspace
+from como.workspaces.scoping import WorkspaceScopedQuerySet
+from como.workspaces.services import api_key_create, membership_add, workspace_create
+from tests.factories import UserFactory
+
+MARKER = "zqxv"
+API_PREFIX = "api/v1/"
+#: views under /api/v1/ that serve no workspace data
+NOT_WORKSPACE_DATA = (SpectacularAPIView, SpectacularSwaggerView)
+METHODS = ("get", "put", "patch", "delete")
+
+
+# --- discovery -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    name: str
+    kwargs: frozenset[str]
+    view_class: type
+    actions: dict[str, str]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def is_scoped(self) -> bool:
+        return issubclass(self.view_class, WorkspaceScopedViewSet)
+
+    def url(self, **kwargs: Any) -> str:
+        return reverse(self.name, kwargs=kwargs)
+
+
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str, namespace: str, kwargs: frozenset[str]
+) -> Iterator[Route]:
+    for entry in patterns:
+        groups = kwargs | frozenset(entry.pattern.regex.groupindex)
+        path = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, path, inner, groups)
+            continue
+        if not path.startswith(API_PREFIX):
+            continue
+        callback = entry.callback
+        view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        assert view_class is not None, f"{path}: a function view; build it on the scoped bases"
+        assert entry.name, f"{path}: every API route needs a name"
+        yield Route(
+            path=path,
+            name=namespace + entry.name,
+            kwargs=groups,
+            view_class=view_class,
+            actions=dict(getattr(callback, "actions", None) or {}),
+        )
+
+
+API_ROUTES = list(_walk(get_resolver().url_patterns, "", "", frozenset()))
+SCOPED_ROUTES = [route for route in API_ROUTES if route.is_scoped]
+ADMINS = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+
+
+def _admin_id(item: tuple[type[models.Model], admin.ModelAdmin[Any]]) -> str:
+    return item[0]._meta.label
+
+
+def test_discovery_finds_the_api_and_the_admin() -> None:
+    names = {route.name for route in API_ROUTES}
+    assert {"api:contact-list", "api:contact-detail", "api:contact-events"} <= names
+    assert {"api:account-list", "api:workspace-list", "api:schema", "api:docs"} <= names
+    assert {Contact, Account, Event, Workspace, Membership, ApiKey} <= {m for m, _ in ADMINS}
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=str)
+def test_every_api_view_is_workspace_scoped(route: Route) -> None:
+    if issubclass(route.view_class, NOT_WORKSPACE_DATA):
+        return
+    assert route.is_scoped, (
+        f"{route.path} is served by {route.view_class.__name__}, which is not a "
+        "WorkspaceScopedViewSet: its rows would not be scoped to the caller's workspaces"
+    )
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tenants:
+    a: Workspace
+    b: Workspace
+    a_key: str
+    b_key: str
+    alice: Any  # staff member of A only
+    bruno: Any  # staff member of B only
+
+
+@pytest.fixture
+def tenants(db: Any) -> Tenants:
+    """Two workspaces with rows in every model; B's strings all carry MARKER."""
+    a = workspace_create(slug="acme", vertical="b2b", name="Acme Software")
+    b = workspace_create(slug=f"rival-{MARKER}", vertical="automotive", name=f"Rival {MARKER}")
+    alice = UserFactory.create(username="alice", email="alice@acme.example")
+    bruno = UserFactory.create(username="bruno", email="bruno@rival.example")
+    membership_add(workspace=a, user=alice, role="owner")
+    membership_add(workspace=b, user=bruno, role="owner")
+    membership_add(
+        workspace=b, user=UserFactory.create(username=f"{MARKER}-seller"), role="sales"
+    )
+    a_key = api_key_create(workspace=a, name="acme-integration").secret
+    b_key = api_key_create(workspace=b, name=f"{MARKER}-integration").secret
+    when = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    for workspace, tag in ((a, "acme"), (b, MARKER)):
+        account = Account.objects.create(
+            workspace=workspace, domain=f"{tag}-buyer.example", name=f"{tag} buyer"
+        )
+        contact = Contact.objects.create(
+            workspace=workspace,
+            email=f"ana@{tag}-buyer.example",
+            first_name=f"{tag}-ana",
+            external_id=f"{tag}-crm-1",
+            account=account,
+            last_seen_at=when,
+        )
+        AnonymousId.objects.create(workspace=workspace, contact=contact, value=f"{tag}-cookie")
+        Event.objects.create(
+            workspace=workspace,
+            contact=contact,
+            event_id=f"{tag}-evt-1",
+            type="page_view",
+            properties={"path": f"/{tag}/pricing"},
+            occurred_at=when,
+            received_at=when,
+            utm_campaign=f"{tag}-spring",
+        )
+    return Tenants(a=a, b=b, a_key=a_key, b_key=b_key, alice=alice, bruno=bruno)
+
+
+def _api_client(kind: str, key: str, user: Any) -> APIClient:
+    client = APIClient()
+    if kind == "api_key":
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    else:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture(params=["api_key", "member"])
+def callers(request: pytest.FixtureRequest, tenants: Tenants) -> tuple[APIClient, APIClient]:
+    """(A's caller, B's caller), as an integration key or as a logged-in member."""
+    return (
+        _api_client(request.param, tenants.a_key, tenants.alice),
+        _api_client(request.param, tenants.b_key, tenants.bruno),
+    )
+
+
+def _rows(queryset: Any, workspace: Workspace) -> list[Any]:
+    assert isinstance(queryset, WorkspaceScopedQuerySet), type(queryset)
+    return list(queryset.all().for_workspace(workspace.pk))
+
+
+def _seeded(model: type[models.Model], rows: list[Any], workspace: Workspace) -> list[Any]:
+    assert rows, (
+        f"no {model._meta.label} rows in {workspace.slug}: seed some in tenants() "
+        "(tests/test_tenancy.py) so this check is not vacuous"
+    )
+    return rows
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def _lookup(route: Route) -> tuple[str, str]:
+    view = route.view_class
+    field = view.lookup_field
+    kwarg = view.lookup_url_kwarg or field
+    assert route.kwargs == {kwarg}, (
+        f"{route.path}: cannot fill its URL arguments {sorted(route.kwargs)}; teach "
+        "tests/test_tenancy.py how to build this route"
+    )
+    return field, kwarg
+
+
+@pytest.mark.parametrize("route", [r for r in SCOPED_ROUTES if not r.kwargs], ids=str)
+def test_lists_never_include_foreign_rows(
+    route: Route, callers: tuple[APIClient, APIClient]
+) -> None:
+    if "get" not in route.actions:
+        return
+    a_caller, b_caller = callers
+
+    seen_by_b = b_caller.get(route.url())
+    seen_by_a = a_caller.get(route.url())
+
+    assert seen_by_b.status_code == 200, seen_by_b.content
+    assert MARKER in seen_by_b.content.decode(), f"{route.path}: B's rows are not recognisable"
+    assert seen_by_a.status_code == 200, seen_by_a.content
+    assert MARKER not in seen_by_a.content.decode(), f"{route.path} shows B's rows to A"
+
+
+@pytest.mark.parametrize("route", [r for r in SCOPED_ROUTES if r.kwargs], ids=str)
+def test_foreign_objects_are_404_on_every_detail_route(
+    route: Route, tenants: Tenants, callers: tuple[APIClient, APIClient]
+) -> None:
+    a_caller, b_caller = callers
+    field, kwarg = _lookup(route)
+    queryset = route.view_class.queryset
+    model = queryset.model
+    own = _seeded(model, _rows(queryset, tenants.a), tenants.a)
+    foreign = _seeded(model, _rows(queryset, tenants.b), tenants.b)
+
+    if "get" in route.actions:
+        for obj in own:
+            response = a_caller.get(route.url(**{kwarg: getattr(obj, field)}))
+            assert response.status_code == 200, f"{route.path}: A cannot read its own {obj!r}"
+            assert MARKER not in response.content.decode(), f"{route.path} leaks into {obj!r}"
+        for obj in foreign:
+            response = b_caller.get(route.url(**{kwarg: getattr(obj, field)}))
+            assert response.status_code == 200
+            assert MARKER in response.content.decode()
+
+    before = [model_values(obj) for obj in foreign]
+    for obj in foreign:
+        url = route.url(**{kwarg: getattr(obj, field)})
+        for method in METHODS:
+            response = getattr(a_caller, method)(url, {}, format="json")
+            expected = 404 if method in route.actions else 405
+            assert response.status_code == expected, (
+                f"{method.upper()} {url} as A answered {response.status_code}, not {expected}"
+            )
+            assert MARKER not in response.content.decode()
+    # nothing of B's was changed or deleted by the attempts
+    assert [model_values(obj) for obj in foreign] == before
+
+
+def model_values(obj: models.Model) -> dict[str, Any]:
+    """The row as stored now (it must still exist), minus bookkeeping timestamps."""
+    fresh = type(obj)._default_manager.get(pk=obj.pk)
+    return {
+        field.attname: getattr(fresh, field.attname)
+        for field in obj._meta.concrete_fields
+        if field.attname not in ("updated_at", "last_used_at")
+    }
+
+
+def test_writes_land_in_the_callers_workspace_and_cannot_reference_foreign_rows(
+    tenants: Tenants, callers: tuple[APIClient, APIClient]
+) -> None:
+    a_caller, _ = callers
+    foreign_account = Account.objects.get(workspace=tenants.b)
+
+    attached = a_caller.post(
+        "/api/v1/contacts",
+        {"email": "new@acme.example", "account": foreign_account.pk, "workspace": tenants.b.pk},
+        format="json",
+    )
+    created = a_caller.post(
+        "/api/v1/contacts",
+        {"email": f"ana@{MARKER}-buyer.example", "workspace": tenants.b.pk},
+        format="json",
+    )
+    filtered = a_caller.get(f"/api/v1/contacts?account={foreign_account.pk}")
+
+    assert attached.status_code == 400
+    assert attached.json() == {
+        "account": [f'Invalid pk "{foreign_account.pk}" - object does not exist.']
+    }
+    # B already has this address; A may have it too, and learns nothing about B.
+    assert created.status_code == 201, created.content
+    assert Contact.objects.get(pk=created.json()["id"]).workspace_id == tenants.a.pk
+    assert filtered.status_code == 200
+    assert filtered.json()["results"] == []
+
+
+# --- admin -------------------------------------------------------------------------------------
+
+
+def _admin_client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _admin_url(model: type[models.Model], view: str, *args: Any) -> str:
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def _is_denied(response: Any) -> bool:
+    """Django answers a missing (or hidden) object with a redirect to the index, or a 404."""
+    return response.status_code == 404 or (
+        response.status_code == 302 and response["Location"] == reverse("admin:index")
+    )
+
+
+@pytest.mark.parametrize("entry", ADMINS, ids=_admin_id)
+def test_admin_changelists_show_no_foreign_rows(
+    entry: tuple[type[models.Model], admin.ModelAdmin[Any]], tenants: Tenants
+) -> None:
+    model, model_admin = entry
+    alice, bruno = _admin_client(tenants.alice), _admin_client(tenants.bruno)
+    url = _admin_url(model, "changelist")
+    owned = isinstance(model._default_manager.all(), WorkspaceScopedQuerySet)
+
+    if not isinstance(model_admin, WorkspaceScopedAdmin):
+        assert not owned, f"{model._meta.label} is workspace data behind an unscoped admin"
+        # Global models (users, schedules) are for superusers; workspace staff are refused.
+        assert alice.get(url).status_code == 403
+        return
+
+    foreign = _seeded(model, _rows(model._default_manager.all(), tenants.b), tenants.b)
+    _seeded(model, _rows(model._default_manager.all(), tenants.a), tenants.a)
+    seen_by_b = bruno.get(url)
+    seen_by_a = alice.get(url)
+
+    assert seen_by_b.status_code == 200
+    assert MARKER in seen_by_b.content.decode(), f"{url}: B's rows are not recognisable"
+    assert seen_by_a.status_code == 200
+    listed = {obj.pk for obj in seen_by_a.context["cl"].result_list}
+    assert listed, f"{url}: A sees none of its own rows"
+    assert listed.isdisjoint(obj.pk for obj in foreign)
+    assert MARKER not in seen_by_a.content.decode(), f"{url} shows B's data to A"
+    # searching for B's strings finds nothing either
+    if model_admin.search_fields:
+        searched = alice.get(url, {"q": MARKER})
+        assert list(searched.context["cl"].result_list) == []
+
+
+@pytest.mark.parametrize("entry", ADMINS, ids=_admin_id)
+def test_admin_object_pages_deny_foreign_rows(
+    entry: tuple[type[models.Model], admin.ModelAdmin[Any]], tenants: Tenants
+) -> None:
+    model, model_admin = entry
+    if not isinstance(model_admin, WorkspaceScopedAdmin):
+        return  # refused wholesale, see the changelist test
+    alice = _admin_client(tenants.alice)
+    foreign = _seeded(model, _rows(model._default_manager.all(), tenants.b), tenants.b)
+    own = _seeded(model, _rows(model._default_manager.all(), tenants.a), tenants.a)
+
+    for obj in own:
+        page = alice.get(_admin_url(model, "change", quote(obj.pk)))
+        assert page.status_code == 200
+        assert MARKER not in page.content.decode(), f"{model._meta.label} {obj.pk} leaks B"
+    for obj in foreign:
+        pk = quote(obj.pk)
+        before = model_values(obj)
+        for view in ("change", "delete", "history"):
+            assert _is_denied(alice.get(_admin_url(model, view, pk))), (view, obj)
+        assert _is_denied(alice.post(_admin_url(model, "change", pk), {}))
+        assert _is_denied(alice.post(_admin_url(model, "delete", pk), {"post": "yes"}))
+        assert model_values(obj) == before
+
+
+@pytest.mark.parametrize("entry", ADMINS, ids=_admin_id)
+def test_admin_forms_and_autocomplete_offer_no_foreign_rows(
+    entry: tuple[type[models.Model], admin.ModelAdmin[Any]], tenants: Tenants
+) -> None:
+    model, model_admin = entry
+    if not isinstance(model_admin, WorkspaceScopedAdmin):
+        return
+    alice = _admin_client(tenants.alice)
+
+    add = alice.get(_admin_url(model, "add"))
+    assert add.status_code in (200, 403)
+    assert MARKER not in add.content.decode(), f"{model._meta.label} add form offers B's rows"
+
+    for field in model_admin.autocomplete_fields:
+        query = {
+            "app_label": model._meta.app_label,
+            "model_name": model._meta.model_name,
+            "field_name": field,
+            "term": "",
+        }
+        response = alice.get(reverse("admin:autocomplete"), query)
+        assert response.status_code in (200, 403), (field, response.status_code)
+        assert MARKER not in response.content.decode(), f"autocomplete {field} offers B's rows"
+
+
+def test_admin_index_lists_no_foreign_data(tenants: Tenants) -> None:
+    page = _admin_client(tenants.alice).get(reverse("admin:index"))
+
+    assert page.status_code == 200
+    assert MARKER not in page.content.decode()
