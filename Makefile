@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap services services-stop migrate seed demo test lint typecheck \
-        check-migrations pytest bench compose-config lock clean
+        check-migrations pytest browser bench compose-config lock clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,6 +65,18 @@ pytest: services ## Run the test suite only
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck check-migrations pytest ## ruff, mypy, makemigrations --check, then pytest
+
+# The browser tests (tests/e2e) drive Debian's Chromium through Playwright and skip without it.
+browser: ## Install Chromium for the browser tests (Debian/Ubuntu, as root)
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
+		echo "chromium: already installed"; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+		&& echo "chromium: installed"; \
+	else \
+		echo "chromium: install it with your package manager; the browser tests skip without it"; \
+		exit 1; \
+	fi
 
 bench: migrate ## Run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/ingest.py

@@ -47,3 +47,9 @@ def key_client() -> Callable[[Workspace], APIClient]:
 @pytest.fixture
 def api(workspace: Workspace, key_client: Callable[[Workspace], APIClient]) -> APIClient:
     return key_client(workspace)
+
+
+@pytest.fixture
+def fast_passwords(settings: Any) -> None:
+    """Hash test users' passwords with MD5: PBKDF2 costs most of a second per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

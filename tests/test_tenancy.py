@@ -32,6 +32,8 @@ from como.workspaces.scoping import WorkspaceScopedQuerySet
 from como.workspaces.services import api_key_create, membership_add, workspace_create
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
 MARKER = "zqxv"
 API_PREFIX = "api/v1/"
 #: views under /api/v1/ that serve no workspace data
@@ -47,7 +49,7 @@ class Route:
     path: str
     name: str
     kwargs: frozenset[str]
-    view_class: type
+    view_class: type[Any]
     actions: dict[str, str]
 
     def __str__(self) -> str:
@@ -134,9 +136,7 @@ def tenants(db: Any) -> Tenants:
     bruno = UserFactory.create(username="bruno", email="bruno@rival.example")
     membership_add(workspace=a, user=alice, role="owner")
     membership_add(workspace=b, user=bruno, role="owner")
-    membership_add(
-        workspace=b, user=UserFactory.create(username=f"{MARKER}-seller"), role="sales"
-    )
+    membership_add(workspace=b, user=UserFactory.create(username=f"{MARKER}-seller"), role="sales")
     a_key = api_key_create(workspace=a, name="acme-integration").secret
     b_key = api_key_create(workspace=b, name=f"{MARKER}-integration").secret
     when = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
@@ -316,9 +316,13 @@ def _admin_url(model: type[models.Model], view: str, *args: Any) -> str:
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
 
 
+def _answer(response: Any) -> tuple[int, str | None]:
+    return response.status_code, response.get("Location")
+
+
 def _is_denied(response: Any) -> bool:
-    """Django answers a missing (or hidden) object with a redirect to the index, or a 404."""
-    return response.status_code == 404 or (
+    """A redirect to the index (Django's "does not exist"), a 404, or a 403 for everyone."""
+    return response.status_code in (403, 404) or (
         response.status_code == 302 and response["Location"] == reverse("admin:index")
     )
 
@@ -371,13 +375,19 @@ def test_admin_object_pages_deny_foreign_rows(
         page = alice.get(_admin_url(model, "change", quote(obj.pk)))
         assert page.status_code == 200
         assert MARKER not in page.content.decode(), f"{model._meta.label} {obj.pk} leaks B"
+    # B's rows must be answered exactly like rows that do not exist at all.
+    missing = quote(model._default_manager.order_by("-pk").values_list("pk", flat=True)[0] + 1000)
     for obj in foreign:
         pk = quote(obj.pk)
         before = model_values(obj)
         for view in ("change", "delete", "history"):
-            assert _is_denied(alice.get(_admin_url(model, view, pk))), (view, obj)
-        assert _is_denied(alice.post(_admin_url(model, "change", pk), {}))
-        assert _is_denied(alice.post(_admin_url(model, "delete", pk), {"post": "yes"}))
+            response = alice.get(_admin_url(model, view, pk))
+            assert _is_denied(response), (view, obj, response.status_code)
+            assert _answer(response) == _answer(alice.get(_admin_url(model, view, missing)))
+        for view, data in (("change", {}), ("delete", {"post": "yes"})):
+            response = alice.post(_admin_url(model, view, pk), data)
+            assert _is_denied(response), (view, obj, response.status_code)
+            assert _answer(response) == _answer(alice.post(_admin_url(model, view, missing), data))
         assert model_values(obj) == before
 
 
@@ -397,7 +407,7 @@ def test_admin_forms_and_autocomplete_offer_no_foreign_rows(
     for field in model_admin.autocomplete_fields:
         query = {
             "app_label": model._meta.app_label,
-            "model_name": model._meta.model_name,
+            "model_name": str(model._meta.model_name),
             "field_name": field,
             "term": "",
         }
@@ -411,3 +421,37 @@ def test_admin_index_lists_no_foreign_data(tenants: Tenants) -> None:
 
     assert page.status_code == 200
     assert MARKER not in page.content.decode()
+
+
+def test_ingest_knows_nothing_of_another_workspaces_event_ids_or_people(
+    tenants: Tenants, callers: tuple[APIClient, APIClient]
+) -> None:
+    # POST-only routes are not walked above; ingest is the one that matches by identifiers.
+    a_caller, _ = callers
+    b_contact = Contact.objects.get(workspace=tenants.b)
+    b_events = Event.objects.filter(workspace=tenants.b).count()
+
+    response = a_caller.post(
+        "/api/v1/events",
+        {
+            "events": [
+                {
+                    "id": f"{MARKER}-evt-1",
+                    "type": "page_view",
+                    "occurred_at": "2026-01-02T10:00:00Z",
+                    "contact": {"email": b_contact.email, "anonymous_id": f"{MARKER}-cookie"},
+                }
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == [
+        {"index": 0, "id": f"{MARKER}-evt-1", "status": "created"}
+    ]
+    stored = Event.objects.get(workspace=tenants.a, event_id=f"{MARKER}-evt-1")
+    assert stored.contact.workspace_id == tenants.a.pk
+    assert stored.contact_id != b_contact.pk
+    assert Event.objects.filter(workspace=tenants.b).count() == b_events
+    assert AnonymousId.objects.get(workspace=tenants.b).contact_id == b_contact.pk

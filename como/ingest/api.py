@@ -31,11 +31,17 @@ from rest_framework.response import Response
 from typing_extensions import TypedDict
 
 from como.leads.models import Event
+from como.leads.serializers import EventSerializer
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
 
 from .openapi import AdapterDoc
 from .schema import EventIn
-from .serializers import EventIngestResponseSerializer, EventSerializer
+from .serializers import (
+    ERRORS_DOC,
+    EVENT_INGEST_RESPONSE_DOC,
+    EventIngestResponse,
+    EventResultOut,
+)
 from .services import EventResult, events_ingest
 
 #: 1,000 events with properties near their 8 KiB cap, plus the envelope.
@@ -50,11 +56,6 @@ class EventBatch(TypedDict):
 
 
 _REQUEST_DOC = AdapterDoc("EventIngest", TypeAdapter(EventIn | EventBatch))
-_FIELD_ERRORS_DOC = {
-    "type": "object",
-    "description": 'Messages by field, e.g. {"occurred_at": ["…"]} or {"detail": "…"}.',
-    "additionalProperties": {},
-}
 
 
 class EventFilter(filters.FilterSet):
@@ -103,17 +104,17 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
         ),
         request={"application/json": _REQUEST_DOC},
         responses={
-            200: OpenApiResponse(EventIngestResponseSerializer, description="All accepted."),
+            200: OpenApiResponse(EVENT_INGEST_RESPONSE_DOC, description="Nothing rejected."),
             207: OpenApiResponse(
-                EventIngestResponseSerializer,
+                EVENT_INGEST_RESPONSE_DOC,
                 description="A batch in which some events were rejected; see each result.",
             ),
             400: OpenApiResponse(
-                _FIELD_ERRORS_DOC,
+                ERRORS_DOC,
                 description="Malformed body or batch, or a single event that was rejected.",
             ),
-            413: OpenApiResponse(_FIELD_ERRORS_DOC, description="Body too large."),
-            415: OpenApiResponse(_FIELD_ERRORS_DOC, description="Body is not JSON."),
+            413: OpenApiResponse(ERRORS_DOC, description="Body too large."),
+            415: OpenApiResponse(ERRORS_DOC, description="Body is not JSON."),
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -181,12 +182,12 @@ def _batch(payload: dict[str, Any]) -> list[Any]:
     return events
 
 
-def _envelope(results: list[EventResult]) -> dict[str, Any]:
+def _envelope(results: list[EventResult]) -> EventIngestResponse:
     counts = {"created": 0, "duplicate": 0, "rejected": 0}
-    items: list[dict[str, Any]] = []
+    items: list[EventResultOut] = []
     for result in results:
         counts[result.status] += 1
-        item: dict[str, Any] = {"index": result.index, "id": result.id, "status": result.status}
+        item: EventResultOut = {"index": result.index, "id": result.id, "status": result.status}
         if result.errors is not None:
             item["errors"] = result.errors
         items.append(item)

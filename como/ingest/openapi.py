@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.settings import spectacular_settings
 from pydantic import TypeAdapter
 
 
@@ -42,7 +43,32 @@ class AdapterDocExtension(OpenApiSerializerExtension):
         for name, definition in schema.pop("$defs", {}).items():
             auto_schema.registry.register_on_missing(
                 ResolvedComponent(
-                    name=name, type=ResolvedComponent.SCHEMA, object=name, schema=definition
+                    name=name,
+                    type=ResolvedComponent.SCHEMA,
+                    object=name,
+                    schema=_for_openapi(definition),
                 )
             )
-        return dict(schema)
+        return _for_openapi(schema)
+
+
+_NULL = {"type": "null"}
+
+
+def _for_openapi(node: Any) -> Any:
+    """pydantic writes JSON Schema 2020-12; OpenAPI 3.0 spells "or null" as ``nullable``."""
+    if isinstance(node, list):
+        return [_for_openapi(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _for_openapi(value) for key, value in node.items()}
+    if not str(spectacular_settings.OAS_VERSION).startswith("3.0"):
+        return node
+    options = node.get("anyOf")
+    if isinstance(options, list) and _NULL in options and len(options) == 2:
+        (other,) = [option for option in options if option != _NULL]
+        del node["anyOf"]
+        # A $ref cannot carry siblings in OpenAPI 3.0, hence the allOf wrapper.
+        node.update({"allOf": [other]} if "$ref" in other else other)
+        node["nullable"] = True
+    return node

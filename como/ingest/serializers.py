@@ -1,57 +1,42 @@
-"""DRF serializers: reading events back, and documenting the ingest response.
+"""The shape of the ingest response.
 
-The ingest request is validated by :mod:`como.ingest.schema` (pydantic), not here.
+The ingest request is validated by :mod:`como.ingest.schema` (pydantic), not by a serializer,
+and its response is built as plain dicts of the ``TypedDict`` shapes below, which also document
+it. Events are read back with :class:`como.leads.serializers.EventSerializer`, the same
+representation as a contact's timeline.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, NotRequired
 
-from rest_framework import serializers
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
 
-from como.leads.models import Event
-
-
-class UtmSerializer(serializers.Serializer[Any]):
-    source = serializers.CharField(source="utm_source")
-    medium = serializers.CharField(source="utm_medium")
-    campaign = serializers.CharField(source="utm_campaign")
-    term = serializers.CharField(source="utm_term")
-    content = serializers.CharField(source="utm_content")
+from .openapi import AdapterDoc
 
 
-class EventSerializer(serializers.ModelSerializer[Event]):
-    id = serializers.CharField(source="event_id", help_text="The sender's id for the event.")
-    utm = UtmSerializer(source="*")
-
-    class Meta:
-        model = Event
-        fields = [
-            "id",
-            "type",
-            "contact",
-            "occurred_at",
-            "received_at",
-            "source",
-            "properties",
-            "utm",
-        ]
-        read_only_fields = fields
+class EventResultOut(TypedDict):
+    index: int
+    id: str | None
+    status: Literal["created", "duplicate", "rejected"]
+    errors: NotRequired[dict[str, list[str]]]
 
 
-class EventResultSerializer(serializers.Serializer[Any]):
-    index = serializers.IntegerField(help_text="Position of the event in the request.")
-    id = serializers.CharField(allow_null=True, help_text="The event's id, when it had one.")
-    status = serializers.ChoiceField(choices=["created", "duplicate", "rejected"])
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text='Only when rejected: messages by dotted field path, e.g. "contact.email".',
-    )
+class EventIngestResponse(TypedDict):
+    results: list[EventResultOut]
+    created: int
+    duplicates: int
+    rejected: int
 
 
-class EventIngestResponseSerializer(serializers.Serializer[Any]):
-    results = EventResultSerializer(many=True, help_text="One per event, in request order.")
-    created = serializers.IntegerField()
-    duplicates = serializers.IntegerField()
-    rejected = serializers.IntegerField()
+EVENT_INGEST_RESPONSE_DOC = AdapterDoc(
+    "EventIngestResponse", TypeAdapter(EventIngestResponse), mode="serialization"
+)
+ERRORS_DOC: dict[str, Any] = {
+    "type": "object",
+    "description": 'Messages by dotted field path, e.g. {"contact.email": ["…"]}, '
+    'or {"detail": "…"} when the body as a whole is wrong.',
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "properties": {"detail": {"type": "string"}},
+}

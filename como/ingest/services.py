@@ -9,14 +9,17 @@ staged with one psycopg ``COPY`` into a session temp table and stored by one
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
 import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from como.leads.identity import (
     RETRYABLE_ERRORS,
@@ -35,18 +38,12 @@ logger = logging.getLogger(__name__)
 #: A concurrent batch that invalidates identity resolution is rare; a few tries settle it.
 MAX_ATTEMPTS = 5
 _SOURCE_MAX = Event._meta.get_field("source").max_length or 0
-_EVENT = Event._meta.db_table
-_CONTACT = Contact._meta.db_table
-_STAGE = "como_ingest_stage_v1"  # bump the suffix when the columns change
-_STAGE_COLUMNS = (
-    "ord",
-    "event_id",
-    "contact_id",
-    "type",
-    "properties",
-    "occurred_at",
-    *(f"utm_{part}" for part in UTM_PARTS),
-)
+_ID_MAX = Event._meta.get_field("event_id").max_length or 0
+_EVENT = sql.Identifier(Event._meta.db_table)
+_CONTACT = sql.Identifier(Contact._meta.db_table)
+_STAGE = sql.Identifier("como_ingest_stage_v1")  # bump the suffix when the columns change
+_UTM_COLUMNS = [f"utm_{part}" for part in UTM_PARTS]
+_STAGE_COLUMNS = ["ord", "event_id", "contact_id", "type", "properties", "occurred_at"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ def _echo_id(item: Any) -> str | None:
     """The id of a rejected item, when it is one we can safely echo back."""
     if isinstance(item, dict):
         value = item.get("id")
-        if isinstance(value, str) and 0 < len(value) <= 128:
+        if isinstance(value, str) and 0 < len(value) <= _ID_MAX:
             return value
     return None
 
@@ -115,14 +112,17 @@ def _store(
     received_at: datetime,
 ) -> set[str]:
     """Insert the events that are new; return the ids that were inserted."""
+    # Inside a caller's transaction the stage may still hold an earlier batch's rows.
+    nested = connection.in_atomic_block
     with transaction.atomic():
         connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
+        pg = connection.connection
+        with psycopg.Cursor(pg) as cursor:
             stored = _existing_ids(cursor, workspace_id, [event["id"] for _, event in events])
             fresh = [event for _, event in events if event["id"] not in stored]
             if not fresh:
                 return set()
-            _ensure_stage(cursor)
+            _ensure_stage(cursor, pg)
             attempt = 1
             while True:
                 try:
@@ -133,6 +133,7 @@ def _store(
                         )
                         created = _insert(
                             cursor,
+                            empty_stage=nested,
                             workspace_id=workspace_id,
                             events=fresh,
                             contact_ids=resolution.contact_ids,
@@ -145,7 +146,7 @@ def _store(
                         raise
                     attempt += 1
                     logger.info("ingest: identity plan went stale (%s), retrying", error)
-        _after_commit(workspace_id, resolution, created, fresh)
+        _after_commit(resolution, created, fresh)
     return set(created)
 
 
@@ -153,7 +154,9 @@ def _existing_ids(cursor: psycopg.Cursor[Any], workspace_id: int, ids: list[str]
     # Known ids are answered before identity resolution, so a re-posted batch neither creates
     # nor changes contacts. The INSERT's ON CONFLICT still settles races with other batches.
     cursor.execute(
-        f"SELECT event_id FROM {_EVENT} WHERE workspace_id = %s AND event_id = ANY(%s::text[])",
+        sql.SQL(
+            "SELECT event_id FROM {event} WHERE workspace_id = %s AND event_id = ANY(%s::text[])"
+        ).format(event=_EVENT),
         [workspace_id, ids],
     )
     return {event_id for (event_id,) in cursor.fetchall()}
@@ -168,13 +171,19 @@ def _person(event: EventIn) -> PersonRef:
     )
 
 
-def _ensure_stage(cursor: psycopg.Cursor[Any]) -> None:
+#: psycopg connections whose session already has the stage table (a committed CREATE).
+_staged: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+
+
+def _ensure_stage(cursor: psycopg.Cursor[Any], pg: psycopg.Connection[Any]) -> None:
     # One temp table per database session, reused by every batch: creating one per batch
-    # would churn the system catalogs. DELETE (not ON COMMIT alone) empties it when several
-    # batches share one outer transaction (see _insert).
+    # would churn the system catalogs, and asking each time costs a round trip. It is only
+    # remembered once the creating transaction commits (a rollback would take it away).
+    if pg in _staged:
+        return
     cursor.execute(
-        f"""
-        CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (
+        sql.SQL("""
+        CREATE TEMP TABLE IF NOT EXISTS {stage} (
             ord integer NOT NULL,
             event_id text NOT NULL,
             contact_id bigint NOT NULL,
@@ -187,21 +196,29 @@ def _ensure_stage(cursor: psycopg.Cursor[Any]) -> None:
             utm_term text NOT NULL,
             utm_content text NOT NULL
         ) ON COMMIT DELETE ROWS
-        """
+        """).format(stage=_STAGE)
     )
+    transaction.on_commit(lambda: _staged.add(pg))
 
 
 def _insert(
     cursor: psycopg.Cursor[Any],
     *,
+    empty_stage: bool,
     workspace_id: int,
     events: list[EventIn],
     contact_ids: list[int],
     source: str,
     received_at: datetime,
 ) -> list[str]:
-    cursor.execute(f"DELETE FROM {_STAGE}")  # a retried attempt starts from an empty stage
-    with cursor.copy(f"COPY {_STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+    # ON COMMIT DELETE ROWS empties the stage between transactions, and a failed attempt's
+    # rows go with its savepoint; only several batches in one outer transaction need this.
+    if empty_stage:
+        cursor.execute(sql.SQL("DELETE FROM {stage}").format(stage=_STAGE))
+    copy_sql = sql.SQL("COPY {stage} ({columns}) FROM STDIN").format(
+        stage=_STAGE, columns=_identifiers([*_STAGE_COLUMNS, *_UTM_COLUMNS])
+    )
+    with cursor.copy(copy_sql) as copy:
         for ord, (event, contact_id) in enumerate(zip(events, contact_ids, strict=True)):
             utm = event.get("utm") or {}
             copy.write_row(
@@ -220,18 +237,23 @@ def _insert(
                 )
             )
     columns, exprs, params = _event_defaults()
-    utm_columns = ", ".join(f"utm_{part}" for part in UTM_PARTS)
     cursor.execute(
-        f"""
-        INSERT INTO {_EVENT} (workspace_id, event_id, contact_id, type, properties, occurred_at,
-                              received_at, source, {utm_columns}{columns})
+        sql.SQL("""
+        INSERT INTO {event} (workspace_id, event_id, contact_id, type, properties, occurred_at,
+                             received_at, source, {utm}{columns})
         SELECT %s, s.event_id, s.contact_id, s.type, s.properties, s.occurred_at,
-               %s, %s, {", ".join(f"s.utm_{part}" for part in UTM_PARTS)}{exprs}
-        FROM {_STAGE} s
+               %s, %s, {utm}{exprs}
+        FROM {stage} s
         ORDER BY s.ord
         ON CONFLICT (workspace_id, event_id) DO NOTHING
         RETURNING event_id
-        """,
+        """).format(
+            event=_EVENT,
+            stage=_STAGE,
+            utm=_identifiers(_UTM_COLUMNS),
+            columns=columns,
+            exprs=exprs,
+        ),
         [workspace_id, received_at, source, *params],
     )
     return [event_id for (event_id,) in cursor.fetchall()]
@@ -251,13 +273,16 @@ _EVENT_GIVEN = {
 }
 
 
-def _event_defaults() -> tuple[str, str, tuple[Any, ...]]:
+@cache
+def _event_defaults() -> tuple[sql.Composable, sql.Composable, tuple[Any, ...]]:
     return column_defaults(Event, given=_EVENT_GIVEN)
 
 
-def _after_commit(
-    workspace_id: int, resolution: Resolution, created: list[str], events: list[EventIn]
-) -> None:
+def _identifiers(names: Sequence[str]) -> sql.Composable:
+    return sql.SQL(", ").join(map(sql.Identifier, names))
+
+
+def _after_commit(resolution: Resolution, created: list[str], events: list[EventIn]) -> None:
     created_ids = set(created)
     contact_ids = {
         contact_id
@@ -272,7 +297,9 @@ def _after_commit(
     def enqueue() -> None:
         from .tasks import record_activity
 
-        record_activity.delay(ids)
+        # argsrepr: Celery would otherwise repr() the whole id list into the message headers.
+        options: dict[str, Any] = {"argsrepr": f"([{len(ids)} contact ids],)"}
+        record_activity.apply_async((ids,), **options)
 
     # robust: the events are committed; a broker hiccup must not turn that into a 500 that
     # makes the sender retry. The timestamps are derived data and recomputed on the next event.
@@ -287,23 +314,24 @@ def contacts_record_activity(*, contact_ids: Sequence[int]) -> int:
     """
     if not contact_ids:
         return 0
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
-            f"""
-            UPDATE {_CONTACT} AS c
+            sql.SQL("""
+            UPDATE {contact} AS c
             SET first_seen_at = s.first_seen, last_seen_at = s.last_seen
             FROM (
                 SELECT u.id,
-                       (SELECT min(e.occurred_at) FROM {_EVENT} e WHERE e.contact_id = u.id)
+                       (SELECT min(e.occurred_at) FROM {event} e WHERE e.contact_id = u.id)
                            AS first_seen,
-                       (SELECT max(e.occurred_at) FROM {_EVENT} e WHERE e.contact_id = u.id)
+                       (SELECT max(e.occurred_at) FROM {event} e WHERE e.contact_id = u.id)
                            AS last_seen
                 FROM unnest(%s::bigint[]) AS u(id)
             ) AS s
             WHERE c.id = s.id
               AND (c.first_seen_at IS DISTINCT FROM s.first_seen
                    OR c.last_seen_at IS DISTINCT FROM s.last_seen)
-            """,
+            """).format(contact=_CONTACT, event=_EVENT),
             [sorted(set(contact_ids))],
         )
         return cursor.rowcount

@@ -18,8 +18,9 @@ batch ends up as one contact:
   already belongs to a different identified contact (a shared device) is left where it is.
 * Events with only an ``anonymous_id`` go to its contact, or to a new anonymous contact.
 
-The work is set-based: two reads, then at most one statement each for new contacts, changed
-contacts, merges and new anonymous ids, whatever the batch size.
+The work is set-based and its statement count does not grow with the batch: two reads, then
+at most two statements for new contacts (draw ids, insert), one for changed contacts, four for
+merges (lock, move events, move anonymous ids, delete) and one for new anonymous ids.
 
 Concurrency. Nothing is decided by check-then-insert alone: inserts use ``ON CONFLICT DO NOTHING``
 and the planned row count is checked, updates and deletes carry the condition they were planned
@@ -34,11 +35,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
+from django.db.models.fields import NOT_PROVIDED
+from psycopg import sql
 
 from .models import AnonymousId, Contact, Event
 
@@ -68,9 +71,11 @@ def register_merge_handler(handler: MergeHandler) -> MergeHandler:
     return handler
 
 
-@dataclass(frozen=True)
-class PersonRef:
-    """How one event names its person. Identifiers are already normalised; "" means absent."""
+class PersonRef(NamedTuple):
+    """How one event names its person. Identifiers are already normalised; "" means absent.
+
+    A NamedTuple rather than a dataclass: one is built per event on the ingest hot path.
+    """
 
     email: str = ""
     external_id: str = ""
@@ -161,27 +166,27 @@ class _Plan:
         # The "<> ''" conditions let PostgreSQL use the partial unique indexes.
         if emails or external_ids:
             cursor.execute(
-                f"""
-                SELECT id, email, external_id FROM {_CONTACT}
+                sql.SQL("""
+                SELECT id, email, external_id FROM {contact}
                 WHERE workspace_id = %s
                   AND ((email <> '' AND email = ANY(%s::text[]))
                     OR (external_id <> '' AND external_id = ANY(%s::text[])))
                 ORDER BY id
                 FOR KEY SHARE
-                """,
+                """).format(contact=_CONTACT),
                 [self.workspace_id, emails, external_ids],
             )
             for id, email, external_id in cursor.fetchall():
                 self._know(id, email, external_id)
         if anonymous_ids:
             cursor.execute(
-                f"""
+                sql.SQL("""
                 SELECT a.value, c.id, c.email, c.external_id
-                FROM {_ANONYMOUS_ID} a JOIN {_CONTACT} c ON c.id = a.contact_id
+                FROM {anonymous_id} a JOIN {contact} c ON c.id = a.contact_id
                 WHERE a.workspace_id = %s AND a.value = ANY(%s::text[])
                 ORDER BY c.id
                 FOR KEY SHARE OF c
-                """,
+                """).format(anonymous_id=_ANONYMOUS_ID, contact=_CONTACT),
                 [self.workspace_id, anonymous_ids],
             )
             for value, id, email, external_id in cursor.fetchall():
@@ -264,19 +269,19 @@ class _Plan:
         # Ids are drawn first so each inserted row maps back to its planned person.
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [_CONTACT, len(people)],
+            [Contact._meta.db_table, len(people)],
         )
         for person, (id,) in zip(people, cursor.fetchall(), strict=True):
             person.id = id
         columns, values, params = _defaults(Contact)
         cursor.execute(
-            f"""
-            INSERT INTO {_CONTACT} (id, workspace_id, email, external_id{columns})
+            sql.SQL("""
+            INSERT INTO {contact} (id, workspace_id, email, external_id{columns})
             SELECT u.id, %s, u.email, u.external_id{values}
             FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(id, email, external_id)
             ON CONFLICT DO NOTHING
             RETURNING id
-            """,
+            """).format(contact=_CONTACT, columns=columns, values=values),
             [
                 self.workspace_id,
                 *params,
@@ -299,8 +304,8 @@ class _Plan:
             return
         # Only blank identifiers are filled: the condition re-checks what the plan assumed.
         cursor.execute(
-            f"""
-            UPDATE {_CONTACT} AS c
+            sql.SQL("""
+            UPDATE {contact} AS c
             SET email = CASE WHEN u.email <> '' THEN u.email ELSE c.email END,
                 external_id = CASE WHEN u.external_id <> '' THEN u.external_id
                               ELSE c.external_id END,
@@ -309,7 +314,7 @@ class _Plan:
             WHERE c.id = u.id AND c.workspace_id = %s
               AND (u.email = '' OR c.email = '' OR c.email = u.email)
               AND (u.external_id = '' OR c.external_id = '' OR c.external_id = u.external_id)
-            """,
+            """).format(contact=_CONTACT),
             [
                 [p.id for p in people],
                 [p.email for p in people],
@@ -324,35 +329,39 @@ class _Plan:
         merged: dict[int, int] = {}
         for person in self.merges:
             target = person.root().id
-            assert person.id is not None and target is not None
+            assert person.id is not None
+            assert target is not None
             merged[person.id] = target
         if not merged:
             return merged
         sources = sorted(merged)
         targets = [merged[source] for source in sources]
         cursor.execute(
-            f"""
-            SELECT id FROM {_CONTACT}
+            sql.SQL("""
+            SELECT id FROM {contact}
             WHERE id = ANY(%s::bigint[]) AND workspace_id = %s AND email = '' AND external_id = ''
             ORDER BY id
             FOR UPDATE
-            """,
+            """).format(contact=_CONTACT),
             [sources, self.workspace_id],
         )
         if len(cursor.fetchall()) != len(sources):
             raise IdentityConflict("an anonymous contact was identified or merged meanwhile")
         for table in (_EVENT, _ANONYMOUS_ID):
             cursor.execute(
-                f"""
+                sql.SQL("""
                 UPDATE {table} AS t SET contact_id = m.target
                 FROM unnest(%s::bigint[], %s::bigint[]) AS m(source, target)
                 WHERE t.contact_id = m.source
-                """,
+                """).format(table=table),
                 [sources, targets],
             )
         for handler in _merge_handlers:
             handler(self.workspace_id, merged)
-        cursor.execute(f"DELETE FROM {_CONTACT} WHERE id = ANY(%s::bigint[])", [sources])
+        cursor.execute(
+            sql.SQL("DELETE FROM {contact} WHERE id = ANY(%s::bigint[])").format(contact=_CONTACT),
+            [sources],
+        )
         return merged
 
     def _insert_anonymous_ids(self, cursor: psycopg.Cursor[Any]) -> None:
@@ -362,52 +371,52 @@ class _Plan:
         owners = [self.new_anonymous_ids[value].root().id for value in values]
         columns, exprs, params = _defaults(AnonymousId)
         cursor.execute(
-            f"""
-            INSERT INTO {_ANONYMOUS_ID} (workspace_id, value, contact_id{columns})
+            sql.SQL("""
+            INSERT INTO {anonymous_id} (workspace_id, value, contact_id{columns})
             SELECT %s, u.value, u.contact_id{exprs}
             FROM unnest(%s::text[], %s::bigint[]) AS u(value, contact_id)
             ON CONFLICT DO NOTHING
             RETURNING value
-            """,
+            """).format(anonymous_id=_ANONYMOUS_ID, columns=columns, exprs=exprs),
             [self.workspace_id, *params, values, owners],
         )
         if len(cursor.fetchall()) != len(values):
             raise IdentityConflict("an anonymous id was claimed by another batch meanwhile")
 
 
-_CONTACT = Contact._meta.db_table
-_ANONYMOUS_ID = AnonymousId._meta.db_table
-_EVENT = Event._meta.db_table
+_CONTACT = sql.Identifier(Contact._meta.db_table)
+_ANONYMOUS_ID = sql.Identifier(AnonymousId._meta.db_table)
+_EVENT = sql.Identifier(Event._meta.db_table)
 _GIVEN = {"id", "workspace", "email", "external_id", "value", "contact"}
 
 
 @cache
-def _defaults(model: type[models.Model]) -> tuple[str, str, tuple[Any, ...]]:
+def _defaults(model: type[models.Model]) -> tuple[sql.Composable, sql.Composable, tuple[Any, ...]]:
     return column_defaults(model, given=_GIVEN)
 
 
 def column_defaults(
     model: type[models.Model], *, given: set[str]
-) -> tuple[str, str, tuple[Any, ...]]:
+) -> tuple[sql.Composable, sql.Composable, tuple[Any, ...]]:
     """The remaining columns of a raw ``INSERT … SELECT`` and what to put in them.
 
     Django applies field defaults in Python, not in the database, so a raw insert must spell
     every NOT NULL column out. Deriving them from the model means a field another app adds
     later (with a default) does not break the set-based write paths. Returns
-    ``(", col_a, col_b", ", %s::type, now()", params)`` ready to append to a column list and a
+    ``(", col_a, col_b", ", %s::type, now()", params)`` to append to a column list and to a
     select list.
     """
-    columns: list[str] = []
-    exprs: list[str] = []
+    columns: list[sql.Composable] = []
+    exprs: list[sql.Composable] = []
     params: list[Any] = []
     for field in model._meta.concrete_fields:
         if field.name in given or field.primary_key:
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            columns.append(field.column)
-            exprs.append("now()")
-        elif field.has_db_default():
-            continue
+            columns.append(sql.Identifier(field.column))
+            exprs.append(sql.SQL("now()"))
+        elif getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+            continue  # the database fills it
         else:
             # get_default() is "" for a blank CharField without a default, as in save().
             value = field.get_default()
@@ -418,11 +427,12 @@ def column_defaults(
                     f"{model.__name__}.{field.name} is NOT NULL without a default; "
                     "the set-based insert cannot fill it"
                 )
-            columns.append(field.column)
-            exprs.append(f"%s::{field.db_type(connection)}")
+            columns.append(sql.Identifier(field.column))
+            exprs.append(sql.SQL("%s::") + sql.SQL(str(field.db_type(connection))))
             params.append(field.get_db_prep_save(value, connection))
+    comma = sql.SQL(", ")
     return (
-        "".join(f", {column}" for column in columns),
-        "".join(f", {expr}" for expr in exprs),
+        sql.Composed([comma + column for column in columns]),
+        sql.Composed([comma + expr for expr in exprs]),
         tuple(params),
     )

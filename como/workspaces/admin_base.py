@@ -10,12 +10,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.db import models
 from django.http import HttpRequest
 
 from .principal import principal_for_request
 from .roles import Permission
 from .scoping import WorkspaceScopedQuerySet
+
+
+class VisibleRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A relation filter offering only related rows the caller may see.
+
+    Workspace-owned targets (a workspace, an account) are limited to the caller's workspaces
+    without scanning the listed table; other targets to the values the visible rows use.
+    """
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        related = field.remote_field.model._default_manager.all()
+        if isinstance(related, WorkspaceScopedQuerySet):
+            visible = related.visible_to(principal_for_request(request)).values("pk")
+        else:
+            visible = model_admin.get_queryset(request).values(f"{self.field_path}__pk")
+        return field.get_choices(
+            include_blank=False,
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"pk__in": visible},
+        )
 
 
 class WorkspaceScopedAdmin(admin.ModelAdmin):
@@ -30,6 +51,19 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
 
     def _workspace_id(self, obj: Any) -> int:
         return int(getattr(obj, f"{self.workspace_field}_id"))
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        # A plain filter on a relation would offer every row of the related table, other
+        # workspaces' included.
+        return [
+            (entry, VisibleRelatedFieldListFilter) if self._is_relation(entry) else entry
+            for entry in super().get_list_filter(request)
+        ]
+
+    def _is_relation(self, entry: Any) -> bool:
+        if not isinstance(entry, str):
+            return False
+        return bool(get_fields_from_path(self.model, entry)[-1].is_relation)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)

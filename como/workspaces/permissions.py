@@ -33,4 +33,11 @@ class IsWorkspaceCaller(permissions.BasePermission):
         needed = (
             Permission.VIEW if request.method in permissions.SAFE_METHODS else Permission.EDIT_DATA
         )
-        return principal_for_request(request).can(needed, obj.workspace_id)
+        return principal_for_request(request).can(needed, _workspace_id(obj))
+
+
+def _workspace_id(obj: Any) -> int:
+    from .models import Workspace
+
+    # A workspace is its own tenant; every other scoped row names its workspace.
+    return int(obj.pk if isinstance(obj, Workspace) else obj.workspace_id)

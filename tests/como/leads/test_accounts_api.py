@@ -41,7 +41,10 @@ def test_create_normalises_the_domain(api: APIClient, workspace: Workspace) -> N
     [
         ({"domain": "not a domain"}, {"domain": ["'not a domain' is not a domain name."]}),
         ({"domain": "localhost"}, {"domain": ["'localhost' is not a domain name."]}),
-        ({"name": "", "domain": ""}, {"non_field_errors": ["An account needs a name or a domain."]}),
+        (
+            {"name": "", "domain": ""},
+            {"non_field_errors": ["An account needs a name or a domain."]},
+        ),
         (
             {"name": "X", "country": "EU"},
             {"country": ["'EU' is not an ISO 3166-1 alpha-2 country code."]},

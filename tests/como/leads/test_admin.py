@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from como import verticals
 from como.leads.admin import TIMELINE_LIMIT
 from como.leads.models import Contact, Event
 from como.workspaces.models import Workspace
@@ -19,9 +19,10 @@ from tests.factories import (
     EventFactory,
     MembershipFactory,
     UserFactory,
+    WorkspaceFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
 # The anonymous-id inline is on every contact form; an empty one still needs its management form.
@@ -89,7 +90,9 @@ def test_contact_page_shows_the_latest_events_and_anonymous_ids(workspace: Works
 
     assert page.status_code == 200
     timeline = page.context["timeline"]
-    assert [e.event_id for e in timeline] == [f"e-{n:02d}" for n in range(59, 59 - TIMELINE_LIMIT, -1)]
+    assert [e.event_id for e in timeline] == [
+        f"e-{n:02d}" for n in range(59, 59 - TIMELINE_LIMIT, -1)
+    ]
     assert page.context["timeline_total"] == 60
     html = page.content.decode()
     assert "Event timeline — latest 50 of 60" in html
@@ -224,3 +227,46 @@ def test_events_are_read_only_and_filterable_by_type(workspace: Workspace) -> No
     assert client.get(reverse("admin:leads_event_delete", args=[view.pk])).status_code == 403
 
 
+def test_contacts_list_most_recently_seen_first_and_never_seen_last(
+    workspace: Workspace,
+) -> None:
+    client = member_client(workspace)
+    never = ContactFactory.create(workspace=workspace, email="never@example.com")
+    old = ContactFactory.create(workspace=workspace, last_seen_at=T0)
+    new = ContactFactory.create(workspace=workspace, last_seen_at=T0 + timedelta(days=1))
+
+    page = client.get(reverse("admin:leads_contact_changelist"))
+
+    assert [c.pk for c in page.context["cl"].result_list] == [new.pk, old.pk, never.pk]
+
+
+def test_event_type_filter_offers_the_workspaces_vertical_types(workspace: Workspace) -> None:
+    client = member_client(workspace)
+    EventFactory.create(contact=ContactFactory.create(workspace=workspace), type="custom_ping")
+
+    page = client.get(reverse("admin:leads_event_changelist"))
+    (type_filter,) = (f for f in page.context["cl"].filter_specs if f.title == "type")
+    offered = [choice["display"] for choice in type_filter.choices(page.context["cl"])][1:]
+    custom = client.get(reverse("admin:leads_event_changelist"), {"type": "custom_ping"})
+
+    assert offered == sorted(verticals.get("b2b").event_types)
+    assert [e.type for e in custom.context["cl"].result_list] == ["custom_ping"]
+
+
+def test_workspace_filter_offers_only_the_callers_workspaces(
+    workspace: Workspace, other_workspace: Workspace
+) -> None:
+    user = UserFactory.create(username="two-hats")
+    MembershipFactory.create(workspace=workspace, user=user, role="viewer")
+    third = WorkspaceFactory.create(slug="third")
+    MembershipFactory.create(workspace=third, user=user, role="viewer")
+    client = Client()
+    client.force_login(user)
+
+    page = client.get(reverse("admin:leads_contact_changelist"))
+    (workspace_filter,) = (f for f in page.context["cl"].filter_specs if f.title == "workspace")
+
+    assert sorted(name for _, name in workspace_filter.lookup_choices) == [
+        "Workspace acme",
+        "Workspace third",
+    ]

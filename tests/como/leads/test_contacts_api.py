@@ -11,9 +11,16 @@ from rest_framework.test import APIClient
 
 from como.leads.models import Contact, Event
 from como.workspaces.models import Workspace
-from tests.factories import AccountFactory, ContactFactory, EventFactory, WorkspaceFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    EventFactory,
+    MembershipFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
 
@@ -391,3 +398,53 @@ def test_events_route_ignores_contact_filters(api: APIClient, workspace: Workspa
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
+
+
+def test_a_member_of_two_workspaces_names_the_one_to_write_to(
+    workspace: Workspace, other_workspace: Workspace
+) -> None:
+    user = UserFactory.create(username="two-hats")
+    MembershipFactory.create(workspace=workspace, user=user, role="marketer")
+    MembershipFactory.create(workspace=other_workspace, user=user, role="marketer")
+    rival_account = AccountFactory.create(workspace=other_workspace)
+    client = APIClient()
+    client.force_login(user)
+
+    unnamed = client.post("/api/v1/contacts", {"email": "ana@example.com"}, format="json")
+    named = client.post(
+        "/api/v1/contacts",
+        {"email": "ana@example.com"},
+        format="json",
+        HTTP_X_COMO_WORKSPACE="rival",
+    )
+    mismatched = client.post(
+        "/api/v1/contacts",
+        {"email": "bob@example.com", "account": rival_account.pk},
+        format="json",
+        HTTP_X_COMO_WORKSPACE="acme",
+    )
+
+    assert unnamed.status_code == 400
+    assert unnamed.json() == {
+        "workspace": ["You belong to several workspaces; name one in the X-Como-Workspace header."]
+    }
+    assert named.status_code == 201
+    assert named.json()["workspace"] == "rival"
+    assert mismatched.status_code == 400
+    assert mismatched.json() == {"account": ["This account belongs to another workspace."]}
+    assert [row["workspace"] for row in client.get("/api/v1/contacts").json()["results"]] == [
+        "rival"
+    ]
+
+
+def test_a_viewer_may_read_but_not_write(workspace: Workspace) -> None:
+    user = UserFactory.create(username="looker")
+    MembershipFactory.create(workspace=workspace, user=user, role="viewer")
+    contact = ContactFactory.create(workspace=workspace)
+    client = APIClient()
+    client.force_login(user)
+
+    assert client.get(f"/api/v1/contacts/{contact.pk}").status_code == 200
+    assert client.post("/api/v1/contacts", {"email": "x@example.com"}).status_code == 403
+    assert client.patch(f"/api/v1/contacts/{contact.pk}", {"title": "x"}).status_code == 403
+    assert client.delete(f"/api/v1/contacts/{contact.pk}").status_code == 403

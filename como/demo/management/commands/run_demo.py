@@ -128,6 +128,9 @@ class Command(BaseCommand):
                     "-",
                     "--graceful-timeout",
                     "10",
+                    # Not the default ~/.gunicorn/gunicorn.ctl, which every gunicorn of the
+                    # user shares (a second demo, a test server); nothing here uses it.
+                    "--no-control-socket",
                 ],
             ),
             Child(

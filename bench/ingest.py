@@ -1,0 +1,320 @@
+"""Ingest benchmark: events/s through the bulk API, against a raw COPY of the same rows.
+
+    .venv/bin/python bench/ingest.py [--events 20000] [--batch 1000] [--single 2000]
+
+Runs against the configured database (DATABASE_URL, or the embedded PostgreSQL), which must be
+migrated. It creates a throwaway workspace with an API key, POSTs the events through the whole
+Django request path (middleware, API-key authentication, DRF view, validation, identity
+resolution, COPY + INSERT, the on-commit Celery publish) with Django's test ``Client`` in this
+process — no HTTP server or sockets, so the figure is the application's and the database's, not
+a web server's. Then it COPYs the very rows that were stored into a scratch table in the same
+run and reports the ingest rate as a ratio of that raw limit. Everything it created is removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCH_TARGET = 20_000  # events/s, DESIGN.md "Performance"
+SINGLE_TARGET = 1_500
+URL = "/api/v1/events"
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=20_000, help="events to ingest in batches")
+    parser.add_argument("--batch", type=int, default=1_000, help="events per POST")
+    parser.add_argument(
+        "--people", type=int, default=0, help="distinct people (default: events / 10)"
+    )
+    parser.add_argument(
+        "--single", type=int, default=2_000, help="single-event POSTs to time (0 to skip)"
+    )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=2,
+        help="concurrent clients (threads, one database connection each); 1 = sequential",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args()
+
+
+def setup_django(queue: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "como.settings")
+    # Our activity-recording messages go to a queue of our own, purged at the end, so a running
+    # worker neither processes them during the measurement nor finds them afterwards.
+    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
+    import django
+
+    django.setup()
+
+
+def require_migrated() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        sys.exit("The database is not migrated; run `python manage.py migrate` first.")
+
+
+def person(rng: random.Random, index: int, group: str) -> dict[str, str]:
+    """How event senders name people: mostly email, some CRM ids, some anonymous visitors, a
+    few of whom identify later (so merges and promotions are part of the workload)."""
+    kind = index % 10
+    if kind < 6:
+        return {"email": f"person{index}.{group}@bench.example.com"}
+    if kind < 8:
+        return {"external_id": f"crm-{group}-{index}"}
+    visitor = {"anonymous_id": f"cookie-{group}-{index}"}
+    if rng.random() < 0.25:
+        visitor["email"] = f"person{index}.{group}@bench.example.com"
+    return visitor
+
+
+def make_events(
+    count: int, people: int, rng: random.Random, prefix: str, group: str = "a"
+) -> list[dict[str, Any]]:
+    types = ["page_view"] * 6 + ["email_open", "email_click", "form_submit", "webinar_attend"]
+    paths = ["/", "/pricing", "/blog/lead-scoring", "/compare", "/careers", "/demo"]
+    events = []
+    for n in range(count):
+        who = rng.randrange(people)
+        events.append(
+            {
+                "id": f"{prefix}-{n}",
+                "type": rng.choice(types),
+                "occurred_at": f"2026-01-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
+                "contact": person(rng, who, group),
+                "properties": {"path": rng.choice(paths), "referrer": "https://www.google.com/"},
+                "utm": {"source": "google", "medium": "cpc", "campaign": "spring-2026"},
+            }
+        )
+    return events
+
+
+def post_all(client: Any, key: str, bodies: list[bytes]) -> int:
+    created = 0
+    for body in bodies:
+        response = client.post(
+            URL, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"POST answered {response.status_code}: {response.content[:500]!r}")
+        created += response.json()["created"]
+    return created
+
+
+def post_concurrently(key: str, shares: list[list[bytes]]) -> tuple[float, int]:
+    """POST each share from its own thread (and database connection); wall time, created."""
+    from django.db import connection
+    from django.test import Client
+
+    created = [0] * len(shares)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(shares) + 1)
+
+    def client(index: int) -> None:
+        try:
+            http = Client(HTTP_HOST="localhost")
+            barrier.wait()
+            created[index] = post_all(http, key, shares[index])
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(shares))]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"a client failed: {errors[0]}")
+    return elapsed, sum(created)
+
+
+def copy_baseline(workspace_id: int, table: str) -> tuple[float, int]:
+    """COPY the rows ingest stored into an index-free scratch table: the raw write limit."""
+    import psycopg
+    from django.db import connection
+    from psycopg import sql
+
+    columns = [
+        "workspace_id",
+        "event_id",
+        "contact_id",
+        "type",
+        "properties",
+        "occurred_at",
+        "received_at",
+        "source",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+    ]
+    connection.ensure_connection()
+    pg = connection.connection
+    with psycopg.Cursor(pg) as cursor:
+        cursor.execute(
+            sql.SQL(
+                "SELECT {} FROM leads_event WHERE workspace_id = %s AND event_id LIKE 'evt%%'"
+            ).format(
+                sql.SQL(", ").join(
+                    sql.SQL("properties::text") if c == "properties" else sql.Identifier(c)
+                    for c in columns
+                )
+            ),
+            [workspace_id],
+        )
+        rows = cursor.fetchall()
+        cursor.execute(
+            sql.SQL(
+                "CREATE TABLE {} (LIKE leads_event INCLUDING DEFAULTS INCLUDING IDENTITY)"
+            ).format(sql.Identifier(table))
+        )
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        started = time.perf_counter()
+        with pg.transaction(), cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        elapsed = time.perf_counter() - started
+    return elapsed, len(rows)
+
+
+def clean_up(workspace: Any, table: str, queue: str) -> None:
+    import psycopg
+    import redis
+    from django.conf import settings
+    from django.db import connection
+    from psycopg import sql
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+        for statement in (
+            "DELETE FROM leads_event WHERE workspace_id = %s",
+            "DELETE FROM leads_anonymousid WHERE workspace_id = %s",
+            "DELETE FROM leads_contact WHERE workspace_id = %s",
+        ):
+            cursor.execute(statement, [workspace.pk])
+    agent = workspace.agent_user
+    workspace.delete()
+    agent.delete()
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    broker.close()
+
+
+def main() -> None:
+    args = arguments()
+    tag = uuid.uuid4().hex[:8]
+    queue = f"como-bench-{tag}"
+    setup_django(queue)
+    require_migrated()
+
+    from como.leads.models import Event
+    from como.workspaces.services import api_key_create, workspace_create
+
+    rng = random.Random(args.seed)
+    clients = max(1, args.clients)
+    people = args.people or max(1, args.events // 10)
+    # Each client gets its own people, as concurrent senders mostly do; batches that name the
+    # same new people at the same moment are correct too (tests/como/ingest/test_concurrency.py)
+    # but pay for retries.
+    shares: list[list[bytes]] = []
+    singles: list[list[bytes]] = []
+    for c in range(clients):
+        events = make_events(args.events // clients, people // clients, rng, f"evt{c}", f"g{c}")
+        shares.append(
+            [
+                json.dumps({"events": events[i : i + args.batch]}).encode()
+                for i in range(0, len(events), args.batch)
+            ]
+        )
+        singles.append(
+            [
+                json.dumps(e).encode()
+                for e in make_events(
+                    args.single // clients, people // clients, rng, f"one{c}", f"s{c}"
+                )
+            ]
+        )
+    warm_up = [
+        [json.dumps({"events": make_events(200, 50, rng, f"warm{c}", f"w{c}")}).encode()]
+        for c in range(clients)
+    ]
+    total = sum(len(e) for share in shares for e in [json.loads(b)["events"] for b in share])
+
+    load = os.getloadavg()
+    workspace = workspace_create(slug=f"bench-{tag}", vertical="b2b", name="Bench (throwaway)")
+    key = api_key_create(workspace=workspace, name="bench").secret
+    table = f"bench_copy_{tag}"
+    try:
+        post_concurrently(key, warm_up)  # connections, caches, first-use imports
+        elapsed, created = post_concurrently(key, shares)
+        stored = Event.objects.filter(workspace=workspace, event_id__startswith="evt").count()
+        single_elapsed, single_created = (
+            post_concurrently(key, singles) if args.single else (0.0, 0)
+        )
+        copy_elapsed, copied = copy_baseline(workspace.pk, table)
+    finally:
+        clean_up(workspace, table, queue)
+
+    rate = created / elapsed
+    copy_rate = copied / copy_elapsed
+    print("como ingest benchmark")
+    print(
+        f"  machine: {os.cpu_count()} cores, load average {load[0]:.2f} at start "
+        "(other work on the box lowers every figure; the ratio to COPY moves less)"
+    )
+    print(
+        "  path: Django test Client in process — middleware, API-key auth, DRF view, JSON "
+        "parse, validation, identity, COPY + INSERT, commit, Celery publish; no HTTP server"
+    )
+    print(
+        f"  load: {total} events in POSTs of {args.batch} from {clients} concurrent "
+        f"client(s); {people} people (email / external id / anonymous, some identifying)"
+    )
+    verdict = "met" if rate >= BATCH_TARGET else "NOT met"
+    print(
+        f"  bulk API:      {created:>7} events in {elapsed:6.2f} s = {rate:>9,.0f} events/s"
+        f"  (stored {stored}; target ≥ {BATCH_TARGET:,}: {verdict})"
+    )
+    if args.single:
+        single_rate = single_created / single_elapsed
+        verdict = "met" if single_rate >= SINGLE_TARGET else "NOT met"
+        print(
+            f"  single POSTs:  {single_created:>7} events in {single_elapsed:6.2f} s = "
+            f"{single_rate:>9,.0f} events/s  (target ≥ {SINGLE_TARGET:,}: {verdict})"
+        )
+    print(
+        f"  raw COPY:      {copied:>7} rows   in {copy_elapsed:6.2f} s = {copy_rate:>9,.0f} rows/s"
+        "    (psycopg COPY of the same rows into an index-free scratch table, one connection)"
+    )
+    print(f"  ratio bulk API / raw COPY: {rate / copy_rate:.3f}")
+    if stored != total:
+        raise SystemExit(f"stored {stored} events, expected {total}")
+
+
+if __name__ == "__main__":
+    main()

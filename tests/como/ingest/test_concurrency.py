@@ -1,0 +1,118 @@
+"""Concurrent batches: identity resolution stays correct without check-then-insert races.
+
+These tests commit (``transaction=True``) and run batches in threads, each on its own database
+connection, released together by a barrier so their transactions overlap.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from como.ingest.services import EventResult, events_ingest
+from como.leads.models import AnonymousId, Contact, Event
+from como.workspaces.models import Workspace
+
+from .helpers import event
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_queue"),
+]
+
+
+def run_together(jobs: list[Callable[[], list[EventResult]]]) -> list[list[EventResult]]:
+    barrier = threading.Barrier(len(jobs))
+    results: list[list[EventResult]] = [[] for _ in jobs]
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = jobs[index]()
+        except BaseException as error:  # reported by the test thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+def test_concurrent_batches_naming_the_same_new_people(workspace: Workspace) -> None:
+    people = 100
+
+    def job(thread: int) -> Callable[[], list[EventResult]]:
+        batch = [
+            event(
+                f"t{thread}-{i}",
+                contact={"email": f"p{i}@example.com", "anonymous_id": f"c-{thread}-{i}"},
+            )
+            for i in range(people)
+        ]
+        return lambda: events_ingest(workspace=workspace, events=batch)
+
+    results = run_together([job(thread) for thread in range(4)])
+
+    assert all(r.status == "created" for batch in results for r in batch)
+    assert Contact.objects.filter(workspace=workspace).count() == people
+    assert Event.objects.filter(workspace=workspace).count() == 4 * people
+    owners = dict(
+        AnonymousId.objects.filter(workspace=workspace).values_list("value", "contact__email")
+    )
+    assert len(owners) == 4 * people
+    assert all(owners[f"c-{t}-{i}"] == f"p{i}@example.com" for t in range(4) for i in range(people))
+
+
+def test_the_same_event_ids_posted_concurrently_are_stored_once(workspace: Workspace) -> None:
+    batch = [event(f"evt-{i}", contact={"anonymous_id": f"cookie-{i % 10}"}) for i in range(200)]
+    results = run_together([lambda: events_ingest(workspace=workspace, events=batch)] * 3)
+
+    created = sum(r.status == "created" for batch_results in results for r in batch_results)
+    assert created == 200
+    assert Event.objects.filter(workspace=workspace).count() == 200
+    assert Contact.objects.filter(workspace=workspace).count() == 10
+
+
+def test_identifying_while_the_visitor_keeps_browsing(workspace: Workspace) -> None:
+    visitors = 20
+    events_ingest(workspace=workspace, events=[event("known", contact={"email": "a@example.com"})])
+    events_ingest(
+        workspace=workspace,
+        events=[event(f"v{i}", contact={"anonymous_id": f"cookie-{i}"}) for i in range(visitors)],
+    )
+    logins = [
+        event(f"login-{i}", contact={"anonymous_id": f"cookie-{i}", "email": "a@example.com"})
+        for i in range(visitors)
+    ]
+    browsing = [
+        event(f"browse-{i}-{n}", contact={"anonymous_id": f"cookie-{i}"})
+        for i in range(visitors)
+        for n in range(5)
+    ]
+
+    run_together(
+        [
+            lambda: events_ingest(workspace=workspace, events=logins),
+            lambda: events_ingest(workspace=workspace, events=browsing[: len(browsing) // 2]),
+            lambda: events_ingest(workspace=workspace, events=browsing[len(browsing) // 2 :]),
+        ]
+    )
+
+    ana = Contact.objects.get(workspace=workspace, email="a@example.com")
+    assert Contact.objects.filter(workspace=workspace).count() == 1
+    assert Event.objects.filter(workspace=workspace).count() == 1 + visitors * 7
+    assert set(Event.objects.filter(workspace=workspace).values_list("contact", flat=True)) == {
+        ana.pk
+    }
+    assert set(
+        AnonymousId.objects.filter(workspace=workspace).values_list("contact", flat=True)
+    ) == {ana.pk}
