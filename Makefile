@@ -64,7 +64,9 @@ check-migrations: services ## Fail when a model change has no migration
 pytest: services ## Run the test suite only
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck check-migrations pytest ## ruff, mypy, makemigrations --check, then pytest
+test: lint typecheck check-migrations ## ruff, mypy, makemigrations --check, then pytest (Chromium too)
+	-@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory pytest
 
 # The browser tests (tests/e2e) drive Debian's Chromium through Playwright and skip without it.
 browser: ## Install Chromium for the browser tests (Debian/Ubuntu, as root)

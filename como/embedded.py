@@ -142,9 +142,16 @@ def stop() -> None:
     if (pgdata / "postmaster.pid").exists():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import pgserver
+            from pgserver import pg_ctl  # type: ignore[attr-defined]  # generated at import
 
-            pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+            # pgserver only stops once every process that used the server has deregistered,
+            # and a worker killed by a signal never does; stop it with pg_ctl directly.
+            pg_ctl(
+                ["-w", "-m", "fast", "stop"],
+                pgdata=pgdata,
+                user="pgserver" if os.geteuid() == 0 else None,
+            )
+        (pgdata / ".handle_pids.json").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

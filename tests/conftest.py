@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from como.workspaces.models import Workspace
 from como.workspaces.services import api_key_create
 
+from .celery_queues import private_queue
 from .factories import WorkspaceFactory
 
 
@@ -17,6 +18,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Persistent connections outlive live-server threads and block dropping the test database.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_run_celery_queue() -> Iterator[str]:
+    """Everything this run publishes goes to a queue of its own.
+
+    Tests that commit publish tasks on commit. On the default queue a running `make demo`
+    worker would consume them and act on its own database with this run's ids.
+    """
+    with private_queue() as name:
+        yield name
 
 
 @pytest.fixture

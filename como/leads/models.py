@@ -142,6 +142,10 @@ class Event(WorkspaceOwned):
         indexes = [
             models.Index(fields=["contact", "-occurred_at"], name="event_contact_timeline"),
             models.Index(fields=["workspace", "type", "-occurred_at"], name="event_workspace_type"),
+            # GET /api/v1/events and the admin list: a workspace's newest events first.
+            models.Index(
+                fields=["workspace", "-occurred_at", "-id"], name="event_workspace_recent"
+            ),
         ]
 
     def __str__(self) -> str:

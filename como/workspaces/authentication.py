@@ -57,10 +57,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         now = timezone.now()
-        # One write a minute at most, not one per request on the ingest path.
-        ApiKey.objects.filter(pk=key.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - _LAST_USED_RESOLUTION)
-        ).update(last_used_at=now)
+        # One write a minute at most, not one per request on the ingest path; the row just
+        # read tells whether this request is due, the conditional UPDATE keeps racing
+        # requests from writing twice.
+        if key.last_used_at is None or key.last_used_at < now - _LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=key.pk).filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - _LAST_USED_RESOLUTION)
+            ).update(last_used_at=now)
         return ApiKeyCaller(key), key
 
     def authenticate_header(self, request: Request) -> str:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from rest_framework.test import APIClient
 
 from como.celery import app
 from como.leads.models import Contact
+from tests.celery_queues import private_queue
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -48,16 +48,8 @@ def database_url() -> str:
 @pytest.fixture
 def queue() -> Iterator[str]:
     """A queue of our own, used by this process's producer and by the worker."""
-    name = f"como-test-{uuid.uuid4().hex[:12]}"
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = name
-    try:
+    with private_queue() as name:
         yield name
-    finally:
-        app.conf.task_default_queue = previous
-        broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-        broker.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
-        broker.close()
 
 
 def start_worker(queue: str, log: Any) -> subprocess.Popen[bytes]:

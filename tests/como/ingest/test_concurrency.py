@@ -20,7 +20,6 @@ from .helpers import event
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("private_queue"),
 ]
 
 

@@ -1,22 +1,20 @@
+"""Celery queues of the test run's own, so tests never share a queue with a real worker."""
+
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 
-import pytest
 import redis
 from django.conf import settings
 
 from como.celery import app
 
 
-@pytest.fixture
+@contextlib.contextmanager
 def private_queue() -> Iterator[str]:
-    """Send this test's Celery messages to a queue of its own, deleted afterwards.
-
-    Tests that commit publish the activity-recording task on commit; without this those
-    messages would pile up in the shared default queue of the development broker.
-    """
+    """Publish to a fresh queue inside the block; delete it (and what is left in it) after."""
     name = f"como-test-{uuid.uuid4().hex[:12]}"
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = name
