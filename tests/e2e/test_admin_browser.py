@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from como.workspaces.models import Workspace
 from tests.factories import ContactFactory, MembershipFactory, UserFactory
@@ -47,6 +48,9 @@ def page() -> Iterator[Any]:
             yield browser.new_page()
         finally:
             browser.close()
+            # The ORM calls made while Playwright ran opened a connection of their own (its
+            # greenlet is another context); left open, it blocks dropping the test database.
+            connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
