@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import HttpRequest
 
 from como import verticals
@@ -23,10 +25,43 @@ class WorkspaceForm(forms.ModelForm):
         fields = ["name", "slug", "vertical", "time_zone", "country", "postal_address"]
 
 
+class MembershipForm(forms.ModelForm):
+    """Names the person by username or email instead of offering a list of every user.
+
+    A user picker would show an owner the people of every other workspace.
+    """
+
+    member = forms.CharField(label="User", help_text="Username or email of an existing user.")
+
+    class Meta:
+        model = Membership
+        fields = ["workspace", "member", "role"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["member"].initial = self.instance.user.get_username()
+
+    def clean_member(self) -> Any:
+        name = self.cleaned_data["member"].strip()
+        User = get_user_model()
+        user = (
+            User.objects.filter(Q(username__iexact=name) | Q(email__iexact=name))
+            .order_by("pk")
+            .first()
+        )
+        if user is None:
+            raise forms.ValidationError(f"No user {name!r}; create the login first.")
+        self.instance.user = user
+        return user
+
+
 class MembershipInline(WorkspaceScopedInline):
     model = Membership
+    form = MembershipForm
+    fields = ["member", "role"]
     extra = 0
-    autocomplete_fields = ["user"]
+    write_permission = Permission.MANAGE_MEMBERS
 
 
 @admin.register(Workspace)
@@ -38,9 +73,6 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
     search_fields = ["name", "slug"]
     readonly_fields = ["agent_user", "created_at"]
     inlines = [MembershipInline]
-
-    def _workspace_id(self, obj: Any) -> int:
-        return int(obj.pk)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The slug names the agent identity and appears in integrations: fixed once created.
@@ -74,7 +106,7 @@ class MembershipAdmin(WorkspaceScopedAdmin):
     list_display = ["user", "workspace", "role", "created_at"]
     list_filter = ["workspace", "role"]
     search_fields = ["user__username", "user__email"]
-    autocomplete_fields = ["user"]
+    form = MembershipForm
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -39,18 +39,48 @@ class VisibleRelatedFieldListFilter(admin.RelatedFieldListFilter):
         )
 
 
-class WorkspaceScopedAdmin(admin.ModelAdmin):
+class RoleGatedMixin:
+    """Admin permissions from workspace roles, not Django's per-model permissions.
+
+    For a ModelAdmin ``obj`` is the row; for an inline it is the parent row. Either way the
+    caller needs the permission in that row's workspace.
+    """
+
     #: the permission a member needs in a row's workspace to add, change or delete it
     write_permission: Permission = Permission.EDIT_DATA
-    workspace_field = "workspace"
 
+    def _workspace_id(self, obj: Any) -> int:
+        from .models import Workspace
+
+        return int(obj.pk if isinstance(obj, Workspace) else obj.workspace_id)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        principal = principal_for_request(request)
+        if obj is not None:
+            return principal.can(Permission.VIEW, self._workspace_id(obj))
+        return principal.is_superuser or bool(principal.workspaces_with(Permission.VIEW))
+
+    def _can_write(self, request: HttpRequest, obj: Any = None) -> bool:
+        principal = principal_for_request(request)
+        if obj is not None:
+            return principal.can(self.write_permission, self._workspace_id(obj))
+        return principal.is_superuser or bool(principal.workspaces_with(self.write_permission))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._can_write(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._can_write(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._can_write(request, obj)
+
+
+class WorkspaceScopedAdmin(RoleGatedMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         queryset = super().get_queryset(request)
         assert isinstance(queryset, WorkspaceScopedQuerySet), type(self).__name__
         return queryset.visible_to(principal_for_request(request))
-
-    def _workspace_id(self, obj: Any) -> int:
-        return int(getattr(obj, f"{self.workspace_field}_id"))
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         # A plain filter on a relation would offer every row of the related table, other
@@ -68,26 +98,9 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        principal = principal_for_request(request)
-        if obj is not None:
-            return principal.can(Permission.VIEW, self._workspace_id(obj))
-        return principal.is_superuser or bool(principal.workspaces_with(Permission.VIEW))
-
-    def _can_write(self, request: HttpRequest, obj: Any = None) -> bool:
-        principal = principal_for_request(request)
-        if obj is not None:
-            return principal.can(self.write_permission, self._workspace_id(obj))
-        return principal.is_superuser or bool(principal.workspaces_with(self.write_permission))
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A ModelAdmin's add page has no row yet: any workspace where the caller may write.
         return self._can_write(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._can_write(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._can_write(request, obj)
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
@@ -107,7 +120,7 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class WorkspaceScopedInline(admin.TabularInline):
+class WorkspaceScopedInline(RoleGatedMixin, admin.TabularInline):
     """Inlines on a scoped parent: their rows share the parent's workspace."""
 
     def get_queryset(self, request: HttpRequest) -> Any:

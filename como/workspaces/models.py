@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -69,6 +70,11 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} in {self.workspace}"
 
+    def clean(self) -> None:
+        # Checked here as well as in membership_add so that admin forms enforce it too.
+        if self.user_id and Workspace.objects.filter(agent_user_id=self.user_id).exists():
+            raise ValidationError("An agent identity cannot be given a membership role.")
+
 
 class ApiKey(models.Model):
     """A workspace's integration credential. Only its SHA-256 digest is stored.
@@ -95,7 +101,10 @@ class ApiKey(models.Model):
         verbose_name = "API key"
         constraints = [
             models.UniqueConstraint(
-                "workspace", Lower("name"), name="api_key_unique_name_per_workspace"
+                "workspace",
+                Lower("name"),
+                name="api_key_unique_name_per_workspace",
+                violation_error_message="This workspace already has an API key with that name.",
             ),
         ]
 

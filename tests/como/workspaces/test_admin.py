@@ -137,6 +137,80 @@ def test_a_duplicate_key_name_is_a_form_error(workspace: Workspace) -> None:
 
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == [
-        "Constraint “api_key_unique_name_per_workspace” is violated."
+        "This workspace already has an API key with that name."
     ]
     assert ApiKey.objects.filter(workspace=workspace).count() == 1
+
+
+def _inline_post(workspace: Workspace, member: str, role: str) -> dict[str, object]:
+    return {
+        "name": workspace.name,
+        "vertical": workspace.vertical,
+        "time_zone": workspace.time_zone,
+        "country": workspace.country,
+        "postal_address": workspace.postal_address,
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-0-member": member,
+        "memberships-0-role": role,
+    }
+
+
+def test_an_owner_adds_a_member_by_email_on_the_workspace_page(
+    workspace: Workspace, other_workspace: Workspace
+) -> None:
+    client, owner = login(username="olivia")
+    membership_add(workspace=workspace, user=owner, role="owner")
+    newcomer = UserFactory.create(username="ned", email="Ned@Acme.example")
+
+    response = client.post(
+        reverse("admin:workspaces_workspace_change", args=[workspace.pk]),
+        _inline_post(workspace, "ned@acme.example", "approver"),
+    )
+
+    assert response.status_code == 302, response.context["inline_admin_formsets"]
+    assert list(newcomer.memberships.values_list("workspace__slug", "role")) == [
+        ("acme", "approver")
+    ]
+    # the owner of acme has no say over rival
+    rival = client.get(reverse("admin:workspaces_workspace_change", args=[other_workspace.pk]))
+    assert rival.status_code == 302  # the admin redirects a row the caller may not view
+
+
+def test_a_marketer_cannot_add_members(workspace: Workspace) -> None:
+    client, marketer = login(username="mark")
+    membership_add(workspace=workspace, user=marketer, role="marketer")
+    UserFactory.create(username="ned")
+
+    page = client.get(reverse("admin:workspaces_membership_add"))
+
+    assert page.status_code == 403
+    assert not workspace.memberships.filter(user__username="ned").exists()
+
+
+def test_the_agent_identity_cannot_be_made_a_member_in_the_admin(workspace: Workspace) -> None:
+    client, owner = login(username="olivia")
+    membership_add(workspace=workspace, user=owner, role="owner")
+
+    response = client.post(
+        reverse("admin:workspaces_workspace_change", args=[workspace.pk]),
+        _inline_post(workspace, workspace.agent_user.username, "approver"),
+    )
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert errors == [{"__all__": ["An agent identity cannot be given a membership role."]}]
+    assert workspace.agent_user.memberships.count() == 0
+
+
+def test_an_unknown_member_is_a_field_error(workspace: Workspace) -> None:
+    client, owner = login(username="olivia")
+    membership_add(workspace=workspace, user=owner, role="owner")
+
+    response = client.post(
+        reverse("admin:workspaces_workspace_change", args=[workspace.pk]),
+        _inline_post(workspace, "nobody@nowhere.example", "viewer"),
+    )
+
+    errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert errors == [{"member": ["No user 'nobody@nowhere.example'; create the login first."]}]
