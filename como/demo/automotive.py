@@ -4,20 +4,19 @@ shoppers, service customers and newsletter readers, and ~90 days of what they di
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .dataset import (
+    Builder,
+    Campaigns,
     ContactSeed,
     Dataset,
-    EventSeed,
-    UniqueEmails,
+    Step,
     WorkspaceSpec,
-    fictional_phone,
     iso,
-    journey_times,
     make_vin,
     pick,
     utm,
@@ -133,14 +132,20 @@ _AREA_CODES = {
     "262": ("262",),
 }
 
-_EMAIL_CAMPAIGNS = (
-    ("2026-suv-sales-event", "Our SUV Sales Event ends Monday"),
-    ("service-reminder", "Your vehicle is due for service"),
-    ("monthly-newsletter", "Lakeside Drive: this month's specials and news"),
-    ("trade-in-offer", "What is your car worth today? Get an instant offer"),
-    ("cpo-spotlight", "Certified pre-owned picks under $25,000"),
-)
-_AD_CAMPAIGNS: list[tuple[dict[str, str], float]] = [
+_EMAIL_CAMPAIGNS = {
+    "2026-suv-sales-event": ("Our SUV Sales Event ends Monday", "/specials?body_style=suv"),
+    "service-reminder": ("Your vehicle is due for service", "/service/schedule"),
+    "monthly-newsletter": ("Lakeside Drive: this month's specials and news", "/specials"),
+    "trade-in-offer": (
+        "What is your car worth today? Get an instant offer",
+        "/value-your-trade",
+    ),
+    "cpo-spotlight": (
+        "Certified pre-owned picks under $25,000",
+        "/used-vehicles?certified=true&max_price=25000",
+    ),
+}
+_AD_CAMPAIGNS: Campaigns = [
     (utm("google", "cpc", "brand-search"), 4),
     (utm("google", "cpc", "new-inventory-nonbrand"), 3),
     (utm("facebook", "paid_social", "vehicle-inventory-ads"), 3),
@@ -245,6 +250,10 @@ def _inventory(rng: random.Random) -> list[Vehicle]:
     return vehicles
 
 
+def _preferred_store(contact: ContactSeed) -> Store:
+    return next(s for s in STORES if s.code == contact.attributes["preferred_store"])
+
+
 def _monthly_payment(principal: float, apr: float, months: int) -> float:
     rate = apr / 100 / 12
     if rate == 0:
@@ -252,100 +261,38 @@ def _monthly_payment(principal: float, apr: float, months: int) -> float:
     return round(principal * rate / (1 - (1 + rate) ** -months), 2)
 
 
-class _Builder:
-    def __init__(self, spec: WorkspaceSpec, anchor: datetime, faker: Any) -> None:
-        self.spec = spec
-        self.anchor = anchor
-        self.tz = ZoneInfo(spec.time_zone)
-        self.faker = faker
-        self.rng = random.Random(spec.seed)
-        self.emails = UniqueEmails()
-        self.inventory = _inventory(self.rng)
-        self.contacts: list[ContactSeed] = []
-        self.events: list[EventSeed] = []
-        self._sequence: dict[str, int] = {}
+class _Builder(Builder):
+    landing_campaigns = _AD_CAMPAIGNS
+    email_campaigns = _EMAIL_CAMPAIGNS
+    email_click_delay = timedelta(seconds=40)
 
-    def next_id(self, key: str) -> str:
-        """``<prefix>-<person>-<nnn>``: stable as long as the generator is."""
-        n = self._sequence[key] = self._sequence.get(key, 0) + 1
-        return f"{self.spec.event_prefix}-{key}-{n:03d}"
+    def __init__(self, spec: WorkspaceSpec, anchor: datetime) -> None:
+        super().__init__(spec, anchor)
+        self.inventory = _inventory(self.rng)
 
     # --- people --------------------------------------------------------------------------
 
     def person(self, key: str) -> ContactSeed:
-        rng, faker = self.rng, self.faker
-        first, last = faker.first_name(), faker.last_name()
+        rng = self.rng
         postal_code, state, area = pick(rng, _ZIPS)
         domain = pick(rng, [("example.com", 5), ("example.net", 3), ("example.org", 2)])
         style = pick(rng, [("first.last", 5), ("flast", 3), ("firstlast", 3)])
         store = pick(rng, [(s, 1.0) for s in STORES])
-        return ContactSeed(
-            key=key,
-            email=self.emails.make(rng, first, last, domain, style=style),
-            first_name=first,
-            last_name=last,
-            phone=fictional_phone(rng, _AREA_CODES[area]) if rng.random() < 0.8 else "",
-            country="US",
-            region=state,
-            postal_code=postal_code,
-            attributes={
-                "preferred_store": store.code,
-                "preferred_channel": pick(rng, [("email", 5), ("sms", 3), ("phone", 2)]),
-            },
+        contact = self.new_contact(
+            key, domain, style=style, area_codes=_AREA_CODES[area], phone_share=0.8
         )
+        contact.region, contact.postal_code = state, postal_code
+        contact.attributes = {
+            "preferred_store": store.code,
+            "preferred_channel": pick(rng, [("email", 5), ("sms", 3), ("phone", 2)]),
+        }
+        return contact
 
     # --- events --------------------------------------------------------------------------
 
-    def emit(
-        self,
-        contact: dict[str, str],
-        key: str,
-        type_: str,
-        at: datetime,
-        properties: dict[str, Any],
-        *,
-        source: str = "website",
-        campaign: dict[str, str] | None = None,
-    ) -> None:
-        payload: dict[str, Any] = {
-            "id": self.next_id(key),
-            "type": type_,
-            "occurred_at": iso(at),
-            "contact": dict(contact),
-            "properties": properties,
-        }
-        if campaign:
-            payload["utm"] = dict(campaign)
-        self.events.append(EventSeed(source=source, payload=payload))
-
-    def email_event(
-        self, who: dict[str, str], key: str, at: datetime, campaign: str, clicked: bool
-    ) -> None:
-        subject = dict(_EMAIL_CAMPAIGNS)[campaign]
-        message_id = f"{campaign}-{key}"
-        base = {"campaign_id": campaign, "message_id": message_id, "subject": subject}
-        self.emit(who, key, "email_opened", at, base, source="esp")
-        if clicked:
-            url = {
-                "2026-suv-sales-event": "/specials?body_style=suv",
-                "service-reminder": "/service/schedule",
-                "monthly-newsletter": "/specials",
-                "trade-in-offer": "/value-your-trade",
-                "cpo-spotlight": "/used-vehicles?certified=true&max_price=25000",
-            }[campaign]
-            self.emit(
-                who,
-                key,
-                "email_clicked",
-                at + timedelta(seconds=40),
-                {**base, "url": url},
-                source="esp",
-                campaign=utm("newsletter", "email", campaign),
-            )
-
     def shopper(self, contact: ContactSeed) -> None:
         rng = self.rng
-        store = next(s for s in STORES if s.code == contact.attributes["preferred_store"])
+        store = _preferred_store(contact)
         body = pick(rng, [("suv", 5), ("truck", 2), ("sedan", 3), ("minivan", 1)])
         condition = pick(rng, [("new", 5), ("used", 3), ("cpo", 2)])
         candidates = [
@@ -368,25 +315,16 @@ class _Builder:
             plan.append("credit_application")
         if depth < 0.15:
             plan.append("test_drive_booked")
-        times = journey_times(rng, self.anchor, self.tz, len(plan), span_days=rng.randint(3, 88))
+        times = self.times(len(plan), span_days=rng.randint(3, 88))
 
-        who = {"email": contact.email}
-        anonymous = rng.random() < 0.2
-        anon = {"anonymous_id": f"anon-{self.spec.event_prefix}-{contact.key}"}
-        landing = pick(rng, _AD_CAMPAIGNS) if rng.random() < 0.6 else None
+        journey = self.begin_journey(contact)
         for i, (type_, at) in enumerate(zip(plan, times, strict=True)):
             # An anonymous visitor browses first; the first form they fill names them.
             identifies = type_ in {"trade_in_appraisal", "credit_application", "test_drive_booked"}
-            if anonymous and not identifies and i < len(plan) - 1:
-                actor = anon
-            elif anonymous:
-                actor = {**who, **anon}
-                anonymous = False
-            else:
-                actor = who
+            actor = journey.actor(browsing=not identifies and i < len(plan) - 1)
             vehicle = interest[i % len(interest)]
             props: dict[str, Any]
-            campaign = landing if i == 0 else None
+            campaign = journey.landing if i == 0 else None
             if type_ == "page_view":
                 path = rng.choice(
                     (
@@ -450,11 +388,12 @@ class _Builder:
                 campaign_id = rng.choice(
                     ("2026-suv-sales-event", "trade-in-offer", "cpo-spotlight")
                 )
-                self.email_event(who, contact.key, at, campaign_id, rng.random() < 0.4)
+                clicked = rng.random() < 0.4
+                self.email_events(journey.who, contact.key, at, campaign_id, clicked=clicked)
 
     def service_customer(self, contact: ContactSeed) -> None:
         rng = self.rng
-        store = next(s for s in STORES if s.code == contact.attributes["preferred_store"])
+        store = _preferred_store(contact)
         model, _, _, trims, wmi, plant = rng.choice(_NEW_MODELS[store.brand])
         year = rng.randrange(2017, 2025)
         vin = make_vin(rng, wmi, year, plant)
@@ -469,11 +408,11 @@ class _Builder:
         }
         who = {"email": contact.email}
         visits = rng.randint(1, 2)
-        times = journey_times(rng, self.anchor, self.tz, visits * 2, span_days=88)
+        times = self.times(visits * 2, span_days=88)
         mileage = (2026 - year) * rng.randrange(9_000, 14_000)
         for visit in range(visits):
             reminded, serviced = times[visit * 2], times[visit * 2 + 1] + timedelta(days=1)
-            self.email_event(who, contact.key, reminded, "service-reminder", True)
+            self.email_events(who, contact.key, reminded, "service-reminder", clicked=True)
             self.emit(
                 who,
                 contact.key,
@@ -512,45 +451,36 @@ class _Builder:
 
     def newsletter_reader(self, contact: ContactSeed) -> None:
         rng = self.rng
-        who = {"email": contact.email}
         if rng.random() < 0.08:
-            at = journey_times(rng, self.anchor, self.tz, 1, span_days=80)[0]
-            props = {
-                "campaign_id": "monthly-newsletter",
-                "bounce_type": "hard",
-                "reason": "550 5.1.1 mailbox does not exist",
-            }
-            self.emit(who, contact.key, "email_bounced", at, props, source="esp")
+            self.email_bounce(contact, "monthly-newsletter", "550 5.1.1 mailbox does not exist")
             return
-        for at in journey_times(rng, self.anchor, self.tz, rng.randint(1, 4), span_days=88):
+        who = {"email": contact.email}
+        for at in self.times(rng.randint(1, 4), span_days=88):
             campaign = rng.choice(("monthly-newsletter", "2026-suv-sales-event", "cpo-spotlight"))
-            self.email_event(who, contact.key, at, campaign, rng.random() < 0.25)
+            self.email_events(who, contact.key, at, campaign, clicked=rng.random() < 0.25)
 
     def job_seeker(self, contact: ContactSeed) -> None:
         rng = self.rng
         who = {"email": contact.email}
         paths = ["/careers", "/careers/automotive-technician", "/careers/sales-consultant"]
         count = rng.randint(2, 3)
-        times = journey_times(rng, self.anchor, self.tz, count, span_days=60)
-        for n, at in enumerate(times, start=1):
+        for n, at in enumerate(self.times(count, span_days=60), start=1):
             props = {"path": paths[min(n - 1, 2)], "site": "lakesideauto"}
             self.emit(who, contact.key, "page_view", at, props)
 
-    def visitor(self, key: str) -> None:
-        """Someone who never said who they are: only page and vehicle views."""
+    def visitor_steps(self) -> Callable[[int], Step]:
+        """An anonymous visitor lands on one store's home page, then looks at its vehicles."""
         rng = self.rng
-        who = {"anonymous_id": f"anon-{self.spec.event_prefix}-{key}"}
         store = rng.choice(STORES)
         vehicles = [v for v in self.inventory if v.store is store]
-        times = journey_times(rng, self.anchor, self.tz, rng.randint(1, 4), span_days=45)
-        for n, at in enumerate(times, start=1):
+
+        def step(n: int) -> Step:
             if n == 1:
-                props = {"path": "/", "store": store.code, "site": store.site}
-                self.emit(who, key, "page_view", at, props, campaign=pick(rng, _AD_CAMPAIGNS))
-            else:
-                vehicle = rng.choice(vehicles)
-                props = {**vehicle.properties(), "path": vehicle.path}
-                self.emit(who, key, "vdp_view", at, props)
+                return "page_view", {"path": "/", "store": store.code, "site": store.site}
+            vehicle = rng.choice(vehicles)
+            return "vdp_view", {**vehicle.properties(), "path": vehicle.path}
+
+        return step
 
     def build(self, contacts: int, visitors: int) -> Dataset:
         for i in range(1, contacts + 1):
@@ -570,12 +500,8 @@ class _Builder:
                 self.job_seeker(contact)
         for i in range(1, visitors + 1):
             self.visitor(f"v{i:04d}")
-        return Dataset(accounts=[], contacts=self.contacts, events=self.events)
+        return self.dataset()
 
 
 def build(anchor: datetime, *, contacts: int = 450, visitors: int = 40) -> Dataset:
-    from faker import Faker  # a development dependency; the demo needs it, production does not
-
-    faker = Faker("en_US")
-    faker.seed_instance(SPEC.seed)
-    return _Builder(SPEC, anchor, faker).build(contacts, visitors)
+    return _Builder(SPEC, anchor).build(contacts, visitors)

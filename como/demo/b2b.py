@@ -4,22 +4,19 @@ and a few visitors are students, job seekers and competitors."""
 
 from __future__ import annotations
 
-import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .dataset import (
     AccountSeed,
+    Builder,
+    Campaigns,
     ContactSeed,
     Dataset,
-    EventSeed,
-    UniqueEmails,
+    Step,
     WorkspaceSpec,
     ascii_slug,
-    fictional_phone,
-    iso,
-    journey_times,
     pick,
     utm,
 )
@@ -171,7 +168,7 @@ _EMAIL_CAMPAIGNS = {
     "comparison-guide-nurture": ("How teams compare data platforms", "/resources/comparison-guide"),
     "trial-nurture-day-3": ("Day 3: connect your first source", "/docs/connect-a-source"),
 }
-_LANDING: list[tuple[dict[str, str], float]] = [
+_LANDING: Campaigns = [
     (utm("google", "cpc", "brand-search"), 3),
     (utm("google", "cpc", "nonbrand-data-warehouse"), 3),
     (utm("linkedin", "paid_social", "abm-data-leaders-q3"), 3),
@@ -185,17 +182,10 @@ _COMPETITORS = (
 )
 
 
-class _Builder:
-    def __init__(self, spec: WorkspaceSpec, anchor: datetime, faker: Any) -> None:
-        self.spec = spec
-        self.anchor = anchor
-        self.tz = ZoneInfo(spec.time_zone)
-        self.faker = faker
-        self.rng = random.Random(spec.seed)
-        self.emails = UniqueEmails()
-        self.accounts: list[AccountSeed] = []
-        self.contacts: list[ContactSeed] = []
-        self.events: list[EventSeed] = []
+class _Builder(Builder):
+    landing_campaigns = _LANDING
+    email_campaigns = _EMAIL_CAMPAIGNS
+    email_click_delay = timedelta(minutes=1)
 
     # --- companies and people --------------------------------------------------------------
 
@@ -229,32 +219,25 @@ class _Builder:
         self, key: str, account: AccountSeed, role: str, area_codes: tuple[str, ...]
     ) -> ContactSeed:
         rng = self.rng
-        first, last = self.faker.first_name(), self.faker.last_name()
         titles, seniority, department = _ROLES[role]
         style = pick(rng, [("first.last", 6), ("flast", 3), ("first", 1)])
-        return ContactSeed(
-            key=key,
-            email=self.emails.make(rng, first, last, account.domain, style=style),
-            first_name=first,
-            last_name=last,
-            phone=fictional_phone(rng, area_codes) if rng.random() < 0.6 else "",
-            title=rng.choice(titles),
-            company_size=account.employee_count,
-            industry=account.industry,
-            country="US",
-            region=account.region,
-            postal_code=account.postal_code,
-            account_domain=account.domain,
-            attributes={
-                "committee_role": role,
-                "seniority": seniority,
-                "department": department,
-            },
+        contact = self.new_contact(
+            key, account.domain, style=style, area_codes=area_codes, phone_share=0.6
         )
+        contact.title = rng.choice(titles)
+        contact.company_size = account.employee_count
+        contact.industry = account.industry
+        contact.region, contact.postal_code = account.region, account.postal_code
+        contact.account_domain = account.domain
+        contact.attributes = {
+            "committee_role": role,
+            "seniority": seniority,
+            "department": department,
+        }
+        return contact
 
     def outsider(self, key: str, persona: str) -> ContactSeed:
         rng = self.rng
-        first, last = self.faker.first_name(), self.faker.last_name()
         state, area_codes = pick(rng, _STATES)
         title, domain, company = {
             "student": ("Graduate Student", "stateuniversity.example", "State University"),
@@ -266,44 +249,13 @@ class _Builder:
             "consultant": ("Independent Data Consultant", "example.org", ""),
         }[persona]
         style = pick(rng, [("first.last", 3), ("firstlast", 2)])
-        return ContactSeed(
-            key=key,
-            email=self.emails.make(rng, first, last, domain, style=style),
-            first_name=first,
-            last_name=last,
-            phone=fictional_phone(rng, area_codes) if rng.random() < 0.3 else "",
-            title=title,
-            country="US",
-            region=state,
-            postal_code=self.faker.zipcode_in_state(state),
-            attributes={"persona": persona, **({"company": company} if company else {})},
-        )
+        contact = self.new_contact(key, domain, style=style, area_codes=area_codes, phone_share=0.3)
+        contact.title = title
+        contact.region, contact.postal_code = state, self.faker.zipcode_in_state(state)
+        contact.attributes = {"persona": persona, **({"company": company} if company else {})}
+        return contact
 
     # --- events ----------------------------------------------------------------------------
-
-    def emit(
-        self,
-        who: dict[str, str],
-        key: str,
-        n: int,
-        type_: str,
-        at: datetime,
-        properties: dict[str, Any],
-        *,
-        source: str = "website",
-        campaign: dict[str, str] | None = None,
-    ) -> int:
-        payload: dict[str, Any] = {
-            "id": f"{self.spec.event_prefix}-{key}-{n:03d}",
-            "type": type_,
-            "occurred_at": iso(at),
-            "contact": dict(who),
-            "properties": properties,
-        }
-        if campaign:
-            payload["utm"] = dict(campaign)
-        self.events.append(EventSeed(source=source, payload=payload))
-        return n + 1
 
     def page(self, name: str) -> dict[str, Any]:
         path, title = _PAGES[name]
@@ -313,47 +265,23 @@ class _Builder:
         path, title = self.rng.choice(_BLOG)
         return {"path": path, "title": title, "content_type": "blog"}
 
-    def email(self, who: dict[str, str], key: str, n: int, at: datetime, campaign: str) -> int:
-        subject, url = _EMAIL_CAMPAIGNS[campaign]
-        base = {"campaign_id": campaign, "message_id": f"{campaign}-{key}", "subject": subject}
-        n = self.emit(who, key, n, "email_opened", at, base, source="esp")
-        if self.rng.random() < 0.3:
-            n = self.emit(
-                who,
-                key,
-                n,
-                "email_clicked",
-                at + timedelta(minutes=1),
-                {**base, "url": url},
-                source="esp",
-                campaign=utm("newsletter", "email", campaign),
-            )
-        return n
-
     def journey(self, contact: ContactSeed, plan: list[tuple[str, dict[str, Any]]]) -> None:
         """Emit ``plan`` (type, properties) over a plausible span; email events go via the ESP."""
         rng = self.rng
         if not plan:
             return
-        times = journey_times(rng, self.anchor, self.tz, len(plan), span_days=rng.randint(5, 88))
-        who = {"email": contact.email}
-        anonymous = contact.attributes.get("committee_role") is not None and rng.random() < 0.2
-        anon = {"anonymous_id": f"anon-{self.spec.event_prefix}-{contact.key}"}
-        landing = pick(rng, _LANDING) if rng.random() < 0.6 else None
-        n = 1
+        times = self.times(len(plan), span_days=rng.randint(5, 88))
+        committee = contact.attributes.get("committee_role") is not None
+        journey = self.begin_journey(contact, may_be_anonymous=committee)
         for i, ((type_, props), at) in enumerate(zip(plan, times, strict=True)):
             if type_ == "email":
-                n = self.email(who, contact.key, n, at, str(props["campaign_id"]))
+                campaign_id, clicked = str(props["campaign_id"]), rng.random() < 0.3
+                self.email_events(journey.who, contact.key, at, campaign_id, clicked=clicked)
                 continue
-            actor = who
-            if anonymous:
-                # Browsing before they tell us who they are; the first form names them.
-                if type_ == "page_view" and i < len(plan) - 1:
-                    actor = anon
-                else:
-                    actor, anonymous = {**who, **anon}, False
-            campaign = landing if i == 0 and type_ == "page_view" else None
-            n = self.emit(actor, contact.key, n, type_, at, props, campaign=campaign)
+            # Browsing before they tell us who they are; the first form names them.
+            actor = journey.actor(browsing=type_ == "page_view" and i < len(plan) - 1)
+            campaign = journey.landing if i == 0 and type_ == "page_view" else None
+            self.emit(actor, contact.key, type_, at, props, campaign=campaign)
 
     def in_market_plan(self, contact: ContactSeed, lead: bool) -> list[tuple[str, dict[str, Any]]]:
         rng = self.rng
@@ -454,14 +382,7 @@ class _Builder:
     def cold_plan(self, contact: ContactSeed) -> list[tuple[str, dict[str, Any]]]:
         rng = self.rng
         if rng.random() < 0.06:
-            at = journey_times(rng, self.anchor, self.tz, 1, span_days=80)[0]
-            props = {
-                "campaign_id": "monthly-newsletter",
-                "bounce_type": "hard",
-                "reason": "550 5.1.1 user unknown",
-            }
-            who = {"email": contact.email}
-            self.emit(who, contact.key, 1, "email_bounced", at, props, source="esp")
+            self.email_bounce(contact, "monthly-newsletter", "550 5.1.1 user unknown")
             return []
         count = rng.randint(1, 4)
         return [("email", {"campaign_id": "monthly-newsletter"})] * count
@@ -485,14 +406,12 @@ class _Builder:
             ]
         return self.researching_plan()
 
-    def visitor(self, key: str) -> None:
-        rng = self.rng
-        who = {"anonymous_id": f"anon-{self.spec.event_prefix}-{key}"}
-        times = journey_times(rng, self.anchor, self.tz, rng.randint(1, 4), span_days=45)
-        for n, at in enumerate(times, start=1):
-            props = self.blog() if rng.random() < 0.6 else self.page("pricing")
-            campaign = pick(rng, _LANDING) if n == 1 else None
-            self.emit(who, key, n, "page_view", at, props, campaign=campaign)
+    def visitor_steps(self) -> Callable[[int], Step]:
+        """An anonymous visitor reads the blog or looks at pricing."""
+        return lambda n: (
+            "page_view",
+            self.blog() if self.rng.random() < 0.6 else self.page("pricing"),
+        )
 
     def build(self, accounts: int, outsiders: int, visitors: int) -> Dataset:
         rng, taken = self.rng, set[str]()
@@ -525,14 +444,10 @@ class _Builder:
             self.journey(contact, self.outsider_plan(persona))
         for i in range(1, visitors + 1):
             self.visitor(f"v{i:04d}")
-        return Dataset(accounts=self.accounts, contacts=self.contacts, events=self.events)
+        return self.dataset()
 
 
 def build(
     anchor: datetime, *, accounts: int = 110, outsiders: int = 50, visitors: int = 60
 ) -> Dataset:
-    from faker import Faker  # a development dependency; the demo needs it, production does not
-
-    faker = Faker("en_US")
-    faker.seed_instance(SPEC.seed)
-    return _Builder(SPEC, anchor, faker).build(accounts, outsiders, visitors)
+    return _Builder(SPEC, anchor).build(accounts, outsiders, visitors)

@@ -14,16 +14,25 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 T = TypeVar("T")
 
 #: How far back the demo history reaches.
 HISTORY_DAYS = 90
+#: Share of journeys that begin anonymous (browsing before a form names the person).
+ANONYMOUS_SHARE = 0.2
+#: Share of journeys whose first page view arrives from a campaign.
+LANDING_SHARE = 0.6
+
+#: A campaign's UTM parameters with a weight, for :func:`pick`.
+Campaigns = Sequence[tuple[dict[str, str], float]]
+#: A step of a visit: the event type and its properties.
+Step = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -218,3 +227,160 @@ def make_vin(rng: random.Random, wmi: str, year: int, plant: str) -> str:
     serial = f"{rng.randrange(100000, 999999)}"
     draft = f"{wmi}{vds}0{VIN_YEAR_CODES[year]}{plant}{serial}"
     return draft[:8] + vin_check_digit(draft) + draft[9:]
+
+
+@dataclass
+class Journey:
+    """Who one contact's journey is about: a person known by email, who may browse anonymously
+    until the first identifying step names them; ``landing`` is the campaign they came from."""
+
+    who: dict[str, str]
+    anonymous_id: dict[str, str]
+    anonymous: bool
+    landing: dict[str, str] | None
+
+    def actor(self, *, browsing: bool) -> dict[str, str]:
+        """The ``contact`` of the next event; a step that is not ``browsing`` names the visitor
+        (both identifiers, once) and ends the anonymous part."""
+        if not self.anonymous:
+            return self.who
+        if browsing:
+            return self.anonymous_id
+        self.anonymous = False
+        return {**self.who, **self.anonymous_id}
+
+
+class Builder:
+    """What every vertical's generator does the same way: seeded randomness, unique people,
+    per-person event ids, email opens and clicks, anonymous journeys and visitors.
+
+    Subclasses add their own people and journeys and set the class attributes below. The
+    order in which these helpers draw from ``rng`` and ``faker`` is part of the output: every
+    event after a changed draw changes too (and so do the ids that reseeding relies on).
+    """
+
+    #: Where campaign traffic comes from, weighted.
+    landing_campaigns: ClassVar[Campaigns]
+    #: campaign id -> (subject, URL a click opens).
+    email_campaigns: ClassVar[dict[str, tuple[str, str]]]
+    #: How long after an open the click comes.
+    email_click_delay: ClassVar[timedelta]
+
+    def __init__(self, spec: WorkspaceSpec, anchor: datetime) -> None:
+        from faker import Faker  # a development dependency; the demo needs it, production does not
+
+        self.spec = spec
+        self.anchor = anchor
+        self.tz = ZoneInfo(spec.time_zone)
+        self.faker = Faker("en_US")
+        self.faker.seed_instance(spec.seed)
+        self.rng = random.Random(spec.seed)
+        self.emails = UniqueEmails()
+        self.accounts: list[AccountSeed] = []
+        self.contacts: list[ContactSeed] = []
+        self.events: list[EventSeed] = []
+        self._sequence: dict[str, int] = {}
+
+    def dataset(self) -> Dataset:
+        return Dataset(accounts=self.accounts, contacts=self.contacts, events=self.events)
+
+    # --- people ----------------------------------------------------------------------------
+
+    def new_contact(
+        self, key: str, domain: str, *, style: str, area_codes: Sequence[str], phone_share: float
+    ) -> ContactSeed:
+        """A named person with a unique address at ``domain`` and, for ``phone_share`` of them,
+        a fictional phone; the caller fills in the rest."""
+        first, last = self.faker.first_name(), self.faker.last_name()
+        return ContactSeed(
+            key=key,
+            email=self.emails.make(self.rng, first, last, domain, style=style),
+            first_name=first,
+            last_name=last,
+            phone=fictional_phone(self.rng, area_codes) if self.rng.random() < phone_share else "",
+        )
+
+    def anonymous_id(self, key: str) -> dict[str, str]:
+        return {"anonymous_id": f"anon-{self.spec.event_prefix}-{key}"}
+
+    # --- events ----------------------------------------------------------------------------
+
+    def next_id(self, key: str) -> str:
+        """``<prefix>-<person>-<nnn>``: stable as long as the generator is."""
+        n = self._sequence[key] = self._sequence.get(key, 0) + 1
+        return f"{self.spec.event_prefix}-{key}-{n:03d}"
+
+    def times(self, count: int, *, span_days: int) -> list[datetime]:
+        return journey_times(self.rng, self.anchor, self.tz, count, span_days=span_days)
+
+    def emit(
+        self,
+        contact: dict[str, str],
+        key: str,
+        type_: str,
+        at: datetime,
+        properties: dict[str, Any],
+        *,
+        source: str = "website",
+        campaign: dict[str, str] | None = None,
+    ) -> None:
+        payload: dict[str, Any] = {
+            "id": self.next_id(key),
+            "type": type_,
+            "occurred_at": iso(at),
+            "contact": dict(contact),
+            "properties": properties,
+        }
+        if campaign:
+            payload["utm"] = dict(campaign)
+        self.events.append(EventSeed(source=source, payload=payload))
+
+    def email_events(
+        self, who: dict[str, str], key: str, at: datetime, campaign: str, *, clicked: bool
+    ) -> None:
+        """An open of ``campaign`` at ``at`` and, if ``clicked``, the click that follows."""
+        subject, url = self.email_campaigns[campaign]
+        base = {"campaign_id": campaign, "message_id": f"{campaign}-{key}", "subject": subject}
+        self.emit(who, key, "email_opened", at, base, source="esp")
+        if clicked:
+            self.emit(
+                who,
+                key,
+                "email_clicked",
+                at + self.email_click_delay,
+                {**base, "url": url},
+                source="esp",
+                campaign=utm("newsletter", "email", campaign),
+            )
+
+    def email_bounce(self, contact: ContactSeed, campaign: str, reason: str) -> None:
+        """A hard bounce of ``campaign`` to ``contact`` some time in the history."""
+        at = self.times(1, span_days=80)[0]
+        props = {"campaign_id": campaign, "bounce_type": "hard", "reason": reason}
+        self.emit({"email": contact.email}, contact.key, "email_bounced", at, props, source="esp")
+
+    def begin_journey(self, contact: ContactSeed, *, may_be_anonymous: bool = True) -> Journey:
+        """Draw whether ``contact`` starts anonymous and which campaign (if any) brought them."""
+        anonymous = may_be_anonymous and self.rng.random() < ANONYMOUS_SHARE
+        landing = (
+            pick(self.rng, self.landing_campaigns) if self.rng.random() < LANDING_SHARE else None
+        )
+        return Journey(
+            who={"email": contact.email},
+            anonymous_id=self.anonymous_id(contact.key),
+            anonymous=anonymous,
+            landing=landing,
+        )
+
+    def visitor_steps(self) -> Callable[[int], Step]:
+        """For one anonymous visitor: what their n-th (from 1) event is."""
+        raise NotImplementedError
+
+    def visitor(self, key: str) -> None:
+        """Someone who never said who they are: one to four events, the first from a campaign."""
+        who = self.anonymous_id(key)
+        step = self.visitor_steps()
+        for n, at in enumerate(self.times(self.rng.randint(1, 4), span_days=45), start=1):
+            type_, props = step(n)
+            campaign = pick(self.rng, self.landing_campaigns) if n == 1 else None
+            self.emit(who, key, type_, at, props, campaign=campaign)
