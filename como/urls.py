@@ -9,6 +9,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
 
+admin.site.site_header = "como"
+admin.site.site_title = "como admin"
+admin.site.index_title = "Workspaces, people and their events"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),

@@ -68,7 +68,7 @@ def test_member_logs_in_and_sees_only_their_workspace(
     page.fill("#id_password", "a-long-demo-passphrase")
     page.click("input[type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
-    assert "Site administration" in page.content()
+    assert "Workspaces, people and their events" in page.content()
 
     page.goto(f"{live_server.url}/admin/workspaces/workspace/")
     table = page.inner_text("#result_list")
