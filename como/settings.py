@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "como.workspaces",
     "como.leads",
     "como.ingest",
+    "como.scoring",
     "como.demo",
     # Verticals register themselves in their AppConfig.ready(); como never imports them.
     *env.list("COMO_VERTICALS", default=["verticals.automotive", "verticals.b2b"]),

@@ -16,11 +16,14 @@ Status codes of POST:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import pydantic_core
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from pydantic import Field, TypeAdapter
 from rest_framework import exceptions, mixins, status
@@ -35,7 +38,7 @@ from como.leads.serializers import EventSerializer
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
 
 from .openapi import AdapterDoc
-from .schema import EventIn
+from .schema import OUT_OF_UTC_RANGE, EventIn
 from .serializers import (
     ERRORS_DOC,
     EVENT_INGEST_RESPONSE_DOC,
@@ -58,13 +61,34 @@ class EventBatch(TypedDict):
 _REQUEST_DOC = AdapterDoc("EventIngest", TypeAdapter(EventIn | EventBatch))
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 timestamp, converted to UTC.
+
+    PostgreSQL rejects offsets beyond 15:59, which Python (up to 23:59) parses; in UTC every
+    instant Python can hold is one PostgreSQL can compare.
+    """
+
+    def to_python(self, value: Any) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+05:00 is before the first UTC datetime
+            raise DjangoValidationError(OUT_OF_UTC_RANGE, code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class EventFilter(filters.FilterSet):
     contact = filters.NumberFilter(field_name="contact_id", help_text="A contact's id.")
     type = filters.CharFilter(field_name="type")
-    occurred_after = filters.IsoDateTimeFilter(
+    occurred_after = UtcIsoDateTimeFilter(
         field_name="occurred_at", lookup_expr="gte", help_text="Inclusive, ISO 8601."
     )
-    occurred_before = filters.IsoDateTimeFilter(
+    occurred_before = UtcIsoDateTimeFilter(
         field_name="occurred_at", lookup_expr="lt", help_text="Exclusive, ISO 8601."
     )
 

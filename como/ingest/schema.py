@@ -37,6 +37,8 @@ from como.leads.normalize import normalize_email
 
 #: How far ahead of the receiving clock ``occurred_at`` may be (clock skew, not time travel).
 FUTURE_TOLERANCE = timedelta(days=1)
+#: A timestamp whose offset pushes it past year 1 or 9999 in UTC.
+OUT_OF_UTC_RANGE = "Out of range once converted to UTC."
 #: The size of ``properties`` encoded as JSON. Events describe a moment, not a document.
 MAX_PROPERTIES_BYTES = 8 * 1024
 EVENT_TYPE_PATTERN = r"^[a-z0-9][a-z0-9_.:\-]*$"
@@ -96,10 +98,15 @@ def _aware_and_not_future(value: datetime, info: ValidationInfo) -> datetime:
             "Give a timezone (for example 2026-01-01T10:00:00Z); "
             "a timestamp without one is ambiguous.",
         )
+    try:
+        # UTC, not the sender's offset: PostgreSQL takes offsets up to 15:59, Python up to 23:59.
+        value = value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before the first UTC datetime
+        raise PydanticCustomError("datetime_range", OUT_OF_UTC_RANGE) from None
     now = (info.context or {}).get("now") or datetime.now(UTC)
     if value > now + FUTURE_TOLERANCE:
         raise PydanticCustomError("datetime_future", "Must not be more than one day in the future.")
-    return value.astimezone(UTC)
+    return value
 
 
 def encode_properties(value: dict[str, Any]) -> bytes:

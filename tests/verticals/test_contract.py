@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 
 from como import verticals
+from como.scoring.engine import compile_model
 from como.verticals import VerticalProfile
 
 PROFILES = verticals.all_profiles()
@@ -64,6 +65,13 @@ def test_vertical_profile_contract(profile: VerticalProfile) -> None:
     assert isinstance(sla, int)
     assert not isinstance(sla, bool)
     assert 1 <= sla <= 5
+
+    # a default scoring model that validates and scores only the vertical's own event types
+    model = compile_model(profile.default_scoring_model)
+    assert model.definition.threshold > 0
+    assert {rule.event_type for rule in model.definition.intent} <= set(profile.event_types)
+    assert model.definition.fit
+    assert model.definition.intent
 
 
 def test_a_profile_rejects_a_bad_slug() -> None:

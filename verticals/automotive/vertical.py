@@ -2,6 +2,8 @@
 
 from como.verticals import VerticalProfile
 
+from .scoring import DEFAULT_SCORING_MODEL
+
 PROFILE = VerticalProfile(
     slug="automotive",
     name="Automotive retail",
@@ -10,6 +12,7 @@ PROFILE = VerticalProfile(
         "OEM co-op creative, pricing and lending disclosure checks, TCPA-safe SMS and a fast "
         "hand-off of in-market shoppers to the sales desk and service drive."
     ),
+    default_scoring_model=DEFAULT_SCORING_MODEL,
     channels=("email", "sms", "paid_search", "paid_social", "direct_mail", "catalog_feed"),
     playbook_defaults={
         "jurisdictions": ["US"],

@@ -2,6 +2,8 @@
 
 from como.verticals import VerticalProfile
 
+from .scoring import DEFAULT_SCORING_MODEL
+
 PROFILE = VerticalProfile(
     slug="b2b",
     name="B2B software and services",
@@ -10,6 +12,7 @@ PROFILE = VerticalProfile(
         "across the committee, third-party intent by account domain, MQL and MQA hand-off to "
         "the account owner, GDPR/CASL-aware email and LinkedIn programs."
     ),
+    default_scoring_model=DEFAULT_SCORING_MODEL,
     channels=("email", "linkedin", "paid_search", "paid_social"),
     playbook_defaults={
         "jurisdictions": ["US", "CA", "EU"],

@@ -239,6 +239,34 @@ def test_listing_filters_and_pages_newest_first(api: APIClient) -> None:
     assert second["next"] is None
 
 
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        # PostgreSQL rejects offsets beyond 15:59 (Python allows 23:59): was a 500
+        ("2026-01-02T00:00:00-18:30", ["a1"]),
+        ("2026-01-03T05:00:00+18:30", ["a1"]),
+    ],
+)
+def test_time_filters_take_any_offset_python_parses(
+    api: APIClient, value: str, found: list[str]
+) -> None:
+    post_json(api, event("a1", occurred_at="2026-01-02T10:00:00Z"))
+
+    response = api.get(URL, {"occurred_before": value})
+    assert response.status_code == 200, response.content
+    assert [e["id"] for e in response.json()["results"]] == found
+
+
+@pytest.mark.parametrize("param", ["occurred_after", "occurred_before"])
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_a_time_filter_with_no_utc_equivalent_is_400(
+    api: APIClient, param: str, value: str
+) -> None:
+    response = api.get(URL, {param: value})
+    assert response.status_code == 400, response.content
+    assert response.json() == {param: ["Out of range once converted to UTC."]}
+
+
 def test_listed_events_carry_what_was_sent(api: APIClient) -> None:
     post_json(
         api,

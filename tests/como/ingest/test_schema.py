@@ -70,6 +70,23 @@ def test_field_errors_are_keyed_by_field(field: str, value: Any, message: str) -
     assert errors[field][0].startswith(message)
 
 
+def test_a_timestamp_with_no_utc_equivalent_is_a_field_error() -> None:
+    # Year 1 at +05:00 is before 0001-01-01 UTC, which Python cannot represent (was a 500).
+    errors = errors_of(event("evt-1", occurred_at="0001-01-01T00:00:00+05:00"))
+    assert errors == {"occurred_at": ["Out of range once converted to UTC."]}
+
+
+def test_a_far_offset_is_stored_as_utc() -> None:
+    # Python accepts offsets up to 23:59, PostgreSQL up to 15:59: only UTC may reach the database.
+    cleaned, errors = event_validate(
+        event("evt-1", occurred_at="2026-01-01T00:00:00-18:30"), now=NOW
+    )
+    assert errors is None
+    assert cleaned is not None
+    assert cleaned["occurred_at"] == datetime(2026, 1, 1, 18, 30, tzinfo=UTC)
+    assert cleaned["occurred_at"].tzinfo is UTC
+
+
 def test_a_timestamp_just_under_a_day_ahead_is_accepted() -> None:
     ahead = (NOW + timedelta(hours=23)).isoformat()
     cleaned, errors = event_validate(event("evt-1", occurred_at=ahead), now=NOW)

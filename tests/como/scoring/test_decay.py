@@ -1,0 +1,80 @@
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from como.scoring.decay import (
+    QUARTER,
+    decay_factor,
+    decay_lambda,
+    decayed,
+    intent_from_key,
+    quarters_between,
+    ranking_key,
+)
+
+T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def test_one_quarter_at_25_percent_leaves_three_quarters() -> None:
+    assert decayed(40, 0.25, T0, T0 + timedelta(days=91.3)) == pytest.approx(30.0, rel=1e-12)
+
+
+def test_two_quarters_at_25_percent() -> None:
+    assert decayed(40, 0.25, T0, T0 + timedelta(days=182.6)) == pytest.approx(22.5, rel=1e-12)
+
+
+def test_quarter_is_exact_in_timedelta_arithmetic() -> None:
+    assert quarters_between(T0, T0 + QUARTER) == 1.0
+    assert quarters_between(T0, T0 + 2 * QUARTER) == 2.0
+
+
+def test_no_decay_at_the_instant_and_nothing_before_it() -> None:
+    assert decayed(40, 0.25, T0, T0) == 40.0
+    assert decayed(40, 0.25, T0, T0 - timedelta(microseconds=1)) == 0.0
+
+
+def test_zero_rate_never_decays() -> None:
+    assert decay_factor(0.0, T0, T0 + timedelta(days=3650)) == 1.0
+    assert decay_lambda(0.0) == 0.0
+
+
+def test_lambda_matches_the_rate() -> None:
+    assert decay_lambda(0.25) == pytest.approx(-math.log(0.75), rel=1e-15)
+
+
+def test_ranking_key_orders_by_current_intent_at_every_instant() -> None:
+    # A: 40 points a quarter ago; B: 32 points today. B leads now (32 > 30) and forever,
+    # because between events both decay by the same factor.
+    made_a, made_b = T0 - QUARTER, T0
+    key_a = ranking_key(decayed(40, 0.25, made_a, T0), T0, 0.25)
+    key_b = ranking_key(32.0, made_b, 0.25)
+    assert key_b > key_a
+    for later in (T0, T0 + timedelta(days=400)):
+        intent_a = decayed(40, 0.25, made_a, later)
+        intent_b = decayed(32, 0.25, made_b, later)
+        assert intent_b > intent_a
+        assert intent_from_key(key_a, later, 0.25) == pytest.approx(intent_a, rel=1e-12)
+        assert intent_from_key(key_b, later, 0.25) == pytest.approx(intent_b, rel=1e-12)
+
+
+def test_ranking_key_is_the_same_whenever_it_is_computed() -> None:
+    made = T0 - timedelta(days=17)
+    keys = [
+        ranking_key(decayed(25, 0.25, made, t), t, 0.25)
+        for t in (made, T0, T0 + timedelta(days=900))
+    ]
+    assert keys == pytest.approx([keys[0]] * 3, rel=1e-13)
+
+
+def test_ranking_key_round_trips_at_two_instants() -> None:
+    key = ranking_key(40.0, T0, 0.25)
+    assert intent_from_key(key, T0, 0.25) == pytest.approx(40.0, rel=1e-12)
+    assert intent_from_key(key, T0 + 2 * QUARTER, 0.25) == pytest.approx(22.5, rel=1e-12)
+
+
+def test_zero_and_negative_intent() -> None:
+    assert ranking_key(0.0, T0, 0.25) == -math.inf
+    assert intent_from_key(-math.inf, T0, 0.25) == 0.0
+    with pytest.raises(ValueError, match="negative"):
+        ranking_key(-1.0, T0, 0.25)
