@@ -33,6 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from typing_extensions import TypedDict
 
+from como.leads.filters import IdFilter
 from como.leads.models import Event
 from como.leads.serializers import EventSerializer
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
@@ -83,7 +84,7 @@ class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
 
 
 class EventFilter(filters.FilterSet):
-    contact = filters.NumberFilter(field_name="contact_id", help_text="A contact's id.")
+    contact = IdFilter(field_name="contact_id", help_text="A contact's id.")
     type = filters.CharFilter(field_name="type")
     occurred_after = UtcIsoDateTimeFilter(
         field_name="occurred_at", lookup_expr="gte", help_text="Inclusive, ISO 8601."

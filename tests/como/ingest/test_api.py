@@ -311,3 +311,10 @@ def test_the_openapi_schema_documents_the_endpoint(api: APIClient) -> None:
         "occurred_before",
         "cursor",
     }
+
+
+def test_the_contact_filter_takes_whole_ids_only(api: APIClient) -> None:
+    response = api.get(URL, {"contact": "1.5"})
+
+    assert response.status_code == 400
+    assert response.json() == {"contact": ["Enter a whole number."]}
