@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.ingest.urls")),
     path("", include("como.leads.urls")),
+    path("", include("como.scoring.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

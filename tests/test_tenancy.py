@@ -25,6 +25,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.test import APIClient
 
 from como.leads.models import Account, AnonymousId, Contact, Event
+from como.scoring.services import scoring_model_active, scoring_model_create_version
 from como.workspaces.admin_base import WorkspaceScopedAdmin
 from como.workspaces.api_base import WorkspaceScopedViewSet
 from como.workspaces.models import ApiKey, Membership, Workspace
@@ -101,6 +102,7 @@ def test_discovery_finds_the_api_and_the_admin() -> None:
     names = {route.name for route in API_ROUTES}
     assert {"api:contact-list", "api:contact-detail", "api:contact-events"} <= names
     assert {"api:account-list", "api:workspace-list", "api:schema", "api:docs"} <= names
+    assert {"api:contact-score", "api:scoring-model-list", "api:scoring-model-detail"} <= names
     assert {Contact, Account, Event, Workspace, Membership, ApiKey} <= {m for m, _ in ADMINS}
 
 
@@ -163,6 +165,24 @@ def tenants(db: Any) -> Tenants:
             received_at=when,
             utm_campaign=f"{tag}-spring",
         )
+    # A runs its vertical's default model; B a version of its own whose rule key (and so its
+    # score breakdown) and note carry the marker.
+    scoring_model_active(workspace=a)
+    scoring_model_create_version(
+        workspace=b,
+        definition={
+            "threshold": 50,
+            "intent": [
+                {
+                    "key": f"{MARKER}_pricing",
+                    "event_type": "page_view",
+                    "when": {"property": "path", "starts_with": f"/{MARKER}/"},
+                    "points": 20,
+                }
+            ],
+        },
+        note=f"{MARKER} model",
+    )
     return Tenants(a=a, b=b, a_key=a_key, b_key=b_key, alice=alice, bruno=bruno)
 
 

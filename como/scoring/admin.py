@@ -1,0 +1,129 @@
+"""Admin pages for scoring model versions.
+
+Versions are immutable: saving the change form never updates the row, it stores the edited
+definition as version n+1 through :func:`~.services.scoring_model_create_version` (active at
+once) and opens it. Validation errors name the rule path and are shown on the form. An older
+version is made active again with the "activate" action. Versions are never deleted: old
+scores stay explainable with the version that produced them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from como.workspaces.admin_base import WorkspaceScopedAdmin
+from como.workspaces.principal import principal_for_request
+from como.workspaces.roles import Permission
+
+from . import services
+from .models import ScoringModel
+
+#: marks an object whose change form was saved without changes (no new version)
+_UNCHANGED = "_scoring_admin_unchanged"
+
+
+class PrettyJSONField(forms.JSONField):
+    """JSON shown indented, so a model reads as rules rather than one long line."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
+
+
+class ScoringModelAdminForm(forms.ModelForm):
+    definition = PrettyJSONField(
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "style": "font-family: monospace"}),
+        help_text="Threshold, min_fit, decay, market, fit and intent rules. Saving stores a new "
+        "version and makes it active; this one stays as it is.",
+    )
+
+    class Meta:
+        model = ScoringModel
+        fields = ["workspace", "definition", "note"]
+
+
+@admin.register(ScoringModel)
+class ScoringModelAdmin(WorkspaceScopedAdmin):
+    form = ScoringModelAdminForm
+    write_permission = Permission.CONFIGURE_PLAYBOOK
+    list_display = ["__str__", "workspace", "version", "is_active", "created_at", "created_by"]
+    list_filter = ["workspace", "is_active"]
+    list_select_related = ["workspace", "created_by"]
+    ordering = ["workspace", "-version"]
+    actions = ["activate"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["workspace", "definition", "note"]
+        return [
+            "workspace",
+            "version",
+            "is_active",
+            "created_by",
+            "created_at",
+            "note",
+            "definition",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return []
+        return ["workspace", "version", "is_active", "created_by", "created_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ScoringModel, form: Any, change: bool) -> None:
+        if change and not form.has_changed():
+            setattr(obj, _UNCHANGED, True)
+            return
+        created = services.scoring_model_create_version(
+            workspace=obj.workspace,
+            definition=form.cleaned_data["definition"],
+            note=form.cleaned_data["note"],
+            created_by=request.user,
+        )
+        # The page (and its log entry) now stand for the new version; the old row is untouched.
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def response_change(self, request: HttpRequest, obj: ScoringModel) -> HttpResponse:
+        if getattr(obj, _UNCHANGED, False):
+            self.message_user(request, f"Nothing changed: version {obj.version} stays as it is.")
+        else:
+            self.message_user(
+                request,
+                f"Saved as version {obj.version} of {obj.workspace}'s model, now active. "
+                "Earlier versions are kept unchanged.",
+                messages.SUCCESS,
+            )
+        opts = self.opts
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
+
+    @admin.action(description="Activate the selected version", permissions=["change"])
+    def activate(self, request: HttpRequest, queryset: QuerySet[ScoringModel]) -> None:
+        chosen = list(queryset.select_related("workspace"))
+        if len({model.workspace_id for model in chosen}) != len(chosen):
+            self.message_user(request, "Choose at most one version per workspace.", messages.ERROR)
+            return
+        principal = principal_for_request(request)
+        for model in chosen:
+            if not principal.can(self.write_permission, model.workspace_id):
+                self.message_user(
+                    request, f"You may not configure {model.workspace}'s model.", messages.ERROR
+                )
+                continue
+            services.scoring_model_activate(model=model)
+            self.message_user(
+                request, f"Version {model.version} is now {model.workspace}'s active model."
+            )
