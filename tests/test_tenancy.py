@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.test import APIClient
 
-from como.leads.models import Account, AnonymousId, Contact, Event
+from como.leads.models import Account, AnonymousId, Contact, Event, LifecycleTransition
 from como.scoring.services import scoring_model_active, scoring_model_create_version
 from como.workspaces.admin_base import WorkspaceScopedAdmin
 from como.workspaces.api_base import WorkspaceScopedViewSet
@@ -155,6 +155,14 @@ def tenants(db: Any) -> Tenants:
             last_seen_at=when,
         )
         AnonymousId.objects.create(workspace=workspace, contact=contact, value=f"{tag}-cookie")
+        LifecycleTransition.objects.create(
+            workspace=workspace,
+            contact=contact,
+            from_stage="subscriber",
+            to_stage="lead",
+            at=when,
+            reason=f"{tag} handoff",
+        )
         Event.objects.create(
             workspace=workspace,
             contact=contact,

@@ -29,6 +29,7 @@ from como.leads.identity import (
     contacts_resolve,
 )
 from como.leads.models import Contact, Event
+from como.scoring.services import contacts_rescore
 from como.workspaces.models import Workspace
 
 from .schema import UTM_PARTS, EventIn, encode_properties, event_validate
@@ -85,7 +86,7 @@ def events_ingest(
             accepted.append((index, event))
     if accepted:
         created = _store(
-            workspace_id=workspace.pk, events=accepted, source=source, received_at=received_at
+            workspace=workspace, events=accepted, source=source, received_at=received_at
         )
         for index, event in accepted:
             status: Literal["created", "duplicate"] = (
@@ -106,12 +107,14 @@ def _echo_id(item: Any) -> str | None:
 
 def _store(
     *,
-    workspace_id: int,
+    workspace: Workspace,
     events: list[tuple[int, EventIn]],
     source: str,
     received_at: datetime,
 ) -> set[str]:
-    """Insert the events that are new; return the ids that were inserted."""
+    """Insert the events that are new, and re-score their contacts in the same transaction
+    (set-based, :func:`como.scoring.services.contacts_rescore`); return the ids inserted."""
+    workspace_id = workspace.pk
     # Inside a caller's transaction the stage may still hold an earlier batch's rows.
     nested = connection.in_atomic_block
     with transaction.atomic():
@@ -146,7 +149,11 @@ def _store(
                         raise
                     attempt += 1
                     logger.info("ingest: identity plan went stale (%s), retrying", error)
-        _after_commit(resolution, created, fresh)
+        touched = _touched_contacts(resolution, created, fresh)
+        if touched:
+            # Scores move with the events: stored state and MQL moves commit with them.
+            contacts_rescore(workspace=workspace, contact_ids=touched)
+            _after_commit(touched)
     return set(created)
 
 
@@ -282,7 +289,10 @@ def _identifiers(names: Sequence[str]) -> sql.Composable:
     return sql.SQL(", ").join(map(sql.Identifier, names))
 
 
-def _after_commit(resolution: Resolution, created: list[str], events: list[EventIn]) -> None:
+def _touched_contacts(
+    resolution: Resolution, created: list[str], events: list[EventIn]
+) -> list[int]:
+    """Contacts with newly stored events, and survivors of merges (they took others' events)."""
     created_ids = set(created)
     contact_ids = {
         contact_id
@@ -290,9 +300,10 @@ def _after_commit(resolution: Resolution, created: list[str], events: list[Event
         if event["id"] in created_ids
     }
     contact_ids.update(resolution.merged.values())
-    if not contact_ids:
-        return
-    ids = sorted(contact_ids)
+    return sorted(contact_ids)
+
+
+def _after_commit(ids: list[int]) -> None:
 
     def enqueue() -> None:
         from .tasks import record_activity

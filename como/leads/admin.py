@@ -23,7 +23,7 @@ from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
 
 from . import selectors, services
-from .models import Account, AnonymousId, Contact, Event
+from .models import Account, AnonymousId, Contact, Event, LifecycleTransition
 
 #: how many of a contact's latest events its change page shows
 TIMELINE_LIMIT = 50
@@ -117,6 +117,19 @@ class AnonymousIdInline(_ReadOnlyInline):
     verbose_name_plural = "anonymous ids (devices and cookies seen before identification)"
 
 
+class LifecycleTransitionInline(_ReadOnlyInline):
+    """The contact's stage history, newest first; append-only, so never editable here."""
+
+    model = LifecycleTransition
+    fk_name = "contact"
+    fields = ("at", "from_stage", "to_stage", "actor_kind", "actor", "score", "reason")
+    readonly_fields = fields
+    ordering = ["-at", "-id"]
+    show_change_link = False
+    verbose_name = "lifecycle transition"
+    verbose_name_plural = "lifecycle transitions"
+
+
 _CONTACT_SUMMARY = ("email", "first_name", "last_name", "title", "lifecycle_stage", "last_seen_at")
 
 
@@ -137,8 +150,17 @@ class ContactAdmin(WorkspaceScopedAdmin):
     search_fields = ["email", "first_name", "last_name", "=external_id", "=phone"]
     ordering = RECENTLY_SEEN
     autocomplete_fields = ["account"]
-    readonly_fields = ["first_seen_at", "last_seen_at", "created_at", "updated_at"]
-    inlines = [AnonymousIdInline]
+    readonly_fields = [
+        "first_seen_at",
+        "last_seen_at",
+        "created_at",
+        "updated_at",
+        "score_fit",
+        "score_intent",
+        "score_as_of",
+        "score_model_version",
+    ]
+    inlines = [AnonymousIdInline, LifecycleTransitionInline]
     fieldsets = [
         (None, {"fields": ["workspace", "email", "phone", "external_id", "lifecycle_stage"]}),
         ("Person", {"fields": ["first_name", "last_name", "title", "account"]}),
@@ -150,6 +172,13 @@ class ContactAdmin(WorkspaceScopedAdmin):
         (
             "Activity",
             {"fields": ["first_seen_at", "last_seen_at", "created_at", "updated_at"]},
+        ),
+        (
+            "Stored score",
+            {
+                "fields": ["score_fit", "score_intent", "score_as_of", "score_model_version"],
+                "description": "Intent as of its time; the score API decays it to any instant.",
+            },
         ),
     ]
 
@@ -187,10 +216,11 @@ class ContactAdmin(WorkspaceScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
         fields = {name: form.cleaned_data[name] for name in CONTACT_FIELDS}
+        actor = principal_for_request(request)
         if change:
-            services.contact_update(contact=obj, **fields)
+            services.contact_update(contact=obj, actor=actor, **fields)
             return
-        created = services.contact_create(workspace=obj.workspace, **fields)
+        created = services.contact_create(workspace=obj.workspace, actor=actor, **fields)
         obj.pk, obj.created_at, obj.updated_at = created.pk, created.created_at, created.updated_at
 
     def delete_model(self, request: HttpRequest, obj: Contact) -> None:

@@ -25,6 +25,7 @@ from rest_framework.settings import api_settings
 
 from como.workspaces.api_base import WORKSPACE_HEADER, WorkspaceScopedViewSet, target_workspace
 from como.workspaces.models import Workspace
+from como.workspaces.principal import principal_for_request
 
 from . import selectors, services
 from .filters import AccountFilter, ContactFilter, StableOrderingFilter
@@ -94,13 +95,17 @@ class ContactViewSet(_CrudViewSet):
     def perform_create(self, serializer: Any) -> None:
         with _field_errors():
             serializer.instance = services.contact_create(
-                workspace=target_workspace(self.request), **serializer.validated_data
+                workspace=target_workspace(self.request),
+                actor=principal_for_request(self.request),
+                **serializer.validated_data,
             )
 
     def perform_update(self, serializer: Any) -> None:
         with _field_errors():
             serializer.instance = services.contact_update(
-                contact=serializer.instance, **serializer.validated_data
+                contact=serializer.instance,
+                actor=principal_for_request(self.request),
+                **serializer.validated_data,
             )
 
     def perform_destroy(self, instance: Contact) -> None:

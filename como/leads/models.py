@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -52,7 +55,18 @@ class Account(WorkspaceOwned):
 
 
 class Contact(WorkspaceOwned):
-    """A person. Known by email, by an external id, or only by anonymous ids (a visitor)."""
+    """A person. Known by email, by an external id, or only by anonymous ids (a visitor).
+
+    The ``score_*`` fields are the stored score state, written only by the scoring services
+    (:mod:`como.scoring.services`, set-based). Because intent decays by one shared factor, the
+    state answers the *current* score at any instant ``t ≥ score_as_of`` with no batch job::
+
+        score(t) = score_fit + score_intent · (1 - r)^((t - score_as_of) / quarter)
+
+    with ``r`` the decay rate of model version ``score_model_version`` and a quarter of 91.3
+    days. ``score_intent_key`` is ``decay.ranking_key`` of positive intent (null otherwise): it
+    does not change as time passes, so its index orders contacts by current intent.
+    """
 
     email = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +13125550123.")
@@ -74,6 +88,22 @@ class Contact(WorkspaceOwned):
     )
     first_seen_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    score_fit = models.FloatField(default=0, editable=False, help_text="Fit points (no decay).")
+    score_intent = models.FloatField(
+        default=0, editable=False, help_text="Intent points as of score_as_of."
+    )
+    score_as_of = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the stored intent was measured."
+    )
+    score_model_version = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The scoring model version used."
+    )
+    score_intent_key = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Decay-invariant ranking key of positive intent; null otherwise.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -89,7 +119,11 @@ class Contact(WorkspaceOwned):
                 name="contact_unique_external_id",
             ),
         ]
-        indexes = [models.Index(fields=["workspace", "lifecycle_stage"])]
+        indexes = [
+            models.Index(fields=["workspace", "lifecycle_stage"]),
+            # The ranked list: current intent order, one index scan (see como.scoring.decay).
+            models.Index(fields=["workspace", "-score_intent_key"], name="contact_intent_rank"),
+        ]
 
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
@@ -98,6 +132,51 @@ class Contact(WorkspaceOwned):
     @property
     def is_anonymous(self) -> bool:
         return not self.email and not self.external_id
+
+
+class ActorKind(models.TextChoices):
+    SYSTEM = "system", "System"
+    MEMBER = "member", "Member"
+    API_KEY = "api_key", "API key"
+    AGENT = "agent", "Agent"
+
+
+class LifecycleTransition(WorkspaceOwned):
+    """A contact's move from one lifecycle stage to another: who or what, when and why.
+
+    Append-only: rows are created by :func:`como.leads.services.contact_stage_change` (and the
+    contact services when a stage is set by hand) and never changed.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=20, choices=LifecycleStage.choices)
+    to_stage = models.CharField(max_length=20, choices=LifecycleStage.choices)
+    at = models.DateTimeField()
+    actor_kind = models.CharField(
+        max_length=16, choices=ActorKind.choices, default=ActorKind.SYSTEM
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The member who made the change, when a member did.",
+    )
+    reason = models.TextField(blank=True)
+    score = models.FloatField(null=True, blank=True, help_text="The contact's score at the time.")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["contact", "-at"], name="transition_contact_at")]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage} → {self.to_stage} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("lifecycle transitions are append-only")
+        super().save(*args, **kwargs)
 
 
 class AnonymousId(WorkspaceOwned):

@@ -7,16 +7,20 @@ task: it normalises identifiers, validates, enforces per-workspace uniqueness an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any, TypedDict, TypeVar, Unpack
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 
 from como.workspaces.models import Workspace
+from como.workspaces.principal import CallerKind, Principal
 from como.workspaces.validators import validate_country
 
-from .models import Account, Contact, LifecycleStage
+from . import reactions
+from .models import Account, ActorKind, Contact, LifecycleStage, LifecycleTransition
 from .normalize import normalize_domain, normalize_email, normalize_phone
 
 
@@ -69,21 +73,126 @@ _Owned = TypeVar("_Owned", Contact, Account)
 
 
 @transaction.atomic
-def contact_create(*, workspace: Workspace, **fields: Unpack[ContactFields]) -> Contact:
+def contact_create(
+    *, workspace: Workspace, actor: Principal | None = None, **fields: Unpack[ContactFields]
+) -> Contact:
+    """Create a contact; registered reactions (re-scoring) run in the same transaction."""
     contact = Contact(workspace=workspace)
     _apply(contact, contact_clean(workspace=workspace, fields=fields))
-    return _save(contact)
+    _save(contact)
+    reactions.contacts_changed(workspace, [contact.pk])
+    contact.refresh_from_db()
+    return contact
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, **changes: Unpack[ContactFields]) -> Contact:
+def contact_update(
+    *, contact: Contact, actor: Principal | None = None, **changes: Unpack[ContactFields]
+) -> Contact:
+    """Change a contact. A stage set here is recorded as a transition by ``actor`` (default:
+    the system); registered reactions (re-scoring) run in the same transaction."""
+    before = contact.lifecycle_stage
     _apply(contact, contact_clean(workspace=contact.workspace, fields=changes, contact=contact))
-    return _save(contact)
+    _save(contact)
+    if contact.lifecycle_stage != before:
+        kind, user_id = actor_of(actor)
+        LifecycleTransition.objects.create(
+            workspace_id=contact.workspace_id,
+            contact=contact,
+            from_stage=before,
+            to_stage=contact.lifecycle_stage,
+            at=timezone.now(),
+            actor_kind=kind,
+            actor_id=user_id,
+            reason="Stage set by hand.",
+            score=None,
+        )
+    reactions.contacts_changed(contact.workspace, [contact.pk])
+    contact.refresh_from_db()
+    return contact
 
 
 @transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
     contact.delete()
+
+
+def actor_of(principal: Principal | None) -> tuple[str, int | None]:
+    """``(actor_kind, user id)`` of a transition made by ``principal`` (None: the system)."""
+    if principal is None:
+        return ActorKind.SYSTEM, None
+    kind = {
+        CallerKind.API_KEY: ActorKind.API_KEY,
+        CallerKind.AGENT: ActorKind.AGENT,
+    }.get(principal.kind, ActorKind.MEMBER)
+    return kind, None if kind == ActorKind.API_KEY else principal.user_id
+
+
+_STAGE_CHANGE_SQL = """
+UPDATE {contact} AS c
+SET lifecycle_stage = %s, updated_at = %s
+FROM (
+    SELECT id, lifecycle_stage FROM {contact}
+    WHERE workspace_id = %s AND id = ANY(%s::bigint[])
+      AND lifecycle_stage <> %s AND lifecycle_stage = ANY(%s::text[])
+    ORDER BY id
+    FOR UPDATE
+) AS old
+WHERE c.id = old.id
+RETURNING c.id, old.lifecycle_stage
+"""
+
+
+@transaction.atomic
+def contact_stage_change(
+    *,
+    workspace: Workspace,
+    to_stage: str,
+    reason: str,
+    contact_ids: Iterable[int] = (),
+    contact: Contact | None = None,
+    from_stages: Iterable[str] | None = None,
+    actor_kind: str = ActorKind.SYSTEM,
+    actor_id: int | None = None,
+    scores: Mapping[int, float] | None = None,
+    at: datetime | None = None,
+) -> list[LifecycleTransition]:
+    """Move contacts to ``to_stage`` and record one transition per contact moved; set-based.
+
+    Contacts already in ``to_stage``, or (when ``from_stages`` is given) in a stage not listed
+    there, are left alone, so a repeated call moves nobody twice. The stage is checked and
+    changed under row locks in one ``UPDATE``, so concurrent callers cannot both record the
+    same move. ``scores`` (contact id → score) are kept on the transitions. Returns them.
+    """
+    _clean_stage(to_stage)
+    ids = sorted({*contact_ids, *([contact.pk] if contact is not None else [])})
+    if not ids:
+        return []
+    allowed = list(LifecycleStage.values if from_stages is None else from_stages)
+    at = at or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STAGE_CHANGE_SQL.format(contact=connection.ops.quote_name(Contact._meta.db_table)),
+            [to_stage, at, workspace.pk, ids, to_stage, allowed],
+        )
+        moved = sorted(cursor.fetchall())
+    transitions = LifecycleTransition.objects.bulk_create(
+        LifecycleTransition(
+            workspace_id=workspace.pk,
+            contact_id=contact_id,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            at=at,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            reason=reason,
+            score=None if scores is None else scores.get(contact_id),
+        )
+        for contact_id, from_stage in moved
+    )
+    if contact is not None and any(t.contact_id == contact.pk for t in transitions):
+        contact.lifecycle_stage = to_stage
+    return transitions
 
 
 def contact_clean(
@@ -132,8 +241,13 @@ def account_create(*, workspace: Workspace, **fields: Unpack[AccountFields]) -> 
 
 @transaction.atomic
 def account_update(*, account: Account, **changes: Unpack[AccountFields]) -> Account:
+    """Change an account; its contacts' reactions (re-scoring of fit) run in the same
+    transaction."""
     _apply(account, account_clean(workspace=account.workspace, fields=changes, account=account))
-    return _save(account)
+    _save(account)
+    contact_ids = list(Contact.objects.filter(account_id=account.pk).values_list("pk", flat=True))
+    reactions.contacts_changed(account.workspace, contact_ids)
+    return account
 
 
 @transaction.atomic

@@ -26,7 +26,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
 # The anonymous-id inline is on every contact form; an empty one still needs its management form.
-INLINE = {"anonymous_ids-TOTAL_FORMS": "0", "anonymous_ids-INITIAL_FORMS": "0"}
+#: the management forms of the contact page's inlines, as a browser posts them
+INLINE = {
+    "anonymous_ids-TOTAL_FORMS": "0",
+    "anonymous_ids-INITIAL_FORMS": "0",
+    "transitions-TOTAL_FORMS": "0",
+    "transitions-INITIAL_FORMS": "0",
+}
 
 
 def member_client(workspace: Workspace, role: str = "marketer") -> Client:
