@@ -7,6 +7,8 @@ from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.test import APIClient
 
 from como.leads.models import Account, AnonymousId, Contact, Event
 from como.workspaces.models import Membership, Workspace
@@ -93,3 +95,23 @@ class AnonymousIdFactory(factory.django.DjangoModelFactory):
     contact = factory.SubFactory(ContactFactory)
     workspace = factory.LazyAttribute(lambda a: a.contact.workspace)
     value = factory.Sequence(lambda n: f"anon-{n}")
+
+
+def _member(workspace: Workspace, role: str) -> Any:
+    user = UserFactory.create(username=f"{role}-of-{workspace.slug}")
+    MembershipFactory.create(workspace=workspace, user=user, role=role)
+    return user
+
+
+def member_client(workspace: Workspace, role: str = "marketer") -> Client:
+    """A Django test client logged in as a new member holding ``role`` in ``workspace``."""
+    client = Client()
+    client.force_login(_member(workspace, role))
+    return client
+
+
+def member_api_client(workspace: Workspace, role: str = "marketer") -> APIClient:
+    """The same for the API, with the session (not an API key)."""
+    client = APIClient()
+    client.force_login(_member(workspace, role))
+    return client

@@ -7,23 +7,23 @@ rows are always the caller's. Writes take the workspace from the credentials
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from como.workspaces.api_base import WORKSPACE_HEADER, WorkspaceScopedViewSet, target_workspace
+from como.workspaces.api_base import (
+    WORKSPACE_HEADER,
+    WorkspaceScopedViewSet,
+    service_errors_as_400,
+    target_workspace,
+)
 from como.workspaces.models import Workspace
 from como.workspaces.principal import principal_for_request
 
@@ -44,18 +44,6 @@ _WORKSPACE_PARAMETER = OpenApiParameter(
     description="Slug of the workspace to write to; needed only by members of several "
     "workspaces (an API key always writes to its own).",
 )
-
-
-@contextmanager
-def _field_errors() -> Iterator[None]:
-    """Report a service's ValidationError as a 400 with the same field-keyed messages."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        detail = serializers.as_serializer_error(error)
-        if NON_FIELD_ERRORS in detail:
-            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-        raise serializers.ValidationError(detail) from None
 
 
 class _CrudViewSet(
@@ -93,7 +81,7 @@ class ContactViewSet(_CrudViewSet):
         return selectors.contacts_with_sort_keys(super().get_queryset())
 
     def perform_create(self, serializer: Any) -> None:
-        with _field_errors():
+        with service_errors_as_400():
             serializer.instance = services.contact_create(
                 workspace=target_workspace(self.request),
                 actor=principal_for_request(self.request),
@@ -101,7 +89,7 @@ class ContactViewSet(_CrudViewSet):
             )
 
     def perform_update(self, serializer: Any) -> None:
-        with _field_errors():
+        with service_errors_as_400():
             serializer.instance = services.contact_update(
                 contact=serializer.instance,
                 actor=principal_for_request(self.request),
@@ -146,13 +134,13 @@ class AccountViewSet(_CrudViewSet):
     ordering = ["-created_at"]
 
     def perform_create(self, serializer: Any) -> None:
-        with _field_errors():
+        with service_errors_as_400():
             serializer.instance = services.account_create(
                 workspace=target_workspace(self.request), **serializer.validated_data
             )
 
     def perform_update(self, serializer: Any) -> None:
-        with _field_errors():
+        with service_errors_as_400():
             serializer.instance = services.account_update(
                 account=serializer.instance, **serializer.validated_data
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -36,3 +38,15 @@ def normalize_domain(value: str) -> str:
     if not domain or "." not in domain or " " in domain:
         raise ValidationError(f"{value!r} is not a domain name.")
     return domain
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether JSON data holds U+0000 anywhere: PostgreSQL's jsonb cannot store it, so callers
+    refuse it as a validation error instead of failing at INSERT."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False

@@ -21,7 +21,7 @@ from como.workspaces.validators import validate_country
 
 from . import reactions
 from .models import Account, ActorKind, Contact, LifecycleStage, LifecycleTransition
-from .normalize import normalize_domain, normalize_email, normalize_phone
+from .normalize import contains_nul, normalize_domain, normalize_email, normalize_phone
 
 
 class ContactFields(TypedDict, total=False):
@@ -314,20 +314,10 @@ def _clean_attributes(value: Any) -> dict[str, Any]:
         raise ValidationError(
             f"Attributes must be a JSON object, not {type(value).__name__}.", code="invalid"
         )
-    if _has_nul(value):
+    if contains_nul(value):
         # PostgreSQL's jsonb cannot store U+0000; say so instead of failing at INSERT.
         raise ValidationError("Attributes must not contain the NUL character.", code="null")
     return value
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
 
 
 def _clean_stage(value: str) -> str:

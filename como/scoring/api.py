@@ -14,12 +14,8 @@ than in :mod:`como.leads.api`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -28,14 +24,18 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import exceptions, mixins, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from como.leads.models import Contact
-from como.workspaces.api_base import WORKSPACE_HEADER, WorkspaceScopedViewSet, target_workspace
+from como.workspaces.api_base import (
+    WORKSPACE_HEADER,
+    WorkspaceScopedViewSet,
+    service_errors_as_400,
+    target_workspace,
+)
 from como.workspaces.roles import Permission
 
 from . import selectors, services
@@ -60,18 +60,6 @@ _DETAIL = OpenApiResponse(
     {"type": "object", "properties": {"detail": {"type": "string"}}},
     description="Why the request was refused.",
 )
-
-
-@contextmanager
-def _field_errors() -> Iterator[None]:
-    """Report a service's ValidationError as a 400 with the same field-keyed messages."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        detail = serializers.as_serializer_error(error)
-        if NON_FIELD_ERRORS in detail:
-            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-        raise serializers.ValidationError(detail) from None
 
 
 @extend_schema_view(
@@ -175,7 +163,7 @@ class ScoringModelViewSet(
         incoming.is_valid(raise_exception=True)
         workspace = target_workspace(request, Permission.CONFIGURE_PLAYBOOK)
         user = request.user if getattr(request.user, "pk", None) else None
-        with _field_errors():
+        with service_errors_as_400():
             created = services.scoring_model_create_version(
                 workspace=workspace, created_by=user, **incoming.validated_data
             )

@@ -22,60 +22,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple, TypedDict
 
 from .decay import decayed
-from .predicates import compile_condition, property_getter
+from .predicates import compile_condition, property_getter, walk
 from .rules import ScoringModel, parse_model
-
-
-@dataclass(frozen=True, slots=True)
-class ContactSnapshot:
-    """The contact fields fit rules may read (``contact.<field>``)."""
-
-    email: str = ""
-    phone: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    title: str = ""
-    company_size: int | None = None
-    industry: str = ""
-    country: str = ""
-    region: str = ""
-    postal_code: str = ""
-    external_id: str = ""
-    lifecycle_stage: str = ""
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def email_domain(self) -> str:
-        return self.email.rpartition("@")[2].strip().lower() if "@" in self.email else ""
-
-
-@dataclass(frozen=True, slots=True)
-class AccountSnapshot:
-    """The account fields fit rules may read (``account.<field>``)."""
-
-    domain: str = ""
-    name: str = ""
-    industry: str = ""
-    employee_count: int | None = None
-    annual_revenue: float | None = None
-    country: str = ""
-    region: str = ""
-    postal_code: str = ""
-    external_id: str = ""
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    event_id: str
-    type: str
-    properties: Mapping[str, Any]
-    occurred_at: datetime
+from .snapshots import AccountSnapshot, ContactSnapshot, EventRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +136,7 @@ def _fit_getter(path: str) -> Callable[[FitSubject], Any]:
         record: Any = subject.contact if root == "contact" else subject.account
         if record is None:
             return None
-        value = getattr(record, head)
-        for key in keys:
-            if not isinstance(value, Mapping):
-                return None
-            value = value.get(key)
-        return value
+        return walk(getattr(record, head), keys)
 
     return get
 

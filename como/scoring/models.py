@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from como.leads.normalize import contains_nul
 from como.workspaces.scoping import WorkspaceOwned
 
 from .rules import ScoringModelError, parse_model
@@ -36,24 +37,13 @@ def definition_errors(definition: Any) -> list[str]:
         return ["(model): must hold JSON values only"]
     if len(encoded) > MAX_DEFINITION_BYTES:
         return [f"(model): at most {MAX_DEFINITION_BYTES} bytes once encoded as JSON"]
-    if _has_nul(definition):
+    if contains_nul(definition):
         return ["(model): must not contain the NUL character"]
     try:
         parse_model(definition)
     except ScoringModelError as error:
         return [f"{path}: {message}" for path, message in error.errors]
     return []
-
-
-def _has_nul(value: Any) -> bool:
-    # PostgreSQL's JSONB cannot store NUL; refuse it as a validation error, not a 500.
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
 
 
 class ScoringModel(WorkspaceOwned):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -205,12 +205,13 @@ def property_getter(path: str) -> Callable[[Mapping[str, Any]], Any]:
         (key,) = keys
         return lambda properties: properties.get(key)
 
-    def get(properties: Mapping[str, Any]) -> Any:
-        value: Any = properties
-        for key in keys:
-            if not isinstance(value, Mapping):
-                return None
-            value = value.get(key)
-        return value
+    return lambda properties: walk(properties, keys)
 
-    return get
+
+def walk(value: Any, keys: Sequence[str]) -> Any:
+    """Follow ``keys`` down nested mappings; None when any step is absent or not a mapping."""
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value

@@ -69,37 +69,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-#: Fields a fit rule may read; a typo is a validation error rather than a rule that never fires.
-CONTACT_FIELDS = frozenset(
-    {
-        "email",
-        "email_domain",
-        "phone",
-        "first_name",
-        "last_name",
-        "title",
-        "company_size",
-        "industry",
-        "country",
-        "region",
-        "postal_code",
-        "external_id",
-        "lifecycle_stage",
-    }
-)
-ACCOUNT_FIELDS = frozenset(
-    {
-        "domain",
-        "name",
-        "industry",
-        "employee_count",
-        "annual_revenue",
-        "country",
-        "region",
-        "postal_code",
-        "external_id",
-    }
-)
+from .snapshots import ACCOUNT_FIELDS, CONTACT_FIELDS
+
 REGEX_MAX_LENGTH = 200
 #: Only this much of a value is searched by a regex: bounds the work per event.
 REGEX_MAX_SUBJECT = 1_000

@@ -26,8 +26,10 @@ from como.leads.services import contact_stage_change
 from como.workspaces.models import Workspace
 
 from .decay import ranking_key
-from .engine import CompiledModel, EventRecord, Score, score_at
+from .engine import CompiledModel, Score, score_at
+from .inputs import EVENT_COLUMNS, account_snapshot, compiled, contact_snapshot, event_record
 from .models import ScoringModel, definition_errors
+from .snapshots import EventRecord
 
 DEFAULT_NOTE = "Default model of the {vertical} vertical."
 
@@ -159,8 +161,6 @@ def contacts_rescore(
     Contacts in a stage of :data:`MQL_FROM_STAGES` whose exact score meets the threshold (and
     the minimum fit) move to MQL with a recorded transition naming the score and threshold.
     """
-    from .selectors import account_snapshot, compiled, contact_snapshot
-
     ids = sorted(set(contact_ids))
     if not ids:
         return Rescored({}, ())
@@ -172,10 +172,10 @@ def contacts_rescore(
     )
     events: dict[int, list[EventRecord]] = {contact.pk: [] for contact in contacts}
     rows = Event.objects.filter(workspace=workspace, contact_id__in=ids).values_list(
-        "contact_id", "type", "properties", "occurred_at", "event_id"
+        "contact_id", *EVENT_COLUMNS
     )
-    for contact_id, type_, properties, when, event_id in rows.order_by():
-        events[contact_id].append(EventRecord(event_id, type_, properties or {}, when))
+    for contact_id, *row in rows.order_by():
+        events[contact_id].append(event_record(*row))
     rate = engine.rate_per_quarter
     scores: dict[int, Score] = {}
     columns: tuple[list[Any], ...] = ([], [], [], [], [])

@@ -7,10 +7,15 @@ fails if a view is not built on it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from rest_framework import exceptions
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.viewsets import GenericViewSet
 
 from .models import Workspace
@@ -45,6 +50,18 @@ def target_workspace(request: Request, permission: Permission = Permission.EDIT_
             ]
         }
     )
+
+
+@contextmanager
+def service_errors_as_400() -> Iterator[None]:
+    """Report a service's ValidationError as a 400 with the same field-keyed messages."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        detail = serializers.as_serializer_error(error)
+        if NON_FIELD_ERRORS in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        raise serializers.ValidationError(detail) from None
 
 
 class WorkspaceScopedViewSet(GenericViewSet):

@@ -20,6 +20,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
     WorkspaceFactory,
+    member_client,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -33,14 +34,6 @@ INLINE = {
     "transitions-TOTAL_FORMS": "0",
     "transitions-INITIAL_FORMS": "0",
 }
-
-
-def member_client(workspace: Workspace, role: str = "marketer") -> Client:
-    user = UserFactory.create(username=f"{role}-of-{workspace.slug}")
-    MembershipFactory.create(workspace=workspace, user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_contact_changelist_search_and_stage_filter(workspace: Workspace) -> None:

@@ -5,23 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from como.scoring.models import ScoringModel
 from como.scoring.services import scoring_model_active
 from como.workspaces.models import Workspace
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import member_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
-
-
-def member_client(workspace: Workspace, role: str = "owner") -> Client:
-    user = UserFactory.create(username=f"{role}-of-{workspace.slug}")
-    MembershipFactory.create(workspace=workspace, user=user, role=role)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def change_url(model: ScoringModel) -> str:
@@ -29,7 +20,7 @@ def change_url(model: ScoringModel) -> str:
 
 
 def test_editing_creates_the_next_version(workspace: Workspace) -> None:
-    client = member_client(workspace)
+    client = member_client(workspace, "owner")
     v1 = scoring_model_active(workspace=workspace)
     original = dict(v1.definition)
 
@@ -54,7 +45,7 @@ def test_editing_creates_the_next_version(workspace: Workspace) -> None:
 
 
 def test_invalid_edits_show_rule_paths_on_the_form(workspace: Workspace) -> None:
-    client = member_client(workspace)
+    client = member_client(workspace, "owner")
     v1 = scoring_model_active(workspace=workspace)
     broken = {**v1.definition, "decay": {"rate_per_quarter": 1.5}}
 
@@ -68,7 +59,7 @@ def test_invalid_edits_show_rule_paths_on_the_form(workspace: Workspace) -> None
 
 
 def test_saving_without_changes_creates_nothing(workspace: Workspace) -> None:
-    client = member_client(workspace)
+    client = member_client(workspace, "owner")
     v1 = scoring_model_active(workspace=workspace)
     response = client.post(
         change_url(v1), {"definition": json.dumps(v1.definition), "note": v1.note}

@@ -16,7 +16,8 @@ from rest_framework.test import APIClient
 
 from como.scoring.models import ScoringModel
 from como.workspaces.models import Workspace
-from tests.factories import ContactFactory, MembershipFactory, UserFactory
+from tests.como.scoring.expected import decayed
+from tests.factories import ContactFactory, member_api_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -58,19 +59,6 @@ E3 = datetime(2026, 1, 10, 10, 0, tzinfo=UTC)  # pricing: the third in 30 days, 
 E4 = datetime(2026, 1, 20, 10, 0, tzinfo=UTC)  # careers
 
 
-def decayed(points: float, t0: datetime, t: datetime) -> float:
-    days = (t - t0).total_seconds() / 86_400
-    return points * 0.75 ** (days / 91.3)
-
-
-def owner_client(workspace: Workspace, role: str = "owner") -> APIClient:
-    user = UserFactory.create(username=f"{role}-{workspace.slug}")
-    MembershipFactory.create(workspace=workspace, user=user, role=role)
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
 def score(client: APIClient, contact_id: int, **query: str) -> Any:
     return client.get(f"/api/v1/contacts/{contact_id}/score", query)
 
@@ -105,7 +93,7 @@ def scored_contact(api: APIClient, workspace: Workspace) -> int:
     contact_id: int = created.json()["id"]
     # The first read creates version 1 from the b2b default.
     assert score(api, contact_id).json()["model_version"] == 1
-    posted = owner_client(workspace).post(
+    posted = member_api_client(workspace, "owner").post(
         "/api/v1/scoring-models", {"definition": MODEL, "note": "test model"}, format="json"
     )
     assert posted.status_code == 201, posted.content
@@ -198,7 +186,7 @@ def test_another_workspaces_contact_is_404(api: APIClient, other_workspace: Work
 
 def test_an_invalid_definition_is_400_with_the_rule_path(workspace: Workspace) -> None:
     bad = {**MODEL, "intent": [{**MODEL["intent"][0], "cap": {"count": 2, "per_days": 0}}]}
-    response = owner_client(workspace, "marketer").post(
+    response = member_api_client(workspace, "marketer").post(
         "/api/v1/scoring-models", {"definition": bad}, format="json"
     )
     assert response.status_code == 400
@@ -208,7 +196,7 @@ def test_an_invalid_definition_is_400_with_the_rule_path(workspace: Workspace) -
 
 def test_api_keys_and_viewers_cannot_create_versions(api: APIClient, workspace: Workspace) -> None:
     by_key = api.post("/api/v1/scoring-models", {"definition": MODEL}, format="json")
-    by_viewer = owner_client(workspace, "viewer").post(
+    by_viewer = member_api_client(workspace, "viewer").post(
         "/api/v1/scoring-models", {"definition": MODEL}, format="json"
     )
     assert by_key.status_code == 403
@@ -222,12 +210,12 @@ def test_versions_are_listed_newest_first(
     workspace: Workspace,
     other_workspace: Workspace,
 ) -> None:
-    client = owner_client(workspace)
+    client = member_api_client(workspace, "owner")
     client.post("/api/v1/scoring-models", {"definition": MODEL}, format="json")
     client.post("/api/v1/scoring-models", {"definition": MODEL, "activate": False}, format="json")
     key_client(other_workspace)  # another tenant exists
     listed = api.get("/api/v1/scoring-models").json()["results"]
 
     assert [(m["version"], m["is_active"]) for m in listed] == [(2, False), (1, True)]
-    assert listed[0]["created_by"] == f"owner-{workspace.slug}"
+    assert listed[0]["created_by"] == f"owner-of-{workspace.slug}"
     assert api.get(f"/api/v1/scoring-models/{listed[1]['id']}").json()["definition"] == MODEL

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from como.leads.models import Contact, LifecycleStage, LifecycleTransition
 from como.scoring.services import contacts_rescore, scoring_model_create_version
 from como.workspaces.models import Workspace
+from tests.como.scoring.expected import decayed
 
 pytestmark = pytest.mark.django_db
 
@@ -52,11 +53,6 @@ MODEL: dict[str, Any] = {
     ],
 }
 KEY_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
-
-
-def decayed(points: float, t0: datetime, t: datetime) -> float:
-    days = (t - t0).total_seconds() / 86_400
-    return points * 0.75 ** (days / 91.3)
 
 
 @pytest.fixture(autouse=True)
