@@ -5,7 +5,7 @@
 Runs against the configured database (DATABASE_URL, or the embedded PostgreSQL), which must be
 migrated. It creates a throwaway workspace with an API key, POSTs the events through the whole
 Django request path (middleware, API-key authentication, DRF view, validation, identity
-resolution, COPY + INSERT, the on-commit Celery publish) with Django's test ``Client`` in this
+resolution, COPY + INSERT, scoring) with Django's test ``Client`` in this
 process — no HTTP server or sockets, so the figure is the application's and the database's, not
 a web server's. Then it COPYs the very rows that were stored into a scratch table in the same
 run and reports the ingest rate as a ratio of that raw limit. Everything it created is removed.
@@ -212,6 +212,7 @@ def clean_up(workspace: Any, table: str, queue: str) -> None:
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
         for statement in (
+            "DELETE FROM leads_lifecycletransition WHERE workspace_id = %s",
             "DELETE FROM leads_event WHERE workspace_id = %s",
             "DELETE FROM leads_anonymousid WHERE workspace_id = %s",
             "DELETE FROM leads_contact WHERE workspace_id = %s",
@@ -289,7 +290,7 @@ def main() -> None:
     )
     print(
         "  path: Django test Client in process — middleware, API-key auth, DRF view, JSON "
-        "parse, validation, identity, COPY + INSERT, commit, Celery publish; no HTTP server"
+        "parse, validation, identity, COPY + INSERT, scoring, commit; no HTTP server"
     )
     print(
         f"  load: {total} events in POSTs of {args.batch} from {clients} concurrent "

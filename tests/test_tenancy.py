@@ -25,7 +25,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.test import APIClient
 
 from como.leads.models import Account, AnonymousId, Contact, Event, LifecycleTransition
-from como.scoring.services import scoring_model_active, scoring_model_create_version
+from como.scoring.services import (
+    scoring_model_activate,
+    scoring_model_active,
+    scoring_model_create_version,
+)
 from como.workspaces.admin_base import WorkspaceScopedAdmin
 from como.workspaces.api_base import WorkspaceScopedViewSet
 from como.workspaces.models import ApiKey, Membership, Workspace
@@ -173,9 +177,13 @@ def tenants(db: Any) -> Tenants:
             received_at=when,
             utm_campaign=f"{tag}-spring",
         )
-    # A runs its vertical's default model; B a version of its own whose rule key (and so its
-    # score breakdown) and note carry the marker.
-    scoring_model_active(workspace=a)
+    # A runs its vertical's default model (active again after a trial version); B a version of
+    # its own whose rule key (and so its score breakdown) and note carry the marker. Each
+    # version replacing an active one starts a re-score run.
+    a_default = scoring_model_active(workspace=a)
+    scoring_model_create_version(workspace=a, definition={"threshold": 60}, note="acme trial")
+    scoring_model_activate(model=a_default)
+    scoring_model_active(workspace=b)
     scoring_model_create_version(
         workspace=b,
         definition={

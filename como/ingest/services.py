@@ -29,7 +29,8 @@ from como.leads.identity import (
     contacts_resolve,
 )
 from como.leads.models import Contact, Event
-from como.scoring.services import contacts_rescore
+from como.scoring.score_state import contacts_score_events
+from como.scoring.snapshots import EventRecord
 from como.workspaces.models import Workspace
 
 from .schema import UTM_PARTS, EventIn, encode_properties, event_validate
@@ -113,7 +114,8 @@ def _store(
     received_at: datetime,
 ) -> set[str]:
     """Insert the events that are new, and re-score their contacts in the same transaction
-    (set-based, :func:`como.scoring.services.contacts_rescore`); return the ids inserted."""
+    (set-based, :func:`como.scoring.score_state.contacts_score_events`); return the ids
+    inserted."""
     workspace_id = workspace.pk
     # Inside a caller's transaction the stage may still hold an earlier batch's rows.
     nested = connection.in_atomic_block
@@ -149,11 +151,13 @@ def _store(
                         raise
                     attempt += 1
                     logger.info("ingest: identity plan went stale (%s), retrying", error)
-        touched = _touched_contacts(resolution, created, fresh)
-        if touched:
-            # Scores move with the events: stored state and MQL moves commit with them.
-            contacts_rescore(workspace=workspace, contact_ids=touched)
-            _after_commit(touched)
+        new_events = _created_by_contact(resolution, created, fresh, source)
+        if new_events or resolution.merged:
+            # Scores move with the events: stored state and MQL moves commit with them. Merge
+            # survivors took other contacts' events, so they are scored from their history.
+            contacts_score_events(
+                workspace=workspace, new_events=new_events, full=resolution.merged.values()
+            )
     return set(created)
 
 
@@ -289,60 +293,17 @@ def _identifiers(names: Sequence[str]) -> sql.Composable:
     return sql.SQL(", ").join(map(sql.Identifier, names))
 
 
-def _touched_contacts(
-    resolution: Resolution, created: list[str], events: list[EventIn]
-) -> list[int]:
-    """Contacts with newly stored events, and survivors of merges (they took others' events)."""
+def _created_by_contact(
+    resolution: Resolution, created: list[str], events: list[EventIn], source: str
+) -> dict[int, list[EventRecord]]:
+    """The events just stored, as the scorer takes them, by contact."""
     created_ids = set(created)
-    contact_ids = {
-        contact_id
-        for event, contact_id in zip(events, resolution.contact_ids, strict=True)
-        if event["id"] in created_ids
-    }
-    contact_ids.update(resolution.merged.values())
-    return sorted(contact_ids)
-
-
-def _after_commit(ids: list[int]) -> None:
-
-    def enqueue() -> None:
-        from .tasks import record_activity
-
-        # argsrepr: Celery would otherwise repr() the whole id list into the message headers.
-        options: dict[str, Any] = {"argsrepr": f"([{len(ids)} contact ids],)"}
-        record_activity.apply_async((ids,), **options)
-
-    # robust: the events are committed; a broker hiccup must not turn that into a 500 that
-    # makes the sender retry. The timestamps are derived data and recomputed on the next event.
-    transaction.on_commit(enqueue, robust=True)
-
-
-def contacts_record_activity(*, contact_ids: Sequence[int]) -> int:
-    """Set first/last-seen times from the contacts' events; idempotent. Returns rows changed.
-
-    min()/max() per contact are answered from the (contact, -occurred_at) index, so the cost
-    does not grow with a contact's history.
-    """
-    if not contact_ids:
-        return 0
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(
-            sql.SQL("""
-            UPDATE {contact} AS c
-            SET first_seen_at = s.first_seen, last_seen_at = s.last_seen
-            FROM (
-                SELECT u.id,
-                       (SELECT min(e.occurred_at) FROM {event} e WHERE e.contact_id = u.id)
-                           AS first_seen,
-                       (SELECT max(e.occurred_at) FROM {event} e WHERE e.contact_id = u.id)
-                           AS last_seen
-                FROM unnest(%s::bigint[]) AS u(id)
-            ) AS s
-            WHERE c.id = s.id
-              AND (c.first_seen_at IS DISTINCT FROM s.first_seen
-                   OR c.last_seen_at IS DISTINCT FROM s.last_seen)
-            """).format(contact=_CONTACT, event=_EVENT),
-            [sorted(set(contact_ids))],
-        )
-        return cursor.rowcount
+    out: dict[int, list[EventRecord]] = {}
+    for event, contact_id in zip(events, resolution.contact_ids, strict=True):
+        if event["id"] in created_ids:
+            out.setdefault(contact_id, []).append(
+                EventRecord(
+                    event["id"], event["type"], event.get("properties") or {}, event["occurred_at"]
+                )
+            )
+    return out

@@ -12,7 +12,7 @@ from typing import Any
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins
+from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -30,6 +30,8 @@ from como.workspaces.principal import principal_for_request
 from . import selectors, services
 from .filters import AccountFilter, ContactFilter, StableOrderingFilter
 from .models import Account, Contact
+from .ranked_list import CURSOR_PARAM, RankedPage, RankedQuerySerializer
+from .ranking import contact_scorer
 from .serializers import (
     AccountSerializer,
     ContactSerializer,
@@ -57,6 +59,10 @@ class _CrudViewSet(
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
 
 
+#: The ``ordering`` that ranks contacts by current score (highest first).
+RANKED = "-score"
+
+
 class EventTimelinePagination(CursorPagination):
     ordering = ("-occurred_at", "-id")
 
@@ -74,11 +80,61 @@ class ContactViewSet(_CrudViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
     ordering_fields = ["created_at", "last_seen_at"]
+    ordering_extra = [RANKED]
     ordering_sort_keys = {"last_seen_at": selectors.LAST_SEEN_SORT_KEY}
     ordering = ["-created_at"]
 
     def get_queryset(self) -> Any:
         return selectors.contacts_with_sort_keys(super().get_queryset())
+
+    @extend_schema(
+        parameters=[
+            RankedQuerySerializer,
+            OpenApiParameter(CURSOR_PARAM, OpenApiTypes.STR, description="A page's cursor."),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ordering = request.query_params.get("ordering", "")
+        if ordering == RANKED:
+            return self._ranked(request)
+        if ordering == "score":
+            raise exceptions.ValidationError(
+                {"ordering": ["Scores are ranked highest first only: use ordering=-score."]}
+            )
+        return super().list(request, *args, **kwargs)
+
+    def _ranked(self, request: Request) -> Response:
+        """The exact ranking at one instant, from the scorer (see ``ranked_list``)."""
+        scorer = contact_scorer()
+        if scorer is None:
+            raise exceptions.ValidationError({"ordering": ["Scoring is not installed."]})
+        page = RankedPage.from_request(request)
+        # The bare table (no joins) so the scorer can walk its ranking index.
+        contacts = DjangoFilterBackend().filter_queryset(
+            request, Contact.objects.visible_to(self.principal), self
+        )
+        rows = scorer.rank(
+            contacts,
+            workspace_ids=selectors.visible_workspace_ids(self.principal),
+            at=page.at,
+            offset=page.offset,
+            limit=page.limit + 1,  # one more tells whether there is a next page
+        )
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        scores = dict(rows)
+        found = Contact.objects.select_related("workspace").in_bulk(scores)
+        context = {**self.get_serializer_context(), "scores": scores}
+        serializer = self.get_serializer(
+            [found[pk] for pk, _ in rows if pk in found], many=True, context=context
+        )
+        return Response(
+            {
+                "next": page.next_link(request, more),
+                "previous": page.previous_link(request),
+                "results": serializer.data,
+            }
+        )
 
     def perform_create(self, serializer: Any) -> None:
         with service_errors_as_400():

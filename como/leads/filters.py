@@ -84,6 +84,7 @@ class StableOrderingFilter(OrderingFilter):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         fields = list(getattr(view, "ordering_fields", None) or [])
+        extra = list(getattr(view, "ordering_extra", None) or [])
         default = ", ".join(getattr(view, "ordering", None) or [])
         return [
             {
@@ -93,7 +94,7 @@ class StableOrderingFilter(OrderingFilter):
                 "description": f"Sort by one field, `-` for descending (default: {default}).",
                 "schema": {
                     "type": "string",
-                    "enum": [order for field in fields for order in (field, f"-{field}")],
+                    "enum": [order for field in fields for order in (field, f"-{field}")] + extra,
                 },
             }
         ]

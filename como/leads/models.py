@@ -64,8 +64,11 @@ class Contact(WorkspaceOwned):
         score(t) = score_fit + score_intent · (1 - r)^((t - score_as_of) / quarter)
 
     with ``r`` the decay rate of model version ``score_model_version`` and a quarter of 91.3
-    days. ``score_intent_key`` is ``decay.ranking_key`` of positive intent (null otherwise): it
-    does not change as time passes, so its index orders contacts by current intent.
+    days. ``score_intent_sign`` and ``score_intent_key`` are ``decay.ranking_key`` of the intent:
+    they do not change as time passes, so within one fit value the index on
+    ``(fit, sign, key)`` lists contacts by current score (see ``como.scoring.ranking``).
+    ``score_caps`` holds the recent counted events of capped rules, so new events are scored
+    against the stored state without re-reading the history.
     """
 
     email = models.CharField(max_length=254, blank=True)
@@ -98,11 +101,20 @@ class Contact(WorkspaceOwned):
     score_model_version = models.PositiveIntegerField(
         null=True, blank=True, editable=False, help_text="The scoring model version used."
     )
+    score_intent_sign = models.SmallIntegerField(
+        default=0, editable=False, help_text="Sign of the stored intent: 1, 0 or -1."
+    )
     score_intent_key = models.FloatField(
         null=True,
         blank=True,
         editable=False,
-        help_text="Decay-invariant ranking key of positive intent; null otherwise.",
+        help_text="Decay-invariant ranking key of non-zero intent; null for zero.",
+    )
+    score_caps = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Per capped rule, when it last counted (microseconds since the Unix epoch).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -121,8 +133,11 @@ class Contact(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "lifecycle_stage"]),
-            # The ranked list: current intent order, one index scan (see como.scoring.decay).
-            models.Index(fields=["workspace", "-score_intent_key"], name="contact_intent_rank"),
+            # The ranked list: per fit value, current intent order (see como.scoring.ranking).
+            models.Index(
+                fields=["workspace", "score_fit", "-score_intent_sign", "-score_intent_key", "-id"],
+                name="contact_score_rank",
+            ),
         ]
 
     def __str__(self) -> str:

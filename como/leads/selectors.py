@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from django.db.models import DateTimeField, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from como.workspaces.models import Workspace
 from como.workspaces.principal import Principal
 
 from .models import AnonymousId, Contact, Event
@@ -31,6 +32,13 @@ def contacts_with_sort_keys(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
             )
         }
     )
+
+
+def visible_workspace_ids(principal: Principal) -> frozenset[int]:
+    """The workspaces whose rows the principal reads (every one for a superuser)."""
+    if principal.is_superuser:
+        return frozenset(Workspace.objects.values_list("pk", flat=True))
+    return principal.workspace_ids
 
 
 def contact_timeline(*, contact: Contact, principal: Principal) -> QuerySet[Event]:

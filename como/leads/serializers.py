@@ -6,14 +6,18 @@ Serializers check types and shapes only; normalisation, cross-field rules and un
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from como.workspaces.models import Workspace
 from como.workspaces.principal import principal_for_request
 
 from .models import Account, Contact, Event
+from .ranking import SCORE_DECIMALS, contact_scorer
 
 
 class VisibleAccountField(serializers.PrimaryKeyRelatedField):
@@ -24,7 +28,26 @@ class VisibleAccountField(serializers.PrimaryKeyRelatedField):
         return Account.objects.visible_to(principal)
 
 
+class ContactListSerializer(serializers.ListSerializer):
+    """Scores a whole page at once (one query), unless the view already has its scores."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        if "scores" not in self.context:
+            self._context["scores"] = contact_scores(items)
+        return super().to_representation(items)
+
+
+def contact_scores(contacts: Iterable[Contact]) -> dict[int, float]:
+    scorer = contact_scorer()
+    return {} if scorer is None else scorer.scores(list(contacts), timezone.now())
+
+
 class ContactSerializer(serializers.ModelSerializer):
+    score = serializers.SerializerMethodField(
+        help_text="The current score: fit plus intent decayed to now (or to `at` in a list "
+        "ordered by score); null until the contact is first scored."
+    )
     workspace = serializers.CharField(
         source="workspace.slug", read_only=True, help_text="The workspace's slug."
     )
@@ -49,6 +72,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
+        list_serializer_class = ContactListSerializer
         fields = [
             "id",
             "workspace",
@@ -66,6 +90,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "account",
             "attributes",
             "lifecycle_stage",
+            "score",
             "first_seen_at",
             "last_seen_at",
             "created_at",
@@ -74,6 +99,14 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["first_seen_at", "last_seen_at", "created_at", "updated_at"]
         # Uniqueness is per workspace and checked by the service, with field-keyed messages.
         validators: list[Any] = []
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_score(self, contact: Contact) -> float | None:
+        scores = self.context.get("scores")
+        if scores is None:
+            scores = contact_scores([contact])
+        score = scores.get(contact.pk)
+        return None if score is None else round(score, SCORE_DECIMALS)
 
 
 class AccountSerializer(serializers.ModelSerializer):

@@ -1,10 +1,13 @@
-"""Admin pages for scoring model versions.
+"""Admin pages for scoring model versions and their re-score runs.
 
 Versions are immutable: saving the change form never updates the row, it stores the edited
 definition as version n+1 through :func:`~.services.scoring_model_create_version` (active at
 once) and opens it. Validation errors name the rule path and are shown on the form. An older
 version is made active again with the "activate" action. Versions are never deleted: old
 scores stay explainable with the version that produced them.
+
+A version that becomes active re-scores the workspace in the background; its page shows the
+latest run's progress, and the runs have a read-only list of their own.
 """
 
 from __future__ import annotations
@@ -16,14 +19,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from como.workspaces.admin_base import WorkspaceScopedAdmin
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
 
 from . import services
-from .models import ScoringModel
+from .models import RescoreRun, ScoringModel
 
 #: marks an object whose change form was saved without changes (no new version)
 _UNCHANGED = "_scoring_admin_unchanged"
@@ -42,7 +48,8 @@ class ScoringModelAdminForm(forms.ModelForm):
     definition = PrettyJSONField(
         widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "style": "font-family: monospace"}),
         help_text="Threshold, min_fit, decay, market, fit and intent rules. Saving stores a new "
-        "version and makes it active; this one stays as it is.",
+        "version and makes it active (re-scoring the contacts in the background); this one "
+        "stays as it is.",
     )
 
     class Meta:
@@ -69,6 +76,7 @@ class ScoringModelAdmin(WorkspaceScopedAdmin):
             "is_active",
             "created_by",
             "created_at",
+            "rescore",
             "note",
             "definition",
         ]
@@ -76,7 +84,21 @@ class ScoringModelAdmin(WorkspaceScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return []
-        return ["workspace", "version", "is_active", "created_by", "created_at"]
+        return ["workspace", "version", "is_active", "created_by", "created_at", "rescore"]
+
+    @admin.display(description="re-score")
+    def rescore(self, obj: ScoringModel) -> str:
+        run = obj.rescore_runs.first()  # the latest (runs are ordered newest first)
+        if run is None:
+            return "None: this version has not replaced an active one."
+        return format_html(
+            '<a href="{}">Run {}</a>: {} {}{}',
+            reverse("admin:scoring_rescorerun_change", args=[run.pk]),
+            run.pk,
+            run.get_status_display(),
+            progress_bar(run),
+            f" ({run.error})" if run.error else "",
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -102,7 +124,7 @@ class ScoringModelAdmin(WorkspaceScopedAdmin):
             self.message_user(
                 request,
                 f"Saved as version {obj.version} of {obj.workspace}'s model, now active. "
-                "Earlier versions are kept unchanged.",
+                f"{_rescore_started(obj)} Earlier versions are kept unchanged.",
                 messages.SUCCESS,
             )
         opts = self.opts
@@ -123,7 +145,77 @@ class ScoringModelAdmin(WorkspaceScopedAdmin):
                     request, f"You may not configure {model.workspace}'s model.", messages.ERROR
                 )
                 continue
+            was_active = model.is_active
             services.scoring_model_activate(model=model)
+            started = "" if was_active else f" {_rescore_started(model)}"
             self.message_user(
-                request, f"Version {model.version} is now {model.workspace}'s active model."
+                request,
+                f"Version {model.version} is now {model.workspace}'s active model.{started}",
             )
+
+
+def _rescore_started(model: ScoringModel) -> str:
+    """The message for a version that has just started its re-score run."""
+    run = model.rescore_runs.first()
+    if run is None:
+        return ""
+    return (
+        f"Re-scoring its {run.total:,} contact{pluralize(run.total)} in the background "
+        f"(run {run.pk})."
+    )
+
+
+def progress_bar(run: RescoreRun) -> SafeString:
+    """``done / total`` with a bar and the percentage (whole percent, rounded down, so 100 %
+    means finished)."""
+    percent = int(run.percent)
+    return format_html(
+        '<progress value="{}" max="100" style="vertical-align: middle">{} %</progress> '
+        "{} / {} ({} %)",
+        percent,
+        percent,
+        f"{run.done:,}",
+        f"{run.total:,}",
+        percent,
+    )
+
+
+@admin.register(RescoreRun)
+class RescoreRunAdmin(WorkspaceScopedAdmin):
+    """Read-only: a run is written by its task alone (started by activating a version)."""
+
+    list_display = ["id", "workspace", "version", "status", "progress", "started_at", "finished_at"]
+    list_filter = ["status", "workspace"]
+    list_select_related = ["workspace", "scoring_model"]
+    fields = readonly_fields = (
+        "workspace",
+        "scoring_model",
+        "status",
+        "progress",
+        "last_contact_id",
+        "lease_expires_at",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "error",
+    )
+
+    @admin.display(description="version", ordering="scoring_model__version")
+    def version(self, run: RescoreRun) -> str:
+        return f"v{run.scoring_model.version}"
+
+    @admin.display(description="progress")
+    def progress(self, run: RescoreRun) -> SafeString:
+        return progress_bar(run)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+from . import admin_contact  # noqa: E402, F401  (the Contact admin, with its score)

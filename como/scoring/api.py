@@ -6,7 +6,8 @@
   decided on the exact values.
 * ``GET /api/v1/scoring-models[/{id}]`` — the caller's versions, newest first.
 * ``POST /api/v1/scoring-models`` — a new version (needs the configure-playbook permission in
-  the target workspace; API keys never have it).
+  the target workspace; API keys never have it). The answer names the background re-score
+  run an activated version starts.
 
 Scoring is a floor above leads, so the score route lives here, over the Contact rows, rather
 than in :mod:`como.leads.api`.
@@ -44,6 +45,7 @@ from .serializers import (
     DISPLAY_DECIMALS,
     ContactScoreSerializer,
     ScoreQuerySerializer,
+    ScoringModelCreatedSerializer,
     ScoringModelCreateSerializer,
     ScoringModelSerializer,
 )
@@ -128,8 +130,9 @@ class ScoringModelPagination(CursorPagination):
     create=extend_schema(
         summary="Create the next version of a workspace's scoring model",
         description="Versions are immutable: a change is a new version (n+1), active unless "
-        "`activate` is false. Needs the configure-playbook permission (owners, marketers); "
-        "API keys never have it.",
+        "`activate` is false; an active one re-scores the workspace's contacts in the "
+        "background (`rescore_run`). Needs the configure-playbook permission (owners, "
+        "marketers); API keys never have it.",
         parameters=[
             OpenApiParameter(
                 WORKSPACE_HEADER,
@@ -140,7 +143,7 @@ class ScoringModelPagination(CursorPagination):
         ],
         request=ScoringModelCreateSerializer,
         responses={
-            201: ScoringModelSerializer,
+            201: ScoringModelCreatedSerializer,
             400: _ERRORS,
             403: _DETAIL,
             404: _DETAIL,
@@ -167,4 +170,4 @@ class ScoringModelViewSet(
             created = services.scoring_model_create_version(
                 workspace=workspace, created_by=user, **incoming.validated_data
             )
-        return Response(ScoringModelSerializer(created).data, status=status.HTTP_201_CREATED)
+        return Response(ScoringModelCreatedSerializer(created).data, status=status.HTTP_201_CREATED)

@@ -7,8 +7,11 @@ class ScoringConfig(AppConfig):
     verbose_name = "Scoring"
 
     def ready(self) -> None:
+        from como.leads.ranking import register_contact_scorer
         from como.leads.reactions import register_contact_changed
 
-        from .services import contacts_changed_rescore
+        from .ranking import ContactScores
+        from .score_state import contacts_changed_rescore
 
         register_contact_changed(contacts_changed_rescore)
+        register_contact_scorer(ContactScores())

@@ -16,15 +16,18 @@ known at one instant; :func:`intent_from_key` turns it back into intent at anoth
 measured in quarters since :data:`KEY_EPOCH` to keep the numbers small (≈ 100 today), so the
 float keeps ~14 significant digits of the intent through the round trip.
 
-Only positive intent has a logarithm. Zero intent maps to ``-inf`` (it stays zero, below every
-positive contact). Negative intent has no key here: the ranking handles it separately (its
-magnitude decays the same way, so ``ln(-I) + λ·t`` orders it in reverse).
+Only non-zero intent has a logarithm, so the key comes with the sign of the intent
+(:class:`RankingKey`). Negative intent (negative rules outweighing positive ones) decays towards
+zero the same way, so its score *rises* with time: its key is ``-(ln(-I) + λ·t)``, which again
+does not change between events and is larger for the contact whose score is higher now. Ordering
+by ``(sign desc, key desc)`` therefore orders contacts by current intent, whatever their signs.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 #: A quarter of a year, as the decay rate is stated.
 QUARTER = timedelta(days=91.3)
@@ -55,20 +58,35 @@ def decay_lambda(rate_per_quarter: float) -> float:
     return -math.log1p(-rate_per_quarter)
 
 
-def ranking_key(intent: float, as_of: datetime, rate_per_quarter: float) -> float:
-    """``ln(intent) + λ·t`` for ``intent`` measured at ``as_of`` (t in quarters since
-    :data:`KEY_EPOCH`). Constant until the contact's next event; larger key = more intent now.
+class RankingKey(NamedTuple):
+    """``sign`` of the intent (1, 0 or -1) and its decay-invariant ``key`` (None for zero)."""
 
-    Raises ValueError for negative intent (see the module docstring)."""
-    if intent < 0:
-        raise ValueError("negative intent has no ranking key")
+    sign: int
+    key: float | None
+
+
+def key_offset(at: datetime, rate_per_quarter: float) -> float:
+    """``λ·t`` at instant ``at``: what a key is shifted by to read intent at ``at``."""
+    return decay_lambda(rate_per_quarter) * quarters_between(KEY_EPOCH, at)
+
+
+def ranking_key(intent: float, as_of: datetime, rate_per_quarter: float) -> RankingKey:
+    """The key of ``intent`` measured at ``as_of``: ``ln(intent) + λ·t`` for positive intent,
+    ``-(ln(-intent) + λ·t)`` for negative (t in quarters since :data:`KEY_EPOCH`). Constant until
+    the contact's next event; among contacts of one sign, larger key = more intent now."""
     if intent == 0:
-        return -math.inf
-    return math.log(intent) + decay_lambda(rate_per_quarter) * quarters_between(KEY_EPOCH, as_of)
+        return RankingKey(0, None)
+    offset = key_offset(as_of, rate_per_quarter)
+    if intent > 0:
+        return RankingKey(1, math.log(intent) + offset)
+    return RankingKey(-1, -(math.log(-intent) + offset))
 
 
-def intent_from_key(key: float, at: datetime, rate_per_quarter: float) -> float:
-    """The intent a :func:`ranking_key` stands for at instant ``at``: ``exp(key - λ·t)``."""
-    if key == -math.inf:
+def intent_from_key(sign: int, key: float | None, at: datetime, rate_per_quarter: float) -> float:
+    """The intent a :func:`ranking_key` stands for at instant ``at``."""
+    if sign == 0 or key is None:
         return 0.0
-    return math.exp(key - decay_lambda(rate_per_quarter) * quarters_between(KEY_EPOCH, at))
+    offset = key_offset(at, rate_per_quarter)
+    if sign > 0:
+        return math.exp(key - offset)
+    return -math.exp(-key - offset)

@@ -5,7 +5,8 @@ A version is immutable once written: editing a model creates version n+1 (see
 explained again with the version that produced it. Exactly one version of a workspace is
 active: the partial unique constraint guarantees at most one, the services guarantee at least
 one (:func:`~como.scoring.services.scoring_model_active` creates version 1 from the vertical's
-default model on first use).
+default model on first use). When a version replaces another as the active one, a
+:class:`RescoreRun` re-scores the workspace's contacts with it in the background.
 """
 
 from __future__ import annotations
@@ -83,3 +84,75 @@ class ScoringModel(WorkspaceOwned):
         errors = definition_errors(self.definition)
         if errors:
             raise ValidationError({"definition": errors})
+
+
+class RescoreRun(WorkspaceOwned):
+    """One background pass re-scoring a workspace's contacts with a newly active version.
+
+    Started by the version services, carried out by :mod:`como.scoring.rescoring`. The row is
+    the run's durable state: contacts are done in id order and ``last_contact_id`` is the
+    keyset checkpoint, advanced in the transaction that stores each batch's scores, so a
+    resumed run neither redoes nor skips a contact. At most one run of a workspace is
+    unfinished: starting one supersedes the others.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SUPERSEDED = "superseded", "Superseded"
+
+    #: a run in one of these states may still change contacts' scores
+    UNFINISHED = (Status.QUEUED, Status.RUNNING)
+
+    scoring_model = models.ForeignKey(
+        ScoringModel,
+        on_delete=models.CASCADE,
+        related_name="rescore_runs",
+        help_text="The version the contacts are re-scored with.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(
+        default=0, help_text="Contacts in the workspace when the run was started."
+    )
+    done = models.PositiveIntegerField(default=0, help_text="Contacts re-scored so far.")
+    last_contact_id = models.BigIntegerField(
+        default=0, help_text="Checkpoint: every contact up to this id is done."
+    )
+    lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A worker holds the run until then (renewed by every batch); a redelivered "
+        "task resumes the run only once the lease has lapsed.",
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "re-score run"
+        constraints = [
+            # Also the index that superseding a workspace's unfinished runs uses.
+            models.UniqueConstraint(
+                fields=["workspace"],
+                condition=Q(status__in=["queued", "running"]),
+                name="rescore_run_one_unfinished",
+                violation_error_message="This workspace already has an unfinished re-score run.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"re-score run {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> float:
+        """How far the run has come, 0 to 100. Contacts created during the run (scored with the
+        new version on arrival, and passed over again here) can take ``done`` past ``total``."""
+        if self.status == self.Status.SUCCEEDED:
+            return 100.0
+        if self.total == 0:
+            return 0.0
+        return min(100.0, 100.0 * self.done / self.total)

@@ -1,46 +1,19 @@
-"""API shapes of scores and scoring model versions."""
+"""API shapes of scores, scoring model versions and their re-score runs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from .models import ScoringModel
+from como.leads.ranking import SCORE_DECIMALS
+from como.workspaces.api_base import AwareDateTimeField
+
+from .models import RescoreRun, ScoringModel
 
 #: Scores are shown rounded to this many decimals (half to even); the engine's numbers, and
 #: ``is_mql``, are exact.
-DISPLAY_DECIMALS = 2
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 instant that states its offset (``Z`` or ``±HH:MM``); kept in UTC."""
-
-    default_error_messages = {
-        "invalid": "Give an ISO 8601 date and time, e.g. 2026-01-01T10:00:00Z.",
-        "naive": "Give a timezone: end with Z or an offset like +01:00.",
-        "range": "Out of range once converted to UTC.",
-    }
-
-    def to_internal_value(self, value: Any) -> datetime:
-        parsed = None
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-        if parsed is None:
-            self.fail("invalid")
-        assert parsed is not None
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            self.fail("naive")
-        try:
-            return parsed.astimezone(UTC)
-        except OverflowError:
-            self.fail("range")
-        raise AssertionError("unreachable")
+DISPLAY_DECIMALS = SCORE_DECIMALS
 
 
 class ScoreQuerySerializer(serializers.Serializer):
@@ -105,6 +78,29 @@ class ScoringModelSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
         ]
+        read_only_fields = fields
+
+
+class RescoreRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RescoreRun
+        fields = ["id", "status", "total", "done"]
+        read_only_fields = fields
+
+
+class ScoringModelCreatedSerializer(ScoringModelSerializer):
+    """A new version, with the background re-score its activation started."""
+
+    rescore_run = RescoreRunSerializer(
+        source="rescore_runs.first",
+        read_only=True,
+        allow_null=True,
+        help_text="Re-scoring the workspace's contacts with this version, in the background; "
+        "null when the version replaced no active one (not activated, or the first).",
+    )
+
+    class Meta(ScoringModelSerializer.Meta):
+        fields = [*ScoringModelSerializer.Meta.fields, "rescore_run"]
         read_only_fields = fields
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -62,6 +64,34 @@ def service_errors_as_400() -> Iterator[None]:
         if NON_FIELD_ERRORS in detail:
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
         raise serializers.ValidationError(detail) from None
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant that states its offset (``Z`` or ``±HH:MM``); kept in UTC."""
+
+    default_error_messages = {
+        "invalid": "Give an ISO 8601 date and time, e.g. 2026-01-01T10:00:00Z.",
+        "naive": "Give a timezone: end with Z or an offset like +01:00.",
+        "range": "Out of range once converted to UTC.",
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        parsed = None
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            self.fail("invalid")
+        assert parsed is not None
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            self.fail("naive")
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            self.fail("range")
+        raise AssertionError("unreachable")
 
 
 class WorkspaceScopedViewSet(GenericViewSet):

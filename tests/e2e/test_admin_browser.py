@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
+from como.scoring.decay import QUARTER
+from como.scoring.services import scoring_model_create_version
 from como.workspaces.models import Workspace
-from tests.factories import ContactFactory, MembershipFactory, UserFactory
+from tests.factories import ContactFactory, EventFactory, MembershipFactory, UserFactory
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -54,6 +59,14 @@ def page() -> Iterator[Any]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def _log_in(page: Any, live_server: Any, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_member_logs_in_and_sees_only_their_workspace(
     live_server: Any, page: Any, workspace: Workspace, other_workspace: Workspace
@@ -63,11 +76,7 @@ def test_member_logs_in_and_sees_only_their_workspace(
     ContactFactory.create(workspace=workspace, email="ana@acme-buyer.com")
     ContactFactory.create(workspace=other_workspace, email="bob@rival-buyer.com")
 
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "maria")
-    page.fill("#id_password", "a-long-demo-passphrase")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    _log_in(page, live_server, "maria", "a-long-demo-passphrase")
     assert "Workspaces, people and their events" in page.content()
 
     page.goto(f"{live_server.url}/admin/workspaces/workspace/")
@@ -79,3 +88,48 @@ def test_member_logs_in_and_sees_only_their_workspace(
     contacts = page.inner_text("#result_list")
     assert "ana@acme-buyer.com" in contacts
     assert "bob@rival-buyer.com" not in contacts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contact_page_draws_the_score_history(
+    live_server: Any, page: Any, workspace: Workspace, tmp_path: Path
+) -> None:
+    user = UserFactory.create(username="maria", password="a-long-demo-passphrase")
+    MembershipFactory.create(workspace=workspace, user=user, role="viewer")
+    scoring_model_create_version(
+        workspace=workspace,
+        definition={
+            "threshold": 50,
+            "fit": [
+                {"key": "vp", "when": {"attr": "contact.title", "contains": "vp"}, "points": 15}
+            ],
+            "intent": [{"key": "demo", "event_type": "demo", "points": 40}],
+        },
+    )
+    contact = ContactFactory.create(workspace=workspace, title="VP of Data")
+    now = timezone.now()
+    for ago in (QUARTER, timedelta(days=20)):
+        EventFactory.create(contact=contact, type="demo", occurred_at=now - ago)
+
+    _log_in(page, live_server, "maria", "a-long-demo-passphrase")
+    page.goto(f"{live_server.url}/admin/leads/contact/{contact.pk}/change/")
+
+    chart = page.locator("#score-history svg")
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 100
+    line = page.locator("#score-history polyline.score-line").bounding_box()
+    assert line is not None
+    assert line["width"] > 0
+    assert line["height"] > 0
+    # A horizontal line has no height, so Playwright never calls it visible: measure it.
+    threshold = page.locator("#score-history line.score-threshold").bounding_box()
+    assert threshold is not None
+    assert threshold["width"] > 300
+    assert "MQL" in page.inner_text("#score-now")
+    # Kept with the test's files for a person to look at (pytest --basetemp=…).
+    shot = chart.screenshot(path=str(tmp_path / "score-history.png"))
+    assert len(shot) > 1_000
+    page.screenshot(path=str(tmp_path / "contact-page.png"), full_page=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from como.ingest.services import EventResult, contacts_record_activity, events_ingest
+from como.ingest.services import EventResult, events_ingest
 from como.leads.models import Contact, Event
 from como.workspaces.models import Workspace
 
@@ -156,7 +156,7 @@ def test_source_longer_than_the_column_is_a_programming_error(workspace: Workspa
         events_ingest(workspace=workspace, events=[event("a")], source="s" * 65)
 
 
-def test_record_activity_sets_first_and_last_seen(workspace: Workspace) -> None:
+def test_first_and_last_seen_move_with_the_events(workspace: Workspace) -> None:
     ana = {"email": "ana@example.com"}
     events_ingest(
         workspace=workspace,
@@ -167,28 +167,19 @@ def test_record_activity_sets_first_and_last_seen(workspace: Workspace) -> None:
         ],
     )
     contact = Contact.objects.get(workspace=workspace, email="ana@example.com")
-    assert contact.last_seen_at is None  # the task sets it, not the request
-
-    assert contacts_record_activity(contact_ids=[contact.pk]) == 1
-    contact.refresh_from_db()
     assert contact.first_seen_at == datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
     assert contact.last_seen_at == datetime(2026, 1, 3, 10, 0, tzinfo=UTC)
-    # idempotent: running it again changes nothing
-    assert contacts_record_activity(contact_ids=[contact.pk, contact.pk]) == 0
 
-
-def test_storing_enqueues_activity_recording_on_commit(
-    workspace: Workspace, django_capture_on_commit_callbacks: Any
-) -> None:
-    def enqueues(callbacks: list[Any]) -> int:
-        return sum(callback.__name__ == "enqueue" for callback in callbacks)
-
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        events_ingest(workspace=workspace, events=[event("a"), event("b")])
-    assert enqueues(callbacks) == 1
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        events_ingest(workspace=workspace, events=[event("a")])  # nothing new, nothing to do
-    assert enqueues(callbacks) == 0
+    # A later event moves only last seen; an earlier (late-arriving) one only first seen.
+    events_ingest(
+        workspace=workspace, events=[event("d", contact=ana, occurred_at="2026-01-05T10:00:00Z")]
+    )
+    events_ingest(
+        workspace=workspace, events=[event("e", contact=ana, occurred_at="2025-12-30T10:00:00Z")]
+    )
+    contact.refresh_from_db()
+    assert contact.first_seen_at == datetime(2025, 12, 30, 10, 0, tzinfo=UTC)
+    assert contact.last_seen_at == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
 def test_properties_round_trip_through_jsonb(workspace: Workspace) -> None:

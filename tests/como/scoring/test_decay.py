@@ -49,32 +49,55 @@ def test_ranking_key_orders_by_current_intent_at_every_instant() -> None:
     made_a, made_b = T0 - QUARTER, T0
     key_a = ranking_key(decayed(40, 0.25, made_a, T0), T0, 0.25)
     key_b = ranking_key(32.0, made_b, 0.25)
+    assert key_a.sign == key_b.sign == 1
     assert key_b > key_a
     for later in (T0, T0 + timedelta(days=400)):
         intent_a = decayed(40, 0.25, made_a, later)
         intent_b = decayed(32, 0.25, made_b, later)
         assert intent_b > intent_a
-        assert intent_from_key(key_a, later, 0.25) == pytest.approx(intent_a, rel=1e-12)
-        assert intent_from_key(key_b, later, 0.25) == pytest.approx(intent_b, rel=1e-12)
+        assert intent_from_key(*key_a, later, 0.25) == pytest.approx(intent_a, rel=1e-12)
+        assert intent_from_key(*key_b, later, 0.25) == pytest.approx(intent_b, rel=1e-12)
 
 
 def test_ranking_key_is_the_same_whenever_it_is_computed() -> None:
     made = T0 - timedelta(days=17)
-    keys = [
-        ranking_key(decayed(25, 0.25, made, t), t, 0.25)
-        for t in (made, T0, T0 + timedelta(days=900))
-    ]
-    assert keys == pytest.approx([keys[0]] * 3, rel=1e-13)
+    for points in (25, -25):
+        keys = [
+            ranking_key(decayed(points, 0.25, made, t), t, 0.25)
+            for t in (made, T0, T0 + timedelta(days=900))
+        ]
+        assert {key.sign for key in keys} == {1 if points > 0 else -1}
+        assert [key.key for key in keys] == pytest.approx([keys[0].key] * 3, rel=1e-13)
 
 
 def test_ranking_key_round_trips_at_two_instants() -> None:
     key = ranking_key(40.0, T0, 0.25)
-    assert intent_from_key(key, T0, 0.25) == pytest.approx(40.0, rel=1e-12)
-    assert intent_from_key(key, T0 + 2 * QUARTER, 0.25) == pytest.approx(22.5, rel=1e-12)
+    assert intent_from_key(*key, T0, 0.25) == pytest.approx(40.0, rel=1e-12)
+    assert intent_from_key(*key, T0 + 2 * QUARTER, 0.25) == pytest.approx(22.5, rel=1e-12)
+    negative = ranking_key(-40.0, T0, 0.25)
+    assert intent_from_key(*negative, T0 + QUARTER, 0.25) == pytest.approx(-30.0, rel=1e-12)
 
 
-def test_zero_and_negative_intent() -> None:
-    assert ranking_key(0.0, T0, 0.25) == -math.inf
-    assert intent_from_key(-math.inf, T0, 0.25) == 0.0
-    with pytest.raises(ValueError, match="negative"):
-        ranking_key(-1.0, T0, 0.25)
+def test_sign_then_key_orders_negative_and_zero_intent_below_positive() -> None:
+    # Current intents at T0: 5 (made a quarter ago as 20/3), 0, -3, -12 (made as -16 a quarter
+    # ago). Sorting by (sign, key) descending must give exactly that order at every instant,
+    # though the negative ones rise towards zero as time passes.
+    keys = {
+        "plus5": ranking_key(20 / 3, T0 - QUARTER, 0.25),
+        "zero": ranking_key(0.0, T0, 0.25),
+        "minus3": ranking_key(-3.0, T0, 0.25),
+        "minus12": ranking_key(-16.0, T0 - QUARTER, 0.25),
+    }
+    assert keys["zero"] == (0, None)
+
+    def rank(name: str) -> tuple[int, float]:
+        sign, key = keys[name]
+        return (sign, -math.inf if key is None else key)
+
+    assert sorted(keys, key=rank, reverse=True) == ["plus5", "zero", "minus3", "minus12"]
+    for later in (T0, T0 + timedelta(days=700)):
+        now = {name: intent_from_key(*key, later, 0.25) for name, key in keys.items()}
+        assert sorted(now, key=now.__getitem__, reverse=True) == list(
+            sorted(keys, key=rank, reverse=True)
+        )
+        assert now["minus12"] == pytest.approx(decayed(-16, 0.25, T0 - QUARTER, later))

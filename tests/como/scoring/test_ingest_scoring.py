@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
+import psycopg
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg import sql
 from rest_framework.test import APIClient
 
+from como.ingest import services as ingest_services
 from como.leads.models import Contact, LifecycleStage, LifecycleTransition
-from como.scoring.services import contacts_rescore, scoring_model_create_version
+from como.scoring.score_state import contacts_rescore
+from como.scoring.services import scoring_model_create_version
 from como.workspaces.models import Workspace
 from tests.como.scoring.expected import decayed
 
@@ -102,6 +107,7 @@ def test_ingest_stores_the_exact_score_state(api: APIClient) -> None:
     assert contact.score_intent == pytest.approx(intent, rel=1e-12)
     assert contact.score_model_version == 1
     quarters = (as_of - KEY_EPOCH).total_seconds() / 86_400 / 91.3
+    assert contact.score_intent_sign == 1
     assert contact.score_intent_key == pytest.approx(
         math.log(intent) - math.log(0.75) * quarters, rel=1e-12
     )
@@ -186,7 +192,7 @@ def test_patching_the_title_rescores_fit(api: APIClient) -> None:
     contact_id = create_contact(api, "ed@acme-buyer.com", title="Engineer")
     contact = Contact.objects.get(pk=contact_id)
     assert (contact.score_fit, contact.score_intent, contact.score_model_version) == (0.0, 0.0, 1)
-    assert contact.score_intent_key is None
+    assert (contact.score_intent_sign, contact.score_intent_key) == (0, None)
 
     response = api.patch(
         f"/api/v1/contacts/{contact_id}", {"title": "VP Engineering"}, format="json"
@@ -226,9 +232,7 @@ def _batch(prefix: str, contacts: int, per_contact: int, now: datetime) -> list[
 def test_rescoring_a_1000_event_batch_takes_a_bounded_number_of_queries(
     api: APIClient, workspace: Workspace
 ) -> None:
-    """Counted with CaptureQueriesContext around contacts_rescore, whose every statement goes
-    through Django's cursor (the ingest COPY/INSERT run on the raw psycopg connection and are
-    not counted by Django, so the whole POST is not measured here)."""
+    """Counted around contacts_rescore (the full path)."""
     now = timezone.now()
     events = _batch("big", contacts=250, per_contact=4, now=now)
     assert len(events) == 1000
@@ -243,14 +247,14 @@ def test_rescoring_a_1000_event_batch_takes_a_bounded_number_of_queries(
 
     # Give them a title so the next rescore promotes them all (the stage change path too).
     Contact.objects.filter(pk__in=big).update(title="VP", lifecycle_stage="lead")
-    with CaptureQueriesContext(connection) as many:
+    with executed() as many:
         result = contacts_rescore(workspace=workspace, contact_ids=big)
     assert len(result.promoted) == 250
     assert LifecycleTransition.objects.filter(contact_id__in=big).count() == 250
 
     small = big[:2]
     Contact.objects.filter(pk__in=small).update(lifecycle_stage="lead")
-    with CaptureQueriesContext(connection) as few:
+    with executed() as few:
         result = contacts_rescore(workspace=workspace, contact_ids=small)
     assert len(result.promoted) == 2
     # The same statements for 250 contacts as for 2: the active model, the contacts, their
@@ -260,9 +264,157 @@ def test_rescoring_a_1000_event_batch_takes_a_bounded_number_of_queries(
     assert len(statements(many)) == 6
 
 
-def statements(captured: CaptureQueriesContext) -> list[str]:
-    return [
-        query["sql"].split()[0]
-        for query in captured.captured_queries
-        if "SAVEPOINT" not in query["sql"]
-    ]
+@contextmanager
+def executed() -> Iterator[list[str]]:
+    """Every statement run through psycopg meanwhile, Django's cursors and raw ones alike
+    (scoring uses raw cursors for server-side binding, which CaptureQueriesContext misses).
+    It observes: each statement still runs."""
+    seen: list[str] = []
+    original = psycopg.Cursor.execute
+
+    def spy(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        text = query.as_string(cursor) if isinstance(query, sql.Composable) else str(query)
+        seen.append(" ".join(text.split()))
+        return original(cursor, query, *args, **kwargs)
+
+    with patch.object(psycopg.Cursor, "execute", spy):
+        yield seen
+
+
+@pytest.fixture
+def scoring_sql() -> Iterator[list[str]]:
+    """The statements of scoring calls made by ingest (and only those), as they run."""
+    seen: list[str] = []
+    original = ingest_services.contacts_score_events
+
+    def observed(**kwargs: Any) -> Any:
+        with executed() as statements:
+            try:
+                return original(**kwargs)
+            finally:
+                seen.extend(statements)
+
+    with patch.object(ingest_services, "contacts_score_events", observed):
+        yield seen
+
+
+def statements(seen: list[str]) -> list[str]:
+    return [text.split()[0] for text in seen if "SAVEPOINT" not in text]
+
+
+# --- the incremental path ---------------------------------------------------------------------
+
+
+def event_reads(seen: list[str]) -> list[str]:
+    return [text for text in seen if '"leads_event"' in text or "leads_event" in text.split()]
+
+
+def test_in_order_batches_are_folded_into_the_state_without_reading_history(
+    api: APIClient, scoring_sql: list[str]
+) -> None:
+    contact_id = create_contact(api, "inc@acme-buyer.com", title="Engineer")
+    now = timezone.now()
+    # Nine pricing views 5 days apart (cap 2 per 30 days) and a demo view, posted in order in
+    # four batches: which ones the cap lets through depends on views in earlier batches.
+    days = [60, 55, 50, 45, 40, 35, 30, 25, 20]
+    views = [(f"p{d}", "/pricing", now - timedelta(days=d)) for d in days]
+    views.append(("demo", "/demo", now - timedelta(days=1)))
+    batches = [views[0:3], views[3:5], views[5:8], views[8:]]
+    post_events(api, "inc@acme-buyer.com", batches[0])  # first scoring: a full one
+    for batch in batches[1:]:
+        scoring_sql.clear()
+        post_events(api, "inc@acme-buyer.com", batch)
+        assert statements(scoring_sql)  # it was observed
+        assert event_reads(scoring_sql) == []  # scored from the stored state alone
+
+    contact = Contact.objects.get(pk=contact_id)
+    as_of = contact.score_as_of
+    assert as_of is not None
+    # By hand: counted pricing views are those with fewer than 2 counted in the 30 days before:
+    # 60, 55 count; 50, 45, 40, 35 don't (60 and 55 are within 30 days of each until 30);
+    # 30 counts (60 is exactly 30 days earlier, so out); 25 counts (55 is 30 days before).
+    # 20 doesn't (30 and 25 counted within 30 days).
+    counted = [60, 55, 30, 25]
+    intent = sum(decayed(20, now - timedelta(days=d), as_of) for d in counted)
+    intent += decayed(30, now - timedelta(days=1), as_of)
+    assert contact.score_intent == pytest.approx(intent, rel=1e-12)
+    # The stored cap window is the last two counted pricing views, in microseconds.
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert contact.score_caps == {
+        "pricing_page": [
+            (now - timedelta(days=d) - epoch) // timedelta(microseconds=1) for d in (30, 25)
+        ]
+    }
+    # The incremental state is what a full recompute stores (to float rounding).
+    full = contacts_rescore(workspace=contact.workspace, contact_ids=[contact_id], at=as_of)
+    assert full.states[contact_id].intent == pytest.approx(contact.score_intent, rel=1e-12)
+    assert full.states[contact_id].as_of == as_of
+
+
+def test_a_late_event_is_scored_from_the_whole_history(
+    api: APIClient, scoring_sql: list[str]
+) -> None:
+    contact_id = create_contact(api, "late@acme-buyer.com", title="Engineer")
+    now = timezone.now()
+    d20, d15, d10 = (now - timedelta(days=d) for d in (20, 15, 10))
+    post_events(api, "late@acme-buyer.com", [("a", "/pricing", d20), ("b", "/pricing", d10)])
+    # d15 arrives last but happened before d10: with the cap of 2, d20 and d15 count and d10
+    # no longer does. Only the history can tell, so the contact is scored in full.
+    scoring_sql.clear()
+    post_events(api, "late@acme-buyer.com", [("c", "/pricing", d15)])
+    assert len(event_reads(scoring_sql)) == 1
+
+    contact = Contact.objects.get(pk=contact_id)
+    as_of = contact.score_as_of
+    assert as_of is not None
+    expected = decayed(20, d20, as_of) + decayed(20, d15, as_of)
+    assert contact.score_intent == pytest.approx(expected, rel=1e-12)
+    assert contact.last_seen_at == d10
+
+
+def test_crossing_the_threshold_incrementally_is_confirmed_with_the_exact_score(
+    api: APIClient, scoring_sql: list[str]
+) -> None:
+    contact_id = create_contact(api, "cross@acme-buyer.com", title="VP Sales")
+    now = timezone.now()
+    post_events(api, "cross@acme-buyer.com", [("x1", "/pricing", now - timedelta(days=3))])
+    assert Contact.objects.get(pk=contact_id).lifecycle_stage == LifecycleStage.SUBSCRIBER
+    scoring_sql.clear()
+    post_events(api, "cross@acme-buyer.com", [("x2", "/demo", now - timedelta(days=1))])
+    assert len(event_reads(scoring_sql)) == 1  # near the threshold: the history decides
+
+    contact = Contact.objects.get(pk=contact_id)
+    assert contact.lifecycle_stage == LifecycleStage.MQL
+    (transition,) = LifecycleTransition.objects.filter(contact_id=contact_id)
+    as_of = contact.score_as_of
+    assert as_of is not None
+    exact = (
+        15
+        + decayed(20, now - timedelta(days=3), as_of)
+        + decayed(30, now - timedelta(days=1), as_of)
+    )
+    assert transition.score == pytest.approx(exact, rel=1e-12)
+
+
+def test_scoring_1000_new_events_of_scored_contacts_takes_three_statements(
+    api: APIClient, workspace: Workspace, scoring_sql: list[str]
+) -> None:
+    now = timezone.now()
+    first = _batch("inc", contacts=250, per_contact=4, now=now - timedelta(days=1))
+    response = api.post(
+        "/api/v1/events", data=json.dumps({"events": first}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    # Engineers (fit 0) never reach MQL's min fit, so nothing needs an exact confirmation.
+    later = _batch("inc", contacts=250, per_contact=4, now=now)
+    for item in later:
+        item["id"] = "later-" + item["id"]
+    scoring_sql.clear()
+    response = api.post(
+        "/api/v1/events", data=json.dumps({"events": later}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    # The active model, the contacts' stored state, then one UPDATE for all 250.
+    assert statements(scoring_sql) == ["SELECT", "SELECT", "UPDATE"], scoring_sql
+    assert "scoring_scoringmodel" in next(text for text in scoring_sql if "SAVEPOINT" not in text)
+    assert event_reads(scoring_sql) == []

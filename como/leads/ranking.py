@@ -1,0 +1,51 @@
+"""How leads asks a higher floor for contacts' current scores, without importing it.
+
+Scores are computed by scoring, which sits above leads. Scoring registers a
+:class:`ContactScorer` from its ``AppConfig.ready()``; the contacts API uses it for the
+``score`` of each contact and for ``?ordering=-score``. Without one, contacts have no score and
+that ordering is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from django.db.models import QuerySet
+
+if TYPE_CHECKING:
+    from .models import Contact
+
+
+class ContactScorer(Protocol):
+    def rank(
+        self,
+        contacts: QuerySet[Contact],
+        *,
+        workspace_ids: Collection[int],
+        at: datetime,
+        offset: int,
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        """``(id, score at at)`` of ``contacts`` ranked by score at ``at``, highest first
+        (ties: newest id first), rows ``offset`` to ``offset + limit``."""
+        ...
+
+    def scores(self, contacts: Sequence[Contact], at: datetime) -> dict[int, float]:
+        """Each contact's score at ``at`` (contacts never scored are absent)."""
+        ...
+
+
+#: Scores are shown rounded to this many decimals (half to even); stored values are exact.
+SCORE_DECIMALS = 2
+
+_scorer: list[ContactScorer] = []
+
+
+def register_contact_scorer(scorer: ContactScorer) -> None:
+    _scorer[:] = [scorer]
+
+
+def contact_scorer() -> ContactScorer | None:
+    return _scorer[0] if _scorer else None

@@ -1,0 +1,354 @@
+"""Contacts' stored score state, and the MQL move it triggers.
+
+The state on each contact (``score_*`` columns, see :class:`como.leads.models.Contact`) is intent
+as of an instant, fit, the ranking key and the cap windows. It is written set-based, in a
+constant number of statements however many contacts, by one of two paths:
+
+- **incremental** (:func:`contacts_score_events`, the ingest path): new events that come after
+  everything the state already holds are counted against the stored cap windows, and the stored
+  intent is decayed forward and added to. No history is read.
+- **full** (:func:`contacts_rescore`): the contact's whole history is read and scored, exactly as
+  the score API explains it. Used for contacts never scored with the active version, late events
+  (at or before the last one stored), merges, attribute changes, and to confirm every contact the
+  incremental path puts near or over the threshold, so a promotion is always decided on the exact
+  score and never on float rounding of a running sum.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from django.db import connection, transaction
+from django.utils import timezone
+from psycopg import sql
+from psycopg.types.json import JsonbLoader
+
+from como.leads.models import Contact, Event, LifecycleStage
+from como.leads.services import contact_stage_change
+from como.workspaces.models import Workspace
+
+from .decay import decayed, ranking_key
+from .engine import CapWindows, CompiledModel, count_intent, score_at
+from .inputs import EVENT_COLUMNS, account_snapshot, compiled, contact_snapshot, event_record
+from .models import ScoringModel
+from .services import scoring_model_active
+from .snapshots import EventRecord
+
+#: Stages a contact is promoted to MQL from when its score meets the threshold. "recycled" is
+#: deliberately absent: sales rejected that MQL, usually while its score was still above the
+#: threshold, so promoting it on the next event would undo their decision at once. A member
+#: (or a later rule) moves a recycled contact back.
+MQL_FROM_STAGES: tuple[str, ...] = (LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD)
+
+#: How close (relative) to the threshold a running sum must come to be confirmed exactly.
+_CONFIRM_MARGIN = 1e-9
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CONTACT = sql.Identifier(Contact._meta.db_table)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreState:
+    """What is stored on a contact: intent as of ``as_of``, fit, cap windows, activity."""
+
+    fit: float
+    intent: float
+    as_of: datetime
+    caps: CapWindows
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+    @property
+    def score(self) -> float:
+        return self.fit + self.intent
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """What a scoring call did: the state stored per contact, and the contacts moved to MQL."""
+
+    states: Mapping[int, ScoreState]
+    promoted: tuple[int, ...]
+
+
+@transaction.atomic
+def contacts_rescore(
+    *, workspace: Workspace, contact_ids: Iterable[int], at: datetime | None = None
+) -> Rescored:
+    """Score these contacts from their whole history with the active model, store the state,
+    and move those who qualify to MQL (see :func:`contacts_score_events`)."""
+    return contacts_score_events(workspace=workspace, new_events={}, full=contact_ids, at=at)
+
+
+@transaction.atomic
+def contacts_score_events(
+    *,
+    workspace: Workspace,
+    new_events: Mapping[int, Sequence[EventRecord]],
+    full: Iterable[int] = (),
+    at: datetime | None = None,
+) -> Rescored:
+    """Fold ``new_events`` (contact id → its events just stored) into the contacts' stored
+    state, and fully re-score the ``full`` contacts; store both and promote to MQL.
+
+    Each contact is scored at ``at`` (default now), or at its latest event if that is later
+    (an event may be up to a day ahead), so the stored intent includes every event; that
+    instant is ``score_as_of``. Contacts in a stage of :data:`MQL_FROM_STAGES` whose exact score
+    meets the threshold (and the minimum fit) move to MQL with a recorded transition.
+    """
+    exact = set(full)
+    if not exact and not new_events:
+        return Rescored({}, ())
+    at = at or timezone.now()
+    model = scoring_model_active(workspace=workspace)
+    engine = compiled(model)
+    states: dict[int, ScoreState] = {}
+    known: dict[int, Sequence[EventRecord]] = {}
+    for stored in _stored_rows(workspace, sorted(new_events.keys() - exact)):
+        events = new_events[stored.id]
+        if stored.last_seen is None and stored.version != model.version:
+            # Never scored with this version and no events before these: they are its whole
+            # history (a contact ingest just created), so the exact path needs no query.
+            known[stored.id] = events
+            continue
+        state = _incremental(engine, model.version, stored, events, at)
+        if state is None or _near_mql(engine, state, stored.lifecycle_stage):
+            exact.add(stored.id)
+        else:
+            states[stored.id] = state
+    # Only exact scores promote: the incremental path sent every possible MQL here.
+    qualified: list[int] = []
+    scored = _full(workspace, engine, exact | known.keys(), at, known)
+    for contact_id, (state, stage, is_mql) in scored.items():
+        states[contact_id] = state
+        if is_mql and stage in MQL_FROM_STAGES:
+            qualified.append(contact_id)
+    _store(workspace, model.version, engine.rate_per_quarter, states)
+    promoted: list[int] = []
+    if qualified:
+        # One reason for all: the threshold is the model's; the score is kept per transition.
+        transitions = contact_stage_change(
+            workspace=workspace,
+            contact_ids=sorted(qualified),
+            to_stage=LifecycleStage.MQL,
+            from_stages=MQL_FROM_STAGES,
+            reason=_mql_reason(model, engine),
+            scores={pk: states[pk].score for pk in qualified},
+            at=at,
+        )
+        promoted = [transition.contact_id for transition in transitions]
+    return Rescored(states, tuple(promoted))
+
+
+_STATE_SQL = sql.SQL("""
+SELECT id, lifecycle_stage, score_model_version, score_fit, score_intent, score_as_of,
+       score_caps, first_seen_at, last_seen_at
+FROM {contact} WHERE workspace_id = %b AND id = ANY(%b::bigint[])
+""")
+
+
+def _stored_rows(workspace: Workspace, ids: Sequence[int]) -> list[_StoredRow]:
+    if not ids:
+        return []
+    with _cursor() as cursor:
+        cursor.execute(_STATE_SQL.format(contact=_CONTACT), [workspace.pk, list(ids)])
+        return [_StoredRow(*row) for row in cursor.fetchall()]
+
+
+def _cursor() -> psycopg.Cursor[Any]:
+    """A psycopg cursor with server-side binding: Django's client-side binding would quote
+    each of a batch's thousands of array elements into the SQL text, which costs more than
+    the statement itself. Its statements pass arrays in binary (``%b``), several times
+    cheaper to encode than text."""
+    connection.ensure_connection()
+    cursor = psycopg.Cursor(connection.connection)
+    # Django makes its connections return jsonb as text (its fields decode it); here it is data.
+    cursor.adapters.register_loader("jsonb", JsonbLoader)
+    return cursor
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredRow:
+    id: int
+    lifecycle_stage: str
+    version: int | None
+    fit: float
+    intent: float
+    as_of: datetime | None
+    caps: Any
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+def _incremental(
+    engine: CompiledModel,
+    version: int,
+    stored: _StoredRow,
+    events: Sequence[EventRecord],
+    at: datetime,
+) -> ScoreState | None:
+    """The stored state moved forward by ``events``; None when only a full recompute is exact
+    (never scored with this version, or an event at or before the last one stored)."""
+    if stored.version != version or stored.as_of is None:
+        return None
+    ordered = sorted(events, key=lambda event: (event.occurred_at, event.event_id))
+    if ordered and stored.last_seen is not None and ordered[0].occurred_at <= stored.last_seen:
+        return None
+    caps = _caps_load(engine, stored.caps)
+    contributions = count_intent(engine, ordered, caps)
+    as_of = max([at, stored.as_of, *(event.occurred_at for event in ordered[-1:])])
+    rate = engine.rate_per_quarter
+    intent = decayed(stored.intent, rate, stored.as_of, as_of)
+    for contribution in contributions:
+        intent += decayed(contribution.points, rate, contribution.occurred_at, as_of)
+    first_seen, last_seen = stored.first_seen, stored.last_seen
+    if ordered:
+        first_seen = min(filter(None, (first_seen, ordered[0].occurred_at)))
+        last_seen = ordered[-1].occurred_at
+    return ScoreState(stored.fit, intent, as_of, caps, first_seen, last_seen)
+
+
+def _near_mql(engine: CompiledModel, state: ScoreState, stage: str) -> bool:
+    """Could this running sum be an MQL? Then the exact score decides."""
+    if stage not in MQL_FROM_STAGES:
+        return False
+    min_fit = engine.min_fit
+    if min_fit is not None and state.fit < min_fit - _CONFIRM_MARGIN * max(1.0, abs(min_fit)):
+        return False  # fit is stored exactly as the full path computed it
+    return state.score >= engine.threshold - _CONFIRM_MARGIN * max(1.0, abs(engine.threshold))
+
+
+def _full(
+    workspace: Workspace,
+    engine: CompiledModel,
+    ids: Collection[int],
+    at: datetime,
+    known: Mapping[int, Sequence[EventRecord]],
+) -> dict[int, tuple[ScoreState, str, bool]]:
+    """Score contacts exactly from all their events: two queries however many contacts (one
+    when every history is ``known``). Returns each one's state, lifecycle stage and whether
+    its score makes it an MQL."""
+    if not ids:
+        return {}
+    contacts = Contact.objects.filter(workspace=workspace, pk__in=ids).select_related("account")
+    events: dict[int, list[EventRecord]] = {pk: list(known.get(pk, ())) for pk in ids}
+    unknown = sorted(set(ids) - known.keys())
+    if unknown:
+        with _cursor() as cursor:
+            cursor.execute(_EVENTS_SQL, [workspace.pk, unknown])
+            for contact_id, *row in cursor:
+                events[contact_id].append(event_record(*row))
+    out: dict[int, tuple[ScoreState, str, bool]] = {}
+    for contact in contacts:
+        history = events[contact.pk]
+        seen = [event.occurred_at for event in history]
+        as_of = max([at, *seen])
+        caps: CapWindows = {}
+        result = score_at(
+            engine,
+            contact_snapshot(contact),
+            account_snapshot(contact.account),
+            history,
+            as_of,
+            caps,
+        )
+        state = ScoreState(
+            result.fit,
+            result.intent,
+            as_of,
+            caps,
+            min(seen, default=None),
+            max(seen, default=None),
+        )
+        out[contact.pk] = (state, contact.lifecycle_stage, result.is_mql)
+    return out
+
+
+_EVENTS_SQL = sql.SQL("""
+SELECT contact_id, {columns}
+FROM {event} WHERE workspace_id = %b AND contact_id = ANY(%b::bigint[])
+""").format(
+    columns=sql.SQL(", ").join(map(sql.Identifier, EVENT_COLUMNS)),
+    event=sql.Identifier(Event._meta.db_table),
+)
+
+
+def _caps_load(engine: CompiledModel, data: Any) -> CapWindows:
+    """Stored cap windows (microseconds since the epoch per rule) back into deques."""
+    limits = {rule.key: rule.cap_count for rule in engine.intent if rule.cap_count is not None}
+    windows: CapWindows = {}
+    for key, stamps in (data or {}).items():
+        if key in limits:
+            windows[key] = deque(
+                (_EPOCH + timedelta(microseconds=stamp) for stamp in stamps), maxlen=limits[key]
+            )
+    return windows
+
+
+def _caps_dump(caps: CapWindows) -> str:
+    return json.dumps(
+        {
+            key: [(stamp - _EPOCH) // timedelta(microseconds=1) for stamp in window]
+            for key, window in caps.items()
+            if window
+        }
+    )
+
+
+_STORE_SQL = sql.SQL("""
+UPDATE {contact} AS c
+SET score_fit = u.fit, score_intent = u.intent, score_as_of = u.as_of,
+    score_intent_sign = u.sign, score_intent_key = u.intent_key, score_caps = u.caps,
+    first_seen_at = u.first_seen, last_seen_at = u.last_seen, score_model_version = %b
+FROM unnest(%b::bigint[], %b::float8[], %b::float8[], %b::timestamptz[], %b::smallint[],
+            %b::float8[], %b::jsonb[], %b::timestamptz[], %b::timestamptz[])
+     AS u(id, fit, intent, as_of, sign, intent_key, caps, first_seen, last_seen)
+WHERE c.id = u.id AND c.workspace_id = %b
+""")
+
+
+def _store(
+    workspace: Workspace, version: int, rate: float, states: Mapping[int, ScoreState]
+) -> None:
+    """One ``UPDATE … FROM unnest(…)`` for every contact's state."""
+    if not states:
+        return
+    columns: tuple[list[Any], ...] = tuple([] for _ in range(9))
+    for contact_id, state in states.items():
+        sign, key = ranking_key(state.intent, state.as_of, rate)
+        values = (
+            contact_id,
+            state.fit,
+            state.intent,
+            state.as_of,
+            sign,
+            key,
+            _caps_dump(state.caps),
+            state.first_seen,
+            state.last_seen,
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    with _cursor() as cursor:
+        cursor.execute(_STORE_SQL.format(contact=_CONTACT), [version, *columns, workspace.pk])
+
+
+def _mql_reason(model: ScoringModel, engine: CompiledModel) -> str:
+    reason = (
+        f"Score met the MQL threshold of {engine.threshold:g} "
+        f"(scoring model v{model.version}; the score is recorded on this transition)"
+    )
+    if engine.min_fit is not None:
+        reason += f", with fit at least {engine.min_fit:g}"
+    return reason + "."
+
+
+def contacts_changed_rescore(workspace: Workspace, contact_ids: Sequence[int]) -> None:
+    """The leads reaction: contacts' attributes changed, so their fit (and score) may have."""
+    contacts_rescore(workspace=workspace, contact_ids=contact_ids)
