@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "como.leads",
     "como.ingest",
     "como.scoring",
+    "como.agents",
     "como.demo",
     # Verticals register themselves in their AppConfig.ready(); como never imports them.
     *env.list("COMO_VERTICALS", default=["verticals.automotive", "verticals.b2b"]),
@@ -134,6 +135,19 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="como")
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+#: Seconds between sweeps for approved actions whose enqueue was lost (their worst-case delay).
+COMO_ACTION_SWEEP_SECONDS = env.float("COMO_ACTION_SWEEP_SECONDS", default=15.0)
+COMO_ACTION_SWEEP_GRACE_SECONDS = env.float("COMO_ACTION_SWEEP_GRACE_SECONDS", default=10.0)
+#: A claim older than this belongs to a dead worker and is claimed again.
+COMO_ACTION_LEASE_SECONDS = env.float("COMO_ACTION_LEASE_SECONDS", default=120.0)
+# Beat copies these into its database schedule at start; they can be edited in the admin.
+CELERY_BEAT_SCHEDULE = {
+    "como.agents.sweep_actions": {
+        "task": "como.agents.sweep_actions",
+        "schedule": COMO_ACTION_SWEEP_SECONDS,
+    },
+    "como.agents.expire_actions": {"task": "como.agents.expire_actions", "schedule": 60.0},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- API -------------------------------------------------------------------------------------

@@ -1,0 +1,198 @@
+"""Running approved actions, exactly once in effect.
+
+- The action row is the outbox. Approval commits ``approved`` and enqueues
+  ``como.agents.execute_action`` on commit (the fast path); :func:`actions_sweep`, run by beat,
+  finds approved actions whose message was lost and enqueues them again.
+- :func:`action_execute` *claims* the action with one conditional UPDATE
+  (``approved → executing``): of any number of workers, one wins, the others do nothing. A claim
+  older than :data:`LEASE` is taken to belong to a dead worker and may be claimed again.
+- The executor registered for the action's kind gets the action id as its idempotency key, so a
+  second run after a crash (claimed, effect done, status not yet recorded) is recognised by the
+  executor instead of repeated. :class:`TransientError` retries with exponential backoff and
+  jitter up to :data:`MAX_ATTEMPTS`; any other error fails the action.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import ActionStatus, ActionTransition, ActorKind, AgentAction
+
+logger = logging.getLogger(__name__)
+
+#: How long a claim holds before the action counts as abandoned by a dead worker.
+LEASE = timedelta(seconds=getattr(settings, "COMO_ACTION_LEASE_SECONDS", 120))
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(minutes=10)
+#: The sweeper leaves the fast path this long before it steps in.
+SWEEP_GRACE = timedelta(seconds=getattr(settings, "COMO_ACTION_SWEEP_GRACE_SECONDS", 10))
+
+
+class TransientError(Exception):
+    """A failure worth retrying: a timeout, a 5xx, a rate limit."""
+
+
+class Executor(Protocol):
+    """Carries out one kind of action. ``idempotency_key`` is the action's id as text: an
+    executor must make a second call with the same key change nothing more (the provider's
+    idempotency header, a unique row, a Message-ID…). Returns what to store as the result
+    (external ids, the response)."""
+
+    def __call__(self, action: AgentAction, idempotency_key: str) -> Mapping[str, Any]: ...
+
+
+_executors: dict[str, Executor] = {}
+
+
+def register_executor(kind: str, executor: Executor) -> None:
+    _executors[kind] = executor
+
+
+def executor_for(kind: str) -> Executor | None:
+    return _executors.get(kind)
+
+
+def enqueue_execution(action_id: int) -> None:
+    """Enqueue the execute task when the current transaction commits."""
+
+    def enqueue() -> None:
+        from .tasks import execute_action
+
+        execute_action.delay(action_id)
+
+    # robust: approval is committed either way; a broker outage is the sweeper's to repair.
+    transaction.on_commit(enqueue, robust=True)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # the action's status after this call, or "skipped" when not claimed
+    attempts: int = 0
+
+
+def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now) -> Outcome:
+    """Claim the action and run its executor; record the result. Safe to call any number of
+    times, concurrently: only the worker whose claim succeeds runs the executor."""
+    claimed_at = now()
+    claimable = Q(status=ActionStatus.APPROVED) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=claimed_at)
+    )
+    abandoned = Q(status=ActionStatus.EXECUTING, claimed_at__lt=claimed_at - LEASE)
+    with transaction.atomic():
+        won = AgentAction.objects.filter(claimable | abandoned, pk=action_id).update(
+            status=ActionStatus.EXECUTING,
+            claimed_at=claimed_at,
+            attempts=F("attempts") + 1,
+            updated_at=claimed_at,
+        )
+        if not won:
+            return Outcome("skipped")
+        action = AgentAction.objects.select_related("workspace").get(pk=action_id)
+        _audit(action, ActionStatus.APPROVED, ActionStatus.EXECUTING, f"Attempt {action.attempts}.")
+    executor = executor_for(action.kind)
+    try:
+        if executor is None:
+            raise LookupError(f"No executor is registered for actions of kind {action.kind!r}.")
+        result = dict(executor(action, str(action.pk)))
+    except TransientError as error:
+        return _retry_or_fail(action, claimed_at, error, now())
+    except Exception as error:
+        logger.exception("action %s failed", action.pk)
+        return _finish(action, claimed_at, ActionStatus.FAILED, now(), error=repr(error))
+    return _finish(action, claimed_at, ActionStatus.SUCCEEDED, now(), result=result)
+
+
+def _retry_or_fail(
+    action: AgentAction, claimed_at: datetime, error: Exception, at: datetime
+) -> Outcome:
+    if action.attempts >= MAX_ATTEMPTS:
+        return _finish(action, claimed_at, ActionStatus.FAILED, at, error=f"{error} (gave up)")
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (action.attempts - 1))
+    retry_at = at + delay * random.uniform(0.5, 1.0)
+    with transaction.atomic():
+        moved = AgentAction.objects.filter(
+            pk=action.pk, status=ActionStatus.EXECUTING, claimed_at=claimed_at
+        ).update(
+            status=ActionStatus.APPROVED, next_attempt_at=retry_at, error=str(error), updated_at=at
+        )
+        if moved:
+            _audit(
+                action,
+                ActionStatus.EXECUTING,
+                ActionStatus.APPROVED,
+                f"Attempt {action.attempts} failed ({error}); retrying at {retry_at:%H:%M:%S}.",
+            )
+    if moved:
+        from .tasks import execute_action
+
+        transaction.on_commit(
+            lambda: execute_action.apply_async((action.pk,), eta=retry_at), robust=True
+        )
+    return Outcome(ActionStatus.APPROVED if moved else "skipped", action.attempts)
+
+
+def _finish(
+    action: AgentAction,
+    claimed_at: datetime,
+    status: str,
+    at: datetime,
+    *,
+    result: Mapping[str, Any] | None = None,
+    error: str = "",
+) -> Outcome:
+    """Record the end, only if our claim still stands (a reclaimer's outcome is its own)."""
+    with transaction.atomic():
+        done = AgentAction.objects.filter(
+            pk=action.pk, status=ActionStatus.EXECUTING, claimed_at=claimed_at
+        ).update(
+            status=status, result=dict(result or {}), error=error, finished_at=at, updated_at=at
+        )
+        if done:
+            _audit(action, ActionStatus.EXECUTING, status, error or "Done.")
+    return Outcome(status if done else "skipped", action.attempts)
+
+
+def _audit(action: AgentAction, from_status: str, to_status: str, note: str) -> None:
+    ActionTransition.objects.create(
+        workspace_id=action.workspace_id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor_kind=ActorKind.SYSTEM,
+        note=note,
+        at=timezone.now(),
+    )
+
+
+def actions_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Enqueue approved actions the fast path missed (lost message, broker down at approval)
+    and executing ones whose claim expired (dead worker). Returns their ids.
+
+    ``FOR UPDATE SKIP LOCKED`` lets several sweepers share the work; claiming stays with
+    :func:`action_execute`, so enqueueing one twice is harmless."""
+    now = now or timezone.now()
+    due = (
+        Q(status=ActionStatus.APPROVED, approved_at__lte=now - SWEEP_GRACE)
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    ) | Q(status=ActionStatus.EXECUTING, claimed_at__lt=now - LEASE)
+    with transaction.atomic():
+        ids = list(
+            AgentAction.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("approved_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for pk in ids:
+            enqueue_execution(pk)
+    return ids

@@ -1,0 +1,282 @@
+"""Writes of agent actions: propose, approve, reject, expire, supersede.
+
+Every status change goes through :func:`_transition`, which writes the audit row in the same
+transaction. Execution (approved → executing → succeeded | failed) is in
+:mod:`como.agents.execution`; what is enqueued for it is enqueued on commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from como.workspaces.models import Workspace
+from como.workspaces.principal import CallerKind, principal_for_user
+from como.workspaces.roles import Permission
+
+from .models import (
+    FINAL_STATUSES,
+    ActionApproval,
+    ActionStatus,
+    ActionTransition,
+    ActorKind,
+    AgentAction,
+    Playbook,
+    Risk,
+)
+
+
+def playbook_for(workspace: Workspace) -> Playbook:
+    """The workspace's playbook, created with the defaults on first use."""
+    playbook, _ = Playbook.objects.get_or_create(workspace=workspace)
+    return playbook
+
+
+def required_approvals(playbook: Playbook, kind: str, spend: Decimal | None) -> int:
+    """0 (auto-approved), 1 or 2 approvers, as the playbook's policy says for this action."""
+    limit = playbook.two_approver_spend_above
+    if kind in playbook.two_approver_kinds or (
+        spend is not None and limit is not None and spend > limit
+    ):
+        return 2
+    if kind in playbook.auto_approve_kinds:
+        return 0
+    return 1
+
+
+@dataclass(frozen=True)
+class Proposed:
+    action: AgentAction
+    #: "created", "revised" (a proposal not yet decided was updated) or "unchanged" (the same
+    #: idempotency key was already decided: nothing is proposed twice).
+    outcome: str
+
+
+@transaction.atomic
+def action_propose(
+    *,
+    workspace: Workspace,
+    proposer: Any,
+    agent: str,
+    kind: str,
+    idempotency_key: str,
+    rationale: str,
+    channel: str = "",
+    target_type: str = "",
+    target_id: str | int = "",
+    payload: Mapping[str, Any] | None = None,
+    preview: str = "",
+    findings: Sequence[Mapping[str, Any]] = (),
+    risk: str = Risk.LOW,
+    spend: Decimal | None = None,
+    expires_at: datetime | None = None,
+) -> Proposed:
+    """Propose an action, or revise the undecided proposal with the same idempotency key.
+
+    The playbook's policy sets how many approvers it needs; a kind that auto-approves is
+    approved at once (and enqueued on commit) unless a finding blocks it."""
+    fields = {
+        "agent": agent,
+        "kind": kind,
+        "channel": channel,
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "payload": dict(payload or {}),
+        "rationale": rationale,
+        "preview": preview,
+        "findings": [dict(finding) for finding in findings],
+        "risk": risk,
+        "spend": spend,
+        "expires_at": expires_at,
+    }
+    existing = (
+        AgentAction.objects.select_for_update()
+        .filter(workspace=workspace, idempotency_key=idempotency_key)
+        .first()
+    )
+    if existing is None:
+        try:
+            with transaction.atomic():
+                action = AgentAction.objects.create(
+                    workspace=workspace,
+                    idempotency_key=idempotency_key,
+                    proposed_by=proposer,
+                    required_approvals=max(
+                        1, required_approvals(playbook_for(workspace), kind, spend)
+                    ),
+                    **fields,
+                )
+        except IntegrityError:
+            # A concurrent proposer won the key: theirs is the proposal.
+            existing = AgentAction.objects.select_for_update().get(
+                workspace=workspace, idempotency_key=idempotency_key
+            )
+        else:
+            _transition(action, ActionStatus.PROPOSED, proposer, note="Proposed.", initial=True)
+            _auto_approve(action)
+            return Proposed(action, "created")
+    if existing.status != ActionStatus.PROPOSED:
+        return Proposed(existing, "unchanged")
+    for name, value in fields.items():
+        setattr(existing, name, value)
+    existing.save(update_fields=[*fields, "updated_at"])
+    _auto_approve(existing)
+    return Proposed(existing, "revised")
+
+
+def _auto_approve(action: AgentAction) -> None:
+    if action.blocking_findings:
+        return
+    if required_approvals(playbook_for(action.workspace), action.kind, action.spend) == 0:
+        _approved(action, None, "Auto-approved by the playbook's policy.")
+
+
+@transaction.atomic
+def action_approve(*, action: AgentAction, user: Any, note: str = "") -> AgentAction:
+    """Record ``user``'s approval; with enough approvals the action is approved and enqueued.
+
+    Raises PermissionDenied when the user may not approve this action at all (not an approver
+    of its workspace, the agent identity, or its proposer) and ValidationError when the action
+    cannot be approved as it stands (decided already, a blocking finding, a warning without an
+    acknowledging note, approved by this user already)."""
+    locked = AgentAction.objects.select_for_update().get(pk=action.pk)
+    principal = principal_for_user(user)
+    if principal.kind is CallerKind.AGENT or not principal.can(
+        Permission.APPROVE, locked.workspace_id
+    ):
+        raise PermissionDenied("You may not approve actions in this workspace.")
+    if locked.proposed_by_id == user.pk:
+        raise PermissionDenied("The proposer of an action cannot approve it.")
+    if locked.status != ActionStatus.PROPOSED:
+        raise ValidationError(f"This action is {locked.status}, not awaiting approval.")
+    if locked.blocking_findings:
+        raise ValidationError(
+            "A blocking compliance finding stops this action: revise it and propose it again."
+        )
+    if locked.warnings and not note.strip():
+        raise ValidationError(
+            {"note": ["This action has compliance warnings: say why it may go ahead."]}
+        )
+    if ActionApproval.objects.filter(action=locked, user=user).exists():
+        raise ValidationError("You have approved this action already; it needs another approver.")
+    ActionApproval.objects.create(action=locked, user=user, note=note)
+    count = ActionApproval.objects.filter(action=locked).count()
+    if count >= locked.required_approvals:
+        _approved(locked, user, note or "Approved.")
+    else:
+        _record(locked, locked.status, user, f"Approval {count} of {locked.required_approvals}.")
+    _copy(locked, action)
+    return action
+
+
+@transaction.atomic
+def action_reject(*, action: AgentAction, user: Any, reason: str) -> AgentAction:
+    """Reject a proposal, with the reason (required)."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the action is rejected."]})
+    locked = AgentAction.objects.select_for_update().get(pk=action.pk)
+    principal = principal_for_user(user)
+    if not principal.can(Permission.APPROVE, locked.workspace_id):
+        raise PermissionDenied("You may not reject actions in this workspace.")
+    if locked.status != ActionStatus.PROPOSED:
+        raise ValidationError(f"This action is {locked.status}, not awaiting approval.")
+    _transition(locked, ActionStatus.REJECTED, user, note=reason.strip())
+    locked.finished_at = timezone.now()
+    locked.save(update_fields=["finished_at", "updated_at"])
+    _copy(locked, action)
+    return action
+
+
+@transaction.atomic
+def action_supersede(*, action: AgentAction, note: str = "") -> AgentAction:
+    """An undecided proposal made obsolete (by a newer one, or by the world changing)."""
+    locked = AgentAction.objects.select_for_update().get(pk=action.pk)
+    if locked.status == ActionStatus.PROPOSED:
+        _transition(locked, ActionStatus.SUPERSEDED, None, note=note or "Superseded.")
+    _copy(locked, action)
+    return action
+
+
+def actions_expire(*, now: datetime | None = None) -> int:
+    """Expire proposals whose ``expires_at`` has passed; returns how many."""
+    now = now or timezone.now()
+    expired = 0
+    ids = AgentAction.objects.filter(status=ActionStatus.PROPOSED, expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    for pk in list(ids):
+        with transaction.atomic():
+            locked = AgentAction.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if locked is None or locked.status != ActionStatus.PROPOSED:
+                continue
+            _transition(locked, ActionStatus.EXPIRED, None, note="Not decided before it expired.")
+            expired += 1
+    return expired
+
+
+def _approved(action: AgentAction, user: Any, note: str) -> None:
+    from .execution import enqueue_execution
+
+    action.approved_at = timezone.now()
+    action.save(update_fields=["approved_at", "updated_at"])
+    _transition(action, ActionStatus.APPROVED, user, note=note)
+    enqueue_execution(action.pk)
+
+
+def _transition(
+    action: AgentAction,
+    to_status: str,
+    user: Any,
+    *,
+    note: str = "",
+    initial: bool = False,
+) -> None:
+    """Move the (locked) action to ``to_status`` and write the audit row."""
+    if not initial and action.status in FINAL_STATUSES:
+        raise ValidationError(f"This action is {action.status} and cannot change.")
+    from_status = "" if initial else action.status
+    action.status = to_status
+    action.save(update_fields=["status", "updated_at"])
+    _record(action, to_status, user, note, from_status=from_status)
+
+
+def _record(
+    action: AgentAction,
+    to_status: str,
+    user: Any,
+    note: str,
+    *,
+    from_status: str | None = None,
+) -> None:
+    ActionTransition.objects.create(
+        workspace_id=action.workspace_id,
+        action=action,
+        from_status=action.status if from_status is None else from_status,
+        to_status=to_status,
+        actor_kind=actor_kind(action, user),
+        actor=user,
+        note=note,
+        at=timezone.now(),
+    )
+
+
+def actor_kind(action: AgentAction, user: Any) -> str:
+    if user is None:
+        return ActorKind.SYSTEM
+    if action.workspace.agent_user_id == user.pk:
+        return ActorKind.AGENT
+    return ActorKind.MEMBER
+
+
+def _copy(source: AgentAction, target: AgentAction) -> None:
+    """Refresh the caller's instance with what the locked copy now holds."""
+    if source is not target:
+        for field in source._meta.concrete_fields:
+            setattr(target, field.attname, getattr(source, field.attname))
