@@ -19,14 +19,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from como.leads.admin import ContactAdmin
 from como.leads.models import Contact
+from como.leads.selectors import visible_workspace_ids
+from como.workspaces.models import Workspace
+from como.workspaces.principal import principal_for_request
 
 from . import selectors
 from .engine import HistoryPoint
+from .ranking import current_score, key_offsets
 from .serializers import DISPLAY_DECIMALS
 from .services import scoring_model_active
 
@@ -119,9 +124,26 @@ def _value_axis(values: Sequence[float]) -> tuple[float, float, int]:
 
 
 class ScoredContactAdmin(ContactAdmin):
-    """Leads' contact admin, unchanged but for the score on the change page."""
+    """Leads' contact admin, plus the current score: a sortable column in the list (computed
+    by PostgreSQL from the stored state, the same expression as the ranked API list, so no
+    contact is scored in Python) and the panel and chart on the change page."""
 
     change_form_template = "admin/scoring/contact_change_form.html"
+    list_display = [*ContactAdmin.list_display[:3], "score_now", *ContactAdmin.list_display[3:]]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
+        contacts = super().get_queryset(request)
+        workspace_ids = visible_workspace_ids(principal_for_request(request))
+        workspaces = Workspace.objects.filter(pk__in=sorted(workspace_ids)).order_by("pk")
+        offsets = key_offsets(workspaces, timezone.now())
+        if not offsets:
+            return contacts
+        return contacts.annotate(score_now=current_score(offsets))
+
+    @admin.display(description="score now", ordering="score_now")
+    def score_now(self, contact: Contact) -> str:
+        value = getattr(contact, "score_now", None)
+        return "" if value is None else f"{value:.{DISPLAY_DECIMALS}f}"
 
     def render_change_form(
         self,

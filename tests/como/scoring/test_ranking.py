@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -22,6 +23,7 @@ from como.scoring.selectors import contact_score_at
 from como.scoring.services import scoring_model_create_version
 from como.workspaces.models import Workspace
 from tests.como.scoring.expected import decayed
+from tests.factories import member_client
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +233,19 @@ def test_every_contact_shows_its_current_score(api: APIClient) -> None:
     assert shown == pytest.approx(30 + 15.0, abs=0.01)  # 20 points a quarter ago count 15
     listed = api.get("/api/v1/contacts").json()["results"]
     assert [row["score"] for row in listed] == [shown]
+
+
+@pytest.mark.usefixtures("fast_passwords")
+def test_the_admin_list_sorts_by_the_current_score(api: APIClient, workspace: Workspace) -> None:
+    ids = populate(api, 25, seed=9)
+    client = member_client(workspace)
+    url = reverse("admin:leads_contact_changelist")
+    page = client.get(url, {"o": "-4"})  # column 4 is "score now" (0 is the checkbox)
+    assert page.status_code == 200
+    rows = list(page.context["cl"].result_list)
+    expected = exact_order(ids, timezone.now())
+    assert [contact.pk for contact in rows] == [pk for pk, _ in expected]
+    # The page was scored a moment before ``expected``: intent decays ~1e-9 a second.
+    assert [contact.score_now for contact in rows] == pytest.approx(
+        [score for _, score in expected], rel=1e-6
+    )
