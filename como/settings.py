@@ -138,8 +138,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 #: Seconds between sweeps for approved actions whose enqueue was lost (their worst-case delay).
 COMO_ACTION_SWEEP_SECONDS = env.float("COMO_ACTION_SWEEP_SECONDS", default=15.0)
 COMO_ACTION_SWEEP_GRACE_SECONDS = env.float("COMO_ACTION_SWEEP_GRACE_SECONDS", default=10.0)
-#: A claim older than this belongs to a dead worker and is claimed again.
-COMO_ACTION_LEASE_SECONDS = env.float("COMO_ACTION_LEASE_SECONDS", default=120.0)
+#: A claim older than this belongs to a dead worker and is claimed again. It must outlast the
+#: task's hard time limit, or a slow executor still running would be claimed a second time.
+COMO_ACTION_LEASE_SECONDS = env.float(
+    "COMO_ACTION_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60.0
+)
+#: Seconds a webhook action waits for the receiver before it counts as a transient failure.
+COMO_WEBHOOK_TIMEOUT = env.float("COMO_WEBHOOK_TIMEOUT", default=10.0)
+#: Seconds between scans for MQL handoffs whose SLA timer ran out (their worst-case lateness).
+COMO_HANDOFF_ESCALATION_SECONDS = env.float("COMO_HANDOFF_ESCALATION_SECONDS", default=30.0)
 # Beat copies these into its database schedule at start; they can be edited in the admin.
 CELERY_BEAT_SCHEDULE = {
     "como.agents.sweep_actions": {
@@ -147,8 +154,32 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": COMO_ACTION_SWEEP_SECONDS,
     },
     "como.agents.expire_actions": {"task": "como.agents.expire_actions", "schedule": 60.0},
+    "como.agents.escalate_handoffs": {
+        "task": "como.agents.escalate_handoffs",
+        "schedule": COMO_HANDOFF_ESCALATION_SECONDS,
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Email (agents' notifications to members, e.g. the MQL handoff) -------------------------
+# With EMAIL_HOST set mail goes out over SMTP; unset, it is printed to the console (development).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="como <como@localhost>")
+#: Where people reach this installation; links in notifications start with it.
+COMO_BASE_URL = env.str("COMO_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

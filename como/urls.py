@@ -6,6 +6,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.ingest.urls")),
     path("", include("como.leads.urls")),
     path("", include("como.scoring.urls")),
+    path("", include("como.agents.urls")),
+    path("", include("como.agents.handoff_urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

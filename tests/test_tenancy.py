@@ -24,6 +24,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.test import APIClient
 
+from como.agents.models import (
+    AgentAction,
+    Handoff,
+    Notification,
+    Playbook,
+    Territory,
+    TerritoryRep,
+)
+from como.agents.services import action_approve, action_propose
 from como.leads.models import Account, AnonymousId, Contact, Event, LifecycleTransition
 from como.scoring.services import (
     scoring_model_activate,
@@ -107,6 +116,7 @@ def test_discovery_finds_the_api_and_the_admin() -> None:
     assert {"api:contact-list", "api:contact-detail", "api:contact-events"} <= names
     assert {"api:account-list", "api:workspace-list", "api:schema", "api:docs"} <= names
     assert {"api:contact-score", "api:scoring-model-list", "api:scoring-model-detail"} <= names
+    assert {"api:action-list", "api:action-detail", "api:action-approve"} <= names
     assert {Contact, Account, Event, Workspace, Membership, ApiKey} <= {m for m, _ in ADMINS}
 
 
@@ -176,6 +186,50 @@ def tenants(db: Any) -> Tenants:
             occurred_at=when,
             received_at=when,
             utm_campaign=f"{tag}-spring",
+        )
+        # Agents: a playbook, an action the agent proposed and the owner approved (with its
+        # approval and audit trail), and a notification about it.
+        owner = alice if workspace == a else bruno
+        Playbook.objects.create(workspace=workspace, auto_approve_kinds=[f"{tag}_pause"])
+        proposed = action_propose(
+            workspace=workspace,
+            proposer=workspace.agent_user,
+            agent=f"{tag}-agent",
+            kind=f"{tag}_launch",
+            channel="email",
+            idempotency_key=f"{tag}-launch-1",
+            rationale=f"{tag} launch",
+            preview=f"{tag} preview",
+            findings=[{"rule": f"{tag}_rule", "severity": "warn", "message": f"{tag} warning"}],
+        ).action
+        action_approve(action=proposed, user=owner, note=f"{tag} approved")
+        Notification.objects.create(
+            workspace=workspace, user=owner, action=proposed, title=f"{tag} handoff"
+        )
+        # The MQL handoff: a territory with the owner as rep and manager, and a handoff to them.
+        north = Territory.objects.create(
+            workspace=workspace, name=f"{tag} north", countries=["US"], manager=owner
+        )
+        TerritoryRep.objects.create(territory=north, user=owner)
+        Handoff.objects.create(
+            workspace=workspace,
+            contact=contact,
+            action=AgentAction.objects.create(
+                workspace=workspace,
+                agent="mql_handoff",
+                kind="mql_handoff",
+                idempotency_key=f"{tag}-handoff-1",
+                rationale=f"{tag} became an MQL",
+                proposed_by=workspace.agent_user,
+                status="succeeded",
+            ),
+            territory=north,
+            rep=owner,
+            mql_at=when,
+            handed_at=when,
+            sla_due_at=when,
+            assigned_at=when,
+            note=f"{tag} handoff",
         )
     # A runs its vertical's default model (active again after a trial version); B a version of
     # its own whose rule key (and so its score breakdown) and note carry the marker. Each

@@ -31,12 +31,12 @@ from .models import ActionStatus, ActionTransition, ActorKind, AgentAction
 logger = logging.getLogger(__name__)
 
 #: How long a claim holds before the action counts as abandoned by a dead worker.
-LEASE = timedelta(seconds=getattr(settings, "COMO_ACTION_LEASE_SECONDS", 120))
+LEASE = timedelta(seconds=settings.COMO_ACTION_LEASE_SECONDS)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
 #: The sweeper leaves the fast path this long before it steps in.
-SWEEP_GRACE = timedelta(seconds=getattr(settings, "COMO_ACTION_SWEEP_GRACE_SECONDS", 10))
+SWEEP_GRACE = timedelta(seconds=settings.COMO_ACTION_SWEEP_GRACE_SECONDS)
 
 
 class TransientError(Exception):
@@ -89,17 +89,24 @@ def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=claimed_at)
     )
     abandoned = Q(status=ActionStatus.EXECUTING, claimed_at__lt=claimed_at - LEASE)
+    claim = {
+        "status": ActionStatus.EXECUTING,
+        "claimed_at": claimed_at,
+        "attempts": F("attempts") + 1,
+        "updated_at": claimed_at,
+    }
     with transaction.atomic():
-        won = AgentAction.objects.filter(claimable | abandoned, pk=action_id).update(
-            status=ActionStatus.EXECUTING,
-            claimed_at=claimed_at,
-            attempts=F("attempts") + 1,
-            updated_at=claimed_at,
-        )
+        # Two conditional UPDATEs rather than one with ``claimable | abandoned``, so that the
+        # audit row says what the action was claimed from.
+        from_status, note = ActionStatus.APPROVED, "."
+        won = AgentAction.objects.filter(claimable, pk=action_id).update(**claim)
+        if not won:
+            from_status, note = ActionStatus.EXECUTING, ": the previous claim outlived its lease."
+            won = AgentAction.objects.filter(abandoned, pk=action_id).update(**claim)
         if not won:
             return Outcome("skipped")
         action = AgentAction.objects.select_related("workspace").get(pk=action_id)
-        _audit(action, ActionStatus.APPROVED, ActionStatus.EXECUTING, f"Attempt {action.attempts}.")
+        _audit(action, from_status, ActionStatus.EXECUTING, f"Attempt {action.attempts}{note}")
     executor = executor_for(action.kind)
     try:
         if executor is None:

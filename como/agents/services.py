@@ -126,7 +126,15 @@ def action_propose(
         return Proposed(existing, "unchanged")
     for name, value in fields.items():
         setattr(existing, name, value)
-    existing.save(update_fields=[*fields, "updated_at"])
+    # The revised kind or spend may need more (or fewer) approvers than the first draft.
+    existing.required_approvals = max(1, required_approvals(playbook_for(workspace), kind, spend))
+    existing.save(update_fields=[*fields, "required_approvals", "updated_at"])
+    # An approval was given to what the approver saw; changed content needs theirs again.
+    withdrawn, _ = ActionApproval.objects.filter(action=existing).delete()
+    note = "Revised by its proposer."
+    if withdrawn:
+        note += f" {withdrawn} earlier approval(s) no longer count: they approved other content."
+    _record(existing, existing.status, proposer, note)
     _auto_approve(existing)
     return Proposed(existing, "revised")
 

@@ -43,3 +43,42 @@ def sweep_actions() -> int:
 def expire_actions() -> int:
     """Beat: expire proposals nobody decided in time."""
     return actions_expire()
+
+
+@shared_task(
+    name="como.agents.refit_scoring",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def refit_scoring(workspace_id: int) -> str:
+    """Beat, per playbook: refit the workspace's scoring model on its outcomes and propose it
+    (nothing when the agent is switched off, or the outcomes are too few)."""
+    from como.workspaces.models import Workspace
+
+    from .refit import scoring_refit_run
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:  # a schedule outliving its workspace
+        return "no workspace"
+    return scoring_refit_run(workspace=workspace).status
+
+
+@shared_task(
+    name="como.agents.escalate_handoffs",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def escalate_handoffs(now: str | None = None) -> int:
+    """Beat: pass MQL handoffs nobody touched in time to the next rep or the manager, and
+    record their SLA breaches. ``now`` (ISO 8601, default the clock) lets an operator or a
+    test run the escalation as of another instant."""
+    from django.utils.dateparse import parse_datetime
+
+    from .handoff import handoffs_escalate
+
+    at = parse_datetime(now) if now else None
+    return len(handoffs_escalate(now=at))

@@ -32,6 +32,14 @@ class Account(WorkspaceOwned):
     postal_code = models.CharField(max_length=20, blank=True)
     external_id = models.CharField(max_length=128, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The sales rep who owns the account (takes its MQLs in B2B).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

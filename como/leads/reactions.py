@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from como.workspaces.models import Workspace
 
+    from .models import LifecycleTransition
+
 #: ``handler(workspace, contact_ids)``: the contacts' stored attributes changed.
 ContactsChangedHandler = Callable[["Workspace", Sequence[int]], None]
 
@@ -33,3 +35,25 @@ def contacts_changed(workspace: Workspace, contact_ids: Sequence[int]) -> None:
         return
     for handler in list(_contact_changed):
         handler(workspace, ids)
+
+
+#: ``handler(workspace, transitions)``: contacts moved between lifecycle stages; the
+#: transitions are the rows just recorded (with their ids), in the mover's transaction.
+StageChangedHandler = Callable[["Workspace", Sequence["LifecycleTransition"]], None]
+
+_stage_changed: list[StageChangedHandler] = []
+
+
+def register_stage_changed(handler: StageChangedHandler) -> None:
+    """Call ``handler`` whenever contacts change stage (idempotent per handler)."""
+    if handler not in _stage_changed:
+        _stage_changed.append(handler)
+
+
+def stage_changed(workspace: Workspace, transitions: Sequence[LifecycleTransition]) -> None:
+    """Tell every registered handler about these stage moves (a handler's queries run inside
+    the caller's transaction, so what it records commits or rolls back with the move)."""
+    if not transitions:
+        return
+    for handler in list(_stage_changed):
+        handler(workspace, transitions)

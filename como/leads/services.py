@@ -96,7 +96,7 @@ def contact_update(
     _save(contact)
     if contact.lifecycle_stage != before:
         kind, user_id = actor_of(actor)
-        LifecycleTransition.objects.create(
+        transition = LifecycleTransition.objects.create(
             workspace_id=contact.workspace_id,
             contact=contact,
             from_stage=before,
@@ -107,6 +107,7 @@ def contact_update(
             reason="Stage set by hand.",
             score=None,
         )
+        reactions.stage_changed(contact.workspace, [transition])
     reactions.contacts_changed(contact.workspace, [contact.pk])
     contact.refresh_from_db()
     return contact
@@ -192,6 +193,7 @@ def contact_stage_change(
     )
     if contact is not None and any(t.contact_id == contact.pk for t in transitions):
         contact.lifecycle_stage = to_stage
+    reactions.stage_changed(workspace, transitions)
     return transitions
 
 

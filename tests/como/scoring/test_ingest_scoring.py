@@ -22,6 +22,7 @@ from psycopg import sql
 from rest_framework.test import APIClient
 
 from como.ingest import services as ingest_services
+from como.leads import reactions
 from como.leads.models import Contact, LifecycleStage, LifecycleTransition
 from como.scoring.score_state import contacts_rescore
 from como.scoring.services import scoring_model_create_version
@@ -230,9 +231,11 @@ def _batch(prefix: str, contacts: int, per_contact: int, now: datetime) -> list[
 
 
 def test_rescoring_a_1000_event_batch_takes_a_bounded_number_of_queries(
-    api: APIClient, workspace: Workspace
+    api: APIClient, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Counted around contacts_rescore (the full path)."""
+    """Counted around contacts_rescore (the full path). Scoring's own statements: the
+    stage-changed reactions (the MQL handoff) are counted by their own tests."""
+    monkeypatch.setattr(reactions, "_stage_changed", [])
     now = timezone.now()
     events = _batch("big", contacts=250, per_contact=4, now=now)
     assert len(events) == 1000
@@ -283,7 +286,8 @@ def executed() -> Iterator[list[str]]:
 
 @pytest.fixture
 def scoring_sql() -> Iterator[list[str]]:
-    """The statements of scoring calls made by ingest (and only those), as they run."""
+    """The statements of scoring calls made by ingest (and only those), as they run. The
+    stage-changed reactions (the MQL handoff proposal) are switched off: not scoring's."""
     seen: list[str] = []
     original = ingest_services.contacts_score_events
 
@@ -294,7 +298,10 @@ def scoring_sql() -> Iterator[list[str]]:
             finally:
                 seen.extend(statements)
 
-    with patch.object(ingest_services, "contacts_score_events", observed):
+    with (
+        patch.object(ingest_services, "contacts_score_events", observed),
+        patch.object(reactions, "_stage_changed", []),
+    ):
         yield seen
 
 

@@ -1,0 +1,244 @@
+"""Agents that run on a schedule: one django-celery-beat ``PeriodicTask`` per workspace and agent,
+kept in step with the workspace's playbook.
+
+The playbook's ``agents`` JSON holds, per agent key, whether it is on and (for an agent that
+runs on a schedule) when::
+
+    {
+        "scoring_refit": {"enabled": true, "every_days": 7},
+        "some_agent": {"enabled": false},
+        "another_agent": {"crontab": "0 6 * * 1"}
+    }
+
+- ``enabled``: true or false; an agent not listed, or without ``enabled``, is on.
+- At most one of ``every_days`` (whole days, ≥ 1), ``every_hours`` (whole hours, ≥ 1) or
+  ``crontab`` (five fields, ``minute hour day-of-month month day-of-week``, read in the
+  workspace's time zone). None: the agent's default schedule (:class:`AgentSchedule`).
+- Agents may keep settings of their own beside these keys.
+
+:func:`agent_schedule_sync` writes the rows (called by
+:func:`como.agents.playbooks.playbook_update` whenever a playbook is saved). A switched-off agent
+keeps its row, disabled; its task checks the playbook again when it runs, so a schedule that
+fires late (a beat process that had not reloaded yet) does nothing. The rows are named
+``agents/<workspace id>/<agent key>`` and run the agent's task with
+``kwargs={"workspace_id": <id>}``; edit the playbook rather than the row, which the next sync
+overwrites.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from celery.schedules import crontab as celery_crontab
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+from como.workspaces.models import Workspace
+
+from .models import Playbook
+from .registry import registered_agents
+
+#: The keys of an agent's playbook entry that this module reads.
+SCHEDULE_KEYS = ("every_days", "every_hours", "crontab")
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """When an agent runs: every ``every`` ``period`` (days or hours), or on a crontab."""
+
+    every: int | None = None
+    period: str = IntervalSchedule.DAYS
+    crontab: str | None = None
+
+    def __str__(self) -> str:
+        if self.crontab is not None:
+            return f"crontab {self.crontab}"
+        return f"every {self.every} {self.period}"
+
+
+@dataclass(frozen=True)
+class AgentSchedule:
+    """An agent's periodic task: the Celery task name (it takes ``workspace_id``) and the
+    cadence used when the playbook names none."""
+
+    agent: str
+    task: str
+    default: Cadence
+
+
+_schedules: dict[str, AgentSchedule] = {}
+
+
+def register_schedule(schedule: AgentSchedule) -> None:
+    existing = _schedules.get(schedule.agent)
+    if existing is not None and existing != schedule:
+        raise ValueError(f"Another schedule is registered for agent {schedule.agent!r}.")
+    _schedules[schedule.agent] = schedule
+
+
+def registered_schedules() -> list[AgentSchedule]:
+    return sorted(_schedules.values(), key=lambda schedule: schedule.agent)
+
+
+def task_name(workspace_id: int, agent: str) -> str:
+    return f"agents/{workspace_id}/{agent}"
+
+
+# --- The playbook's agents JSON --------------------------------------------------------------
+
+
+def agents_settings_errors(agents: Any) -> list[str]:
+    """``path: message`` lines for an invalid ``Playbook.agents`` value; empty when valid."""
+    if not isinstance(agents, Mapping):
+        return ["agents: must be a JSON object of agent key → settings"]
+    known = {spec.key for spec in registered_agents()}
+    errors: list[str] = []
+    for key, entry in agents.items():
+        if key not in known:
+            names = ", ".join(sorted(known)) or "none"
+            errors.append(f"agents.{key}: no agent is registered as {key!r} (known: {names})")
+            continue
+        if not isinstance(entry, Mapping):
+            errors.append(f'agents.{key}: must be an object like {{"enabled": true}}')
+            continue
+        if "enabled" in entry and not isinstance(entry["enabled"], bool):
+            errors.append(f"agents.{key}.enabled: must be true or false")
+        given = [name for name in SCHEDULE_KEYS if name in entry]
+        if given and key not in _schedules:
+            errors.append(f"agents.{key}: this agent does not run on a schedule")
+            continue
+        if len(given) > 1:
+            errors.append(f"agents.{key}: give one of {', '.join(SCHEDULE_KEYS)}, not several")
+            continue
+        for name in given:
+            errors += [f"agents.{key}.{name}: {problem}" for problem in _value_errors(name, entry)]
+    return errors
+
+
+def _value_errors(name: str, entry: Mapping[str, Any]) -> list[str]:
+    value = entry[name]
+    if name == "crontab":
+        if not isinstance(value, str):
+            return ["must be five fields, like '0 6 * * 1'"]
+        try:
+            _crontab_fields(value)
+        except ValueError as error:
+            return [str(error)]
+        return []
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return ["must be a whole number, at least 1"]
+    return []
+
+
+def _crontab_fields(value: str) -> dict[str, str]:
+    parts = value.split()
+    if len(parts) != 5:
+        raise ValueError(
+            "must be five fields: minute hour day-of-month month day-of-week, like '0 6 * * 1'"
+        )
+    fields = dict(
+        zip(("minute", "hour", "day_of_month", "month_of_year", "day_of_week"), parts, strict=True)
+    )
+    try:
+        celery_crontab(**fields)
+    except (ValueError, IndexError) as error:
+        raise ValueError(f"not a valid crontab ({error})") from None
+    return fields
+
+
+def cadence_of(entry: Mapping[str, Any], default: Cadence) -> Cadence:
+    """The cadence an agent's (valid) playbook entry asks for."""
+    if "every_days" in entry:
+        return Cadence(every=int(entry["every_days"]), period=IntervalSchedule.DAYS)
+    if "every_hours" in entry:
+        return Cadence(every=int(entry["every_hours"]), period=IntervalSchedule.HOURS)
+    if "crontab" in entry:
+        return Cadence(crontab=" ".join(str(entry["crontab"]).split()))
+    return default
+
+
+def _entry(playbook: Playbook, agent: str) -> Mapping[str, Any]:
+    entry = (playbook.agents or {}).get(agent)
+    return entry if isinstance(entry, Mapping) else {}
+
+
+# --- Sync ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agent_schedule_sync(*, workspace: Workspace) -> list[PeriodicTask]:
+    """Create, update, enable or disable the workspace's agent schedules to match its playbook,
+    and delete those of agents that no longer have one. Rows that already match are left
+    untouched (beat reloads its schedule whenever a row is saved). Returns the rows."""
+    from .services import playbook_for
+
+    playbook = playbook_for(workspace)
+    wanted: list[PeriodicTask] = []
+    for schedule in registered_schedules():
+        entry = _entry(playbook, schedule.agent)
+        wanted.append(
+            _upsert(
+                workspace,
+                schedule,
+                cadence_of(entry, schedule.default),
+                enabled=bool(entry.get("enabled", True)),
+            )
+        )
+    prefix = task_name(workspace.pk, "")
+    for stale in PeriodicTask.objects.filter(name__startswith=prefix).exclude(
+        name__in=[task.name for task in wanted]
+    ):
+        stale.delete()  # one by one: the delete signal tells beat to reload
+    return wanted
+
+
+def _upsert(
+    workspace: Workspace, schedule: AgentSchedule, cadence: Cadence, *, enabled: bool
+) -> PeriodicTask:
+    name = task_name(workspace.pk, schedule.agent)
+    task = PeriodicTask.objects.select_for_update().filter(name=name).first()
+    if task is None:
+        task = PeriodicTask(name=name)
+    interval: IntervalSchedule | None = None
+    crontab: CrontabSchedule | None = None
+    if cadence.crontab is not None:
+        crontab = _crontab(cadence.crontab, workspace.time_zone)
+    else:
+        interval = _interval(cadence.every or 1, cadence.period)
+    values: dict[str, Any] = {
+        "task": schedule.task,
+        "interval_id": None if interval is None else interval.pk,
+        "crontab_id": None if crontab is None else crontab.pk,
+        "solar_id": None,
+        "clocked_id": None,
+        "kwargs": json.dumps({"workspace_id": workspace.pk}),
+        "enabled": enabled,
+        "one_off": False,
+        "description": (
+            f"Agent {schedule.agent} of workspace {workspace.slug}, {cadence}"
+            + ("" if enabled else " (switched off)")
+            + ". Set in the workspace's playbook: edit it there, not here."
+        ),
+    }
+    if task.pk is not None and all(getattr(task, key) == value for key, value in values.items()):
+        return task
+    for key, value in values.items():
+        setattr(task, key, value)
+    task.save()
+    return task
+
+
+def _interval(every: int, period: str) -> IntervalSchedule:
+    found = IntervalSchedule.objects.filter(every=every, period=period).order_by("pk").first()
+    return found or IntervalSchedule.objects.create(every=every, period=period)
+
+
+def _crontab(value: str, time_zone: str) -> CrontabSchedule:
+    fields = _crontab_fields(value)
+    found = (
+        CrontabSchedule.objects.filter(**fields, timezone=time_zone or "UTC").order_by("pk").first()
+    )
+    return found or CrontabSchedule.objects.create(**fields, timezone=time_zone or "UTC")

@@ -1,0 +1,108 @@
+"""The ``webhook`` executor: POST an action's payload as JSON to the URL it names.
+
+The action's payload is ``{"url": "https://…", …}``; everything but ``url`` is the JSON body.
+The request carries ``Idempotency-Key: <action id>``, so a receiver that honours the header
+(Stripe-style, or the IETF httpapi draft) applies a second delivery of the same action once;
+a delivery is repeated only when a worker died between sending and recording.
+
+- 2xx: success; the result stores the status code and the response (JSON, or text), bounded.
+- 5xx, 408, 409 (the same key still being processed), 425, 429, timeouts and connection
+  errors: :class:`~como.agents.execution.TransientError`, retried with backoff.
+- Any other status (4xx, and 3xx: redirects are not followed): the action fails for good.
+
+Only ``http`` and ``https`` URLs are accepted. The timeout is ``COMO_WEBHOOK_TIMEOUT`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+
+from .execution import TransientError
+from .models import AgentAction
+
+KIND = "webhook"
+#: Characters of the response kept in the result (and in an error message).
+RESPONSE_LIMIT = 4_000
+#: Statuses worth retrying besides 5xx: request timeout, idempotency key in use (the first
+#: delivery still running), too early, rate limited.
+TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
+DEFAULT_TIMEOUT = 10.0
+
+
+class WebhookRejected(Exception):
+    """The receiver answered with a status that retrying will not change."""
+
+
+_clients: dict[int, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """One connection pool per process (a Celery prefork child must not share its parent's)."""
+    pid = os.getpid()
+    client = _clients.get(pid)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(pid)
+            if client is None:
+                client = httpx.Client(follow_redirects=False, trust_env=False)
+                _clients.clear()
+                _clients[pid] = client
+    return client
+
+
+def webhook_url(payload: Mapping[str, Any]) -> str:
+    """The payload's ``url``, if it is an absolute http(s) URL; ValueError otherwise."""
+    url = payload.get("url")
+    if not isinstance(url, str) or not url:
+        raise ValueError("A webhook action needs a `url` in its payload.")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"A webhook URL must be an absolute http(s) URL, not {url!r}.")
+    return url
+
+
+def _bounded(response: httpx.Response) -> Any:
+    """The response body as JSON when it is JSON and short enough, else its text, truncated."""
+    text = response.text
+    if len(text) <= RESPONSE_LIMIT and "json" in response.headers.get("content-type", ""):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text[:RESPONSE_LIMIT]
+
+
+def webhook_execute(action: AgentAction, idempotency_key: str) -> dict[str, Any]:
+    """POST the payload (without ``url``) to ``url`` with the action's idempotency key."""
+    payload = dict(action.payload or {})
+    url = webhook_url(payload)
+    body = {key: value for key, value in payload.items() if key != "url"}
+    timeout = float(getattr(settings, "COMO_WEBHOOK_TIMEOUT", DEFAULT_TIMEOUT))
+    try:
+        response = _client().post(
+            url,
+            json=body,
+            headers={"Idempotency-Key": idempotency_key, "User-Agent": "como-webhook/1"},
+            timeout=timeout,
+        )
+    except httpx.TransportError as error:  # timeouts, refused and reset connections
+        raise TransientError(f"POST {url}: {type(error).__name__}: {error}") from error
+    status = response.status_code
+    if 200 <= status < 300:
+        result: dict[str, Any] = {"status_code": status, "response": _bounded(response)}
+        if response.headers.get("idempotent-replayed", "").lower() == "true":
+            result["replayed"] = True
+        return result
+    excerpt = response.text[:500]
+    if status >= 500 or status in TRANSIENT_STATUSES:
+        raise TransientError(f"POST {url} answered {status}: {excerpt}")
+    raise WebhookRejected(f"POST {url} answered {status}: {excerpt}")
