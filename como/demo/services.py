@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from como import verticals
+from como.agents.models import Territory, TerritoryRep
 from como.ingest.services import events_ingest
 from como.leads.models import Account, Contact
 from como.leads.services import account_create, contact_create
@@ -75,6 +76,10 @@ class DemoSeeded:
     credentials_path: Path
     workspaces: list[WorkspaceSeeded]
     skipped: list[str] = field(default_factory=list)
+
+
+#: The demo's catch-all sales territory.
+DEMO_TERRITORY = "Everywhere"
 
 
 def _password() -> str:
@@ -185,6 +190,7 @@ def _workspace_ensure(spec: WorkspaceSpec, credentials: DemoCredentials) -> Work
             f"not {spec.vertical!r}; remove it or use another database"
         )
     membership_add(workspace=workspace, user=member, role=Role.OWNER)
+    _sales_territory_ensure(workspace, member)
 
     secret = credentials.api_keys.get(spec.slug, "")
     live = ApiKey.objects.filter(
@@ -200,6 +206,18 @@ def _workspace_ensure(spec: WorkspaceSpec, credentials: DemoCredentials) -> Work
         secret = api_key_create(workspace=workspace, name=API_KEY_NAME, created_by=admin).secret
         credentials.api_keys[spec.slug] = secret
     return WorkspaceSeeded(workspace=workspace, member=login, api_key=secret)
+
+
+def _sales_territory_ensure(workspace: Workspace, member: Any) -> None:
+    """A default territory with the demo member as its rep and manager, made before any event
+    is seeded, so the MQLs the history produces are proposed to someone: their handoffs wait
+    in the approval queue (the demo playbook auto-approves nothing)."""
+    territory, _ = Territory.objects.get_or_create(
+        workspace=workspace,
+        name=DEMO_TERRITORY,
+        defaults={"is_default": True, "manager": member},
+    )
+    TerritoryRep.objects.get_or_create(territory=territory, user=member)
 
 
 @transaction.atomic

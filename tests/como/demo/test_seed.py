@@ -190,3 +190,22 @@ def test_command_prints_login_keys_and_curl(
     assert "curl -sS -H 'Authorization: Bearer como_" in text
     assert "http://127.0.0.1:9999/api/v1/contacts/" in text
     assert "0 rejected" in text
+
+
+def test_the_history_s_mqls_wait_in_the_approval_queue_for_the_member(
+    credentials_path: Path,
+) -> None:
+    from como.agents.models import ActionStatus, AgentAction
+
+    seeded = _seed(credentials_path)
+    for ws in seeded.workspaces:
+        workspace = ws.workspace
+        mqls = Contact.objects.filter(workspace=workspace, lifecycle_stage="mql").count()
+        handoffs = AgentAction.objects.filter(workspace=workspace, kind="mql_handoff")
+        assert mqls > 0, workspace.slug
+        # One handoff per MQL, each routed to the demo member and awaiting a person's approval.
+        assert handoffs.count() == mqls
+        assert set(handoffs.values_list("status", flat=True)) == {ActionStatus.PROPOSED}
+        member = get_user_model().objects.get(username=ws.member.username)
+        assert {action.payload["rep_id"] for action in handoffs} == {member.pk}
+        assert not any(action.blocking_findings for action in handoffs)
