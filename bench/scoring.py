@@ -10,7 +10,8 @@ migrated, in a throwaway B2B workspace (its vertical's default model) that it re
     batch is stored *and* scored (stored state, MQL moves) in one transaction. The raw limit is a
     psycopg COPY of the same rows in the same run.
 (b) For ``--mql`` contacts one event short of the threshold, the time from sending the event
-    that crosses it to reading the contact's stage as MQL from another connection. The raw
+    that crosses it to reading, from another connection, the contact's stage as MQL and its
+    MQL handoff action recorded (DESIGN: p99 ≤ 1 s). The raw
     limit is a POST of an event that scores nothing (same path, no promotion).
 (c) The top 100 by current score over ``--contacts`` contacts with mixed fit and positive, zero
     and negative decayed intent: the ranking (como.scoring.ranking, what
@@ -162,7 +163,7 @@ def bench_mql(workspace: Any, key: str, samples: int) -> tuple[list[float], list
             )
             while True:
                 row = observer.execute(_STAGE_SQL, [workspace.pk, email]).fetchone()
-                if row and row[0] == "mql":
+                if row and row[0] == "mql" and row[1]:
                     break
             to_mql.append((time.perf_counter() - started) * 1000)
             started = post_one(
@@ -182,7 +183,14 @@ def bench_mql(workspace: Any, key: str, samples: int) -> tuple[list[float], list
     return to_mql, baseline
 
 
-_STAGE_SQL = "SELECT lifecycle_stage FROM leads_contact WHERE workspace_id = %s AND email = %s"
+# The stage, and whether the MQL handoff action is recorded (both commit in one transaction).
+_STAGE_SQL = """
+SELECT c.lifecycle_stage, EXISTS (
+    SELECT 1 FROM agents_agentaction a
+    WHERE a.workspace_id = c.workspace_id AND a.kind = 'mql_handoff'
+      AND a.target_type = 'contact' AND a.target_id = c.id::text)
+FROM leads_contact c WHERE c.workspace_id = %s AND c.email = %s
+"""
 
 _CONTACTS_SQL = """
 INSERT INTO leads_contact (
@@ -316,7 +324,8 @@ def main() -> None:
         p50, p99 = percentile(to_mql, 0.5), percentile(to_mql, 0.99)
         b50 = percentile(baseline, 0.5)
         print(
-            f"  (b) event POST → stage MQL read elsewhere, {len(to_mql)} contacts: "
+            f"  (b) event POST → stage MQL and handoff action read elsewhere, {len(to_mql)} "
+            "contacts: "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms; target p99 ≤ {P99_TARGET_MS} ms: "
             f"{'met' if p99 <= P99_TARGET_MS else 'NOT met'}"
         )
