@@ -327,20 +327,23 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
         }
 
     def approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        obj = self._decidable(request, object_id)
-        form = ApproveForm(request.POST)
-        if form.is_valid():
-            level, text = _decide(obj, request.user, "approve", form.cleaned_data["note"])
-            self.message_user(request, text, level)
-        else:
-            self.message_user(request, _form_errors(form), messages.ERROR)
-        return HttpResponseRedirect(self._url("change", obj))
+        return self._decide_view(request, object_id, "approve", ApproveForm, "note")
 
     def reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._decide_view(request, object_id, "reject", RejectForm, "reason")
+
+    def _decide_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        verdict: str,
+        form_class: type[forms.Form],
+        field: str,
+    ) -> HttpResponse:
         obj = self._decidable(request, object_id)
-        form = RejectForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
-            level, text = _decide(obj, request.user, "reject", form.cleaned_data["reason"])
+            level, text = _decide(obj, request.user, verdict, form.cleaned_data[field])
             self.message_user(request, text, level)
         else:
             self.message_user(request, _form_errors(form), messages.ERROR)
