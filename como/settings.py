@@ -37,8 +37,12 @@ INSTALLED_APPS = [
     "como.workspaces",
     "como.leads",
     "como.ingest",
+    "como.consent",
     "como.scoring",
+    "como.compliance",
+    "como.channels",
     "como.agents",
+    "como.campaigns",
     "como.demo",
     # Verticals register themselves in their AppConfig.ready(); como never imports them.
     *env.list("COMO_VERTICALS", default=["verticals.automotive", "verticals.b2b"]),

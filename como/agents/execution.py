@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from como.channels.errors import TransientError
+
 from .models import ActionStatus, ActionTransition, ActorKind, AgentAction
 
 logger = logging.getLogger(__name__)
@@ -37,10 +39,6 @@ BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
 #: The sweeper leaves the fast path this long before it steps in.
 SWEEP_GRACE = timedelta(seconds=settings.COMO_ACTION_SWEEP_GRACE_SECONDS)
-
-
-class TransientError(Exception):
-    """A failure worth retrying: a timeout, a 5xx, a rate limit."""
 
 
 class Executor(Protocol):

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    name = "como.channels"
+    label = "channels"
+    verbose_name = "Channels"
+
+    def ready(self) -> None:
+        # The built-in adapters register themselves on import.
+        from . import builtin  # noqa: F401

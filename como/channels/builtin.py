@@ -1,0 +1,1 @@
+"""Imports every built-in adapter so each registers itself (a new channel adds a line here)."""

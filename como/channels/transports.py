@@ -1,0 +1,153 @@
+"""How an adapter's request leaves como: recorded by the sandbox, or sent over HTTP.
+
+Adapters build an :class:`OutboundRequest` exactly as the platform documents it and hand it to
+:func:`transport_for`. The sandbox (the default, and the only one reachable from a machine with
+no route to the platforms) stores the request byte for byte in
+:class:`~como.channels.models.SandboxRequest` and answers with the adapter's simulated response;
+the HTTP transport sends it with httpx. Both treat a repeated idempotency key as the same request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from .errors import ChannelRejected, TransientError
+from .models import ChannelAccount, SandboxRequest, TransportKind
+
+#: Besides 5xx: request timeout, conflict (the same key still in flight), too early, rate limit.
+TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
+RESPONSE_LIMIT = 4_000
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRequest:
+    workspace_id: int
+    channel: str
+    idempotency_key: str
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: Sent as is: the adapter encodes JSON, form or CSV itself, so the sandbox records the
+    #: exact bytes.
+    body: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransportResponse:
+    status: int
+    body: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: True when the sandbox answered (nothing left como).
+    sandbox: bool = False
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+#: Given the request, what the platform would answer (status, JSON body).
+Simulator = Callable[[OutboundRequest], tuple[int, Mapping[str, Any]]]
+
+
+class SandboxTransport:
+    def __init__(self, simulate: Simulator) -> None:
+        self.simulate = simulate
+
+    def send(self, request: OutboundRequest) -> TransportResponse:
+        existing = SandboxRequest.objects.filter(
+            workspace_id=request.workspace_id,
+            channel=request.channel,
+            idempotency_key=request.idempotency_key,
+        ).first()
+        if existing is None:
+            status, answer = self.simulate(request)
+            try:
+                with transaction.atomic():
+                    existing = SandboxRequest.objects.create(
+                        workspace_id=request.workspace_id,
+                        channel=request.channel,
+                        idempotency_key=request.idempotency_key,
+                        method=request.method,
+                        url=request.url,
+                        headers=dict(request.headers),
+                        body=request.body,
+                        response={"status": status, "body": dict(answer)},
+                    )
+            except IntegrityError:
+                existing = SandboxRequest.objects.get(
+                    workspace_id=request.workspace_id,
+                    channel=request.channel,
+                    idempotency_key=request.idempotency_key,
+                )
+        response = existing.response
+        return TransportResponse(
+            status=int(response["status"]), body=json.dumps(response["body"]), sandbox=True
+        )
+
+
+class HttpTransport:
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = timeout or float(getattr(settings, "COMO_CHANNEL_HTTP_TIMEOUT", 15.0))
+
+    def send(self, request: OutboundRequest) -> TransportResponse:
+        try:
+            answer = _client().request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                content=request.body.encode() if request.body else None,
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as error:  # timeouts, refused connections, broken responses
+            raise TransientError(f"{request.channel}: {error!r}") from error
+        body = answer.text
+        if answer.status_code >= 500 or answer.status_code in TRANSIENT_STATUSES:
+            raise TransientError(
+                f"{request.channel}: HTTP {answer.status_code} {body[:RESPONSE_LIMIT]}"
+            )
+        if answer.status_code >= 300:
+            raise ChannelRejected(
+                f"{request.channel}: HTTP {answer.status_code} {body[:RESPONSE_LIMIT]}"
+            )
+        return TransportResponse(status=answer.status_code, body=body, headers=dict(answer.headers))
+
+
+_clients: dict[int, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """One connection pool per process (a Celery prefork child must not share its parent's)."""
+    pid = os.getpid()
+    client = _clients.get(pid)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(pid)
+            if client is None:
+                client = httpx.Client(follow_redirects=False, trust_env=False)
+                _clients.clear()
+                _clients[pid] = client
+    return client
+
+
+#: What an adapter sends through.
+Transport = SandboxTransport | HttpTransport
+
+
+def channel_account(workspace_id: int, channel: str) -> ChannelAccount | None:
+    return ChannelAccount.objects.filter(workspace_id=workspace_id, channel=channel).first()
+
+
+def transport_for(account: ChannelAccount | None, simulate: Simulator) -> Transport:
+    """HTTP only when the workspace configured the channel for it; the sandbox otherwise."""
+    if account is not None and account.transport == TransportKind.HTTP:
+        return HttpTransport()
+    return SandboxTransport(simulate)
