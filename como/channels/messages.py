@@ -1,0 +1,89 @@
+"""The message log the email and SMS adapters share: record a send once per idempotency key,
+count what went out for TCPA's first-message rule, and turn the log into daily metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+
+from .base import MetricRow
+from .models import Direction, Message, MessagePurpose
+
+#: Message timestamp column → the metric it counts.
+_COUNTED = {
+    "sent_at": "sent",
+    "delivered_at": "delivered",
+    "opened_at": "opened",
+    "clicked_at": "clicked",
+    "unsubscribed_at": "unsubscribed",
+    "bounced_at": "bounced",
+}
+
+
+def message_for_key(workspace_id: int, idempotency_key: str) -> Message | None:
+    return Message.objects.filter(
+        workspace_id=workspace_id, idempotency_key=idempotency_key
+    ).first()
+
+
+def message_record(*, workspace_id: int, idempotency_key: str, **fields: Any) -> Message:
+    """Create the message row for this key, or return the one already there (a retried send)."""
+    try:
+        with transaction.atomic():
+            return Message.objects.create(
+                workspace_id=workspace_id, idempotency_key=idempotency_key, **fields
+            )
+    except IntegrityError:
+        return Message.objects.get(workspace_id=workspace_id, idempotency_key=idempotency_key)
+
+
+def marketing_sent(
+    *, workspace_id: int, channel: str, contact_ids: Iterable[int]
+) -> dict[int, int]:
+    """Marketing messages already sent per contact on a channel (one query)."""
+    rows = (
+        Message.objects.filter(
+            workspace_id=workspace_id,
+            channel=channel,
+            direction=Direction.OUTBOUND,
+            purpose=MessagePurpose.MARKETING,
+            contact_id__in=list(contact_ids),
+            sent_at__isnull=False,
+        )
+        .values("contact_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["contact_id"]: row["n"] for row in rows}
+
+
+def message_metrics(*, workspace_id: int, channel: str, day: date) -> list[MetricRow]:
+    """The day's counts per campaign, from the outbound marketing messages' timestamps."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    end = start + timedelta(days=1)
+    base = Message.objects.filter(
+        workspace_id=workspace_id,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        purpose=MessagePurpose.MARKETING,
+    )
+    aggregates = {
+        metric: Count("id", filter=Q(**{f"{column}__gte": start, f"{column}__lt": end}))
+        for column, metric in _COUNTED.items()
+    }
+    any_today = Q()
+    for column in _COUNTED:
+        any_today |= Q(**{f"{column}__gte": start, f"{column}__lt": end})
+    rows = base.filter(any_today).values("campaign_id").annotate(**aggregates)
+    return [
+        MetricRow(
+            channel=channel,
+            day=day,
+            campaign_id=row["campaign_id"],
+            counts={metric: row[metric] for metric in _COUNTED.values()},
+        )
+        for row in rows
+    ]
