@@ -8,6 +8,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.scoring.urls")),
     path("", include("como.agents.urls")),
     path("", include("como.agents.handoff_urls")),
+    path("", include("como.consent.urls")),
+    path("", include("como.compliance.urls")),
+    path("", include("como.campaigns.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -19,4 +22,7 @@ admin.site.index_title = "Workspaces, people and their events"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
+    # Public, unauthenticated by design: each request carries its own signature.
+    path("", include("como.channels.urls")),
+    path("t/", include("como.ingest.tracking")),
 ]
