@@ -26,8 +26,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from como.channels.base import adapter_for_kind
 from como.channels.errors import TransientError
+from como.compliance.findings import Severity
 
+from .compliance_gate import describe, merged_findings, preflight
 from .models import ActionStatus, ActionTransition, ActorKind, AgentAction
 
 logger = logging.getLogger(__name__)
@@ -58,7 +61,13 @@ def register_executor(kind: str, executor: Executor) -> None:
 
 
 def executor_for(kind: str) -> Executor | None:
-    return _executors.get(kind)
+    """The executor registered for ``kind``, else the channel adapter that declares it."""
+    executor = _executors.get(kind)
+    if executor is None:
+        adapter = adapter_for_kind(kind)
+        if adapter is not None:
+            return adapter.execute
+    return executor
 
 
 def enqueue_execution(action_id: int) -> None:
@@ -105,6 +114,9 @@ def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now
             return Outcome("skipped")
         action = AgentAction.objects.select_related("workspace").get(pk=action_id)
         _audit(action, from_status, ActionStatus.EXECUTING, f"Attempt {action.attempts}{note}")
+    gate = _compliance_gate(action, claimed_at)
+    if gate is not None:
+        return gate
     executor = executor_for(action.kind)
     try:
         if executor is None:
@@ -116,6 +128,55 @@ def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now
         logger.exception("action %s failed", action.pk)
         return _finish(action, claimed_at, ActionStatus.FAILED, now(), error=repr(error))
     return _finish(action, claimed_at, ActionStatus.SUCCEEDED, now(), result=result)
+
+
+def _compliance_gate(action: AgentAction, claimed_at: datetime) -> Outcome | None:
+    """Check the action again, now: a blocking finding fails it and nothing is sent; a
+    deferral (quiet hours) returns it to ``approved`` until the window opens. None: go ahead."""
+    try:
+        report = preflight(action, at=claimed_at)
+    except Exception as error:
+        logger.exception("preflight of action %s raised", action.pk)
+        return _finish(
+            action, claimed_at, ActionStatus.FAILED, claimed_at, error=f"Preflight: {error!r}"
+        )
+    if report is None:
+        return None
+    if report.blocking:
+        return _finish(
+            action,
+            claimed_at,
+            ActionStatus.FAILED,
+            claimed_at,
+            error="Compliance blocked the send: " + describe(report, Severity.BLOCK),
+            findings=merged_findings(action.findings or [], report),
+        )
+    until = report.defer_until
+    if until is not None and until > claimed_at:
+        return _defer(action, claimed_at, until, describe(report, Severity.DEFER))
+    return None
+
+
+def _defer(action: AgentAction, claimed_at: datetime, until: datetime, why: str) -> Outcome:
+    """Back to ``approved`` until ``until``; the sweeper sends it once that instant passes.
+    The attempt is given back: waiting for quiet hours to end is not a failure."""
+    with transaction.atomic():
+        moved = AgentAction.objects.filter(
+            pk=action.pk, status=ActionStatus.EXECUTING, claimed_at=claimed_at
+        ).update(
+            status=ActionStatus.APPROVED,
+            next_attempt_at=until,
+            attempts=F("attempts") - 1,
+            updated_at=claimed_at,
+        )
+        if moved:
+            _audit(
+                action,
+                ActionStatus.EXECUTING,
+                ActionStatus.APPROVED,
+                f"Deferred until {until:%Y-%m-%d %H:%M} UTC: {why}",
+            )
+    return Outcome(ActionStatus.APPROVED if moved else "skipped", action.attempts - 1)
 
 
 def _retry_or_fail(
@@ -155,14 +216,22 @@ def _finish(
     *,
     result: Mapping[str, Any] | None = None,
     error: str = "",
+    findings: list[dict[str, Any]] | None = None,
 ) -> Outcome:
     """Record the end, only if our claim still stands (a reclaimer's outcome is its own)."""
+    changes: dict[str, Any] = {
+        "status": status,
+        "result": dict(result or {}),
+        "error": error,
+        "finished_at": at,
+        "updated_at": at,
+    }
+    if findings is not None:
+        changes["findings"] = findings
     with transaction.atomic():
         done = AgentAction.objects.filter(
             pk=action.pk, status=ActionStatus.EXECUTING, claimed_at=claimed_at
-        ).update(
-            status=status, result=dict(result or {}), error=error, finished_at=at, updated_at=at
-        )
+        ).update(**changes)
         if done:
             _audit(action, ActionStatus.EXECUTING, status, error or "Done.")
     return Outcome(status if done else "skipped", action.attempts)

@@ -21,6 +21,7 @@ from como.workspaces.models import Workspace
 from como.workspaces.principal import CallerKind, principal_for_user
 from como.workspaces.roles import Permission
 
+from .compliance_gate import channel_of, merged_findings, preflight
 from .models import (
     FINAL_STATUSES,
     ActionApproval,
@@ -82,6 +83,20 @@ def action_propose(
 
     The playbook's policy sets how many approvers it needs; a kind that auto-approves is
     approved at once (and enqueued on commit) unless a finding blocks it."""
+    channel = channel_of(kind, channel)
+    # The report the approver reads: the agent's findings and, for a channel's action, the
+    # compliance engine's on the action as proposed (run again right before it is sent).
+    report = preflight(
+        AgentAction(
+            workspace=workspace,
+            kind=kind,
+            channel=channel,
+            payload=dict(payload or {}),
+            target_type=target_type,
+            target_id=str(target_id),
+        ),
+        at=timezone.now(),
+    )
     fields = {
         "agent": agent,
         "kind": kind,
@@ -91,7 +106,7 @@ def action_propose(
         "payload": dict(payload or {}),
         "rationale": rationale,
         "preview": preview,
-        "findings": [dict(finding) for finding in findings],
+        "findings": merged_findings(findings, report),
         "risk": risk,
         "spend": spend,
         "expires_at": expires_at,
