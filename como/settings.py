@@ -184,6 +184,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="como <como@localhost>")
 #: Where people reach this installation; links in notifications start with it.
 COMO_BASE_URL = env.str("COMO_BASE_URL", default="http://127.0.0.1:8000")
+#: Where email recipients reach the tracking and unsubscribe links (/t/…); public, and https
+#: in production (RFC 8058 one-click unsubscribe needs an https List-Unsubscribe URI).
+COMO_PUBLIC_URL = env.str("COMO_PUBLIC_URL", default=COMO_BASE_URL)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,27 +1,28 @@
-"""A small email adapter over Django's email backend, until the channels issue lands.
+"""Agents' notifications to members (a handoff to a rep, an escalation) over Django's email
+backend.
 
-Agents send their notifications to members (a handoff to a rep, an escalation) through
-:func:`send_email`. The Message-ID is the caller's idempotency key made into an address
+The Message-ID is the caller's idempotency key made into an address
 (``<como.handoff-42@example.com>``), so a send repeated after a crash is recognisable as the
-same message by every mail system on the way. SMTP failures are sorted into the
-:class:`~como.agents.execution.TransientError` worth retrying (no connection, a timeout, a
-4xx reply) and :class:`EmailRejected` (a 5xx reply: retrying will not help).
+same message by every mail system on the way. Sending and the sorting of SMTP failures live in
+:mod:`como.channels.smtp`, shared with the email channel: a
+:class:`~como.channels.errors.TransientError` is worth retrying (no connection, a timeout, a
+4xx reply), :class:`EmailRejected` is not (a 5xx reply).
 """
 
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from .execution import TransientError
+from como.channels.errors import ChannelRejected
+from como.channels.smtp import message_id, smtp_send
 
+__all__ = ["Email", "EmailRejected", "message_id", "send_email"]
 
-class EmailRejected(Exception):
-    """The mail server refused the message for good (a 5xx reply)."""
+#: The mail server refused the message for good (a 5xx reply).
+EmailRejected = ChannelRejected
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,6 @@ class Email:
     body: str
     #: A stable key for this message (e.g. "handoff-42"); becomes its Message-ID.
     key: str
-
-
-def message_id(key: str) -> str:
-    """The Message-ID for ``key``: the same key always gives the same id."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "como.invalid"
-    return f"<como.{key}@{domain}>"
 
 
 def send_email(email: Email) -> str:
@@ -49,18 +44,5 @@ def send_email(email: Email) -> str:
         to=[email.to],
         headers={"Message-ID": mid, "Auto-Submitted": "auto-generated"},
     )
-    try:
-        message.send(fail_silently=False)
-    except smtplib.SMTPResponseException as error:
-        if 400 <= error.smtp_code < 500:
-            raise TransientError(f"mail server: {error.smtp_code} {error.smtp_error!r}") from error
-        raise EmailRejected(f"mail server: {error.smtp_code} {error.smtp_error!r}") from error
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        if codes and all(400 <= code < 500 for code in codes):
-            raise TransientError(f"recipient deferred: {error.recipients}") from error
-        raise EmailRejected(f"recipient refused: {error.recipients}") from error
-    except (smtplib.SMTPException, OSError) as error:
-        # No connection, a timeout, a dropped session: the next attempt may well succeed.
-        raise TransientError(f"mail server unreachable: {error!r}") from error
+    smtp_send(message)
     return mid

@@ -41,7 +41,7 @@ class Finding:
             "severity": str(self.severity),
             "message": self.message,
             "citation": self.citation,
-            "fix": self.fix,
+            "fix_hint": self.fix,
             "evidence": dict(self.evidence),
         }
         if self.defer_until is not None:

@@ -99,3 +99,39 @@ class Suppression(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.digest[:12]}… suppressed on {self.channel} ({self.reason})"
+
+
+class ErasureSource(models.TextChoices):
+    API = "api", "API"
+    ADMIN = "admin", "Admin"
+    COMMAND = "command", "Management command"
+    SYSTEM = "system", "System"
+
+
+class Erasure(WorkspaceOwned):
+    """The audit trail of a GDPR art. 17 erasure, holding no personal data.
+
+    It says that someone was erased, by whom, when and why; the only trace of who was erased is
+    the suppression digests (salted hashes, the same values the suppression list keeps), which
+    prove the person stays suppressed without revealing the address."""
+
+    digests = models.JSONField(
+        default=list, help_text="Suppression digests of the erased addresses (never addresses)."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The member who asked for it (empty: an operator command or the system).",
+    )
+    source = models.CharField(max_length=10, choices=ErasureSource.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"erasure {self.pk} ({len(self.digests)} addresses) at {self.created_at:%Y-%m-%d}"

@@ -37,7 +37,7 @@ def propose(workspace: Workspace, key: str = "launch-1", **fields: Any) -> Agent
     values: dict[str, Any] = {
         "proposer": workspace.agent_user,
         "agent": "test_agent",
-        "kind": "email_send",
+        "kind": "test_email",
         "channel": "email",
         "rationale": "Twelve contacts asked for the spring price list.",
         "preview": "Subject: Spring prices\n\nHello <b>Ana</b>,",

@@ -52,7 +52,7 @@ def test_the_page_shows_rationale_preview_findings_approvals_and_trail(
     workspace: Workspace,
 ) -> None:
     playbook = playbook_for(workspace)
-    playbook.two_approver_kinds = ["email_send"]
+    playbook.two_approver_kinds = ["test_email"]
     playbook.save()
     ann = person(workspace, "approver", "ann")
     action = propose(
@@ -141,7 +141,7 @@ def test_the_proposer_is_told_and_refused(workspace: Workspace) -> None:
     assert response.status_code == 302
     assert response["Location"] == url("change", action)
     assert said(response) == [
-        f"Action {action.pk} (email_send): refused: The proposer of an action cannot approve it."
+        f"Action {action.pk} (test_email): refused: The proposer of an action cannot approve it."
     ]
     assert status_of(action) == ActionStatus.PROPOSED
     assert ActionApproval.objects.filter(action=action).count() == 0
@@ -160,7 +160,7 @@ def test_a_blocking_finding_cannot_be_approved(workspace: Workspace) -> None:
     assert 'id="approve-form"' not in page
     assert "<td>CA Veh. Code 11713.1(b)</td>" in page
     assert said(response) == [
-        f"Action {action.pk} (email_send): refused: A blocking compliance finding stops this "
+        f"Action {action.pk} (test_email): refused: A blocking compliance finding stops this "
         "action: revise it and propose it again."
     ]
     assert status_of(action) == ActionStatus.PROPOSED
@@ -172,7 +172,7 @@ def test_a_warning_needs_a_note(workspace: Workspace) -> None:
 
     without = client.post(url("approve", action), {"note": ""})
     assert said(without) == [
-        f"Action {action.pk} (email_send): refused: This action has compliance warnings: "
+        f"Action {action.pk} (test_email): refused: This action has compliance warnings: "
         "say why it may go ahead."
     ]
     assert status_of(action) == ActionStatus.PROPOSED
@@ -180,7 +180,7 @@ def test_a_warning_needs_a_note(workspace: Workspace) -> None:
 
     noted = client.post(url("approve", action), {"note": "Sends at 10:00 local."})
 
-    assert said(noted) == [f"Action {action.pk} (email_send): approved; it will be executed now."]
+    assert said(noted) == [f"Action {action.pk} (test_email): approved; it will be executed now."]
     assert status_of(action) == ActionStatus.APPROVED
     assert ActionApproval.objects.get(action=action).note == "Sends at 10:00 local."
 
@@ -250,7 +250,7 @@ def test_rejecting_needs_a_reason(workspace: Workspace) -> None:
 
     rejected = client.post(url("reject", action), {"reason": "Wrong audience."})
 
-    assert said(rejected) == [f"Action {action.pk} (email_send): rejected."]
+    assert said(rejected) == [f"Action {action.pk} (test_email): rejected."]
     assert status_of(action) == ActionStatus.REJECTED
     last = action.transitions.order_by("at", "id").last()
     assert last is not None
@@ -300,7 +300,7 @@ def test_the_queue_costs_the_same_queries_for_more_actions(workspace: Workspace)
     from como.agents.services import action_approve
 
     playbook = playbook_for(workspace)
-    playbook.two_approver_kinds = ["email_send"]
+    playbook.two_approver_kinds = ["test_email"]
     playbook.save()
     ann = person(workspace, "approver", "ann")
     client = logged_in(person(workspace, "owner", "olga"))
@@ -359,12 +359,12 @@ def test_bulk_approve_reports_each_action(workspace: Workspace) -> None:
 
     assert applied.status_code == 302
     assert said(applied) == [
-        f"Action {plain.pk} (email_send): approved; it will be executed now.",
-        f"Action {warned.pk} (email_send): approved; it will be executed now.",
-        f"Action {blocked.pk} (email_send): refused: A blocking compliance finding stops this "
+        f"Action {plain.pk} (test_email): approved; it will be executed now.",
+        f"Action {warned.pk} (test_email): approved; it will be executed now.",
+        f"Action {blocked.pk} (test_email): refused: A blocking compliance finding stops this "
         "action: revise it and propose it again.",
-        f"Action {own.pk} (email_send): refused: The proposer of an action cannot approve it.",
-        f"Action {done.pk} (email_send): refused: This action is rejected, not awaiting approval.",
+        f"Action {own.pk} (test_email): refused: The proposer of an action cannot approve it.",
+        f"Action {done.pk} (test_email): refused: This action is rejected, not awaiting approval.",
     ]
     statuses = dict(AgentAction.objects.values_list("pk", "status"))
     assert [statuses[pk] for pk in chosen] == [
@@ -401,8 +401,8 @@ def test_bulk_reject_asks_for_a_reason(workspace: Workspace) -> None:
     )
 
     assert said(applied) == [
-        f"Action {first.pk} (email_send): rejected.",
-        f"Action {second.pk} (email_send): rejected.",
+        f"Action {first.pk} (test_email): rejected.",
+        f"Action {second.pk} (test_email): rejected.",
     ]
     assert {status_of(first), status_of(second)} == {ActionStatus.REJECTED}
 
@@ -451,8 +451,8 @@ def test_bulk_decisions_across_workspaces_are_decided_per_workspace(
     )
 
     assert said(applied) == [
-        f"Action {mine.pk} (email_send): approved; it will be executed now.",
-        f"Action {theirs.pk} (email_send): refused: you may not approve or reject actions in "
+        f"Action {mine.pk} (test_email): approved; it will be executed now.",
+        f"Action {theirs.pk} (test_email): refused: you may not approve or reject actions in "
         f"{other_workspace}.",
     ]
     assert (status_of(mine), status_of(theirs)) == ("approved", "proposed")

@@ -64,7 +64,7 @@ def test_the_queue_lists_proposed_actions(
     assert {key: row[key] for key in ("workspace", "agent", "kind", "channel", "status")} == {
         "workspace": "acme",
         "agent": "test_agent",
-        "kind": "email_send",
+        "kind": "test_email",
         "channel": "email",
         "status": "proposed",
     }

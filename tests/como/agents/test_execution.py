@@ -351,7 +351,7 @@ def test_the_sweeper_enqueues_approved_actions_the_fast_path_missed(
     fresh = approved(workspace, key="fresh")
     backoff = approved(workspace, key="backoff")
     retry_due = approved(workspace, key="retry-due")
-    proposed = propose(workspace, key="proposed", kind="email_send")
+    proposed = propose(workspace, key="proposed", kind="test_email")
     stale_claim = approved(workspace, key="stale-claim")
     live_claim = approved(workspace, key="live-claim")
 

@@ -69,7 +69,7 @@ def test_a_proposal_is_recorded_with_its_audit_row(workspace: Workspace) -> None
     assert stored.status == ActionStatus.PROPOSED
     assert stored.proposed_by_id == workspace.agent_user_id
     assert (stored.kind, stored.channel, stored.target_type, stored.target_id) == (
-        "email_send",
+        "test_email",
         "email",
         "campaign",
         "7",
@@ -85,7 +85,7 @@ def test_the_same_key_twice_is_one_row_revised_while_proposed(workspace: Workspa
         workspace=workspace,
         proposer=workspace.agent_user,
         agent="test_agent",
-        kind="email_send",
+        kind="test_email",
         idempotency_key="spring-1",
         rationale="First draft.",
     )
@@ -93,7 +93,7 @@ def test_the_same_key_twice_is_one_row_revised_while_proposed(workspace: Workspa
         workspace=workspace,
         proposer=workspace.agent_user,
         agent="test_agent",
-        kind="email_send",
+        kind="test_email",
         idempotency_key="spring-1",
         rationale="Second draft.",
         preview="Subject: Spring",
@@ -134,7 +134,7 @@ def test_a_decided_key_is_never_proposed_again(workspace: Workspace) -> None:
         workspace=workspace,
         proposer=workspace.agent_user,
         agent="test_agent",
-        kind="email_send",
+        kind="test_email",
         idempotency_key="spring-1",
         rationale="Changed.",
     )
@@ -201,7 +201,7 @@ def test_other_kinds_wait_for_one_approver_and_are_enqueued_on_approval(
     set_policy(workspace, auto_approve_kinds=["ad_pause"])
     approver = person(workspace, "approver", "ann")
     with django_capture_on_commit_callbacks(execute=True):
-        action = propose(workspace, kind="email_send")
+        action = propose(workspace, kind="test_email")
     assert (action.status, action.required_approvals, enqueued.ids) == ("proposed", 1, [])
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,0 +1,260 @@
+"""What the ad-platform and direct-mail adapters share: platform-limit checks that report field
+paths, the preflight that turns those and the compliance engine into one report, the send
+through the workspace's transport, and CSV cells that a spreadsheet will not execute.
+
+Every adapter builds its request itself, exactly as its platform documents it; this module only
+holds the plumbing that would otherwise be copied four times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from como.compliance.drafts import Draft, Recipient, Sender
+from como.compliance.engine import run_checks
+from como.compliance.findings import Finding, Report, Severity
+from como.workspaces.models import Workspace
+
+from .base import ActionLike
+from .errors import ChannelRejected, PayloadInvalid
+from .models import ChannelAccount
+from .transports import (
+    OutboundRequest,
+    Simulator,
+    TransportResponse,
+    channel_account,
+    transport_for,
+)
+
+# --- platform limits -------------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Characters as the ad platforms count them: full-width and wide characters (Chinese,
+    Japanese, Korean) count twice (Google Ads, "Character limits for ads")."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+class Limits:
+    """Collects what is wrong with a payload as ``{field path: message}``.
+
+    Paths name the exact item (``headlines[3]``) so the editor is pointed at the line to fix."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.setdefault(path, message)
+
+    def text(
+        self,
+        path: str,
+        value: Any,
+        *,
+        max_width: int,
+        required: bool = True,
+        wide: bool = True,
+    ) -> str:
+        """A text field: present when required, a string, at most ``max_width`` long."""
+        if value is None or value == "":
+            if required:
+                self.add(path, "Required.")
+            return ""
+        if not isinstance(value, str):
+            self.add(path, "Must be text.")
+            return ""
+        if not value.strip():
+            self.add(path, "Must not be blank.")
+            return value
+        width = display_width(value) if wide else len(value)
+        if width > max_width:
+            self.add(path, f"At most {max_width} characters ({width} given).")
+        return value
+
+    def texts(
+        self, path: str, value: Any, *, least: int, most: int, max_width: int, wide: bool = True
+    ) -> list[str]:
+        """A list of text fields, between ``least`` and ``most`` of them."""
+        if not isinstance(value, list):
+            self.add(path, f"Give a list of {least} to {most} texts.")
+            return []
+        if not least <= len(value) <= most:
+            self.add(path, f"Give {least} to {most} items ({len(value)} given).")
+        return [
+            self.text(f"{path}[{index}]", item, max_width=max_width, wide=wide)
+            for index, item in enumerate(value)
+        ]
+
+    def https_url(self, path: str, value: Any, *, required: bool = True) -> str:
+        if value is None or value == "":
+            if required:
+                self.add(path, "Required.")
+            return ""
+        if not isinstance(value, str) or not value.startswith("https://") or len(value) <= 8:
+            self.add(path, "Must be an https:// URL.")
+            return ""
+        if any(ch.isspace() for ch in value):
+            self.add(path, "Must not contain spaces.")
+        return value
+
+    def choice(self, path: str, value: Any, choices: Iterable[str], default: str) -> str:
+        if value is None or value == "":
+            return default
+        options = tuple(choices)
+        if value not in options:
+            self.add(path, f"One of {', '.join(options)}.")
+            return default
+        return str(value)
+
+    def identifier(self, path: str, value: Any) -> str:
+        """A platform object id: digits, given as a number or a string."""
+        text = str(value).strip() if isinstance(value, int | str) else ""
+        if not text:
+            self.add(path, "Required.")
+        elif not text.isdigit():
+            self.add(path, "Must be a numeric id.")
+        return text
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise PayloadInvalid(self.errors)
+
+
+def payload_of(action: ActionLike) -> Mapping[str, Any]:
+    payload = action.payload
+    if not isinstance(payload, Mapping):
+        raise PayloadInvalid({"payload": "Must be an object."})
+    return payload
+
+
+# --- preflight -------------------------------------------------------------------------------
+
+
+def sender_of(workspace: Workspace) -> Sender:
+    return Sender(
+        name=workspace.name, postal_address=workspace.postal_address, country=workspace.country
+    )
+
+
+def payload_findings(channel: str, invalid: PayloadInvalid, citation: str) -> list[Finding]:
+    """One blocking finding per field the platform would reject."""
+    return [
+        Finding(
+            rule=f"{channel}.payload",
+            severity=Severity.BLOCK,
+            message=f"{path}: {message}",
+            citation=citation,
+            fix="Change the field to fit the platform's limits.",
+            evidence={"field": path},
+        )
+        for path, message in invalid.errors.items()
+    ]
+
+
+def preflight_report(
+    *,
+    channel: str,
+    action: ActionLike,
+    at: datetime,
+    fields: Mapping[str, str],
+    invalid: PayloadInvalid | None,
+    citation: str,
+    extra: Sequence[Finding] = (),
+    audience: Sequence[Recipient] = (),
+    recipient: Recipient | None = None,
+) -> Report:
+    """The platform's limits first, then whatever the engine's checks say about the draft."""
+    workspace = action.workspace
+    draft = Draft(
+        channel=channel,
+        sender=sender_of(workspace),
+        at=at,
+        kind=action.kind,
+        fields=dict(fields),
+        recipient=recipient,
+        audience=tuple(audience),
+        vertical=workspace.vertical,
+    )
+    report = run_checks(draft)
+    own = payload_findings(channel, invalid, citation) if invalid is not None else []
+    return Report.of([*own, *extra, *report.findings], report.checked)
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def json_body(data: Any) -> str:
+    """Compact, key order as built: the exact bytes the sandbox records and HTTP sends."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def account_for(action: ActionLike, channel: str) -> ChannelAccount | None:
+    return channel_account(action.workspace_id, channel)
+
+
+def credential(account: ChannelAccount | None, name: str) -> str:
+    if account is None:
+        return ""
+    value = (account.credentials or {}).get(name, "")
+    return str(value) if value is not None else ""
+
+
+def setting(account: ChannelAccount | None, name: str, default: str) -> str:
+    if account is None:
+        return default
+    value = (account.settings or {}).get(name)
+    return str(value) if value else default
+
+
+def base_url(account: ChannelAccount | None, default: str) -> str:
+    return ((account.base_url if account is not None else "") or default).rstrip("/")
+
+
+def send(
+    account: ChannelAccount | None, request: OutboundRequest, simulate: Simulator
+) -> TransportResponse:
+    """Through the sandbox or HTTP; a 2xx answer from either, or ChannelRejected."""
+    response = transport_for(account, simulate).send(request)
+    if response.status >= 300:
+        # Only the sandbox gets here (HTTP raises itself): a simulated refusal.
+        raise ChannelRejected(f"{request.channel}: HTTP {response.status} {response.body[:500]}")
+    return response
+
+
+def simulated_id(key: str, digits: int = 12) -> str:
+    """A stable numeric id for what the sandbox "created" under an idempotency key."""
+    number = int(hashlib.sha256(key.encode()).hexdigest(), 16)
+    return str(number % 10**digits).rjust(digits, "1")
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+#: OWASP "CSV Injection": a cell starting with one of these is a formula to a spreadsheet.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> str:
+    """The cell as text, prefixed with ``'`` when a spreadsheet would read it as a formula.
+
+    The csv writer then quotes it as needed (OWASP's second recommendation), so neither a
+    leading ``=`` nor an embedded separator or quote can break out of the cell."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def csv_row(values: Iterable[Any]) -> list[str]:
+    return [csv_safe(value) for value in values]
+
+
+def joined_lines(value: Any) -> str:
+    """A list of texts as the draft field the checks read: one per line."""
+    if isinstance(value, list):
+        return "\n".join(item for item in value if isinstance(item, str))
+    return ""
