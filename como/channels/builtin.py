@@ -1,1 +1,3 @@
 """Imports every built-in adapter so each registers itself (a new channel adds a line here)."""
+
+from . import email  # noqa: F401

@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from como.leads.models import Contact
+
 from .hashing import suppression_digest
 from .models import ConsentAction, ConsentRecord, Suppression
-from .state import ConsentState
+from .state import Channel, ConsentState, no_consent
 
 
 def consent_states(
@@ -68,3 +73,37 @@ def suppressed_channels(
             for contact_id in digests[digest]:
                 found[contact_id].add(channel)
     return {contact_id: frozenset(channels) for contact_id, channels in found.items()}
+
+
+def contact_consent_now(*, contact: Contact, at: datetime | None = None) -> dict[str, ConsentState]:
+    """The contact's consent on every channel at ``at`` (default now); ``no_consent`` where
+    nothing is on record."""
+    at = at or timezone.now()
+    found = consent_states(workspace_id=contact.workspace_id, contact_ids=[contact.pk], at=at)
+    mine = found.get(contact.pk, {})
+    return {channel.value: mine.get(channel.value, no_consent(channel.value)) for channel in Channel}
+
+
+def contact_ledger(*, contact: Contact) -> QuerySet[ConsentRecord]:
+    """The contact's ledger entries, newest first."""
+    return ConsentRecord.objects.filter(
+        workspace_id=contact.workspace_id, contact_id=contact.pk
+    ).order_by("-at", "-id")
+
+
+def contact_suppressed_channels(*, contact: Contact) -> frozenset[str]:
+    found = suppressed_channels(
+        workspace_id=contact.workspace_id, addresses={contact.pk: (contact.email, contact.phone)}
+    )
+    return found[contact.pk]
+
+
+def suppressions_of_address(
+    suppressions: QuerySet[Suppression], *, address: str, workspace_ids: Iterable[int]
+) -> QuerySet[Suppression]:
+    """The entries of ``suppressions`` for ``address``: the digest is salted per workspace, so
+    one digest per workspace the caller can see."""
+    condition = Q(pk__in=[])
+    for workspace_id in workspace_ids:
+        condition |= Q(workspace_id=workspace_id, digest=suppression_digest(workspace_id, address))
+    return suppressions.filter(condition)

@@ -9,7 +9,7 @@ have their own tests, and the consent matrix runs them end to end).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -55,11 +55,11 @@ class GateAdapter:
 
 
 @pytest.fixture
-def adapter(monkeypatch: pytest.MonkeyPatch) -> Iterator[GateAdapter]:
+def adapter(monkeypatch: pytest.MonkeyPatch) -> GateAdapter:
     gate = GateAdapter()
     monkeypatch.setitem(base._adapters, gate.key, gate)
     monkeypatch.setitem(base._by_kind, KIND, gate)
-    yield gate
+    return gate
 
 
 def block(message: str = "No consent on record.") -> Finding:
@@ -70,7 +70,7 @@ def defer(until: datetime) -> Finding:
     return Finding(
         rule="gate_test.quiet_hours",
         severity=Severity.DEFER,
-        message="Outside 08:00–21:00 for the recipient.",
+        message="Outside 08:00-21:00 for the recipient.",
         defer_until=until,
     )
 
@@ -129,12 +129,16 @@ def test_quiet_hours_defer_without_spending_an_attempt_then_the_sweeper_sends(
     outcome = action_execute(action.pk, now=lambda: T0)
 
     action.refresh_from_db()
-    assert (outcome.status, action.status, action.attempts) == (ActionStatus.APPROVED, "approved", 0)
+    assert (outcome.status, action.status, action.attempts) == (
+        ActionStatus.APPROVED,
+        "approved",
+        0,
+    )
     assert action.next_attempt_at == opens
     assert adapter.sent == []
     note = action.transitions.last().note
     assert note == f"Deferred until {opens:%Y-%m-%d %H:%M} UTC: gate_test.quiet_hours: " + (
-        "Outside 08:00–21:00 for the recipient."
+        "Outside 08:00-21:00 for the recipient."
     )
 
     # Not yet: neither the sweeper nor a stray execute message sends it early.
@@ -152,9 +156,7 @@ def test_quiet_hours_defer_without_spending_an_attempt_then_the_sweeper_sends(
     assert action.attempts == 1
 
 
-def test_an_instant_already_past_does_not_defer(
-    workspace: Workspace, adapter: GateAdapter
-) -> None:
+def test_an_instant_already_past_does_not_defer(workspace: Workspace, adapter: GateAdapter) -> None:
     action = approved(workspace)
     adapter.findings = [defer(T0 - timedelta(minutes=1))]
 
