@@ -66,7 +66,9 @@ def _payload_int(payload: Mapping[str, Any], name: str, *, required: bool) -> in
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise PayloadInvalid({name: "must be an integer" if required else "must be an integer or null"})
+        raise PayloadInvalid(
+            {name: "must be an integer" if required else "must be an integer or null"}
+        )
     return value
 
 
@@ -101,7 +103,9 @@ def sms_compose(action: ActionLike) -> ComposedSms:
     if not text:
         raise PayloadInvalid({"body": "renders to an empty text"})
     if len(text) > MAX_BODY:
-        raise PayloadInvalid({"body": f"{len(text)} characters; a text can have at most {MAX_BODY}"})
+        raise PayloadInvalid(
+            {"body": f"{len(text)} characters; a text can have at most {MAX_BODY}"}
+        )
     return ComposedSms(
         contact=contact, to=to, body=text, campaign_id=campaign_id, marketing_sent=before
     )

@@ -99,7 +99,9 @@ def help_text(workspace: Workspace, account: ChannelAccount) -> str:
     return f"{text} Help: {contact_info}" if contact_info else text
 
 
-def _opt_out(workspace: Workspace, phone: str, contacts: list[Contact], wording: str) -> Reply | None:
+def _opt_out(
+    workspace: Workspace, phone: str, contacts: list[Contact], wording: str
+) -> Reply | None:
     already = _suppressed_on_sms(workspace.pk, phone)
     for contact in contacts:
         consent_revoke(
@@ -111,7 +113,9 @@ def _opt_out(workspace: Workspace, phone: str, contacts: list[Contact], wording:
         )
     # The number itself, whether or not anyone on file has it: it stays suppressed if the
     # person is imported later.
-    suppress(workspace_id=workspace.pk, addresses=[phone], channel=CHANNEL, reason=SuppressionReason.STOP)
+    suppress(
+        workspace_id=workspace.pk, addresses=[phone], channel=CHANNEL, reason=SuppressionReason.STOP
+    )
     if already:
         return None  # one confirmation per opt-out, not one per STOP
     text = f"{workspace.name}: You are unsubscribed and will receive no more messages."
@@ -120,7 +124,9 @@ def _opt_out(workspace: Workspace, phone: str, contacts: list[Contact], wording:
     return Reply(text, MessagePurpose.CONFIRMATION)
 
 
-def _opt_in(workspace: Workspace, phone: str, contacts: list[Contact], wording: str) -> Reply | None:
+def _opt_in(
+    workspace: Workspace, phone: str, contacts: list[Contact], wording: str
+) -> Reply | None:
     digest = suppression_digest(workspace.pk, phone)
     blocked = Suppression.objects.filter(
         Q(channel__in=[CHANNEL, "*"]) & ~Q(reason=SuppressionReason.STOP),
@@ -132,9 +138,15 @@ def _opt_in(workspace: Workspace, phone: str, contacts: list[Contact], wording: 
     restored = 0
     for contact in contacts:
         latest = (
-            ConsentRecord.objects.filter(contact=contact, channel=CHANNEL).order_by("-at", "-id").first()
+            ConsentRecord.objects.filter(contact=contact, channel=CHANNEL)
+            .order_by("-at", "-id")
+            .first()
         )
-        if latest is None or latest.action != ConsentAction.REVOKE or latest.source != KEYWORD_SOURCE:
+        if (
+            latest is None
+            or latest.action != ConsentAction.REVOKE
+            or latest.source != KEYWORD_SOURCE
+        ):
             continue
         grant = (
             ConsentRecord.objects.filter(

@@ -119,7 +119,9 @@ def twilio_simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
     if not body:
         return _twilio_error(21602, "Message body is required.")
     if len(body) > MAX_BODY:
-        return _twilio_error(21617, "The concatenated message body exceeds the 1600 character limit.")
+        return _twilio_error(
+            21617, "The concatenated message body exceeds the 1600 character limit."
+        )
     account_sid = request.url.split("/Accounts/", 1)[1].split("/", 1)[0]
     sid = twilio_sid(request.workspace_id, request.idempotency_key)
     service = form.get("MessagingServiceSid")

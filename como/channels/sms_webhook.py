@@ -1,5 +1,87 @@
-"""Placeholder: filled in by the issue 5 work."""
+"""Twilio's webhooks for a workspace's SMS account: inbound texts and delivery statuses.
 
-from django.urls import URLPattern
+``POST /hooks/sms/<account id>/inbound`` and ``…/status``. Each request must carry a valid
+``X-Twilio-Signature`` (:mod:`como.channels.twilio_signature`) made with the account's auth
+token; anything else is refused with 403 before a byte of it is acted on. Twilio's signature
+has no timestamp, so "stale" cannot be told from the request: a replayed request is recognised by
+its ``MessageSid`` instead and answered 200 with no second effect.
 
-urlpatterns: list[URLPattern] = []
+The answer is an empty TwiML ``<Response/>``: replies are sent through the Twilio-shaped send
+(:func:`~como.channels.sms_twilio.sms_deliver`), where they are logged and counted, not
+through TwiML, which Twilio would send without a trace on our side.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .models import ChannelAccount
+from .sms_inbound import sms_inbound_receive, sms_status_receive
+from .sms_twilio import CHANNEL, public_url
+from .twilio_signature import twilio_signature_valid
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+def _verified_account(request: HttpRequest, account_id: int) -> ChannelAccount | None:
+    """The account the request is signed for, or None (unknown account, no token, bad
+    signature: one answer for all, so the endpoint tells a prober nothing)."""
+    account = (
+        ChannelAccount.objects.select_related("workspace")
+        .filter(pk=account_id, channel=CHANNEL)
+        .first()
+    )
+    if account is None:
+        return None
+    token = str((account.credentials or {}).get("auth_token", "")) or account.webhook_secret
+    if request.content_type != "application/x-www-form-urlencoded":
+        return None  # Twilio's messaging webhooks are form posts; the signature covers those
+    # Twilio signs the URL it was configured with: ours as the public knows it, or, when no
+    # proxy sits in between, the URL the request arrived at.
+    urls = {public_url(request.get_full_path()), request.build_absolute_uri()}
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not twilio_signature_valid(
+        auth_token=token, urls=sorted(urls), params=dict(request.POST.lists()), signature=signature
+    ):
+        return None
+    return account
+
+
+def _twiml() -> HttpResponse:
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def inbound(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _verified_account(request, account_id)
+    if account is None:
+        return HttpResponseForbidden("invalid signature")
+    try:
+        sms_inbound_receive(account=account, params=request.POST.dict())
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    return _twiml()
+
+
+@csrf_exempt
+@require_POST
+def status(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _verified_account(request, account_id)
+    if account is None:
+        return HttpResponseForbidden("invalid signature")
+    try:
+        sms_status_receive(account=account, params=request.POST.dict())
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    return _twiml()
+
+
+urlpatterns = [
+    path("<int:account_id>/inbound", inbound, name="channels-sms-inbound"),
+    path("<int:account_id>/status", status, name="channels-sms-status"),
+]

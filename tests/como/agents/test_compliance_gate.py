@@ -136,7 +136,7 @@ def test_quiet_hours_defer_without_spending_an_attempt_then_the_sweeper_sends(
     )
     assert action.next_attempt_at == opens
     assert adapter.sent == []
-    note = action.transitions.last().note
+    note = action.transitions.order_by("at", "id").values_list("note", flat=True).last()
     assert note == f"Deferred until {opens:%Y-%m-%d %H:%M} UTC: gate_test.quiet_hours: " + (
         "Outside 08:00-21:00 for the recipient."
     )
