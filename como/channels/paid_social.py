@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -43,7 +44,7 @@ from como.leads.models import Contact
 from . import ads_common as common
 from .base import ActionLike, MetricRow, register_adapter
 from .errors import PayloadInvalid
-from .models import ChannelAccount
+from .models import ChannelAccount, TransportKind
 from .transports import OutboundRequest
 
 KEY = "paid_social"
@@ -185,4 +186,203 @@ def opted_out_of_ads(recipient: Recipient) -> bool:
     return recipient.consent("ads").revoked or recipient.is_suppressed("ads")
 
 
-@dataclass_like := None  # placeholder removed below
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who goes into an upload, and who was left out and why."""
+
+    audience_id: str
+    members: list[Recipient]
+    opted_out: int
+    without_identifier: int
+
+
+def audience_for(payload: Mapping[str, Any], *, workspace_id: int, at: datetime) -> Audience:
+    """The workspace's contacts named in the payload, minus those opted out of ads at ``at``."""
+    limits = common.Limits()
+    audience_id = limits.identifier("audience_id", payload.get("audience_id"))
+    raw = payload.get("contact_ids")
+    ids: list[int] = []
+    if not isinstance(raw, list) or not raw:
+        limits.add("contact_ids", "Give a list of contact ids.")
+    else:
+        for index, value in enumerate(raw):
+            if isinstance(value, int) and not isinstance(value, bool):
+                ids.append(value)
+            else:
+                limits.add(f"contact_ids[{index}]", "Must be a contact id.")
+    contacts = {
+        contact.pk: contact
+        for contact in Contact.objects.filter(workspace_id=workspace_id, pk__in=ids)
+    }
+    for index, value in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(value, int) and value not in contacts:
+            limits.add(f"contact_ids[{index}]", "No such contact in this workspace.")
+    limits.raise_if_any()
+    ordered = [contacts[pk] for pk in dict.fromkeys(ids)]
+    everyone = recipients_for(workspace_id=workspace_id, contacts=ordered, at=at)
+    allowed = [r for r in everyone if not opted_out_of_ads(r)]
+    members = [r for r in allowed if r.email or r.phone]
+    return Audience(
+        audience_id=audience_id,
+        members=members,
+        opted_out=len(everyone) - len(allowed),
+        without_identifier=len(allowed) - len(members),
+    )
+
+
+def audience_rows(members: Sequence[Recipient]) -> list[list[str]]:
+    return [
+        [sha256(normalized_email(r.email)), sha256(normalized_phone(r.phone))] for r in members
+    ]
+
+
+# --- the adapter -----------------------------------------------------------------------------
+
+
+def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
+    form = parse_qs(request.body)
+    if request.url.endswith("/users"):
+        payload = json.loads(form["payload"][0])
+        session = json.loads(form["session"][0]) if "session" in form else {}
+        return 200, {
+            "audience_id": request.url.rsplit("/", 2)[-2],
+            "session_id": str(session.get("session_id", common.simulated_id(request.url))),
+            "num_received": len(payload["data"]),
+            "num_invalid_entries": 0,
+            "invalid_entry_samples": {},
+        }
+    if request.url.endswith("/ads"):
+        return 200, {"id": common.simulated_id(request.idempotency_key, 15)}
+    return 200, {"success": True}
+
+
+class PaidSocialAdapter:
+    key = KEY
+    kinds = frozenset({CREATE, PAUSE, AUDIENCE})
+
+    def preflight(self, action: ActionLike, *, at: datetime) -> Report:
+        invalid: PayloadInvalid | None = None
+        payload = action.payload if isinstance(action.payload, Mapping) else {}
+        fields: dict[str, str] = {}
+        extra: list[Finding] = []
+        members: list[Recipient] = []
+        try:
+            if action.kind == AUDIENCE:
+                # The audience as it will be uploaded: the CCPA check sees no one opted out.
+                members = audience_for(payload, workspace_id=action.workspace_id, at=at).members
+            elif action.kind == CREATE:
+                build_create(common.payload_of(action), common.account_for(action, KEY))
+            else:
+                build_pause(common.payload_of(action))
+        except PayloadInvalid as error:
+            invalid = error
+        if action.kind == CREATE:
+            fields = {
+                name: str(payload.get(name) or "")
+                for name in ("primary_text", "headline", "description")
+            }
+            fields["final_url"] = str(payload.get("link") or "")
+            extra = recommended_length_findings(payload)
+        return common.preflight_report(
+            channel=KEY,
+            action=action,
+            at=at,
+            fields=fields,
+            invalid=invalid,
+            citation=CITATION,
+            extra=extra,
+            audience=members,
+        )
+
+    def _request(
+        self,
+        action: ActionLike,
+        account: ChannelAccount | None,
+        key: str,
+        path: str,
+        form: list[tuple[str, str]],
+    ) -> OutboundRequest:
+        version = common.setting(account, "api_version", API_VERSION)
+        return OutboundRequest(
+            workspace_id=action.workspace_id,
+            channel=KEY,
+            idempotency_key=key,
+            method="POST",
+            url=f"{common.base_url(account, API_BASE)}/{version}/{path}",
+            headers={
+                "Authorization": f"Bearer {common.credential(account, 'access_token')}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            body=urlencode(form),
+        )
+
+    def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:
+        account = common.account_for(action, KEY)
+        payload = common.payload_of(action)
+        if action.kind == AUDIENCE:
+            return self._upload(action, account, payload, idempotency_key)
+        if action.kind == CREATE:
+            built = build_create(payload, account)
+        elif action.kind == PAUSE:
+            built = build_pause(payload)
+        else:
+            raise PayloadInvalid({"kind": f"{KEY} does not handle {action.kind!r}."})
+        request = self._request(action, account, idempotency_key, built["path"], built["form"])
+        response = common.send(account, request, _simulate)
+        answer = response.json() or {}
+        external = str(answer.get("id") or (payload.get("ad_id") if action.kind == PAUSE else ""))
+        return {
+            "external_id": external,
+            "sandbox": response.sandbox,
+            "idempotency_key": idempotency_key,
+        }
+
+    def _upload(
+        self,
+        action: ActionLike,
+        account: ChannelAccount | None,
+        payload: Mapping[str, Any],
+        idempotency_key: str,
+    ) -> Mapping[str, Any]:
+        # Consent is read again now: someone may have opted out since the proposal.
+        audience = audience_for(payload, workspace_id=action.workspace_id, at=timezone.now())
+        rows = audience_rows(audience.members)
+        # Nobody left to add: nothing to send (Meta rejects an empty upload).
+        batches = [rows[i : i + BATCH_SIZE] for i in range(0, len(rows), BATCH_SIZE)]
+        session_id = int(common.simulated_id(idempotency_key, 15))
+        received = 0
+        sandbox = account is None or account.transport != TransportKind.HTTP
+        for seq, batch in enumerate(batches, start=1):
+            form = [("payload", common.json_body({"schema": AUDIENCE_SCHEMA, "data": batch}))]
+            key = idempotency_key
+            if len(batches) > 1:
+                key = f"{idempotency_key}:{seq}"
+                session = {
+                    "session_id": session_id,
+                    "batch_seq": seq,
+                    "last_batch_flag": seq == len(batches),
+                    "estimated_num_total": len(rows),
+                }
+                form.append(("session", common.json_body(session)))
+            request = self._request(
+                action, account, key, f"{audience.audience_id}/users", form
+            )
+            response = common.send(account, request, _simulate)
+            received += int((response.json() or {}).get("num_received", len(batch)))
+        return {
+            "external_id": audience.audience_id,
+            "uploaded": len(rows),
+            "received": received,
+            "excluded_opted_out": audience.opted_out,
+            "excluded_without_identifier": audience.without_identifier,
+            "batches": len(batches),
+            "sandbox": sandbox,
+            "idempotency_key": idempotency_key,
+        }
+
+    def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:
+        # Ad numbers come from imported platform reports (como.campaigns.services.metrics_import).
+        return []
+
+
+adapter = register_adapter(PaidSocialAdapter())

@@ -76,7 +76,7 @@ def sms_compose(action: ActionLike) -> ComposedSms:
     """The text for this action as it would go out now; ``PayloadInvalid`` names what is
     wrong (a missing contact, no phone number, a template error, a text that is too long)."""
     payload = action.payload if isinstance(action.payload, Mapping) else {}
-    contact_id = _payload_int(payload, "contact_id", required=True)
+    contact_id = _payload_int(payload, "contact_id", required=True) or 0
     campaign_id = _payload_int(payload, "campaign_id", required=False)
     source = payload.get("body")
     if not isinstance(source, str) or not source.strip():

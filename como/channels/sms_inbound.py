@@ -36,8 +36,14 @@ from como.workspaces.models import Workspace
 
 from .errors import ChannelRejected, TransientError
 from .messages import message_record
-from .models import ChannelAccount, Direction, Message, MessagePurpose, MessageStatus
-from .models import WebhookReceipt
+from .models import (
+    ChannelAccount,
+    Direction,
+    Message,
+    MessagePurpose,
+    MessageStatus,
+    WebhookReceipt,
+)
 from .sms_keywords import Keyword, keyword_of
 from .sms_twilio import CHANNEL, sms_deliver
 

@@ -1,0 +1,62 @@
+"""Admin pages for the channels: provider accounts per workspace, the message log, and what the
+sandbox transport recorded (exactly what would have been sent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from como.workspaces.admin_base import WorkspaceScopedAdmin
+from como.workspaces.roles import Permission
+
+from .models import ChannelAccount, Message, SandboxRequest
+
+
+@admin.register(ChannelAccount)
+class ChannelAccountAdmin(WorkspaceScopedAdmin):
+    write_permission = Permission.CONFIGURE_PLAYBOOK
+    list_display = ["channel", "workspace", "transport", "account_id", "sender", "updated_at"]
+    list_filter = ["channel", "transport", "workspace"]
+    fields = [
+        "workspace",
+        "channel",
+        "transport",
+        "base_url",
+        "account_id",
+        "sender",
+        "credentials",
+        "webhook_secret",
+        "settings",
+    ]
+
+
+class ReadOnlyAdmin(WorkspaceScopedAdmin):
+    """Records written by the channels themselves: to read, never to edit."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "channel", "direction", "purpose", "to", "status", "workspace"]
+    list_filter = ["channel", "direction", "purpose", "status", "workspace"]
+    search_fields = ["to", "subject", "provider_id", "idempotency_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["workspace"]
+
+
+@admin.register(SandboxRequest)
+class SandboxRequestAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "channel", "method", "url", "workspace"]
+    list_filter = ["channel", "workspace"]
+    search_fields = ["url", "idempotency_key"]
+    list_select_related = ["workspace"]
