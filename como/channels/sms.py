@@ -9,6 +9,7 @@ sender and says how to opt out (TCPA, CTIA): the adapter adds what the creative 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,6 +37,8 @@ from .transports import channel_account
 KIND = "sms_send"
 OPT_OUT_HINT = "Reply STOP to opt out."
 PAYLOAD_RULE = "sms.payload"
+#: The keyword in capitals, as a word: "stop by our showroom" tells nobody how to opt out.
+_STOP_WORD = re.compile(r"\bSTOP\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ def first_message_text(text: str, *, sender_name: str) -> str:
     text = text.strip()
     if sender_name and sender_name.casefold() not in text.casefold():
         text = f"{sender_name}: {text}"
-    if "STOP" not in text:
+    if _STOP_WORD.search(text) is None:
         text = f"{text} {OPT_OUT_HINT}"
     return text
 

@@ -1,5 +1,5 @@
-"""When a marketing text may reach a recipient: 08:00–21:00 in *their* local time (47 CFR
-64.1200(c)(1)), 08:00–20:00 in Florida (Fla. Stat. 501.059(8)(a)).
+"""When a marketing text may reach a recipient: 08:00-21:00 in *their* local time (47 CFR
+64.1200(c)(1)), 08:00-20:00 in Florida (Fla. Stat. 501.059(8)(a)).
 
 Pure functions of a phone number, a region and an instant, so they are tested with frozen
 instants and cached: :func:`sms_window` says in which zones and between which hours,
@@ -13,7 +13,7 @@ Where the recipient is (never the server's zone):
 2. A number that says nothing about place (toll-free, unparseable, an unknown area code) falls
    back to the zones of the recipient's US state (``Recipient.region``).
 3. If neither is known, every zone of the 50 states, and Florida's earlier close: the strictest
-   reading, which still leaves a window every day (13:00/14:00–20:00 Eastern), rather than
+   reading, which still leaves a window every day (13:00/14:00-20:00 Eastern), rather than
    guessing a zone.
 
 Florida's hours apply when the recipient's region is FL or the number is geocoded to Florida
@@ -55,8 +55,26 @@ _PLACELESS = frozenset(
 #: US states (and DC, territories) → the zones they span.
 US_STATE_ZONES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
-        ["CT", "DC", "DE", "GA", "MA", "MD", "ME", "NC", "NH", "NJ", "NY", "OH", "PA", "RI"]
-        + ["SC", "VA", "VT", "WV"],
+        [
+            "CT",
+            "DC",
+            "DE",
+            "GA",
+            "MA",
+            "MD",
+            "ME",
+            "NC",
+            "NH",
+            "NJ",
+            "NY",
+            "OH",
+            "PA",
+            "RI",
+            "SC",
+            "VA",
+            "VT",
+            "WV",
+        ],
         ("America/New_York",),
     ),
     **dict.fromkeys(

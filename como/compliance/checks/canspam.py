@@ -30,10 +30,7 @@ def has_unsubscribe_link(body: str, header: str = "") -> bool:
     for match in _UNSUBSCRIBE_WORDS.finditer(body):
         if _LINK.search(body, max(0, match.start() - _NEAR), match.end() + _NEAR):
             return True
-    for target in _HEADER_TARGET.findall(header):
-        if target in body:
-            return True
-    return False
+    return any(target in body for target in _HEADER_TARGET.findall(header))
 
 
 @lru_cache(maxsize=1024)
@@ -105,8 +102,7 @@ class CanSpamCheck:
                     rule="canspam.subject",
                     severity=Severity.WARN,
                     message=(
-                        "The subject is empty; it must tell the reader what the message is "
-                        "about."
+                        "The subject is empty; it must tell the reader what the message is about."
                         if not subject.strip()
                         else "The subject starts like a reply or a forward, suggesting a "
                         "conversation the recipient never had."

@@ -37,8 +37,7 @@ class CcpaAudienceCheck:
                 severity=Severity.BLOCK,
                 message=f"{len(opted_out)} audience member(s) opted out of the sale or sharing "
                 f"of their data and must not be uploaded: contacts {named}{more}.",
-                citation="Cal. Civ. Code 1798.120, 1798.135; 11 CCR 7025 (Global Privacy "
-                "Control)",
+                citation="Cal. Civ. Code 1798.120, 1798.135; 11 CCR 7025 (Global Privacy Control)",
                 fix="Remove these contacts from the audience before uploading it.",
                 evidence={"contact_ids": opted_out, "count": len(opted_out)},
             ),

@@ -78,7 +78,7 @@ class TcpaCheck:
 
 
 class QuietHoursCheck:
-    """Defer (never drop) a text that would arrive outside 08:00–21:00 local (FL: 20:00)."""
+    """Defer (never drop) a text that would arrive outside 08:00-21:00 local (FL: 20:00)."""
 
     key = "tcpa.quiet_hours"
     channels = _SMS
@@ -115,7 +115,7 @@ class QuietHoursCheck:
                 rule="tcpa.quiet_hours.outside_window",
                 severity=Severity.DEFER,
                 message=f"It is {local} for the recipient, outside "
-                f"{window.opens:02d}:00–{window.closes:02d}:00 local"
+                f"{window.opens:02d}:00-{window.closes:02d}:00 local"
                 f"{' (Florida)' if window.florida else ''}; the text waits until "
                 f"{until:%Y-%m-%d %H:%M} UTC.",
                 citation=window.citation,
