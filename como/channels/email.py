@@ -96,9 +96,11 @@ def _payload(payload: Any) -> tuple[int, str, str, str | None, int | None]:
     if markup is not None and not isinstance(markup, str):
         errors["html"] = "Must be text (an HTML template) or absent."
     campaign_id = payload.get("campaign_id")
-    if campaign_id is not None and (not isinstance(campaign_id, int) or isinstance(campaign_id, bool)):
+    if campaign_id is not None and (
+        not isinstance(campaign_id, int) or isinstance(campaign_id, bool)
+    ):
         errors["campaign_id"] = "Must be a campaign's id or null."
-    if errors:
+    if errors or not isinstance(contact_id, int):
         raise PayloadInvalid(errors)
     return contact_id, payload["subject"], payload["body"], markup or None, campaign_id
 
@@ -170,7 +172,9 @@ def email_compose(action: ActionLike, key: str) -> ComposedEmail:
 
 def email_draft(email: ComposedEmail, *, kind: str, at: datetime) -> Draft:
     workspace = email.workspace
-    sent = marketing_sent(workspace_id=workspace.pk, channel=CHANNEL, contact_ids=[email.contact.pk])
+    sent = marketing_sent(
+        workspace_id=workspace.pk, channel=CHANNEL, contact_ids=[email.contact.pk]
+    )
     (recipient,) = recipients_for(
         workspace_id=workspace.pk, contacts=[email.contact], at=at, messages_sent=sent
     )
@@ -236,7 +240,9 @@ class EmailAdapter:
             )
             return Report.of([finding], ["email.payload"])
         report = run_checks(email_draft(email, kind=action.kind, at=at))
-        own = [_suppressed_finding(email)] if _suppressed(email) else []
+        # The suppression list binds whichever checks the workspace runs; say so when the
+        # engine has not already blocked the message for it (or anything else).
+        own = [_suppressed_finding(email)] if not report.blocking and _suppressed(email) else []
         return Report.of([*report.findings, *own], [*report.checked, "email.suppressed"])
 
     def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:

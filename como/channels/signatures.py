@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping
 
 TOLERANCE = 5 * 60
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 
 
 class SignatureInvalid(Exception):

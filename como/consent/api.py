@@ -214,7 +214,9 @@ class ErasurePagination(CursorPagination):
 
 @extend_schema_view(
     list=extend_schema(summary="Erasures (GDPR art. 17), newest first"),
-    retrieve=extend_schema(summary="Get an erasure", responses={200: ErasureSerializer, 404: _DETAIL}),
+    retrieve=extend_schema(
+        summary="Get an erasure", responses={200: ErasureSerializer, 404: _DETAIL}
+    ),
 )
 class ErasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
     queryset = Erasure.objects.select_related("workspace")

@@ -81,7 +81,9 @@ def contact_consent_now(*, contact: Contact, at: datetime | None = None) -> dict
     at = at or timezone.now()
     found = consent_states(workspace_id=contact.workspace_id, contact_ids=[contact.pk], at=at)
     mine = found.get(contact.pk, {})
-    return {channel.value: mine.get(channel.value, no_consent(channel.value)) for channel in Channel}
+    return {
+        channel.value: mine.get(channel.value, no_consent(channel.value)) for channel in Channel
+    }
 
 
 def contact_ledger(*, contact: Contact) -> QuerySet[ConsentRecord]:

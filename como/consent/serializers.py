@@ -55,7 +55,7 @@ class ConsentStateSerializer(serializers.Serializer):
     granted = serializers.BooleanField(help_text="Marketing on this channel is allowed by now.")
     basis = serializers.CharField(allow_blank=True)
     jurisdiction = serializers.CharField(allow_blank=True)
-    source = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
     recorded_at = serializers.DateTimeField(allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True)
     revoked = serializers.BooleanField()
@@ -89,7 +89,9 @@ class ConsentWriteSerializer(serializers.Serializer):
         "6 months). Not given for a revocation.",
     )
     jurisdiction = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    source = serializers.CharField(max_length=64, required=False, default=API_SOURCE)
+    source = serializers.CharField(  # type: ignore[assignment]
+        max_length=64, required=False, default=API_SOURCE
+    )
     wording = serializers.CharField(
         required=False, allow_blank=True, help_text="The exact text the person was shown."
     )
@@ -127,7 +129,9 @@ class OptOutSerializer(serializers.Serializer):
         allow_empty=False,
         help_text="Omitted: every channel (email, sms, phone, ads).",
     )
-    source = serializers.CharField(max_length=64, required=False, default=API_SOURCE)
+    source = serializers.CharField(  # type: ignore[assignment]
+        max_length=64, required=False, default=API_SOURCE
+    )
 
 
 class ErasureRequestSerializer(serializers.Serializer):
@@ -139,7 +143,9 @@ class ErasureRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        named = [key for key in ("contact_id", "email", "phone") if attrs.get(key) not in (None, "")]
+        named = [
+            key for key in ("contact_id", "email", "phone") if attrs.get(key) not in (None, "")
+        ]
         if len(named) != 1:
             raise serializers.ValidationError(
                 {
@@ -157,7 +163,16 @@ class ErasureSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Erasure
-        fields = ["id", "workspace", "addresses", "digests", "actor", "source", "reason", "created_at"]
+        fields = [
+            "id",
+            "workspace",
+            "addresses",
+            "digests",
+            "actor",
+            "source",
+            "reason",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_addresses(self, erasure: Erasure) -> int:

@@ -272,9 +272,7 @@ def contact_erase(
 
 
 @transaction.atomic
-def suppression_add(
-    *, workspace_id: int, address: str, channel: str, reason: str
-) -> Suppression:
+def suppression_add(*, workspace_id: int, address: str, channel: str, reason: str) -> Suppression:
     """Suppress one address on one channel ("*": all); the address itself is not kept.
 
     Returns the entry, the existing one when the address was already suppressed there."""

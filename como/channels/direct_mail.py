@@ -1,0 +1,221 @@
+"""Direct mail: a print vendor's order file, one personalised letter per contact.
+
+Payload of ``direct_mail_send``: ``{"contact_ids": [...], "template": Jinja2 text,
+"campaign_id"?: como's}``. The template is rendered per contact by
+:func:`como.creative.render_creative` with :func:`~como.channels.personalization.message_context`.
+
+The file is CSV (RFC 4180, UTF-8, CRLF) with the columns of :data:`COLUMNS`. Postal lines come
+from the contact's ``attributes`` (``address_line1``, ``address_line2``, ``city``), the region,
+postal code and country from its fields. A vendor opens these files in a spreadsheet, so every
+cell that would start a formula is defused (OWASP "CSV Injection", see
+:func:`~como.channels.ads_common.csv_safe`).
+
+Left out, and counted in the result: people suppressed everywhere (erased, or opted out of
+all marketing), and contacts without a complete postal address. The "transport" POSTs the file
+to the vendor's URL (the channel account's ``base_url``) with the action's key as
+``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from como.compliance.drafts import Recipient
+from como.compliance.findings import Report
+from como.compliance.recipients import recipients_for
+from como.creative import CreativeError, render_creative
+from como.leads.models import Contact
+from como.workspaces.models import Workspace
+
+from . import ads_common as common
+from .base import ActionLike, MetricRow, register_adapter
+from .errors import PayloadInvalid
+from .personalization import message_context
+from .transports import OutboundRequest
+
+KEY = "direct_mail"
+SEND = "direct_mail_send"
+#: Where the sandbox pretends to send when no vendor is configured.
+SANDBOX_VENDOR_URL = "https://print-vendor.invalid/orders"
+CITATION = "OWASP: CSV Injection"
+MESSAGE_MAX = 4_000
+COLUMNS = (
+    "contact_id",
+    "name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "message",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Mailing:
+    contacts: list[Contact]
+    recipients: list[Recipient]
+    suppressed: int
+    without_address: int
+
+
+def _address(contact: Contact) -> dict[str, str]:
+    attributes = contact.attributes if isinstance(contact.attributes, dict) else {}
+    return {
+        "address_line1": str(attributes.get("address_line1") or ""),
+        "address_line2": str(attributes.get("address_line2") or ""),
+        "city": str(attributes.get("city") or ""),
+        "region": contact.region,
+        "postal_code": contact.postal_code,
+        "country": contact.country,
+    }
+
+
+def _mailable(contact: Contact) -> bool:
+    address = _address(contact)
+    return all(address[part] for part in ("address_line1", "city", "postal_code", "country"))
+
+
+def mailing_for(payload: Mapping[str, Any], *, workspace_id: int, at: datetime) -> Mailing:
+    limits = common.Limits()
+    template = payload.get("template")
+    if not isinstance(template, str) or not template.strip():
+        limits.add("template", "Give the letter's text (a template).")
+    raw = payload.get("contact_ids")
+    ids: list[int] = []
+    if not isinstance(raw, list) or not raw:
+        limits.add("contact_ids", "Give a list of contact ids.")
+        raw = []
+    for index, value in enumerate(raw):
+        if isinstance(value, int) and not isinstance(value, bool):
+            ids.append(value)
+        else:
+            limits.add(f"contact_ids[{index}]", "Must be a contact id.")
+    found = {c.pk: c for c in Contact.objects.filter(workspace_id=workspace_id, pk__in=ids)}
+    for index, value in enumerate(raw):
+        if isinstance(value, int) and value not in found:
+            limits.add(f"contact_ids[{index}]", "No such contact in this workspace.")
+    limits.raise_if_any()
+    ordered = [found[pk] for pk in dict.fromkeys(ids)]
+    everyone = recipients_for(workspace_id=workspace_id, contacts=ordered, at=at)
+    kept = [(c, r) for c, r in zip(ordered, everyone, strict=True) if "*" not in r.suppressed]
+    mailable = [(c, r) for c, r in kept if _mailable(c)]
+    return Mailing(
+        contacts=[c for c, _ in mailable],
+        recipients=[r for _, r in mailable],
+        suppressed=len(everyone) - len(kept),
+        without_address=len(kept) - len(mailable),
+    )
+
+
+def render_letter(template: str, contact: Contact, workspace: Workspace) -> str:
+    try:
+        return render_creative(
+            template, message_context(contact=contact, workspace=workspace), max_output=MESSAGE_MAX
+        )
+    except CreativeError as error:
+        raise PayloadInvalid({"template": str(error)}) from None
+
+
+def build_csv(template: str, contacts: Sequence[Contact], workspace: Workspace) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for contact in contacts:
+        name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+        address = _address(contact)
+        row = {
+            "contact_id": contact.pk,
+            "name": name,
+            **address,
+            "message": render_letter(template, contact, workspace),
+        }
+        writer.writerow(common.csv_row(row[column] for column in COLUMNS))
+    return buffer.getvalue()
+
+
+def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
+    pieces = max(request.body.count("\r\n") - 1, 0) if request.body else 0
+    return 201, {"id": f"order_{common.simulated_id(request.idempotency_key)}", "pieces": pieces}
+
+
+class DirectMailAdapter:
+    key = KEY
+    kinds = frozenset({SEND})
+
+    def preflight(self, action: ActionLike, *, at: datetime) -> Report:
+        invalid: PayloadInvalid | None = None
+        payload = action.payload if isinstance(action.payload, Mapping) else {}
+        fields: dict[str, str] = {}
+        audience: list[Recipient] = []
+        try:
+            mailing = mailing_for(
+                common.payload_of(action), workspace_id=action.workspace_id, at=at
+            )
+            audience = mailing.recipients
+            if mailing.contacts:
+                # The first letter as it will be printed: what the checks read.
+                fields["body"] = render_letter(
+                    str(payload["template"]), mailing.contacts[0], action.workspace
+                )
+        except PayloadInvalid as error:
+            invalid = error
+        return common.preflight_report(
+            channel=KEY,
+            action=action,
+            at=at,
+            fields=fields,
+            invalid=invalid,
+            citation=CITATION,
+            audience=audience,
+        )
+
+    def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:
+        payload = common.payload_of(action)
+        if action.kind != SEND:
+            raise PayloadInvalid({"kind": f"{KEY} does not handle {action.kind!r}."})
+        account = common.account_for(action, KEY)
+        mailing = mailing_for(payload, workspace_id=action.workspace_id, at=timezone.now())
+        result: dict[str, Any] = {
+            "pieces": len(mailing.contacts),
+            "excluded_suppressed": mailing.suppressed,
+            "excluded_without_address": mailing.without_address,
+            "idempotency_key": idempotency_key,
+        }
+        if not mailing.contacts:
+            return {**result, "external_id": "", "sandbox": True}
+        body = build_csv(str(payload["template"]), mailing.contacts, action.workspace)
+        headers = {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Idempotency-Key": idempotency_key,
+        }
+        token = common.credential(account, "api_key")
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = OutboundRequest(
+            workspace_id=action.workspace_id,
+            channel=KEY,
+            idempotency_key=idempotency_key,
+            method="POST",
+            url=common.base_url(account, SANDBOX_VENDOR_URL),
+            headers=headers,
+            body=body,
+        )
+        response = common.send(account, request, _simulate)
+        answer = response.json() or {}
+        return {**result, "external_id": str(answer.get("id", "")), "sandbox": response.sandbox}
+
+    def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:
+        # Print vendors report nothing back per day; pieces sent are in each action's result.
+        return []
+
+
+adapter = register_adapter(DirectMailAdapter())
