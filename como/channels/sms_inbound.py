@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -81,6 +81,13 @@ def _e164(number: str) -> str:
         return number.strip()
 
 
+def _lock_number(workspace_id: int, phone: str) -> None:
+    """A transaction-scoped lock on one number of one workspace."""
+    key = int(suppression_digest(workspace_id, phone)[:15], 16)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def _suppressed_on_sms(workspace_id: int, phone: str) -> bool:
     return Suppression.objects.filter(
         workspace_id=workspace_id,
@@ -108,6 +115,9 @@ def help_text(workspace: Workspace, account: ChannelAccount) -> str:
 def _opt_out(
     workspace: Workspace, phone: str, contacts: list[Contact], wording: str
 ) -> Reply | None:
+    # Two STOPs from one number arriving together: the second waits for the first to commit
+    # and then finds the number suppressed, so it confirms nothing.
+    _lock_number(workspace.pk, phone)
     already = _suppressed_on_sms(workspace.pk, phone)
     for contact in contacts:
         consent_revoke(

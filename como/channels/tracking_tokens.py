@@ -70,6 +70,9 @@ def token_make(purpose: Purpose, tracked: Tracked) -> str:
 
 
 def token_read(purpose: Purpose, token: str) -> Tracked:
+    # A signature ends in a base64url character; mail clients that linkify plain text
+    # sometimes take the full stop after a link into it.
+    token = token.rstrip(".,;:!?")
     try:
         data = _signer(purpose).unsign_object(token)
     except (signing.BadSignature, ValueError, UnicodeDecodeError) as error:

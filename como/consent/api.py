@@ -19,6 +19,7 @@ Every lookup goes through the scoped querysets: another workspace's contact is 4
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -29,7 +30,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, permissions, status
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -59,6 +60,7 @@ from .serializers import (
     OptOutSerializer,
     SuppressionSerializer,
 )
+from .state import ConsentState
 
 #: Erasing a person is a data-protection decision: owners and compliance officers hold it.
 ERASE_PERMISSION = Permission.REVIEW_COMPLIANCE
@@ -111,8 +113,8 @@ def contact_consents_data(contact: Contact) -> dict[str, Any]:
     ).data
 
 
-def vars_of(state: Any) -> dict[str, Any]:
-    return {name: getattr(state, name) for name in state.__slots__}
+def vars_of(state: ConsentState) -> dict[str, Any]:
+    return {field.name: getattr(state, field.name) for field in dataclasses.fields(state)}
 
 
 class ContactConsentViewSet(WorkspaceScopedViewSet):
@@ -198,7 +200,8 @@ class MayReadOrErase(IsWorkspaceCaller):
         principal = principal_for_request(request)
         if principal.is_superuser:
             return True
-        if request.method in permissions.SAFE_METHODS:
+        if getattr(view, "action", None) != "create":
+            # Reads; other methods are answered 405 (there is nothing else to do here).
             return bool(principal.workspaces_with(Permission.VIEW))
         if principal.kind is not CallerKind.MEMBER:
             return False  # an API key or the agent identity never erases anyone

@@ -18,6 +18,9 @@ from como.workspaces.scoping import WorkspaceOwned
 
 from .state import Basis, Channel
 
+#: The ledger's channels as choices; the API schema names this set ConsentChannelEnum.
+CHANNEL_CHOICES = [(c.value, c.name.title()) for c in Channel]
+
 
 class ConsentAction(models.TextChoices):
     GRANT = "grant", "Grant"
@@ -30,7 +33,7 @@ class ConsentRecord(WorkspaceOwned):
     contact = models.ForeignKey(
         "leads.Contact", on_delete=models.CASCADE, related_name="consent_records"
     )
-    channel = models.CharField(max_length=10, choices=[(c.value, c.name.title()) for c in Channel])
+    channel = models.CharField(max_length=10, choices=CHANNEL_CHOICES)
     action = models.CharField(max_length=6, choices=ConsentAction.choices)
     basis = models.CharField(
         max_length=24,

@@ -15,7 +15,14 @@ from rest_framework.settings import api_settings
 
 from como.workspaces.api_base import AwareDateTimeField
 
-from .models import ConsentAction, ConsentRecord, Erasure, Suppression
+from .models import (
+    CHANNEL_CHOICES,
+    ConsentAction,
+    ConsentRecord,
+    Erasure,
+    Suppression,
+    SuppressionReason,
+)
 from .services import ALL_CHANNELS
 from .state import Basis, Channel
 
@@ -25,6 +32,9 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 API_SOURCE = "api"
 
 _CHANNEL_HELP = f"One of: {', '.join(Channel)}."
+# The model's own choices, so the schema has one enum per set, shared with the ledger entries.
+_CHANNELS = CHANNEL_CHOICES  # named ConsentChannelEnum in the schema (settings)
+_BASES = [(b.value, b.value.replace("_", " ")) for b in Basis]  # as ConsentRecord.basis
 
 
 class ConsentRecordSerializer(serializers.ModelSerializer):
@@ -79,10 +89,10 @@ class ContactConsentsSerializer(serializers.Serializer):
 class ConsentWriteSerializer(serializers.Serializer):
     """One grant or revocation, as the person gave it."""
 
-    channel = serializers.ChoiceField(choices=[c.value for c in Channel], help_text=_CHANNEL_HELP)
-    action = serializers.ChoiceField(choices=ConsentAction.values)
+    channel = serializers.ChoiceField(choices=_CHANNELS, help_text=_CHANNEL_HELP)
+    action = serializers.ChoiceField(choices=ConsentAction.choices)
     basis = serializers.ChoiceField(
-        choices=[b.value for b in Basis],
+        choices=_BASES,
         required=False,
         allow_blank=True,
         help_text="Required for a grant; implied bases expire (CASL: purchase 2 years, inquiry "
@@ -124,7 +134,7 @@ class ConsentWriteSerializer(serializers.Serializer):
 
 class OptOutSerializer(serializers.Serializer):
     channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=[c.value for c in Channel]),
+        child=serializers.ChoiceField(choices=_CHANNELS),
         required=False,
         allow_empty=False,
         help_text="Omitted: every channel (email, sms, phone, ads).",
@@ -181,6 +191,10 @@ class ErasureSerializer(serializers.ModelSerializer):
 
 class SuppressionSerializer(serializers.ModelSerializer):
     workspace = serializers.CharField(source="workspace.slug", read_only=True)
+    # A plain string in the schema: an enum named "reason" would collide with the handoffs'.
+    reason = serializers.CharField(
+        read_only=True, help_text=f"Why: {', '.join(SuppressionReason.values)}."
+    )
     channel = serializers.CharField(
         read_only=True, help_text=f"{_CHANNEL_HELP} {ALL_CHANNELS!r}: every channel."
     )

@@ -38,11 +38,10 @@ class Action:
     channel: str = "sms"
     target_type: str = "contact"
     target_id: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    workspace_id: int = field(init=False)
 
-    @property
-    def workspace_id(self) -> int:
-        return self.workspace.pk
+    def __post_init__(self) -> None:
+        self.workspace_id = self.workspace.pk
 
 
 def consenting_contact(workspace: Workspace, phone: str = PHONE, **fields: Any) -> Contact:
@@ -91,12 +90,11 @@ def twilio_post(
     path = hook_url(account, kind)
     if signature is None:
         signature = twilio_signature(token, PUBLIC + path, {k: [v] for k, v in params.items()})
-    headers = {"HTTP_X_TWILIO_SIGNATURE": signature} if signature else {}
     return client.post(
         path,
         data=urlencode(sent_params if sent_params is not None else params),
         content_type="application/x-www-form-urlencoded",
-        **headers,
+        headers={"X-Twilio-Signature": signature} if signature else {},
     )
 
 

@@ -37,11 +37,12 @@ class Command(BaseCommand):
         if workspace is None:
             raise CommandError(f"No workspace with slug {slug!r}.")
         contact = self._contact(workspace, options)
+        contact_id = contact.pk  # deleting clears it
         erasure = contact_erase(
             contact=contact, reason=options["reason"], source=ErasureSource.COMMAND
         )
         self.stdout.write(
-            f"Erased contact {contact.pk} of {workspace.slug!r}: erasure {erasure.pk}, "
+            f"Erased contact {contact_id} of {workspace.slug!r}: erasure {erasure.pk}, "
             f"{len(erasure.digests)} address(es) suppressed on every channel."
         )
 
