@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from como.consent.admin import opt_out_contacts
 from como.leads.admin import ContactAdmin
 from como.leads.models import Contact
 from como.leads.selectors import visible_workspace_ids
@@ -129,6 +130,7 @@ class ScoredContactAdmin(ContactAdmin):
     contact is scored in Python) and the panel and chart on the change page."""
 
     change_form_template = "admin/scoring/contact_change_form.html"
+    actions = [opt_out_contacts]
     list_display = [*ContactAdmin.list_display[:3], "score_now", *ContactAdmin.list_display[3:]]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
