@@ -151,6 +151,8 @@ COMO_ACTION_LEASE_SECONDS = env.float(
 COMO_WEBHOOK_TIMEOUT = env.float("COMO_WEBHOOK_TIMEOUT", default=10.0)
 #: Seconds between scans for MQL handoffs whose SLA timer ran out (their worst-case lateness).
 COMO_HANDOFF_ESCALATION_SECONDS = env.float("COMO_HANDOFF_ESCALATION_SECONDS", default=30.0)
+#: Seconds between syncs of today's and yesterday's channel metrics (campaigns).
+COMO_METRICS_SYNC_SECONDS = env.float("COMO_METRICS_SYNC_SECONDS", default=900.0)
 # Beat copies these into its database schedule at start; they can be edited in the admin.
 CELERY_BEAT_SCHEDULE = {
     "como.agents.sweep_actions": {
@@ -161,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
     "como.agents.escalate_handoffs": {
         "task": "como.agents.escalate_handoffs",
         "schedule": COMO_HANDOFF_ESCALATION_SECONDS,
+    },
+    "como.campaigns.sync_metrics": {
+        "task": "como.campaigns.sync_metrics",
+        "schedule": COMO_METRICS_SYNC_SECONDS,
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -212,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the consent channels wherever they appear.
+    "ENUM_NAME_OVERRIDES": {"ConsentChannelEnum": "como.consent.models.CHANNEL_CHOICES"},
 }
 
 COMO_INGEST_MAX_BATCH = 1000

@@ -49,6 +49,11 @@ COUNTERS = (
 )
 
 
+class MetricSource(models.TextChoices):
+    SYNC = "sync", "Synced from como's own log"
+    IMPORT = "import", "Imported from the platform's report"
+
+
 class ChannelMetric(WorkspaceOwned):
     """One campaign's numbers on one channel for one day (UTC).
 
@@ -70,6 +75,8 @@ class ChannelMetric(WorkspaceOwned):
     impressions = models.PositiveBigIntegerField(default=0)
     clicks = models.PositiveBigIntegerField(default=0)
     spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    #: A sync replaces only synced rows: an imported report stays until it is imported again.
+    source = models.CharField(max_length=6, choices=MetricSource.choices, default=MetricSource.SYNC)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -84,3 +91,52 @@ class ChannelMetric(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.day}"
+
+
+class Availability(models.TextChoices):
+    """Google Merchant Center's values (Meta's catalogs accept the same)."""
+
+    IN_STOCK = "in_stock", "In stock"
+    OUT_OF_STOCK = "out_of_stock", "Out of stock"
+    PREORDER = "preorder", "Preorder"
+    BACKORDER = "backorder", "Backorder"
+
+
+class Condition(models.TextChoices):
+    NEW = "new", "New"
+    REFURBISHED = "refurbished", "Refurbished"
+    USED = "used", "Used"
+
+
+class CatalogItem(WorkspaceOwned):
+    """A product in the workspace's catalog: one row of the generic ``catalog`` feed.
+
+    ``item_id`` is the platform-facing id (Google's ``id``, Meta's ``id``/``retailer_id``) and
+    must stay stable, since the platforms key their ads and statistics on it."""
+
+    item_id = models.CharField(max_length=50, help_text="Stable id the platforms key on (SKU).")
+    title = models.CharField(max_length=150)
+    description = models.TextField(max_length=5000)
+    url = models.URLField(max_length=2000, help_text="The product's landing page.")
+    image_url = models.URLField(max_length=2000)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217.")
+    availability = models.CharField(
+        max_length=12, choices=Availability.choices, default=Availability.IN_STOCK
+    )
+    condition = models.CharField(max_length=11, choices=Condition.choices, default=Condition.NEW)
+    brand = models.CharField(max_length=70, blank=True)
+    attributes = models.JSONField(
+        default=dict, blank=True, help_text="Further feed fields by their feed name (gtin, color…)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "item_id"], name="catalog_item_id_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.title}"

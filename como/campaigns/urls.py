@@ -1,5 +1,11 @@
-"""Placeholder: filled in by the issue 5 work."""
+"""API routes of campaigns, mounted under /api/v1/ by como/urls.py (no trailing slashes)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from .api import CampaignViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("campaigns", CampaignViewSet, basename="campaign")
+
+urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

@@ -226,6 +226,16 @@ def send(
     return response
 
 
+def answer_of(response: TransportResponse) -> dict[str, Any]:
+    """The platform's JSON answer as a dict; {} for an empty or non-JSON body (a 204, a
+    vendor answering in plain text): the send succeeded either way."""
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def simulated_id(key: str, digits: int = 12) -> str:
     """A stable numeric id for what the sandbox "created" under an idempotency key."""
     number = int(hashlib.sha256(key.encode()).hexdigest(), 16)

@@ -210,7 +210,7 @@ class DirectMailAdapter:
             body=body,
         )
         response = common.send(account, request, _simulate)
-        answer = response.json() or {}
+        answer = common.answer_of(response)
         return {**result, "external_id": str(answer.get("id", "")), "sandbox": response.sandbox}
 
     def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import csv
 import hmac
+import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
@@ -43,15 +44,15 @@ DEFAULT_TTL = 365 * 24 * 3600
 
 
 class FeedSource(Protocol):
-    """Where a feed's rows come from. ``columns`` fixes the CSV header and column order;
+    """Where a feed's rows come from. ``columns`` fixes the CSV header and column order (for
+    a workspace: its items may carry extra attributes);
     ``rows`` yields one mapping per item with those keys (values may be nested mappings or
     lists for XML, e.g. a vehicle's address; CSV writes them as text)."""
 
     @property
     def title(self) -> str: ...
 
-    @property
-    def columns(self) -> tuple[str, ...]: ...
+    def columns(self, workspace: Workspace) -> Sequence[str]: ...
 
     def rows(self, workspace: Workspace) -> Iterable[Mapping[str, Any]]: ...
 
@@ -138,14 +139,19 @@ def _cell(value: Any) -> str:
 
 def csv_lines(source: FeedSource, workspace: Workspace) -> Iterator[str]:
     writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield writer.writerow(source.columns)
+    columns = list(source.columns(workspace))
+    yield writer.writerow(columns)
     for row in source.rows(workspace):
-        yield writer.writerow(csv_row(_cell(row.get(column)) for column in source.columns))
+        yield writer.writerow(csv_row(_cell(row.get(column)) for column in columns))
+
+
+_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
 def _element(name: str, value: Any) -> str:
     tag = f"g:{name}"
-    if value is None or value == "":
+    # An attribute key that is no XML name (a space, a colon) cannot be a feed field.
+    if value is None or value == "" or not _XML_NAME.match(name):
         return ""
     if isinstance(value, Mapping):
         inner = "".join(_element(k, v) for k, v in value.items())

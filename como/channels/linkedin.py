@@ -194,7 +194,7 @@ class LinkedInAdapter:
             body=common.json_body(built["body"]),
         )
         response = common.send(account, request, _simulate)
-        answer = response.json() or {}
+        answer = common.answer_of(response)
         if action.kind == CREATE:
             value = answer.get("value") or {}
             external = str(value.get("creative") or response.headers.get("x-restli-id", ""))

@@ -4,7 +4,7 @@
 Payload of ``search_ad_create``::
 
     {"ad_group": "customers/1234567890/adGroups/555" or 555,
-     "headlines": [3–15 texts of ≤ 30], "descriptions": [2–4 texts of ≤ 90],
+     "headlines": [3 to 15 texts of ≤ 30], "descriptions": [2 to 4 texts of ≤ 90],
      "final_urls": ["https://…"], "path1": "≤ 15", "path2": "≤ 15",
      "status": "ENABLED" | "PAUSED", "campaign_id": como's campaign id (metrics)}
 
@@ -220,7 +220,7 @@ class PaidSearchAdapter:
             body=common.json_body(built["body"]),
         )
         response = common.send(account, request, _simulate)
-        answer = response.json() or {}
+        answer = common.answer_of(response)
         results = answer.get("results") or [{}]
         return {
             "external_id": results[0].get("resourceName", ""),

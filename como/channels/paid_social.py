@@ -231,9 +231,7 @@ def audience_for(payload: Mapping[str, Any], *, workspace_id: int, at: datetime)
 
 
 def audience_rows(members: Sequence[Recipient]) -> list[list[str]]:
-    return [
-        [sha256(normalized_email(r.email)), sha256(normalized_phone(r.phone))] for r in members
-    ]
+    return [[sha256(normalized_email(r.email)), sha256(normalized_phone(r.phone))] for r in members]
 
 
 # --- the adapter -----------------------------------------------------------------------------
@@ -329,7 +327,7 @@ class PaidSocialAdapter:
             raise PayloadInvalid({"kind": f"{KEY} does not handle {action.kind!r}."})
         request = self._request(action, account, idempotency_key, built["path"], built["form"])
         response = common.send(account, request, _simulate)
-        answer = response.json() or {}
+        answer = common.answer_of(response)
         external = str(answer.get("id") or (payload.get("ad_id") if action.kind == PAUSE else ""))
         return {
             "external_id": external,
@@ -364,11 +362,9 @@ class PaidSocialAdapter:
                     "estimated_num_total": len(rows),
                 }
                 form.append(("session", common.json_body(session)))
-            request = self._request(
-                action, account, key, f"{audience.audience_id}/users", form
-            )
+            request = self._request(action, account, key, f"{audience.audience_id}/users", form)
             response = common.send(account, request, _simulate)
-            received += int((response.json() or {}).get("num_received", len(batch)))
+            received += int(common.answer_of(response).get("num_received", len(batch)))
         return {
             "external_id": audience.audience_id,
             "uploaded": len(rows),

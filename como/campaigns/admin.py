@@ -1,0 +1,133 @@
+"""Admin pages for campaigns (with their metrics per channel and day) and the catalog.
+
+Built on the workspace-scoped bases: staff see only their workspaces' rows. Metrics are read
+only here; they come from the sync and from report imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from como.channels.feeds import FORMATS, feed_url
+from como.workspaces.admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
+
+from . import services
+from .feeds import KEY as CATALOG_FEED
+from .models import Campaign, CatalogItem, ChannelMetric
+
+METRIC_FIELDS = (
+    "day",
+    "channel",
+    "sent",
+    "delivered",
+    "opened",
+    "clicked",
+    "unsubscribed",
+    "bounced",
+    "impressions",
+    "clicks",
+    "spend",
+    "source",
+)
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["workspace", "name", "status", "channels", "starts_on", "ends_on", "budget"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        workspace = data.get("workspace") or getattr(self.instance, "workspace", None)
+        if workspace is not None and data.get("name"):
+            try:
+                services.campaign_validate(
+                    workspace=workspace,
+                    name=data["name"],
+                    channels=data.get("channels") or [],
+                    starts_on=data.get("starts_on"),
+                    ends_on=data.get("ends_on"),
+                    instance=self.instance if self.instance.pk else None,
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return data
+
+
+class MetricInline(WorkspaceScopedInline):
+    """The campaign's numbers, one row per channel and day, newest first."""
+
+    model = ChannelMetric
+    fields = METRIC_FIELDS
+    readonly_fields = METRIC_FIELDS
+    ordering = ("-day", "channel")
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = "Metrics per channel and day"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(WorkspaceScopedAdmin):
+    form = CampaignForm
+    list_display = ("name", "workspace", "status", "starts_on", "ends_on", "budget")
+    list_filter = ("status", "workspace")
+    search_fields = ("name",)
+    inlines = [MetricInline]
+
+
+@admin.register(ChannelMetric)
+class ChannelMetricAdmin(WorkspaceScopedAdmin):
+    list_display = (
+        "day",
+        "campaign",
+        "channel",
+        "impressions",
+        "clicks",
+        "spend",
+        "sent",
+        "opened",
+        "clicked",
+        "source",
+    )
+    list_filter = ("channel", "source", "workspace")
+    date_hierarchy = "day"
+    readonly_fields = ("workspace", "campaign", *METRIC_FIELDS)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CatalogItem)
+class CatalogItemAdmin(WorkspaceScopedAdmin):
+    list_display = ("item_id", "title", "workspace", "price", "currency", "availability")
+    list_filter = ("availability", "condition", "workspace")
+    search_fields = ("item_id", "title", "brand")
+    readonly_fields = ("feed_links",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="Feed URLs (signed; give them to Google Merchant or Meta)")
+    def feed_links(self, obj: CatalogItem) -> str:
+        if obj.pk is None:
+            return "Save the item to see its workspace's feed URLs."
+        links = [(fmt.upper(), feed_url(obj.workspace, CATALOG_FEED, fmt)) for fmt in FORMATS]
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", '<li>{}: <a href="{}">{}</a></li>', ((n, u, u) for n, u in links)),
+        )

@@ -1,0 +1,88 @@
+"""Admin: a campaign's page shows its metrics per channel and day; the catalog shows the feed's
+signed URLs; another workspace's rows are invisible."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+from como.campaigns.models import Campaign, CatalogItem, ChannelMetric
+from como.workspaces.models import Workspace
+from tests.factories import member_client
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+
+def test_campaign_page_lists_metrics_per_channel_and_day(
+    workspace: Workspace, other_workspace: Workspace
+) -> None:
+    spring = Campaign.objects.create(workspace=workspace, name="Spring")
+    ChannelMetric.objects.create(
+        workspace=workspace,
+        campaign=spring,
+        channel="paid_search",
+        day=date(2026, 3, 1),
+        impressions=4321,
+        clicks=87,
+        spend=Decimal("65.43"),
+    )
+    ChannelMetric.objects.create(
+        workspace=workspace,
+        campaign=spring,
+        channel="email",
+        day=date(2026, 3, 2),
+        sent=765,
+    )
+    theirs = Campaign.objects.create(workspace=other_workspace, name="Theirs")
+    client = member_client(workspace)
+
+    page = client.get(reverse("admin:campaigns_campaign_change", args=[spring.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Metrics per channel and day" in html
+    for text in ("4321", "87", "65.43", "765", "paid_search", "email"):
+        assert text in html
+    assert html.index("March 2, 2026") < html.index("March 1, 2026")  # newest first
+
+    changelist = client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    assert "Spring" in changelist
+    assert "Theirs" not in changelist
+    foreign = client.get(reverse("admin:campaigns_campaign_change", args=[theirs.pk]))
+    assert foreign.status_code in (302, 404)
+
+
+def test_admin_rejects_a_duplicate_name(workspace: Workspace) -> None:
+    Campaign.objects.create(workspace=workspace, name="Spring")
+    client = member_client(workspace, role="owner")
+    response = client.post(
+        reverse("admin:campaigns_campaign_add"),
+        {"workspace": workspace.pk, "name": "Spring", "status": "draft", "channels": "[]"},
+    )
+    assert response.status_code == 200
+    assert "This workspace already has a campaign of that name." in response.content.decode()
+    assert Campaign.objects.filter(workspace=workspace).count() == 1
+
+
+def test_catalog_item_shows_working_feed_urls(workspace: Workspace) -> None:
+    item = CatalogItem.objects.create(
+        workspace=workspace,
+        item_id="SKU-1",
+        title="Roof rack",
+        description="d",
+        url="https://shop.example.com/r",
+        image_url="https://shop.example.com/r.jpg",
+        price=Decimal("10.00"),
+    )
+    admin = member_client(workspace)
+    html = admin.get(reverse("admin:campaigns_catalogitem_change", args=[item.pk])).content.decode()
+    start = html.index("http://127.0.0.1:8000/feeds/acme/catalog.csv?")
+    url = html[start : html.index('"', start)].replace("&amp;", "&")
+    parts = urlsplit(url)
+    feed = admin.get(f"{parts.path}?{parts.query}")
+    assert feed.status_code == 200
+    assert b"SKU-1" in b"".join(feed.streaming_content)  # type: ignore[attr-defined]
+    assert "/feeds/acme/catalog.xml?" in html
