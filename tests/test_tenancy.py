@@ -33,6 +33,9 @@ from como.agents.models import (
     TerritoryRep,
 )
 from como.agents.services import action_approve, action_propose
+from como.campaigns.models import Campaign, CatalogItem, ChannelMetric
+from como.channels.models import ChannelAccount, Message, SandboxRequest
+from como.consent.services import consent_grant, consent_revoke, contact_erase
 from como.leads.models import Account, AnonymousId, Contact, Event, LifecycleTransition
 from como.scoring.services import (
     scoring_model_activate,
@@ -230,6 +233,61 @@ def tenants(db: Any) -> Tenants:
             sla_due_at=when,
             assigned_at=when,
             note=f"{tag} handoff",
+        )
+        # Consent: a grant, a revocation (which suppresses the address), and an erasure of a
+        # second person; channels: an account, a message, a sandboxed request; campaigns.
+        consent_grant(
+            contact=contact,
+            channel="email",
+            basis="express",
+            source=f"{tag}_form",
+            wording=f"{tag} wording",
+            at=when,
+        )
+        consent_revoke(contact=contact, channel="sms", source=f"{tag}_stop")
+        contact_erase(
+            contact=Contact.objects.create(workspace=workspace, email=f"gone@{tag}.example"),
+            reason=f"{tag} request",
+        )
+        ChannelAccount.objects.create(
+            workspace=workspace, channel="sms", account_id=f"AC{tag}", sender=f"{tag}-sender"
+        )
+        Message.objects.create(
+            workspace=workspace,
+            channel="email",
+            direction="out",
+            purpose="marketing",
+            contact=contact,
+            idempotency_key=f"{tag}-message-1",
+            to=contact.email,
+            subject=f"{tag} subject",
+            status="sent",
+            sent_at=when,
+        )
+        SandboxRequest.objects.create(
+            workspace=workspace,
+            channel="sms",
+            idempotency_key=f"{tag}-request-1",
+            method="POST",
+            url=f"https://api.example/{tag}",
+            body=f"Body={tag}",
+        )
+        campaign = Campaign.objects.create(workspace=workspace, name=f"{tag} spring")
+        ChannelMetric.objects.create(
+            workspace=workspace,
+            campaign=campaign,
+            channel="paid_search",
+            day=when.date(),
+            impressions=7,
+        )
+        CatalogItem.objects.create(
+            workspace=workspace,
+            item_id=f"{tag}-sku",
+            title=f"{tag} rack",
+            description=f"{tag} rack",
+            url=f"https://{tag}.example/r",
+            image_url=f"https://{tag}.example/r.jpg",
+            price=1,
         )
     # A runs its vertical's default model (active again after a trial version); B a version of
     # its own whose rule key (and so its score breakdown) and note carry the marker. Each

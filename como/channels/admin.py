@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from como.workspaces.admin_base import WorkspaceScopedAdmin
@@ -17,6 +18,8 @@ from .models import ChannelAccount, Message, SandboxRequest
 @admin.register(ChannelAccount)
 class ChannelAccountAdmin(WorkspaceScopedAdmin):
     write_permission = Permission.CONFIGURE_PLAYBOOK
+    # Provider APIs are https; a bare host typed in the form means https, not http.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["channel", "workspace", "transport", "account_id", "sender", "updated_at"]
     list_filter = ["channel", "transport", "workspace"]
     fields = [
