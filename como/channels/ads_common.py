@@ -21,7 +21,7 @@ from como.compliance.findings import Finding, Report, Severity
 from como.workspaces.models import Workspace
 
 from .base import ActionLike
-from .errors import ChannelRejected, PayloadInvalid
+from .errors import PayloadInvalid
 from .models import ChannelAccount
 from .transports import (
     OutboundRequest,
@@ -218,12 +218,8 @@ def base_url(account: ChannelAccount | None, default: str) -> str:
 def send(
     account: ChannelAccount | None, request: OutboundRequest, simulate: Simulator
 ) -> TransportResponse:
-    """Through the sandbox or HTTP; a 2xx answer from either, or ChannelRejected."""
-    response = transport_for(account, simulate).send(request)
-    if response.status >= 300:
-        # Only the sandbox gets here (HTTP raises itself): a simulated refusal.
-        raise ChannelRejected(f"{request.channel}: HTTP {response.status} {response.body[:500]}")
-    return response
+    """Through the sandbox or HTTP: a 2xx answer from either, or the error both raise."""
+    return transport_for(account, simulate).send(request)
 
 
 def answer_of(response: TransportResponse) -> dict[str, Any]:

@@ -21,12 +21,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from .errors import ChannelRejected, TransientError
+from .errors import ChannelRejected
 from .messages import message_for_key, message_record
 from .models import ChannelAccount, Direction, Message, MessageStatus
 from .transports import (
-    RESPONSE_LIMIT,
-    TRANSIENT_STATUSES,
     OutboundRequest,
     TransportResponse,
     transport_for,
@@ -153,13 +151,8 @@ def twilio_simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
 
 
 def twilio_answer(response: TransportResponse) -> dict[str, Any]:
-    """The created message, or the failure sorted for retrying. The sandbox answers a refusal
-    with a status like Twilio's, so both transports fail the same way."""
+    """The created message (both transports have raised for a non-2xx answer already)."""
     status = response.status
-    if status >= 500 or status in TRANSIENT_STATUSES:
-        raise TransientError(f"{CHANNEL}: HTTP {status} {response.body[:RESPONSE_LIMIT]}")
-    if status >= 300:
-        raise ChannelRejected(f"{CHANNEL}: HTTP {status} {response.body[:RESPONSE_LIMIT]}")
     try:
         answer = response.json()
     except json.JSONDecodeError:

@@ -57,6 +57,15 @@ class TransportResponse:
 Simulator = Callable[[OutboundRequest], tuple[int, Mapping[str, Any]]]
 
 
+def raise_for_status(channel: str, status: int, body: str) -> None:
+    """Sort a platform's non-2xx answer: worth retrying, or refused for good. Redirects are
+    not followed, so a 3xx is a refusal too."""
+    if status >= 500 or status in TRANSIENT_STATUSES:
+        raise TransientError(f"{channel}: HTTP {status} {body[:RESPONSE_LIMIT]}")
+    if status >= 300:
+        raise ChannelRejected(f"{channel}: HTTP {status} {body[:RESPONSE_LIMIT]}")
+
+
 class SandboxTransport:
     def __init__(self, simulate: Simulator) -> None:
         self.simulate = simulate
@@ -88,9 +97,10 @@ class SandboxTransport:
                     idempotency_key=request.idempotency_key,
                 )
         response = existing.response
-        return TransportResponse(
-            status=int(response["status"]), body=json.dumps(response["body"]), sandbox=True
-        )
+        status, body = int(response["status"]), json.dumps(response["body"])
+        # A simulated refusal fails exactly as the platform's would over HTTP.
+        raise_for_status(request.channel, status, body)
+        return TransportResponse(status=status, body=body, sandbox=True)
 
 
 class HttpTransport:
@@ -109,14 +119,7 @@ class HttpTransport:
         except httpx.HTTPError as error:  # timeouts, refused connections, broken responses
             raise TransientError(f"{request.channel}: {error!r}") from error
         body = answer.text
-        if answer.status_code >= 500 or answer.status_code in TRANSIENT_STATUSES:
-            raise TransientError(
-                f"{request.channel}: HTTP {answer.status_code} {body[:RESPONSE_LIMIT]}"
-            )
-        if answer.status_code >= 300:
-            raise ChannelRejected(
-                f"{request.channel}: HTTP {answer.status_code} {body[:RESPONSE_LIMIT]}"
-            )
+        raise_for_status(request.channel, answer.status_code, body)
         return TransportResponse(status=answer.status_code, body=body, headers=dict(answer.headers))
 
 
