@@ -22,6 +22,7 @@ Florida's hours apply when the recipient's region is FL or the number is geocode
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -115,6 +116,8 @@ ALL_US_ZONES = (
     "Pacific/Honolulu",
 )
 _FLORIDA = frozenset({"FL", "FLORIDA"})
+_FLORIDA_ZONES = frozenset({"America/New_York", "America/Chicago"})
+_NANP = re.compile(r"^\+1\d{10}$")
 
 
 class NoSendingWindow(ValueError):
@@ -165,21 +168,41 @@ def sms_window(phone: str, region: str = "", country: str = "") -> SmsWindow:
 
 def _from_number(phone: str) -> tuple[tuple[str, ...], bool]:
     """The number's zones (empty when it says nothing about place) and whether it is in
-    Florida."""
-    if not phone:
+    Florida.
+
+    This is ``phonenumbers.timezone.time_zones_for_number`` and ``geocoder``, with the
+    number's type worked out once instead of once per lookup (it is most of their cost), and
+    the geocoder asked only about +1 numbers in a Florida time zone."""
+    number = _parse(phone)
+    if number is None:
         return (), False
-    try:
-        number = phonenumbers.parse(phone, None if phone.startswith("+") else "US")
-    except phonenumbers.NumberParseException:
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN or kind in _PLACELESS:
         return (), False
-    if phonenumbers.number_type(number) in _PLACELESS:
-        return (), False
-    zones = tuple(
-        zone for zone in phone_zones.time_zones_for_number(number) if zone != "Etc/Unknown"
+    geographical = phonenumbers.is_number_type_geographical(kind, number.country_code or 0)
+    found = (
+        phone_zones.time_zones_for_geographical_number(number)
+        if geographical
+        else phone_zones.time_zones_for_number(number)  # the country's zones
     )
-    place = geocoder.description_for_number(number, "en") if number.country_code == 1 else ""
-    florida = place == "Florida" or place.endswith(", FL")
+    zones = tuple(zone for zone in found if zone != "Etc/Unknown")
+    florida = False
+    if number.country_code == 1 and geographical and not _FLORIDA_ZONES.isdisjoint(zones):
+        place = geocoder.description_for_valid_number(number, "en")
+        florida = place == "Florida" or place.endswith(", FL")
     return zones, florida
+
+
+def _parse(phone: str) -> phonenumbers.PhoneNumber | None:
+    if _NANP.match(phone):
+        # E.164 in the North American plan: no need for the general parser.
+        return phonenumbers.PhoneNumber(country_code=1, national_number=int(phone[2:]))
+    if not phone:
+        return None
+    try:
+        return phonenumbers.parse(phone, None if phone.startswith("+") else "US")
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def is_inside(at: datetime, window: SmsWindow) -> bool:
@@ -193,6 +216,9 @@ def next_allowed(at: datetime, window: SmsWindow) -> datetime | None:
     Opening times are built as local wall-clock times with :mod:`zoneinfo`, so the night the
     clocks change the answer is still 08:00 local (12:00 UTC on 2026-03-08 in New York, 13:00
     UTC on 2026-11-01). Raises :class:`NoSendingWindow` when the zones never share one."""
+    opens, closes = window.opens, window.closes
+    if all(opens <= at.astimezone(zone).hour < closes for zone in window.zones):
+        return None
     candidate = at
     # Each step moves to the latest next opening among the zones still closed; with daily
     # windows that overlap, a couple of steps land in the overlap.

@@ -36,11 +36,12 @@ class CaslCheck:
         ids = {"contact_id": recipient.contact_id, **evidence(state)}
         if lapsed and basis in _IMPLIED and state.expires_at is not None:
             started = "purchase" if basis == Basis.IMPLIED_PURCHASE else "inquiry"
+            article = "a" if started == "purchase" else "an"
             return (
                 Finding(
                     rule="casl.implied_expired",
                     severity=Severity.BLOCK,
-                    message=f"Implied consent from a {started} expired on "
+                    message=f"Implied consent from {article} {started} expired on "
                     f"{state.expires_at:%Y-%m-%d} (it lasts "
                     f"{'2 years' if started == 'purchase' else '6 months'}).",
                     citation=CASL_CITATION,

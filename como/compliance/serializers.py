@@ -1,0 +1,229 @@
+"""The shapes of ``POST /api/v1/compliance/check``: a draft in, the engine's report out."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import phonenumbers
+import pycountry
+from rest_framework import serializers
+
+from como.workspaces.api_base import AwareDateTimeField
+
+from .checks.common import KNOWN_CHANNELS
+from .findings import Severity
+
+#: Postgres bigint: an id beyond it is no contact, and must not reach the query.
+MAX_ID = 2**63 - 1
+MAX_TEXT = 100_000
+MAX_FIELDS = 50
+MAX_AUDIENCE = 10_000
+MAX_JURISDICTIONS = 20
+#: Instants far from now are of no use to a check and overflow time-zone arithmetic at the ends
+#: of the calendar.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+_JURISDICTION = re.compile(r"^([A-Z]{2})(?:-([A-Z0-9]{1,3}))?$")
+_REGION = re.compile(r"^[A-Za-z0-9]{1,3}$")
+
+
+def _country(value: str) -> str:
+    value = value.strip().upper()
+    if value and _country_or_none(value) is None:
+        raise serializers.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
+    return value
+
+
+class RecipientInSerializer(serializers.Serializer[dict[str, Any]]):
+    """A contact of the workspace by id (its consent and suppressions are read from the
+    ledger), or an address given inline (checked against the suppression list; it has no
+    consent on record)."""
+
+    contact_id = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="A contact of the workspace."
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, help_text="E.164, e.g. +13125550123."
+    )
+    country = serializers.CharField(
+        required=False, allow_blank=True, max_length=2, help_text="ISO 3166-1 alpha-2."
+    )
+    region = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=3,
+        help_text='Subdivision code without the country: "FL", "ON".',
+    )
+    messages_sent = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=1_000_000_000,
+        help_text="Marketing messages already sent to them on this channel (TCPA: the first "
+        "one must name the sender and how to opt out).",
+    )
+
+    def validate_phone(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_possible_number(number):
+            raise serializers.ValidationError("Give the number in E.164, e.g. +13125550123.")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def validate_country(self, value: str) -> str:
+        return _country(value)
+
+    def validate_region(self, value: str) -> str:
+        value = value.strip()
+        if value and not _REGION.match(value):
+            raise serializers.ValidationError('Give the subdivision code, e.g. "FL".')
+        return value.upper()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        inline = [name for name in ("email", "phone", "country", "region") if attrs.get(name)]
+        if attrs.get("contact_id") is not None and inline:
+            raise serializers.ValidationError(
+                {
+                    "contact_id": [
+                        f"Give a contact_id or an inline recipient ({', '.join(inline)}), not both."
+                    ]
+                }
+            )
+        if attrs.get("contact_id") is None and not inline:
+            raise serializers.ValidationError(
+                "Give a contact_id, or the recipient's email or phone and country."
+            )
+        return attrs
+
+
+class ComplianceCheckSerializer(serializers.Serializer[dict[str, Any]]):
+    channel = serializers.ChoiceField(choices=KNOWN_CHANNELS, help_text="The send channel.")
+    kind = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        help_text='The action kind, e.g. "paid_social_audience_upload".',
+    )
+    # DRF's metaclass moves declared fields off the class, so this does not shadow
+    # Serializer.fields at run time; mypy only sees the class body.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT),
+        required=False,
+        help_text="The creative as rendered text: subject, body, from, list_unsubscribe, "
+        "list_unsubscribe_post for email; body for SMS; headlines, descriptions (one per "
+        "line), final_url, primary_text, headline, description for ads.",
+    )
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_TEXT,
+        help_text="Shorthand for fields.body.",
+    )
+    recipient = RecipientInSerializer(required=False)
+    audience = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=MAX_AUDIENCE,
+        help_text="Contact ids of an audience upload.",
+    )
+    jurisdictions = serializers.ListField(
+        child=serializers.CharField(max_length=6),
+        required=False,
+        max_length=MAX_JURISDICTIONS,
+        help_text='Extra markets to check against: "US", "US-CA", "CA", "DE", "EU". When '
+        "neither these nor the recipients name one, the workspace's country.",
+    )
+    vehicle = serializers.JSONField(
+        required=False, help_text="For vehicle ads: the vehicle as data (vertical checks)."
+    )
+    at = AwareDateTimeField(
+        required=False, help_text="The instant the draft would be sent (default: now)."
+    )
+
+    def validate_fields(self, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_FIELDS:
+            raise serializers.ValidationError(f"At most {MAX_FIELDS} fields.")
+        if any(len(name) > 100 for name in value):
+            raise serializers.ValidationError("Field names are at most 100 characters.")
+        return value
+
+    def validate_jurisdictions(self, value: list[str]) -> list[str]:
+        codes = []
+        for raw in value:
+            code = raw.strip().upper()
+            match = _JURISDICTION.match(code)
+            if match is None or (code != "EU" and _country_or_none(match.group(1)) is None):
+                raise serializers.ValidationError(
+                    f'{raw!r} is not a jurisdiction: give "EU", a country ("US", "CA") or a '
+                    'country and subdivision ("US-CA").'
+                )
+            codes.append(code)
+        return codes
+
+    def validate_vehicle(self, value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Give the vehicle as an object.")
+        return value
+
+    def validate_at(self, value: datetime) -> datetime:
+        if not EARLIEST <= value < LATEST:
+            raise serializers.ValidationError("Give an instant between 1970 and 2999.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        fields = dict(attrs.get("fields") or {})
+        if "text" in attrs:
+            if "body" in fields:
+                raise serializers.ValidationError(
+                    {"text": ["Give the body in text or in fields.body, not both."]}
+                )
+            fields["body"] = attrs.pop("text")
+        attrs["fields"] = fields
+        return attrs
+
+
+def _country_or_none(code: str) -> Any:
+    return pycountry.countries.get(alpha_2=code)
+
+
+class FindingOutSerializer(serializers.Serializer[dict[str, Any]]):
+    rule = serializers.CharField(help_text='"<check>.<rule>", e.g. "tcpa.written_consent".')
+    severity = serializers.ChoiceField(
+        choices=[s.value for s in Severity],
+        help_text="block: nothing may be sent; warn: an approver must acknowledge it; defer: "
+        "allowed, from defer_until on.",
+    )
+    message = serializers.CharField()
+    citation = serializers.CharField(help_text="The law or policy cited.")
+    fix_hint = serializers.CharField(help_text="How to fix the draft.")
+    evidence = serializers.DictField(help_text="What the check saw.")
+    defer_until = serializers.DateTimeField(
+        required=False, help_text="For defer: the earliest instant it may be sent."
+    )
+
+
+class ComplianceReportSerializer(serializers.Serializer[dict[str, Any]]):
+    findings = FindingOutSerializer(many=True)
+    blocking = serializers.BooleanField(help_text="Some finding blocks the send.")
+    checked = serializers.ListField(
+        child=serializers.CharField(), help_text="The keys of the checks that ran."
+    )
+    defer_until = serializers.DateTimeField(
+        allow_null=True, help_text="When every deferral has passed; null when none defers."
+    )
+    jurisdictions = serializers.ListField(
+        child=serializers.CharField(), help_text="The jurisdictions the draft was checked for."
+    )
