@@ -32,7 +32,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from como.workspaces.admin_base import RoleGatedMixin, WorkspaceScopedAdmin, WorkspaceScopedInline
+from como.workspaces.admin_base import (
+    ReadOnlyScopedAdmin,
+    RoleGatedMixin,
+    WorkspaceScopedAdmin,
+    WorkspaceScopedInline,
+)
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
 
@@ -589,19 +594,8 @@ class PlaybookAdmin(WorkspaceScopedAdmin):
 # --- the audit trail and notifications: read-only --------------------------------------------
 
 
-class _ReadOnlyAdmin(WorkspaceScopedAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(ActionTransition)
-class ActionTransitionAdmin(_ReadOnlyAdmin):
+class ActionTransitionAdmin(ReadOnlyScopedAdmin):
     list_display = ["at", "action", "from_status", "to_status", "actor_kind", "actor", "workspace"]
     list_filter = ["workspace", "to_status", "actor_kind"]
     list_select_related = ["workspace", "action", "actor"]
@@ -618,7 +612,7 @@ class ActionTransitionAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(_ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyScopedAdmin):
     list_display = ["title", "user", "workspace", "action", "created_at", "read_at"]
     list_filter = ["workspace"]
     list_select_related = ["workspace", "user", "action"]

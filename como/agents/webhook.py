@@ -16,14 +16,14 @@ Only ``http`` and ``https`` URLs are accepted. The timeout is ``COMO_WEBHOOK_TIM
 from __future__ import annotations
 
 import json
-import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+
+from como.channels.transports import http_client
 
 from .execution import TransientError
 from .models import AgentAction
@@ -39,24 +39,6 @@ DEFAULT_TIMEOUT = 10.0
 
 class WebhookRejected(Exception):
     """The receiver answered with a status that retrying will not change."""
-
-
-_clients: dict[int, httpx.Client] = {}
-_clients_lock = threading.Lock()
-
-
-def _client() -> httpx.Client:
-    """One connection pool per process (a Celery prefork child must not share its parent's)."""
-    pid = os.getpid()
-    client = _clients.get(pid)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(pid)
-            if client is None:
-                client = httpx.Client(follow_redirects=False, trust_env=False)
-                _clients.clear()
-                _clients[pid] = client
-    return client
 
 
 def webhook_url(payload: Mapping[str, Any]) -> str:
@@ -88,7 +70,7 @@ def webhook_execute(action: AgentAction, idempotency_key: str) -> dict[str, Any]
     body = {key: value for key, value in payload.items() if key != "url"}
     timeout = float(getattr(settings, "COMO_WEBHOOK_TIMEOUT", DEFAULT_TIMEOUT))
     try:
-        response = _client().post(
+        response = http_client().post(
             url,
             json=body,
             headers={"Idempotency-Key": idempotency_key, "User-Agent": "como-webhook/1"},

@@ -3,13 +3,10 @@ sandbox transport recorded (exactly what would have been sent)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db import models
-from django.http import HttpRequest
 
-from como.workspaces.admin_base import WorkspaceScopedAdmin
+from como.workspaces.admin_base import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from como.workspaces.roles import Permission
 
 from .models import ChannelAccount, Message, SandboxRequest
@@ -35,21 +32,8 @@ class ChannelAccountAdmin(WorkspaceScopedAdmin):
     ]
 
 
-class ReadOnlyAdmin(WorkspaceScopedAdmin):
-    """Records written by the channels themselves: to read, never to edit."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(ReadOnlyScopedAdmin):
     list_display = ["created_at", "channel", "direction", "purpose", "to", "status", "workspace"]
     list_filter = ["channel", "direction", "purpose", "status", "workspace"]
     search_fields = ["to", "subject", "provider_id", "idempotency_key"]
@@ -58,7 +42,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SandboxRequest)
-class SandboxRequestAdmin(ReadOnlyAdmin):
+class SandboxRequestAdmin(ReadOnlyScopedAdmin):
     list_display = ["created_at", "channel", "method", "url", "workspace"]
     list_filter = ["channel", "workspace"]
     search_fields = ["url", "idempotency_key"]

@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from como.compliance.drafts import Draft, Recipient, Sender
 from como.compliance.engine import run_checks
 from como.compliance.findings import Finding, Report, Severity
-from como.workspaces.models import Workspace
 
-from .base import ActionLike
+from .base import ActionLike, MetricRow
 from .errors import PayloadInvalid
 from .models import ChannelAccount
 from .transports import (
@@ -135,12 +134,6 @@ def payload_of(action: ActionLike) -> Mapping[str, Any]:
 # --- preflight -------------------------------------------------------------------------------
 
 
-def sender_of(workspace: Workspace) -> Sender:
-    return Sender(
-        name=workspace.name, postal_address=workspace.postal_address, country=workspace.country
-    )
-
-
 def payload_findings(channel: str, invalid: PayloadInvalid, citation: str) -> list[Finding]:
     """One blocking finding per field the platform would reject."""
     return [
@@ -172,7 +165,7 @@ def preflight_report(
     workspace = action.workspace
     draft = Draft(
         channel=channel,
-        sender=sender_of(workspace),
+        sender=Sender.of(workspace),
         at=at,
         kind=action.kind,
         fields=dict(fields),
@@ -183,6 +176,55 @@ def preflight_report(
     report = run_checks(draft)
     own = payload_findings(channel, invalid, citation) if invalid is not None else []
     return Report.of([*own, *extra, *report.findings], report.checked)
+
+
+# --- the adapter shape of platforms whose every kind builds one request -----------------------
+
+#: Turns an action's payload into what the adapter sends; raises PayloadInvalid.
+Builder = Callable[[Mapping[str, Any], ChannelAccount | None], dict[str, Any]]
+
+
+class BuiltAdAdapter:
+    """Preflight, dispatch and metrics for an ad platform whose kinds each build one request
+    from the payload (``builders``); a subclass adds how it sends (``execute``) and which
+    fields of the payload the compliance engine reads (``draft_fields``)."""
+
+    key: str
+    citation: str
+    builders: Mapping[str, Builder]
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(self.builders)
+
+    def build(self, action: ActionLike, account: ChannelAccount | None) -> dict[str, Any]:
+        builder = self.builders.get(action.kind)
+        if builder is None:
+            raise PayloadInvalid({"kind": f"{self.key} does not handle {action.kind!r}."})
+        return builder(payload_of(action), account)
+
+    def draft_fields(self, kind: str, payload: Mapping[str, Any]) -> dict[str, str]:
+        return {}
+
+    def preflight(self, action: ActionLike, *, at: datetime) -> Report:
+        invalid: PayloadInvalid | None = None
+        try:
+            self.build(action, account_for(action, self.key))
+        except PayloadInvalid as error:
+            invalid = error
+        payload = action.payload if isinstance(action.payload, Mapping) else {}
+        return preflight_report(
+            channel=self.key,
+            action=action,
+            at=at,
+            fields=self.draft_fields(action.kind, payload),
+            invalid=invalid,
+            citation=self.citation,
+        )
+
+    def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:
+        # Ad numbers come from imported platform reports (como.campaigns.services.metrics_import).
+        return []
 
 
 # --- sending ---------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def email_draft(email: ComposedEmail, *, kind: str, at: datetime) -> Draft:
     return Draft(
         channel=CHANNEL,
         kind=kind,
-        sender=Sender(workspace.name, workspace.postal_address, workspace.country),
+        sender=Sender.of(workspace),
         at=at,
         fields={
             "subject": email.subject,

@@ -23,15 +23,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from como.compliance.findings import Report
-
 from . import ads_common as common
-from .base import ActionLike, MetricRow, register_adapter
-from .errors import PayloadInvalid
+from .base import ActionLike, register_adapter
 from .models import ChannelAccount
 from .transports import OutboundRequest
 
@@ -144,40 +140,24 @@ def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
     return 204, {}
 
 
-class LinkedInAdapter:
+class LinkedInAdapter(common.BuiltAdAdapter):
     key = KEY
-    kinds = frozenset({CREATE, PAUSE})
+    citation = CITATION
+    builders = {CREATE: build_create, PAUSE: build_pause}
 
-    def _build(self, action: ActionLike, account: ChannelAccount | None) -> dict[str, Any]:
-        payload = common.payload_of(action)
-        if action.kind == CREATE:
-            return build_create(payload, account)
-        if action.kind == PAUSE:
-            return build_pause(payload, account)
-        raise PayloadInvalid({"kind": f"{KEY} does not handle {action.kind!r}."})
-
-    def preflight(self, action: ActionLike, *, at: datetime) -> Report:
-        invalid: PayloadInvalid | None = None
-        try:
-            self._build(action, common.account_for(action, KEY))
-        except PayloadInvalid as error:
-            invalid = error
-        payload = action.payload if isinstance(action.payload, Mapping) else {}
-        fields: dict[str, str] = {}
-        if action.kind == CREATE:
-            fields = {
-                "primary_text": str(payload.get("commentary") or ""),
-                "headline": str(payload.get("headline") or ""),
-                "description": str(payload.get("description") or ""),
-                "final_url": str(payload.get("landing_page") or ""),
-            }
-        return common.preflight_report(
-            channel=KEY, action=action, at=at, fields=fields, invalid=invalid, citation=CITATION
-        )
+    def draft_fields(self, kind: str, payload: Mapping[str, Any]) -> dict[str, str]:
+        if kind != CREATE:
+            return {}
+        return {
+            "primary_text": str(payload.get("commentary") or ""),
+            "headline": str(payload.get("headline") or ""),
+            "description": str(payload.get("description") or ""),
+            "final_url": str(payload.get("landing_page") or ""),
+        }
 
     def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:
         account = common.account_for(action, KEY)
-        built = self._build(action, account)
+        built = self.build(action, account)
         request = OutboundRequest(
             workspace_id=action.workspace_id,
             channel=KEY,
@@ -205,10 +185,6 @@ class LinkedInAdapter:
             "sandbox": response.sandbox,
             "idempotency_key": idempotency_key,
         }
-
-    def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:
-        # Ad numbers come from imported platform reports (como.campaigns.services.metrics_import).
-        return []
 
 
 adapter = register_adapter(LinkedInAdapter())

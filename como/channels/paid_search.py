@@ -24,14 +24,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
-from como.compliance.findings import Report
-
 from . import ads_common as common
-from .base import ActionLike, MetricRow, register_adapter
-from .errors import PayloadInvalid
+from .base import ActionLike, register_adapter
 from .models import ChannelAccount
 from .transports import OutboundRequest
 
@@ -166,40 +162,24 @@ def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
     return 200, {"results": [{"resourceName": name}]}
 
 
-class PaidSearchAdapter:
+class PaidSearchAdapter(common.BuiltAdAdapter):
     key = KEY
-    kinds = frozenset({CREATE, PAUSE})
+    citation = CITATION
+    builders = {CREATE: build_create, PAUSE: build_pause}
 
-    def _build(self, action: ActionLike, account: ChannelAccount | None) -> dict[str, Any]:
-        payload = common.payload_of(action)
-        if action.kind == CREATE:
-            return build_create(payload, account)
-        if action.kind == PAUSE:
-            return build_pause(payload, account)
-        raise PayloadInvalid({"kind": f"{KEY} does not handle {action.kind!r}."})
-
-    def preflight(self, action: ActionLike, *, at: datetime) -> Report:
-        invalid: PayloadInvalid | None = None
-        try:
-            self._build(action, common.account_for(action, KEY))
-        except PayloadInvalid as error:
-            invalid = error
-        payload = action.payload if isinstance(action.payload, Mapping) else {}
-        fields: dict[str, str] = {}
-        if action.kind == CREATE:
-            urls = payload.get("final_urls")
-            fields = {
-                "headlines": common.joined_lines(payload.get("headlines")),
-                "descriptions": common.joined_lines(payload.get("descriptions")),
-                "final_url": str(urls[0]) if isinstance(urls, list) and urls else "",
-            }
-        return common.preflight_report(
-            channel=KEY, action=action, at=at, fields=fields, invalid=invalid, citation=CITATION
-        )
+    def draft_fields(self, kind: str, payload: Mapping[str, Any]) -> dict[str, str]:
+        if kind != CREATE:
+            return {}
+        urls = payload.get("final_urls")
+        return {
+            "headlines": common.joined_lines(payload.get("headlines")),
+            "descriptions": common.joined_lines(payload.get("descriptions")),
+            "final_url": str(urls[0]) if isinstance(urls, list) and urls else "",
+        }
 
     def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:
         account = common.account_for(action, KEY)
-        built = self._build(action, account)
+        built = self.build(action, account)
         version = common.setting(account, "api_version", API_VERSION).lstrip("v")
         headers = {
             "Authorization": f"Bearer {common.credential(account, 'access_token')}",
@@ -227,10 +207,6 @@ class PaidSearchAdapter:
             "sandbox": response.sandbox,
             "idempotency_key": idempotency_key,
         }
-
-    def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:
-        # Ad numbers come from imported platform reports (como.campaigns.services.metrics_import).
-        return []
 
 
 adapter = register_adapter(PaidSearchAdapter())

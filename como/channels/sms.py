@@ -153,7 +153,7 @@ class SmsAdapter:
         draft = Draft(
             channel=CHANNEL,
             kind=action.kind,
-            sender=Sender(workspace.name, workspace.postal_address, workspace.country),
+            sender=Sender.of(workspace),
             at=at,
             fields={"body": composed.body},
             recipient=recipient,

@@ -109,7 +109,7 @@ class HttpTransport:
 
     def send(self, request: OutboundRequest) -> TransportResponse:
         try:
-            answer = _client().request(
+            answer = http_client().request(
                 request.method,
                 request.url,
                 headers=dict(request.headers),
@@ -127,7 +127,7 @@ _clients: dict[int, httpx.Client] = {}
 _clients_lock = threading.Lock()
 
 
-def _client() -> httpx.Client:
+def http_client() -> httpx.Client:
     """One connection pool per process (a Celery prefork child must not share its parent's)."""
     pid = os.getpid()
     client = _clients.get(pid)

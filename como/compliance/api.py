@@ -133,11 +133,7 @@ class ComplianceCheckViewSet(WorkspaceScopedViewSet):
         draft = Draft(
             channel=data["channel"],
             kind=data["kind"],
-            sender=Sender(
-                name=workspace.name,
-                postal_address=workspace.postal_address,
-                country=workspace.country,
-            ),
+            sender=Sender.of(workspace),
             at=at,
             fields=data["fields"],
             recipient=recipient,

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from como.consent.state import ConsentState, no_consent
+from como.workspaces.models import Workspace
 
 #: EEA members and the UK (UK GDPR): recipients there fall under the "EU" rules.
 GDPR_COUNTRIES = frozenset(
@@ -98,6 +99,11 @@ class Sender:
     name: str
     postal_address: str = ""
     country: str = "US"
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> Sender:
+        """The workspace as the sender its messages and ads name."""
+        return cls(workspace.name, workspace.postal_address, workspace.country)
 
 
 @dataclass(frozen=True, slots=True)

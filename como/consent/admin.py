@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from como.leads.models import Contact
-from como.workspaces.admin_base import WorkspaceScopedAdmin
+from como.workspaces.admin_base import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
 
@@ -191,7 +191,9 @@ class SuppressionAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(Erasure)
-class ErasureAdmin(WorkspaceScopedAdmin):
+class ErasureAdmin(ReadOnlyScopedAdmin):
+    """Erasures are made by the service (API, command), never typed in."""
+
     list_display = ["id", "created_at", "source", "actor", "addresses", "reason", "workspace"]
     list_filter = ["source", "workspace"]
     list_select_related = ["actor", "workspace"]
@@ -201,15 +203,6 @@ class ErasureAdmin(WorkspaceScopedAdmin):
     @admin.display(description="addresses suppressed")
     def addresses(self, obj: Erasure) -> int:
         return len(obj.digests)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # erasures are made by the service (API, command), never typed in
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.action(description="Opt out of all channels", permissions=["change"])

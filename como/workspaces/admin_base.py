@@ -120,6 +120,20 @@ class WorkspaceScopedAdmin(RoleGatedMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):
+    """Rows the platform writes itself (an audit trail, a message log, an erasure): members
+    read them, nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class WorkspaceScopedInline(RoleGatedMixin, admin.TabularInline):
     """Inlines on a scoped parent: their rows share the parent's workspace."""
 
