@@ -193,6 +193,8 @@ COMO_BASE_URL = env.str("COMO_BASE_URL", default="http://127.0.0.1:8000")
 #: Where email recipients reach the tracking and unsubscribe links (/t/…); public, and https
 #: in production (RFC 8058 one-click unsubscribe needs an https List-Unsubscribe URI).
 COMO_PUBLIC_URL = env.str("COMO_PUBLIC_URL", default=COMO_BASE_URL)
+#: Seconds an ad-platform, SMS or print-vendor API call may take (then: a transient failure).
+COMO_CHANNEL_HTTP_TIMEOUT = env.float("COMO_CHANNEL_HTTP_TIMEOUT", default=15.0)
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -17,13 +17,13 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from .errors import ChannelRejected
 from .messages import message_for_key, message_record
 from .models import ChannelAccount, Direction, Message, MessageStatus
+from .tracking_tokens import public_url
 from .transports import (
     OutboundRequest,
     TransportResponse,
@@ -40,14 +40,6 @@ SANDBOX_FROM = "+15005550006"
 #: Twilio refuses a longer Body (error 21617).
 MAX_BODY = 1600
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
-
-
-def public_url(path: str) -> str:
-    """An absolute URL of this installation, as the providers reach it."""
-    base = getattr(settings, "COMO_PUBLIC_URL", "") or getattr(
-        settings, "COMO_BASE_URL", "http://127.0.0.1:8000"
-    )
-    return str(base).rstrip("/") + path
 
 
 def status_callback_url(account: ChannelAccount) -> str:

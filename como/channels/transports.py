@@ -105,7 +105,7 @@ class SandboxTransport:
 
 class HttpTransport:
     def __init__(self, timeout: float | None = None) -> None:
-        self.timeout = timeout or float(getattr(settings, "COMO_CHANNEL_HTTP_TIMEOUT", 15.0))
+        self.timeout = timeout or settings.COMO_CHANNEL_HTTP_TIMEOUT
 
     def send(self, request: OutboundRequest) -> TransportResponse:
         try:

@@ -38,6 +38,10 @@ _BASES = [(b.value, b.value.replace("_", " ")) for b in Basis]  # as ConsentReco
 
 
 class ConsentRecordSerializer(serializers.ModelSerializer):
+    # Declared: DRF drops allow_blank from generated read-only fields, and a revocation's
+    # basis is blank.
+    basis = serializers.ChoiceField(choices=_BASES, allow_blank=True, read_only=True)
+
     class Meta:
         model = ConsentRecord
         fields = [
