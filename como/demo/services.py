@@ -35,7 +35,7 @@ from como.workspaces.services import (
     workspace_create,
 )
 
-from . import automotive, b2b
+from . import automotive, b2b, channels
 from .credentials import DemoCredentials, Login
 from .dataset import Dataset, EventSeed, WorkspaceSpec
 
@@ -66,6 +66,9 @@ class WorkspaceSeeded:
     contacts_created: int = 0
     #: ingest result status (created, duplicate, rejected) → count
     events: Counter[str] = field(default_factory=Counter)
+    #: consent ledger entries written, campaign sends proposed (both 0 on a second seeding)
+    consents_created: int = 0
+    sends_proposed: int = 0
     #: the first few rejections, as (event id, errors), to show what went wrong
     rejections: list[tuple[str, Any]] = field(default_factory=list)
 
@@ -125,6 +128,10 @@ def demo_seed(
                 seeded.events[outcome.status] += 1
                 if outcome.status == "rejected" and len(seeded.rejections) < 5:
                     seeded.rejections.append((str(item["id"]), getattr(outcome, "errors", None)))
+        seeded.consents_created = channels.consent_ensure(
+            seeded.workspace, now=credentials.history_ends_at
+        )
+        seeded.sends_proposed = channels.campaign_ensure(seeded.workspace)
         result.workspaces.append(seeded)
     return result
 

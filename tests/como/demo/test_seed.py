@@ -12,8 +12,12 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from como.agents.models import AgentAction
+from como.consent.models import ConsentRecord
+from como.consent.selectors import consent_states
 from como.demo import automotive, b2b, services
 from como.demo.credentials import DemoCredentials
 from como.demo.dataset import Dataset, WorkspaceSpec
@@ -209,3 +213,35 @@ def test_the_history_s_mqls_wait_in_the_approval_queue_for_the_member(
         member = get_user_model().objects.get(username=ws.member.username)
         assert {action.payload["rep_id"] for action in handoffs} == {member.pk}
         assert not any(action.blocking_findings for action in handoffs)
+
+
+def test_the_demo_campaign_shows_the_compliance_gate(credentials_path: Path) -> None:
+    """Seeded consent and the first campaign: sends to people who agreed wait for approval
+    with a clean report; the text to someone who never agreed to texts is blocked; a second
+    seeding writes nothing more."""
+    first = _seed(credentials_path)
+    ledger = ConsentRecord.objects.count()
+    proposals = list(AgentAction.objects.filter(agent="demo_campaign").order_by("pk"))
+    second = _seed(credentials_path)
+
+    assert all(ws.consents_created > 0 for ws in first.workspaces)
+    assert sum(ws.sends_proposed for ws in first.workspaces) == len(proposals) > 0
+    assert [ws.consents_created for ws in second.workspaces] == [0, 0]
+    assert [ws.sends_proposed for ws in second.workspaces] == [0, 0]
+    assert ConsentRecord.objects.count() == ledger
+    for action in proposals:
+        contact = Contact.objects.get(pk=action.payload["contact_id"])
+        channel = "email" if action.kind == "email_send" else "sms"
+        consent = consent_states(
+            workspace_id=action.workspace_id, contact_ids=[contact.pk], at=timezone.now()
+        )[contact.pk].get(channel)
+        blocked = [f["rule"] for f in action.blocking_findings]
+        if (
+            consent is not None
+            and consent.granted
+            and (channel == "email" or consent.basis == "express_written")
+        ):
+            assert blocked == [], (action.kind, blocked)
+        else:
+            assert "tcpa.written_consent" in blocked, (action.kind, blocked)
+    assert any(action.blocking_findings for action in proposals)

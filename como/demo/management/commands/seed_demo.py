@@ -45,7 +45,8 @@ class Command(BaseCommand):
                 f"{ws.workspace.slug} ({ws.workspace.vertical}): "
                 f"{ws.accounts_created} accounts and {ws.contacts_created} contacts created; "
                 f"events {events['created']} created, {events['duplicate']} duplicate, "
-                f"{events['rejected']} rejected"
+                f"{events['rejected']} rejected; {ws.consents_created} consent ledger entries, "
+                f"{ws.sends_proposed} campaign sends proposed"
             )
             for event_id, errors in ws.rejections:
                 self.stderr.write(self.style.WARNING(f"  rejected {event_id}: {errors}"))
