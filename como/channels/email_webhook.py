@@ -32,6 +32,7 @@ from como.consent.services import consent_revoke, suppress
 from como.leads.models import Contact
 
 from .models import ChannelAccount, Message, MessageStatus, WebhookReceipt
+from .reactions import message_reported
 from .signatures import SignatureInvalid, standard_verify
 
 CHANNEL = "email"
@@ -96,9 +97,11 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
         if isinstance(bounce, dict) and str(bounce.get("type", "")).lower() in _SOFT_BOUNCES:
             return "ignored (soft bounce)"
         if message is not None:
-            Message.objects.filter(pk=message.pk, bounced_at__isnull=True).update(
+            first = Message.objects.filter(pk=message.pk, bounced_at__isnull=True).update(
                 bounced_at=now, status=MessageStatus.BOUNCED
             )
+            if first:
+                message_reported(message, "email_bounced", now)
         address = _address(data, message)
         if address:
             suppress(

@@ -117,6 +117,13 @@ def _ingest(message: Message, *, type: str, event_id: str, at: datetime, **extra
     )
 
 
+def message_reported(message: Message, event_type: str, at: datetime) -> None:
+    """A provider's report on a message as the contact's event (a hard bounce scores)."""
+    _ingest(
+        message, type=event_type, event_id=_event_id(message.idempotency_key, event_type), at=at
+    )
+
+
 def _honour_gpc(contact: Contact | None, caller: _Caller, at: datetime) -> None:
     if caller.gpc and contact is not None:
         gpc_opt_out(contact=contact, ip=caller.ip, user_agent=caller.user_agent, at=at)

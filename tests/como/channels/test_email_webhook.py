@@ -22,8 +22,9 @@ from como.channels.models import (
 from como.channels.signatures import SignatureInvalid, standard_signature, standard_verify
 from como.consent.models import ConsentRecord, Suppression
 from como.consent.selectors import suppressed_channels
-from como.leads.models import Contact
+from como.leads.models import Contact, Event
 from como.workspaces.models import Workspace
+from tests.como.scoring.expected import decayed
 from tests.factories import WorkspaceFactory
 
 from .email_support import SECRET, consenting_contact, webhook_post
@@ -116,6 +117,24 @@ def test_a_bounce_suppresses_the_address(client: Client, sent: Message) -> None:
     assert sent.status == MessageStatus.BOUNCED
     assert _suppressed(sent) == {"email"}
     assert Suppression.objects.get(workspace=sent.workspace).reason == "bounced"
+
+
+def test_a_hard_bounce_becomes_the_contacts_event_and_scores_once(
+    client: Client, sent: Message
+) -> None:
+    event = {"type": "email.bounced", "data": {"message_id": MID}}
+    webhook_post(client, URL, event)
+    webhook_post(client, URL, event, webhook_id="msg_again")  # the provider reports it twice
+
+    bounces = Event.objects.filter(contact=sent.contact, type="email_bounced")
+    assert [(e.event_id, e.properties["message"]) for e in bounces] == [
+        ("email:41:email_bounced", "41")
+    ]
+    contact = Contact.objects.get(email="ana@buyer.example")
+    assert contact.score_as_of is not None
+    # -15 for the bounce (the B2B model), decayed from the bounce to the stored instant.
+    expected = decayed(-15, bounces[0].occurred_at, contact.score_as_of)
+    assert contact.score_intent == pytest.approx(expected, rel=1e-12)
 
 
 def test_a_soft_bounce_changes_nothing(client: Client, sent: Message) -> None:
