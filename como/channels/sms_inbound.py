@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from como.consent.hashing import suppression_digest
 from como.consent.models import ConsentAction, ConsentRecord, Suppression, SuppressionReason
-from como.consent.services import consent_grant, consent_revoke, suppress
+from como.consent.services import consent_grant, consent_revoke, suppress, suppression_lift
 from como.consent.state import Basis
 from como.leads.models import Contact
 from como.leads.normalize import normalize_phone
@@ -188,9 +188,9 @@ def _opt_in(
     if not restored:
         return None
     # The suppression STOP added is what blocks sends; only a STOP's suppression is lifted.
-    Suppression.objects.filter(
-        workspace_id=workspace.pk, digest=digest, channel=CHANNEL, reason=SuppressionReason.STOP
-    ).delete()
+    suppression_lift(
+        workspace_id=workspace.pk, address=phone, channel=CHANNEL, reason=SuppressionReason.STOP
+    )
     return Reply(
         f"{workspace.name}: You are resubscribed. Reply STOP to opt out.",
         MessagePurpose.CONFIRMATION,

@@ -322,3 +322,15 @@ def consent_records_carry_over(workspace_id: int, merged: Mapping[int, int]) -> 
     if copies:
         ConsentRecord.objects.bulk_create(copies)
         originals.delete()
+
+
+def suppression_lift(*, workspace_id: int, address: str, channel: str, reason: str) -> int:
+    """Remove the suppression one kind of opt-out added for an address on a channel (a START
+    undoing a STOP); any other suppression of that address stays. Returns how many went."""
+    deleted, _ = Suppression.objects.filter(
+        workspace_id=workspace_id,
+        digest=suppression_digest(workspace_id, address),
+        channel=channel,
+        reason=reason,
+    ).delete()
+    return int(deleted)
