@@ -82,6 +82,9 @@ browser: ## Install Chromium for the browser tests (Debian/Ubuntu, as root)
 
 bench: migrate ## Run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/actions.py
+	$(BIN)/python bench/compliance.py
 
 compose-config: ## Validate docker/compose.yaml (needs docker compose or docker-compose)
 	@if docker compose version >/dev/null 2>&1; then docker compose -f docker/compose.yaml config -q; \
