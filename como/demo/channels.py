@@ -19,6 +19,7 @@ from django.db import transaction
 from como.agents.services import action_propose
 from como.campaigns.models import Campaign, CampaignStatus
 from como.consent.models import ConsentRecord
+from como.consent.selectors import suppressed_channels
 from como.consent.services import consent_grant, consent_revoke
 from como.consent.state import Basis, Channel
 from como.leads.models import Contact
@@ -153,8 +154,14 @@ def campaign_ensure(workspace: Workspace) -> int:
     contacts = list(
         Contact.objects.for_workspace(workspace.pk).exclude(email="").order_by("pk")[:200]
     )
-    emailed = [c for c in contacts if _bucket(c.email) < 6][:3]
-    texted = [c for c in contacts if c.phone and _bucket(c.email) < 4][:2]
+    # The demo's fictional numbers repeat (555-01xx), and a STOP suppresses the number for
+    # everyone who shares it: the "agreed" sends go to addresses nobody suppressed.
+    suppressed = suppressed_channels(
+        workspace_id=workspace.pk, addresses={c.pk: (c.email, c.phone) for c in contacts}
+    )
+    clear = [c for c in contacts if not suppressed[c.pk]]
+    emailed = [c for c in clear if _bucket(c.email) < 6][:3]
+    texted = [c for c in clear if c.phone and _bucket(c.email) < 4][:2]
     never_agreed = [c for c in contacts if c.phone and 5 <= _bucket(c.email) < 9][:1]
     made = 0
     for contact in emailed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from io import StringIO
@@ -245,3 +246,6 @@ def test_the_demo_campaign_shows_the_compliance_gate(credentials_path: Path) -> 
         else:
             assert "tcpa.written_consent" in blocked, (action.kind, blocked)
     assert any(action.blocking_findings for action in proposals)
+    # Those who agreed, and only they, get a clean report: two texts and three emails each.
+    clean = [(a.workspace_id, a.kind) for a in proposals if not a.blocking_findings]
+    assert sorted(Counter(clean).values()) == [2, 2, 3, 3]
