@@ -4,11 +4,14 @@ Adapters build an :class:`OutboundRequest` exactly as the platform documents it 
 :func:`transport_for`. The sandbox (the default, and the only one reachable from a machine with
 no route to the platforms) stores the request byte for byte in
 :class:`~como.channels.models.SandboxRequest` and answers with the adapter's simulated response;
-the HTTP transport sends it with httpx. Both treat a repeated idempotency key as the same request.
+the HTTP transport sends it with httpx. Secret header values (Authorization, developer tokens)
+are the one thing the sandbox records as a fingerprint instead. Both treat a repeated
+idempotency key as the same request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -66,6 +69,26 @@ def raise_for_status(channel: str, status: int, body: str) -> None:
         raise ChannelRejected(f"{channel}: HTTP {status} {body[:RESPONSE_LIMIT]}")
 
 
+#: Headers whose values are secrets. The sandbox records their scheme and a fingerprint, never
+#: the secret: its requests are readable in the admin, and a workspace may keep real
+#: credentials while it still runs in the sandbox.
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "developer-token", "x-api-key", "api-key"}
+)
+
+
+def redacted(name: str, value: str) -> str:
+    """``Bearer [redacted sha256:…]`` for a secret header (the fingerprint tells which
+    credential it was, to whoever holds it); other headers as they are."""
+    if name.lower() not in SECRET_HEADERS:
+        return value
+    scheme, _, secret = value.partition(" ")
+    if not secret:
+        scheme = ""
+    fingerprint = hashlib.sha256(value.encode()).hexdigest()[:12]
+    return f"{scheme} [redacted sha256:{fingerprint}]".lstrip()
+
+
 class SandboxTransport:
     def __init__(self, simulate: Simulator) -> None:
         self.simulate = simulate
@@ -86,7 +109,9 @@ class SandboxTransport:
                         idempotency_key=request.idempotency_key,
                         method=request.method,
                         url=request.url,
-                        headers=dict(request.headers),
+                        headers={
+                            name: redacted(name, value) for name, value in request.headers.items()
+                        },
                         body=request.body,
                         response={"status": status, "body": dict(answer)},
                     )

@@ -20,6 +20,7 @@ from como.workspaces.models import Workspace
 from tests.factories import ContactFactory
 
 from .ads_support import Action, PlatformServer, recorded
+from .sandbox_support import recorded_secret
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -71,7 +72,7 @@ def test_csv_request_with_personalised_letters(
     assert request.headers == {
         "Content-Type": "text/csv; charset=utf-8",
         "Idempotency-Key": "dm-1",
-        "Authorization": "Bearer pv-key",
+        "Authorization": recorded_secret("Bearer pv-key"),
     }
     name = workspace.name
     assert request.body == (

@@ -16,6 +16,7 @@ from como.channels.models import ChannelAccount
 from como.workspaces.models import Workspace
 
 from .ads_support import Action, recorded
+from .sandbox_support import recorded_secret
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -54,7 +55,7 @@ def test_create_inline_request(workspace: Workspace, account: ChannelAccount) ->
         "https://api.linkedin.com/rest/adAccounts/518121035/creatives?action=createInline"
     )
     assert request.headers == {
-        "Authorization": "Bearer AQX-token",
+        "Authorization": recorded_secret("Bearer AQX-token"),
         "LinkedIn-Version": "202510",
         "X-Restli-Protocol-Version": "2.0.0",
         "Content-Type": "application/json",

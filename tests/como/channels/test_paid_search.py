@@ -18,6 +18,7 @@ from como.channels.paid_search import adapter
 from como.workspaces.models import Workspace
 
 from .ads_support import Action, PlatformServer, recorded
+from .sandbox_support import recorded_secret
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -74,8 +75,8 @@ def test_create_records_the_exact_mutate_request(
         "https://googleads.googleapis.com/v22/customers/1234567890/adGroupAds:mutate"
     )
     assert request.headers == {
-        "Authorization": "Bearer ya29.token",
-        "developer-token": "dev-tok",
+        "Authorization": recorded_secret("Bearer ya29.token"),
+        "developer-token": recorded_secret("dev-tok"),
         "login-customer-id": "9990001111",
         "Content-Type": "application/json",
     }

@@ -23,6 +23,7 @@ from como.workspaces.models import Workspace
 from tests.factories import ContactFactory
 
 from .ads_support import Action, recorded
+from .sandbox_support import recorded_secret
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -70,7 +71,7 @@ def test_ad_create_is_a_form_post_to_the_ad_account(
     assert request.method == "POST"
     assert request.url == "https://graph.facebook.com/v25.0/act_1010/ads"
     assert request.headers == {
-        "Authorization": "Bearer EAAB-token",
+        "Authorization": recorded_secret("Bearer EAAB-token"),
         "Content-Type": "application/x-www-form-urlencoded",
     }
     form = parse_qs(request.body)

@@ -22,6 +22,7 @@ from como.compliance.registry import register_check, unregister_check
 from como.workspaces.models import Workspace
 from tests.factories import ContactFactory
 
+from .sandbox_support import recorded_secret
 from .sms_support import (
     ACCOUNT_SID,
     AT,
@@ -71,7 +72,7 @@ def test_the_sandbox_records_twilios_create_message_request(workspace: Workspace
     assert sent.url == f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
     basic = base64.b64encode(f"{ACCOUNT_SID}:{TOKEN}".encode()).decode()
     assert sent.headers == {
-        "Authorization": f"Basic {basic}",
+        "Authorization": recorded_secret(f"Basic {basic}"),
         "Content-Type": "application/x-www-form-urlencoded",
         "Accept": "application/json",
         "I-Twilio-Idempotency-Token": "action-7",
