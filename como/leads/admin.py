@@ -10,8 +10,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db import models
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -73,12 +75,36 @@ class ContactAdminForm(_ServiceValidatedForm):
         return services.contact_clean(workspace=workspace, fields=fields, contact=contact)
 
 
+def workspace_members(workspace_ids: Any, keep: Any = None) -> Any:
+    """Users holding any role in these workspaces (the owner picker's choices), by username.
+
+    ``keep`` (a user id) stays offered even if no longer a member: a saved account's current
+    owner, so the form shows who it is and saving asks for a member instead of silently
+    clearing it."""
+    wanted = Q(memberships__workspace_id__in=sorted(set(workspace_ids)))
+    if keep is not None:
+        wanted |= Q(pk=keep)
+    user_model = get_user_model()
+    return user_model._default_manager.filter(wanted).distinct().order_by(user_model.USERNAME_FIELD)
+
+
 class AccountAdminForm(_ServiceValidatedForm):
     editable_fields = ACCOUNT_FIELDS
 
     class Meta:
         model = Account
         fields = ["workspace", *ACCOUNT_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields.get("owner")
+        if isinstance(owner, forms.ModelChoiceField) and self.instance.pk:
+            # A saved account's workspace is fixed: offer its members only. A new account's
+            # choices (members of every workspace the caller may edit) are checked against
+            # the chosen workspace by the service on save.
+            owner.queryset = workspace_members(
+                [self.instance.workspace_id], keep=self.instance.owner_id
+            )
 
     def service_clean(self, workspace: Any, fields: dict[str, Any]) -> dict[str, Any]:
         account = self.instance if self.instance.pk else None
@@ -230,12 +256,26 @@ class ContactAdmin(WorkspaceScopedAdmin):
 @admin.register(Account)
 class AccountAdmin(WorkspaceScopedAdmin):
     form = AccountAdminForm
-    list_display = ["__str__", "domain", "industry", "employee_count", "workspace"]
+    list_display = ["__str__", "domain", "industry", "employee_count", "owner", "workspace"]
     list_filter = ["workspace", "industry"]
-    list_select_related = ["workspace"]
+    list_select_related = ["workspace", "owner"]
     search_fields = ["name", "domain", "=external_id"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ContactInline]
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "owner":
+            # Users are not workspace data, so the base would offer every user there is.
+            principal = principal_for_request(request)
+            workspace_ids = (
+                Workspace.objects.values_list("pk", flat=True)
+                if principal.is_superuser
+                else principal.workspaces_with(self.write_permission)
+            )
+            kwargs["queryset"] = workspace_members(workspace_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))

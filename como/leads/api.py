@@ -183,16 +183,31 @@ class ContactViewSet(_CrudViewSet):
     destroy=extend_schema(summary="Delete an account (its contacts stay)"),
 )
 class AccountViewSet(_CrudViewSet):
-    queryset = Account.objects.select_related("workspace")
+    queryset = Account.objects.select_related("workspace", "owner")
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
     ordering_fields = ["created_at", "name", "domain"]
     ordering = ["-created_at"]
+    #: set by ``create``: the workspace the new account goes to
+    _target: Workspace | None = None
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The owner is looked up among the new account's workspace members, so the workspace
+        # is settled before the body is validated.
+        self._target = target_workspace(request)
+        return super().create(request, *args, **kwargs)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if self._target is not None:
+            context["workspace"] = self._target
+        return context
 
     def perform_create(self, serializer: Any) -> None:
+        workspace = self._target or target_workspace(self.request)
         with service_errors_as_400():
             serializer.instance = services.account_create(
-                workspace=target_workspace(self.request), **serializer.validated_data
+                workspace=workspace, **serializer.validated_data
             )
 
     def perform_update(self, serializer: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,6 +19,7 @@ from como.workspaces.principal import principal_for_request
 
 from .models import Account, Contact, Event
 from .ranking import SCORE_DECIMALS, contact_scorer
+from .services import OWNER_NOT_A_MEMBER
 
 
 class VisibleAccountField(serializers.PrimaryKeyRelatedField):
@@ -26,6 +28,50 @@ class VisibleAccountField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> Any:
         principal = principal_for_request(self.context["request"])
         return Account.objects.visible_to(principal)
+
+
+@extend_schema_field({"type": "string", "nullable": True, "example": "dana.reyes"})
+class AccountOwnerField(serializers.Field):
+    """A member of the account's workspace, named by username.
+
+    Looked up among that workspace's members only, so a user of another workspace is answered
+    exactly like a username nobody has. The workspace is the account's (on update) or the one
+    the view settled before validating (``context["workspace"]``, on create).
+    """
+
+    default_error_messages = {
+        "invalid": "Give the owner's username as a string (or null for no owner).",
+        "not_a_member": OWNER_NOT_A_MEMBER,
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        workspace = self._workspace()
+        # PostgreSQL text cannot hold NUL; no username does either.
+        if workspace is None or not data or "\x00" in data:
+            self.fail("not_a_member")
+        user_model = get_user_model()
+        member = (
+            user_model._default_manager.filter(
+                memberships__workspace=workspace, **{user_model.USERNAME_FIELD: data}
+            )
+            .distinct()
+            .first()
+        )
+        if member is None:
+            self.fail("not_a_member")
+        return member
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.get_username())
+
+    def _workspace(self) -> Workspace | None:
+        instance = getattr(self.parent, "instance", None)
+        if isinstance(instance, Account):
+            return instance.workspace
+        workspace = self.context.get("workspace")
+        return workspace if isinstance(workspace, Workspace) else None
 
 
 class ContactListSerializer(serializers.ListSerializer):
@@ -122,6 +168,12 @@ class AccountSerializer(serializers.ModelSerializer):
     attributes = serializers.JSONField(
         required=False, help_text="A JSON object of your own fields."
     )
+    owner = AccountOwnerField(
+        required=False,
+        allow_null=True,
+        help_text="Username of the sales rep who owns the account (a member of its workspace); "
+        "B2B MQLs go to the owner when the playbook routes to account owners. Null for none.",
+    )
 
     class Meta:
         model = Account
@@ -138,6 +190,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "postal_code",
             "external_id",
             "attributes",
+            "owner",
             "created_at",
             "updated_at",
         ]

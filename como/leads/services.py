@@ -15,7 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from como.workspaces.models import Workspace
+from como.workspaces.models import Membership, Workspace
 from como.workspaces.principal import CallerKind, Principal
 from como.workspaces.validators import validate_country
 
@@ -56,7 +56,12 @@ class AccountFields(TypedDict, total=False):
     postal_code: str
     external_id: str
     attributes: dict[str, Any]
+    #: a user who is a member of the account's workspace, or None for no owner
+    owner: Any
 
+
+#: the one answer for an owner who is not a member, whether a stranger or another workspace's
+OWNER_NOT_A_MEMBER = "The owner must be a member of this workspace."
 
 #: constraint name → the field whose value collided, for races that pass the pre-check
 _UNIQUE_FIELDS = {
@@ -277,9 +282,16 @@ def account_clean(
     if not candidate.name and not candidate.domain and "domain" not in errors:
         errors[NON_FIELD_ERRORS] = ["An account needs a name or a domain."]
     errors |= _unique_errors(candidate, ("domain", "external_id"), "account")
+    owner = cleaned.get("owner")
+    if owner is not None and not _is_member(workspace, owner):
+        errors["owner"] = [OWNER_NOT_A_MEMBER]
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _is_member(workspace: Workspace, user: Any) -> bool:
+    return Membership.objects.filter(workspace=workspace, user_id=user.pk).exists()
 
 
 # --- shared ----------------------------------------------------------------------------------
