@@ -48,12 +48,10 @@ from como.workspaces.models import Membership, Workspace
 from como.workspaces.principal import principal_for_user
 from como.workspaces.roles import ROLE_PERMISSIONS, Permission
 
-from .execution import TransientError, enqueue_execution
+from .execution import TransientError
 from .mail import Email, EmailRejected, send_email
 from .models import (
     ActionStatus,
-    ActionTransition,
-    ActorKind,
     AgentAction,
     Handoff,
     HandoffEscalation,
@@ -67,7 +65,7 @@ from .models import (
     TerritoryRep,
 )
 from .registry import AgentSpec, agent_enabled
-from .services import playbook_for, required_approvals
+from .services import ActionDraft, actions_propose_new, playbook_for
 
 logger = logging.getLogger(__name__)
 
@@ -318,16 +316,12 @@ def handoffs_propose(
     routes = routes_for(workspace, ordered, playbook)
     explained = _explain(workspace, ordered, {t.contact_id: t.at for t in fresh})
     people = _users({route.rep_id for route in routes.values() if route.rep_id})
-    auto = required_approvals(playbook, KIND, None) == 0
-    now = timezone.now()
-    rows: list[AgentAction] = []
+    drafts: list[ActionDraft] = []
     for transition in fresh:
         contact = contacts[transition.contact_id]
         route = routes[contact.pk]
         score, timeline = explained[contact.pk]
         rep = people.get(route.rep_id) if route.rep_id else None
-        findings = [] if rep is not None else [_NO_REP]
-        approved = auto and not findings
         payload = {
             "contact_id": contact.pk,
             "transition_id": transition.pk,
@@ -341,9 +335,8 @@ def handoffs_propose(
             "score": score.rounded(1),
             "timeline": timeline,
         }
-        rows.append(
-            AgentAction(
-                workspace=workspace,
+        drafts.append(
+            ActionDraft(
                 agent=AGENT,
                 kind=KIND,
                 channel="email",
@@ -352,47 +345,14 @@ def handoffs_propose(
                 payload=payload,
                 rationale=_rationale(contact, transition, score, route, rep, timeline),
                 preview=_preview(contact, payload, rep, playbook.handoff_sla_minutes, link=""),
-                findings=findings,
+                findings=[] if rep is not None else [_NO_REP],
                 risk=Risk.LOW,
                 idempotency_key=keys[transition.pk],
-                status=ActionStatus.APPROVED if approved else ActionStatus.PROPOSED,
-                proposed_by_id=workspace.agent_user_id,
-                required_approvals=max(1, required_approvals(playbook, KIND, None)),
-                approved_at=now if approved else None,
             )
         )
-    actions = AgentAction.objects.bulk_create(rows)
-    audit: list[ActionTransition] = []
-    for action in actions:
-        audit.append(
-            ActionTransition(
-                workspace=workspace,
-                action=action,
-                from_status="",
-                to_status=ActionStatus.PROPOSED,
-                actor_kind=ActorKind.AGENT,
-                actor_id=workspace.agent_user_id,
-                note="Proposed.",
-                at=now,
-            )
-        )
-        if action.status == ActionStatus.APPROVED:
-            audit.append(
-                ActionTransition(
-                    workspace=workspace,
-                    action=action,
-                    from_status=ActionStatus.PROPOSED,
-                    to_status=ActionStatus.APPROVED,
-                    actor_kind=ActorKind.SYSTEM,
-                    note="Auto-approved by the playbook's policy.",
-                    at=now,
-                )
-            )
-    ActionTransition.objects.bulk_create(audit)
-    for action in actions:
-        if action.status == ActionStatus.APPROVED:
-            enqueue_execution(action.pk)
-    return actions
+    return actions_propose_new(
+        workspace=workspace, proposer=workspace.agent_user, drafts=drafts, playbook=playbook
+    )
 
 
 _NO_REP = {

@@ -8,7 +8,7 @@ transaction. Execution (approved → executing → succeeded | failed) is in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,8 @@ from .models import (
     Playbook,
     Risk,
 )
+
+AUTO_APPROVED = "Auto-approved by the playbook's policy."
 
 
 def playbook_for(workspace: Workspace) -> Playbook:
@@ -60,6 +62,129 @@ class Proposed:
     outcome: str
 
 
+@dataclass(frozen=True)
+class ActionDraft:
+    """What an agent proposes, before it is a row."""
+
+    agent: str
+    kind: str
+    idempotency_key: str
+    rationale: str
+    channel: str = ""
+    target_type: str = ""
+    target_id: str | int = ""
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    preview: str = ""
+    findings: Sequence[Mapping[str, Any]] = ()
+    risk: str = Risk.LOW
+    spend: Decimal | None = None
+    expires_at: datetime | None = None
+
+
+def _gated_fields(workspace: Workspace, draft: ActionDraft) -> dict[str, Any]:
+    """The row's fields, with the report the approver reads: the agent's findings and, for a
+    channel's action, the compliance engine's on the action as proposed (run again right
+    before it is sent)."""
+    channel = channel_of(draft.kind, draft.channel)
+    payload = dict(draft.payload)
+    report = preflight(
+        AgentAction(
+            workspace=workspace,
+            kind=draft.kind,
+            channel=channel,
+            payload=payload,
+            target_type=draft.target_type,
+            target_id=str(draft.target_id),
+        ),
+        at=timezone.now(),
+    )
+    return {
+        "agent": draft.agent,
+        "kind": draft.kind,
+        "channel": channel,
+        "target_type": draft.target_type,
+        "target_id": str(draft.target_id),
+        "payload": payload,
+        "rationale": draft.rationale,
+        "preview": draft.preview,
+        "findings": merged_findings(draft.findings, report),
+        "risk": draft.risk,
+        "spend": draft.spend,
+        "expires_at": draft.expires_at,
+    }
+
+
+@transaction.atomic
+def actions_propose_new(
+    *,
+    workspace: Workspace,
+    proposer: Any,
+    drafts: Sequence[ActionDraft],
+    playbook: Playbook | None = None,
+) -> list[AgentAction]:
+    """Propose many actions at once, with one INSERT for them and one for their audit rows.
+
+    For keys not proposed before (the caller leaves the known ones out; a key proposed
+    concurrently raises IntegrityError). Those the playbook auto-approves, and no finding
+    blocks, are approved and enqueued on commit, as :func:`action_propose` does one by one.
+    ``playbook``: the workspace's, when the caller has it already."""
+    if not drafts:
+        return []
+    playbook = playbook or playbook_for(workspace)
+    now = timezone.now()
+    rows: list[AgentAction] = []
+    for draft in drafts:
+        fields = _gated_fields(workspace, draft)
+        needed = required_approvals(playbook, draft.kind, draft.spend)
+        blocked = any(f.get("severity") == "block" for f in fields["findings"])
+        approved = needed == 0 and not blocked
+        rows.append(
+            AgentAction(
+                workspace=workspace,
+                idempotency_key=draft.idempotency_key,
+                proposed_by=proposer,
+                required_approvals=max(1, needed),
+                status=ActionStatus.APPROVED if approved else ActionStatus.PROPOSED,
+                approved_at=now if approved else None,
+                **fields,
+            )
+        )
+    actions = AgentAction.objects.bulk_create(rows)
+    audit: list[ActionTransition] = []
+    for action in actions:
+        audit.append(
+            ActionTransition(
+                workspace=workspace,
+                action=action,
+                from_status="",
+                to_status=ActionStatus.PROPOSED,
+                actor_kind=actor_kind(action, proposer),
+                actor=proposer,
+                note="Proposed.",
+                at=now,
+            )
+        )
+        if action.status == ActionStatus.APPROVED:
+            audit.append(
+                ActionTransition(
+                    workspace=workspace,
+                    action=action,
+                    from_status=ActionStatus.PROPOSED,
+                    to_status=ActionStatus.APPROVED,
+                    actor_kind=ActorKind.SYSTEM,
+                    note=AUTO_APPROVED,
+                    at=now,
+                )
+            )
+    ActionTransition.objects.bulk_create(audit)
+    from .execution import enqueue_execution
+
+    for action in actions:
+        if action.status == ActionStatus.APPROVED:
+            enqueue_execution(action.pk)
+    return actions
+
+
 @transaction.atomic
 def action_propose(
     *,
@@ -83,34 +208,24 @@ def action_propose(
 
     The playbook's policy sets how many approvers it needs; a kind that auto-approves is
     approved at once (and enqueued on commit) unless a finding blocks it."""
-    channel = channel_of(kind, channel)
-    # The report the approver reads: the agent's findings and, for a channel's action, the
-    # compliance engine's on the action as proposed (run again right before it is sent).
-    report = preflight(
-        AgentAction(
-            workspace=workspace,
+    fields = _gated_fields(
+        workspace,
+        ActionDraft(
+            agent=agent,
             kind=kind,
+            idempotency_key=idempotency_key,
+            rationale=rationale,
             channel=channel,
-            payload=dict(payload or {}),
             target_type=target_type,
-            target_id=str(target_id),
+            target_id=target_id,
+            payload=payload or {},
+            preview=preview,
+            findings=findings,
+            risk=risk,
+            spend=spend,
+            expires_at=expires_at,
         ),
-        at=timezone.now(),
     )
-    fields = {
-        "agent": agent,
-        "kind": kind,
-        "channel": channel,
-        "target_type": target_type,
-        "target_id": str(target_id),
-        "payload": dict(payload or {}),
-        "rationale": rationale,
-        "preview": preview,
-        "findings": merged_findings(findings, report),
-        "risk": risk,
-        "spend": spend,
-        "expires_at": expires_at,
-    }
     existing = (
         AgentAction.objects.select_for_update()
         .filter(workspace=workspace, idempotency_key=idempotency_key)
@@ -158,7 +273,7 @@ def _auto_approve(action: AgentAction) -> None:
     if action.blocking_findings:
         return
     if required_approvals(playbook_for(action.workspace), action.kind, action.spend) == 0:
-        _approved(action, None, "Auto-approved by the playbook's policy.")
+        _approved(action, None, AUTO_APPROVED)
 
 
 @transaction.atomic
