@@ -147,6 +147,14 @@ COMO_ACTION_SWEEP_GRACE_SECONDS = env.float("COMO_ACTION_SWEEP_GRACE_SECONDS", d
 COMO_ACTION_LEASE_SECONDS = env.float(
     "COMO_ACTION_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60.0
 )
+#: An approved action whose execute message was published less than this long ago is not
+#: enqueued again by the sweeper: the message is presumed to be waiting in the queue (a backlog),
+#: and one more per sweep would only grow it. A publish that failed is never recorded, so a lost
+#: enqueue is still repaired by the next sweep; this bounds how late a message the broker took
+#: and then lost (or a dead worker's prefetched one) is replaced.
+COMO_ACTION_REQUEUE_SECONDS = env.float(
+    "COMO_ACTION_REQUEUE_SECONDS", default=float(CELERY_TASK_TIME_LIMIT)
+)
 #: Seconds a webhook action waits for the receiver before it counts as a transient failure.
 COMO_WEBHOOK_TIMEOUT = env.float("COMO_WEBHOOK_TIMEOUT", default=10.0)
 #: Seconds between scans for MQL handoffs whose SLA timer ran out (their worst-case lateness).

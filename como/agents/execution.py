@@ -3,13 +3,19 @@
 - The action row is the outbox. Approval commits ``approved`` and enqueues
   ``como.agents.execute_action`` on commit (the fast path); :func:`actions_sweep`, run by beat,
   finds approved actions whose message was lost and enqueues them again.
+- ``enqueued_at`` records a publish the broker accepted (a retry's: its eta), and a claim clears
+  it (the message is consumed). The sweeper leaves an action alone while a message published less
+  than :data:`REQUEUE` ago may still be waiting behind a backlog, so a long queue is not doubled
+  every sweep; a publish that failed is never recorded, so a lost enqueue is repaired by the next
+  sweep all the same.
 - :func:`action_execute` *claims* the action with one conditional UPDATE
   (``approved → executing``): of any number of workers, one wins, the others do nothing. A claim
   older than :data:`LEASE` is taken to belong to a dead worker and may be claimed again.
 - The executor registered for the action's kind gets the action id as its idempotency key, so a
   second run after a crash (claimed, effect done, status not yet recorded) is recognised by the
-  executor instead of repeated. :class:`TransientError` retries with exponential backoff and
-  jitter up to :data:`MAX_ATTEMPTS`; any other error fails the action.
+  executor instead of repeated. :class:`TransientError`, and Celery's soft time limit running
+  out, retry with exponential backoff and jitter up to :data:`MAX_ATTEMPTS`; any other error
+  fails the action.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -42,6 +49,11 @@ BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=10)
 #: The sweeper leaves the fast path this long before it steps in.
 SWEEP_GRACE = timedelta(seconds=settings.COMO_ACTION_SWEEP_GRACE_SECONDS)
+#: A published execute message younger than this is presumed to be waiting in the queue.
+REQUEUE = timedelta(seconds=settings.COMO_ACTION_REQUEUE_SECONDS)
+#: Errors worth another attempt: the provider's transient ones, and running out of time (the
+#: next attempt may well be quicker; the idempotency key covers an effect already done).
+RETRYABLE: tuple[type[Exception], ...] = (TransientError, SoftTimeLimitExceeded)
 
 
 class Executor(Protocol):
@@ -70,16 +82,38 @@ def executor_for(kind: str) -> Executor | None:
     return executor
 
 
-def enqueue_execution(action_id: int) -> None:
-    """Enqueue the execute task when the current transaction commits."""
+def enqueue_execution(
+    action_id: int, *, eta: datetime | None = None, at: datetime | None = None
+) -> None:
+    """Enqueue the execute task (due at ``eta``, if given) when the current transaction
+    commits, and record the enqueue once the broker has accepted it. ``at``: the publish's
+    instant by the caller's clock (a retry's: the clock its claim was taken by); default now."""
 
     def enqueue() -> None:
         from .tasks import execute_action
 
-        execute_action.delay(action_id)
+        published_at = at or timezone.now()
+        if eta is None:
+            execute_action.delay(action_id)
+        else:
+            execute_action.apply_async((action_id,), eta=eta)
+        # Only reached when the publish succeeded: a lost one leaves no record.
+        _record_enqueue(action_id, eta or published_at, published_at)
 
     # robust: approval is committed either way; a broker outage is the sweeper's to repair.
     transaction.on_commit(enqueue, robust=True)
+
+
+def _record_enqueue(action_id: int, due_at: datetime, published_at: datetime) -> None:
+    """Conditional: never moves ``enqueued_at`` back, and records nothing when a worker has
+    claimed the action since the publish began: that message is consumed already, and a stale
+    record would hold the sweeper back from an action the claim deferred."""
+    AgentAction.objects.filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=due_at),
+        Q(claimed_at__isnull=True) | Q(claimed_at__lte=published_at),
+        pk=action_id,
+        status__in=[ActionStatus.APPROVED, ActionStatus.EXECUTING],
+    ).update(enqueued_at=due_at)
 
 
 @dataclass(frozen=True)
@@ -100,6 +134,7 @@ def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now
         "status": ActionStatus.EXECUTING,
         "claimed_at": claimed_at,
         "attempts": F("attempts") + 1,
+        "enqueued_at": None,  # the message that brought us here is consumed
         "updated_at": claimed_at,
     }
     with transaction.atomic():
@@ -122,7 +157,7 @@ def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now
         if executor is None:
             raise LookupError(f"No executor is registered for actions of kind {action.kind!r}.")
         result = dict(executor(action, str(action.pk)))
-    except TransientError as error:
+    except RETRYABLE as error:
         return _retry_or_fail(action, claimed_at, error, now())
     except Exception as error:
         logger.exception("action %s failed", action.pk)
@@ -135,6 +170,8 @@ def _compliance_gate(action: AgentAction, claimed_at: datetime) -> Outcome | Non
     deferral (quiet hours) returns it to ``approved`` until the window opens. None: go ahead."""
     try:
         report = preflight(action, at=claimed_at)
+    except SoftTimeLimitExceeded as error:  # out of time, not wrong: try again later
+        return _retry_or_fail(action, claimed_at, error, timezone.now())
     except Exception as error:
         logger.exception("preflight of action %s raised", action.pk)
         return _finish(
@@ -158,8 +195,9 @@ def _compliance_gate(action: AgentAction, claimed_at: datetime) -> Outcome | Non
 
 
 def _defer(action: AgentAction, claimed_at: datetime, until: datetime, why: str) -> Outcome:
-    """Back to ``approved`` until ``until``; the sweeper sends it once that instant passes.
-    The attempt is given back: waiting for quiet hours to end is not a failure."""
+    """Back to ``approved`` until ``until``; the sweeper sends it once that instant passes (no
+    message is pending: the claim cleared ``enqueued_at``). The attempt is given back: waiting
+    for quiet hours to end is not a failure."""
     with transaction.atomic():
         moved = AgentAction.objects.filter(
             pk=action.pk, status=ActionStatus.EXECUTING, claimed_at=claimed_at
@@ -182,6 +220,8 @@ def _defer(action: AgentAction, claimed_at: datetime, until: datetime, why: str)
 def _retry_or_fail(
     action: AgentAction, claimed_at: datetime, error: Exception, at: datetime
 ) -> Outcome:
+    if isinstance(error, SoftTimeLimitExceeded):
+        error = TransientError("the task's soft time limit ran out")
     if action.attempts >= MAX_ATTEMPTS:
         return _finish(action, claimed_at, ActionStatus.FAILED, at, error=f"{error} (gave up)")
     delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (action.attempts - 1))
@@ -200,11 +240,9 @@ def _retry_or_fail(
                 f"Attempt {action.attempts} failed ({error}); retrying at {retry_at:%H:%M:%S}.",
             )
     if moved:
-        from .tasks import execute_action
-
-        transaction.on_commit(
-            lambda: execute_action.apply_async((action.pk,), eta=retry_at), robust=True
-        )
+        # Recorded as due at ``retry_at`` once published; if the publish fails, nothing is
+        # recorded and the sweeper sends it once ``retry_at`` passes.
+        enqueue_execution(action.pk, eta=retry_at, at=at)
     return Outcome(ActionStatus.APPROVED if moved else "skipped", action.attempts)
 
 
@@ -253,13 +291,22 @@ def actions_sweep(*, now: datetime | None = None, limit: int = 500) -> list[int]
     """Enqueue approved actions the fast path missed (lost message, broker down at approval)
     and executing ones whose claim expired (dead worker). Returns their ids.
 
+    Either kind only when no message is pending: none is recorded (the publish failed, or a
+    claim consumed it, as before a deferral or a retry whose publish failed) or the last one is
+    older than :data:`REQUEUE` (the broker lost it). So a message waiting behind a backlog is not
+    duplicated every sweep, and a lost publish is repaired by the next one.
+
     ``FOR UPDATE SKIP LOCKED`` lets several sweepers share the work; claiming stays with
     :func:`action_execute`, so enqueueing one twice is harmless."""
     now = now or timezone.now()
+    nothing_pending = Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=now - REQUEUE)
     due = (
-        Q(status=ActionStatus.APPROVED, approved_at__lte=now - SWEEP_GRACE)
-        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    ) | Q(status=ActionStatus.EXECUTING, claimed_at__lt=now - LEASE)
+        (
+            Q(status=ActionStatus.APPROVED, approved_at__lte=now - SWEEP_GRACE)
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        )
+        | Q(status=ActionStatus.EXECUTING, claimed_at__lt=now - LEASE)
+    ) & nothing_pending
     with transaction.atomic():
         ids = list(
             AgentAction.objects.select_for_update(skip_locked=True)

@@ -141,6 +141,12 @@ class AgentAction(WorkspaceOwned):
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the broker took the pending execute message (a retry's: when it is due). "
+        "Blank: none is known to be pending; a claim consumes it.",
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)

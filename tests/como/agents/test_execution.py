@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 
 from como.agents import execution, tasks
 from como.agents.execution import (
@@ -24,6 +25,7 @@ from como.agents.execution import (
 )
 from como.agents.models import ActionStatus, ActionTransition, AgentAction
 from como.agents.services import playbook_for
+from como.compliance.findings import Report
 from como.workspaces.models import Workspace
 
 from .proposals import propose
@@ -230,6 +232,89 @@ def test_a_transient_error_then_success_is_recorded_in_order(
         "Attempt 2.",
         "Done.",
     ]
+
+
+def test_running_out_of_time_retries_with_backoff_then_fails(
+    workspace: Workspace,
+    register: Callable[[Executor], Executor],
+    enqueued: Enqueued,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """Celery's soft time limit raises inside the executor: the work may well finish next time,
+    so it is a transient failure, not a permanent one."""
+    executor = register(Executor(SoftTimeLimitExceeded()))
+    action = approved(workspace)
+    clock = Clock(T0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = action_execute(action.pk, now=clock)
+
+    stored = AgentAction.objects.get(pk=action.pk)
+    assert outcome == Outcome(ActionStatus.APPROVED, 1)
+    assert (stored.status, stored.attempts, stored.finished_at) == (ActionStatus.APPROVED, 1, None)
+    assert stored.error == "the task's soft time limit ran out"
+    assert stored.next_attempt_at is not None
+    assert T0 + BACKOFF_BASE / 2 <= stored.next_attempt_at <= T0 + BACKOFF_BASE
+    assert enqueued.scheduled == [((action.pk,), stored.next_attempt_at)]
+    assert stored.enqueued_at == stored.next_attempt_at  # pending from its eta
+    assert trail(stored)[-1] == (
+        "executing",
+        "approved",
+        "system",
+        "Attempt 1 failed (the task's soft time limit ran out); retrying at "
+        f"{stored.next_attempt_at:%H:%M:%S}.",
+    )
+
+    for _ in range(2, MAX_ATTEMPTS + 1):
+        clock.now = AgentAction.objects.get(pk=action.pk).next_attempt_at or clock.now
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = action_execute(action.pk, now=clock)
+
+    stored = AgentAction.objects.get(pk=action.pk)
+    assert outcome == Outcome(ActionStatus.FAILED, MAX_ATTEMPTS)
+    assert (stored.status, stored.attempts) == (ActionStatus.FAILED, MAX_ATTEMPTS)
+    assert stored.error == "the task's soft time limit ran out (gave up)"
+    assert len(executor.calls) == MAX_ATTEMPTS
+    assert len(enqueued.scheduled) == MAX_ATTEMPTS - 1
+
+
+class SlowPreflight:
+    """A channel adapter whose preflight (the gate right before sending) runs out of time."""
+
+    key = "slow_preflight"
+    kinds = frozenset({"slow_preflight_send"})
+    slow = False  # quick at proposal, slow right before sending
+
+    def preflight(self, action: Any, *, at: datetime) -> Any:
+        if self.slow:
+            raise SoftTimeLimitExceeded()
+        return Report.of([], [self.key])
+
+    def execute(self, action: Any, idempotency_key: str) -> Mapping[str, Any]:
+        raise AssertionError("nothing may be sent without the gate's say")
+
+    def sync_metrics(self, *, workspace_id: int, day: Any) -> list[Any]:
+        return []
+
+
+def test_a_preflight_running_out_of_time_is_retried_not_failed(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, enqueued: Enqueued
+) -> None:
+    from como.channels import base
+
+    adapter = SlowPreflight()
+    monkeypatch.setitem(base._adapters, adapter.key, adapter)
+    monkeypatch.setitem(base._by_kind, "slow_preflight_send", adapter)
+    action = approved(workspace, kind="slow_preflight_send")
+    adapter.slow = True
+
+    outcome = action_execute(action.pk, now=Clock(T0))
+
+    stored = AgentAction.objects.get(pk=action.pk)
+    assert outcome == Outcome(ActionStatus.APPROVED, 1)
+    assert (stored.status, stored.attempts) == (ActionStatus.APPROVED, 1)
+    assert stored.error == "the task's soft time limit ran out"
+    assert stored.next_attempt_at is not None
 
 
 def test_a_permanent_error_fails_at_once(
