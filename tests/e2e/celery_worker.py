@@ -62,10 +62,10 @@ def start_worker(queue: str, log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def stop_worker(worker: subprocess.Popen[bytes]) -> int:
+def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 20) -> int:
     worker.send_signal(signal.SIGTERM)  # warm shutdown: finish the current task, then exit
     try:
-        return worker.wait(timeout=20)
+        return worker.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
