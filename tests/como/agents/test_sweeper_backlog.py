@@ -166,8 +166,10 @@ def test_a_retry_is_pending_from_its_eta_and_a_lost_retry_is_swept_once_due(
     published = stored(action).enqueued_at
     assert published is not None
 
-    # Attempt 1 fails; its retry is published with an eta and recorded as due then.
-    claim = published + timedelta(seconds=1)
+    # Attempt 1 fails; its retry is published with an eta and recorded as due then. (Claimed
+    # after the sweeper's grace, so that every later instant is one the sweeper looks at
+    # whatever the jitter of the backoff.)
+    claim = published + SWEEP_GRACE + timedelta(seconds=1)
     with django_capture_on_commit_callbacks(execute=True):
         assert action_execute(action.pk, now=Clock(claim)).status == ActionStatus.APPROVED
     retry_at = stored(action).next_attempt_at
