@@ -152,12 +152,13 @@ def _store(
                     attempt += 1
                     logger.info("ingest: identity plan went stale (%s), retrying", error)
         new_events = _created_by_contact(resolution, created, fresh, source)
-        if new_events or resolution.merged:
-            # Scores move with the events: stored state and MQL moves commit with them. Merge
-            # survivors took other contacts' events, so they are scored from their history.
-            contacts_score_events(
-                workspace=workspace, new_events=new_events, full=resolution.merged.values()
-            )
+        # Merge survivors took other contacts' events, and contacts that took an email or an
+        # external id may now match other fit rules (contact.email_domain): both are scored
+        # from their history, never from the stored state.
+        full = {*resolution.merged.values(), *resolution.changed}
+        if new_events or full:
+            # Scores move with the events: stored state and MQL moves commit with them.
+            contacts_score_events(workspace=workspace, new_events=new_events, full=full)
     return set(created)
 
 

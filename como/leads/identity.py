@@ -89,6 +89,9 @@ class Resolution:
     created: frozenset[int]
     #: Anonymous contacts that were merged away, each with the contact that absorbed it.
     merged: Mapping[int, int]
+    #: Existing contacts that took an email or external id from this batch (promoted visitors
+    #: included): what they are known by changed, so anything derived from it may have too.
+    changed: frozenset[int] = frozenset()
 
 
 def contacts_resolve(*, workspace_id: int, refs: Sequence[PersonRef]) -> Resolution:
@@ -252,7 +255,7 @@ class _Plan:
 
     def apply(self, cursor: psycopg.Cursor[Any], people: list[_Person]) -> Resolution:
         created = self._insert_new(cursor)
-        self._update_changed(cursor)
+        changed = self._update_changed(cursor)
         merged = self._merge(cursor)
         self._insert_anonymous_ids(cursor)
         contact_ids: list[int] = []
@@ -260,7 +263,12 @@ class _Plan:
             root = person.root()
             assert root.id is not None
             contact_ids.append(root.id)
-        return Resolution(contact_ids=contact_ids, created=frozenset(created), merged=merged)
+        return Resolution(
+            contact_ids=contact_ids,
+            created=frozenset(created),
+            merged=merged,
+            changed=frozenset(changed),
+        )
 
     def _insert_new(self, cursor: psycopg.Cursor[Any]) -> list[int]:
         people = [person for person in self.new_people if person.into is None]
@@ -295,13 +303,13 @@ class _Plan:
             raise IdentityConflict("a contact with one of these identifiers was just created")
         return inserted
 
-    def _update_changed(self, cursor: psycopg.Cursor[Any]) -> None:
+    def _update_changed(self, cursor: psycopg.Cursor[Any]) -> list[int]:
         people = sorted(
             (p for p in self.known.values() if p.changed and p.into is None),
             key=lambda p: p.id or 0,
         )
         if not people:
-            return
+            return []
         # Only blank identifiers are filled: the condition re-checks what the plan assumed.
         cursor.execute(
             sql.SQL("""
@@ -324,6 +332,7 @@ class _Plan:
         )
         if cursor.rowcount != len(people):
             raise IdentityConflict("a contact was identified by someone else meanwhile")
+        return [p.id for p in people if p.id is not None]
 
     def _merge(self, cursor: psycopg.Cursor[Any]) -> dict[int, int]:
         merged: dict[int, int] = {}

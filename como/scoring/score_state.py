@@ -19,26 +19,27 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 from psycopg.types.json import JsonbLoader
+from pydantic_core import from_json, to_json
 
-from como.leads.models import Contact, Event, LifecycleStage
+from como.leads.models import Account, Contact, Event, LifecycleStage
 from como.leads.services import contact_stage_change
 from como.workspaces.models import Workspace
 
 from .decay import decayed, ranking_key
 from .engine import CapWindows, CompiledModel, count_intent, score_at
-from .inputs import EVENT_COLUMNS, account_snapshot, compiled, contact_snapshot, event_record
+from .inputs import EVENT_COLUMNS, compiled, event_record
 from .models import ScoringModel
 from .services import scoring_model_active
-from .snapshots import EventRecord
+from .snapshots import AccountSnapshot, ContactSnapshot, EventRecord
 
 #: Stages a contact is promoted to MQL from when its score meets the threshold. "recycled" is
 #: deliberately absent: sales rejected that MQL, usually while its score was still above the
@@ -53,6 +54,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CONTACT = sql.Identifier(Contact._meta.db_table)
 
 
+#: Cap windows as stored (``score_caps``): per capped rule, the instants it counted most
+#: recently, in microseconds since the Unix epoch, oldest first.
+StoredCaps = dict[str, list[int]]
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreState:
     """What is stored on a contact: intent as of ``as_of``, fit, cap windows, activity."""
@@ -60,7 +66,7 @@ class ScoreState:
     fit: float
     intent: float
     as_of: datetime
-    caps: CapWindows
+    caps: StoredCaps
     first_seen: datetime | None
     last_seen: datetime | None
 
@@ -110,6 +116,7 @@ def contacts_score_events(
     engine = compiled(model)
     states: dict[int, ScoreState] = {}
     known: dict[int, Sequence[EventRecord]] = {}
+    caps_of = _CapRules(engine)
     for stored in _stored_rows(workspace, sorted(new_events.keys() - exact)):
         events = new_events[stored.id]
         if stored.last_seen is None and stored.version != model.version:
@@ -117,7 +124,7 @@ def contacts_score_events(
             # history (a contact ingest just created), so the exact path needs no query.
             known[stored.id] = events
             continue
-        state = _incremental(engine, model.version, stored, events, at)
+        state = _incremental(engine, model.version, stored, events, at, caps_of)
         if state is None or _near_mql(engine, state, stored.lifecycle_stage):
             exact.add(stored.id)
         else:
@@ -148,7 +155,7 @@ def contacts_score_events(
 
 _STATE_SQL = sql.SQL("""
 SELECT id, lifecycle_stage, score_model_version, score_fit, score_intent, score_as_of,
-       score_caps, first_seen_at, last_seen_at
+       score_caps::text, first_seen_at, last_seen_at
 FROM {contact} WHERE workspace_id = %b AND id = ANY(%b::bigint[])
 """)
 
@@ -157,8 +164,11 @@ def _stored_rows(workspace: Workspace, ids: Sequence[int]) -> list[_StoredRow]:
     if not ids:
         return []
     with _cursor() as cursor:
-        cursor.execute(_STATE_SQL.format(contact=_CONTACT), [workspace.pk, list(ids)])
-        return [_StoredRow(*row) for row in cursor.fetchall()]
+        # Binary results: psycopg's C loaders read the timestamps several times faster than
+        # the text loader Django registers (a Python subclass). The caps stay text until
+        # _incremental knows which of them the new events need.
+        cursor.execute(_STATE_SQL.format(contact=_CONTACT), [workspace.pk, list(ids)], binary=True)
+        return list(map(_StoredRow._make, cursor.fetchall()))
 
 
 def _cursor() -> psycopg.Cursor[Any]:
@@ -173,15 +183,14 @@ def _cursor() -> psycopg.Cursor[Any]:
     return cursor
 
 
-@dataclass(frozen=True, slots=True)
-class _StoredRow:
+class _StoredRow(NamedTuple):  # a tuple: one per contact a batch touches
     id: int
     lifecycle_stage: str
     version: int | None
     fit: float
     intent: float
     as_of: datetime | None
-    caps: Any
+    caps: str | None  # score_caps as JSON text
     first_seen: datetime | None
     last_seen: datetime | None
 
@@ -192,16 +201,37 @@ def _incremental(
     stored: _StoredRow,
     events: Sequence[EventRecord],
     at: datetime,
+    caps_of: _CapRules,
 ) -> ScoreState | None:
     """The stored state moved forward by ``events``; None when only a full recompute is exact
     (never scored with this version, or an event at or before the last one stored)."""
     if stored.version != version or stored.as_of is None:
         return None
-    ordered = sorted(events, key=lambda event: (event.occurred_at, event.event_id))
+    ordered = (
+        sorted(events, key=lambda event: (event.occurred_at, event.event_id))
+        if len(events) > 1
+        else events
+    )
     if ordered and stored.last_seen is not None and ordered[0].occurred_at <= stored.last_seen:
         return None
-    caps = _caps_load(engine, stored.caps)
-    contributions = count_intent(engine, ordered, caps)
+    # Only the windows of the rules these events' types can reach become instants and go
+    # back to numbers; the others are carried over as stored.
+    caps = caps_of.load(stored.caps)
+    touched: dict[str, int] = {}
+    for event in ordered:
+        touched.update(caps_of.by_type.get(event.type, ()))
+    windows: CapWindows = {
+        key: deque([_EPOCH + timedelta(microseconds=stamp) for stamp in caps[key]], limit)
+        for key, limit in touched.items()
+        if key in caps
+    }
+    contributions = count_intent(engine, ordered, windows)
+    for key in touched:
+        window = windows.get(key)
+        if window:
+            caps[key] = [(stamp - _EPOCH) // _MICROSECOND for stamp in window]
+        else:
+            caps.pop(key, None)
     as_of = max([at, stored.as_of, *(event.occurred_at for event in ordered[-1:])])
     rate = engine.rate_per_quarter
     intent = decayed(stored.intent, rate, stored.as_of, as_of)
@@ -236,69 +266,120 @@ def _full(
     its score makes it an MQL."""
     if not ids:
         return {}
-    contacts = Contact.objects.filter(workspace=workspace, pk__in=ids).select_related("account")
     events: dict[int, list[EventRecord]] = {pk: list(known.get(pk, ())) for pk in ids}
     unknown = sorted(set(ids) - known.keys())
-    if unknown:
-        with _cursor() as cursor:
-            cursor.execute(_EVENTS_SQL, [workspace.pk, unknown])
-            for contact_id, *row in cursor:
-                events[contact_id].append(event_record(*row))
     out: dict[int, tuple[ScoreState, str, bool]] = {}
-    for contact in contacts:
-        history = events[contact.pk]
-        seen = [event.occurred_at for event in history]
-        as_of = max([at, *seen])
-        caps: CapWindows = {}
-        result = score_at(
-            engine,
-            contact_snapshot(contact),
-            account_snapshot(contact.account),
-            history,
-            as_of,
-            caps,
-        )
-        state = ScoreState(
-            result.fit,
-            result.intent,
-            as_of,
-            caps,
-            min(seen, default=None),
-            max(seen, default=None),
-        )
-        out[contact.pk] = (state, contact.lifecycle_stage, result.is_mql)
+    with _cursor() as cursor:
+        if unknown:
+            # Binary, with the properties as text: the timestamps take psycopg's C loader, and
+            # a history repeats the same few properties, each parsed once (the engine only
+            # reads them, so events may share one mapping).
+            cursor.execute(_EVENTS_SQL, [workspace.pk, unknown], binary=True)
+            parsed: dict[str, Any] = {}
+            for contact_id, event_id, type_, text, occurred_at in cursor.fetchall():
+                properties = parsed.get(text)
+                if properties is None:
+                    properties = parsed[text] = json.loads(text) if text else {}
+                events[contact_id].append(event_record(event_id, type_, properties, occurred_at))
+        # Snapshots straight from one binary query: model instances would cost more than
+        # scoring them (the columns are the snapshots' own fields, so they cannot drift).
+        cursor.execute(_SNAPSHOTS_SQL, [workspace.pk, sorted(ids)], binary=True)
+        for contact_id, has_account, *values in cursor.fetchall():
+            # As the ORM snapshots do (como.scoring.inputs): a falsy attributes value reads {}.
+            values[_CONTACT_ATTRIBUTES] = values[_CONTACT_ATTRIBUTES] or {}
+            values[-1] = values[-1] or {}
+            contact = ContactSnapshot(*values[:_CONTACT_WIDTH])
+            account = AccountSnapshot(*values[_CONTACT_WIDTH:]) if has_account else None
+            history = events[contact_id]
+            seen = [event.occurred_at for event in history]
+            as_of = max([at, *seen])
+            windows: CapWindows = {}
+            result = score_at(engine, contact, account, history, as_of, windows)
+            state = ScoreState(
+                result.fit,
+                result.intent,
+                as_of,
+                {
+                    key: [_micros(stamp) for stamp in window]
+                    for key, window in windows.items()
+                    if window
+                },
+                min(seen, default=None),
+                max(seen, default=None),
+            )
+            out[contact_id] = (state, contact.lifecycle_stage, result.is_mql)
     return out
+
+
+def _snapshot_columns(table: str, snapshot: type) -> list[sql.Composable]:
+    columns: list[sql.Composable] = []
+    for field in fields(snapshot):
+        column = sql.SQL("{}.{}").format(sql.Identifier(table), sql.Identifier(field.name))
+        if field.name == "annual_revenue":
+            column = sql.SQL("{}::float8").format(column)  # numeric; the engine reads a float
+        columns.append(column)
+    return columns
+
+
+_CONTACT_WIDTH = len(fields(ContactSnapshot))
+_CONTACT_ATTRIBUTES = [f.name for f in fields(ContactSnapshot)].index("attributes")
+assert [f.name for f in fields(AccountSnapshot)][-1] == "attributes"
+_SNAPSHOTS_SQL = sql.SQL("""
+SELECT c.id, a.id IS NOT NULL, {columns}
+FROM {contact} c LEFT JOIN {account} a ON a.id = c.account_id
+WHERE c.workspace_id = %b AND c.id = ANY(%b::bigint[])
+""").format(
+    columns=sql.SQL(", ").join(
+        [*_snapshot_columns("c", ContactSnapshot), *_snapshot_columns("a", AccountSnapshot)]
+    ),
+    contact=_CONTACT,
+    account=sql.Identifier(Account._meta.db_table),
+)
 
 
 _EVENTS_SQL = sql.SQL("""
 SELECT contact_id, {columns}
 FROM {event} WHERE workspace_id = %b AND contact_id = ANY(%b::bigint[])
 """).format(
-    columns=sql.SQL(", ").join(map(sql.Identifier, EVENT_COLUMNS)),
+    columns=sql.SQL(", ").join(
+        sql.SQL("{}::text").format(sql.Identifier(c)) if c == "properties" else sql.Identifier(c)
+        for c in EVENT_COLUMNS
+    ),
     event=sql.Identifier(Event._meta.db_table),
 )
 
 
-def _caps_load(engine: CompiledModel, data: Any) -> CapWindows:
-    """Stored cap windows (microseconds since the epoch per rule) back into deques."""
-    limits = {rule.key: rule.cap_count for rule in engine.intent if rule.cap_count is not None}
-    windows: CapWindows = {}
-    for key, stamps in (data or {}).items():
-        if key in limits:
-            windows[key] = deque(
-                (_EPOCH + timedelta(microseconds=stamp) for stamp in stamps), maxlen=limits[key]
-            )
-    return windows
+class _CapRules:
+    """A model's capped rules, worked out once per scoring call: their counts, and which of
+    them each event type can reach."""
 
+    __slots__ = ("by_type", "limits")
 
-def _caps_dump(caps: CapWindows) -> str:
-    return json.dumps(
-        {
-            key: [(stamp - _EPOCH) // timedelta(microseconds=1) for stamp in window]
-            for key, window in caps.items()
-            if window
+    def __init__(self, engine: CompiledModel) -> None:
+        self.limits = {r.key: r.cap_count for r in engine.intent if r.cap_count is not None}
+        self.by_type = {
+            type_: {r.key: r.cap_count for r in rules if r.cap_count is not None}
+            for type_, rules in engine.intent_by_type.items()
         }
-    )
+
+    def load(self, text: str | None) -> StoredCaps:
+        """Stored cap windows, keeping only the model's capped rules and at most their count
+        each (what a window of ``maxlen`` count keeps); empty windows are left out."""
+        caps: StoredCaps = {}
+        if not text or text == "{}":
+            return caps
+        for key, stamps in from_json(text).items():
+            limit = self.limits.get(key)
+            if limit is not None and stamps:
+                caps[key] = stamps[-limit:]
+        return caps
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(instant: datetime) -> int:
+    return (instant - _EPOCH) // _MICROSECOND
 
 
 _STORE_SQL = sql.SQL("""
@@ -319,22 +400,19 @@ def _store(
     """One ``UPDATE … FROM unnest(…)`` for every contact's state."""
     if not states:
         return
-    columns: tuple[list[Any], ...] = tuple([] for _ in range(9))
-    for contact_id, state in states.items():
-        sign, key = ranking_key(state.intent, state.as_of, rate)
-        values = (
-            contact_id,
-            state.fit,
-            state.intent,
-            state.as_of,
-            sign,
-            key,
-            _caps_dump(state.caps),
-            state.first_seen,
-            state.last_seen,
-        )
-        for column, value in zip(columns, values, strict=True):
-            column.append(value)
+    rows = list(states.values())
+    keys = [ranking_key(state.intent, state.as_of, rate) for state in rows]
+    columns = [
+        list(states),
+        [state.fit for state in rows],
+        [state.intent for state in rows],
+        [state.as_of for state in rows],
+        [sign for sign, _ in keys],
+        [key for _, key in keys],
+        [to_json(state.caps).decode() for state in rows],
+        [state.first_seen for state in rows],
+        [state.last_seen for state in rows],
+    ]
     with _cursor() as cursor:
         cursor.execute(_STORE_SQL.format(contact=_CONTACT), [version, *columns, workspace.pk])
 
