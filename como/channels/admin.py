@@ -1,8 +1,11 @@
 """Admin pages for the channels: provider accounts per workspace, the message log, and what the
-sandbox transport recorded (exactly what would have been sent)."""
+sandbox transport recorded (exactly what would have been sent, secrets as fingerprints)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db import models
 
@@ -12,13 +15,57 @@ from como.workspaces.roles import Permission
 from .models import ChannelAccount, Message, SandboxRequest
 
 
+class ChannelAccountForm(forms.ModelForm):
+    """Secrets are write-only: the page shows which credentials are set, never their values.
+    Typing new ones replaces them; leaving the fields empty keeps what is stored."""
+
+    new_credentials = forms.JSONField(
+        required=False,
+        label="Credentials",
+        help_text='Replace them all, e.g. {"auth_token": "…"}; leave empty to keep the stored '
+        "ones, {} to remove them.",
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+    )
+    new_webhook_secret = forms.CharField(
+        required=False,
+        label="Webhook secret",
+        help_text="Replace it; leave empty to keep the stored one.",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = ChannelAccount
+        # The admin's ``fields`` choose the rest (and build them with its overrides).
+        fields = ["channel"]
+
+    def clean_new_credentials(self) -> Any:
+        value = self.cleaned_data.get("new_credentials")
+        if value in (None, ""):
+            return None
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise forms.ValidationError("Give an object of names to text values.")
+        return value
+
+    def save(self, commit: bool = True) -> ChannelAccount:
+        account: ChannelAccount = super().save(commit=False)
+        if self.cleaned_data.get("new_credentials") is not None:
+            account.credentials = self.cleaned_data["new_credentials"]
+        if self.cleaned_data.get("new_webhook_secret"):
+            account.webhook_secret = self.cleaned_data["new_webhook_secret"]
+        if commit:
+            account.save()
+        return account
+
+
 @admin.register(ChannelAccount)
 class ChannelAccountAdmin(WorkspaceScopedAdmin):
+    form = ChannelAccountForm
     write_permission = Permission.CONFIGURE_PLAYBOOK
     # Provider APIs are https; a bare host typed in the form means https, not http.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["channel", "workspace", "transport", "account_id", "sender", "updated_at"]
     list_filter = ["channel", "transport", "workspace"]
+    readonly_fields = ["credentials_set", "webhook_secret_set"]
     fields = [
         "workspace",
         "channel",
@@ -26,10 +73,21 @@ class ChannelAccountAdmin(WorkspaceScopedAdmin):
         "base_url",
         "account_id",
         "sender",
-        "credentials",
-        "webhook_secret",
+        "credentials_set",
+        "new_credentials",
+        "webhook_secret_set",
+        "new_webhook_secret",
         "settings",
     ]
+
+    @admin.display(description="credentials stored")
+    def credentials_set(self, obj: ChannelAccount) -> str:
+        names = sorted((obj.credentials or {}).keys())
+        return ", ".join(names) if names else "none"
+
+    @admin.display(description="webhook secret stored")
+    def webhook_secret_set(self, obj: ChannelAccount) -> str:
+        return "yes" if obj.webhook_secret else "no"
 
 
 @admin.register(Message)
