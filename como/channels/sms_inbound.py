@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -46,6 +47,7 @@ from .models import (
 )
 from .sms_keywords import Keyword, keyword_of
 from .sms_twilio import CHANNEL, sms_deliver
+from .tasks import send_sms_reply
 
 logger = logging.getLogger(__name__)
 
@@ -234,19 +236,23 @@ def sms_inbound_receive(*, account: ChannelAccount, params: Mapping[str, str]) -
     if reply is None or not phone:
         return None
     # After the commit: the opt-out stands even if the reply cannot be sent right now.
+    delivery: dict[str, Any] = {
+        "to": phone,
+        "body": reply.body,
+        "idempotency_key": f"sms-reply:{sid}",
+        "purpose": reply.purpose,
+        "contact_id": contacts[0].pk if contacts else None,
+        "sender": params.get("To", ""),
+    }
     try:
-        return sms_deliver(
-            workspace_id=workspace.pk,
-            account=account,
-            to=phone,
-            body=reply.body,
-            idempotency_key=f"sms-reply:{sid}",
-            purpose=reply.purpose,
-            contact_id=contacts[0].pk if contacts else None,
-            sender=params.get("To", ""),
-        )
-    except (TransientError, ChannelRejected):
-        logger.exception("sms: the reply to %s could not be sent", sid)
+        return sms_deliver(workspace_id=workspace.pk, account=account, **delivery)
+    except TransientError:
+        # The provider is down or slow: a task retries with backoff, under the same key.
+        logger.warning("sms: the reply to %s is retried later", sid, exc_info=True)
+        send_sms_reply.apply_async(kwargs={"account_id": account.pk, **delivery}, countdown=5)
+        return None
+    except ChannelRejected:
+        logger.exception("sms: the reply to %s was refused", sid)
         return None
 
 

@@ -16,11 +16,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from django.test import Client
 
 from como.channels.errors import ChannelRejected, TransientError
 from como.channels.models import ChannelAccount, Message, SandboxRequest
 from como.channels.sms import sms_adapter
+from como.channels.tasks import send_sms_reply
 from como.channels.transports import HttpTransport, OutboundRequest, SandboxTransport
+from como.consent.selectors import suppressed_channels
 from como.workspaces.models import Workspace
 
 from .sandbox_support import recorded_secret
@@ -32,7 +35,9 @@ from .sms_support import (
     TOKEN,
     Action,
     consenting_contact,
+    inbound_params,
     sms_account,
+    twilio_post,
 )
 
 pytestmark = pytest.mark.django_db
@@ -310,3 +315,38 @@ def test_the_sandbox_simulates_once_per_key(workspace: Workspace) -> None:
     assert first == second
     assert (first.status, first.json(), first.sandbox) == (201, {"n": 1}, True)
     assert SandboxRequest.objects.get().body == "a=1"
+
+
+def test_a_stop_confirmation_the_provider_could_not_take_is_retried_once(
+    client: Client,
+    workspace: Workspace,
+    provider: ProviderServer,
+    http_account: ChannelAccount,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The provider is down when STOP arrives: the opt-out stands at once, the confirmation
+    goes to a retrying task under the inbound message's key, and however often that task
+    runs, one confirmation goes out."""
+    consenting_contact(workspace)
+    queued: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        send_sms_reply, "apply_async", lambda kwargs, countdown: queued.append(kwargs)
+    )
+    provider.answers.append(Answer(503, {"message": "unavailable"}))
+
+    response = twilio_post(client, http_account, "inbound", inbound_params("STOP", "SMstop1"))
+
+    assert response.status_code == 200
+    assert suppressed_channels(workspace_id=workspace.pk, addresses={0: [PHONE]}) == {
+        0: frozenset({"sms"})
+    }
+    assert not Message.objects.filter(purpose="confirmation").exists()
+    assert [q["idempotency_key"] for q in queued] == ["sms-reply:SMstop1"]
+
+    # The provider is back: the task sends it; a second run (a redelivery) sends nothing more.
+    send_sms_reply.run(**queued[0])
+    send_sms_reply.run(**queued[0])
+    confirmations = Message.objects.filter(purpose="confirmation")
+    assert [(m.to, m.provider_id) for m in confirmations] == [(PHONE, SID)]
+    assert len(provider.received) == 2  # the refused attempt and the one that went through
+    assert provider.received[0].body == provider.received[1].body
