@@ -33,8 +33,9 @@ def preflight(action: ActionLike, *, at: datetime) -> Report | None:
 
 
 def channel_of(kind: str, channel: str) -> str:
+    """The channel an action goes out on: its adapter's, for a kind an adapter declares."""
     adapter = adapter_for_kind(kind)
-    return adapter.key if adapter is not None and not channel else channel
+    return adapter.key if adapter is not None else channel
 
 
 def merged_findings(

@@ -136,8 +136,3 @@ class Draft:
         for member in self.audience:
             codes |= member.jurisdictions
         return frozenset(codes)
-
-    @property
-    def text(self) -> str:
-        """Every text field, one per line: what a reader of the message would see."""
-        return "\n".join(value for value in self.fields.values() if value)

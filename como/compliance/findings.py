@@ -64,10 +64,6 @@ class Report:
         return [f for f in self.findings if f.severity is Severity.BLOCK]
 
     @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity is Severity.WARN]
-
-    @property
     def defer_until(self) -> datetime | None:
         """When every deferral has passed; None when nothing defers."""
         instants = [f.defer_until for f in self.findings if f.defer_until is not None]

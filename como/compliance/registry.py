@@ -59,13 +59,6 @@ def registered_checks() -> list[Check]:
     return [_checks[key] for key in sorted(_checks)]
 
 
-def check_get(key: str) -> Check:
-    try:
-        return _checks[key]
-    except KeyError:
-        raise LookupError(f"No compliance check is registered as {key!r}.") from None
-
-
 def checks_for(draft: Draft) -> tuple[Check, ...]:
     """The checks whose scope covers the draft's channel, vertical and jurisdictions."""
     return _applicable(draft.channel, draft.vertical, draft.all_jurisdictions)
