@@ -116,9 +116,16 @@ def consent_revoke(
 
 
 def suppress(
-    *, workspace_id: int, addresses: Iterable[str], channel: str, reason: str
+    *,
+    workspace_id: int,
+    addresses: Iterable[str],
+    channel: str,
+    reason: str,
+    overriding: bool = False,
 ) -> list[Suppression]:
-    """Add addresses to the suppression list (idempotent: an existing entry stays as it was)."""
+    """Add addresses to the suppression list. Idempotent: an existing entry stays as it was,
+    unless ``overriding`` (an erasure), which makes it that reason's — an entry an erasure
+    relies on must not stay one a member may lift."""
     rows = [
         Suppression(
             workspace_id=workspace_id,
@@ -129,6 +136,13 @@ def suppress(
         for address in addresses
         if address
     ]
+    if overriding:
+        return Suppression.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["workspace", "digest", "channel"],
+            update_fields=["reason"],
+        )
     return Suppression.objects.bulk_create(rows, ignore_conflicts=True)
 
 
@@ -253,16 +267,16 @@ def contact_erase(
     contact is deleted, and with it (by cascade) its events, anonymous ids, ledger entries,
     stage history and messages. The :class:`Erasure` row keeps only the digests, the actor,
     the time and the reason."""
-    addresses = contact_addresses(contact)
-    suppress(
+    suppressed = suppress(
         workspace_id=contact.workspace_id,
-        addresses=addresses,
+        addresses=contact_addresses(contact),
         channel=ALL_CHANNELS,
         reason=SuppressionReason.ERASED,
+        overriding=True,
     )
     erasure = Erasure.objects.create(
         workspace_id=contact.workspace_id,
-        digests=sorted({suppression_digest(contact.workspace_id, a) for a in addresses}),
+        digests=sorted({row.digest for row in suppressed}),
         actor=actor,
         source=ErasureSource(source),
         reason=reason,

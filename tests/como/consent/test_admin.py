@@ -19,7 +19,7 @@ from como.consent.admin import opt_out_contacts
 from como.consent.hashing import suppression_digest
 from como.consent.models import ConsentRecord, Erasure, Suppression
 from como.consent.selectors import contact_consent_now
-from como.consent.services import consent_grant, consent_revoke, contact_erase
+from como.consent.services import consent_grant, consent_revoke, contact_erase, suppression_add
 from como.leads.models import Contact
 from como.workspaces.models import Workspace
 from tests.factories import ContactFactory, MembershipFactory, UserFactory, member_client
@@ -275,3 +275,22 @@ def test_the_opt_out_action_revokes_every_channel_where_the_member_may_write(
         "1 contact(s) skipped: you may not change their workspace's data.",
     ]
     assert opt_out_contacts.allowed_permissions == ["change"]  # type: ignore[attr-defined]
+
+
+def test_an_erasure_takes_over_an_admin_suppression_of_the_same_address(
+    workspace: Workspace,
+) -> None:
+    """The address was suppressed everywhere by a member first; erasing the person makes that
+    entry an erasure's, which nobody may lift."""
+    person = ContactFactory.create(workspace=workspace, email="gone@example.com")
+    suppression_add(
+        workspace_id=workspace.pk, address="gone@example.com", channel="*", reason="admin"
+    )
+
+    erasure = contact_erase(contact=person)
+
+    entry = Suppression.objects.get(workspace=workspace, channel="*")
+    assert entry.reason == "erased"
+    assert erasure.digests == [entry.digest]
+    url = reverse("admin:consent_suppression_delete", args=[entry.pk])
+    assert member_client(workspace, "compliance").post(url, {"post": "yes"}).status_code == 403
