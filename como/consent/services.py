@@ -5,7 +5,7 @@ moment their transaction commits."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,17 +23,31 @@ from .models import (
     Suppression,
     SuppressionReason,
 )
-from .state import IMPLIED_DAYS, Basis, Channel
+from .state import EXPRESS_BASES, IMPLIED_TERMS, Basis, Channel
 
 #: Revoking on one of these suppresses the contact's email address; on the others, the phone.
 EMAIL_CHANNELS = frozenset({Channel.EMAIL})
 PHONE_CHANNELS = frozenset({Channel.SMS, Channel.PHONE})
 
 
+def _addresses_for(contact: Contact, channel: Channel) -> list[str]:
+    """The contact's addresses a channel's suppression is keyed by: the email for email, the
+    phone for texts and calls, both for ad audiences."""
+    if channel is Channel.ADS:
+        addresses = [contact.email, contact.phone]
+    elif channel in EMAIL_CHANNELS:
+        addresses = [contact.email]
+    elif channel in PHONE_CHANNELS:
+        addresses = [contact.phone]
+    else:
+        addresses = []
+    return [address for address in addresses if address]
+
+
 def implied_expiry(basis: str, at: datetime) -> datetime | None:
     """CASL implied consent: 2 years after a purchase, 6 months after an inquiry."""
-    days = IMPLIED_DAYS.get(Basis(basis)) if basis in Basis._value2member_map_ else None
-    return at + timedelta(days=days) if days else None
+    term = IMPLIED_TERMS.get(basis)
+    return at + term if term is not None else None
 
 
 @transaction.atomic
@@ -51,8 +65,22 @@ def consent_grant(
     expires_at: datetime | None = None,
     recorded_by: Any = None,
 ) -> ConsentRecord:
-    """Append a grant. Implied bases get their CASL expiry unless one is given."""
+    """Append a grant. Implied bases get their CASL expiry unless one is given.
+
+    An express grant also lifts what the person's own earlier opt-out on this channel added
+    to the suppression list (an unsubscribe, a STOP): they have just asked again. Nothing else
+    is lifted: not an erasure, a member's suppression, a bounce or a GPC signal; and implied
+    consent never overrides an opt-out."""
     at = at or timezone.now()
+    if basis in EXPRESS_BASES:
+        for address in _addresses_for(contact, Channel(channel)):
+            for reason in (SuppressionReason.UNSUBSCRIBED, SuppressionReason.STOP):
+                suppression_lift(
+                    workspace_id=contact.workspace_id,
+                    address=address,
+                    channel=channel,
+                    reason=reason,
+                )
     return ConsentRecord.objects.create(
         workspace_id=contact.workspace_id,
         contact=contact,
@@ -101,14 +129,9 @@ def consent_revoke(
         at=at,
         recorded_by=recorded_by,
     )
-    addresses = [contact.email] if channel in EMAIL_CHANNELS else []
-    if channel in PHONE_CHANNELS:
-        addresses.append(contact.phone)
-    if channel is Channel.ADS:
-        addresses = [contact.email, contact.phone]
     suppress(
         workspace_id=contact.workspace_id,
-        addresses=[a for a in addresses if a],
+        addresses=_addresses_for(contact, channel),
         channel=channel,
         reason=reason,
     )

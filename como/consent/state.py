@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from dateutil.relativedelta import relativedelta
+
 
 class Channel(StrEnum):
     """The channels consent is recorded for (a send channel maps onto one of these)."""
@@ -30,8 +32,12 @@ class Basis(StrEnum):
 
 #: Bases that count as express consent (CASL s.10(1), GDPR art. 6(1)(a)).
 EXPRESS_BASES = frozenset({Basis.EXPRESS_WRITTEN, Basis.EXPRESS})
-#: CASL implied consent: how long it lasts after the purchase or inquiry (CASL s.10(10)).
-IMPLIED_DAYS = {Basis.IMPLIED_PURCHASE: 2 * 365, Basis.IMPLIED_INQUIRY: 182}
+#: CASL implied consent: how long it lasts after the purchase or inquiry (CASL s.10(10)), in
+#: calendar terms: an inquiry on 31 August lapses on 28 February (or 29th), never later.
+IMPLIED_TERMS: dict[str, relativedelta] = {
+    Basis.IMPLIED_PURCHASE: relativedelta(years=2),
+    Basis.IMPLIED_INQUIRY: relativedelta(months=6),
+}
 
 
 @dataclass(frozen=True, slots=True)

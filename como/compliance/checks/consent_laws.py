@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from como.consent.state import EXPRESS_BASES, IMPLIED_DAYS, Basis
+from como.consent.state import EXPRESS_BASES, IMPLIED_TERMS, Basis
 
 from ..drafts import Draft
 from ..findings import Finding, Severity
 from .common import MESSAGE_CHANNELS, describe, evidence
 
-_IMPLIED = frozenset(IMPLIED_DAYS)
+_IMPLIED = frozenset(IMPLIED_TERMS)
 CASL_CITATION = "S.C. 2010, c. 23, ss. 6(1), 10(9)-(10)"
 GDPR_CITATION = "GDPR art. 6(1)(a), 7; Directive 2002/58/EC art. 13"
 

@@ -74,7 +74,7 @@ def test_the_ledger_newest_first_with_the_state_per_channel(
         "ip": None,
         "user_agent": "",
         "at": "2026-03-01T12:00:00Z",
-        "expires_at": "2026-08-30T12:00:00Z",
+        "expires_at": "2026-09-01T12:00:00Z",
         "recorded_by": None,
         "created_at": None,
     }
@@ -82,8 +82,8 @@ def test_the_ledger_newest_first_with_the_state_per_channel(
     assert body["suppressed"] == ["sms"]
     state = body["state"]
     assert list(state) == ["email", "sms", "phone", "ads"]
-    # implied inquiry consent from 2026-03-01 has expired by now (182 days later)
-    expired = timezone.now() >= datetime(2026, 8, 30, 12, 0, tzinfo=UTC)
+    # implied inquiry consent from 2026-03-01 has expired by now (six months later)
+    expired = timezone.now() >= datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
     assert state["email"]["granted"] is not expired
     assert state["email"]["expired"] is expired
     assert (state["sms"]["granted"], state["sms"]["revoked"]) == (False, True)

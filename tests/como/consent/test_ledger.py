@@ -81,12 +81,32 @@ def test_deleting_the_member_who_recorded_an_entry_only_forgets_who(contact: Con
         ConsentRecord.objects.filter(pk=record.pk).update(recorded_by=other)
 
 
-@pytest.mark.parametrize(("basis", "days"), [("implied_purchase", 730), ("implied_inquiry", 182)])
-def test_casl_implied_consent_expires_exactly(contact: Contact, basis: str, days: int) -> None:
+@pytest.mark.parametrize(
+    ("basis", "at", "end"),
+    [
+        # Two years after a purchase, six calendar months after an inquiry (CASL s.10(10)).
+        ("implied_purchase", T, T.replace(year=T.year + 2)),
+        ("implied_inquiry", T, T.replace(month=T.month + 6)),
+        # The 31st has no counterpart six months on: the last day of that month, not later.
+        (
+            "implied_inquiry",
+            T.replace(month=8, day=31),
+            T.replace(year=T.year + 1, month=2, day=28),
+        ),
+        # 29 February plus two years: 28 February.
+        (
+            "implied_purchase",
+            T.replace(year=2028, month=2, day=29),
+            T.replace(year=2030, month=2, day=28),
+        ),
+    ],
+)
+def test_casl_implied_consent_expires_exactly(
+    contact: Contact, basis: str, at: datetime, end: datetime
+) -> None:
     record = consent_grant(
-        contact=contact, channel="email", basis=basis, source="purchase", jurisdiction="CA", at=T
+        contact=contact, channel="email", basis=basis, source="purchase", jurisdiction="CA", at=at
     )
-    end = T + timedelta(days=days)
 
     def state_at(at: datetime) -> tuple[bool, bool]:
         state = consent_states(workspace_id=contact.workspace_id, contact_ids=[contact.pk], at=at)
@@ -94,8 +114,8 @@ def test_casl_implied_consent_expires_exactly(contact: Contact, basis: str, days
         return email.granted, email.expired
 
     assert record.expires_at == end
-    assert state_at(T - TICK) == (False, False)  # nothing on record yet
-    assert state_at(T) == (True, False)
+    assert state_at(at - TICK) == (False, False)  # nothing on record yet
+    assert state_at(at) == (True, False)
     assert state_at(end - TICK) == (True, False)
     assert state_at(end) == (False, True)
     assert state_at(end + timedelta(days=1)) == (False, True)

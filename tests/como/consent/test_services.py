@@ -14,10 +14,12 @@ from como.consent.models import ConsentRecord, Erasure, Suppression
 from como.consent.selectors import consent_states, contact_consent_now, suppressed_channels
 from como.consent.services import (
     consent_grant,
+    consent_revoke,
     contact_erase,
     contact_opt_out,
     gpc_opt_out,
     request_has_gpc,
+    suppression_add,
 )
 from como.leads.models import AnonymousId, Contact, Event
 from como.workspaces.models import Workspace
@@ -229,3 +231,31 @@ def test_an_anonymous_visitors_gpc_opt_out_survives_their_identification(
         ("revoke", "gpc", "198.51.100.7"),
     ]
     assert contact_consent_now(contact=known)["ads"].granted is False
+
+
+def test_an_express_grant_after_an_unsubscribe_lifts_only_that_opt_outs_suppression(
+    workspace: Workspace,
+) -> None:
+    """Someone who unsubscribed and later opts in again on a form is reachable again; an
+    implied consent is not enough, and a member's suppression stays."""
+    contact = ContactFactory.create(workspace=workspace, email="ana@example.org", phone="")
+    consent_revoke(contact=contact, channel="email", source="unsubscribe_link")
+    ana = {contact.pk: [contact.email]}
+
+    consent_grant(contact=contact, channel="email", basis="implied_inquiry", source="inquiry")
+    assert suppressed_channels(workspace_id=workspace.pk, addresses=ana) == {
+        contact.pk: frozenset({"email"})
+    }
+
+    consent_grant(contact=contact, channel="email", basis="express", source="web_form")
+    assert suppressed_channels(workspace_id=workspace.pk, addresses=ana) == {
+        contact.pk: frozenset()
+    }
+
+    suppression_add(
+        workspace_id=workspace.pk, address=contact.email, channel="email", reason="admin"
+    )
+    consent_grant(contact=contact, channel="email", basis="express", source="web_form")
+    assert suppressed_channels(workspace_id=workspace.pk, addresses=ana) == {
+        contact.pk: frozenset({"email"})
+    }
