@@ -29,7 +29,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, geocoder
+from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as phone_zones
 
 OPENS = 8
@@ -188,6 +188,10 @@ def _from_number(phone: str) -> tuple[tuple[str, ...], bool]:
     zones = tuple(zone for zone in found if zone != "Etc/Unknown")
     florida = False
     if number.country_code == 1 and geographical and not _FLORIDA_ZONES.isdisjoint(zones):
+        # Imported here: the geocoder's data costs ~0.3 s and ~100 MB, which every process
+        # would pay at start-up for a question only +1 numbers in Florida's zones ask.
+        from phonenumbers import geocoder
+
         place = geocoder.description_for_valid_number(number, "en")
         florida = place == "Florida" or place.endswith(", FL")
     return zones, florida
