@@ -6,7 +6,8 @@ The request carries ``Idempotency-Key: <action id>``, so a receiver that honours
 a delivery is repeated only when a worker died between sending and recording.
 
 - 2xx: success; the result stores the status code and the response (JSON, or text), bounded.
-- 5xx, 408, 409 (the same key still being processed), 425, 429, timeouts and connection
+- 5xx, 408, 409 (the same key still being processed), 425, 429 (the channels' transient
+  statuses, :func:`como.channels.transports.transient_status`), timeouts and connection
   errors: :class:`~como.agents.execution.TransientError`, retried with backoff.
 - Any other status (4xx, and 3xx: redirects are not followed): the action fails for good.
 
@@ -23,17 +24,14 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from como.channels.transports import http_client
+# The channels' transports sort statuses the same way (TRANSIENT_STATUSES) and bound what they
+# keep of a response (RESPONSE_LIMIT characters, in the result and in an error message).
+from como.channels.transports import RESPONSE_LIMIT, http_client, transient_status
 
 from .execution import TransientError
 from .models import AgentAction
 
 KIND = "webhook"
-#: Characters of the response kept in the result (and in an error message).
-RESPONSE_LIMIT = 4_000
-#: Statuses worth retrying besides 5xx: request timeout, idempotency key in use (the first
-#: delivery still running), too early, rate limited.
-TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -85,6 +83,6 @@ def webhook_execute(action: AgentAction, idempotency_key: str) -> dict[str, Any]
             result["replayed"] = True
         return result
     excerpt = response.text[:500]
-    if status >= 500 or status in TRANSIENT_STATUSES:
+    if transient_status(status):
         raise TransientError(f"POST {url} answered {status}: {excerpt}")
     raise WebhookRejected(f"POST {url} answered {status}: {excerpt}")

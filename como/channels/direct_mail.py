@@ -13,7 +13,8 @@ cell that would start a formula is defused (OWASP "CSV Injection", see
 Left out, and counted in the result: people suppressed everywhere (erased, or opted out of
 all marketing), and contacts without a complete postal address. The "transport" POSTs the file
 to the vendor's URL (the channel account's ``base_url``) with the action's key as
-``Idempotency-Key``.
+``Idempotency-Key``. An account set to HTTP without a ``base_url`` has nowhere to send: the
+preflight blocks on it and the send is refused, rather than retried against no vendor.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 from django.utils import timezone
 
 from como.compliance.drafts import Recipient
-from como.compliance.findings import Report
+from como.compliance.findings import Finding, Report, Severity
 from como.compliance.recipients import recipients_for
 from como.creative import CreativeError, render_creative
 from como.leads.models import Contact
@@ -36,14 +37,16 @@ from como.workspaces.models import Workspace
 
 from . import ads_common as common
 from .base import ActionLike, MetricRow, register_adapter
-from .errors import PayloadInvalid
+from .errors import ChannelRejected, PayloadInvalid
+from .models import ChannelAccount, TransportKind
 from .personalization import message_context
-from .transports import OutboundRequest
+from .transports import OutboundRequest, SandboxTransport, transport_for
 
 KEY = "direct_mail"
 SEND = "direct_mail_send"
-#: Where the sandbox pretends to send when no vendor is configured.
+#: Where the sandbox pretends to send when no vendor is configured (never reached over HTTP).
 SANDBOX_VENDOR_URL = "https://print-vendor.invalid/orders"
+ACCOUNT_RULE = "direct_mail.account"
 CITATION = "OWASP: CSV Injection"
 MESSAGE_MAX = 4_000
 COLUMNS = (
@@ -142,6 +145,25 @@ def build_csv(template: str, contacts: Sequence[Contact], workspace: Workspace) 
     return buffer.getvalue()
 
 
+def no_vendor(account: ChannelAccount | None) -> bool:
+    """Set to send over HTTP, but with no vendor URL to send to."""
+    return (
+        account is not None
+        and account.transport == TransportKind.HTTP
+        and not (account.base_url or "").strip()
+    )
+
+
+def _no_vendor_finding() -> Finding:
+    return Finding(
+        rule=ACCOUNT_RULE,
+        severity=Severity.BLOCK,
+        message="The direct mail account sends over HTTP but has no vendor URL (base_url).",
+        fix="Set the print vendor's order URL on the direct mail channel account, or switch "
+        "it to the sandbox.",
+    )
+
+
 def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
     pieces = max(request.body.count("\r\n") - 1, 0) if request.body else 0
     return 201, {"id": f"order_{common.simulated_id(request.idempotency_key)}", "pieces": pieces}
@@ -168,6 +190,7 @@ class DirectMailAdapter:
                 )
         except PayloadInvalid as error:
             invalid = error
+        account = common.account_for(action, KEY)
         return common.preflight_report(
             channel=KEY,
             action=action,
@@ -175,6 +198,7 @@ class DirectMailAdapter:
             fields=fields,
             invalid=invalid,
             citation=CITATION,
+            extra=[_no_vendor_finding()] if no_vendor(account) else [],
             audience=audience,
         )
 
@@ -183,6 +207,9 @@ class DirectMailAdapter:
         if action.kind != SEND:
             raise PayloadInvalid({"kind": f"{KEY} does not handle {action.kind!r}."})
         account = common.account_for(action, KEY)
+        if no_vendor(account):
+            raise ChannelRejected(f"{KEY}: the account sends over HTTP but has no base_url.")
+        transport = transport_for(account, _simulate)
         mailing = mailing_for(payload, workspace_id=action.workspace_id, at=timezone.now())
         result: dict[str, Any] = {
             "pieces": len(mailing.contacts),
@@ -191,7 +218,9 @@ class DirectMailAdapter:
             "idempotency_key": idempotency_key,
         }
         if not mailing.contacts:
-            return {**result, "external_id": "", "sandbox": True}
+            # Nothing to send; say where it would have gone.
+            sandbox = isinstance(transport, SandboxTransport)
+            return {**result, "external_id": "", "sandbox": sandbox}
         body = build_csv(str(payload["template"]), mailing.contacts, action.workspace)
         headers = {
             "Content-Type": "text/csv; charset=utf-8",
@@ -209,7 +238,7 @@ class DirectMailAdapter:
             headers=headers,
             body=body,
         )
-        response = common.send(account, request, _simulate)
+        response = transport.send(request)
         answer = common.answer_of(response)
         return {**result, "external_id": str(answer.get("id", "")), "sandbox": response.sandbox}
 

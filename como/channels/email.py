@@ -196,22 +196,12 @@ def email_draft(email: ComposedEmail, *, kind: str, at: datetime) -> Draft:
 
 
 def _suppressed(email: ComposedEmail) -> bool:
+    """On the suppression list for email, checked right before sending. The preflight's
+    ``suppression`` check blocks this already; this is the last line of defence."""
     channels = suppressed_channels(
         workspace_id=email.workspace.pk, addresses={email.contact.pk: [email.to]}
     )[email.contact.pk]
     return "*" in channels or CHANNEL in channels
-
-
-def _suppressed_finding(email: ComposedEmail) -> Finding:
-    return Finding(
-        rule="email.suppressed",
-        severity=Severity.BLOCK,
-        message=f"{email.to} is on the suppression list for email (unsubscribed, bounced, "
-        "complained or erased).",
-        citation="CAN-SPAM Act, 15 U.S.C. 7704(a)(4)",
-        fix="Do not email this address; remove the contact from the audience.",
-        evidence={"contact_id": email.contact.pk},
-    )
 
 
 def _result(message: Message) -> dict[str, Any]:
@@ -239,11 +229,7 @@ class EmailAdapter:
                 evidence={"errors": error.errors},
             )
             return Report.of([finding], ["email.payload"])
-        report = run_checks(email_draft(email, kind=action.kind, at=at))
-        # The suppression list binds whichever checks the workspace runs; say so when the
-        # engine has not already blocked the message for it (or anything else).
-        own = [_suppressed_finding(email)] if not report.blocking and _suppressed(email) else []
-        return Report.of([*report.findings, *own], [*report.checked, "email.suppressed"])
+        return run_checks(email_draft(email, kind=action.kind, at=at))
 
     def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:
         workspace_id = action.workspace_id
@@ -290,10 +276,13 @@ class EmailAdapter:
                 status=MessageStatus.FAILED, error=str(error)[:2000]
             )
             raise
-        Message.objects.filter(pk=message.pk, sent_at__isnull=True).update(
-            sent_at=timezone.now(), status=MessageStatus.SENT, error=""
-        )
-        message.refresh_from_db()
+        sent_at = timezone.now()
+        if Message.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+            sent_at=sent_at, status=MessageStatus.SENT, error=""
+        ):
+            message.sent_at = sent_at
+        else:
+            message.refresh_from_db()  # another worker sent it and recorded its own time
         return _result(message)
 
     def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:

@@ -26,7 +26,6 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponseForbidden, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils.crypto import salted_hmac
@@ -35,6 +34,7 @@ from django.views.decorators.http import require_GET
 from como.workspaces.models import Workspace
 
 from .ads_common import csv_row
+from .tracking_tokens import public_url
 
 SALT = "como.channels.feeds"
 FORMATS = {"csv": "text/csv; charset=utf-8", "xml": "application/rss+xml; charset=utf-8"}
@@ -70,10 +70,6 @@ def register_feed_source(key: str, source: FeedSource) -> FeedSource:
 
 def feed_source(key: str) -> FeedSource | None:
     return _sources.get(key)
-
-
-def registered_feed_sources() -> dict[str, FeedSource]:
-    return dict(sorted(_sources.items()))
 
 
 # --- signing ---------------------------------------------------------------------------------
@@ -113,8 +109,8 @@ def feed_url(
     query = urlencode(
         {"expires": expires, "signature": feed_signature(workspace.slug, source, fmt, expires)}
     )
-    base = str(getattr(settings, "COMO_BASE_URL", "")).rstrip("/")
-    return f"{base}{where}?{query}"
+    # The platforms fetch it from outside: the public host, not the one staff use.
+    return public_url(f"{where}?{query}")
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -192,8 +188,7 @@ def feed_view(request: HttpRequest, slug: str, source: str, fmt: str) -> Streami
     if fmt == "csv":
         chunks = csv_lines(found, workspace)
     else:
-        home = str(getattr(settings, "COMO_BASE_URL", "")).rstrip("/") or "/"
-        chunks = xml_chunks(found, workspace, home)
+        chunks = xml_chunks(found, workspace, public_url("/"))
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'inline; filename="{slug}-{source}.{fmt}"'
     response["Cache-Control"] = "private, max-age=300"

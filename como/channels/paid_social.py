@@ -54,7 +54,6 @@ AUDIENCE = "social_audience_upload"
 API_BASE = "https://graph.facebook.com"
 API_VERSION = "v25.0"
 CITATION = "Meta Ads Guide (facebook.com/business/ads-guide); Marketing API reference"
-AUDIENCE_CITATION = "Cal. Civ. Code §1798.120 (CCPA right to opt out of sale/sharing)"
 
 PRIMARY_TEXT_MAX = 2_200
 HEADLINE_MAX = 255

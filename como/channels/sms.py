@@ -24,7 +24,6 @@ from como.compliance.recipients import recipients_for
 from como.creative import CreativeError, render_creative
 from como.leads.models import Contact
 from como.leads.normalize import normalize_phone
-from como.workspaces.models import Workspace
 
 from .base import ActionLike, MetricRow, register_adapter
 from .errors import PayloadInvalid
@@ -93,7 +92,7 @@ def sms_compose(action: ActionLike) -> ComposedSms:
         to = normalize_phone(contact.phone)
     except ValidationError as error:
         raise PayloadInvalid({"contact_id": "; ".join(error.messages)}) from None
-    workspace = Workspace.objects.get(pk=action.workspace_id)
+    workspace = action.workspace
     try:
         text = render_creative(source, message_context(contact=contact, workspace=workspace))
     except CreativeError as error:
@@ -163,6 +162,9 @@ class SmsAdapter:
         return Report.of(report.findings, (PAYLOAD_RULE, *report.checked))
 
     def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:
+        # sms_deliver checks the key too; checking first keeps a retry of a text already sent
+        # from composing it again, which could fail now (contact erased, number removed) and
+        # mark a sent action failed.
         done = message_for_key(action.workspace_id, idempotency_key)
         if done is not None:
             return _result(done)

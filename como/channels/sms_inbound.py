@@ -3,9 +3,13 @@ only someone who had given written consent before. Status callbacks update the m
 
 Every delivery is applied once: its ``MessageSid`` is claimed in
 :class:`~como.channels.models.WebhookReceipt` in the transaction that applies it, so a replay
-(or Twilio's own retry) finds it and changes nothing. Replies go through the same Twilio-shaped
-send as marketing texts, logged under a key derived from the inbound ``MessageSid``: at most one
-reply per message received, whatever happens to the webhook.
+(or Twilio's own retry) finds it and changes nothing. The claim is keyed by the channel account
+the request was signed for: a sid is no secret, and another workspace signing with its own
+token must not be able to claim (and so burn) a delivery meant for this one.
+
+Replies go through the same Twilio-shaped send as marketing texts, logged under a key derived
+from the inbound ``MessageSid``: at most one reply per message received, whatever happens to
+the webhook.
 
 START, by choice: TCPA marketing needs *prior express written consent* — an agreement to
 specific wording, with its evidence. A bare keyword carries neither, so START grants nothing on
@@ -63,13 +67,15 @@ class Reply:
     purpose: str
 
 
-def webhook_claim(delivery_id: str, workspace_id: int) -> bool:
-    """Record a delivery; False when it was recorded already (a replay). Call inside the
-    transaction that applies it, so a failure leaves it unclaimed for the retry."""
+def webhook_claim(account: ChannelAccount, delivery: str) -> bool:
+    """Record a delivery to ``account``; False when it was recorded already (a replay). Call
+    inside the transaction that applies it, so a failure leaves it unclaimed for the retry."""
     try:
         with transaction.atomic():
             WebhookReceipt.objects.create(
-                source=RECEIPT_SOURCE, delivery_id=delivery_id, workspace_id=workspace_id
+                source=RECEIPT_SOURCE,
+                delivery_id=f"{account.pk}:{delivery}",
+                workspace_id=account.workspace_id,
             )
     except IntegrityError:
         return False
@@ -129,11 +135,15 @@ def _opt_out(
             reason=SuppressionReason.STOP,
             wording=wording,
         )
-    # The number itself, whether or not anyone on file has it: it stays suppressed if the
-    # person is imported later.
-    suppress(
-        workspace_id=workspace.pk, addresses=[phone], channel=CHANNEL, reason=SuppressionReason.STOP
-    )
+    if not contacts:
+        # Nobody on file has the number (consent_revoke suppressed it for those who do): it
+        # stays suppressed if the person is imported later.
+        suppress(
+            workspace_id=workspace.pk,
+            addresses=[phone],
+            channel=CHANNEL,
+            reason=SuppressionReason.STOP,
+        )
     if already:
         return None  # one confirmation per opt-out, not one per STOP
     text = f"{workspace.name}: You are unsubscribed and will receive no more messages."
@@ -208,7 +218,7 @@ def sms_inbound_receive(*, account: ChannelAccount, params: Mapping[str, str]) -
     text = params.get("Body", "")
     phone = _e164(params.get("From", ""))
     with transaction.atomic():
-        if not webhook_claim(sid, workspace.pk):
+        if not webhook_claim(account, sid):
             return None
         contacts = list(Contact.objects.filter(workspace=workspace, phone=phone).order_by("pk"))
         message_record(
@@ -266,7 +276,7 @@ def sms_status_receive(*, account: ChannelAccount, params: Mapping[str, str]) ->
     now = timezone.now()
     with transaction.atomic():
         # Twilio calls back once per status of a message: the pair is the delivery.
-        if not webhook_claim(f"{sid}:{status}", workspace_id):
+        if not webhook_claim(account, f"{sid}:{status}"):
             return False
         messages = Message.objects.filter(
             workspace_id=workspace_id, provider_id=sid, direction=Direction.OUTBOUND

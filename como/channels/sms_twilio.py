@@ -3,8 +3,13 @@ sandbox answers in its place, and a text sent and logged once per idempotency ke
 
 ``POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`` with a form body (``To``,
 ``From`` or ``MessagingServiceSid``, ``Body``, ``StatusCallback``) and HTTP Basic auth
-``AccountSid:AuthToken``. The idempotency key travels as ``I-Twilio-Idempotency-Token`` so a
-retried send can be recognised as the same one.
+``AccountSid:AuthToken``.
+
+Twilio's Messages API documents no idempotency key for a request (``I-Twilio-Idempotency-Token``
+is a header Twilio sends on *its* webhooks), so none is sent: once-only rests on como's message
+log. A key already logged sends nothing more; the one gap is a crash after Twilio accepted the
+message and before its row is written (one HTTP response long), after which the retry sends the
+text a second time. The sandbox, which records requests by key, repeats nothing.
 """
 
 from __future__ import annotations
@@ -39,7 +44,6 @@ SANDBOX_ACCOUNT_SID = "AC" + "0" * 32
 SANDBOX_FROM = "+15005550006"
 #: Twilio refuses a longer Body (error 21617).
 MAX_BODY = 1600
-IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
 
 def status_callback_url(account: ChannelAccount) -> str:
@@ -77,7 +81,6 @@ def twilio_message_request(
             "Authorization": f"Basic {credentials}",
             "Content-Type": "application/x-www-form-urlencoded",
             "Accept": "application/json",
-            IDEMPOTENCY_HEADER: idempotency_key,
         },
         body=urlencode(fields),
     )
@@ -169,8 +172,10 @@ def sms_deliver(
 ) -> Message:
     """Send one text and log it, once per key: a key already logged sends nothing more.
 
-    A crash between the send and the log retries with the same key, which the sandbox and the
-    provider's idempotency token both recognise."""
+    A crash between Twilio accepting the text and the log being written (the window is one
+    HTTP response) leaves the key unlogged, and the retry sends it again: Twilio has no
+    request idempotency to catch that. The sandbox answers a repeated key with its first
+    answer."""
     existing = message_for_key(workspace_id, idempotency_key)
     if existing is not None:
         return existing

@@ -29,7 +29,7 @@ def send_sms_reply(
     is the inbound message's, so however often this runs, at most one reply goes out."""
     from .sms_twilio import sms_deliver
 
-    account = ChannelAccount.objects.select_related("workspace").get(pk=account_id)
+    account = ChannelAccount.objects.get(pk=account_id)
     return sms_deliver(
         workspace_id=account.workspace_id,
         account=account,

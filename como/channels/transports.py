@@ -60,10 +60,15 @@ class TransportResponse:
 Simulator = Callable[[OutboundRequest], tuple[int, Mapping[str, Any]]]
 
 
+def transient_status(status: int) -> bool:
+    """A non-2xx answer worth retrying: a 5xx or one of :data:`TRANSIENT_STATUSES`."""
+    return status >= 500 or status in TRANSIENT_STATUSES
+
+
 def raise_for_status(channel: str, status: int, body: str) -> None:
     """Sort a platform's non-2xx answer: worth retrying, or refused for good. Redirects are
     not followed, so a 3xx is a refusal too."""
-    if status >= 500 or status in TRANSIENT_STATUSES:
+    if transient_status(status):
         raise TransientError(f"{channel}: HTTP {status} {body[:RESPONSE_LIMIT]}")
     if status >= 300:
         raise ChannelRejected(f"{channel}: HTTP {status} {body[:RESPONSE_LIMIT]}")

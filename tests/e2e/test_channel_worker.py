@@ -71,7 +71,7 @@ WORDING = "Yes, send me offers from Acme by email and text at this number. Reply
 FINAL = {ActionStatus.SUCCEEDED, ActionStatus.FAILED}
 
 
-def number_inside_quiet_hours(now: datetime, suffix: int) -> tuple[str, str] | None:
+def number_inside_sending_window(now: datetime, suffix: int) -> tuple[str, str] | None:
     """A valid US number (and its state) where ``now`` and the next few minutes are inside
     08:00-21:00 local, by the same rule the worker applies; None when no zone is."""
     for prefix, region in ZONED_PREFIXES:
@@ -225,7 +225,7 @@ def test_a_text_approved_before_the_contact_texts_stop_is_blocked_by_the_worker(
     account = sms_account(workspace)
     # In hours if any US zone is, so that only the revocation can stop the text (a block is
     # decided before a quiet-hours deferral, so the outcome is the same either way).
-    phone, region = number_inside_quiet_hours(timezone.now(), 7702) or ("+13122347702", "IL")
+    phone, region = number_inside_sending_window(timezone.now(), 7702) or ("+13122347702", "IL")
     contact = consenting_contact(
         workspace, email="stop.me@example.com", phone=phone, region=region, name="Sam"
     )
@@ -270,7 +270,7 @@ def test_approved_email_and_text_are_sent_once_by_the_worker(
     workspace.save()
     approver = approver_of(workspace)
     now = timezone.now()
-    in_hours = number_inside_quiet_hours(now, 5601)
+    in_hours = number_inside_sending_window(now, 5601)
     phone, region = in_hours or ("+13122345601", "IL")
     address = "dana.reyes@example.com"
     contact = consenting_contact(workspace, email=address, phone=phone, region=region, name="Dana")
@@ -343,18 +343,18 @@ def test_approved_email_and_text_are_sent_once_by_the_worker(
 def test_the_quiet_hours_picker_follows_the_clock() -> None:
     """The picker's answer is in hours by the worker's own rule, and a UTC hour that no US zone
     has in its window (none: Guam and Puerto Rico close the gaps but 11:00-12:00) says so."""
-    assert number_inside_quiet_hours(datetime(2026, 1, 15, 18, tzinfo=UTC), 1) == (
+    assert number_inside_sending_window(datetime(2026, 1, 15, 18, tzinfo=UTC), 1) == (
         "+12122340001",
         "NY",
     )
     # 02:30 UTC in January: 21:30 in New York, 20:30 in Chicago.
-    assert number_inside_quiet_hours(datetime(2026, 1, 15, 2, 30, tzinfo=UTC), 1) == (
+    assert number_inside_sending_window(datetime(2026, 1, 15, 2, 30, tzinfo=UTC), 1) == (
         "+13122340001",
         "IL",
     )
     # 09:00 UTC: 19:00 in Guam, night everywhere else.
-    assert number_inside_quiet_hours(datetime(2026, 1, 15, 9, tzinfo=UTC), 1) == (
+    assert number_inside_sending_window(datetime(2026, 1, 15, 9, tzinfo=UTC), 1) == (
         "+16712340001",
         "GU",
     )
-    assert number_inside_quiet_hours(datetime(2026, 1, 15, 11, 30, tzinfo=UTC), 1) is None
+    assert number_inside_sending_window(datetime(2026, 1, 15, 11, 30, tzinfo=UTC), 1) is None

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from como.channels.direct_mail import adapter
-from como.channels.errors import PayloadInvalid
+from como.channels.errors import ChannelRejected, PayloadInvalid
 from como.channels.models import ChannelAccount, TransportKind
 from como.consent.models import SuppressionReason
 from como.consent.services import suppress
@@ -233,4 +233,42 @@ def test_http_transport_posts_the_csv_to_the_vendor(workspace: Workspace) -> Non
     assert rows[1][1] == "'=Ana Doe"
     assert rows[1][-1] == f"Dear =Ana, visit {workspace.name} this spring."
     assert (result["external_id"], result["sandbox"], result["pieces"]) == ("order_77", False, 1)
+    assert recorded(workspace, "direct_mail") == []
+
+
+def test_an_http_account_without_a_vendor_url_blocks_and_sends_nothing(
+    workspace: Workspace,
+) -> None:
+    ChannelAccount.objects.create(
+        workspace=workspace, channel="direct_mail", transport=TransportKind.HTTP, base_url=""
+    )
+    ana = person(workspace, "Ana")
+    action = Action(workspace, "direct_mail_send", {"contact_ids": [ana.pk], "template": TEMPLATE})
+
+    [finding] = [f for f in adapter.preflight(action, at=AT).blocking if f.rule.startswith("dir")]
+    assert finding.rule == "direct_mail.account"
+    # Refused for good, not a TransientError retried against https://print-vendor.invalid.
+    with pytest.raises(ChannelRejected, match="no base_url"):
+        adapter.execute(action, "dm-no-vendor")
+    assert recorded(workspace, "direct_mail") == []
+
+
+@pytest.mark.parametrize(("transport", "sandbox"), [("sandbox", True), ("http", False)])
+def test_nothing_to_mail_reports_the_accounts_transport(
+    workspace: Workspace, transport: str, sandbox: bool
+) -> None:
+    ChannelAccount.objects.create(
+        workspace=workspace,
+        channel="direct_mail",
+        transport=transport,
+        base_url="https://print.example.com/v1/orders",
+    )
+    unaddressed = person(workspace, "NoZip", postal_code="")
+    result = adapter.execute(
+        Action(
+            workspace, "direct_mail_send", {"contact_ids": [unaddressed.pk], "template": TEMPLATE}
+        ),
+        "dm-empty",
+    )
+    assert (result["pieces"], result["external_id"], result["sandbox"]) == (0, "", sandbox)
     assert recorded(workspace, "direct_mail") == []

@@ -156,8 +156,11 @@ def test_a_complaint_revokes_email_consent(client: Client, sent: Message) -> Non
 def test_the_account_can_be_named_by_id(client: Client, sent: Message) -> None:
     account = ChannelAccount.objects.get(workspace=sent.workspace, channel="email")
     event = {"type": "email.delivered", "data": {"message_id": MID}}
+    assert sent.delivered_at is None
     response = webhook_post(client, f"/hooks/email/{account.pk}/events", event)
     assert response.json() == {"status": "delivered"}
+    sent.refresh_from_db()
+    assert (sent.status, sent.delivered_at is not None) == ("delivered", True)
 
 
 def test_a_replay_has_one_effect(client: Client, sent: Message) -> None:

@@ -8,6 +8,7 @@ import io
 import time
 import xml.etree.ElementTree as ET
 from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -71,10 +72,17 @@ def body(response: object) -> str:
     return b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
 
 
-def test_signed_url_shape(workspace: Workspace) -> None:
+@pytest.fixture
+def hosts(settings: Any) -> None:
+    """Staff reach the site on one host, the platforms fetch feeds from the public one."""
+    settings.COMO_BASE_URL = "https://admin.como.internal"
+    settings.COMO_PUBLIC_URL = "https://public.como.example/"
+
+
+def test_signed_url_shape(workspace: Workspace, hosts: None) -> None:
     url = feed_url(workspace, "catalog", "csv", ttl=3600, now=1_800_000_000)
     parts = urlsplit(url)
-    assert url.startswith("http://127.0.0.1:8000/feeds/acme/catalog.csv?")
+    assert url.startswith("https://public.como.example/feeds/acme/catalog.csv?")
     query = parse_qs(parts.query)
     assert query["expires"] == ["1800003600"]
     assert query["signature"] == [feeds.feed_signature("acme", "catalog", "csv", 1_800_003_600)]
@@ -131,7 +139,7 @@ def test_csv_feed(client: Client, workspace: Workspace, items: list[CatalogItem]
 
 
 def test_xml_feed_is_rss_with_the_google_namespace(
-    client: Client, workspace: Workspace, items: list[CatalogItem]
+    client: Client, workspace: Workspace, items: list[CatalogItem], hosts: None
 ) -> None:
     response = client.get(path_of(feed_url(workspace, "catalog", "xml")))
     assert response.status_code == 200
@@ -147,6 +155,7 @@ def test_xml_feed_is_rss_with_the_google_namespace(
     channel = root.find("channel")
     assert channel is not None
     assert channel.findtext("title") == f"{workspace.name}: Product catalog"
+    assert channel.findtext("link") == "https://public.como.example/"
     found = [
         {child.tag.removeprefix(G): child.text for child in item}
         for item in channel.findall("item")

@@ -339,7 +339,8 @@ def test_a_replayed_stop_has_one_effect(
     assert ConsentRecord.objects.filter(contact=contact, action="revoke").count() == 1
     assert Message.objects.filter(direction="in").count() == 1
     assert len(_replies("confirmation")) == 1
-    assert WebhookReceipt.objects.filter(source="twilio", delivery_id="SM1").count() == 1
+    receipts = WebhookReceipt.objects.filter(source="twilio", delivery_id=f"{account.pk}:SM1")
+    assert receipts.count() == 1
 
 
 def test_get_is_not_allowed(client: Client, account: ChannelAccount) -> None:
@@ -417,3 +418,30 @@ def test_a_status_for_another_workspaces_message_changes_nothing(
     assert twilio_post(client, theirs, "status", params).status_code == 200
     message.refresh_from_db()
     assert message.delivered_at is None
+
+
+def test_another_accounts_post_for_our_sid_cannot_burn_our_callbacks(
+    client: Client, workspace: Workspace, account: ChannelAccount, other_workspace: Workspace
+) -> None:
+    """A MessageSid is no secret: workspace B, signing with its own token, posts a status and
+    an inbound text under A's sid. A's real callback must still be applied."""
+    message = _sent_marketing(workspace)
+    sid = message.provider_id
+    theirs = sms_account(other_workspace, credentials={"auth_token": "b-token"})
+    delivered = {"MessageSid": sid, "MessageStatus": "delivered", "To": PHONE}
+    assert twilio_post(client, theirs, "status", delivered, token="b-token").status_code == 200
+    inbound = inbound_params("HELP", sid)
+    assert twilio_post(client, theirs, "inbound", inbound, token="b-token").status_code == 200
+    message.refresh_from_db()
+    assert message.delivered_at is None
+
+    assert twilio_post(client, account, "status", delivered).status_code == 200
+    message.refresh_from_db()
+    assert (message.status, message.delivered_at is not None) == ("delivered", True)
+    assert sorted(WebhookReceipt.objects.values_list("delivery_id", flat=True)) == sorted(
+        [
+            f"{theirs.pk}:{sid}:delivered",
+            f"{theirs.pk}:{sid}",
+            f"{account.pk}:{sid}:delivered",
+        ]
+    )
