@@ -149,7 +149,7 @@ def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now
             return Outcome("skipped")
         action = AgentAction.objects.select_related("workspace").get(pk=action_id)
         _audit(action, from_status, ActionStatus.EXECUTING, f"Attempt {action.attempts}{note}")
-    gate = _compliance_gate(action, claimed_at)
+    gate = _compliance_gate(action, claimed_at, now)
     if gate is not None:
         return gate
     executor = executor_for(action.kind)
@@ -165,17 +165,21 @@ def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now
     return _finish(action, claimed_at, ActionStatus.SUCCEEDED, now(), result=result)
 
 
-def _compliance_gate(action: AgentAction, claimed_at: datetime) -> Outcome | None:
+def _compliance_gate(
+    action: AgentAction, claimed_at: datetime, now: Callable[[], datetime]
+) -> Outcome | None:
     """Check the action again, now: a blocking finding fails it and nothing is sent; a
-    deferral (quiet hours) returns it to ``approved`` until the window opens. None: go ahead."""
+    deferral (quiet hours) returns it to ``approved`` until the window opens. None: go ahead.
+    A preflight that fails the way an executor may (a timeout, the soft time limit) is retried
+    like one."""
     try:
         report = preflight(action, at=claimed_at)
-    except SoftTimeLimitExceeded as error:  # out of time, not wrong: try again later
-        return _retry_or_fail(action, claimed_at, error, timezone.now())
+    except RETRYABLE as error:
+        return _retry_or_fail(action, claimed_at, error, now())
     except Exception as error:
         logger.exception("preflight of action %s raised", action.pk)
         return _finish(
-            action, claimed_at, ActionStatus.FAILED, claimed_at, error=f"Preflight: {error!r}"
+            action, claimed_at, ActionStatus.FAILED, now(), error=f"Preflight: {error!r}"
         )
     if report is None:
         return None
@@ -184,7 +188,7 @@ def _compliance_gate(action: AgentAction, claimed_at: datetime) -> Outcome | Non
             action,
             claimed_at,
             ActionStatus.FAILED,
-            claimed_at,
+            now(),
             error="Compliance blocked the send: " + describe(report, Severity.BLOCK),
             findings=merged_findings(action.findings or [], report),
         )

@@ -21,6 +21,7 @@ from como.agents.models import ActionStatus, AgentAction
 from como.agents.services import action_approve, playbook_for
 from como.channels import base
 from como.channels.base import ActionLike, MetricRow
+from como.channels.errors import TransientError
 from como.compliance.findings import Finding, Report, Severity
 from como.workspaces.models import Workspace
 
@@ -111,6 +112,7 @@ def test_a_block_found_right_before_execution_fails_it_and_sends_nothing(
     action.refresh_from_db()
     assert outcome.status == ActionStatus.FAILED
     assert adapter.sent == []
+    assert adapter.preflights[-1] == T0  # checked at the claim, not at approval
     assert action.error == (
         "Compliance blocked the send: gate_test.consent: Consent was revoked after approval."
     )
@@ -177,4 +179,24 @@ def test_a_preflight_that_raises_fails_the_action_and_sends_nothing(
     assert action_execute(action.pk, now=lambda: T0).status == ActionStatus.FAILED
     action.refresh_from_db()
     assert "the ledger is unreachable" in action.error
+    assert adapter.sent == []
+
+
+def test_a_preflight_that_times_out_is_retried_like_an_executor(
+    workspace: Workspace, adapter: GateAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    action = approved(workspace)
+
+    def slow(action: ActionLike, *, at: datetime) -> Report:
+        raise TransientError("the ledger timed out")
+
+    monkeypatch.setattr(adapter, "preflight", slow)
+
+    outcome = action_execute(action.pk, now=lambda: T0)
+
+    action.refresh_from_db()
+    assert (outcome.status, action.status, action.attempts) == ("approved", "approved", 1)
+    assert action.next_attempt_at is not None
+    assert action.next_attempt_at > T0
+    assert "the ledger timed out" in action.error
     assert adapter.sent == []
