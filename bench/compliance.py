@@ -181,7 +181,7 @@ def generate(count: int, rng: random.Random) -> list[Any]:
     return drafts
 
 
-def timed(label: str, work: Callable[[], Any], repeat: int) -> float:
+def timed(work: Callable[[], Any], repeat: int) -> float:
     """The best of ``repeat`` runs, in seconds, with the garbage collector out of the way."""
     best = float("inf")
     for _ in range(repeat):
@@ -223,10 +223,10 @@ def main() -> None:
             _noop(draft)
 
     reports = check_all()  # warm-up: imports, the registry's scope cache
-    engine_s = timed("engine", cold, args.repeat)
-    warm_s = timed("engine, numbers cached", check_all, args.repeat)
-    raw_s = timed("raw", raw_text, args.repeat)
-    noop_s = timed("noop", noop_loop, args.repeat)
+    engine_s = timed(cold, args.repeat)
+    warm_s = timed(check_all, args.repeat)
+    raw_s = timed(raw_text, args.repeat)
+    noop_s = timed(noop_loop, args.repeat)
 
     blocked = sum(1 for r in reports if r.blocking)
     deferred = sum(1 for r in reports if not r.blocking and r.defer_until is not None)
@@ -252,9 +252,9 @@ def main() -> None:
             for check in checks_for(draft):
                 calls.setdefault(check.key, []).append((check, draft))
         for key, pairs in sorted(calls.items()):
-            spent = timed(key, partial(_call_each, pairs), args.repeat)
+            spent = timed(partial(_call_each, pairs), args.repeat)
             print(f"  {key:<20} {spent * 1e6 / len(pairs):7.2f}  ({len(pairs):,} calls)")
-        scope = timed("scope", lambda: [checks_for(d) for d in drafts], args.repeat)
+        scope = timed(lambda: [checks_for(d) for d in drafts], args.repeat)
         print(f"  {'(checks_for)':<20} {scope * 1e6 / count:7.2f}")
 
 

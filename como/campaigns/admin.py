@@ -15,7 +15,11 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from como.channels.feeds import FORMATS, feed_url
-from como.workspaces.admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
+from como.workspaces.admin_base import (
+    ReadOnlyScopedAdmin,
+    WorkspaceScopedAdmin,
+    WorkspaceScopedInline,
+)
 
 from . import services
 from .feeds import KEY as CATALOG_FEED
@@ -90,7 +94,7 @@ class CampaignAdmin(WorkspaceScopedAdmin):
 
 
 @admin.register(ChannelMetric)
-class ChannelMetricAdmin(WorkspaceScopedAdmin):
+class ChannelMetricAdmin(ReadOnlyScopedAdmin):
     list_display = (
         "day",
         "campaign",
@@ -104,14 +108,14 @@ class ChannelMetricAdmin(WorkspaceScopedAdmin):
         "source",
     )
     list_filter = ("channel", "source", "workspace")
+    list_select_related = ("campaign",)
     date_hierarchy = "day"
     readonly_fields = ("workspace", "campaign", *METRIC_FIELDS)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Unlike a log, a row may go: deleting is how a mistaken import is undone (a synced
+        # row comes back at the next sync), by whoever may edit the workspace's data.
+        return self._can_write(request, obj)
 
 
 @admin.register(CatalogItem)

@@ -34,9 +34,10 @@ class CatalogFeedSource:
 
     def columns(self, workspace: Workspace) -> Sequence[str]:
         """The core fields, then every extra attribute any item carries (sorted)."""
+        table = connection.ops.quote_name(CatalogItem._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT jsonb_object_keys(attributes) FROM campaigns_catalogitem "
+                f"SELECT DISTINCT jsonb_object_keys(attributes) FROM {table} "  # noqa: S608 (our table name)
                 "WHERE workspace_id = %s AND jsonb_typeof(attributes) = 'object'",
                 [workspace.pk],
             )

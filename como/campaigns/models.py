@@ -75,7 +75,8 @@ class ChannelMetric(WorkspaceOwned):
     impressions = models.PositiveBigIntegerField(default=0)
     clicks = models.PositiveBigIntegerField(default=0)
     spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    #: A sync replaces only synced rows: an imported report stays until it is imported again.
+    #: On ad channels a sync replaces only synced rows: an imported report stays until it is
+    #: imported again. Email and SMS are never imported (see campaigns.services).
     source = models.CharField(max_length=6, choices=MetricSource.choices, default=MetricSource.SYNC)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,11 @@ Both replace rather than add, so running either twice gives the same numbers:
 - :func:`metrics_import` stores a report's rows (summed per campaign, channel and day within
   the file) over whatever that day held; a row it cannot read is reported by number and field
   and the others are still stored.
+
+Both write the one row per campaign, channel and day, so who owns a row is decided by channel:
+email and SMS are counted from como's own message log (:data:`COUNTED_FROM_LOG`), so their
+reports are refused and their sync replaces the whole day; every other channel's numbers are
+the platform's, and there an imported row is the platform's word that a sync never overwrites.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from django.db import transaction
 from django.utils.dateparse import parse_date
 
 from como.channels.base import MetricRow, registered_adapters
+from como.channels.email import CHANNEL as EMAIL
+from como.channels.sms_twilio import CHANNEL as SMS
 from como.workspaces.models import Workspace
 
 from .models import COUNTERS, Campaign, ChannelMetric, MetricSource
@@ -43,6 +50,11 @@ ALIASES = {
 }
 REQUIRED = ("date", "campaign", "impressions", "clicks", "spend")
 MAX_IMPORT_ROWS = 100_000
+#: Channels whose every figure como counts itself from the messages it sent: no report is
+#: imported for them, and a recount is never blocked by one.
+COUNTED_FROM_LOG = frozenset({EMAIL, SMS})
+#: Imported figures per upsert statement.
+IMPORT_BATCH = 2_000
 
 
 # --- sync ------------------------------------------------------------------------------------
@@ -94,10 +106,14 @@ def _replace_synced(
             if name not in counts:
                 raise ValueError(f"{channel} returned an unknown metric {name!r}.")
             counts[name] += value
-    ChannelMetric.objects.filter(
-        workspace_id=workspace_id, channel=channel, day=day, source=MetricSource.SYNC
-    ).delete()
-    created = ChannelMetric.objects.bulk_create(
+    day_rows = ChannelMetric.objects.filter(workspace_id=workspace_id, channel=channel, day=day)
+    if channel in COUNTED_FROM_LOG:
+        # The log is the whole truth here: even an imported row (stored before such imports
+        # were refused) gives way to the recount.
+        day_rows.delete()
+    else:
+        day_rows.filter(source=MetricSource.SYNC).delete()
+    ChannelMetric.objects.bulk_create(
         [
             ChannelMetric(
                 workspace_id=workspace_id,
@@ -112,7 +128,9 @@ def _replace_synced(
         # An imported report for the same campaign and day is the platform's word: it stays.
         ignore_conflicts=True,
     )
-    return len(created)
+    # bulk_create returns the skipped objects too (without telling which): count what the
+    # day's synced rows are now, in this transaction.
+    return day_rows.filter(source=MetricSource.SYNC).count()
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -249,6 +267,13 @@ def metrics_import(
     channel = channel.strip()
     if channel not in {adapter.key for adapter in registered_adapters()}:
         raise ValidationError({"channel": f"No channel {channel!r}."})
+    if channel in COUNTED_FROM_LOG:
+        raise ValidationError(
+            {
+                "channel": f"{channel} figures are counted from the messages como sent "
+                "(the daily sync), not imported from a report."
+            }
+        )
     if (rows is None) == (csv_text is None):
         raise ValidationError({"rows": "Give either rows or a CSV file."})
     data = list(rows) if rows is not None else report_rows(csv_text or "")
@@ -285,14 +310,25 @@ def metrics_import(
         for name in ("impressions", "clicks", "spend"):
             figures[name] += parsed[name]
         results.append(RowResult(number, True))
-    for (campaign, day), figures in totals.items():
-        ChannelMetric.objects.update_or_create(
-            workspace=workspace,
-            campaign_id=campaign,
-            channel=channel,
-            day=day,
-            defaults={**figures, "source": MetricSource.IMPORT},
-        )
+    # One upsert (INSERT … ON CONFLICT DO UPDATE) per batch: the report's figures and source
+    # replace the row's; counters a report does not carry (sent, opened, …) are left as they are.
+    ChannelMetric.objects.bulk_create(
+        [
+            ChannelMetric(
+                workspace=workspace,
+                campaign_id=campaign,
+                channel=channel,
+                day=day,
+                source=MetricSource.IMPORT,
+                **figures,
+            )
+            for (campaign, day), figures in totals.items()
+        ],
+        batch_size=IMPORT_BATCH,
+        update_conflicts=True,
+        unique_fields=["workspace", "campaign", "channel", "day"],
+        update_fields=["impressions", "clicks", "spend", "source", "updated_at"],
+    )
     return ImportResult(channel=channel, rows=results, metrics=len(totals))
 
 

@@ -47,7 +47,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from como.channels.models import Message
 from como.channels.tracking_tokens import Purpose, TokenInvalid, Tracked, token_read
 from como.consent.models import SuppressionReason
-from como.consent.selectors import consent_states, suppressed_channels
+from como.consent.selectors import contact_consent_now, contact_suppressed_channels
 from como.consent.services import consent_revoke, gpc_opt_out, request_has_gpc
 from como.leads.models import Contact
 
@@ -137,9 +137,14 @@ def tracked_open(tracked: Tracked, *, caller: _Caller, at: datetime) -> bool:
     message = _message(tracked)
     if message is None:
         return False
-    first = bool(Message.objects.filter(pk=message.pk, opened_at__isnull=True).update(opened_at=at))
-    if first:
-        _ingest(message, type="email_opened", event_id=_event_id(tracked.key, "opened"), at=at)
+    # One transaction: were the event lost after opened_at is set, no later fetch of the pixel
+    # would be "first" again and the open would never become an event.
+    with transaction.atomic():
+        first = bool(
+            Message.objects.filter(pk=message.pk, opened_at__isnull=True).update(opened_at=at)
+        )
+        if first:
+            _ingest(message, type="email_opened", event_id=_event_id(tracked.key, "opened"), at=at)
     _honour_gpc(message.contact, caller, at)
     return first
 
@@ -148,43 +153,44 @@ def tracked_click(tracked: Tracked, *, caller: _Caller, at: datetime) -> None:
     message = _message(tracked)
     if message is None:
         return
-    Message.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=at)
     url_hash = hashlib.sha256(tracked.url.encode()).hexdigest()[:16]
-    _ingest(
-        message,
-        type="email_clicked",
-        event_id=_event_id(tracked.key, f"click:{url_hash}"),
-        at=at,
-        url=tracked.url[:_URL_PROPERTY_MAX],
-    )
+    # Together or not at all, like the open: the message's click and its event.
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=at)
+        _ingest(
+            message,
+            type="email_clicked",
+            event_id=_event_id(tracked.key, f"click:{url_hash}"),
+            at=at,
+            url=tracked.url[:_URL_PROPERTY_MAX],
+        )
     _honour_gpc(message.contact, caller, at)
 
 
-def _contact(tracked: Tracked) -> Contact | None:
-    return Contact.objects.filter(workspace_id=tracked.workspace_id, pk=tracked.contact_id).first()
+def _contact(tracked: Tracked, *, lock: bool = False) -> Contact | None:
+    """The token's contact with its workspace (the page names the sender); ``lock`` takes the
+    contact's row lock, inside the caller's transaction."""
+    contacts = Contact.objects.filter(
+        workspace_id=tracked.workspace_id, pk=tracked.contact_id
+    ).select_related("workspace")
+    if lock:
+        contacts = contacts.select_for_update(of=("self",))
+    return contacts.first()
 
 
 @transaction.atomic
 def tracked_unsubscribe(
     tracked: Tracked, *, one_click: bool, caller: _Caller, at: datetime
-) -> bool:
-    """Revoke the contact's email consent and suppress the address, at once. False when the
-    contact is gone; a repeat (already revoked and suppressed) appends nothing."""
+) -> Contact | None:
+    """Revoke the contact's email consent and suppress the address, at once. The contact, or
+    None when it is gone; a repeat (already revoked and suppressed) appends nothing."""
     # Locked, so two concurrent POSTs (a provider's one-click and the person's click) append
     # one revocation, not two.
-    contact = (
-        Contact.objects.select_for_update()
-        .filter(workspace_id=tracked.workspace_id, pk=tracked.contact_id)
-        .first()
-    )
+    contact = _contact(tracked, lock=True)
     if contact is None:
-        return False
-    state = consent_states(workspace_id=contact.workspace_id, contact_ids=[contact.pk], at=at)
-    revoked = state.get(contact.pk, {}).get(CHANNEL)
-    suppressed = suppressed_channels(
-        workspace_id=contact.workspace_id, addresses={contact.pk: [contact.email]}
-    )[contact.pk]
-    already = revoked is not None and revoked.revoked and CHANNEL in suppressed
+        return None
+    consent = contact_consent_now(contact=contact, at=at)[CHANNEL]
+    already = consent.revoked and CHANNEL in contact_suppressed_channels(contact=contact)
     if not already:
         consent_revoke(
             contact=contact,
@@ -203,7 +209,7 @@ def tracked_unsubscribe(
         unsubscribed_at__isnull=True,
     ).update(unsubscribed_at=at)
     _honour_gpc(contact, caller, at)
-    return True
+    return contact
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -245,21 +251,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         tracked = token_read(Purpose.UNSUBSCRIBE, token)
     except TokenInvalid:
         raise Http404("Unknown link.") from None
-    contact = _contact(tracked)
-    if contact is None:
-        raise Http404("Unknown link.")
-    context = {"sender": contact.workspace.name, "email": contact.email, "done": False}
     if request.method == "GET":
-        _honour_gpc(contact, _Caller(request), timezone.now())
+        contact = _contact(tracked)
+        if contact is not None:
+            _honour_gpc(contact, _Caller(request), timezone.now())
     else:
         one_click = request.POST.get(ONE_CLICK_FIELD) == ONE_CLICK_VALUE
-        if not tracked_unsubscribe(
+        contact = tracked_unsubscribe(
             tracked, one_click=one_click, caller=_Caller(request), at=timezone.now()
-        ):
-            raise Http404("Unknown link.")
-        if one_click:
+        )
+        if contact is not None and one_click:
             return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
-        context["done"] = True
+    if contact is None:
+        raise Http404("Unknown link.")
+    context = {
+        "sender": contact.workspace.name,
+        "email": contact.email,
+        "done": request.method == "POST",
+    }
     response = render(request, "ingest/unsubscribe.html", context)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

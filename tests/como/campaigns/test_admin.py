@@ -8,6 +8,8 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from como.campaigns.models import Campaign, CatalogItem, ChannelMetric
@@ -86,3 +88,35 @@ def test_catalog_item_shows_working_feed_urls(workspace: Workspace) -> None:
     assert feed.status_code == 200
     assert b"SKU-1" in b"".join(feed.streaming_content)  # type: ignore[attr-defined]
     assert "/feeds/acme/catalog.xml?" in html
+
+
+def test_metric_list_is_read_only_but_a_mistaken_row_can_be_deleted(workspace: Workspace) -> None:
+    for n in range(5):
+        ChannelMetric.objects.create(
+            workspace=workspace,
+            campaign=Campaign.objects.create(workspace=workspace, name=f"C{n}"),
+            channel="paid_search",
+            day=date(2026, 3, 1),
+            source="import",
+        )
+    metric = ChannelMetric.objects.filter(workspace=workspace).first()
+    assert metric is not None
+    client = member_client(workspace, role="owner")
+    changelist = reverse("admin:campaigns_channelmetric_changelist")
+    client.get(changelist)  # warm the session and permission caches
+    with CaptureQueriesContext(connection) as listed:
+        page = client.get(changelist)
+    assert page.status_code == 200
+    assert all(f"C{n}" in page.content.decode() for n in range(5))
+    # The campaigns come joined to the metrics, not one query per row.
+    assert not [q for q in listed.captured_queries if 'FROM "campaigns_campaign"' in q["sql"]]
+
+    assert client.get(reverse("admin:campaigns_channelmetric_add")).status_code == 403
+    change = client.get(reverse("admin:campaigns_channelmetric_change", args=[metric.pk]))
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.content.decode()
+    deleted = client.post(
+        reverse("admin:campaigns_channelmetric_delete", args=[metric.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 302
+    assert not ChannelMetric.objects.filter(pk=metric.pk).exists()

@@ -228,6 +228,17 @@ def test_import_request_errors(api: APIClient) -> None:
     )
     assert unknown.status_code == 400
     assert unknown.json() == {"channel": ["No channel 'fax'."]}
+    for counted in ("email", "sms"):
+        refused = api.post(
+            "/api/v1/campaigns/metrics/import", {"channel": counted, "rows": []}, format="json"
+        )
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "channel": [
+                f"{counted} figures are counted from the messages como sent (the daily sync), "
+                "not imported from a report."
+            ]
+        }
     header = api.post(
         "/api/v1/campaigns/metrics/import",
         {"channel": "paid_search", "file": SimpleUploadedFile("r.csv", b"a,b\r\n1,2\r\n")},

@@ -15,6 +15,8 @@ from django.core.management import CommandError, call_command
 from como.campaigns.models import Campaign, ChannelMetric
 from como.campaigns.services import metrics_import, metrics_sync
 from como.campaigns.tasks import sync_metrics
+from como.channels import base
+from como.channels.base import MetricRow
 from como.channels.models import Message
 from como.workspaces.models import Workspace
 
@@ -109,12 +111,40 @@ def test_sync_counts_the_day_and_replaces_on_rerun(
     assert not ChannelMetric.objects.filter(workspace=other_workspace).exists()
 
 
+class ReportedChannel:
+    """An ad channel whose platform also answers the sync: a row per campaign for the day."""
+
+    key = "test_ads"
+    kinds: frozenset[str] = frozenset()
+
+    def __init__(self, campaigns: dict[str, Campaign]) -> None:
+        self.campaigns = campaigns
+
+    def preflight(self, action: Any, *, at: datetime) -> Any:
+        raise NotImplementedError
+
+    def execute(self, action: Any, idempotency_key: str) -> Any:
+        raise NotImplementedError
+
+    def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:
+        return [
+            MetricRow(
+                channel=self.key,
+                day=day,
+                campaign_id=campaign.pk,
+                counts={"impressions": 7, "clicks": 1, "spend": Decimal("0.70")},
+            )
+            for campaign in self.campaigns.values()
+        ]
+
+
 def test_sync_leaves_imported_reports_alone(
-    workspace: Workspace, campaigns: dict[str, Campaign]
+    workspace: Workspace, campaigns: dict[str, Campaign], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(base._adapters, ReportedChannel.key, ReportedChannel(campaigns))
     metrics_import(
         workspace=workspace,
-        channel="paid_search",
+        channel="test_ads",
         rows=[
             {
                 "date": "2026-03-02",
@@ -125,10 +155,96 @@ def test_sync_leaves_imported_reports_alone(
             }
         ],
     )
-    metrics_sync(workspace_id=workspace.pk, day=DAY)
-    metrics_sync(workspace_id=workspace.pk, day=DAY)
-    assert figures(workspace, "paid_search")["Spring"]["impressions"] == 1000
-    assert figures(workspace, "paid_search")["Spring"]["spend"] == Decimal("12.34")
+    expected = {
+        "Spring": (1000, 40, Decimal("12.34"), "import"),
+        "Summer": (7, 1, Decimal("0.70"), "sync"),
+    }
+
+    def stored() -> dict[str | None, tuple[int, int, Decimal, str]]:
+        return {
+            k: (v["impressions"], v["clicks"], v["spend"], v["source"])
+            for k, v in figures(workspace, "test_ads").items()
+        }
+
+    for _ in range(2):
+        result = metrics_sync(workspace_id=workspace.pk, day=DAY)
+        assert stored() == expected
+        # Two rows offered, one written: the imported Spring row blocked the other.
+        assert result.by_channel["test_ads"] == 1
+        assert result.failed == {}
+
+    # A corrected report replaces the imported figures; the synced Summer row is untouched.
+    metrics_import(
+        workspace=workspace,
+        channel="test_ads",
+        rows=[
+            {
+                "date": "2026-03-02",
+                "campaign": "Spring",
+                "impressions": 900,
+                "clicks": 30,
+                "spend": "9.00",
+            },
+            {
+                "date": "2026-03-02",
+                "campaign": "Summer",
+                "impressions": 50,
+                "clicks": 5,
+                "spend": "5.00",
+            },
+        ],
+    )
+    assert stored() == {
+        "Spring": (900, 30, Decimal("9.00"), "import"),
+        "Summer": (50, 5, Decimal("5.00"), "import"),
+    }
+    assert metrics_sync(workspace_id=workspace.pk, day=DAY).by_channel["test_ads"] == 0
+    assert ChannelMetric.objects.filter(workspace=workspace, channel="test_ads").count() == 2
+
+
+def test_email_and_sms_are_counted_never_imported(
+    workspace: Workspace, campaigns: dict[str, Campaign]
+) -> None:
+    for channel in ("email", "sms"):
+        with pytest.raises(ValidationError) as raised:
+            metrics_import(
+                workspace=workspace,
+                channel=channel,
+                rows=[
+                    {
+                        "date": "2026-03-02",
+                        "campaign": "Spring",
+                        "impressions": 1,
+                        "clicks": 1,
+                        "spend": "1",
+                    }
+                ],
+            )
+        assert raised.value.message_dict == {
+            "channel": [
+                f"{channel} figures are counted from the messages como sent (the daily sync), "
+                "not imported from a report."
+            ]
+        }
+    assert not ChannelMetric.objects.filter(workspace=workspace).exists()
+
+    # A row imported before imports of email were refused must not block the recount.
+    spring = campaigns["Spring"]
+    ChannelMetric.objects.create(
+        workspace=workspace,
+        campaign=spring,
+        channel="email",
+        day=DAY,
+        sent=999,
+        impressions=5,
+        source="import",
+    )
+    message(workspace, spring, sent_at=NOON, opened_at=NOON)
+    message(workspace, spring, sent_at=NOON)
+    result = metrics_sync(workspace_id=workspace.pk, day=DAY)
+    assert result.by_channel["email"] == 1
+    row = figures(workspace, "email")["Spring"]
+    assert (row["sent"], row["opened"], row["impressions"], row["source"]) == (2, 1, 0, "sync")
 
 
 def test_import_stores_good_rows_and_names_each_bad_one(

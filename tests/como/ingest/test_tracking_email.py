@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from como.channels.email import email_adapter, email_compose
@@ -17,6 +19,7 @@ from como.channels.models import Message
 from como.channels.tracking_tokens import Purpose, token_read
 from como.consent.models import ConsentRecord
 from como.consent.selectors import suppressed_channels
+from como.ingest import tracking
 from como.ingest.tracking import PIXEL
 from como.leads.models import Contact, Event
 from como.workspaces.models import Workspace
@@ -239,3 +242,60 @@ def test_another_workspaces_token_cannot_reach_this_workspaces_contact(
     assert _email_suppressed(bob)
     assert not _email_suppressed(ana)
     assert not ConsentRecord.objects.filter(contact=ana, action="revoke").exists()
+
+
+def _broken_ingest(**_: Any) -> None:
+    raise RuntimeError("ingest is down")
+
+
+def test_an_open_or_click_whose_event_fails_is_kept_for_the_next_request(
+    client: Client, smtp: Inbox, shop: Workspace, ana: Contact, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _sent(smtp, shop, ana, 10)
+    with monkeypatch.context() as broken:
+        broken.setattr(tracking, "events_ingest", _broken_ingest)
+        with pytest.raises(RuntimeError, match="ingest is down"):
+            client.get(paths["pixel"])
+        with pytest.raises(RuntimeError, match="ingest is down"):
+            client.get(paths["click"])
+    message = Message.objects.get(idempotency_key="10")
+    # Neither stamp outlived its failed event, so the next request is still "first".
+    assert (message.opened_at, message.clicked_at) == (None, None)
+    assert not Event.objects.filter(contact=ana).exists()
+
+    assert client.get(paths["pixel"]).content == PIXEL
+    assert client.get(paths["click"]).status_code == 302
+    message.refresh_from_db()
+    assert message.opened_at is not None
+    assert message.clicked_at is not None
+    assert sorted(Event.objects.filter(contact=ana).values_list("type", flat=True)) == [
+        "email_clicked",
+        "email_opened",
+    ]
+
+
+def _reads_of(queries: CaptureQueriesContext, table: str) -> int:
+    return sum(1 for q in queries.captured_queries if f'FROM "{table}"' in q["sql"])
+
+
+def test_the_unsubscribe_page_reads_the_contact_and_its_workspace_once(
+    client: Client, shop: Workspace, ana: Contact, settings: Any
+) -> None:
+    settings.COMO_PUBLIC_URL = PUBLIC
+    path = _path(email_compose(email_action(11, shop, ana), "11").list_unsubscribe.strip("<>"))
+    with CaptureQueriesContext(connection) as page:
+        assert b"Acme Shop" in client.get(path).content
+    assert _reads_of(page, "leads_contact") == 1
+    assert _reads_of(page, "workspaces_workspace") == 0  # joined to the contact's read
+
+    with CaptureQueriesContext(connection) as done:
+        response = client.post(path, data={"confirm": "1"})
+    assert b"Acme Shop" in response.content
+    locks = [
+        q["sql"]
+        for q in done.captured_queries
+        if q["sql"].endswith('FOR UPDATE OF "leads_contact"')
+    ]
+    assert len(locks) == 1
+    assert _reads_of(done, "workspaces_workspace") == 0
+    assert ConsentRecord.objects.filter(contact=ana, action="revoke").count() == 1
