@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from como.agents.models import AgentAction
 from como.agents.services import action_propose
 from como.campaigns.models import Campaign, CampaignStatus
 from como.consent.models import ConsentRecord
@@ -163,12 +164,25 @@ def campaign_ensure(workspace: Workspace) -> int:
     emailed = [c for c in clear if _bucket(c.email) < 6][:3]
     texted = [c for c in clear if c.phone and _bucket(c.email) < 4][:2]
     never_agreed = [c for c in contacts if c.phone and 5 <= _bucket(c.email) < 9][:1]
+    sends = [(c, "email_send") for c in emailed] + [
+        (c, "sms_send") for c in [*texted, *never_agreed]
+    ]
+    # Proposed once: seeding again must not revise them (that would withdraw approvals).
+    known = set(
+        AgentAction.objects.filter(
+            workspace=workspace,
+            idempotency_key__in=[_key(campaign, kind, contact) for contact, kind in sends],
+        ).values_list("idempotency_key", flat=True)
+    )
     made = 0
-    for contact in emailed:
-        made += _propose(workspace, campaign, contact, "email_send", copy)
-    for contact in [*texted, *never_agreed]:
-        made += _propose(workspace, campaign, contact, "sms_send", copy)
+    for contact, kind in sends:
+        if _key(campaign, kind, contact) not in known:
+            made += _propose(workspace, campaign, contact, kind, copy)
     return made
+
+
+def _key(campaign: Campaign, kind: str, contact: Contact) -> str:
+    return f"demo:{campaign.pk}:{kind}:{contact.pk}"
 
 
 def _propose(
@@ -184,7 +198,7 @@ def _propose(
         proposer=workspace.agent_user,
         agent="demo_campaign",
         kind=kind,
-        idempotency_key=f"demo:{campaign.pk}:{kind}:{contact.pk}",
+        idempotency_key=_key(campaign, kind, contact),
         rationale=(
             f"Demo: the '{campaign.name}' campaign, to {contact.first_name} {contact.last_name} "
             f"by {kind.removesuffix('_send')}."

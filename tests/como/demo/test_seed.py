@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from como.agents.models import AgentAction
+from como.agents.models import ActionTransition, AgentAction
 from como.consent.models import ConsentRecord
 from como.consent.selectors import consent_states
 from como.demo import automotive, b2b, services
@@ -223,6 +223,7 @@ def test_the_demo_campaign_shows_the_compliance_gate(credentials_path: Path) -> 
     first = _seed(credentials_path)
     ledger = ConsentRecord.objects.count()
     proposals = list(AgentAction.objects.filter(agent="demo_campaign").order_by("pk"))
+    audit = ActionTransition.objects.count()
     second = _seed(credentials_path)
 
     assert all(ws.consents_created > 0 for ws in first.workspaces)
@@ -230,6 +231,8 @@ def test_the_demo_campaign_shows_the_compliance_gate(credentials_path: Path) -> 
     assert [ws.consents_created for ws in second.workspaces] == [0, 0]
     assert [ws.sends_proposed for ws in second.workspaces] == [0, 0]
     assert ConsentRecord.objects.count() == ledger
+    # The waiting proposals were left as they were, not revised again.
+    assert ActionTransition.objects.count() == audit
     for action in proposals:
         contact = Contact.objects.get(pk=action.payload["contact_id"])
         channel = "email" if action.kind == "email_send" else "sms"
