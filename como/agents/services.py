@@ -134,21 +134,17 @@ def actions_propose_new(
     now = timezone.now()
     rows: list[AgentAction] = []
     for draft in drafts:
-        fields = _gated_fields(workspace, draft)
         needed = required_approvals(playbook, draft.kind, draft.spend)
-        blocked = any(f.get("severity") == "block" for f in fields["findings"])
-        approved = needed == 0 and not blocked
-        rows.append(
-            AgentAction(
-                workspace=workspace,
-                idempotency_key=draft.idempotency_key,
-                proposed_by=proposer,
-                required_approvals=max(1, needed),
-                status=ActionStatus.APPROVED if approved else ActionStatus.PROPOSED,
-                approved_at=now if approved else None,
-                **fields,
-            )
+        row = AgentAction(
+            workspace=workspace,
+            idempotency_key=draft.idempotency_key,
+            proposed_by=proposer,
+            required_approvals=max(1, needed),
+            **_gated_fields(workspace, draft),
         )
+        if needed == 0 and not row.blocking_findings:
+            row.status, row.approved_at = ActionStatus.APPROVED, now
+        rows.append(row)
     actions = AgentAction.objects.bulk_create(rows)
     audit: list[ActionTransition] = []
     for action in actions:
@@ -208,6 +204,14 @@ def action_propose(
 
     The playbook's policy sets how many approvers it needs; a kind that auto-approves is
     approved at once (and enqueued on commit) unless a finding blocks it."""
+    existing = (
+        AgentAction.objects.select_for_update()
+        .filter(workspace=workspace, idempotency_key=idempotency_key)
+        .first()
+    )
+    if existing is not None and existing.status != ActionStatus.PROPOSED:
+        # Decided already: nothing is proposed twice, and no report is worth computing.
+        return Proposed(existing, "unchanged")
     fields = _gated_fields(
         workspace,
         ActionDraft(
@@ -225,11 +229,6 @@ def action_propose(
             spend=spend,
             expires_at=expires_at,
         ),
-    )
-    existing = (
-        AgentAction.objects.select_for_update()
-        .filter(workspace=workspace, idempotency_key=idempotency_key)
-        .first()
     )
     if existing is None:
         try:
