@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from como.leads.models import Contact
+from como.leads.normalize import normalize_email, normalize_phone
+from como.workspaces.models import Workspace
 
 from .hashing import suppression_digest
 from .models import (
@@ -316,6 +318,17 @@ def suppression_add(*, workspace_id: int, address: str, channel: str, reason: st
     address = address.strip()
     if not address:
         raise ValidationError({"address": ["Give an email address or a phone number."]})
+    # Normalised as contacts' addresses are, so the digest matches theirs: a local number in
+    # the workspace's country (030 1234567 in Germany) becomes E.164; anything that is neither
+    # an address nor a number would match nobody, so it is refused rather than stored.
+    try:
+        if "@" in address:
+            address = normalize_email(address)
+        else:
+            country = Workspace.objects.values_list("country", flat=True).get(pk=workspace_id)
+            address = normalize_phone(address, default_region=country or None)
+    except ValidationError as error:
+        raise ValidationError({"address": error.messages}) from None
     if channel != ALL_CHANNELS and channel not in set(Channel):
         raise ValidationError({"channel": [f"Unknown channel {channel!r}."]})
     suppression, _ = Suppression.objects.get_or_create(

@@ -23,7 +23,13 @@ from como.consent.services import (
 )
 from como.leads.models import AnonymousId, Contact, Event
 from como.workspaces.models import Workspace
-from tests.factories import AnonymousIdFactory, ContactFactory, EventFactory, UserFactory
+from tests.factories import (
+    AnonymousIdFactory,
+    ContactFactory,
+    EventFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +265,17 @@ def test_an_express_grant_after_an_unsubscribe_lifts_only_that_opt_outs_suppress
     assert suppressed_channels(workspace_id=workspace.pk, addresses=ana) == {
         contact.pk: frozenset({"email"})
     }
+
+
+def test_a_local_number_is_suppressed_as_the_contacts_e164_and_nonsense_is_refused() -> None:
+    berlin = WorkspaceFactory.create(country="DE")
+    contact = ContactFactory.create(workspace=berlin, phone="+49301234567", email="")
+
+    suppression_add(workspace_id=berlin.pk, address="030 1234567", channel="sms", reason="admin")
+
+    assert suppressed_channels(workspace_id=berlin.pk, addresses={contact.pk: [contact.phone]}) == {
+        contact.pk: frozenset({"sms"})
+    }
+    with pytest.raises(ValidationError) as refused:
+        suppression_add(workspace_id=berlin.pk, address="call me", channel="sms", reason="admin")
+    assert list(refused.value.message_dict) == ["address"]
