@@ -17,6 +17,7 @@ Other types are acknowledged and ignored, so the provider does not retry them.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -31,9 +32,12 @@ from como.consent.models import SuppressionReason
 from como.consent.services import consent_revoke, suppress
 from como.leads.models import Contact
 
+from .account_secrets import signing_secret
 from .models import ChannelAccount, Message, MessageStatus, WebhookReceipt
 from .reactions import message_reported
-from .signatures import SignatureInvalid, standard_verify
+from .signatures import SecretUnusable, SignatureInvalid, standard_verify
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = "email"
 SOURCE = "email"
@@ -145,15 +149,25 @@ def _error(message: str, status: int) -> JsonResponse:
 @require_POST
 def email_events(request: HttpRequest, ref: str) -> JsonResponse:
     account = _account(ref)
-    if account is None or not account.webhook_secret:
+    if account is None:
         return _error("Not found.", 404)
+    try:
+        secret = signing_secret(account)
+    except SecretUnusable as error:
+        # 403, not 5xx: nothing the provider retries will help until someone sets a usable
+        # secret, and the log says which account needs one.
+        logger.warning(
+            "email webhook refused for channel account %s (workspace %s): %s",
+            account.pk,
+            account.workspace_id,
+            error,
+        )
+        return _error("This account accepts no deliveries until its webhook secret is set.", 403)
     body = request.body
     try:
-        webhook_id = standard_verify(account.webhook_secret, headers=request.headers, body=body)
+        webhook_id = standard_verify(secret, headers=request.headers, body=body)
     except SignatureInvalid as error:
         return _error(str(error), error.status)
-    except ValueError as error:  # the stored secret is not whsec_<base64>
-        return _error(f"The channel account's webhook secret is unusable: {error}", 500)
     try:
         event = json.loads(body)
     except (ValueError, UnicodeDecodeError):
