@@ -20,6 +20,7 @@ import json
 import logging
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
@@ -31,6 +32,7 @@ from django.views.decorators.http import require_POST
 from como.consent.models import SuppressionReason
 from como.consent.services import consent_revoke, suppress
 from como.leads.models import Contact
+from como.leads.normalize import normalize_email
 
 from .account_secrets import signing_secret
 from .models import ChannelAccount, Message, MessageStatus, WebhookReceipt
@@ -118,10 +120,9 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
     if kind == "email.complained":
         address = _address(data, message)
         contact = message.contact if message is not None else None
-        if contact is None and address:
-            contact = Contact.objects.filter(
-                workspace_id=workspace_id, email__iexact=address
-            ).first()
+        normalized = _normalized(address) if address else ""
+        if contact is None and normalized:
+            contact = Contact.objects.filter(workspace_id=workspace_id, email=normalized).first()
         if contact is not None:
             consent_revoke(
                 contact=contact,
@@ -139,6 +140,15 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
             )
         return "complained"
     return "ignored"
+
+
+def _normalized(address: str) -> str:
+    # Stored addresses are normalised (IDNA domains included); one that is not an address
+    # matches nobody.
+    try:
+        return normalize_email(address)
+    except ValidationError:
+        return ""
 
 
 def _error(message: str, status: int) -> JsonResponse:
