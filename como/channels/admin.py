@@ -14,10 +14,13 @@ from como.workspaces.roles import Permission
 
 from .models import ChannelAccount, Message, SandboxRequest
 
+_WRITE_ONLY = frozenset({"webhook_secret", "credentials"})
+
 
 class ChannelAccountForm(forms.ModelForm):
     """Secrets are write-only: the page shows which credentials are set, never their values.
-    Typing new ones replaces them; leaving the fields empty keeps what is stored."""
+    Typing new ones replaces them; leaving the fields empty keeps what is stored. Either way
+    they must be usable (:mod:`como.channels.account_secrets`)."""
 
     new_credentials = forms.JSONField(
         required=False,
@@ -46,15 +49,30 @@ class ChannelAccountForm(forms.ModelForm):
             raise forms.ValidationError("Give an object of names to text values.")
         return value
 
-    def save(self, commit: bool = True) -> ChannelAccount:
-        account: ChannelAccount = super().save(commit=False)
-        if self.cleaned_data.get("new_credentials") is not None:
-            account.credentials = self.cleaned_data["new_credentials"]
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        # The model validates the secrets it is about to store (ChannelAccount.clean, run after
+        # this) and save() stores them: give it the typed ones, so one rule serves every path.
         if self.cleaned_data.get("new_webhook_secret"):
-            account.webhook_secret = self.cleaned_data["new_webhook_secret"]
-        if commit:
-            account.save()
-        return account
+            self.instance.webhook_secret = self.cleaned_data["new_webhook_secret"]
+        if self.cleaned_data.get("new_credentials") is not None:
+            self.instance.credentials = self.cleaned_data["new_credentials"]
+        return cleaned
+
+    def _update_errors(self, errors: forms.ValidationError) -> None:
+        # The stored secrets are write-only on this page: their errors go to the typed fields.
+        if hasattr(errors, "error_dict"):
+            renamed: dict[str, Any] = {}
+            for field, messages in errors.error_dict.items():
+                if field not in _WRITE_ONLY:
+                    renamed[field] = messages
+                    continue
+                typed = self.cleaned_data.get(f"new_{field}") not in (None, "")
+                hint = "" if typed else "The stored value is unusable; type a new one. "
+                renamed[f"new_{field}"] = [hint + m for e in messages for m in e.messages]
+            errors = forms.ValidationError(renamed)
+        # A private hook of ModelForm, untyped in the stubs: the one place model errors land.
+        super()._update_errors(errors)  # type: ignore[misc]
 
 
 @admin.register(ChannelAccount)

@@ -7,5 +7,5 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels"
 
     def ready(self) -> None:
-        # The built-in adapters register themselves on import.
-        from . import builtin  # noqa: F401
+        # The built-in adapters and the system checks register themselves on import.
+        from . import builtin, checks  # noqa: F401

@@ -1,9 +1,10 @@
 """The email provider's event webhook: ``POST /hooks/email/<workspace slug | account id>/events``.
 
 Signed in the Standard Webhooks scheme (:mod:`.signatures`) with the workspace's email channel
-account's ``webhook_secret`` (``whsec_…``). A delivery is applied once: its ``webhook-id`` is
-recorded in :class:`~como.channels.models.WebhookReceipt` in the same transaction as its
-effect, so a replay (or the provider's retry) answers 200 and changes nothing.
+account's ``webhook_secret`` (``whsec_…``); an account without a usable one
+(:mod:`.account_secrets`) refuses every delivery with 403. A delivery is applied once: its
+``webhook-id`` is recorded in :class:`~como.channels.models.WebhookReceipt` in the same
+transaction as its effect, so a replay (or the provider's retry) answers 200 and changes nothing.
 
 Events, ``{"type": …, "data": {"message_id" | "email_id": <the Message-ID>, "email": …}}``:
 
@@ -17,8 +18,10 @@ Other types are acknowledged and ignored, so the provider does not retry them.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
@@ -30,10 +33,14 @@ from django.views.decorators.http import require_POST
 from como.consent.models import SuppressionReason
 from como.consent.services import consent_revoke, suppress
 from como.leads.models import Contact
+from como.leads.normalize import normalize_email
 
+from .account_secrets import signing_secret
 from .models import ChannelAccount, Message, MessageStatus, WebhookReceipt
 from .reactions import message_reported
-from .signatures import SignatureInvalid, standard_verify
+from .signatures import SecretUnusable, SignatureInvalid, standard_verify
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = "email"
 SOURCE = "email"
@@ -114,10 +121,9 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
     if kind == "email.complained":
         address = _address(data, message)
         contact = message.contact if message is not None else None
-        if contact is None and address:
-            contact = Contact.objects.filter(
-                workspace_id=workspace_id, email__iexact=address
-            ).first()
+        normalized = _normalized(address) if address else ""
+        if contact is None and normalized:
+            contact = Contact.objects.filter(workspace_id=workspace_id, email=normalized).first()
         if contact is not None:
             consent_revoke(
                 contact=contact,
@@ -137,6 +143,15 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
     return "ignored"
 
 
+def _normalized(address: str) -> str:
+    # Stored addresses are normalised (IDNA domains included); one that is not an address
+    # matches nobody.
+    try:
+        return normalize_email(address)
+    except ValidationError:
+        return ""
+
+
 def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status)
 
@@ -145,15 +160,25 @@ def _error(message: str, status: int) -> JsonResponse:
 @require_POST
 def email_events(request: HttpRequest, ref: str) -> JsonResponse:
     account = _account(ref)
-    if account is None or not account.webhook_secret:
+    if account is None:
         return _error("Not found.", 404)
+    try:
+        secret = signing_secret(account)
+    except SecretUnusable as error:
+        # 403, not 5xx: nothing the provider retries will help until someone sets a usable
+        # secret, and the log says which account needs one.
+        logger.warning(
+            "email webhook refused for channel account %s (workspace %s): %s",
+            account.pk,
+            account.workspace_id,
+            error,
+        )
+        return _error("This account accepts no deliveries until its webhook secret is set.", 403)
     body = request.body
     try:
-        webhook_id = standard_verify(account.webhook_secret, headers=request.headers, body=body)
+        webhook_id = standard_verify(secret, headers=request.headers, body=body)
     except SignatureInvalid as error:
         return _error(str(error), error.status)
-    except ValueError as error:  # the stored secret is not whsec_<base64>
-        return _error(f"The channel account's webhook secret is unusable: {error}", 500)
     try:
         event = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -47,6 +47,13 @@ class ChannelAccount(WorkspaceOwned):
     def __str__(self) -> str:
         return f"{self.channel} ({self.transport})"
 
+    def clean(self) -> None:
+        from .account_secrets import account_secrets_validate
+
+        account_secrets_validate(
+            channel=self.channel, webhook_secret=self.webhook_secret, credentials=self.credentials
+        )
+
 
 class Direction(models.TextChoices):
     OUTBOUND = "out", "Outbound"

@@ -6,6 +6,9 @@ The provider sends ``webhook-id``, ``webhook-timestamp`` (Unix seconds) and
 rotation several entries are sent and any one may match). A timestamp more than
 :data:`TOLERANCE` away from our clock, in either direction, is refused so that a captured
 delivery cannot be replayed later; replays inside the window are the caller's to catch by id.
+
+A secret whose key is not base64 or is shorter than :data:`MIN_KEY_BYTES` is refused where it is
+stored and where it is used (:class:`SecretUnusable`): an empty key lets anyone sign.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ from collections.abc import Mapping
 
 TOLERANCE = 5 * 60
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
+#: The specification asks for keys of 24 to 64 random bytes; below 192 bits a key is guessable
+#: in principle, and its own example key is exactly 24. Longer keys cost HMAC nothing.
+MIN_KEY_BYTES = 24
+
+
+class SecretUnusable(ValueError):
+    """A stored or typed secret no delivery can be verified with (empty, not base64, short)."""
 
 
 class SignatureInvalid(Exception):
@@ -31,13 +41,28 @@ class SignatureInvalid(Exception):
 
 
 def secret_bytes(secret: str) -> bytes:
+    """The key of ``whsec_<base64>`` (the prefix is optional, as in the reference libraries);
+    raise :class:`SecretUnusable` when it is not base64 or shorter than :data:`MIN_KEY_BYTES`."""
     value = secret.strip()
     if value.startswith(SECRET_PREFIX):
         value = value[len(SECRET_PREFIX) :]
     try:
-        return base64.b64decode(value, validate=True)
+        key = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("the webhook secret is not whsec_<base64>") from None
+        raise SecretUnusable("The secret is not whsec_ followed by base64.") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise SecretUnusable(
+            f"The secret's key is {len(key)} bytes; Standard Webhooks keys are at least "
+            f"{MIN_KEY_BYTES} random bytes (whsec_ and 32 or more base64 characters)."
+        )
+    return key
+
+
+def standard_secret_validate(secret: str) -> None:
+    """What a secret must be to be stored: ``whsec_`` and a usable key."""
+    if not secret.strip().startswith(SECRET_PREFIX):
+        raise SecretUnusable("The secret must start with whsec_ (Standard Webhooks).")
+    secret_bytes(secret)
 
 
 def standard_signature(secret: str, *, webhook_id: str, timestamp: int, body: bytes) -> str:

@@ -13,15 +13,21 @@ through TwiML, which Twilio would send without a trace on our side.
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from .account_secrets import signing_secret
 from .models import ChannelAccount
+from .signatures import SecretUnusable
 from .sms_inbound import sms_inbound_receive, sms_status_receive
 from .sms_twilio import CHANNEL, public_url
 from .twilio_signature import twilio_signature_valid
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -37,7 +43,16 @@ def _verified_account(request: HttpRequest, account_id: int) -> ChannelAccount |
     )
     if account is None:
         return None
-    token = str((account.credentials or {}).get("auth_token", "")) or account.webhook_secret
+    try:
+        token = signing_secret(account)
+    except SecretUnusable as error:
+        logger.warning(
+            "sms webhook refused for channel account %s (workspace %s): %s",
+            account.pk,
+            account.workspace_id,
+            error,
+        )
+        return None
     if request.content_type != "application/x-www-form-urlencoded":
         return None  # Twilio's messaging webhooks are form posts; the signature covers those
     # Twilio signs the URL it was configured with: ours as the public knows it, or, when no

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from como.leads.models import Contact
 
-from .hashing import suppression_digest
+from .hashing import suppression_digests
 from .models import ConsentAction, ConsentRecord, Suppression
 from .state import Channel, ConsentState, no_consent
 
@@ -62,8 +62,8 @@ def suppressed_channels(
     digests: dict[str, list[int]] = {}
     for contact_id, values in addresses.items():
         for address in values:
-            if address:
-                digests.setdefault(suppression_digest(workspace_id, address), []).append(contact_id)
+            for digest in suppression_digests(workspace_id, address) if address else []:
+                digests.setdefault(digest, []).append(contact_id)
     found: dict[int, set[str]] = {contact_id: set() for contact_id in addresses}
     if digests:
         rows = Suppression.objects.filter(
@@ -107,5 +107,6 @@ def suppressions_of_address(
     one digest per workspace the caller can see."""
     condition = Q(pk__in=[])
     for workspace_id in workspace_ids:
-        condition |= Q(workspace_id=workspace_id, digest=suppression_digest(workspace_id, address))
+        digests = suppression_digests(workspace_id, address)
+        condition |= Q(workspace_id=workspace_id, digest__in=digests)
     return suppressions.filter(condition)

@@ -16,7 +16,7 @@ from como.leads.models import Contact
 from como.leads.normalize import normalize_email, normalize_phone
 from como.workspaces.models import Workspace
 
-from .hashing import suppression_digest
+from .hashing import suppression_digest, suppression_digests
 from .models import (
     ConsentAction,
     ConsentRecord,
@@ -379,7 +379,7 @@ def suppression_lift(*, workspace_id: int, address: str, channel: str, reason: s
     undoing a STOP); any other suppression of that address stays. Returns how many went."""
     deleted, _ = Suppression.objects.filter(
         workspace_id=workspace_id,
-        digest=suppression_digest(workspace_id, address),
+        digest__in=suppression_digests(workspace_id, address),
         channel=channel,
         reason=reason,
     ).delete()

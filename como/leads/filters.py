@@ -14,7 +14,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
 from .models import Account, Contact, LifecycleStage
-from .normalize import normalize_domain
+from .normalize import normalize_domain, normalize_email
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -37,8 +37,11 @@ class ContactFilter(django_filters.FilterSet):
         fields = ["email", "external_id", "lifecycle_stage", "account"]
 
     def filter_email(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
-        # Stored addresses are normalised (trimmed, lowercase), so the query is too.
-        return queryset.filter(email=value.strip().lower())
+        # Stored addresses are normalised (trimmed, lowercase, IDNA domain), so the query is too.
+        try:
+            return queryset.filter(email=normalize_email(value))
+        except ValidationError:
+            return queryset.none()
 
 
 class AccountFilter(django_filters.FilterSet):

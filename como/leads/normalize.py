@@ -4,20 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
+import idna
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+#: The longest address the contact table (and RFC 5321's forward path) holds.
+MAX_EMAIL_LENGTH = 254
+
+
+def normalize_host(value: str) -> str:
+    """A domain name in one form: lower case, internationalised labels as punycode A-labels.
+
+    ``bücher.example`` and ``xn--bcher-kva.example`` are one domain in DNS and in mail (SMTP
+    without SMTPUTF8 only speaks the A-label), so they must be one contact, one account and one
+    suppression digest. The A-label is the form mail systems use and it is plain ASCII, so it
+    survives every log, CSV and ad-platform upload unchanged. Mapping is UTS #46 (case folding,
+    full-width forms) with IDNA 2008 rules; a look-alike letter from another script (Cyrillic
+    U+0430 for "a") makes a different domain, and it stays one. Raise ValidationError when a
+    label is not valid.
+    """
+    host = value.strip().lower()
+    if host.isascii() and "xn--" not in host:
+        return host  # nothing to map: ASCII names keep the lenient rules they always had
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as error:
+        raise ValidationError(f"{value!r} is not a valid domain name: {error}") from None
+
 
 def normalize_email(value: str) -> str:
-    """Trim and lowercase; raise ValidationError when it is not an address.
+    """Trim, lowercase and give the domain its one form (:func:`normalize_host`); raise
+    ValidationError when it is not an address.
 
     Lowercasing the local part is technically lossy (RFC 5321 lets it be case-sensitive), but
     no mailbox provider in practice distinguishes case, and two rows for Ana@ and ana@ would
     split one person's history.
     """
-    email = value.strip().lower()
+    local, at, domain = value.strip().lower().rpartition("@")
+    email = f"{local}{at}{normalize_host(domain)}" if at and local and domain else value
+    email = email.strip().lower()
     validate_email(email)
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise ValidationError(f"An address is at most {MAX_EMAIL_LENGTH} characters.")
     return email
 
 
@@ -33,11 +62,22 @@ def normalize_phone(value: str, default_region: str | None = "US") -> str:
 
 
 def normalize_domain(value: str) -> str:
+    """An account's domain: a URL's host without ``www.``, in :func:`normalize_host`'s form."""
     domain = value.strip().lower().removeprefix("http://").removeprefix("https://")
     domain = domain.split("/", 1)[0].removeprefix("www.")
     if not domain or "." not in domain or " " in domain:
         raise ValidationError(f"{value!r} is not a domain name.")
-    return domain
+    return normalize_host(domain)
+
+
+def email_domain(value: str) -> str:
+    """The domain of an address (or a bare domain) in :func:`normalize_host`'s form, without a
+    trailing dot; "" when there is none or it is not a valid name."""
+    domain = value.rpartition("@")[2].strip().rstrip(".")
+    try:
+        return normalize_host(domain)
+    except ValidationError:
+        return ""
 
 
 def contains_nul(value: Any) -> bool:

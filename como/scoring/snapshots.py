@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from como.leads.normalize import email_domain
+
 
 @dataclass(frozen=True, slots=True)
 class ContactSnapshot:
@@ -32,7 +34,7 @@ class ContactSnapshot:
 
     @property
     def email_domain(self) -> str:
-        return self.email.rpartition("@")[2].strip().lower() if "@" in self.email else ""
+        return email_domain(self.email) if "@" in self.email else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,16 +4,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from como import verticals
 
 from .admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
 from .models import ApiKey, Membership, Workspace
-from .principal import principal_for_request
+from .principal import CallerKind, Principal, principal_for_request
 from .roles import Permission
+from .selectors import member_candidates, user_named
 from .services import api_key_create, workspace_create
 
 
@@ -25,13 +25,24 @@ class WorkspaceForm(forms.ModelForm):
         fields = ["name", "slug", "vertical", "time_zone", "country", "postal_address"]
 
 
+#: One answer whether the login does not exist or belongs to people the caller may not add.
+NO_SUCH_USER = (
+    "No user {name!r} that you can add. An administrator creates logins, and adds people who "
+    "already belong to another workspace."
+)
+
+
 class MembershipForm(forms.ModelForm):
     """Names the person by username or email instead of offering a list of every user.
 
-    A user picker would show an owner the people of every other workspace.
+    A user picker would show an owner the people of every other workspace; for the same reason
+    the name is looked up only among the people the caller may add
+    (:func:`~como.workspaces.selectors.member_candidates`).
     """
 
     member = forms.CharField(label="User", help_text="Username or email of an existing user.")
+    #: Who fills the form in; the admin sets it per request (unset: nobody's manager).
+    principal: Principal | None = None
 
     class Meta:
         model = Membership
@@ -44,24 +55,49 @@ class MembershipForm(forms.ModelForm):
 
     def clean_member(self) -> Any:
         name = self.cleaned_data["member"].strip()
-        User = get_user_model()
-        user = (
-            User.objects.filter(Q(username__iexact=name) | Q(email__iexact=name))
-            .order_by("pk")
-            .first()
-        )
+        if self.instance.pk:
+            # The person already holding this row stays addable, wherever else they belong.
+            current = self.instance.user
+            if name.lower() in {current.get_username().lower(), (current.email or "").lower()}:
+                return current
+        principal = self.principal or Principal(kind=CallerKind.MEMBER)
+        user = user_named(member_candidates(principal), name)
         if user is None:
-            raise forms.ValidationError(f"No user {name!r}; create the login first.")
+            raise forms.ValidationError(NO_SUCH_USER.format(name=name))
         self.instance.user = user
         return user
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        # Rows of one submission are not in the database yet for Membership.clean to see.
+        seen: set[tuple[int, str]] = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            user, role = data.get("member"), data.get("role")
+            if data.get("DELETE") or user is None or not role:
+                continue
+            if (user.pk, role) in seen:
+                form.add_error("role", "This person is given this role twice.")
+            seen.add((user.pk, role))
+
+
+def _for_request(form: type[MembershipForm], request: HttpRequest) -> type[MembershipForm]:
+    return type(form.__name__, (form,), {"principal": principal_for_request(request)})
 
 
 class MembershipInline(WorkspaceScopedInline):
     model = Membership
     form = MembershipForm
+    formset = MembershipFormSet
     fields = ["member", "role"]
     extra = 0
     write_permission = Permission.MANAGE_MEMBERS
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs["form"] = _for_request(self.form, request)
+        return super().get_formset(request, obj, **kwargs)
 
 
 @admin.register(Workspace)
@@ -107,6 +143,12 @@ class MembershipAdmin(WorkspaceScopedAdmin):
     list_filter = ["workspace", "role"]
     search_fields = ["user__username", "user__email"]
     form = MembershipForm
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        kwargs["form"] = _for_request(self.form, request)
+        return super().get_form(request, obj, change, **kwargs)
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -74,6 +74,13 @@ class Membership(models.Model):
         # Checked here as well as in membership_add so that admin forms enforce it too.
         if self.user_id and Workspace.objects.filter(agent_user_id=self.user_id).exists():
             raise ValidationError("An agent identity cannot be given a membership role.")
+        # The unique constraint names the user, which forms may not show as a field (the admin
+        # names people by text), so a ModelForm would not check it and the insert would fail.
+        held = Membership.objects.filter(
+            workspace_id=self.workspace_id, user_id=self.user_id, role=self.role
+        ).exclude(pk=self.pk)
+        if self.user_id and self.workspace_id and held.exists():
+            raise ValidationError({"role": "This person already holds this role here."})
 
 
 class ApiKey(models.Model):

@@ -20,7 +20,7 @@ from tests.factories import ContactFactory
 #: 12:00 in Chicago (+1 312 numbers), a Tuesday: inside every quiet-hours window.
 AT = datetime(2026, 3, 3, 18, 0, tzinfo=UTC)
 PUBLIC = "https://como.example.com"
-TOKEN = "twilio-auth-token-for-tests"
+TOKEN = "twilio-auth-token-for-the-sms-tests"
 ACCOUNT_SID = "AC" + "1" * 32
 FROM_NUMBER = "+13125550100"
 PHONE = "+13125550123"

@@ -13,8 +13,9 @@ from tests.factories import member_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
-TOKEN = "tok-7f3a9c1e5b"
-SECRET = "whsec_c2VjcmV0LWZvci10ZXN0cw"
+TOKEN = "7f3a9c1e5b" * 4
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+NEW_SECRET = "whsec_" + "bmV3" * 8
 
 
 def form(workspace: Workspace, **fields: Any) -> dict[str, Any]:
@@ -68,10 +69,10 @@ def test_secrets_are_stored_but_never_shown_and_kept_when_left_empty(
     # {} removes the credentials; a new secret replaces the old one.
     client.post(
         reverse("admin:channels_channelaccount_change", args=[account.pk]),
-        form(workspace, new_credentials="{}", new_webhook_secret="whsec_bmV3"),
+        form(workspace, new_credentials="{}", new_webhook_secret=NEW_SECRET),
     )
     account.refresh_from_db()
-    assert (account.credentials, account.webhook_secret) == ({}, "whsec_bmV3")
+    assert (account.credentials, account.webhook_secret) == ({}, NEW_SECRET)
 
 
 def test_credentials_must_be_names_to_text(workspace: Workspace) -> None:

@@ -220,14 +220,14 @@ def test_missing_headers_and_bad_json_are_400(client: Client, sent: Message) -> 
     assert not WebhookReceipt.objects.exists()
 
 
-def test_an_unknown_workspace_or_one_without_a_secret_is_404(
+def test_an_unknown_workspace_is_404_and_one_without_a_secret_403(
     client: Client, shop: Workspace
 ) -> None:
     event = {"type": "email.delivered", "data": {"message_id": MID}}
     assert webhook_post(client, "/hooks/email/nobody/events", event).status_code == 404
     other = WorkspaceFactory.create(slug="nosecret")
     ChannelAccount.objects.create(workspace=other, channel="email")
-    assert webhook_post(client, "/hooks/email/nosecret/events", event).status_code == 404
+    assert webhook_post(client, "/hooks/email/nosecret/events", event).status_code == 403
 
 
 def test_another_workspaces_message_is_not_touched(client: Client, sent: Message) -> None:

@@ -63,6 +63,9 @@ def account(workspace: Workspace) -> ChannelAccount:
     return sms_account(workspace)
 
 
+B_TOKEN = "b-token-" + "0" * 32
+
+
 def _replies(purpose: str) -> list[Message]:
     return list(Message.objects.filter(channel="sms", direction="out", purpose=purpose))
 
@@ -294,7 +297,7 @@ def test_unsigned_or_tampered_requests_are_refused_and_change_nothing(
         options = {"token": "not-the-auth-token"}
     elif tamper == "foreign account":
         # Signed with this account's token but posted to another workspace's account.
-        target = sms_account(other_workspace, credentials={"auth_token": "theirs"})
+        target = sms_account(other_workspace, credentials={"auth_token": "theirs-" + "0" * 32})
 
     answer = twilio_post(client, target, kind, params, **options)
 
@@ -427,11 +430,11 @@ def test_another_accounts_post_for_our_sid_cannot_burn_our_callbacks(
     an inbound text under A's sid. A's real callback must still be applied."""
     message = _sent_marketing(workspace)
     sid = message.provider_id
-    theirs = sms_account(other_workspace, credentials={"auth_token": "b-token"})
+    theirs = sms_account(other_workspace, credentials={"auth_token": B_TOKEN})
     delivered = {"MessageSid": sid, "MessageStatus": "delivered", "To": PHONE}
-    assert twilio_post(client, theirs, "status", delivered, token="b-token").status_code == 200
+    assert twilio_post(client, theirs, "status", delivered, token=B_TOKEN).status_code == 200
     inbound = inbound_params("HELP", sid)
-    assert twilio_post(client, theirs, "inbound", inbound, token="b-token").status_code == 200
+    assert twilio_post(client, theirs, "inbound", inbound, token=B_TOKEN).status_code == 200
     message.refresh_from_db()
     assert message.delivered_at is None
 

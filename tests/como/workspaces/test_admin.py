@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from como.workspaces.admin import NO_SUCH_USER
 from como.workspaces.models import ApiKey, Workspace
 from como.workspaces.services import membership_add
 from tests.factories import UserFactory
@@ -213,4 +214,4 @@ def test_an_unknown_member_is_a_field_error(workspace: Workspace) -> None:
     )
 
     errors = response.context["inline_admin_formsets"][0].formset.errors
-    assert errors == [{"member": ["No user 'nobody@nowhere.example'; create the login first."]}]
+    assert errors == [{"member": [NO_SUCH_USER.format(name="nobody@nowhere.example")]}]
