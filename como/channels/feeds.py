@@ -83,7 +83,8 @@ def feed_signature(slug: str, source: str, fmt: str, expires: int) -> str:
 def signature_valid(
     slug: str, source: str, fmt: str, expires: str, signature: str, *, now: float | None = None
 ) -> bool:
-    if not expires.isdigit() or not signature:
+    # ASCII digits only, and few of them: int() fails on "²" and on thousands of digits.
+    if not (expires.isascii() and expires.isdigit() and len(expires) <= 12) or not signature:
         return False
     if int(expires) < (time.time() if now is None else now):
         return False
