@@ -26,11 +26,11 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from como.workspaces.api_base import WorkspaceScopedViewSet, service_errors_as_400
+from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
@@ -79,7 +79,7 @@ class MayReadActions(IsWorkspaceCaller):
         return principal_for_request(request).can(Permission.VIEW, obj.workspace_id)
 
 
-class ActionPagination(CursorPagination):
+class ActionPagination(StrictCursorPagination):
     ordering = ("-id",)
 
 

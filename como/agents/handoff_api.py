@@ -24,12 +24,12 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from como.workspaces.api_base import WorkspaceScopedViewSet, service_errors_as_400
 from como.workspaces.models import Workspace
+from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
 
@@ -85,7 +85,7 @@ class HandlesHandoffs(permissions.BasePermission):
         return Permission.HANDLE_HANDOFF if request.method == "POST" else Permission.VIEW
 
 
-class HandoffPagination(CursorPagination):
+class HandoffPagination(StrictCursorPagination):
     ordering = ("-id",)
 
 

@@ -11,8 +11,8 @@ runs on a schedule) when::
     }
 
 - ``enabled``: true or false; an agent not listed, or without ``enabled``, is on.
-- At most one of ``every_days`` (whole days, ≥ 1), ``every_hours`` (whole hours, ≥ 1) or
-  ``crontab`` (five fields, ``minute hour day-of-month month day-of-week``, read in the
+- At most one of ``every_days`` (whole days, 1 to 3650), ``every_hours`` (whole hours, 1 to
+  87600) or ``crontab`` (five fields, ``minute hour day-of-month month day-of-week``, read in the
   workspace's time zone). None: the agent's default schedule (:class:`AgentSchedule`).
 - Agents may keep settings of their own beside these keys.
 
@@ -43,6 +43,8 @@ from .registry import registered_agents
 
 #: The keys of an agent's playbook entry that this module reads.
 SCHEDULE_KEYS = ("every_days", "every_hours", "crontab")
+#: Ten years: far beyond any useful cadence, well within the interval's integer column.
+MAX_EVERY = {"every_days": 3650, "every_hours": 3650 * 24}
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ def _value_errors(name: str, entry: Mapping[str, Any]) -> list[str]:
         return []
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return ["must be a whole number, at least 1"]
+    if value > MAX_EVERY[name]:
+        return [f"must be at most {MAX_EVERY[name]}"]
     return []
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from como.workspaces.api_base import (
     service_errors_as_400,
     target_workspace,
 )
+from como.workspaces.pagination import StrictCursorPagination
 
 from . import selectors, services
 from .models import Campaign
@@ -33,7 +33,7 @@ from .serializers import (
 )
 
 
-class CampaignPagination(CursorPagination):
+class CampaignPagination(StrictCursorPagination):
     ordering = ("-created_at", "-id")
 
 

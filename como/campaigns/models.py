@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from como.channels.feeds import FEED_FIELD_NAME, FEED_FIELD_NAME_MAX
 from como.workspaces.scoping import WorkspaceOwned
 
 
@@ -109,6 +113,20 @@ class Condition(models.TextChoices):
     USED = "used", "Used"
 
 
+def validate_feed_attributes(value: Any) -> None:
+    """Attribute keys become feed columns (CSV header cells, XML elements): each must be a
+    feed field name, so a key never starts a formula nor vanishes from the XML feed."""
+    if not isinstance(value, dict):
+        raise ValidationError("Give a JSON object of feed field names to values.")
+    bad = [key for key in value if len(key) > FEED_FIELD_NAME_MAX or not FEED_FIELD_NAME.match(key)]
+    if bad:
+        shown = ", ".join(repr(key[:40]) for key in bad[:5])
+        raise ValidationError(
+            f"Not a feed field name: {shown}. A name starts with a letter or _ and holds only "
+            f"letters, digits, _ . - (at most {FEED_FIELD_NAME_MAX} characters)."
+        )
+
+
 class CatalogItem(WorkspaceOwned):
     """A product in the workspace's catalog: one row of the generic ``catalog`` feed.
 
@@ -128,7 +146,11 @@ class CatalogItem(WorkspaceOwned):
     condition = models.CharField(max_length=11, choices=Condition.choices, default=Condition.NEW)
     brand = models.CharField(max_length=70, blank=True)
     attributes = models.JSONField(
-        default=dict, blank=True, help_text="Further feed fields by their feed name (gtin, color…)."
+        default=dict,
+        blank=True,
+        validators=[validate_feed_attributes],
+        help_text="Further feed fields by their feed name (gtin, color…): letters, digits, "
+        "_ . -, starting with a letter or _.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

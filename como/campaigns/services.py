@@ -33,6 +33,7 @@ from django.utils.dateparse import parse_date
 from como.channels.base import MetricRow, registered_adapters
 from como.channels.email import CHANNEL as EMAIL
 from como.channels.sms_twilio import CHANNEL as SMS
+from como.workspaces.column_limits import column_errors
 from como.workspaces.models import Workspace
 
 from .models import COUNTERS, Campaign, ChannelMetric, MetricSource
@@ -212,8 +213,10 @@ def report_rows(text: str) -> list[dict[str, str]]:
 
 def _count(value: Any) -> int:
     text = str(value).strip().replace(",", "") if value is not None else ""
-    if isinstance(value, bool) or not text.isdigit():
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit():
         raise ValueError("Give a whole number of zero or more.")
+    if len(text) > 30:  # int() refuses thousands of digits with a message about Python
+        raise ValueError("Too large.")
     return int(text)
 
 
@@ -225,9 +228,19 @@ def _money(value: Any) -> Decimal:
         raise ValueError("Give an amount, e.g. 12.50.") from None
     if not amount.is_finite() or amount < 0:
         raise ValueError("Give an amount of zero or more.")
-    if amount >= Decimal("1e12"):
-        raise ValueError("Too large.")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the context holds: far past any column
+        raise ValueError("Too large.") from None
+
+
+_FIGURES = ("impressions", "clicks", "spend")
+_NO_FIGURES: Mapping[str, Any] = {"impressions": 0, "clicks": 0, "spend": CENT * 0}
+
+
+def _too_large(errors: Mapping[str, list[str]], alone: bool) -> dict[str, str]:
+    where = "" if alone else " once added to this campaign's earlier rows of the day"
+    return {name: f"Too large{where}: {' '.join(messages)}" for name, messages in errors.items()}
 
 
 def _day(value: Any) -> date:
@@ -283,7 +296,7 @@ def metrics_import(
     by_name = {name: pk for pk, name in campaigns}
     ids = {pk for pk, _ in campaigns}
     results: list[RowResult] = []
-    totals: dict[tuple[int, date], dict[str, Any]] = {}
+    totals: dict[tuple[int, date], Mapping[str, Any]] = {}
     for number, raw in enumerate(data, start=1):
         if not isinstance(raw, Mapping):
             results.append(RowResult(number, False, {"row": "Must be an object."}))
@@ -304,11 +317,15 @@ def metrics_import(
         if errors:
             results.append(RowResult(number, False, errors))
             continue
-        figures = totals.setdefault(
-            (parsed["campaign"], parsed["date"]), {"impressions": 0, "clicks": 0, "spend": CENT * 0}
-        )
-        for name in ("impressions", "clicks", "spend"):
-            figures[name] += parsed[name]
+        figures = totals.get((parsed["campaign"], parsed["date"]), _NO_FIGURES)
+        summed = {name: figures[name] + parsed[name] for name in _FIGURES}
+        # A row past the column (alone, or added to the campaign-day's earlier rows) is
+        # refused by itself; the rows before it are stored.
+        too_large = column_errors(ChannelMetric, summed)
+        if too_large:
+            results.append(RowResult(number, False, _too_large(too_large, figures is _NO_FIGURES)))
+            continue
+        totals[(parsed["campaign"], parsed["date"])] = summed
         results.append(RowResult(number, True))
     # One upsert (INSERT … ON CONFLICT DO UPDATE) per batch: the report's figures and source
     # replace the row's; counters a report does not carry (sent, opened, …) are left as they are.

@@ -282,25 +282,8 @@ def simulated_id(key: str, digits: int = 12) -> str:
 
 # --- CSV -------------------------------------------------------------------------------------
 
+
 #: OWASP "CSV Injection": a cell starting with one of these is a formula to a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> str:
-    """The cell as text, prefixed with ``'`` when a spreadsheet would read it as a formula.
-
-    The csv writer then quotes it as needed (OWASP's second recommendation), so neither a
-    leading ``=`` nor an embedded separator or quote can break out of the cell."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def csv_row(values: Iterable[Any]) -> list[str]:
-    return [csv_safe(value) for value in values]
-
-
 def joined_lines(value: Any) -> str:
     """A list of texts as the draft field the checks read: one per line."""
     if isinstance(value, list):

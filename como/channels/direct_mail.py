@@ -8,7 +8,7 @@ The file is CSV (RFC 4180, UTF-8, CRLF) with the columns of :data:`COLUMNS`. Pos
 from the contact's ``attributes`` (``address_line1``, ``address_line2``, ``city``), the region,
 postal code and country from its fields. A vendor opens these files in a spreadsheet, so every
 cell that would start a formula is defused (OWASP "CSV Injection", see
-:func:`~como.channels.ads_common.csv_safe`).
+:mod:`como.csvsafe`, which every CSV como writes goes through).
 
 Left out, and counted in the result: people suppressed everywhere (erased, or opted out of
 all marketing), and contacts without a complete postal address. The "transport" POSTs the file
@@ -19,7 +19,6 @@ preflight blocks on it and the send is refused, rather than retried against no v
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from como import csvsafe
 from como.compliance.drafts import Recipient
 from como.compliance.findings import Finding, Report, Severity
 from como.compliance.recipients import recipients_for
@@ -130,7 +130,7 @@ def render_letter(template: str, contact: Contact, workspace: Workspace) -> str:
 
 def build_csv(template: str, contacts: Sequence[Contact], workspace: Workspace) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csvsafe.writer(buffer)
     writer.writerow(COLUMNS)
     for contact in contacts:
         name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
@@ -141,7 +141,7 @@ def build_csv(template: str, contacts: Sequence[Contact], workspace: Workspace) 
             **address,
             "message": render_letter(template, contact, workspace),
         }
-        writer.writerow(common.csv_row(row[column] for column in COLUMNS))
+        writer.writerow(row[column] for column in COLUMNS)
     return buffer.getvalue()
 
 

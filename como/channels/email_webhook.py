@@ -34,6 +34,7 @@ from como.consent.models import SuppressionReason
 from como.consent.services import consent_revoke, suppress
 from como.leads.models import Contact
 from como.leads.normalize import normalize_email
+from como.workspaces.column_limits import column_max_length, refuse_longer
 
 from .account_secrets import signing_secret
 from .models import ChannelAccount, Message, MessageStatus, WebhookReceipt
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 CHANNEL = "email"
 SOURCE = "email"
 _SOFT_BOUNCES = frozenset({"transient", "soft", "temporary"})
+WEBHOOK_ID = "webhook-id"
+#: The receipt's key is ``<account id>:<webhook-id>``; an id that would not fit is refused.
+MAX_WEBHOOK_ID = column_max_length(WebhookReceipt, "delivery_id") - 21
 
 
 def _account(ref: str) -> ChannelAccount | None:
@@ -79,6 +83,7 @@ def _address(data: dict[str, Any], message: Message | None) -> str:
 @transaction.atomic
 def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[str, Any]) -> str:
     """Apply one verified delivery once; return what happened (for the response)."""
+    refuse_longer({WEBHOOK_ID: webhook_id}, {WEBHOOK_ID: MAX_WEBHOOK_ID})
     workspace_id = account.workspace_id
     try:
         with transaction.atomic():
@@ -189,7 +194,10 @@ def email_events(request: HttpRequest, ref: str) -> JsonResponse:
         and isinstance(event.get("data"), dict)
     ):
         return _error('Expected {"type": "...", "data": {...}}.', 400)
-    status = email_event_apply(account=account, webhook_id=webhook_id, event=event)
+    try:
+        status = email_event_apply(account=account, webhook_id=webhook_id, event=event)
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
     return JsonResponse({"status": status})
 
 

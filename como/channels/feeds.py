@@ -10,14 +10,14 @@ expiring URLs.
 - Rows come from a **feed source** registered by key (:func:`register_feed_source`). como's
   campaigns app registers ``catalog`` (its ``CatalogItem`` table); a vertical registers its own
   (vehicles) the same way, from its ``AppConfig.ready()``.
-- CSV cells are defused against formula injection; XML is RSS 2.0 with Google's ``g:``
-  namespace (Google Merchant Center product data specification), which Meta's catalogs read too.
-  Both are streamed, so a 50,000-row feed never sits in memory.
+- CSV cells, the header's included, are defused against formula injection
+  (:mod:`como.csvsafe`); XML is RSS 2.0 with Google's ``g:`` namespace (Google Merchant Center
+  product data specification), which Meta's catalogs read too. Both are streamed, so a
+  50,000-row feed never sits in memory.
 """
 
 from __future__ import annotations
 
-import csv
 import hmac
 import re
 import time
@@ -31,9 +31,9 @@ from django.urls import path, reverse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
+from como import csvsafe
 from como.workspaces.models import Workspace
 
-from .ads_common import csv_row
 from .tracking_tokens import public_url
 
 SALT = "como.channels.feeds"
@@ -83,7 +83,8 @@ def feed_signature(slug: str, source: str, fmt: str, expires: int) -> str:
 def signature_valid(
     slug: str, source: str, fmt: str, expires: str, signature: str, *, now: float | None = None
 ) -> bool:
-    if not expires.isdigit() or not signature:
+    # ASCII digits only, and few of them: int() fails on "²" and on thousands of digits.
+    if not (expires.isascii() and expires.isdigit() and len(expires) <= 12) or not signature:
         return False
     if int(expires) < (time.time() if now is None else now):
         return False
@@ -134,20 +135,23 @@ def _cell(value: Any) -> str:
 
 
 def csv_lines(source: FeedSource, workspace: Workspace) -> Iterator[str]:
-    writer = csv.writer(_Line(), lineterminator="\r\n")
+    writer = csvsafe.writer(_Line())
     columns = list(source.columns(workspace))
-    yield writer.writerow(columns)
+    yield writer.writerow(columns)  # a column is an attribute key: defused like any cell
     for row in source.rows(workspace):
-        yield writer.writerow(csv_row(_cell(row.get(column)) for column in columns))
+        yield writer.writerow(_cell(row.get(column)) for column in columns)
 
 
-_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+#: What a feed field (a column, an XML element) may be called: an XML name without a colon, so
+#: it can never start a formula either. Catalog attribute keys are held to it on input.
+FEED_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*\Z")
+FEED_FIELD_NAME_MAX = 100
 
 
 def _element(name: str, value: Any) -> str:
     tag = f"g:{name}"
     # An attribute key that is no XML name (a space, a colon) cannot be a feed field.
-    if value is None or value == "" or not _XML_NAME.match(name):
+    if value is None or value == "" or not FEED_FIELD_NAME.match(name):
         return ""
     if isinstance(value, Mapping):
         inner = "".join(_element(k, v) for k, v in value.items())

@@ -89,7 +89,7 @@ def standard_verify(
     signatures = headers.get("webhook-signature") or ""
     if not webhook_id or not stamp or not signatures:
         raise SignatureInvalid("missing webhook-id, webhook-timestamp or webhook-signature", 400)
-    if not stamp.isascii() or not stamp.isdigit():
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
         raise SignatureInvalid("webhook-timestamp must be Unix seconds", 400)
     timestamp = int(stamp)
     current = time.time() if now is None else now

@@ -37,6 +37,7 @@ from como.consent.services import consent_grant, consent_revoke, suppress, suppr
 from como.consent.state import Basis
 from como.leads.models import Contact
 from como.leads.normalize import normalize_phone
+from como.workspaces.column_limits import column_max_length, refuse_longer
 from como.workspaces.models import Workspace
 
 from .errors import ChannelRejected, TransientError
@@ -59,6 +60,20 @@ RECEIPT_SOURCE = "twilio"
 KEYWORD_SOURCE = "sms_keyword"
 #: Twilio: "Attempt to send to unsubscribed recipient" (the person texted STOP to Twilio).
 UNSUBSCRIBED_ERROR = "21610"
+#: The longest a Twilio parameter we store may be; a longer one is refused (400), never cut.
+#: Ids and addresses by the columns they fill; a status and an error code are short words
+#: (``undelivered``, ``21610``), kept short so the receipt key (account:sid:status) fits.
+#: A text is at most 1,600 characters (Twilio's limit for a concatenated message).
+TWILIO_LIMITS = {
+    "MessageSid": column_max_length(Message, "provider_id"),
+    "SmsSid": column_max_length(Message, "provider_id"),
+    "MessageStatus": 32,
+    "SmsStatus": 32,
+    "ErrorCode": 32,
+    "From": column_max_length(Message, "sender"),
+    "To": column_max_length(Message, "to"),
+    "Body": 1600,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +226,7 @@ def _opt_in(
 
 def sms_inbound_receive(*, account: ChannelAccount, params: Mapping[str, str]) -> Message | None:
     """Apply one inbound text (Twilio's webhook parameters). Returns the reply sent, if any."""
+    refuse_longer(params, TWILIO_LIMITS)
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     if not sid:
         raise ValueError("MessageSid is missing")
@@ -268,6 +284,7 @@ def sms_inbound_receive(*, account: ChannelAccount, params: Mapping[str, str]) -
 
 def sms_status_receive(*, account: ChannelAccount, params: Mapping[str, str]) -> bool:
     """Apply a status callback to the message it is about; False when it changed nothing."""
+    refuse_longer(params, TWILIO_LIMITS)
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     status = params.get("MessageStatus") or params.get("SmsStatus") or ""
     if not sid or not status:

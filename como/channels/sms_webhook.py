@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.core.exceptions import ValidationError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    JsonResponse,
+)
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -78,6 +85,8 @@ def inbound(request: HttpRequest, account_id: int) -> HttpResponse:
         return HttpResponseForbidden("invalid signature")
     try:
         sms_inbound_receive(account=account, params=request.POST.dict())
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     return _twiml()
@@ -91,6 +100,8 @@ def status(request: HttpRequest, account_id: int) -> HttpResponse:
         return HttpResponseForbidden("invalid signature")
     try:
         sms_status_receive(account=account, params=request.POST.dict())
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     return _twiml()

@@ -32,7 +32,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -45,6 +44,7 @@ from como.workspaces.api_base import (
     service_errors_as_400,
     target_workspace,
 )
+from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
@@ -211,7 +211,7 @@ class MayReadOrErase(IsWorkspaceCaller):
         return principal_for_request(request).can(Permission.VIEW, obj.workspace_id)
 
 
-class ErasurePagination(CursorPagination):
+class ErasurePagination(StrictCursorPagination):
     ordering = ("-id",)
 
 
@@ -288,7 +288,7 @@ class ErasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspace
         return matches[0]
 
 
-class SuppressionPagination(CursorPagination):
+class SuppressionPagination(StrictCursorPagination):
     ordering = ("-id",)
 
 

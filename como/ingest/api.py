@@ -27,7 +27,6 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from pydantic import Field, TypeAdapter
 from rest_framework import exceptions, mixins, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,6 +36,7 @@ from como.leads.filters import IdFilter
 from como.leads.models import Event
 from como.leads.serializers import EventSerializer
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
+from como.workspaces.pagination import StrictCursorPagination
 
 from .openapi import AdapterDoc
 from .schema import OUT_OF_UTC_RANGE, EventIn
@@ -98,7 +98,7 @@ class EventFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class EventCursorPagination(CursorPagination):
+class EventCursorPagination(StrictCursorPagination):
     ordering = ("-occurred_at", "-id")  # newest first
     page_size = 100
     page_size_query_param = "limit"
@@ -172,7 +172,8 @@ def _parse(request: Request) -> Any:
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise exceptions.UnsupportedMediaType(media_type or "(none)")
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    # 20 digits already exceed the cap, and int() of thousands of digits raises.
+    if declared.isascii() and declared.isdigit() and int(declared[:20]) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     # Read the stream ourselves: Django's request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE
     # (2.5 MB), less than a full batch may need.

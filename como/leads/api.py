@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,6 +24,7 @@ from como.workspaces.api_base import (
     target_workspace,
 )
 from como.workspaces.models import Workspace
+from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.principal import principal_for_request
 
 from . import selectors, services
@@ -63,7 +63,7 @@ class _CrudViewSet(
 RANKED = "-score"
 
 
-class EventTimelinePagination(CursorPagination):
+class EventTimelinePagination(StrictCursorPagination):
     ordering = ("-occurred_at", "-id")
 
 

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from como.workspaces.api_base import AwareDateTimeField
+from como.workspaces.pagination import invalid_cursor
 
 CURSOR_PARAM = "cursor"
 #: Clock differences between the caller and us that still count as "now".
 PAST_TOLERANCE = timedelta(minutes=5)
+#: Deeper than any workspace's contacts, and within PostgreSQL's OFFSET (a bigint).
+MAX_OFFSET = 10**12
 
 
 class RankedQuerySerializer(serializers.Serializer):
@@ -83,8 +86,10 @@ def _decode(cursor: str) -> tuple[datetime, int]:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         at = datetime.fromisoformat(data["at"])
         offset = data["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError):
-        raise exceptions.NotFound("Invalid cursor.") from None
-    if at.tzinfo is None or not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise exceptions.NotFound("Invalid cursor.")
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError, RecursionError):
+        raise invalid_cursor() from None
+    if at.tzinfo is None or not isinstance(offset, int) or isinstance(offset, bool):
+        raise invalid_cursor()
+    if not 0 <= offset <= MAX_OFFSET:
+        raise invalid_cursor()
     return at, offset

@@ -26,7 +26,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,6 +36,7 @@ from como.workspaces.api_base import (
     service_errors_as_400,
     target_workspace,
 )
+from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.roles import Permission
 
 from . import selectors, services
@@ -120,7 +120,7 @@ class ContactScoreViewSet(mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
         return Response(ContactScoreSerializer(body).data)
 
 
-class ScoringModelPagination(CursorPagination):
+class ScoringModelPagination(StrictCursorPagination):
     ordering = ("-id",)
 
 

@@ -205,7 +205,7 @@ def test_other_workspaces_never_appear(
         ({"ordering": "score"}, 400, "ordering"),
         ({"ordering": "-score", "at": "yesterday"}, 400, "at"),
         ({"ordering": "-score", "at": "2020-01-01T00:00:00Z"}, 400, "at"),
-        ({"ordering": "-score", "cursor": "not-a-cursor"}, 404, None),
+        ({"ordering": "-score", "cursor": "not-a-cursor"}, 400, "cursor"),
     ],
 )
 def test_bad_ranking_requests(
