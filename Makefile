@@ -11,6 +11,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # Extra pytest arguments, e.g. `make pytest PYTEST_ARGS="-k tenancy -x"`.
 PYTEST_ARGS ?=
+# Everything make runs is a development machine's: the built-in secret key is allowed and
+# cookies work over plain http. Production (the default without make) refuses both.
+export COMO_ENV ?= development
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap services services-stop migrate seed demo test lint typecheck \
