@@ -36,7 +36,7 @@ if not SECRET_KEY:
             "'import secrets; print(secrets.token_urlsafe(50))'), or set COMO_ENV=development "
             "on a development machine."
         )
-    SECRET_KEY = "como-insecure-development-key-change-me"
+    SECRET_KEY = "como-insecure-development-key-change-me"  # noqa: S105 - development only
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

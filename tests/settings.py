@@ -9,4 +9,4 @@ import os
 os.environ.setdefault("COMO_ENV", "development")
 os.environ.setdefault("COMO_RATE_LIMITS", "false")
 
-from como.settings import *  # noqa: E402, F403
+from como.settings import *  # noqa: F403

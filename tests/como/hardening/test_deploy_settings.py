@@ -71,11 +71,19 @@ def test_production_is_the_default_environment() -> None:
         "shell",
         "-c",
         "from django.conf import settings as s; print(s.COMO_ENV, s.SECURE_SSL_REDIRECT, "
-        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)",
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+        "s.COMO_RATE_LIMITS)",
         DJANGO_SECRET_KEY=_strong_key(),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-5:] == ["production", "True", "True", "True", "31536000"]
+    assert result.stdout.split()[-6:] == [
+        "production",
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "True",
+    ]
 
 
 @pytest.mark.parametrize("extra", [{}, {"COMO_ENV": "production"}])
