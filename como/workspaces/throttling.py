@@ -15,6 +15,7 @@ Refusals are 429 with ``Retry-After`` in seconds. The counters are :mod:`.rateli
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -43,9 +44,18 @@ def client_ip(request: HttpRequest) -> str | None:
             for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
             if part.strip()
         ]
-        if len(forwarded) >= hops:
+        if len(forwarded) >= hops and _is_address(forwarded[-hops]):
             return forwarded[-hops]
     return request.META.get("REMOTE_ADDR") or None  # e.g. a test client's force_login
+
+
+def _is_address(text: str) -> bool:
+    # django-axes stores it in a GenericIPAddressField: anything else would be a 500.
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _too_many(wait: float) -> HttpResponse:

@@ -195,6 +195,8 @@ def test_bad_rates_are_refused(text: str) -> None:
         (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged left entry is ignored
         (2, "6.6.6.6, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
         (2, "203.0.113.9", "192.0.2.1"),  # fewer hops than proxies: not through them
+        (1, "203.0.113.9:443", "192.0.2.1"),  # not an address: the peer's
+        (1, "\x00<script>", "192.0.2.1"),
     ],
 )
 def test_client_address_behind_trusted_proxies(
