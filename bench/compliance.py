@@ -97,6 +97,7 @@ def arguments() -> argparse.Namespace:
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "como.settings")
+    os.environ.setdefault("COMO_ENV", "development")  # a developer's machine, as make's
     import django
 
     django.setup()

@@ -54,6 +54,9 @@ def arguments() -> argparse.Namespace:
 def setup_django(queue: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "como.settings")
+    os.environ.setdefault("COMO_ENV", "development")  # a developer's machine, as make's
+    # A benchmark measures throughput; the rate limits would cap it at their defaults.
+    os.environ["COMO_RATE_LIMITS"] = "false"
     # Our activity-recording messages go to a queue of our own, purged at the end, so a running
     # worker neither processes them during the measurement nor finds them afterwards.
     os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue

@@ -6,20 +6,37 @@ server from :mod:`como.embedded` is started and used instead. PostgreSQL is the 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from como import embedded
+from como.workspaces.ratelimits import rate_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+#: ``development`` (exported by the Makefile, so a fresh clone runs with no configuration)
+#: allows the built-in secret key and plain-http cookies; ``production``, the default and the
+#: Docker image's, refuses to start without a secret and turns on HSTS and secure cookies.
+COMO_ENV = env.str("COMO_ENV", default="production").strip().lower()
+if COMO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"COMO_ENV is {COMO_ENV!r}; use development or production.")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The fallback key only exists so that a fresh clone runs; production sets DJANGO_SECRET_KEY.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="como-insecure-development-key-change-me")
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    # A key printed in the source signs nobody's sessions but a developer's.
+    if not (DEBUG or COMO_ENV == "development"):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random string (python -c "
+            "'import secrets; print(secrets.token_urlsafe(50))'), or set COMO_ENV=development "
+            "on a development machine."
+        )
+    SECRET_KEY = "como-insecure-development-key-change-me"  # noqa: S105 - development only
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -34,6 +51,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "axes",
     "como.workspaces",
     "como.leads",
     "como.ingest",
@@ -55,8 +73,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "como.workspaces.throttling.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "como.urls"
@@ -100,6 +121,53 @@ CACHES = {
         "KEY_PREFIX": "como",
     }
 }
+
+# --- Transport security (production: behind a TLS-terminating proxy) --------------------------
+_TLS = not (DEBUG or COMO_ENV == "development")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=_TLS)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=_TLS)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=_TLS)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000 if _TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# Only behind a proxy that sets X-Forwarded-Proto itself; otherwise a client could claim https.
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Subdomains and the preload list reach past this installation (sibling hosts, browsers'
+# built-in lists) and are the operator's call, off by default; leaving them off is not a
+# finding of `check --deploy`.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+
+# --- Admin login lockout (django-axes) ---------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+#: Failed logins of one username from one address before it is locked out for the cool-off;
+#: during it the right password is refused too. A successful login clears the count.
+AXES_FAILURE_LIMIT = env.int("COMO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("COMO_LOGIN_COOLOFF_MINUTES", default=15.0))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "como.workspaces.throttling.client_ip"
+
+# --- Rate limits (como.workspaces.throttling; fixed windows in Redis) -------------------------
+COMO_RATE_LIMITS = env.bool("COMO_RATE_LIMITS", default=True)
+#: Requests per API key, or per signed-in person, across the API.
+COMO_RATE_API = env.str("COMO_RATE_API", default="6000/m")
+#: Events per API key through POST /api/v1/events (a batch of 1,000 costs 1,000).
+COMO_RATE_INGEST_EVENTS = env.str("COMO_RATE_INGEST_EVENTS", default="600000/m")
+#: Requests per IP without credentials: webhooks, tracked links, feeds, the schema, login page.
+COMO_RATE_ANON = env.str("COMO_RATE_ANON", default="3000/m")
+#: Failed authentications (401) per IP; past it every request from the IP is refused.
+COMO_RATE_AUTH_FAILURES = env.str("COMO_RATE_AUTH_FAILURES", default="30/m")
+#: Reverse proxies in front of como that append to X-Forwarded-For (0: use the peer address).
+COMO_TRUSTED_PROXIES = env.int("COMO_TRUSTED_PROXIES", default=0)
+for _rate in (COMO_RATE_API, COMO_RATE_INGEST_EVENTS, COMO_RATE_ANON, COMO_RATE_AUTH_FAILURES):
+    rate_parse(_rate)  # a typo fails at start, not on the first request
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -219,6 +287,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["como.workspaces.throttling.CallerRateThrottle"],
 }
 
 SPECTACULAR_SETTINGS = {
@@ -239,6 +308,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # pgserver narrates every process exit at INFO; it is noise next to our output.
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # pgserver narrates every process exit at INFO, axes its version at start: noise next to
+    # our output (create_workspace prints a key on its last line).
+    "loggers": {"pgserver": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }

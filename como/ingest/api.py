@@ -11,7 +11,9 @@ Status codes of POST:
   stored; each result says what happened to its event);
 * 400 — the body is not JSON, has the wrong shape, is an empty or over-long batch, or is a single
   event that was rejected (answered with its field errors, as DRF answers a rejected object);
-* 413 — the body is larger than :data:`MAX_BODY_BYTES`; 415 — it is not JSON.
+* 413 — the body is larger than :data:`MAX_BODY_BYTES`; 415 — it is not JSON;
+* 429 — the key's ``COMO_RATE_INGEST_EVENTS`` would be passed by this request's events (nothing
+  of it is stored; ``Retry-After`` says when to send it again).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from como.leads.models import Event
 from como.leads.serializers import EventSerializer
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
 from como.workspaces.pagination import StrictCursorPagination
+from como.workspaces.throttling import ingest_charge
 
 from .openapi import AdapterDoc
 from .schema import OUT_OF_UTC_RANGE, EventIn
@@ -140,6 +143,10 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
             ),
             413: OpenApiResponse(ERRORS_DOC, description="Body too large."),
             415: OpenApiResponse(ERRORS_DOC, description="Body is not JSON."),
+            429: OpenApiResponse(
+                ERRORS_DOC,
+                description="Over the key's event rate; nothing stored, see Retry-After.",
+            ),
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -147,6 +154,7 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
         payload = _parse(request)
         if isinstance(payload, dict) and "events" in payload:
             events = _batch(payload)
+            ingest_charge(request, events=len(events))
             results = events_ingest(workspace=workspace, events=events, source=SOURCE)
             body = _envelope(results)
             partial = body["rejected"] > 0
@@ -155,6 +163,7 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
             raise exceptions.ValidationError(
                 {"detail": 'Send one event object or {"events": [...]}.'}
             )
+        ingest_charge(request, events=1)
         (result,) = events_ingest(workspace=workspace, events=[payload], source=SOURCE)
         if result.status == "rejected":
             return Response(result.errors, status=status.HTTP_400_BAD_REQUEST)

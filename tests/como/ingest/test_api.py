@@ -292,7 +292,7 @@ def test_the_openapi_schema_documents_the_endpoint(api: APIClient) -> None:
     post = schema["paths"]["/api/v1/events"]["post"]
     request = post["requestBody"]["content"]["application/json"]["schema"]
     assert request == {"$ref": "#/components/schemas/EventIngestRequest"}
-    assert set(post["responses"]) == {"200", "207", "400", "413", "415"}
+    assert set(post["responses"]) == {"200", "207", "400", "413", "415", "429"}
     components = schema["components"]["schemas"]
     assert components["EventIngestRequest"]["anyOf"] == [
         {"$ref": "#/components/schemas/EventIn"},
