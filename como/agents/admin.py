@@ -628,4 +628,4 @@ class NotificationAdmin(ReadOnlyScopedAdmin):
     )
 
 
-from . import admin_handoff  # noqa: E402, F401  (territories, handoffs and their report)
+from .handoff import admin as handoff_admin  # noqa: E402, F401  (territories, handoffs and their report)

@@ -27,9 +27,9 @@ class AgentsConfig(AppConfig):
         # The MQL handoff agent: proposes in the MQL's transaction (a leads reaction).
         from como.leads.reactions import register_stage_changed
 
-        from .handoff import KIND as HANDOFF_KIND
-        from .handoff import SPEC as HANDOFF_AGENT
-        from .handoff import handoff_execute, mql_stage_changed
+        from .handoff.proposals import KIND as HANDOFF_KIND
+        from .handoff.proposals import SPEC as HANDOFF_AGENT
+        from .handoff.proposals import handoff_execute, mql_stage_changed
 
         register_agent(HANDOFF_AGENT)
         register_executor(HANDOFF_KIND, handoff_execute)

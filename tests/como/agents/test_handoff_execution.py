@@ -11,9 +11,9 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from como.agents import handoff as handoff_module
+from como.agents.handoff import proposals as handoff_module
 from como.agents.execution import TransientError, action_execute
-from como.agents.handoff import handoff_execute, handoff_touch, handoffs_escalate
+from como.agents.handoff.proposals import handoff_execute, handoff_touch, handoffs_escalate
 from como.agents.mail import EmailRejected, message_id
 from como.agents.models import (
     ActionStatus,

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from como.agents.execution import executor_for
-from como.agents.handoff import (
+from como.agents.handoff.proposals import (
     AGENT,
     KIND,
     SPEC,
@@ -94,7 +94,7 @@ def test_between_equally_specific_territories_the_lower_position_wins() -> None:
 
 
 def test_location_falls_back_to_the_account_and_normalises(workspace: Workspace) -> None:
-    from como.agents.handoff import contact_location
+    from como.agents.handoff.proposals import contact_location
 
     account = Account.objects.create(
         workspace=workspace, name="Acme", country="us", region="Illinois", postal_code="606 01"

@@ -28,9 +28,9 @@ from como.workspaces.models import Membership, Workspace
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
 
-from . import handoff as services
-from .handoff_report import HandoffReport, handoff_report
-from .models import (
+from . import proposals as services
+from .selectors import HandoffReport, handoff_report
+from ..models import (
     Handoff,
     HandoffEscalation,
     HandoffOutcome,

@@ -48,9 +48,9 @@ from como.workspaces.models import Membership, Workspace
 from como.workspaces.principal import principal_for_user
 from como.workspaces.roles import ROLE_PERMISSIONS, Permission
 
-from .execution import TransientError
-from .mail import Email, EmailRejected, send_email
-from .models import (
+from ..execution import TransientError
+from ..mail import Email, EmailRejected, send_email
+from ..models import (
     ActionStatus,
     AgentAction,
     Handoff,
@@ -64,8 +64,8 @@ from .models import (
     Territory,
     TerritoryRep,
 )
-from .registry import AgentSpec, agent_enabled
-from .services import ActionDraft, actions_propose_new, playbook_for
+from ..registry import AgentSpec, agent_enabled
+from ..services import ActionDraft, actions_propose_new, playbook_for
 
 logger = logging.getLogger(__name__)
 
@@ -368,7 +368,7 @@ def handoffs_reroute(*, workspace: Workspace) -> list[AgentAction]:
     """Route again the proposals that found nobody (see :data:`_NO_REP`), e.g. after a
     territory got its reps: those that now find a rep are revised (and auto-approved when the
     policy says so). Contacts no longer MQLs are left as they are. Returns the revised."""
-    from .services import action_propose
+    from ..services import action_propose
 
     waiting = list(
         AgentAction.objects.select_for_update()

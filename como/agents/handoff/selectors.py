@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from como.workspaces.models import Workspace
 
-from .models import Handoff, HandoffOutcome, RejectReason
+from ..models import Handoff, HandoffOutcome, RejectReason
 
 
 class Median(Aggregate):

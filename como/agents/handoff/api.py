@@ -33,9 +33,9 @@ from como.workspaces.models import Workspace
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
 
-from . import handoff as services
-from .handoff_report import handoff_report
-from .handoff_serializers import (
+from . import proposals as services
+from .selectors import handoff_report
+from .serializers import (
     HandoffAcceptSerializer,
     HandoffListQuerySerializer,
     HandoffRejectSerializer,
@@ -44,7 +44,7 @@ from .handoff_serializers import (
     HandoffSerializer,
     report_body,
 )
-from .models import Handoff, HandoffOutcome
+from ..models import Handoff, HandoffOutcome
 
 #: The report's default period, when ``from`` is not given.
 DEFAULT_PERIOD = timedelta(days=30)
