@@ -40,6 +40,7 @@ from como.workspaces.admin_base import (
 )
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
+from como.workspaces.users import User, signed_in
 
 from . import services
 from .models import (
@@ -53,6 +54,7 @@ from .models import (
 from .playbooks import playbook_update
 from .registry import registered_agents
 from .schedules import agents_settings_errors
+from .selectors import approval_refusals
 from .serializers import DECISION_TEXT_MAX
 
 # --- forms -----------------------------------------------------------------------------------
@@ -310,19 +312,13 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _decision(self, request: HttpRequest, obj: AgentAction) -> dict[str, Any] | None:
-        """What the decision panel offers this caller on this action (None: no panel)."""
-        principal = principal_for_request(request)
+        """What the decision panel offers this caller on this action (None: no panel): the
+        service's own refusals (:func:`como.agents.selectors.approval_refusals`), shown before
+        anyone presses a button."""
         if obj.status != ActionStatus.PROPOSED or not _may_decide(request, obj):
             return None
-        reasons = []
-        if obj.proposed_by_id == request.user.pk:
-            reasons.append("You proposed this action: another approver must approve it.")
-        if obj.blocking_findings:
-            reasons.append(
-                "A blocking compliance finding stops this action: revise it and propose it again."
-            )
-        if any(approval.user_id == principal.user_id for approval in obj.approvals.all()):
-            reasons.append("You have approved this action already; it needs another approver.")
+        user = signed_in(request.user)
+        reasons = [refusal.message for refusal in approval_refusals(action=obj, user=user)]
         return {
             "can_approve": not reasons,
             "reasons": reasons,
@@ -348,7 +344,8 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
         obj = self._decidable(request, object_id)
         form = form_class(request.POST)
         if form.is_valid():
-            level, text = _decide(obj, request.user, verdict, form.cleaned_data[field])
+            user = signed_in(request.user)
+            level, text = _decide(obj, user, verdict, form.cleaned_data[field])
             self.message_user(request, text, level)
         else:
             self.message_user(request, _form_errors(form), messages.ERROR)
@@ -401,7 +398,7 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
                             messages.ERROR,
                         )
                         continue
-                    level, outcome = _decide(obj, request.user, verb, text)
+                    level, outcome = _decide(obj, signed_in(request.user), verb, text)
                     self.message_user(request, outcome, level)
                 return None  # back to the changelist, with a message per action
         else:
@@ -429,7 +426,7 @@ def _may_decide(request: HttpRequest, obj: AgentAction) -> bool:
     return principal.can(Permission.APPROVE, obj.workspace_id)
 
 
-def _decide(obj: AgentAction, user: Any, verb: str, text: str) -> tuple[int, str]:
+def _decide(obj: AgentAction, user: User | None, verb: str, text: str) -> tuple[int, str]:
     """Approve or reject through the service; (message level, what happened) for the user."""
     try:
         if verb == "approve":

@@ -78,7 +78,7 @@ def escalate_handoffs(now: str | None = None) -> int:
     test run the escalation as of another instant."""
     from django.utils.dateparse import parse_datetime
 
-    from .handoff.proposals import handoffs_escalate
+    from .handoff.escalation import handoffs_escalate
 
     at = parse_datetime(now) if now else None
     return len(handoffs_escalate(now=at))

@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from como.workspaces.api_base import AwareDateTimeField
 
-from .selectors import HandoffReport
 from ..models import Handoff, HandoffEscalation, RejectReason
+from .selectors import HandoffReport
 
 
 class PersonSerializer(serializers.Serializer):
