@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth import get_user_model
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User as User
@@ -22,8 +22,7 @@ else:
 __all__ = ["User", "signed_in"]
 
 
-def signed_in(user: User | AnonymousUser | None) -> User | None:
-    """The person signed in (``request.user``), or None for an anonymous caller."""
-    if user is None or isinstance(user, AnonymousUser):
-        return None
-    return user
+def signed_in(user: object) -> User | None:
+    """The person behind ``request.user``; None for an anonymous caller or a workspace API key
+    (:class:`~como.workspaces.authentication.ApiKeyCaller`), which are nobody's user row."""
+    return user if isinstance(user, get_user_model()) else None

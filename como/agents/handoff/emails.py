@@ -1,8 +1,9 @@
 """What the rep reads: the handoff email (subject and body are templates), its preview, labels.
 
-The templates are ``agents/handoff/email_subject.txt`` and ``email_body.txt``: plain text,
-rendered with autoescaping off, every figure formatted here so the text does not depend on the
-template engine's localisation. The same subject titles the in-app notification.
+The templates are ``agents/handoff/email_subject.txt`` and ``email_body.txt`` (a project may
+override them): plain text, rendered with autoescaping off whatever the template says, every
+figure formatted here so the text does not depend on the template engine's localisation. The
+same subject titles the in-app notification.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import reverse
 
 from como.leads.models import Contact
@@ -39,7 +41,7 @@ def user_label(user: User) -> str:
 def handoff_subject(contact: Contact, escalated_from: str = "") -> str:
     """ "New MQL for you: …" (or "Escalated MQL …"), at most 200 characters."""
     context = {"contact": contact_label(contact), "escalated_from": escalated_from}
-    return render_to_string(SUBJECT_TEMPLATE, context).rstrip("\n")[:200]
+    return _text(SUBJECT_TEMPLATE, context).rstrip("\n")[:200]
 
 
 def handoff_email(
@@ -76,9 +78,14 @@ def handoff_email(
     return Email(
         to=(rep.email if rep is not None else "") or "",
         subject=handoff_subject(contact, escalated_from),
-        body=render_to_string(BODY_TEMPLATE, context).rstrip("\n"),
+        body=_text(BODY_TEMPLATE, context).rstrip("\n"),
         key=key,
     )
+
+
+def _text(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template rendered: nothing is HTML-escaped, this is not HTML."""
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
 def _props(properties: Mapping[str, Any]) -> str:

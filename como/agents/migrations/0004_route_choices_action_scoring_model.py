@@ -8,17 +8,20 @@ MARKER = "[agent action "
 
 
 def link_refit_versions(apps, schema_editor):
-    """Versions made by refit actions before this field existed carry the action's idempotency
-    key in their note (``[agent action <key>] …``): link each to its action, so an executor
-    run again finds the version it made."""
+    """Versions made by refit actions before this field existed carry the execution's key, the
+    action's id, in their note (``[agent action <id>] …``): link each to its action, so an
+    executor run again finds the version it made."""
     ScoringModel = apps.get_model("scoring", "ScoringModel")
     AgentAction = apps.get_model("agents", "AgentAction")
     for version in ScoringModel.objects.filter(note__startswith=MARKER).order_by("pk"):
         key, closed, _ = version.note[len(MARKER) :].partition("]")
-        if not closed:
+        if not closed or not key.isdigit():
             continue
         AgentAction.objects.filter(
-            workspace_id=version.workspace_id, idempotency_key=key, scoring_model__isnull=True
+            workspace_id=version.workspace_id,
+            pk=int(key),
+            kind="scoring_model_version",
+            scoring_model__isnull=True,
         ).update(scoring_model=version)
 
 
