@@ -33,10 +33,11 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from como.workspaces.admin_base import (
+    NoWritesMixin,
     ReadOnlyScopedAdmin,
+    ReadOnlyScopedInline,
     RoleGatedMixin,
     WorkspaceScopedAdmin,
-    WorkspaceScopedInline,
 )
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
@@ -81,25 +82,13 @@ class RejectForm(forms.Form):
 # --- inlines ---------------------------------------------------------------------------------
 
 
-class _ReadOnlyInline:
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ActionApprovalInline(_ReadOnlyInline, RoleGatedMixin, admin.TabularInline):
+class ActionApprovalInline(NoWritesMixin, RoleGatedMixin, admin.TabularInline):
     """The approvals so far. They belong to the action (no workspace of their own), so they are
     scoped through it."""
 
     model = ActionApproval
+    extra = 0
+    can_delete = False
     fields = readonly_fields = ("user", "note", "created_at")
     verbose_name_plural = "approvals"
 
@@ -114,7 +103,7 @@ class ActionApprovalInline(_ReadOnlyInline, RoleGatedMixin, admin.TabularInline)
         )
 
 
-class ActionTransitionInline(_ReadOnlyInline, WorkspaceScopedInline):
+class ActionTransitionInline(ReadOnlyScopedInline):
     model = ActionTransition
     fields = readonly_fields = ("at", "from_status", "to_status", "actor_kind", "actor", "note")
     verbose_name_plural = "audit trail"
@@ -154,7 +143,9 @@ _EXECUTION_FIELDS = (
 
 
 @admin.register(AgentAction)
-class AgentActionAdmin(WorkspaceScopedAdmin):
+class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
+    # The row is the proposal: nobody adds, edits or deletes it here (NoWritesMixin); the
+    # decisions have their own forms below it.
     write_permission = Permission.APPROVE
     change_form_template = "admin/agents/agentaction/change_form.html"
     list_display = [
@@ -195,17 +186,6 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
                 )
             )
         )
-
-    # The row is the proposal: nobody adds, edits or deletes it here, decisions have their own
-    # forms below it.
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         """The bulk decisions are offered to whoever may approve in some workspace."""

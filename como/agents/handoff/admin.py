@@ -23,7 +23,11 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 
-from como.workspaces.admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
+from como.workspaces.admin_base import (
+    ReadOnlyScopedInline,
+    WorkspaceScopedAdmin,
+    WorkspaceScopedInline,
+)
 from como.workspaces.models import Membership, Workspace
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
@@ -216,21 +220,10 @@ class HandoffDecisionForm(forms.ModelForm):
         return data
 
 
-class HandoffEscalationInline(WorkspaceScopedInline):
+class HandoffEscalationInline(ReadOnlyScopedInline):
     model = HandoffEscalation
     fields = ("level", "from_user", "to_user", "at", "why")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 _SHOWN = [
