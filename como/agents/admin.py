@@ -4,10 +4,11 @@ An action's page is read-only: rationale, preview (escaped, preformatted), the c
 as a table, its approvals and its transitions. A member who may approve in the action's workspace
 gets two forms under it: approve (with a note, required when there are warnings) and reject (with
 a reason). Both POST to views of their own, wrapped by ``admin_view`` (staff login, CSRF), and
-call :mod:`como.agents.services`, which enforce the four-eyes rules; the page only explains in
-advance why a control is missing. The changelist has the same decisions in bulk ("approve
-selected", "reject selected"), through an intermediate page asking for the note or reason, and
-reports what happened to each action.
+call :mod:`como.agents.services`, which enforce the four-eyes rules; the page explains in
+advance why a control is missing with the same rules
+(:func:`como.agents.selectors.approval_refusals`). The changelist has the same decisions in
+bulk ("approve selected", "reject selected"), through an intermediate page asking for the note
+or reason, and reports what happened to each action.
 
 Who may decide is the ``approve`` permission of the action's workspace: without it there are no
 controls and a POST is refused (403); another workspace's action does not exist (404).

@@ -5,8 +5,8 @@ report (per workspace and period).
   among members holding a handoff role (sales, owner) of the territory's workspace.
 - **Handoffs** are written by the agent; a member with ``handle_handoff`` in the handoff's
   workspace records the first touch, accepts (→ SQL) or rejects with a reason (→ recycled) on
-  its page, through :mod:`como.agents.handoff.services`. The changelist opens with the report of the
-  last 30 days; the report page takes any period.
+  its page, through :mod:`como.agents.handoff.services`. The changelist opens with the report
+  of the last 30 days; the report page takes any period.
 """
 
 from __future__ import annotations
