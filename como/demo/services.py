@@ -26,7 +26,7 @@ from como.agents.models import Territory
 from como.ingest.services import events_ingest
 from como.leads.models import Account, Contact
 from como.leads.services import account_create, contact_create
-from como.workspaces import keys
+from como.workspaces import keys, users
 from como.workspaces.models import ApiKey, Workspace
 from como.workspaces.roles import Role
 from como.workspaces.services import (
@@ -216,7 +216,7 @@ def _workspace_ensure(spec: WorkspaceSpec, credentials: DemoCredentials) -> Work
     return WorkspaceSeeded(workspace=workspace, member=login, api_key=secret)
 
 
-def _sales_territory_ensure(workspace: Workspace, member: Any) -> None:
+def _sales_territory_ensure(workspace: Workspace, member: users.User) -> None:
     """A default territory with the demo member as its rep and manager, made before any event
     is seeded, so the MQLs the history produces are proposed to someone: their handoffs wait
     in the approval queue (the demo playbook auto-approves nothing). Saved through the
