@@ -189,7 +189,7 @@ def main() -> None:
 
     from django.contrib.auth import get_user_model
 
-    from como.agents.services import action_approve, action_propose
+    from como.agents.services import ActionDraft, action_approve, action_propose
     from como.agents.webhook import webhook_execute
     from como.workspaces.services import membership_add, workspace_create
 
@@ -203,11 +203,13 @@ def main() -> None:
             action_propose(
                 workspace=workspace,
                 proposer=workspace.agent_user,
-                agent="bench",
-                kind="webhook",
-                idempotency_key=f"{prefix}-{n}",
-                rationale="Benchmark.",
-                payload={"url": url, "event": "lead.mql", "n": n},
+                draft=ActionDraft(
+                    agent="bench",
+                    kind="webhook",
+                    idempotency_key=f"{prefix}-{n}",
+                    rationale="Benchmark.",
+                    payload={"url": url, "event": "lead.mql", "n": n},
+                ),
             ).action
             for n in range(count)
         ]

@@ -7,7 +7,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.leads.urls")),
     path("", include("como.scoring.urls")),
     path("", include("como.agents.urls")),
-    path("", include("como.agents.handoff_urls")),
+    path("", include("como.agents.handoff.urls")),
     path("", include("como.consent.urls")),
     path("", include("como.compliance.urls")),
     path("", include("como.campaigns.urls")),

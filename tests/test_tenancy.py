@@ -32,7 +32,7 @@ from como.agents.models import (
     Territory,
     TerritoryRep,
 )
-from como.agents.services import action_approve, action_propose
+from como.agents.services import ActionDraft, action_approve, action_propose
 from como.campaigns.models import Campaign, CatalogItem, ChannelMetric
 from como.channels.models import ChannelAccount, Message, SandboxRequest
 from como.consent.services import consent_grant, consent_revoke, contact_erase
@@ -197,13 +197,15 @@ def tenants(db: Any) -> Tenants:
         proposed = action_propose(
             workspace=workspace,
             proposer=workspace.agent_user,
-            agent=f"{tag}-agent",
-            kind=f"{tag}_launch",
-            channel="email",
-            idempotency_key=f"{tag}-launch-1",
-            rationale=f"{tag} launch",
-            preview=f"{tag} preview",
-            findings=[{"rule": f"{tag}_rule", "severity": "warn", "message": f"{tag} warning"}],
+            draft=ActionDraft(
+                agent=f"{tag}-agent",
+                kind=f"{tag}_launch",
+                channel="email",
+                idempotency_key=f"{tag}-launch-1",
+                rationale=f"{tag} launch",
+                preview=f"{tag} preview",
+                findings=[{"rule": f"{tag}_rule", "severity": "warn", "message": f"{tag} warning"}],
+            ),
         ).action
         action_approve(action=proposed, user=owner, note=f"{tag} approved")
         Notification.objects.create(

@@ -4,10 +4,11 @@ An action's page is read-only: rationale, preview (escaped, preformatted), the c
 as a table, its approvals and its transitions. A member who may approve in the action's workspace
 gets two forms under it: approve (with a note, required when there are warnings) and reject (with
 a reason). Both POST to views of their own, wrapped by ``admin_view`` (staff login, CSRF), and
-call :mod:`como.agents.services`, which enforce the four-eyes rules; the page only explains in
-advance why a control is missing. The changelist has the same decisions in bulk ("approve
-selected", "reject selected"), through an intermediate page asking for the note or reason, and
-reports what happened to each action.
+call :mod:`como.agents.services`, which enforce the four-eyes rules; the page explains in
+advance why a control is missing with the same rules
+(:func:`como.agents.selectors.approval_refusals`). The changelist has the same decisions in
+bulk ("approve selected", "reject selected"), through an intermediate page asking for the note
+or reason, and reports what happened to each action.
 
 Who may decide is the ``approve`` permission of the action's workspace: without it there are no
 controls and a POST is refused (403); another workspace's action does not exist (404).
@@ -33,13 +34,15 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from como.workspaces.admin_base import (
+    NoWritesMixin,
     ReadOnlyScopedAdmin,
+    ReadOnlyScopedInline,
     RoleGatedMixin,
     WorkspaceScopedAdmin,
-    WorkspaceScopedInline,
 )
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
+from como.workspaces.users import User, signed_in
 
 from . import services
 from .models import (
@@ -53,6 +56,7 @@ from .models import (
 from .playbooks import playbook_update
 from .registry import registered_agents
 from .schedules import agents_settings_errors
+from .selectors import approval_refusals
 from .serializers import DECISION_TEXT_MAX
 
 # --- forms -----------------------------------------------------------------------------------
@@ -79,25 +83,13 @@ class RejectForm(forms.Form):
 # --- inlines ---------------------------------------------------------------------------------
 
 
-class _ReadOnlyInline:
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ActionApprovalInline(_ReadOnlyInline, RoleGatedMixin, admin.TabularInline):
+class ActionApprovalInline(NoWritesMixin, RoleGatedMixin, admin.TabularInline):
     """The approvals so far. They belong to the action (no workspace of their own), so they are
     scoped through it."""
 
     model = ActionApproval
+    extra = 0
+    can_delete = False
     fields = readonly_fields = ("user", "note", "created_at")
     verbose_name_plural = "approvals"
 
@@ -112,7 +104,7 @@ class ActionApprovalInline(_ReadOnlyInline, RoleGatedMixin, admin.TabularInline)
         )
 
 
-class ActionTransitionInline(_ReadOnlyInline, WorkspaceScopedInline):
+class ActionTransitionInline(ReadOnlyScopedInline):
     model = ActionTransition
     fields = readonly_fields = ("at", "from_status", "to_status", "actor_kind", "actor", "note")
     verbose_name_plural = "audit trail"
@@ -152,7 +144,9 @@ _EXECUTION_FIELDS = (
 
 
 @admin.register(AgentAction)
-class AgentActionAdmin(WorkspaceScopedAdmin):
+class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
+    # The row is the proposal: nobody adds, edits or deletes it here (NoWritesMixin); the
+    # decisions have their own forms below it.
     write_permission = Permission.APPROVE
     change_form_template = "admin/agents/agentaction/change_form.html"
     list_display = [
@@ -193,17 +187,6 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
                 )
             )
         )
-
-    # The row is the proposal: nobody adds, edits or deletes it here, decisions have their own
-    # forms below it.
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         """The bulk decisions are offered to whoever may approve in some workspace."""
@@ -310,19 +293,13 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _decision(self, request: HttpRequest, obj: AgentAction) -> dict[str, Any] | None:
-        """What the decision panel offers this caller on this action (None: no panel)."""
-        principal = principal_for_request(request)
+        """What the decision panel offers this caller on this action (None: no panel): the
+        service's own refusals (:func:`como.agents.selectors.approval_refusals`), shown before
+        anyone presses a button."""
         if obj.status != ActionStatus.PROPOSED or not _may_decide(request, obj):
             return None
-        reasons = []
-        if obj.proposed_by_id == request.user.pk:
-            reasons.append("You proposed this action: another approver must approve it.")
-        if obj.blocking_findings:
-            reasons.append(
-                "A blocking compliance finding stops this action: revise it and propose it again."
-            )
-        if any(approval.user_id == principal.user_id for approval in obj.approvals.all()):
-            reasons.append("You have approved this action already; it needs another approver.")
+        user = signed_in(request.user)
+        reasons = [refusal.message for refusal in approval_refusals(action=obj, user=user)]
         return {
             "can_approve": not reasons,
             "reasons": reasons,
@@ -348,7 +325,8 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
         obj = self._decidable(request, object_id)
         form = form_class(request.POST)
         if form.is_valid():
-            level, text = _decide(obj, request.user, verdict, form.cleaned_data[field])
+            user = signed_in(request.user)
+            level, text = _decide(obj, user, verdict, form.cleaned_data[field])
             self.message_user(request, text, level)
         else:
             self.message_user(request, _form_errors(form), messages.ERROR)
@@ -401,7 +379,7 @@ class AgentActionAdmin(WorkspaceScopedAdmin):
                             messages.ERROR,
                         )
                         continue
-                    level, outcome = _decide(obj, request.user, verb, text)
+                    level, outcome = _decide(obj, signed_in(request.user), verb, text)
                     self.message_user(request, outcome, level)
                 return None  # back to the changelist, with a message per action
         else:
@@ -429,7 +407,7 @@ def _may_decide(request: HttpRequest, obj: AgentAction) -> bool:
     return principal.can(Permission.APPROVE, obj.workspace_id)
 
 
-def _decide(obj: AgentAction, user: Any, verb: str, text: str) -> tuple[int, str]:
+def _decide(obj: AgentAction, user: User | None, verb: str, text: str) -> tuple[int, str]:
     """Approve or reject through the service; (message level, what happened) for the user."""
     try:
         if verb == "approve":
@@ -628,4 +606,4 @@ class NotificationAdmin(ReadOnlyScopedAdmin):
     )
 
 
-from . import admin_handoff  # noqa: E402, F401  (territories, handoffs and their report)
+from .handoff import admin as handoff_admin  # noqa: E402, F401  (territories, handoffs and their report)

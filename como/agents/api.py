@@ -34,6 +34,7 @@ from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
+from como.workspaces.users import signed_in
 
 from . import services
 from .filters import AgentActionFilter
@@ -148,7 +149,9 @@ class AgentActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Works
         incoming.is_valid(raise_exception=True)
         with service_errors_as_400(), service_refusals_as_403():
             services.action_approve(
-                action=agent_action, user=request.user, note=incoming.validated_data["note"]
+                action=agent_action,
+                user=signed_in(request.user),
+                note=incoming.validated_data["note"],
             )
         return self._answer(agent_action)
 
@@ -164,7 +167,9 @@ class AgentActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Works
         incoming.is_valid(raise_exception=True)
         with service_errors_as_400(), service_refusals_as_403():
             services.action_reject(
-                action=agent_action, user=request.user, reason=incoming.validated_data["reason"]
+                action=agent_action,
+                user=signed_in(request.user),
+                reason=incoming.validated_data["reason"],
             )
         return self._answer(agent_action)
 

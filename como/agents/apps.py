@@ -27,9 +27,10 @@ class AgentsConfig(AppConfig):
         # The MQL handoff agent: proposes in the MQL's transaction (a leads reaction).
         from como.leads.reactions import register_stage_changed
 
-        from .handoff import KIND as HANDOFF_KIND
-        from .handoff import SPEC as HANDOFF_AGENT
-        from .handoff import handoff_execute, mql_stage_changed
+        from .handoff.agent import KIND as HANDOFF_KIND
+        from .handoff.agent import SPEC as HANDOFF_AGENT
+        from .handoff.execution import handoff_execute
+        from .handoff.proposals import mql_stage_changed
 
         register_agent(HANDOFF_AGENT)
         register_executor(HANDOFF_KIND, handoff_execute)

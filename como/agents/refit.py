@@ -62,7 +62,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from como.leads.models import Contact, Event, LifecycleStage, LifecycleTransition
 from como.scoring.decay import decay_factor
@@ -87,7 +87,7 @@ from como.workspaces.models import Workspace
 
 from .models import ActionApproval, ActionStatus, AgentAction, Risk
 from .registry import AgentSpec, agent_enabled
-from .services import action_propose, action_supersede
+from .services import ActionDraft, action_propose, action_supersede
 
 logger = logging.getLogger(__name__)
 
@@ -200,10 +200,30 @@ class RuleChange:
     fitted: bool
 
 
+class RefitStatus(models.TextChoices):
+    """What a refit run did (the task's result)."""
+
+    PROPOSED = "proposed", "A new version is proposed"
+    NOT_ENOUGH_OUTCOMES = "not_enough_outcomes", "Too few outcomes to fit on"
+    CANNOT_FIT = "cannot_fit", "No rule, or no threshold, to fit"
+    NO_IMPROVEMENT = "no_improvement", "The refit does not rank held-out outcomes better"
+    UNCHANGED = "unchanged", "The refit gives every rule the points it has"
+    DISABLED = "disabled", "The agent is switched off"
+
+
+class CannotFit(Exception):
+    """Why the outcomes give no new weights (the message is the reason, for the result)."""
+
+
+@dataclass(frozen=True)
+class Fitted:
+    definition: dict[str, Any]
+    changes: tuple[RuleChange, ...]
+
+
 @dataclass(frozen=True)
 class RefitResult:
-    #: proposed | not_enough_outcomes | cannot_fit | no_improvement | unchanged | disabled
-    status: str
+    status: RefitStatus
     message: str
     action: AgentAction | None = None
     definition: dict[str, Any] | None = None
@@ -220,7 +240,7 @@ def scoring_refit_run(*, workspace: Workspace) -> RefitResult:
     Does nothing when the agent is switched off in the playbook. Returns what happened; when
     nothing is proposed, ``message`` says why (also logged)."""
     if not agent_enabled(workspace, AGENT):
-        return _quiet("disabled", f"The {AGENT} agent is switched off in the playbook.")
+        return _quiet(RefitStatus.DISABLED, f"The {AGENT} agent is switched off in the playbook.")
     model = scoring_model_active(workspace=workspace)
     engine = compiled(model)
     outcomes, unplaced = outcomes_known(workspace=workspace)
@@ -233,19 +253,22 @@ def scoring_refit_run(*, workspace: Workspace) -> RefitResult:
         )
         if unplaced:
             message += f" ({unplaced} in an outcome stage without a recorded transition left out)"
-        return _quiet("not_enough_outcomes", message + ".")
+        return _quiet(RefitStatus.NOT_ENOUGH_OUTCOMES, message + ".")
     data = _dataset(workspace, engine, outcomes)
     split = _split(data.labels)
-    fitted = _fit(model, engine, data, split)
-    if isinstance(fitted, str):
-        return _quiet("cannot_fit", fitted)
-    definition, changes = fitted
+    try:
+        fitted = _fit(model, engine, data, split)
+    except CannotFit as why:
+        return _quiet(RefitStatus.CANNOT_FIT, str(why))
+    definition, changes = fitted.definition, fitted.changes
     if definition == model.definition:
-        return _quiet("unchanged", "The refit gives every rule the points it has already.")
+        return _quiet(
+            RefitStatus.UNCHANGED, "The refit gives every rule the points it has already."
+        )
     backtest = _backtest(model, engine, definition, data, split, unplaced)
     if backtest.auc_new <= backtest.auc_old:
         return _quiet(
-            "no_improvement",
+            RefitStatus.NO_IMPROVEMENT,
             f"The refitted weights do not rank held-out outcomes better than v{model.version} "
             f"(AUC {backtest.auc_new:.3f} against {backtest.auc_old:.3f}); nothing proposed.",
             definition=definition,
@@ -254,7 +277,7 @@ def scoring_refit_run(*, workspace: Workspace) -> RefitResult:
         )
     action = _propose(workspace, model, definition, backtest, changes)
     return RefitResult(
-        "proposed",
+        RefitStatus.PROPOSED,
         f"Proposed scoring model v{model.version} refitted as action {action.pk}.",
         action,
         definition,
@@ -263,7 +286,7 @@ def scoring_refit_run(*, workspace: Workspace) -> RefitResult:
     )
 
 
-def _quiet(status: str, message: str, **extra: Any) -> RefitResult:
+def _quiet(status: RefitStatus, message: str, **extra: Any) -> RefitResult:
     logger.info("scoring refit: %s", message)
     return RefitResult(status, message, **extra)
 
@@ -396,10 +419,9 @@ def _split(labels: Sequence[int]) -> _Split:
     return _Split(sorted(train), sorted(test))
 
 
-def _fit(
-    model: ScoringModel, engine: CompiledModel, data: _Dataset, split: _Split
-) -> tuple[dict[str, Any], tuple[RuleChange, ...]] | str:
-    """The new definition and the per-rule changes, or why there is none."""
+def _fit(model: ScoringModel, engine: CompiledModel, data: _Dataset, split: _Split) -> Fitted:
+    """The new definition and the per-rule changes; raises :class:`CannotFit` saying why there
+    is none."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -411,7 +433,7 @@ def _fit(
         j for j in range(len(data.keys)) if MIN_RULE_SUPPORT <= support[j] < len(split.train)
     ]
     if not columns:
-        return (
+        raise CannotFit(
             f"No rule of v{model.version} fired for at least {MIN_RULE_SUPPORT} (and not all) of "
             f"the {len(split.train)} training contacts: there is nothing to fit."
         )
@@ -425,7 +447,7 @@ def _fit(
     threshold = engine.threshold
     room = math.log(base_rate / (1.0 - base_rate)) - intercept
     if threshold <= 0 or room <= 0:
-        return (
+        raise CannotFit(
             "The fitted weights put a contact that no rule matches at or above the average "
             f"outcome ({base_rate:.1%} positive), so no positive threshold separates better "
             "than average contacts: nothing proposed."
@@ -454,7 +476,7 @@ def _fit(
         )
         for j, key in enumerate(data.keys)
     )
-    return definition, changes
+    return Fitted(definition, changes)
 
 
 def model_points(engine: CompiledModel) -> dict[str, float]:
@@ -540,20 +562,22 @@ def _propose(
         proposed = action_propose(
             workspace=workspace,
             proposer=workspace.agent_user,
-            agent=AGENT,
-            kind=KIND,
-            idempotency_key=f"{AGENT}:v{model.version}:{digest[:32]}",
-            rationale=rationale(backtest),
-            preview=preview(model, definition, changes),
-            target_type="scoring_model",
-            target_id=model.pk,
-            payload={
-                "based_on_version": model.version,
-                "definition": definition,
-                "definition_sha256": digest,
-                "backtest": backtest.as_data(),
-            },
-            risk=Risk.MEDIUM,
+            draft=ActionDraft(
+                agent=AGENT,
+                kind=KIND,
+                idempotency_key=f"{AGENT}:v{model.version}:{digest[:32]}",
+                rationale=rationale(backtest),
+                preview=preview(model, definition, changes),
+                target_type="scoring_model",
+                target_id=model.pk,
+                payload={
+                    "based_on_version": model.version,
+                    "definition": definition,
+                    "definition_sha256": digest,
+                    "backtest": backtest.as_data(),
+                },
+                risk=Risk.MEDIUM,
+            ),
         )
         # An undecided older refit is obsolete: this one saw more outcomes or another model.
         older = AgentAction.objects.filter(
@@ -639,6 +663,8 @@ class RefitStale(Exception):
 
 
 def _marker(idempotency_key: str) -> str:
+    """How the version's note names the action that made it (for people; the link is the
+    action's ``scoring_model``)."""
     return f"[agent action {idempotency_key}]"
 
 
@@ -646,12 +672,14 @@ def scoring_model_version_execute(action: AgentAction, idempotency_key: str) -> 
     """Executor of ``scoring_model_version``: create the proposed version and activate it
     (which re-scores the workspace in the background).
 
-    Idempotent: the version's note starts with the action's marker, so a second call finds the
-    version the first one made instead of making another."""
+    Idempotent: the action records the version it made (``AgentAction.scoring_model``, in the
+    version's transaction), so a second call finds that version instead of making another."""
     marker = _marker(idempotency_key)
     with transaction.atomic():
         workspace = Workspace.objects.select_for_update().get(pk=action.workspace_id)
-        existing = ScoringModel.objects.filter(workspace=workspace, note__startswith=marker).first()
+        existing = ScoringModel.objects.filter(
+            workspace=workspace, proposing_action=action.pk
+        ).first()
         if existing is not None:
             return {"scoring_model": existing.pk, "version": existing.version, "created": False}
         payload = action.payload or {}
@@ -677,4 +705,5 @@ def scoring_model_version_execute(action: AgentAction, idempotency_key: str) -> 
             created_by=approval.user if approval is not None else None,
             note=note,
         )
+        AgentAction.objects.filter(pk=action.pk).update(scoring_model=created)
     return {"scoring_model": created.pk, "version": created.version, "created": True}

@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from como.workspaces.models import Workspace
-from como.workspaces.principal import CallerKind, principal_for_user
+from como.workspaces.principal import principal_for_user
 from como.workspaces.roles import Permission
+from como.workspaces.users import User
 
 from .compliance_gate import channel_of, merged_findings, preflight
 from .models import (
@@ -32,6 +33,9 @@ from .models import (
     Playbook,
     Risk,
 )
+from .selectors import approval_refusals, auto_approves, required_approvals
+
+__all__ = ["required_approvals"]  # re-exported: the policy is read here too
 
 AUTO_APPROVED = "Auto-approved by the playbook's policy."
 
@@ -40,18 +44,6 @@ def playbook_for(workspace: Workspace) -> Playbook:
     """The workspace's playbook, created with the defaults on first use."""
     playbook, _ = Playbook.objects.get_or_create(workspace=workspace)
     return playbook
-
-
-def required_approvals(playbook: Playbook, kind: str, spend: Decimal | None) -> int:
-    """0 (auto-approved), 1 or 2 approvers, as the playbook's policy says for this action."""
-    limit = playbook.two_approver_spend_above
-    if kind in playbook.two_approver_kinds or (
-        spend is not None and limit is not None and spend > limit
-    ):
-        return 2
-    if kind in playbook.auto_approve_kinds:
-        return 0
-    return 1
 
 
 @dataclass(frozen=True)
@@ -118,7 +110,7 @@ def _gated_fields(workspace: Workspace, draft: ActionDraft) -> dict[str, Any]:
 def actions_propose_new(
     *,
     workspace: Workspace,
-    proposer: Any,
+    proposer: User,
     drafts: Sequence[ActionDraft],
     playbook: Playbook | None = None,
 ) -> list[AgentAction]:
@@ -142,7 +134,7 @@ def actions_propose_new(
             required_approvals=max(1, needed),
             **_gated_fields(workspace, draft),
         )
-        if needed == 0 and not row.blocking_findings:
+        if auto_approves(playbook, row):
             row.status, row.approved_at = ActionStatus.APPROVED, now
         rows.append(row)
     actions = AgentAction.objects.bulk_create(rows)
@@ -182,28 +174,12 @@ def actions_propose_new(
 
 
 @transaction.atomic
-def action_propose(
-    *,
-    workspace: Workspace,
-    proposer: Any,
-    agent: str,
-    kind: str,
-    idempotency_key: str,
-    rationale: str,
-    channel: str = "",
-    target_type: str = "",
-    target_id: str | int = "",
-    payload: Mapping[str, Any] | None = None,
-    preview: str = "",
-    findings: Sequence[Mapping[str, Any]] = (),
-    risk: str = Risk.LOW,
-    spend: Decimal | None = None,
-    expires_at: datetime | None = None,
-) -> Proposed:
-    """Propose an action, or revise the undecided proposal with the same idempotency key.
+def action_propose(*, workspace: Workspace, proposer: User, draft: ActionDraft) -> Proposed:
+    """Propose ``draft``, or revise the undecided proposal with the same idempotency key.
 
     The playbook's policy sets how many approvers it needs; a kind that auto-approves is
     approved at once (and enqueued on commit) unless a finding blocks it."""
+    idempotency_key = draft.idempotency_key
     existing = (
         AgentAction.objects.select_for_update()
         .filter(workspace=workspace, idempotency_key=idempotency_key)
@@ -212,24 +188,8 @@ def action_propose(
     if existing is not None and existing.status != ActionStatus.PROPOSED:
         # Decided already: nothing is proposed twice, and no report is worth computing.
         return Proposed(existing, "unchanged")
-    fields = _gated_fields(
-        workspace,
-        ActionDraft(
-            agent=agent,
-            kind=kind,
-            idempotency_key=idempotency_key,
-            rationale=rationale,
-            channel=channel,
-            target_type=target_type,
-            target_id=target_id,
-            payload=payload or {},
-            preview=preview,
-            findings=findings,
-            risk=risk,
-            spend=spend,
-            expires_at=expires_at,
-        ),
-    )
+    fields = _gated_fields(workspace, draft)
+    needed = max(1, required_approvals(playbook_for(workspace), draft.kind, draft.spend))
     if existing is None:
         try:
             with transaction.atomic():
@@ -237,9 +197,7 @@ def action_propose(
                     workspace=workspace,
                     idempotency_key=idempotency_key,
                     proposed_by=proposer,
-                    required_approvals=max(
-                        1, required_approvals(playbook_for(workspace), kind, spend)
-                    ),
+                    required_approvals=needed,
                     **fields,
                 )
         except IntegrityError:
@@ -256,7 +214,7 @@ def action_propose(
     for name, value in fields.items():
         setattr(existing, name, value)
     # The revised kind or spend may need more (or fewer) approvers than the first draft.
-    existing.required_approvals = max(1, required_approvals(playbook_for(workspace), kind, spend))
+    existing.required_approvals = needed
     existing.save(update_fields=[*fields, "required_approvals", "updated_at"])
     # An approval was given to what the approver saw; changed content needs theirs again.
     withdrawn, _ = ActionApproval.objects.filter(action=existing).delete()
@@ -269,40 +227,23 @@ def action_propose(
 
 
 def _auto_approve(action: AgentAction) -> None:
-    if action.blocking_findings:
-        return
-    if required_approvals(playbook_for(action.workspace), action.kind, action.spend) == 0:
+    if auto_approves(playbook_for(action.workspace), action):
         _approved(action, None, AUTO_APPROVED)
 
 
 @transaction.atomic
-def action_approve(*, action: AgentAction, user: Any, note: str = "") -> AgentAction:
+def action_approve(*, action: AgentAction, user: User | None, note: str = "") -> AgentAction:
     """Record ``user``'s approval; with enough approvals the action is approved and enqueued.
 
-    Raises PermissionDenied when the user may not approve this action at all (not an approver
-    of its workspace, the agent identity, or its proposer) and ValidationError when the action
-    cannot be approved as it stands (decided already, a blocking finding, a warning without an
-    acknowledging note, approved by this user already)."""
+    Raises the first of :func:`como.agents.selectors.approval_refusals`: PermissionDenied when
+    the user may not approve this action at all (not an approver of its workspace, the agent
+    identity, or its proposer) and ValidationError when the action cannot be approved as it
+    stands (decided already, a blocking finding, a warning without an acknowledging note,
+    approved by this user already)."""
     locked = AgentAction.objects.select_for_update().get(pk=action.pk)
-    principal = principal_for_user(user)
-    if principal.kind is CallerKind.AGENT or not principal.can(
-        Permission.APPROVE, locked.workspace_id
-    ):
-        raise PermissionDenied("You may not approve actions in this workspace.")
-    if locked.proposed_by_id == user.pk:
-        raise PermissionDenied("The proposer of an action cannot approve it.")
-    if locked.status != ActionStatus.PROPOSED:
-        raise ValidationError(f"This action is {locked.status}, not awaiting approval.")
-    if locked.blocking_findings:
-        raise ValidationError(
-            "A blocking compliance finding stops this action: revise it and propose it again."
-        )
-    if locked.warnings and not note.strip():
-        raise ValidationError(
-            {"note": ["This action has compliance warnings: say why it may go ahead."]}
-        )
-    if ActionApproval.objects.filter(action=locked, user=user).exists():
-        raise ValidationError("You have approved this action already; it needs another approver.")
+    refusals = approval_refusals(action=locked, user=user, note=note)
+    if refusals or user is None:  # nobody signed in is always refused
+        raise refusals[0].error()
     ActionApproval.objects.create(action=locked, user=user, note=note)
     count = ActionApproval.objects.filter(action=locked).count()
     if count >= locked.required_approvals:
@@ -314,7 +255,7 @@ def action_approve(*, action: AgentAction, user: Any, note: str = "") -> AgentAc
 
 
 @transaction.atomic
-def action_reject(*, action: AgentAction, user: Any, reason: str) -> AgentAction:
+def action_reject(*, action: AgentAction, user: User | None, reason: str) -> AgentAction:
     """Reject a proposal, with the reason (required)."""
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the action is rejected."]})
@@ -358,7 +299,7 @@ def actions_expire(*, now: datetime | None = None) -> int:
     return expired
 
 
-def _approved(action: AgentAction, user: Any, note: str) -> None:
+def _approved(action: AgentAction, user: User | None, note: str) -> None:
     from .execution import enqueue_execution
 
     action.approved_at = timezone.now()
@@ -370,7 +311,7 @@ def _approved(action: AgentAction, user: Any, note: str) -> None:
 def _transition(
     action: AgentAction,
     to_status: str,
-    user: Any,
+    user: User | None,
     *,
     note: str = "",
     initial: bool = False,
@@ -387,7 +328,7 @@ def _transition(
 def _record(
     action: AgentAction,
     to_status: str,
-    user: Any,
+    user: User | None,
     note: str,
     *,
     from_status: str | None = None,
@@ -404,7 +345,7 @@ def _record(
     )
 
 
-def actor_kind(action: AgentAction, user: Any) -> str:
+def actor_kind(action: AgentAction, user: User | None) -> str:
     if user is None:
         return ActorKind.SYSTEM
     if action.workspace.agent_user_id == user.pk:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+
+from como.task_policy import RETRY_ON_DATABASE_ERRORS
 
 from .execution import action_execute, actions_sweep
 from .services import actions_expire
@@ -12,9 +13,7 @@ from .services import actions_expire
 @shared_task(
     name="como.agents.execute_action",
     ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_ON_DATABASE_ERRORS,
 )
 def execute_action(action_id: int) -> str:
     """Claim and run one approved action (a no-op unless this call wins the claim)."""
@@ -24,9 +23,7 @@ def execute_action(action_id: int) -> str:
 @shared_task(
     name="como.agents.sweep_actions",
     ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_ON_DATABASE_ERRORS,
 )
 def sweep_actions() -> int:
     """Beat: enqueue approved actions whose message was lost, and abandoned claims."""
@@ -36,9 +33,7 @@ def sweep_actions() -> int:
 @shared_task(
     name="como.agents.expire_actions",
     ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_ON_DATABASE_ERRORS,
 )
 def expire_actions() -> int:
     """Beat: expire proposals nobody decided in time."""
@@ -48,9 +43,7 @@ def expire_actions() -> int:
 @shared_task(
     name="como.agents.refit_scoring",
     ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_ON_DATABASE_ERRORS,
 )
 def refit_scoring(workspace_id: int) -> str:
     """Beat, per playbook: refit the workspace's scoring model on its outcomes and propose it
@@ -68,9 +61,7 @@ def refit_scoring(workspace_id: int) -> str:
 @shared_task(
     name="como.agents.escalate_handoffs",
     ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_ON_DATABASE_ERRORS,
 )
 def escalate_handoffs(now: str | None = None) -> int:
     """Beat: pass MQL handoffs nobody touched in time to the next rep or the manager, and
@@ -78,7 +69,7 @@ def escalate_handoffs(now: str | None = None) -> int:
     test run the escalation as of another instant."""
     from django.utils.dateparse import parse_datetime
 
-    from .handoff import handoffs_escalate
+    from .handoff.escalation import handoffs_escalate
 
     at = parse_datetime(now) if now else None
     return len(handoffs_escalate(now=at))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from celery import shared_task
-from django.db import OperationalError
 
+from como.task_policy import RETRY_ON_DATABASE_ERRORS
 from como.workspaces.models import Workspace
 
 from .services import metrics_sync
@@ -15,9 +15,7 @@ from .services import metrics_sync
 @shared_task(
     name="como.campaigns.sync_metrics",
     ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_ON_DATABASE_ERRORS,
 )
 def sync_metrics(workspace_id: int | None = None, day: str | None = None) -> int:
     """Replace a day's synced channel metrics (safe to run any number of times).

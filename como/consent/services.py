@@ -15,6 +15,7 @@ from django.utils import timezone
 from como.leads.models import Contact
 from como.leads.normalize import normalize_email, normalize_phone
 from como.workspaces.models import Workspace
+from como.workspaces.users import User
 
 from .hashing import suppression_digest, suppression_digests
 from .models import (
@@ -281,7 +282,7 @@ def contact_addresses(contact: Contact) -> list[str]:
 def contact_erase(
     *,
     contact: Contact,
-    actor: Any = None,
+    actor: User | None = None,
     reason: str = "",
     source: str = ErasureSource.SYSTEM,
 ) -> Erasure:

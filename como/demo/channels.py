@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from como.agents.models import AgentAction
-from como.agents.services import action_propose
+from como.agents.services import ActionDraft, action_propose
 from como.campaigns.models import Campaign, CampaignStatus
 from como.consent.models import ConsentRecord
 from como.consent.selectors import suppressed_channels
@@ -196,13 +196,15 @@ def _propose(
     proposed = action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="demo_campaign",
-        kind=kind,
-        idempotency_key=_key(campaign, kind, contact),
-        rationale=(
-            f"Demo: the '{campaign.name}' campaign, to {contact.first_name} {contact.last_name} "
-            f"by {kind.removesuffix('_send')}."
+        draft=ActionDraft(
+            agent="demo_campaign",
+            kind=kind,
+            idempotency_key=_key(campaign, kind, contact),
+            rationale=(
+                f"Demo: the '{campaign.name}' campaign, to {contact.first_name} "
+                f"{contact.last_name} by {kind.removesuffix('_send')}."
+            ),
+            payload=payload,
         ),
-        payload=payload,
     )
     return int(proposed.outcome == "created")

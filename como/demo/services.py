@@ -21,11 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from como import verticals
-from como.agents.models import Territory, TerritoryRep
+from como.agents.handoff.services import territory_save
+from como.agents.models import Territory
 from como.ingest.services import events_ingest
 from como.leads.models import Account, Contact
 from como.leads.services import account_create, contact_create
-from como.workspaces import keys
+from como.workspaces import keys, users
 from como.workspaces.models import ApiKey, Workspace
 from como.workspaces.roles import Role
 from como.workspaces.services import (
@@ -215,16 +216,17 @@ def _workspace_ensure(spec: WorkspaceSpec, credentials: DemoCredentials) -> Work
     return WorkspaceSeeded(workspace=workspace, member=login, api_key=secret)
 
 
-def _sales_territory_ensure(workspace: Workspace, member: Any) -> None:
+def _sales_territory_ensure(workspace: Workspace, member: users.User) -> None:
     """A default territory with the demo member as its rep and manager, made before any event
     is seeded, so the MQLs the history produces are proposed to someone: their handoffs wait
-    in the approval queue (the demo playbook auto-approves nothing)."""
-    territory, _ = Territory.objects.get_or_create(
-        workspace=workspace,
-        name=DEMO_TERRITORY,
-        defaults={"is_default": True, "manager": member},
-    )
-    TerritoryRep.objects.get_or_create(territory=territory, user=member)
+    in the approval queue (the demo playbook auto-approves nothing). Saved through the
+    service, so proposals waiting for a rep are re-routed as when a person saves it."""
+    territory = Territory.objects.filter(workspace=workspace, name=DEMO_TERRITORY).first()
+    if territory is None:
+        territory = Territory(
+            workspace=workspace, name=DEMO_TERRITORY, is_default=True, manager=member
+        )
+    territory_save(territory=territory, reps=[member])
 
 
 @transaction.atomic

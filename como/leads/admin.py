@@ -19,7 +19,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from como import verticals
-from como.workspaces.admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
+from como.workspaces.admin_base import (
+    ReadOnlyScopedInline,
+    WorkspaceScopedAdmin,
+)
 from como.workspaces.models import Workspace
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
@@ -111,11 +114,9 @@ class AccountAdminForm(_ServiceValidatedForm):
         return services.account_clean(workspace=workspace, fields=fields, account=account)
 
 
-class _ReadOnlyInline(WorkspaceScopedInline):
+class _ReadOnlyInline(ReadOnlyScopedInline):
     """Rows shown on their parent's page, visible to whoever may view the parent's workspace."""
 
-    extra = 0
-    can_delete = False
     show_change_link = True
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -123,15 +124,6 @@ class _ReadOnlyInline(WorkspaceScopedInline):
         if obj is None:
             return principal.is_superuser or bool(principal.workspaces_with(Permission.VIEW))
         return principal.can(Permission.VIEW, obj.workspace_id)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AnonymousIdInline(_ReadOnlyInline):

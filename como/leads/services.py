@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from como.workspaces.models import Membership, Workspace
 from como.workspaces.principal import CallerKind, Principal
+from como.workspaces.users import User
 from como.workspaces.validators import validate_country
 
 from . import reactions
@@ -290,7 +291,7 @@ def account_clean(
     return cleaned
 
 
-def _is_member(workspace: Workspace, user: Any) -> bool:
+def _is_member(workspace: Workspace, user: User) -> bool:
     return Membership.objects.filter(workspace=workspace, user_id=user.pk).exists()
 
 

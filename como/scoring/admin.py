@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString
 from como.workspaces.admin_base import WorkspaceScopedAdmin
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
+from como.workspaces.users import signed_in
 
 from . import services
 from .models import RescoreRun, ScoringModel
@@ -111,7 +112,7 @@ class ScoringModelAdmin(WorkspaceScopedAdmin):
             workspace=obj.workspace,
             definition=form.cleaned_data["definition"],
             note=form.cleaned_data["note"],
-            created_by=request.user,
+            created_by=signed_in(request.user),
         )
         # The page (and its log entry) now stand for the new version; the old row is untouched.
         obj.pk = created.pk

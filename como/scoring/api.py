@@ -38,6 +38,7 @@ from como.workspaces.api_base import (
 )
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.roles import Permission
+from como.workspaces.users import signed_in
 
 from . import selectors, services
 from .models import ScoringModel
@@ -165,7 +166,7 @@ class ScoringModelViewSet(
         incoming = ScoringModelCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         workspace = target_workspace(request, Permission.CONFIGURE_PLAYBOOK)
-        user = request.user if getattr(request.user, "pk", None) else None
+        user = signed_in(request.user)  # an API key creates as nobody
         with service_errors_as_400():
             created = services.scoring_model_create_version(
                 workspace=workspace, created_by=user, **incoming.validated_data

@@ -20,6 +20,7 @@ from django.db.models import Max
 
 from como import verticals
 from como.workspaces.models import Workspace
+from como.workspaces.users import User
 
 from .models import ScoringModel, definition_errors
 
@@ -55,7 +56,7 @@ def scoring_model_create_version(
     *,
     workspace: Workspace,
     definition: Mapping[str, Any],
-    created_by: Any = None,
+    created_by: User | None = None,
     note: str = "",
     activate: bool = True,
 ) -> ScoringModel:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
+
+from como.task_policy import RETRY_ON_DATABASE_ERRORS
 
 from .rescoring import rescore_run_execute
 
@@ -16,9 +17,7 @@ SLICE_SECONDS = settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
 @shared_task(
     name="como.scoring.rescore_workspace",
     ignore_result=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_ON_DATABASE_ERRORS,
 )
 def rescore_workspace(run_id: int) -> None:
     """Carry a re-score run on from its checkpoint (idempotent; see como.scoring.rescoring)."""

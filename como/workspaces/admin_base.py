@@ -120,9 +120,8 @@ class WorkspaceScopedAdmin(RoleGatedMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):
-    """Rows the platform writes itself (an audit trail, a message log, an erasure): members
-    read them, nobody adds, edits or deletes them here."""
+class NoWritesMixin:
+    """Nobody adds, edits or deletes here, whatever their role (for admins and inlines)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -134,6 +133,11 @@ class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):
         return False
 
 
+class ReadOnlyScopedAdmin(NoWritesMixin, WorkspaceScopedAdmin):
+    """Rows the platform writes itself (an audit trail, a message log, an erasure): members
+    read them, nobody adds, edits or deletes them here."""
+
+
 class WorkspaceScopedInline(RoleGatedMixin, admin.TabularInline):
     """Inlines on a scoped parent: their rows share the parent's workspace."""
 
@@ -141,3 +145,10 @@ class WorkspaceScopedInline(RoleGatedMixin, admin.TabularInline):
         queryset = super().get_queryset(request)
         assert isinstance(queryset, WorkspaceScopedQuerySet), type(self).__name__
         return queryset.visible_to(principal_for_request(request))
+
+
+class ReadOnlyScopedInline(NoWritesMixin, WorkspaceScopedInline):
+    """Rows shown on their parent's page that nobody edits there (an audit trail)."""
+
+    extra = 0
+    can_delete = False

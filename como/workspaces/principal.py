@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 from .roles import AGENT_PERMISSIONS, API_KEY_PERMISSIONS, Permission, permissions_for
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from .models import ApiKey
+    from .users import User
 
 
 class CallerKind(enum.StrEnum):
@@ -54,7 +57,7 @@ def principal_for_api_key(key: ApiKey) -> Principal:
     )
 
 
-def principal_for_user(user: Any) -> Principal:
+def principal_for_user(user: User | AnonymousUser | None) -> Principal:
     from .models import Membership, Workspace
 
     if user is None or not user.is_authenticated:

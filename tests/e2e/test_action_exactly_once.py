@@ -37,7 +37,7 @@ from django.conf import settings
 from kombu import pools as kombu_pools
 
 from como.agents.models import ActionStatus, ActionTransition, AgentAction
-from como.agents.services import action_approve, action_propose
+from como.agents.services import ActionDraft, action_approve, action_propose
 from como.celery import app
 from como.workspaces.models import Workspace
 from tests.celery_queues import private_queue
@@ -107,11 +107,13 @@ def propose_webhook(workspace: Workspace, url: str, n: int) -> AgentAction:
     return action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="e2e",
-        kind="webhook",
-        idempotency_key=f"hook-{n}",
-        rationale="Tell the CRM about the MQL.",
-        payload={"url": url, "event": "lead.mql", "n": n},
+        draft=ActionDraft(
+            agent="e2e",
+            kind="webhook",
+            idempotency_key=f"hook-{n}",
+            rationale="Tell the CRM about the MQL.",
+            payload={"url": url, "event": "lead.mql", "n": n},
+        ),
     ).action
 
 

@@ -33,7 +33,7 @@ from django.test import Client
 from django.utils import timezone
 
 from como.agents.models import ActionStatus, ActionTransition, AgentAction
-from como.agents.services import action_approve, action_propose
+from como.agents.services import ActionDraft, action_approve, action_propose
 from como.channels.models import Message, SandboxRequest
 from como.compliance.quiet_hours import is_inside, sms_window
 from como.consent.services import consent_grant
@@ -189,11 +189,13 @@ def propose_and_approve(
     proposed = action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="e2e",
-        kind=kind,
-        idempotency_key=f"{kind}-{payload['contact_id']}",
-        rationale="The contact asked for offers.",
-        payload=payload,
+        draft=ActionDraft(
+            agent="e2e",
+            kind=kind,
+            idempotency_key=f"{kind}-{payload['contact_id']}",
+            rationale="The contact asked for offers.",
+            payload=payload,
+        ),
     ).action
     assert proposed.blocking_findings == [], proposed.findings
     return action_approve(action=proposed, user=approver, note="Consent on file; in hours.")

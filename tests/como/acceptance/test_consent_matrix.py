@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from como.agents.execution import action_execute
-from como.agents.services import action_approve, action_propose
+from como.agents.services import ActionDraft, action_approve, action_propose
 from como.channels.models import Direction, Message, MessagePurpose
 from como.consent.services import consent_grant, consent_revoke
 from como.leads.models import Contact
@@ -112,11 +112,13 @@ def propose_send(workspace: Workspace, contact: Contact, channel: str) -> Any:
     return action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="matrix",
-        kind=f"{channel}_send",
-        idempotency_key=f"matrix-{channel}-{contact.pk}",
-        rationale="The consent matrix.",
-        payload=payload,
+        draft=ActionDraft(
+            agent="matrix",
+            kind=f"{channel}_send",
+            idempotency_key=f"matrix-{channel}-{contact.pk}",
+            rationale="The consent matrix.",
+            payload=payload,
+        ),
     ).action
 
 

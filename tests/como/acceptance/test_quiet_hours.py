@@ -12,7 +12,7 @@ import pytest
 
 from como.agents.execution import action_execute
 from como.agents.models import ActionStatus, AgentAction
-from como.agents.services import action_approve, action_propose
+from como.agents.services import ActionDraft, action_approve, action_propose
 from como.channels.models import Message
 from como.consent.services import consent_grant
 from como.leads.models import Contact
@@ -65,14 +65,18 @@ def propose_sms(workspace: Workspace, approver: Any, phone: str, region: str) ->
     action = action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="quiet_hours",
-        kind="sms_send",
-        idempotency_key=f"quiet-{phone}",
-        rationale="Quiet hours.",
-        payload={
-            "contact_id": contact.pk,
-            "body": f"{workspace.name}: oil change 20% off. Reply STOP to opt out.",
-        },
+        draft=ActionDraft(
+            agent="quiet_hours",
+            kind="sms_send",
+            idempotency_key=f"quiet-{phone}",
+            rationale="Quiet hours.",
+            payload=(
+                {
+                    "contact_id": contact.pk,
+                    "body": f"{workspace.name}: oil change 20% off. Reply STOP to opt out.",
+                }
+            ),
+        ),
     ).action
     action_approve(action=action, user=approver, note="Quiet hours test.")
     return action

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from como.agents.models import AgentAction
-from como.agents.services import action_propose
+from como.agents.services import ActionDraft, action_propose
 from como.workspaces.models import Workspace
 from tests.factories import MembershipFactory, UserFactory
 
@@ -35,7 +35,6 @@ def person(workspace: Workspace, role: str, name: str) -> Any:
 def propose(workspace: Workspace, key: str = "launch-1", **fields: Any) -> AgentAction:
     """A proposal by the workspace's agent identity (defaults: an email launch, no findings)."""
     values: dict[str, Any] = {
-        "proposer": workspace.agent_user,
         "agent": "test_agent",
         "kind": "test_email",
         "channel": "email",
@@ -45,4 +44,6 @@ def propose(workspace: Workspace, key: str = "launch-1", **fields: Any) -> Agent
         "target_id": 7,
         **fields,
     }
-    return action_propose(workspace=workspace, idempotency_key=key, **values).action
+    proposer = values.pop("proposer", workspace.agent_user)
+    draft = ActionDraft(idempotency_key=key, **values)
+    return action_propose(workspace=workspace, proposer=proposer, draft=draft).action

@@ -135,7 +135,7 @@ def test_the_proposer_is_told_and_refused(workspace: Workspace) -> None:
     page = client.get(url("change", action)).content.decode()
     response = client.post(url("approve", action), {"note": "Mine."})
 
-    assert "You proposed this action: another approver must approve it." in page
+    assert "The proposer of an action cannot approve it." in page
     assert 'id="approve-form"' not in page
     assert 'id="reject-form"' in page  # a proposer may withdraw it
     assert response.status_code == 302

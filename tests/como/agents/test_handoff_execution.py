@@ -11,9 +11,11 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from como.agents import handoff as handoff_module
 from como.agents.execution import TransientError, action_execute
-from como.agents.handoff import handoff_execute, handoff_touch, handoffs_escalate
+from como.agents.handoff import emails as handoff_module
+from como.agents.handoff.escalation import handoffs_escalate
+from como.agents.handoff.execution import handoff_execute
+from como.agents.handoff.services import handoff_touch
 from como.agents.mail import EmailRejected, message_id
 from como.agents.models import (
     ActionStatus,

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from como.agents.handoff import handoff_accept, handoff_reject, handoff_touch
-from como.agents.handoff_report import handoff_report
+from como.agents.handoff.selectors import handoff_report
+from como.agents.handoff.services import handoff_accept, handoff_reject, handoff_touch
 from como.agents.models import AgentAction, Handoff, Territory
 from como.leads.models import ActorKind, Contact, LifecycleTransition
 from como.workspaces.models import Workspace

@@ -12,17 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from como.agents.execution import executor_for
-from como.agents.handoff import (
-    AGENT,
-    KIND,
-    SPEC,
-    Location,
-    handoff_execute,
-    handoffs_propose,
-    handoffs_reroute,
-    idempotency_key,
-    territory_match,
-)
+from como.agents.handoff.agent import AGENT, KIND, SPEC, idempotency_key
+from como.agents.handoff.execution import handoff_execute
+from como.agents.handoff.proposals import handoffs_propose, handoffs_reroute
+from como.agents.handoff.routing import Location, territory_match
 from como.agents.models import ActionStatus, ActionTransition, ActorKind, Territory
 from como.agents.registry import agent_get
 from como.leads import reactions
@@ -94,7 +87,7 @@ def test_between_equally_specific_territories_the_lower_position_wins() -> None:
 
 
 def test_location_falls_back_to_the_account_and_normalises(workspace: Workspace) -> None:
-    from como.agents.handoff import contact_location
+    from como.agents.handoff.routing import contact_location
 
     account = Account.objects.create(
         workspace=workspace, name="Acme", country="us", region="Illinois", postal_code="606 01"

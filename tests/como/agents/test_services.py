@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from como.agents import tasks
 from como.agents.models import ActionApproval, ActionStatus, ActionTransition, AgentAction
 from como.agents.services import (
+    ActionDraft,
     action_approve,
     action_propose,
     action_reject,
@@ -84,19 +85,23 @@ def test_the_same_key_twice_is_one_row_revised_while_proposed(workspace: Workspa
     first = action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="test_agent",
-        kind="test_email",
-        idempotency_key="spring-1",
-        rationale="First draft.",
+        draft=ActionDraft(
+            agent="test_agent",
+            kind="test_email",
+            idempotency_key="spring-1",
+            rationale="First draft.",
+        ),
     )
     second = action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="test_agent",
-        kind="test_email",
-        idempotency_key="spring-1",
-        rationale="Second draft.",
-        preview="Subject: Spring",
+        draft=ActionDraft(
+            agent="test_agent",
+            kind="test_email",
+            idempotency_key="spring-1",
+            rationale="Second draft.",
+            preview="Subject: Spring",
+        ),
     )
 
     assert (first.outcome, second.outcome) == ("created", "revised")
@@ -133,10 +138,12 @@ def test_a_decided_key_is_never_proposed_again(workspace: Workspace) -> None:
     again = action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="test_agent",
-        kind="test_email",
-        idempotency_key="spring-1",
-        rationale="Changed.",
+        draft=ActionDraft(
+            agent="test_agent",
+            kind="test_email",
+            idempotency_key="spring-1",
+            rationale="Changed.",
+        ),
     )
 
     assert again.outcome == "unchanged"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from como.agents.execution import LEASE, Outcome, TransientError, action_execute, executor_for
 from como.agents.models import ActionStatus, AgentAction
-from como.agents.services import action_approve, action_propose
+from como.agents.services import ActionDraft, action_approve, action_propose
 from como.agents.webhook import RESPONSE_LIMIT, WebhookRejected, _bounded, webhook_execute
 from como.workspaces.models import Workspace
 from tests.factories import MembershipFactory, UserFactory
@@ -35,11 +35,13 @@ def approved_webhook(
     proposed = action_propose(
         workspace=workspace,
         proposer=workspace.agent_user,
-        agent="test",
-        kind="webhook",
-        idempotency_key=key,
-        rationale="Tell the CRM.",
-        payload={"url": url, **body},
+        draft=ActionDraft(
+            agent="test",
+            kind="webhook",
+            idempotency_key=key,
+            rationale="Tell the CRM.",
+            payload={"url": url, **body},
+        ),
     )
     approver = UserFactory.create(username=f"approver-{key}")
     MembershipFactory.create(workspace=workspace, user=approver, role="approver")

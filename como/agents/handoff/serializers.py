@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from como.workspaces.api_base import AwareDateTimeField
 
-from .handoff_report import HandoffReport
-from .models import Handoff, HandoffEscalation, RejectReason
+from ..models import Handoff, HandoffEscalation, RejectReason
+from .selectors import HandoffReport
 
 
 class PersonSerializer(serializers.Serializer):

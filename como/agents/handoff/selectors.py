@@ -1,4 +1,6 @@
-"""The MQL handoff report, per workspace and period: two queries however many handoffs.
+"""Reads of the MQL handoff: who may take handoffs, users by id, and the report.
+
+**The report**, per workspace and period: two queries however many handoffs.
 
 A handoff belongs to the period in which it was handed to sales (``handed_at``, from inclusive,
 to exclusive). Over those:
@@ -13,17 +15,59 @@ to exclusive). Over those:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Aggregate, Count, DurationField, F, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Aggregate, Count, DurationField, F, Q, QuerySet
 from django.utils import timezone
 
-from como.workspaces.models import Workspace
+from como.workspaces.models import Membership, Workspace
+from como.workspaces.roles import ROLE_PERMISSIONS, Permission
+from como.workspaces.users import User
 
-from .models import Handoff, HandoffOutcome, RejectReason
+from ..models import Handoff, HandoffOutcome, RejectReason
+
+
+def handoff_roles() -> list[str]:
+    """The roles whose members may take and work handoffs (sales, owners)."""
+    return sorted(
+        role for role, perms in ROLE_PERMISSIONS.items() if Permission.HANDLE_HANDOFF in perms
+    )
+
+
+def handoff_handlers(workspace_ids: Iterable[int]) -> QuerySet[User]:
+    """Users holding a handoff role in any of these workspaces (for form choices)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__workspace_id__in=sorted(set(workspace_ids)),
+            memberships__role__in=handoff_roles(),
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def eligible_user_ids(workspace_id: int) -> set[int]:
+    """The users holding a handoff role in the workspace."""
+    return set(
+        Membership.objects.filter(workspace_id=workspace_id, role__in=handoff_roles()).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def users_by_id(ids: Iterable[int]) -> dict[int, User]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {user.pk: user for user in get_user_model().objects.filter(pk__in=wanted)}
+
+
+# --- the report -------------------------------------------------------------------------------
 
 
 class Median(Aggregate):

@@ -5,8 +5,8 @@ report (per workspace and period).
   among members holding a handoff role (sales, owner) of the territory's workspace.
 - **Handoffs** are written by the agent; a member with ``handle_handoff`` in the handoff's
   workspace records the first touch, accepts (→ SQL) or rejects with a reason (→ recycled) on
-  its page, through :mod:`como.agents.handoff`. The changelist opens with the report of the
-  last 30 days; the report page takes any period.
+  its page, through :mod:`como.agents.handoff.services`. The changelist opens with the report
+  of the last 30 days; the report page takes any period.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 
-from como.workspaces.admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
+from como.workspaces.admin_base import (
+    ReadOnlyScopedInline,
+    WorkspaceScopedAdmin,
+    WorkspaceScopedInline,
+)
 from como.workspaces.models import Membership, Workspace
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
+from como.workspaces.users import User, signed_in
 
-from . import handoff as services
-from .handoff_report import HandoffReport, handoff_report
-from .models import (
+from ..models import (
     Handoff,
     HandoffEscalation,
     HandoffOutcome,
@@ -38,6 +41,8 @@ from .models import (
     Territory,
     TerritoryRep,
 )
+from . import services
+from .selectors import HandoffReport, handoff_handlers, handoff_report, handoff_roles
 
 REPORT_DAYS = 30
 
@@ -45,13 +50,13 @@ REPORT_DAYS = 30
 def _handlers_for(request: HttpRequest, permission: Permission) -> Any:
     principal = principal_for_request(request)
     if principal.is_superuser:
-        return services.handoff_handlers(Workspace.objects.values_list("pk", flat=True))
-    return services.handoff_handlers(principal.workspaces_with(permission))
+        return handoff_handlers(Workspace.objects.values_list("pk", flat=True))
+    return handoff_handlers(principal.workspaces_with(permission))
 
 
-def _holds_handoff_role(workspace_id: int, user: Any) -> bool:
+def _holds_handoff_role(workspace_id: int, user: User) -> bool:
     return Membership.objects.filter(
-        workspace_id=workspace_id, user_id=user.pk, role__in=services.handoff_roles()
+        workspace_id=workspace_id, user_id=user.pk, role__in=handoff_roles()
     ).exists()
 
 
@@ -163,8 +168,9 @@ class TerritoryAdmin(WorkspaceScopedAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        # MQLs that found nobody may find this territory's reps now.
-        rerouted = services.handoffs_reroute(workspace=form.instance.workspace)
+        # Saved again through the service, now with its reps: the MQLs that found nobody may
+        # find them.
+        rerouted = services.territory_save(territory=form.instance)
         if rerouted:
             self.message_user(request, f"{len(rerouted)} waiting handoff(s) found a rep.")
 
@@ -214,21 +220,10 @@ class HandoffDecisionForm(forms.ModelForm):
         return data
 
 
-class HandoffEscalationInline(WorkspaceScopedInline):
+class HandoffEscalationInline(ReadOnlyScopedInline):
     model = HandoffEscalation
     fields = ("level", "from_user", "to_user", "at", "why")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 _SHOWN = [
@@ -296,14 +291,15 @@ class HandoffAdmin(WorkspaceScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Handoff, form: Any, change: bool) -> None:
         decision = form.cleaned_data.get("decision")
+        user = signed_in(request.user)
         note = form.cleaned_data.get("decision_note") or ""
         if decision == "touch":
-            services.handoff_touch(handoff=obj, user=request.user)
+            services.handoff_touch(handoff=obj, user=user)
         elif decision == "accept":
-            services.handoff_accept(handoff=obj, user=request.user, note=note)
+            services.handoff_accept(handoff=obj, user=user, note=note)
         elif decision == "reject":
             reason = form.cleaned_data["reject_reason"]
-            services.handoff_reject(handoff=obj, user=request.user, reason=reason, note=note)
+            services.handoff_reject(handoff=obj, user=user, reason=reason, note=note)
 
     # --- the report ---
 

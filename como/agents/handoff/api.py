@@ -32,10 +32,12 @@ from como.workspaces.models import Workspace
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
+from como.workspaces.users import signed_in
 
-from . import handoff as services
-from .handoff_report import handoff_report
-from .handoff_serializers import (
+from ..models import Handoff, HandoffOutcome
+from . import services
+from .selectors import handoff_report
+from .serializers import (
     HandoffAcceptSerializer,
     HandoffListQuerySerializer,
     HandoffRejectSerializer,
@@ -44,7 +46,6 @@ from .handoff_serializers import (
     HandoffSerializer,
     report_body,
 )
-from .models import Handoff, HandoffOutcome
 
 #: The report's default period, when ``from`` is not given.
 DEFAULT_PERIOD = timedelta(days=30)
@@ -156,7 +157,8 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspace
     @action(detail=True, methods=["post"])
     def touch(self, request: Request, pk: Any = None) -> Response:
         return self._verdict(
-            request, lambda handoff: services.handoff_touch(handoff=handoff, user=request.user)
+            request,
+            lambda handoff: services.handoff_touch(handoff=handoff, user=signed_in(request.user)),
         )
 
     @action(detail=True, methods=["post"])
@@ -166,7 +168,9 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspace
         note = body.validated_data["note"]
         return self._verdict(
             request,
-            lambda handoff: services.handoff_accept(handoff=handoff, user=request.user, note=note),
+            lambda handoff: services.handoff_accept(
+                handoff=handoff, user=signed_in(request.user), note=note
+            ),
         )
 
     @action(detail=True, methods=["post"])
@@ -177,7 +181,10 @@ class HandoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspace
         return self._verdict(
             request,
             lambda handoff: services.handoff_reject(
-                handoff=handoff, user=request.user, reason=data["reason"], note=data["note"]
+                handoff=handoff,
+                user=signed_in(request.user),
+                reason=data["reason"],
+                note=data["note"],
             ),
         )
 

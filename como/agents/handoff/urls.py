@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from .handoff_api import HandoffReportViewSet, HandoffViewSet
+from .api import HandoffReportViewSet, HandoffViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("handoffs", HandoffViewSet, basename="handoff")

@@ -1,0 +1,45 @@
+"""The agents app's models, one module per sub-domain; imported here for Django and callers."""
+
+from .actions import (
+    FINAL_STATUSES,
+    ActionApproval,
+    ActionStatus,
+    ActionTransition,
+    ActorKind,
+    AgentAction,
+    Notification,
+    Playbook,
+    Risk,
+)
+from .handoff import (
+    Handoff,
+    HandoffEscalation,
+    HandoffOutcome,
+    HandoffRouting,
+    RejectReason,
+    RouteVia,
+    Territory,
+    TerritoryRep,
+    TerritoryRepQuerySet,
+)
+
+__all__ = [
+    "FINAL_STATUSES",
+    "ActionApproval",
+    "ActionStatus",
+    "ActionTransition",
+    "ActorKind",
+    "AgentAction",
+    "Handoff",
+    "HandoffEscalation",
+    "HandoffOutcome",
+    "HandoffRouting",
+    "Notification",
+    "Playbook",
+    "RejectReason",
+    "Risk",
+    "RouteVia",
+    "Territory",
+    "TerritoryRep",
+    "TerritoryRepQuerySet",
+]
