@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
+from como.jsonsafe import JSONFormField
 from como.workspaces.admin_base import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from como.workspaces.roles import Permission
 
@@ -19,7 +20,7 @@ class ChannelAccountForm(forms.ModelForm):
     """Secrets are write-only: the page shows which credentials are set, never their values.
     Typing new ones replaces them; leaving the fields empty keeps what is stored."""
 
-    new_credentials = forms.JSONField(
+    new_credentials = JSONFormField(
         required=False,
         label="Credentials",
         help_text='Replace them all, e.g. {"auth_token": "…"}; leave empty to keep the stored '

@@ -18,6 +18,8 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from como import jsonsafe
+
 from .models import ChannelAccount
 from .sms_inbound import sms_inbound_receive, sms_status_receive
 from .sms_twilio import CHANNEL, public_url
@@ -61,8 +63,11 @@ def inbound(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _verified_account(request, account_id)
     if account is None:
         return HttpResponseForbidden("invalid signature")
+    params = request.POST.dict()
+    if found := jsonsafe.problems(params):
+        return HttpResponseBadRequest("; ".join(jsonsafe.flat(found)))
     try:
-        sms_inbound_receive(account=account, params=request.POST.dict())
+        sms_inbound_receive(account=account, params=params)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     return _twiml()
@@ -74,8 +79,11 @@ def status(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _verified_account(request, account_id)
     if account is None:
         return HttpResponseForbidden("invalid signature")
+    params = request.POST.dict()
+    if found := jsonsafe.problems(params):
+        return HttpResponseBadRequest("; ".join(jsonsafe.flat(found)))
     try:
-        sms_status_receive(account=account, params=request.POST.dict())
+        sms_status_receive(account=account, params=params)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     return _twiml()

@@ -19,7 +19,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import pydantic_core
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
@@ -28,15 +27,16 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from pydantic import Field, TypeAdapter
 from rest_framework import exceptions, mixins, status
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from typing_extensions import TypedDict
 
+from como import jsonsafe
 from como.leads.filters import IdFilter
 from como.leads.models import Event
 from como.leads.serializers import EventSerializer
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
+from como.workspaces.parsers import LenientJSONParser
 
 from .openapi import AdapterDoc
 from .schema import OUT_OF_UTC_RANGE, EventIn
@@ -114,7 +114,7 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
     pagination_class = EventCursorPagination
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = EventFilter
-    parser_classes = [JSONParser]  # documents the media type; the body is parsed in create()
+    parser_classes = [LenientJSONParser]  # documents the media type; the body is parsed in create()
 
     @extend_schema(
         summary="Ingest events",
@@ -183,8 +183,9 @@ def _parse(request: Request) -> Any:
     if not body.strip():
         raise exceptions.ValidationError({"detail": "The body is empty; send JSON."})
     try:
-        return pydantic_core.from_json(body)
-    except ValueError as error:
+        # Values that cannot be stored (NaN, lone surrogates, …) are judged per event.
+        return jsonsafe.loads(body)
+    except jsonsafe.JSONSyntaxError as error:
         raise exceptions.ValidationError({"detail": f"Malformed JSON: {error}"}) from None
 
 

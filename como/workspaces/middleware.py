@@ -1,0 +1,29 @@
+"""Refuse a request whose path or query string holds what no column can store.
+
+A NUL (``%00``) in a query parameter reached PostgreSQL through admin list filters, admin
+autocomplete and DRF filters, and in a path through a webhook's account reference: each a 500
+(PostgreSQL text cannot hold NUL). No URL of como means anything with NUL, so one check before
+any view runs answers 400 for all of them, present and future.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from como import jsonsafe
+
+
+class UnstorableInputMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = jsonsafe.text_problem(request.path)
+        if problem:
+            return JsonResponse({"detail": f"The path: {problem}"}, status=400)
+        found = jsonsafe.problems(dict(request.GET.lists()))
+        if found:
+            return JsonResponse({key: value for key, value in found.items()}, status=400)
+        return self.get_response(request)
