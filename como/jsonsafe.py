@@ -21,6 +21,7 @@ from typing import Any
 import pydantic_core
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.forms.fields import InvalidJSONInput
 
 #: Containers inside containers; deeper is refused everywhere JSON comes in. Real payloads
@@ -32,7 +33,8 @@ MAX_REPORTED = 20
 
 NOT_FINITE = "Must be a finite number (NaN, Infinity and numbers beyond ±1.8e308 are not JSON)."
 SURROGATE = "Must be valid Unicode: a lone surrogate (\\ud800 to \\udfff) cannot be stored."
-NUL = "Must not contain the NUL character."
+#: Django's wording for NUL in a form field, so a JSON body and a form say the same.
+NUL = str(ProhibitNullCharactersValidator.message)
 TOO_DEEP = f"Nested more than {MAX_DEPTH} levels deep."
 #: The key of a problem with the document itself (DRF's name for errors of the whole object).
 ROOT = "non_field_errors"

@@ -295,7 +295,7 @@ def test_the_other_workspace_checks_with_its_own_contact(
         ),
         (
             {"channel": "sms", "text": "nul \x00 byte"},
-            {"text": ["Must not contain the NUL character."]},
+            {"text": ["Null characters are not allowed."]},
         ),
     ],
 )

@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django.urls import get_resolver
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from como import jsonsafe
 from como.channels.models import ChannelAccount
 from como.workspaces.models import Workspace
+from como.workspaces.serializer_fields import JSONField
 from tests.como.hardening.support import SECRET, signed_post
 from tests.factories import member_client
 
@@ -76,3 +81,55 @@ def test_the_admin_json_fields_answer_with_a_form_error(workspace: Workspace) ->
     )
     assert response.status_code == 200
     assert "Enter a valid JSON" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "value", ["[" * 5000 + "]" * 5000, '{"a": NaN}', '{"a": "\\ud800"}', '{"a": "\\u0000"}']
+)
+@pytest.mark.parametrize("encoding", ["multipart", "form"])
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/contacts", "attributes"),
+        ("/api/v1/accounts", "attributes"),
+        ("/api/v1/campaigns", "channels"),
+        ("/api/v1/scoring-models", "definition"),
+    ],
+)
+def test_json_typed_into_a_form_body_is_held_to_the_same_rules(
+    api: APIClient, url: str, field: str, encoding: str, value: str
+) -> None:
+    # A form carries a JSON field as text, decoded by the field rather than the parser.
+    data = {"email": "f@example.com", "name": "Acme", field: value}
+    if encoding == "form":
+        response = api.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
+    else:
+        response = api.post(url, data, format="multipart")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def _serializer_classes() -> list[type[serializers.Serializer[Any]]]:
+    get_resolver().url_patterns  # noqa: B018  (imports every view, so every serializer)
+    found, todo = [], [serializers.Serializer]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith(("como.", "verticals.")):
+            found.append(cls)
+    return found
+
+
+@pytest.mark.parametrize("serializer", _serializer_classes(), ids=lambda cls: cls.__qualname__)
+def test_every_writable_json_field_of_the_api_is_como_s(
+    serializer: type[serializers.Serializer[Any]],
+) -> None:
+    fields = serializer().fields
+    plain = [
+        name
+        for name, field in fields.items()
+        if isinstance(field, serializers.JSONField)
+        and not isinstance(field, JSONField)
+        and not field.read_only
+    ]
+    assert not plain, f"use como.workspaces.serializer_fields.JSONField for {plain}"

@@ -110,7 +110,7 @@ def test_an_owner_that_is_not_a_string_is_a_400(
     [
         ("", OWNER_NOT_A_MEMBER),
         ("x" * 500, OWNER_NOT_A_MEMBER),
-        ("da\x00na", "Must not contain the NUL character."),  # the API's parser refuses it
+        ("da\x00na", "Null characters are not allowed."),  # the API's parser refuses it
     ],
 )
 def test_odd_usernames_are_not_members(
