@@ -23,7 +23,11 @@ class UnstorableInputMiddleware:
         problem = jsonsafe.text_problem(request.path)
         if problem:
             return JsonResponse({"detail": f"The path: {problem}"}, status=400)
-        found = jsonsafe.problems(dict(request.GET.lists()))
+        found: dict[str, list[str]] = {}
+        for name, values in request.GET.lists():
+            problems = [jsonsafe.text_problem(text) for text in (name, *values)]
+            if any(problems):
+                found[jsonsafe.printable(name)] = sorted({p for p in problems if p})
         if found:
-            return JsonResponse({key: value for key, value in found.items()}, status=400)
+            return JsonResponse(found, status=400)
         return self.get_response(request)

@@ -89,6 +89,10 @@ def test_a_nul_in_a_path_or_query_is_a_400(api: APIClient, url: str) -> None:
     method = api.post if url.startswith("/hooks") else api.get
     response = method(url)
     assert response.status_code == 400, response.content
+    if "?" in url:  # named by the parameter
+        ((name, messages),) = response.json().items()
+        assert name == url.split("?")[1].split("=")[0].replace("%00", "\x00")
+        assert messages == [NUL]
 
 
 @pytest.mark.parametrize(
