@@ -33,6 +33,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
+from como.jsonsafe import JSONFormField
 from como.workspaces.admin_base import (
     NoWritesMixin,
     ReadOnlyScopedAdmin,
@@ -450,7 +451,7 @@ def _pre(text: str) -> SafeString:
 _AGENT_FIELD_PREFIX = "agent__"
 
 
-class PrettyJSONField(forms.JSONField):
+class PrettyJSONField(JSONFormField):
     """JSON shown indented, one setting a line."""
 
     def prepare_value(self, value: Any) -> Any:

@@ -7,6 +7,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from como.workspaces.serializer_fields import JSONField
+
 from .models import ActionApproval, ActionTransition, AgentAction
 
 #: Longest note or reason a decision may carry.
@@ -33,7 +35,7 @@ DECISION_TEXT_MAX = 2000
         },
     }
 )
-class FindingsField(serializers.JSONField):
+class FindingsField(JSONField):
     """The compliance report: a list of findings, as the checks wrote them."""
 
 
@@ -77,9 +79,9 @@ class AgentActionSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Who proposed it: an agent identity or a member.",
     )
-    payload = serializers.JSONField(read_only=True, help_text="What the executor acts on.")
+    payload = JSONField(read_only=True, help_text="What the executor acts on.")
     findings = FindingsField(read_only=True)
-    result = serializers.JSONField(
+    result = JSONField(
         read_only=True, help_text="What execution returned (external ids, the response)."
     )
     approvals = ActionApprovalSerializer(many=True, read_only=True)

@@ -16,13 +16,14 @@ Only ``http`` and ``https`` URLs are accepted. The timeout is ``COMO_WEBHOOK_TIM
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+
+from como import jsonsafe
 
 # The channels' transports sort statuses the same way (TRANSIENT_STATUSES) and bound what they
 # keep of a response (RESPONSE_LIMIT characters, in the result and in an error message).
@@ -55,10 +56,14 @@ def _bounded(response: httpx.Response) -> Any:
     text = response.text
     if len(text) <= RESPONSE_LIMIT and "json" in response.headers.get("content-type", ""):
         try:
-            return json.loads(text)
-        except ValueError:
+            parsed = jsonsafe.loads(text)
+        except jsonsafe.JSONSyntaxError:
             pass
-    return text[:RESPONSE_LIMIT]
+        else:
+            # Kept in the action's result (jsonb): what it cannot hold is kept as text.
+            if not jsonsafe.problems(parsed):
+                return parsed
+    return text[:RESPONSE_LIMIT].replace("\x00", "\\u0000")
 
 
 def webhook_execute(action: AgentAction, idempotency_key: str) -> dict[str, Any]:

@@ -11,16 +11,18 @@ from typing import Any
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from como import jsonsafe
 from como.workspaces.api_base import (
     WorkspaceScopedViewSet,
     service_errors_as_400,
     target_workspace,
 )
 from como.workspaces.pagination import StrictCursorPagination
+from como.workspaces.parsers import LenientJSONParser
 
 from . import selectors, services
 from .models import Campaign
@@ -118,9 +120,15 @@ class CampaignViewSet(
         methods=["post"],
         pagination_class=None,
         url_path="metrics/import",
-        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        parser_classes=[LenientJSONParser, MultiPartParser, FormParser],
     )
     def metrics_import(self, request: Request) -> Response:
+        if isinstance(request.data, dict):
+            # The lenient parser leaves bad values to be judged here: rows one by one (the
+            # good ones are stored), everything else for the whole request.
+            found = jsonsafe.problems({k: v for k, v in request.data.items() if k != "rows"})
+            if found:
+                raise serializers.ValidationError(found)
         given = MetricsImportSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         workspace = target_workspace(request)

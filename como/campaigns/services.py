@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_date
 
+from como import jsonsafe
 from como.channels.base import MetricRow, registered_adapters
 from como.channels.email import CHANNEL as EMAIL
 from como.channels.sms_twilio import CHANNEL as SMS
@@ -300,6 +301,10 @@ def metrics_import(
     for number, raw in enumerate(data, start=1):
         if not isinstance(raw, Mapping):
             results.append(RowResult(number, False, {"row": "Must be an object."}))
+            continue
+        # NaN, lone surrogates, NUL: this row's problem, not the import's.
+        if found := jsonsafe.problems(raw):
+            results.append(RowResult(number, False, {k: " ".join(v) for k, v in found.items()}))
             continue
         errors: dict[str, str] = {}
         parsed: dict[str, Any] = {}

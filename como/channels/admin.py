@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 
+from como.jsonsafe import JSONFormField
 from como.workspaces.admin_base import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from como.workspaces.roles import Permission
 
@@ -22,7 +23,7 @@ class ChannelAccountForm(forms.ModelForm):
     Typing new ones replaces them; leaving the fields empty keeps what is stored. Either way
     they must be usable (:mod:`como.channels.account_secrets`)."""
 
-    new_credentials = forms.JSONField(
+    new_credentials = JSONFormField(
         required=False,
         label="Credentials",
         help_text='Replace them all, e.g. {"auth_token": "…"}; leave empty to keep the stored '

@@ -17,7 +17,6 @@ Other types are acknowledged and ignored, so the provider does not retry them.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -30,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from como import jsonsafe
 from como.consent.models import SuppressionReason
 from como.consent.services import consent_revoke, suppress
 from como.leads.models import Contact
@@ -185,9 +185,11 @@ def email_events(request: HttpRequest, ref: str) -> JsonResponse:
     except SignatureInvalid as error:
         return _error(str(error), error.status)
     try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _error("The body is not JSON.", 400)
+        event = jsonsafe.loads(body)
+    except jsonsafe.JSONSyntaxError as error:
+        return _error(f"The body is not JSON: {jsonsafe.printable(str(error))}", 400)
+    if found := jsonsafe.problems(event):
+        return JsonResponse(found, status=400)
     if not (
         isinstance(event, dict)
         and isinstance(event.get("type"), str)

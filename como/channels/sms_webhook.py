@@ -27,6 +27,8 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from como import jsonsafe
+
 from .account_secrets import signing_secret
 from .models import ChannelAccount
 from .signatures import SecretUnusable
@@ -83,8 +85,11 @@ def inbound(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _verified_account(request, account_id)
     if account is None:
         return HttpResponseForbidden("invalid signature")
+    params = request.POST.dict()
+    if found := jsonsafe.problems(params):
+        return HttpResponseBadRequest("; ".join(jsonsafe.flat(found)))
     try:
-        sms_inbound_receive(account=account, params=request.POST.dict())
+        sms_inbound_receive(account=account, params=params)
     except ValidationError as error:
         return JsonResponse(error.message_dict, status=400)
     except ValueError as error:
@@ -98,8 +103,11 @@ def status(request: HttpRequest, account_id: int) -> HttpResponse:
     account = _verified_account(request, account_id)
     if account is None:
         return HttpResponseForbidden("invalid signature")
+    params = request.POST.dict()
+    if found := jsonsafe.problems(params):
+        return HttpResponseBadRequest("; ".join(jsonsafe.flat(found)))
     try:
-        sms_status_receive(account=account, params=request.POST.dict())
+        sms_status_receive(account=account, params=params)
     except ValidationError as error:
         return JsonResponse(error.message_dict, status=400)
     except ValueError as error:

@@ -23,6 +23,8 @@ import httpx
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from como import jsonsafe
+
 from .errors import ChannelRejected, TransientError
 from .models import ChannelAccount, SandboxRequest, TransportKind
 
@@ -53,7 +55,17 @@ class TransportResponse:
     sandbox: bool = False
 
     def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+        """The body as JSON; JSONDecodeError when it is not, or holds what jsonb cannot
+        (a platform's answer ends up in results and logs: NaN or NUL there would fail them)."""
+        if not self.body:
+            return None
+        try:
+            value = jsonsafe.loads(self.body)
+        except jsonsafe.JSONSyntaxError as error:
+            raise json.JSONDecodeError(str(error), self.body, 0) from None
+        if found := jsonsafe.problems(value):
+            raise json.JSONDecodeError("; ".join(jsonsafe.flat(found)), self.body, 0)
+        return value
 
 
 #: Given the request, what the platform would answer (status, JSON body).

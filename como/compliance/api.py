@@ -19,7 +19,6 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -27,6 +26,7 @@ from como.consent.selectors import suppressed_channels
 from como.leads.models import Contact
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
 from como.workspaces.models import Workspace
+from como.workspaces.parsers import JSONParser
 from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission

@@ -11,6 +11,7 @@ import pycountry
 from rest_framework import serializers
 
 from como.workspaces.api_base import AwareDateTimeField
+from como.workspaces.serializer_fields import JSONField
 
 from .checks.common import KNOWN_CHANNELS
 from .findings import Severity
@@ -144,7 +145,7 @@ class ComplianceCheckSerializer(serializers.Serializer[dict[str, Any]]):
         help_text='Extra markets to check against: "US", "US-CA", "CA", "DE", "EU". When '
         "neither these nor the recipients name one, the workspace's country.",
     )
-    vehicle = serializers.JSONField(
+    vehicle = JSONField(
         required=False, help_text="For vehicle ads: the vehicle as data (vertical checks)."
     )
     at = AwareDateTimeField(

@@ -21,7 +21,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import pydantic_core
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
@@ -29,16 +28,17 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from pydantic import Field, TypeAdapter
 from rest_framework import exceptions, mixins, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from typing_extensions import TypedDict
 
+from como import jsonsafe
 from como.leads.filters import IdFilter
 from como.leads.models import Event
 from como.leads.serializers import EventSerializer
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
 from como.workspaces.pagination import StrictCursorPagination
+from como.workspaces.parsers import LenientJSONParser
 from como.workspaces.throttling import ingest_charge
 
 from .openapi import AdapterDoc
@@ -117,7 +117,7 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
     pagination_class = EventCursorPagination
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = EventFilter
-    parser_classes = [JSONParser]  # documents the media type; the body is parsed in create()
+    parser_classes = [LenientJSONParser]  # documents the media type; the body is parsed in create()
 
     @extend_schema(
         summary="Ingest events",
@@ -193,8 +193,9 @@ def _parse(request: Request) -> Any:
     if not body.strip():
         raise exceptions.ValidationError({"detail": "The body is empty; send JSON."})
     try:
-        return pydantic_core.from_json(body)
-    except ValueError as error:
+        # Values that cannot be stored (NaN, lone surrogates, …) are judged per event.
+        return jsonsafe.loads(body)
+    except jsonsafe.JSONSyntaxError as error:
         raise exceptions.ValidationError({"detail": f"Malformed JSON: {error}"}) from None
 
 

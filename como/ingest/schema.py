@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, to_json
 from typing_extensions import TypedDict
 
+from como import jsonsafe
 from como.leads.models import AnonymousId, Contact, Event
 from como.leads.normalize import normalize_email
 
@@ -114,11 +115,26 @@ def encode_properties(value: dict[str, Any]) -> bytes:
     return to_json(value)
 
 
+def _unstorable(value: dict[str, Any]) -> None:
+    found = jsonsafe.problems(value)
+    if found:
+        raise PydanticCustomError("properties_value", "; ".join(jsonsafe.flat(found)))
+
+
 def _properties(value: dict[str, Any]) -> dict[str, Any]:
     try:
         encoded = encode_properties(value)
-    except ValueError:  # a Python caller passed something JSON cannot hold
+    except ValueError:  # a lone surrogate, or a Python caller's value JSON cannot hold
+        _unstorable(value)
         raise PydanticCustomError("properties_json", "Properties must be JSON values.") from None
+    # Walking every event's properties in Python would cost the hot path; the encoding
+    # tells cheaply when a walk can find something (NaN, ±Infinity, deep nesting).
+    if (
+        b"NaN" in encoded
+        or b"Infinity" in encoded
+        or encoded.count(b"[") + encoded.count(b"{") > jsonsafe.MAX_DEPTH
+    ):
+        _unstorable(value)
     if len(encoded) > MAX_PROPERTIES_BYTES:
         raise PydanticCustomError(
             "properties_size",

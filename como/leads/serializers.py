@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from como.workspaces.models import Workspace
 from como.workspaces.principal import principal_for_request
+from como.workspaces.serializer_fields import JSONField
 
 from .models import Account, Contact, Event
 from .ranking import SCORE_DECIMALS, contact_scorer
@@ -112,9 +113,7 @@ class ContactSerializer(serializers.ModelSerializer):
         help_text="Stored trimmed and lowercased; unique per workspace.",
     )
     account = VisibleAccountField(required=False, allow_null=True)
-    attributes = serializers.JSONField(
-        required=False, help_text="A JSON object of your own fields."
-    )
+    attributes = JSONField(required=False, help_text="A JSON object of your own fields.")
 
     class Meta:
         model = Contact
@@ -165,9 +164,7 @@ class AccountSerializer(serializers.ModelSerializer):
         allow_blank=True,
         help_text="Stored normalised (https://www.Acme.com/ → acme.com); unique per workspace.",
     )
-    attributes = serializers.JSONField(
-        required=False, help_text="A JSON object of your own fields."
-    )
+    attributes = JSONField(required=False, help_text="A JSON object of your own fields.")
     owner = AccountOwnerField(
         required=False,
         allow_null=True,

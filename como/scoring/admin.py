@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from como.jsonsafe import JSONFormField
 from como.workspaces.admin_base import WorkspaceScopedAdmin
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
@@ -36,7 +37,7 @@ from .models import RescoreRun, ScoringModel
 _UNCHANGED = "_scoring_admin_unchanged"
 
 
-class PrettyJSONField(forms.JSONField):
+class PrettyJSONField(JSONFormField):
     """JSON shown indented, so a model reads as rules rather than one long line."""
 
     def prepare_value(self, value: Any) -> Any:

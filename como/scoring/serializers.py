@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from como.leads.ranking import SCORE_DECIMALS
 from como.workspaces.api_base import AwareDateTimeField
+from como.workspaces.serializer_fields import JSONField
 
 from .models import RescoreRun, ScoringModel
 
@@ -62,7 +63,7 @@ class ScoringModelSerializer(serializers.ModelSerializer):
     created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
-    definition = serializers.JSONField(
+    definition = JSONField(
         read_only=True, help_text="The model's rules (see the scoring rule language)."
     )
 
@@ -105,7 +106,7 @@ class ScoringModelCreatedSerializer(ScoringModelSerializer):
 
 
 class ScoringModelCreateSerializer(serializers.Serializer):
-    definition = serializers.JSONField(
+    definition = JSONField(
         help_text="The whole model: threshold, min_fit, decay, market, fit and intent rules. "
         "Errors name the rule path, e.g. intent[2].cap.per_days."
     )

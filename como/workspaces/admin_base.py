@@ -14,6 +14,8 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.db import models
 from django.http import HttpRequest
 
+from como.jsonsafe import JSONFormField
+
 from .principal import principal_for_request
 from .roles import Permission
 from .scoping import WorkspaceScopedQuerySet
@@ -48,6 +50,13 @@ class RoleGatedMixin:
 
     #: the permission a member needs in a row's workspace to add, change or delete it
     write_permission: Permission = Permission.EDIT_DATA
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # JSON typed into a form may hold what the API's parser allows (como.jsonsafe), on
+        # every page: a subclass's own formfield_overrides does not undo it.
+        if isinstance(db_field, models.JSONField):
+            kwargs.setdefault("form_class", JSONFormField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
     def _workspace_id(self, obj: Any) -> int:
         from .models import Workspace

@@ -8,3 +8,6 @@ class WorkspacesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .serializer_fields import install
+
+        install()
