@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from como.channels.email import message_id, smtp_send
 from como.channels.errors import ChannelRejected
-from como.channels.smtp import message_id, smtp_send
 
 __all__ = ["Email", "EmailRejected", "message_id", "send_email"]
 

@@ -44,8 +44,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from como.channels.email import Purpose, TokenInvalid, Tracked, token_read
 from como.channels.models import Message
-from como.channels.tracking_tokens import Purpose, TokenInvalid, Tracked, token_read
 from como.consent.models import SuppressionReason
 from como.consent.selectors import contact_consent_now, contact_suppressed_channels
 from como.consent.services import consent_revoke, gpc_opt_out, request_has_gpc

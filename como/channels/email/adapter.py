@@ -40,15 +40,15 @@ from como.creative import CreativeError, render_creative
 from como.leads.models import Contact
 from como.workspaces.models import Workspace
 
-from . import email_render
-from .base import ActionLike, MetricRow, register_adapter
-from .errors import ChannelRejected, PayloadInvalid, TransientError
-from .messages import marketing_sent, message_for_key, message_metrics, message_record
-from .models import Direction, Message, MessagePurpose, MessageStatus
-from .personalization import message_context
+from ..base import ActionLike, MetricRow, register_adapter
+from ..errors import ChannelRejected, PayloadInvalid, TransientError
+from ..messages import marketing_sent, message_for_key, message_metrics, message_record
+from ..models import Direction, Message, MessagePurpose, MessageStatus
+from ..personalization import message_context
+from ..transports import channel_account
+from . import render as email_render
 from .smtp import message_id, smtp_send
-from .tracking_tokens import Tracked, click_url, open_url, unsubscribe_url
-from .transports import channel_account
+from .tracking import Tracked, click_url, open_url, unsubscribe_url
 
 CHANNEL = "email"
 KIND = "email_send"

@@ -40,9 +40,9 @@ from como.leads.normalize import normalize_phone
 from como.workspaces.column_limits import column_max_length, refuse_longer
 from como.workspaces.models import Workspace
 
-from .errors import ChannelRejected, TransientError
-from .messages import message_record
-from .models import (
+from ..errors import ChannelRejected, TransientError
+from ..messages import message_record
+from ..models import (
     ChannelAccount,
     Direction,
     Message,
@@ -50,9 +50,9 @@ from .models import (
     MessageStatus,
     WebhookReceipt,
 )
-from .sms_keywords import Keyword, keyword_of
-from .sms_twilio import CHANNEL, sms_deliver
-from .tasks import send_sms_reply
+from ..tasks import send_sms_reply
+from .keywords import Keyword, keyword_of
+from .twilio import CHANNEL, sms_deliver
 
 logger = logging.getLogger(__name__)
 

@@ -27,12 +27,12 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .account_secrets import signing_secret
-from .models import ChannelAccount
-from .signatures import SecretUnusable
-from .sms_inbound import sms_inbound_receive, sms_status_receive
-from .sms_twilio import CHANNEL, public_url
-from .twilio_signature import twilio_signature_valid
+from ..account_secrets import signing_secret
+from ..models import ChannelAccount
+from ..signatures import SecretUnusable
+from .inbound import sms_inbound_receive, sms_status_receive
+from .signature import twilio_signature_valid
+from .twilio import CHANNEL, public_url
 
 logger = logging.getLogger(__name__)
 

@@ -36,10 +36,10 @@ from como.leads.models import Contact
 from como.leads.normalize import normalize_email
 from como.workspaces.column_limits import column_max_length, refuse_longer
 
-from .account_secrets import signing_secret
-from .models import ChannelAccount, Message, MessageStatus, WebhookReceipt
-from .reactions import message_reported
-from .signatures import SecretUnusable, SignatureInvalid, standard_verify
+from ..account_secrets import signing_secret
+from ..models import ChannelAccount, Message, MessageStatus, WebhookReceipt
+from ..reactions import message_reported
+from ..signatures import SecretUnusable, SignatureInvalid, standard_verify
 
 logger = logging.getLogger(__name__)
 
