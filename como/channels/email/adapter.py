@@ -42,9 +42,9 @@ from como.workspaces.models import Workspace
 
 from ..base import ActionLike, MetricRow, register_adapter
 from ..errors import ChannelRejected, PayloadInvalid, TransientError
-from ..messages import marketing_sent, message_for_key, message_metrics, message_record
 from ..models import Direction, Message, MessagePurpose, MessageStatus
 from ..personalization import message_context
+from ..selectors import marketing_sent, message_for_key, message_metrics, message_record
 from ..transports import channel_account
 from . import render as email_render
 from .smtp import message_id, smtp_send

@@ -27,9 +27,9 @@ from como.leads.normalize import normalize_phone
 
 from ..base import ActionLike, MetricRow, register_adapter
 from ..errors import PayloadInvalid
-from ..messages import marketing_sent, message_for_key, message_metrics
 from ..models import Message, MessagePurpose
 from ..personalization import message_context
+from ..selectors import marketing_sent, message_for_key, message_metrics
 from ..transports import channel_account
 from .twilio import CHANNEL, MAX_BODY, sms_deliver
 

@@ -41,7 +41,6 @@ from como.workspaces.column_limits import column_max_length, refuse_longer
 from como.workspaces.models import Workspace
 
 from ..errors import ChannelRejected, TransientError
-from ..messages import message_record
 from ..models import (
     ChannelAccount,
     Direction,
@@ -50,6 +49,7 @@ from ..models import (
     MessageStatus,
     WebhookReceipt,
 )
+from ..selectors import message_record
 from ..tasks import send_sms_reply
 from .keywords import Keyword, keyword_of
 from .twilio import CHANNEL, sms_deliver

@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from ..email.tracking import public_url
 from ..errors import ChannelRejected
-from ..messages import message_for_key, message_record
 from ..models import ChannelAccount, Direction, Message, MessageStatus
+from ..selectors import message_for_key, message_record
 from ..transports import (
     OutboundRequest,
     TransportResponse,
