@@ -29,7 +29,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.utils import timezone
 
 from como.compliance.drafts import Draft, Sender
 from como.compliance.engine import run_checks
@@ -44,7 +43,8 @@ from ..base import ActionLike, MetricRow, register_adapter
 from ..errors import ChannelRejected, PayloadInvalid, TransientError
 from ..models import Direction, Message, MessagePurpose, MessageStatus
 from ..personalization import message_context
-from ..selectors import marketing_sent, message_for_key, message_metrics, message_record
+from ..selectors import marketing_sent, message_for_key, message_metrics
+from ..services import message_record, message_send_failed, message_sent
 from ..transports import channel_account
 from . import render as email_render
 from .smtp import message_id, smtp_send
@@ -269,20 +269,12 @@ class EmailAdapter:
         try:
             smtp_send(outgoing)
         except TransientError as error:
-            Message.objects.filter(pk=message.pk).update(error=str(error)[:2000])
+            message_send_failed(message=message, error=error, final=False)
             raise
         except ChannelRejected as error:
-            Message.objects.filter(pk=message.pk).update(
-                status=MessageStatus.FAILED, error=str(error)[:2000]
-            )
+            message_send_failed(message=message, error=error, final=True)
             raise
-        sent_at = timezone.now()
-        if Message.objects.filter(pk=message.pk, sent_at__isnull=True).update(
-            sent_at=sent_at, status=MessageStatus.SENT, error=""
-        ):
-            message.sent_at = sent_at
-        else:
-            message.refresh_from_db()  # another worker sent it and recorded its own time
+        message_sent(message=message)
         return _result(message)
 
     def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:

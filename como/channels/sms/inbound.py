@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -47,9 +47,8 @@ from ..models import (
     Message,
     MessagePurpose,
     MessageStatus,
-    WebhookReceipt,
 )
-from ..selectors import message_record
+from ..services import message_record, webhook_receipt_claim
 from ..tasks import send_sms_reply
 from .keywords import Keyword, keyword_of
 from .twilio import CHANNEL, sms_deliver
@@ -85,16 +84,11 @@ class Reply:
 def webhook_claim(account: ChannelAccount, delivery: str) -> bool:
     """Record a delivery to ``account``; False when it was recorded already (a replay). Call
     inside the transaction that applies it, so a failure leaves it unclaimed for the retry."""
-    try:
-        with transaction.atomic():
-            WebhookReceipt.objects.create(
-                source=RECEIPT_SOURCE,
-                delivery_id=f"{account.pk}:{delivery}",
-                workspace_id=account.workspace_id,
-            )
-    except IntegrityError:
-        return False
-    return True
+    return webhook_receipt_claim(
+        source=RECEIPT_SOURCE,
+        delivery_id=f"{account.pk}:{delivery}",
+        workspace_id=account.workspace_id,
+    )
 
 
 def _e164(number: str) -> str:

@@ -28,7 +28,8 @@ from django.utils import timezone
 from ..email.tracking import public_url
 from ..errors import ChannelRejected
 from ..models import ChannelAccount, Direction, Message, MessageStatus
-from ..selectors import message_for_key, message_record
+from ..selectors import message_for_key
+from ..services import message_record
 from ..transports import (
     OutboundRequest,
     TransportResponse,
