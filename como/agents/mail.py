@@ -4,7 +4,7 @@ backend.
 The Message-ID is the caller's idempotency key made into an address
 (``<como.handoff-42@example.com>``), so a send repeated after a crash is recognisable as the
 same message by every mail system on the way. Sending and the sorting of SMTP failures live in
-:mod:`como.channels.smtp`, shared with the email channel: a
+:mod:`como.channels.email.smtp`, shared with the email channel: a
 :class:`~como.channels.errors.TransientError` is worth retrying (no connection, a timeout, a
 4xx reply), :class:`EmailRejected` is not (a 5xx reply).
 """

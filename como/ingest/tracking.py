@@ -1,7 +1,7 @@
 """Tracked requests from email recipients, mounted at ``/t/``: the open pixel, click redirects
 and the unsubscribe link (with RFC 8058 one-click).
 
-Each URL carries a signed token (:mod:`como.channels.tracking_tokens`) naming the workspace,
+Each URL carries a signed token (:mod:`como.channels.email.tracking`) naming the workspace,
 the message's idempotency key, the contact and the campaign. Opens and clicks become events
 through :func:`como.ingest.services.events_ingest`, so they are stored and scored like any
 other behaviour (the verticals' ``email_opened`` and ``email_clicked`` types; both default

@@ -7,13 +7,13 @@ An ``email_send`` action's payload is ``{"contact_id", "subject", "body", "html"
 exactly the message that is sent:
 
 - From: the workspace's email channel account's sender, else ``DEFAULT_FROM_EMAIL``;
-  Message-ID from the idempotency key (:func:`como.channels.smtp.message_id`);
+  Message-ID from the idempotency key (:func:`.smtp.message_id`);
 - a footer with the workspace's name, postal address and unsubscribe link (CAN-SPAM), in the
   text and in the HTML part;
 - ``List-Unsubscribe: <https://…/t/u/<token>>`` and ``List-Unsubscribe-Post:
   List-Unsubscribe=One-Click`` (RFC 8058);
 - an HTML part (the payload's, or one made from the text) with an open pixel; every http(s)
-  link in both parts goes through a signed click redirect (:mod:`.tracking_tokens`).
+  link in both parts goes through a signed click redirect (:mod:`.tracking`).
 
 The execute step re-checks the suppression list right before sending, whatever the compliance
 engine runs: an unsubscribed, bounced or erased address gets nothing.

@@ -1,8 +1,8 @@
 """The email provider's event webhook: ``POST /hooks/email/<workspace slug | account id>/events``.
 
-Signed in the Standard Webhooks scheme (:mod:`.signatures`) with the workspace's email channel
+Signed in the Standard Webhooks scheme (:mod:`..signatures`) with the workspace's email channel
 account's ``webhook_secret`` (``whsec_…``); an account without a usable one
-(:mod:`.account_secrets`) refuses every delivery with 403. A delivery is applied once: its
+(:mod:`..account_secrets`) refuses every delivery with 403. A delivery is applied once: its
 ``webhook-id`` is recorded in :class:`~como.channels.models.WebhookReceipt` in the same
 transaction as its effect, so a replay (or the provider's retry) answers 200 and changes nothing.
 

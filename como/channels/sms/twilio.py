@@ -25,9 +25,9 @@ from urllib.parse import parse_qsl, urlencode
 from django.urls import reverse
 from django.utils import timezone
 
-from ..email.tracking import public_url
 from ..errors import ChannelRejected
 from ..models import ChannelAccount, Direction, Message, MessageStatus
+from ..public import public_url
 from ..selectors import message_for_key
 from ..services import message_record
 from ..transports import (
