@@ -4,7 +4,7 @@ backend.
 The Message-ID is the caller's idempotency key made into an address
 (``<como.handoff-42@example.com>``), so a send repeated after a crash is recognisable as the
 same message by every mail system on the way. Sending and the sorting of SMTP failures live in
-:mod:`como.channels.smtp`, shared with the email channel: a
+:mod:`como.channels.email.smtp`, shared with the email channel: a
 :class:`~como.channels.errors.TransientError` is worth retrying (no connection, a timeout, a
 4xx reply), :class:`EmailRejected` is not (a 5xx reply).
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from como.channels.email import message_id, smtp_send
 from como.channels.errors import ChannelRejected
-from como.channels.smtp import message_id, smtp_send
 
 __all__ = ["Email", "EmailRejected", "message_id", "send_email"]
 

@@ -33,7 +33,7 @@ from django.utils.dateparse import parse_date
 from como import jsonsafe
 from como.channels.base import MetricRow, registered_adapters
 from como.channels.email import CHANNEL as EMAIL
-from como.channels.sms_twilio import CHANNEL as SMS
+from como.channels.sms import CHANNEL as SMS
 from como.workspaces.column_limits import column_errors
 from como.workspaces.models import Workspace
 

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET
 from como import csvsafe
 from como.workspaces.models import Workspace
 
-from .tracking_tokens import public_url
+from .public import public_url
 
 SALT = "como.channels.feeds"
 FORMATS = {"csv": "text/csv; charset=utf-8", "xml": "application/rss+xml; charset=utf-8"}

@@ -27,7 +27,7 @@ def send_sms_reply(
 ) -> str:
     """Send an opt-out confirmation or HELP reply the webhook could not send at once. The key
     is the inbound message's, so however often this runs, at most one reply goes out."""
-    from .sms_twilio import sms_deliver
+    from .sms.twilio import sms_deliver
 
     account = ChannelAccount.objects.get(pk=account_id)
     return sms_deliver(

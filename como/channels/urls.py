@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("hooks/email/", include("como.channels.email_webhook")),
-    path("hooks/sms/", include("como.channels.sms_webhook")),
+    path("hooks/email/", include("como.channels.email.webhook")),
+    path("hooks/sms/", include("como.channels.sms.webhook")),
     path("feeds/", include("como.channels.feeds")),
 ]

@@ -1,7 +1,7 @@
 """Tracked requests from email recipients, mounted at ``/t/``: the open pixel, click redirects
 and the unsubscribe link (with RFC 8058 one-click).
 
-Each URL carries a signed token (:mod:`como.channels.tracking_tokens`) naming the workspace,
+Each URL carries a signed token (:mod:`como.channels.email.tracking`) naming the workspace,
 the message's idempotency key, the contact and the campaign. Opens and clicks become events
 through :func:`como.ingest.services.events_ingest`, so they are stored and scored like any
 other behaviour (the verticals' ``email_opened`` and ``email_clicked`` types; both default
@@ -44,8 +44,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from como.channels.email import Purpose, TokenInvalid, Tracked, token_read
 from como.channels.models import Message
-from como.channels.tracking_tokens import Purpose, TokenInvalid, Tracked, token_read
+from como.channels.services import message_stamp
 from como.consent.models import SuppressionReason
 from como.consent.selectors import contact_consent_now, contact_suppressed_channels
 from como.consent.services import consent_revoke, gpc_opt_out, request_has_gpc
@@ -140,9 +141,7 @@ def tracked_open(tracked: Tracked, *, caller: _Caller, at: datetime) -> bool:
     # One transaction: were the event lost after opened_at is set, no later fetch of the pixel
     # would be "first" again and the open would never become an event.
     with transaction.atomic():
-        first = bool(
-            Message.objects.filter(pk=message.pk, opened_at__isnull=True).update(opened_at=at)
-        )
+        first = message_stamp(message=message, stamp="opened_at", at=at)
         if first:
             _ingest(message, type="email_opened", event_id=_event_id(tracked.key, "opened"), at=at)
     _honour_gpc(message.contact, caller, at)
@@ -156,7 +155,7 @@ def tracked_click(tracked: Tracked, *, caller: _Caller, at: datetime) -> None:
     url_hash = hashlib.sha256(tracked.url.encode()).hexdigest()[:16]
     # Together or not at all, like the open: the message's click and its event.
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=at)
+        message_stamp(message=message, stamp="clicked_at", at=at)
         _ingest(
             message,
             type="email_clicked",

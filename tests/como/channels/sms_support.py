@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.test import Client
 
 from como.channels.models import ChannelAccount
-from como.channels.twilio_signature import twilio_signature
+from como.channels.sms import twilio_signature
 from como.consent.services import consent_grant
 from como.leads.models import Contact
 from como.workspaces.models import Workspace

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from como.channels.direct_mail import adapter
+from como.channels.direct_mail.adapter import adapter
 from como.channels.errors import ChannelRejected, PayloadInvalid
 from como.channels.models import ChannelAccount, TransportKind
 from como.consent.models import SuppressionReason

@@ -12,10 +12,16 @@ import pytest
 from django.utils import timezone
 
 from como.channels.base import adapter_for_kind, adapter_get
-from como.channels.email import ONE_CLICK, email_adapter, email_compose
+from como.channels.email import (
+    ONE_CLICK,
+    Purpose,
+    TokenInvalid,
+    email_adapter,
+    email_compose,
+    token_read,
+)
 from como.channels.errors import ChannelRejected, TransientError
 from como.channels.models import ChannelAccount, Message, MessagePurpose, MessageStatus
-from como.channels.tracking_tokens import Purpose, TokenInvalid, token_read
 from como.consent.models import SuppressionReason
 from como.consent.services import suppress
 from como.workspaces.models import Workspace

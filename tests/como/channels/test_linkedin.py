@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from como.channels import linkedin
+from como.channels.ads import linkedin
+from como.channels.ads.linkedin import adapter
 from como.channels.errors import PayloadInvalid
-from como.channels.linkedin import adapter
 from como.channels.models import ChannelAccount
 from como.workspaces.models import Workspace
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from como.channels.ads.search import adapter
 from como.channels.base import adapter_for_kind, adapter_get
 from como.channels.errors import ChannelRejected, PayloadInvalid
 from como.channels.models import ChannelAccount, SandboxRequest, TransportKind
-from como.channels.paid_search import adapter
 from como.workspaces.models import Workspace
 
 from .ads_support import Action, PlatformServer, recorded
@@ -173,7 +173,7 @@ def test_pause_is_an_update_with_a_status_mask(
     ],
 )
 def test_headline_count(count: int, error: str | None) -> None:
-    from como.channels.paid_search import build_create
+    from como.channels.ads.search import build_create
 
     given = payload(ad_group="customers/1/adGroups/2", headlines=headlines(count))
     if error is None:
@@ -197,7 +197,7 @@ def test_headline_count(count: int, error: str | None) -> None:
     ],
 )
 def test_description_count(count: int, error: str | None) -> None:
-    from como.channels.paid_search import build_create
+    from como.channels.ads.search import build_create
 
     given = payload(ad_group="customers/1/adGroups/2", descriptions=descriptions(count))
     if error is None:
@@ -209,7 +209,7 @@ def test_description_count(count: int, error: str | None) -> None:
 
 
 def test_lengths_30_vs_31_and_90_vs_91_name_the_item() -> None:
-    from como.channels.paid_search import build_create
+    from como.channels.ads.search import build_create
 
     ok = payload(
         ad_group="customers/1/adGroups/2",
@@ -238,7 +238,7 @@ def test_lengths_30_vs_31_and_90_vs_91_name_the_item() -> None:
 
 
 def test_wide_characters_count_twice() -> None:
-    from como.channels.paid_search import build_create
+    from como.channels.ads.search import build_create
 
     given = payload(ad_group="customers/1/adGroups/2", headlines=["日" * 15, "本" * 16, "abc"])
     with pytest.raises(PayloadInvalid) as raised:

@@ -11,11 +11,11 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from como.channels import paid_social
+from como.channels.ads import social as paid_social
+from como.channels.ads.social import adapter
 from como.channels.base import adapter_for_kind
 from como.channels.errors import PayloadInvalid
 from como.channels.models import ChannelAccount
-from como.channels.paid_social import adapter
 from como.consent.models import SuppressionReason
 from como.consent.services import consent_grant, consent_revoke, suppress
 from como.leads.models import Contact

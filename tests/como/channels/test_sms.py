@@ -14,8 +14,7 @@ import pytest
 from como.channels.base import adapter_for_kind, adapter_get
 from como.channels.errors import PayloadInvalid
 from como.channels.models import Message, SandboxRequest
-from como.channels.sms import sms_adapter
-from como.channels.sms_twilio import SANDBOX_ACCOUNT_SID, SANDBOX_FROM, twilio_sid
+from como.channels.sms import SANDBOX_ACCOUNT_SID, SANDBOX_FROM, sms_adapter, twilio_sid
 from como.compliance.drafts import Draft
 from como.compliance.findings import Finding
 from como.compliance.registry import register_check, unregister_check

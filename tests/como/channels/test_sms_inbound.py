@@ -10,10 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from como.channels.models import ChannelAccount, Message, SandboxRequest, WebhookReceipt
-from como.channels.sms import sms_adapter
-from como.channels.sms_keywords import Keyword, keyword_of
-from como.channels.sms_twilio import twilio_sid
-from como.channels.twilio_signature import twilio_signature
+from como.channels.sms import sms_adapter, twilio_sid, twilio_signature
+from como.channels.sms.keywords import Keyword, keyword_of
 from como.consent.hashing import suppression_digest
 from como.consent.models import ConsentRecord, Suppression
 from como.consent.selectors import consent_states, suppressed_channels

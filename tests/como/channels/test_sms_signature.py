@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 
-from como.channels.twilio_signature import (
+from como.channels.sms.signature import (
     twilio_signature,
     twilio_signature_base,
     twilio_signature_valid,

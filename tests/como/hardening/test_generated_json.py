@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 from como import jsonsafe
 from como.campaigns.models import Campaign
 from como.channels.models import ChannelAccount
-from como.channels.twilio_signature import twilio_signature
+from como.channels.sms import twilio_signature
 from como.workspaces.models import Workspace
 from tests.como.agents.proposals import propose
 from tests.como.channels.sms_support import PUBLIC, TOKEN, inbound_params, sms_account

@@ -149,7 +149,7 @@ def test_a_delivery_to_an_account_with_an_unusable_secret_is_refused_and_logged(
     )
     event = {"type": "email.bounced", "data": {"email": "ana@acme.example"}}
 
-    with caplog.at_level(logging.WARNING, logger="como.channels.email_webhook"):
+    with caplog.at_level(logging.WARNING, logger="como.channels.email.webhook"):
         response = _forged_post(client, b"", event)  # the empty key anyone can use
 
     assert response.status_code == 403
@@ -164,7 +164,7 @@ def test_an_sms_delivery_signed_with_a_guessable_token_is_refused_and_logged(
     settings.COMO_PUBLIC_URL = PUBLIC
     account = sms_account(workspace, credentials={"auth_token": "12345"})
 
-    with caplog.at_level(logging.WARNING, logger="como.channels.sms_webhook"):
+    with caplog.at_level(logging.WARNING, logger="como.channels.sms.webhook"):
         response = twilio_post(
             client, account, "inbound", inbound_params("STOP", "SM1"), token="12345"
         )

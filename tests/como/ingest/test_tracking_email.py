@@ -13,10 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from como.channels.email import email_adapter, email_compose
+from como.channels.email import Purpose, email_adapter, email_compose, token_read
 from como.channels.errors import ChannelRejected
 from como.channels.models import Message
-from como.channels.tracking_tokens import Purpose, token_read
 from como.consent.models import ConsentRecord
 from como.consent.selectors import suppressed_channels
 from como.ingest import tracking

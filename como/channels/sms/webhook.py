@@ -1,13 +1,13 @@
 """Twilio's webhooks for a workspace's SMS account: inbound texts and delivery statuses.
 
 ``POST /hooks/sms/<account id>/inbound`` and ``…/status``. Each request must carry a valid
-``X-Twilio-Signature`` (:mod:`como.channels.twilio_signature`) made with the account's auth
+``X-Twilio-Signature`` (:mod:`.signature`) made with the account's auth
 token; anything else is refused with 403 before a byte of it is acted on. Twilio's signature
 has no timestamp, so "stale" cannot be told from the request: a replayed request is recognised by
 its ``MessageSid`` instead and answered 200 with no second effect.
 
 The answer is an empty TwiML ``<Response/>``: replies are sent through the Twilio-shaped send
-(:func:`~como.channels.sms_twilio.sms_deliver`), where they are logged and counted, not
+(:func:`~.twilio.sms_deliver`), where they are logged and counted, not
 through TwiML, which Twilio would send without a trace on our side.
 """
 
@@ -29,12 +29,12 @@ from django.views.decorators.http import require_POST
 
 from como import jsonsafe
 
-from .account_secrets import signing_secret
-from .models import ChannelAccount
-from .signatures import SecretUnusable
-from .sms_inbound import sms_inbound_receive, sms_status_receive
-from .sms_twilio import CHANNEL, public_url
-from .twilio_signature import twilio_signature_valid
+from ..account_secrets import signing_secret
+from ..models import ChannelAccount
+from ..signatures import SecretUnusable
+from .inbound import sms_inbound_receive, sms_status_receive
+from .signature import twilio_signature_valid
+from .twilio import CHANNEL, public_url
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from .errors import ChannelRejected, TransientError
+from ..errors import ChannelRejected, TransientError
 
 #: What RFC 5322 allows in the left part of a Message-ID (dot-atom text); the rest becomes "-".
 _NOT_ATOM = re.compile(r"[^A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]")

@@ -35,12 +35,12 @@ from como.creative import CreativeError, render_creative
 from como.leads.models import Contact
 from como.workspaces.models import Workspace
 
-from . import ads_common as common
-from .base import ActionLike, MetricRow, register_adapter
-from .errors import ChannelRejected, PayloadInvalid
-from .models import ChannelAccount, TransportKind
-from .personalization import message_context
-from .transports import OutboundRequest, SandboxTransport, transport_for
+from ..ads import common
+from ..base import ActionLike, MetricRow, register_adapter
+from ..errors import ChannelRejected, PayloadInvalid
+from ..models import ChannelAccount, TransportKind
+from ..personalization import message_context
+from ..transports import OutboundRequest, SandboxTransport, transport_for
 
 KEY = "direct_mail"
 SEND = "direct_mail_send"

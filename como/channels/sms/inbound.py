@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,19 +40,18 @@ from como.leads.normalize import normalize_phone
 from como.workspaces.column_limits import column_max_length, refuse_longer
 from como.workspaces.models import Workspace
 
-from .errors import ChannelRejected, TransientError
-from .messages import message_record
-from .models import (
+from ..errors import ChannelRejected, TransientError
+from ..models import (
     ChannelAccount,
     Direction,
     Message,
     MessagePurpose,
     MessageStatus,
-    WebhookReceipt,
 )
-from .sms_keywords import Keyword, keyword_of
-from .sms_twilio import CHANNEL, sms_deliver
-from .tasks import send_sms_reply
+from ..services import message_record, webhook_receipt_claim
+from ..tasks import send_sms_reply
+from .keywords import Keyword, keyword_of
+from .twilio import CHANNEL, sms_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -85,16 +84,11 @@ class Reply:
 def webhook_claim(account: ChannelAccount, delivery: str) -> bool:
     """Record a delivery to ``account``; False when it was recorded already (a replay). Call
     inside the transaction that applies it, so a failure leaves it unclaimed for the retry."""
-    try:
-        with transaction.atomic():
-            WebhookReceipt.objects.create(
-                source=RECEIPT_SOURCE,
-                delivery_id=f"{account.pk}:{delivery}",
-                workspace_id=account.workspace_id,
-            )
-    except IntegrityError:
-        return False
-    return True
+    return webhook_receipt_claim(
+        source=RECEIPT_SOURCE,
+        delivery_id=f"{account.pk}:{delivery}",
+        workspace_id=account.workspace_id,
+    )
 
 
 def _e164(number: str) -> str:

@@ -1,8 +1,8 @@
 """The email provider's event webhook: ``POST /hooks/email/<workspace slug | account id>/events``.
 
-Signed in the Standard Webhooks scheme (:mod:`.signatures`) with the workspace's email channel
+Signed in the Standard Webhooks scheme (:mod:`..signatures`) with the workspace's email channel
 account's ``webhook_secret`` (``whsec_…``); an account without a usable one
-(:mod:`.account_secrets`) refuses every delivery with 403. A delivery is applied once: its
+(:mod:`..account_secrets`) refuses every delivery with 403. A delivery is applied once: its
 ``webhook-id`` is recorded in :class:`~como.channels.models.WebhookReceipt` in the same
 transaction as its effect, so a replay (or the provider's retry) answers 200 and changes nothing.
 
@@ -21,7 +21,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -36,10 +36,11 @@ from como.leads.models import Contact
 from como.leads.normalize import normalize_email
 from como.workspaces.column_limits import column_max_length, refuse_longer
 
-from .account_secrets import signing_secret
-from .models import ChannelAccount, Message, MessageStatus, WebhookReceipt
-from .reactions import message_reported
-from .signatures import SecretUnusable, SignatureInvalid, standard_verify
+from ..account_secrets import signing_secret
+from ..models import ChannelAccount, Message, MessageStatus, WebhookReceipt
+from ..reactions import message_reported
+from ..services import message_stamp, webhook_receipt_claim
+from ..signatures import SecretUnusable, SignatureInvalid, standard_verify
 
 logger = logging.getLogger(__name__)
 
@@ -85,12 +86,9 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
     """Apply one verified delivery once; return what happened (for the response)."""
     refuse_longer({WEBHOOK_ID: webhook_id}, {WEBHOOK_ID: MAX_WEBHOOK_ID})
     workspace_id = account.workspace_id
-    try:
-        with transaction.atomic():
-            WebhookReceipt.objects.create(
-                source=SOURCE, delivery_id=f"{account.pk}:{webhook_id}", workspace_id=workspace_id
-            )
-    except IntegrityError:
+    if not webhook_receipt_claim(
+        source=SOURCE, delivery_id=f"{account.pk}:{webhook_id}", workspace_id=workspace_id
+    ):
         return "duplicate"
     kind = event["type"]
     data = event["data"]
@@ -99,7 +97,7 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
     if kind == "email.delivered":
         if message is None:
             return "unknown message"
-        Message.objects.filter(pk=message.pk, delivered_at__isnull=True).update(delivered_at=now)
+        message_stamp(message=message, stamp="delivered_at", at=now)
         Message.objects.filter(pk=message.pk, status=MessageStatus.SENT).update(
             status=MessageStatus.DELIVERED
         )
@@ -109,8 +107,8 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
         if isinstance(bounce, dict) and str(bounce.get("type", "")).lower() in _SOFT_BOUNCES:
             return "ignored (soft bounce)"
         if message is not None:
-            first = Message.objects.filter(pk=message.pk, bounced_at__isnull=True).update(
-                bounced_at=now, status=MessageStatus.BOUNCED
+            first = message_stamp(
+                message=message, stamp="bounced_at", at=now, status=MessageStatus.BOUNCED
             )
             if first:
                 message_reported(message, "email_bounced", now)

@@ -19,10 +19,10 @@ from como.compliance.drafts import Draft, Recipient, Sender
 from como.compliance.engine import run_checks
 from como.compliance.findings import Finding, Report, Severity
 
-from .base import ActionLike, MetricRow
-from .errors import PayloadInvalid
-from .models import ChannelAccount
-from .transports import (
+from ..base import ActionLike, MetricRow
+from ..errors import PayloadInvalid
+from ..models import ChannelAccount
+from ..transports import (
     OutboundRequest,
     Simulator,
     TransportResponse,

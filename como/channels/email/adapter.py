@@ -7,13 +7,13 @@ An ``email_send`` action's payload is ``{"contact_id", "subject", "body", "html"
 exactly the message that is sent:
 
 - From: the workspace's email channel account's sender, else ``DEFAULT_FROM_EMAIL``;
-  Message-ID from the idempotency key (:func:`como.channels.smtp.message_id`);
+  Message-ID from the idempotency key (:func:`.smtp.message_id`);
 - a footer with the workspace's name, postal address and unsubscribe link (CAN-SPAM), in the
   text and in the HTML part;
 - ``List-Unsubscribe: <https://…/t/u/<token>>`` and ``List-Unsubscribe-Post:
   List-Unsubscribe=One-Click`` (RFC 8058);
 - an HTML part (the payload's, or one made from the text) with an open pixel; every http(s)
-  link in both parts goes through a signed click redirect (:mod:`.tracking_tokens`).
+  link in both parts goes through a signed click redirect (:mod:`.tracking`).
 
 The execute step re-checks the suppression list right before sending, whatever the compliance
 engine runs: an unsubscribed, bounced or erased address gets nothing.
@@ -29,7 +29,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.utils import timezone
 
 from como.compliance.drafts import Draft, Sender
 from como.compliance.engine import run_checks
@@ -40,15 +39,16 @@ from como.creative import CreativeError, render_creative
 from como.leads.models import Contact
 from como.workspaces.models import Workspace
 
-from . import email_render
-from .base import ActionLike, MetricRow, register_adapter
-from .errors import ChannelRejected, PayloadInvalid, TransientError
-from .messages import marketing_sent, message_for_key, message_metrics, message_record
-from .models import Direction, Message, MessagePurpose, MessageStatus
-from .personalization import message_context
+from ..base import ActionLike, MetricRow, register_adapter
+from ..errors import ChannelRejected, PayloadInvalid, TransientError
+from ..models import Direction, Message, MessagePurpose, MessageStatus
+from ..personalization import message_context
+from ..selectors import marketing_sent, message_for_key, message_metrics
+from ..services import message_record, message_send_failed, message_sent
+from ..transports import channel_account
+from . import render as email_render
 from .smtp import message_id, smtp_send
-from .tracking_tokens import Tracked, click_url, open_url, unsubscribe_url
-from .transports import channel_account
+from .tracking import Tracked, click_url, open_url, unsubscribe_url
 
 CHANNEL = "email"
 KIND = "email_send"
@@ -269,20 +269,12 @@ class EmailAdapter:
         try:
             smtp_send(outgoing)
         except TransientError as error:
-            Message.objects.filter(pk=message.pk).update(error=str(error)[:2000])
+            message_send_failed(message=message, error=error, final=False)
             raise
         except ChannelRejected as error:
-            Message.objects.filter(pk=message.pk).update(
-                status=MessageStatus.FAILED, error=str(error)[:2000]
-            )
+            message_send_failed(message=message, error=error, final=True)
             raise
-        sent_at = timezone.now()
-        if Message.objects.filter(pk=message.pk, sent_at__isnull=True).update(
-            sent_at=sent_at, status=MessageStatus.SENT, error=""
-        ):
-            message.sent_at = sent_at
-        else:
-            message.refresh_from_db()  # another worker sent it and recorded its own time
+        message_sent(message=message)
         return _result(message)
 
     def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:

@@ -25,13 +25,13 @@ from como.creative import CreativeError, render_creative
 from como.leads.models import Contact
 from como.leads.normalize import normalize_phone
 
-from .base import ActionLike, MetricRow, register_adapter
-from .errors import PayloadInvalid
-from .messages import marketing_sent, message_for_key, message_metrics
-from .models import Message, MessagePurpose
-from .personalization import message_context
-from .sms_twilio import CHANNEL, MAX_BODY, sms_deliver
-from .transports import channel_account
+from ..base import ActionLike, MetricRow, register_adapter
+from ..errors import PayloadInvalid
+from ..models import Message, MessagePurpose
+from ..personalization import message_context
+from ..selectors import marketing_sent, message_for_key, message_metrics
+from ..transports import channel_account
+from .twilio import CHANNEL, MAX_BODY, sms_deliver
 
 KIND = "sms_send"
 OPT_OUT_HINT = "Reply STOP to opt out."

@@ -20,8 +20,9 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core import signing
+
+from ..public import public_url
 
 
 class Purpose(StrEnum):
@@ -92,11 +93,6 @@ def token_read(purpose: Purpose, token: str) -> Tracked:
     if purpose is Purpose.CLICK and not (isinstance(url, str) and is_web_url(url)):
         raise TokenInvalid("the target is not an http(s) URL")
     return Tracked(workspace_id, key, contact_id, campaign_id, url)
-
-
-def public_url(path: str) -> str:
-    """An absolute URL on the public host recipients reach (``COMO_PUBLIC_URL``)."""
-    return f"{settings.COMO_PUBLIC_URL.rstrip('/')}{path}"
 
 
 def open_url(tracked: Tracked) -> str:

@@ -41,11 +41,11 @@ from como.compliance.findings import Finding, Report, Severity
 from como.compliance.recipients import recipients_for
 from como.leads.models import Contact
 
-from . import ads_common as common
-from .base import ActionLike, MetricRow, register_adapter
-from .errors import PayloadInvalid
-from .models import ChannelAccount, TransportKind
-from .transports import OutboundRequest
+from ..base import ActionLike, MetricRow, register_adapter
+from ..errors import PayloadInvalid
+from ..models import ChannelAccount, TransportKind
+from ..transports import OutboundRequest
+from . import common
 
 KEY = "paid_social"
 CREATE = "social_ad_create"

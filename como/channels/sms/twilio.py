@@ -25,11 +25,12 @@ from urllib.parse import parse_qsl, urlencode
 from django.urls import reverse
 from django.utils import timezone
 
-from .errors import ChannelRejected
-from .messages import message_for_key, message_record
-from .models import ChannelAccount, Direction, Message, MessageStatus
-from .tracking_tokens import public_url
-from .transports import (
+from ..errors import ChannelRejected
+from ..models import ChannelAccount, Direction, Message, MessageStatus
+from ..public import public_url
+from ..selectors import message_for_key
+from ..services import message_record
+from ..transports import (
     OutboundRequest,
     TransportResponse,
     transport_for,

@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from . import ads_common as common
-from .base import ActionLike, register_adapter
-from .models import ChannelAccount
-from .transports import OutboundRequest
+from ..base import ActionLike, register_adapter
+from ..models import ChannelAccount
+from ..transports import OutboundRequest
+from . import common
 
 KEY = "linkedin"
 CREATE = "linkedin_ad_create"

@@ -26,10 +26,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import ads_common as common
-from .base import ActionLike, register_adapter
-from .models import ChannelAccount
-from .transports import OutboundRequest
+from ..base import ActionLike, register_adapter
+from ..models import ChannelAccount
+from ..transports import OutboundRequest
+from . import common
 
 KEY = "paid_search"
 CREATE = "search_ad_create"

@@ -1,6 +1,6 @@
 """Turning rendered email creative into what is sent: tracked links, the footer, the pixel.
 
-Pure text in, text out; the URLs come from :mod:`como.channels.tracking_tokens`. Links are
+Pure text in, text out; the URLs come from :mod:`.tracking`. Links are
 rewritten before the footer is added, so the unsubscribe link and the pixel stay direct.
 """
 

@@ -1,13 +1,12 @@
-"""The message log the email and SMS adapters share: record a send once per idempotency key,
-count what went out for TCPA's first-message rule, and turn the log into daily metrics."""
+"""Reads of the message log the email and SMS adapters share: a send already logged under a key,
+what went out for TCPA's first-message rule, and the log as daily metrics. Its writes are in
+:mod:`.services`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from .base import MetricRow
@@ -28,17 +27,6 @@ def message_for_key(workspace_id: int, idempotency_key: str) -> Message | None:
     return Message.objects.filter(
         workspace_id=workspace_id, idempotency_key=idempotency_key
     ).first()
-
-
-def message_record(*, workspace_id: int, idempotency_key: str, **fields: Any) -> Message:
-    """Create the message row for this key, or return the one already there (a retried send)."""
-    try:
-        with transaction.atomic():
-            return Message.objects.create(
-                workspace_id=workspace_id, idempotency_key=idempotency_key, **fields
-            )
-    except IntegrityError:
-        return Message.objects.get(workspace_id=workspace_id, idempotency_key=idempotency_key)
 
 
 def marketing_sent(
