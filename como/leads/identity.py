@@ -13,7 +13,8 @@ batch ends up as one contact:
   external id, keeping its history.
 * When the ``anonymous_id`` belongs to an anonymous contact and the identifiers name another
   contact, the anonymous one is *merged*: its events and anonymous ids move to the identified
-  contact, registered merge handlers run, and the anonymous contact is deleted.
+  contact, the merge handlers registered in :mod:`como.leads.reactions` run, and the anonymous
+  contact is deleted.
 * An ``anonymous_id`` seen for the first time is attached to the event's contact; one that
   already belongs to a different identified contact (a shared device) is left where it is.
 * Events with only an ``anonymous_id`` go to its contact, or to a new anonymous contact.
@@ -32,7 +33,7 @@ rolls back to a savepoint and resolves again, now seeing the other batch's commi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
@@ -43,6 +44,7 @@ from django.db import connection, models
 from django.db.models.fields import NOT_PROVIDED
 from psycopg import sql
 
+from . import reactions
 from .models import AnonymousId, Contact, Event
 
 
@@ -56,19 +58,6 @@ RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
     psycopg.errors.UniqueViolation,
     psycopg.errors.DeadlockDetected,
 )
-
-#: Called with (workspace_id, {removed anonymous contact id: id of the contact it merged into})
-#: after events and anonymous ids moved and before the anonymous contacts are deleted, inside
-#: the same transaction. Higher apps (scoring, consent) register here to carry their own rows
-#: over; leads never imports them.
-MergeHandler = Callable[[int, Mapping[int, int]], None]
-_merge_handlers: list[MergeHandler] = []
-
-
-def register_merge_handler(handler: MergeHandler) -> MergeHandler:
-    if handler not in _merge_handlers:
-        _merge_handlers.append(handler)
-    return handler
 
 
 class PersonRef(NamedTuple):
@@ -365,8 +354,7 @@ class _Plan:
                 """).format(table=table),
                 [sources, targets],
             )
-        for handler in _merge_handlers:
-            handler(self.workspace_id, merged)
+        reactions.contacts_merged(self.workspace_id, merged)
         cursor.execute(
             sql.SQL("DELETE FROM {contact} WHERE id = ANY(%s::bigint[])").format(contact=_CONTACT),
             [sources],
