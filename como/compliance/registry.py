@@ -1,7 +1,8 @@
 """Checks by key, each scoped to channels, jurisdictions and verticals.
 
 A check is any object with the :class:`Check` attributes that, called with a draft, yields
-findings. Generic checks register from :mod:`como.compliance.generic`; a vertical registers its
+findings. The generic checks (:mod:`como.compliance.generic`) register from
+:class:`~como.compliance.apps.ComplianceConfig`'s ``ready()``; a vertical registers its
 own from its ``AppConfig.ready()`` with ``verticals={its slug}``. Adding a check is adding a
 module, not editing the engine.
 """
