@@ -35,7 +35,7 @@ from como.workspaces.roles import Permission
 from .drafts import Draft, Recipient, Sender, jurisdictions_of
 from .engine import run_checks
 from .findings import Report
-from .recipients import recipients_for
+from .selectors import recipients_for
 from .serializers import ComplianceCheckSerializer, ComplianceReportSerializer
 
 #: How many unknown ids a 400 names.
