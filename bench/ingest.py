@@ -212,14 +212,13 @@ def copy_baseline(workspace_id: int, table: str) -> tuple[float, int]:
 
 
 def clean_up(workspace: Any, table: str, queue: str) -> None:
-    import psycopg
     import redis
     from django.conf import settings
-    from django.db import connection
     from psycopg import sql
 
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    from como.rawsql import raw_cursor
+
+    with raw_cursor() as cursor:
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
         for statement in (
             "DELETE FROM leads_lifecycletransition WHERE workspace_id = %s",

@@ -219,11 +219,10 @@ FROM (
 
 def bench_top(workspace: Any, contacts: int) -> dict[str, Any]:
     """(c): the ranking over ``contacts`` synthetic contacts, against a full sort."""
-    import psycopg
-    from django.db import connection
     from django.utils import timezone
 
     from como.leads.models import Contact
+    from como.rawsql import raw_cursor
     from como.scoring.decay import decay_lambda
     from como.scoring.inputs import compiled
     from como.scoring.ranking import contacts_ranked, current_score, key_offsets
@@ -231,8 +230,7 @@ def bench_top(workspace: Any, contacts: int) -> dict[str, Any]:
 
     model = scoring_model_active(workspace=workspace)
     lam = decay_lambda(compiled(model).rate_per_quarter)
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with raw_cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(
             _CONTACTS_SQL, {"ws": workspace.pk, "version": model.version, "lam": lam, "n": contacts}
@@ -257,7 +255,7 @@ def bench_top(workspace: Any, contacts: int) -> dict[str, Any]:
         )
         full.append((time.perf_counter() - started) * 1000)
     raw = []
-    with psycopg.Cursor(connection.connection) as cursor:
+    with raw_cursor() as cursor:
         for _ in range(15):
             started = time.perf_counter()
             cursor.execute(

@@ -12,11 +12,21 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from como.registry import AlreadyRegistered, NotRegistered, Registry
 
-class UnknownVertical(LookupError):
-    def __init__(self, slug: str) -> None:
-        super().__init__(f"vertical {slug!r} is not registered (registered: {', '.join(slugs())})")
+
+class UnknownVertical(NotRegistered):
+    def __init__(self, what: str, slug: str) -> None:
+        registered = ", ".join(slugs())
+        message = f"vertical {slug!r} is not registered (registered: {registered})"
+        super().__init__(what, slug, message)
         self.slug = slug
+
+
+class VerticalTaken(AlreadyRegistered):
+    def __init__(self, what: str, slug: str) -> None:
+        message = f"vertical {slug!r} is already registered with another profile"
+        super().__init__(what, slug, message)
 
 
 @dataclass(frozen=True)
@@ -53,34 +63,31 @@ class VerticalProfile:
         object.__setattr__(self, "event_types", MappingProxyType(dict(self.event_types)))
 
 
-_registry: dict[str, VerticalProfile] = {}
+#: Profiles by slug, filled by each vertical's ``AppConfig.ready()``.
+PROFILES: Registry[VerticalProfile] = Registry(
+    "vertical", not_registered=UnknownVertical, already_registered=VerticalTaken
+)
 
 
 def register(profile: VerticalProfile) -> VerticalProfile:
-    existing = _registry.get(profile.slug)
-    if existing is not None and existing != profile:
-        raise ValueError(f"vertical {profile.slug!r} is already registered with another profile")
-    _registry[profile.slug] = profile
-    return profile
+    return PROFILES.register(profile.slug, profile)
 
 
 def get(slug: str) -> VerticalProfile:
-    try:
-        return _registry[slug]
-    except KeyError:
-        raise UnknownVertical(slug) from None
+    """The profile registered as ``slug``; :class:`UnknownVertical` when none is."""
+    return PROFILES.get(slug)
 
 
 def is_registered(slug: str) -> bool:
-    return slug in _registry
+    return slug in PROFILES
 
 
 def slugs() -> list[str]:
-    return sorted(_registry)
+    return PROFILES.keys()
 
 
 def all_profiles() -> list[VerticalProfile]:
-    return [_registry[slug] for slug in slugs()]
+    return PROFILES.all()
 
 
 def choices() -> list[tuple[str, str]]:

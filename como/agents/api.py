@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from como.workspaces.api_base import WorkspaceScopedViewSet, service_errors_as_400
+from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.principal import CallerKind, principal_for_request
@@ -45,21 +46,12 @@ from .serializers import (
     AgentActionSerializer,
 )
 
-_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        "properties": {"detail": {"type": "string"}},
-    },
-    description='Messages by field ("non_field_errors" for the action as a whole), or '
-    '{"detail": "…"} when the body cannot be read.',
-)
-_DETAIL = OpenApiResponse(
-    {"type": "object", "properties": {"detail": {"type": "string"}}},
-    description="Why the request was refused.",
+_ERRORS = errors_response(
+    'Messages by field ("non_field_errors" for the action as a whole), or '
+    '{"detail": "…"} when the body cannot be read.'
 )
 _NOT_FOUND = OpenApiResponse(
-    _DETAIL.response, description="No such action among those you can read."
+    DETAIL.response, description="No such action among those you can read."
 )
 
 
@@ -96,7 +88,7 @@ def service_refusals_as_403() -> Iterator[None]:
 _DECISION_RESPONSES = {
     200: AgentActionSerializer,
     400: _ERRORS,
-    403: _DETAIL,
+    403: DETAIL,
     404: _NOT_FOUND,
 }
 

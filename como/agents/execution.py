@@ -36,6 +36,7 @@ from django.utils import timezone
 from como.channels.base import adapter_for_kind
 from como.channels.errors import TransientError
 from como.compliance.findings import Severity
+from como.registry import Registry
 
 from .compliance_gate import describe, merged_findings, preflight
 from .models import ActionStatus, ActionTransition, ActorKind, AgentAction
@@ -65,16 +66,18 @@ class Executor(Protocol):
     def __call__(self, action: AgentAction, idempotency_key: str) -> Mapping[str, Any]: ...
 
 
-_executors: dict[str, Executor] = {}
+#: Executors by action kind, for kinds no channel adapter declares (webhook, handoff, refit).
+EXECUTORS: Registry[Executor] = Registry("executor")
+_executors = EXECUTORS.entries  # the live entries, under the name tests patch
 
 
 def register_executor(kind: str, executor: Executor) -> None:
-    _executors[kind] = executor
+    EXECUTORS.register(kind, executor)
 
 
 def executor_for(kind: str) -> Executor | None:
     """The executor registered for ``kind``, else the channel adapter that declares it."""
-    executor = _executors.get(kind)
+    executor = EXECUTORS.find(kind)
     if executor is None:
         adapter = adapter_for_kind(kind)
         if adapter is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from como.registry import Registry
 from como.workspaces.models import Workspace
 
 
@@ -24,25 +25,19 @@ class AgentSpec:
     triggers: tuple[str, ...]
 
 
-_agents: dict[str, AgentSpec] = {}
+AGENTS: Registry[AgentSpec] = Registry("agent")
 
 
 def register_agent(spec: AgentSpec) -> None:
-    existing = _agents.get(spec.key)
-    if existing is not None and existing != spec:
-        raise ValueError(f"Another agent is registered as {spec.key!r}.")
-    _agents[spec.key] = spec
+    AGENTS.register(spec.key, spec)
 
 
 def registered_agents() -> list[AgentSpec]:
-    return sorted(_agents.values(), key=lambda spec: spec.key)
+    return AGENTS.all()
 
 
 def agent_get(key: str) -> AgentSpec:
-    try:
-        return _agents[key]
-    except KeyError:
-        raise LookupError(f"No agent is registered as {key!r}.") from None
+    return AGENTS.get(key)
 
 
 def agent_enabled(workspace: Workspace, key: str) -> bool:

@@ -36,6 +36,7 @@ from celery.schedules import crontab as celery_crontab
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from como.registry import Registry
 from como.workspaces.models import Workspace
 
 from .models import Playbook
@@ -71,18 +72,16 @@ class AgentSchedule:
     default: Cadence
 
 
-_schedules: dict[str, AgentSchedule] = {}
+#: Each agent's periodic task, by agent key.
+SCHEDULES: Registry[AgentSchedule] = Registry("agent schedule")
 
 
 def register_schedule(schedule: AgentSchedule) -> None:
-    existing = _schedules.get(schedule.agent)
-    if existing is not None and existing != schedule:
-        raise ValueError(f"Another schedule is registered for agent {schedule.agent!r}.")
-    _schedules[schedule.agent] = schedule
+    SCHEDULES.register(schedule.agent, schedule)
 
 
 def registered_schedules() -> list[AgentSchedule]:
-    return sorted(_schedules.values(), key=lambda schedule: schedule.agent)
+    return SCHEDULES.all()
 
 
 def task_name(workspace_id: int, agent: str) -> str:
@@ -109,7 +108,7 @@ def agents_settings_errors(agents: Any) -> list[str]:
         if "enabled" in entry and not isinstance(entry["enabled"], bool):
             errors.append(f"agents.{key}.enabled: must be true or false")
         given = [name for name in SCHEDULE_KEYS if name in entry]
-        if given and key not in _schedules:
+        if given and key not in SCHEDULES:
             errors.append(f"agents.{key}: this agent does not run on a schedule")
             continue
         if len(given) > 1:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from como.compliance.findings import Report
+from como.registry import AlreadyRegistered, Registry
 from como.workspaces.models import Workspace
 
 
@@ -61,34 +62,34 @@ class ChannelAdapter(Protocol):
     def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]: ...
 
 
-_adapters: dict[str, ChannelAdapter] = {}
-_by_kind: dict[str, ChannelAdapter] = {}
+#: Adapters by channel key, and the same adapters by each action kind they execute (a kind
+#: belongs to one channel).
+ADAPTERS: Registry[ChannelAdapter] = Registry("channel adapter")
+ADAPTERS_BY_KIND: Registry[ChannelAdapter] = Registry("channel adapter for the action kind")
+# The live entries, under the names tests patch.
+_adapters, _by_kind = ADAPTERS.entries, ADAPTERS_BY_KIND.entries
 
 
 def register_adapter(adapter: ChannelAdapter) -> ChannelAdapter:
-    existing = _adapters.get(adapter.key)
-    if existing is not None and existing is not adapter:
-        raise ValueError(f"Another channel adapter is registered as {adapter.key!r}.")
+    # Every kind is checked before anything is registered, so a refusal leaves no half.
     for kind in adapter.kinds:
-        owner = _by_kind.get(kind)
+        owner = ADAPTERS_BY_KIND.find(kind)
         if owner is not None and owner is not adapter:
-            raise ValueError(f"Action kind {kind!r} already belongs to channel {owner.key!r}.")
-    _adapters[adapter.key] = adapter
+            message = f"Action kind {kind!r} already belongs to channel {owner.key!r}."
+            raise AlreadyRegistered(ADAPTERS_BY_KIND.what, kind, message)
+    ADAPTERS.register(adapter.key, adapter)
     for kind in adapter.kinds:
-        _by_kind[kind] = adapter
+        ADAPTERS_BY_KIND.register(kind, adapter)
     return adapter
 
 
 def registered_adapters() -> list[ChannelAdapter]:
-    return [_adapters[key] for key in sorted(_adapters)]
+    return ADAPTERS.all()
 
 
 def adapter_get(key: str) -> ChannelAdapter:
-    try:
-        return _adapters[key]
-    except KeyError:
-        raise LookupError(f"No channel adapter is registered as {key!r}.") from None
+    return ADAPTERS.get(key)
 
 
 def adapter_for_kind(kind: str) -> ChannelAdapter | None:
-    return _by_kind.get(kind)
+    return ADAPTERS_BY_KIND.find(kind)

@@ -32,6 +32,7 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
 from como import csvsafe
+from como.registry import Registry
 from como.workspaces.models import Workspace
 
 from .public import public_url
@@ -57,19 +58,16 @@ class FeedSource(Protocol):
     def rows(self, workspace: Workspace) -> Iterable[Mapping[str, Any]]: ...
 
 
-_sources: dict[str, FeedSource] = {}
+FEED_SOURCES: Registry[FeedSource] = Registry("feed source")
+_sources = FEED_SOURCES.entries  # the live entries, under the name tests patch
 
 
 def register_feed_source(key: str, source: FeedSource) -> FeedSource:
-    existing = _sources.get(key)
-    if existing is not None and existing is not source:
-        raise ValueError(f"Another feed source is registered as {key!r}.")
-    _sources[key] = source
-    return source
+    return FEED_SOURCES.register(key, source)
 
 
 def feed_source(key: str) -> FeedSource | None:
-    return _sources.get(key)
+    return FEED_SOURCES.find(key)
 
 
 # --- signing ---------------------------------------------------------------------------------
@@ -103,8 +101,7 @@ def feed_url(
     """The absolute, signed URL a platform is given; it works until ``now + ttl``."""
     if fmt not in FORMATS:
         raise ValueError(f"Feeds are {', '.join(FORMATS)}, not {fmt!r}.")
-    if source not in _sources:
-        raise LookupError(f"No feed source is registered as {source!r}.")
+    FEED_SOURCES.get(source)  # NotRegistered (a LookupError) when there is none
     expires = int(time.time() if now is None else now) + int(ttl)
     where = reverse("catalog_feed", kwargs={"slug": workspace.slug, "source": source, "fmt": fmt})
     query = urlencode(

@@ -11,19 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from como.registry import Hooks
+
 from .models import Message
 
 #: (message, event type, when) → None.
 MessageReported = Callable[[Message, str, datetime], None]
 
-_handlers: list[MessageReported] = []
+MESSAGE_REPORTED: Hooks[MessageReported] = Hooks()
 
 
 def register_message_reported(handler: MessageReported) -> None:
-    if handler not in _handlers:
-        _handlers.append(handler)
+    MESSAGE_REPORTED.register(handler)
 
 
 def message_reported(message: Message, event_type: str, at: datetime) -> None:
-    for handler in _handlers:
+    for handler in MESSAGE_REPORTED.all():
         handler(message, event_type, at)

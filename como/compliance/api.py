@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +26,7 @@ from como.consent.selectors import suppressed_channels
 from como.leads.models import Contact
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
 from como.workspaces.models import Workspace
+from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.parsers import JSONParser
 from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.principal import principal_for_request
@@ -34,25 +35,17 @@ from como.workspaces.roles import Permission
 from .drafts import Draft, Recipient, Sender, jurisdictions_of
 from .engine import run_checks
 from .findings import Report
-from .recipients import recipients_for
+from .selectors import recipients_for
 from .serializers import ComplianceCheckSerializer, ComplianceReportSerializer
 
 #: How many unknown ids a 400 names.
 _NAMED = 10
 
-_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": True,
-        "properties": {"detail": {"type": "string"}},
-    },
-    description='Messages by field, nested for the recipient ({"recipient": {"contact_id": '
+_ERRORS = errors_response(
+    'Messages by field, nested for the recipient ({"recipient": {"contact_id": '
     '["…"]}}), "non_field_errors" for the draft as a whole, or {"detail": "…"} when the '
     "body cannot be read.",
-)
-_DETAIL = OpenApiResponse(
-    {"type": "object", "properties": {"detail": {"type": "string"}}},
-    description="Why the request was refused.",
+    nested=True,
 )
 
 
@@ -87,9 +80,9 @@ class ComplianceCheckViewSet(WorkspaceScopedViewSet):
         responses={
             200: ComplianceReportSerializer,
             400: _ERRORS,
-            401: _DETAIL,
-            403: _DETAIL,
-            404: _DETAIL,
+            401: DETAIL,
+            403: DETAIL,
+            404: DETAIL,
         },
         examples=[
             OpenApiExample(

@@ -7,5 +7,8 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self) -> None:
-        # The generic checks register themselves on import.
-        from . import generic  # noqa: F401
+        from .generic import GENERIC_CHECKS
+        from .registry import register_check
+
+        for check in GENERIC_CHECKS:
+            register_check(check)

@@ -1,6 +1,6 @@
 """What the checks look at: a draft message or ad, its recipient(s) and its sender, as data.
 
-The engine never touches the database; :mod:`como.compliance.recipients` resolves contacts and
+The engine never touches the database; :mod:`como.compliance.selectors` resolves contacts and
 their consent into :class:`Recipient` values once, and every check reads those.
 """
 

@@ -1,5 +1,5 @@
-"""The generic checks: opt-outs, TCPA, CAN-SPAM, GDPR, CASL, CCPA. Each registers on import
-(``ComplianceConfig.ready``); a vertical adds its own from its app, never here."""
+"""The generic checks: opt-outs, TCPA, CAN-SPAM, GDPR, CASL, CCPA. ``ComplianceConfig.ready``
+registers them; a vertical adds its own from its app, never here."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .checks.ccpa import CcpaAudienceCheck
 from .checks.consent_laws import CaslCheck, GdprCheck
 from .checks.suppression import RevokedConsentCheck, SuppressionCheck
 from .checks.tcpa import QuietHoursCheck, TcpaCheck
-from .registry import Check, register_check
+from .registry import Check
 
 GENERIC_CHECKS: tuple[Check, ...] = (
     SuppressionCheck(),
@@ -20,6 +20,3 @@ GENERIC_CHECKS: tuple[Check, ...] = (
     GdprCheck(),
     CcpaAudienceCheck(),
 )
-
-for _check in GENERIC_CHECKS:
-    register_check(_check)

@@ -1,7 +1,8 @@
 """Checks by key, each scoped to channels, jurisdictions and verticals.
 
 A check is any object with the :class:`Check` attributes that, called with a draft, yields
-findings. Generic checks register from :mod:`como.compliance.generic`; a vertical registers its
+findings. The generic checks (:mod:`como.compliance.generic`) register from
+:class:`~como.compliance.apps.ComplianceConfig`'s ``ready()``; a vertical registers its
 own from its ``AppConfig.ready()`` with ``verticals={its slug}``. Adding a check is adding a
 module, not editing the engine.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Protocol
+
+from como.registry import Registry
 
 from .drafts import Draft
 from .findings import Finding
@@ -37,26 +40,25 @@ class Check(Protocol):
     def __call__(self, draft: Draft) -> Iterable[Finding]: ...
 
 
-_checks: dict[str, Check] = {}
+def _forget_applicable() -> None:
+    _applicable.cache_clear()
+
+
+#: Checks by key. Every change empties the cache of which checks apply to what.
+CHECKS: Registry[Check] = Registry("compliance check", on_change=_forget_applicable)
 
 
 def register_check(check: Check) -> Check:
-    existing = _checks.get(check.key)
-    if existing is not None and existing is not check:
-        raise ValueError(f"Another compliance check is registered as {check.key!r}.")
-    _checks[check.key] = check
-    _applicable.cache_clear()
-    return check
+    return CHECKS.register(check.key, check)
 
 
 def unregister_check(key: str) -> None:
     """For tests that register a check of their own."""
-    _checks.pop(key, None)
-    _applicable.cache_clear()
+    CHECKS.unregister(key)
 
 
 def registered_checks() -> list[Check]:
-    return [_checks[key] for key in sorted(_checks)]
+    return CHECKS.all()
 
 
 def checks_for(draft: Draft) -> tuple[Check, ...]:

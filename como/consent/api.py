@@ -26,7 +26,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -44,6 +43,7 @@ from como.workspaces.api_base import (
     service_errors_as_400,
     target_workspace,
 )
+from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.principal import CallerKind, principal_for_request
@@ -65,16 +65,8 @@ from .state import ConsentState
 #: Erasing a person is a data-protection decision: owners and compliance officers hold it.
 ERASE_PERMISSION = Permission.REVIEW_COMPLIANCE
 
-_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-    },
-    description='Messages by field ("non_field_errors" for the request as a whole).',
-)
-_DETAIL = OpenApiResponse(
-    {"type": "object", "properties": {"detail": {"type": "string"}}},
-    description="Why the request was refused.",
+_ERRORS = errors_response(
+    'Messages by field ("non_field_errors" for the request as a whole).', detail=False
 )
 _WORKSPACE_PARAMETER = OpenApiParameter(
     WORKSPACE_HEADER,
@@ -128,7 +120,7 @@ class ContactConsentViewSet(WorkspaceScopedViewSet):
     @extend_schema(
         methods=["GET"],
         summary="A contact's consent ledger and current consent per channel",
-        responses={200: ContactConsentsSerializer, 404: _DETAIL},
+        responses={200: ContactConsentsSerializer, 404: DETAIL},
     )
     @extend_schema(
         methods=["POST"],
@@ -137,7 +129,7 @@ class ContactConsentViewSet(WorkspaceScopedViewSet):
         "suppresses the contact's address on that channel. `ip` and `user_agent` default to "
         "this request's only when omitted: send the person's.",
         request=ConsentWriteSerializer,
-        responses={201: ConsentRecordSerializer, 400: _ERRORS, 404: _DETAIL},
+        responses={201: ConsentRecordSerializer, 400: _ERRORS, 404: DETAIL},
     )
     @action(detail=True, methods=["get", "post"])
     def consents(self, request: Request, pk: str | None = None) -> Response:
@@ -169,7 +161,7 @@ class ContactConsentViewSet(WorkspaceScopedViewSet):
     @extend_schema(
         summary="Opt a contact out of several channels at once (all by default)",
         request=OptOutSerializer,
-        responses={200: ContactConsentsSerializer, 400: _ERRORS, 404: _DETAIL},
+        responses={200: ContactConsentsSerializer, 400: _ERRORS, 404: DETAIL},
     )
     @action(detail=True, methods=["post"], url_path="opt-out", url_name="opt-out")
     def opt_out(self, request: Request, pk: str | None = None) -> Response:
@@ -218,7 +210,7 @@ class ErasurePagination(StrictCursorPagination):
 @extend_schema_view(
     list=extend_schema(summary="Erasures (GDPR art. 17), newest first"),
     retrieve=extend_schema(
-        summary="Get an erasure", responses={200: ErasureSerializer, 404: _DETAIL}
+        summary="Get an erasure", responses={200: ErasureSerializer, 404: DETAIL}
     ),
 )
 class ErasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, WorkspaceScopedViewSet):
@@ -237,7 +229,7 @@ class ErasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspace
         "workspace (an owner or a compliance officer); an API key is refused.",
         parameters=[_WORKSPACE_PARAMETER],
         request=ErasureRequestSerializer,
-        responses={200: ErasureSerializer, 400: _ERRORS, 403: _DETAIL, 404: _DETAIL},
+        responses={200: ErasureSerializer, 400: _ERRORS, 403: DETAIL, 404: DETAIL},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = ErasureRequestSerializer(data=request.data)

@@ -8,7 +8,7 @@ class ConsentConfig(AppConfig):
 
     def ready(self) -> None:
         # leads sits below consent: it offers the merge hook, consent fills it in.
-        from como.leads.identity import register_merge_handler
+        from como.leads.reactions import register_merge_handler
 
         from .services import consent_records_carry_over
 

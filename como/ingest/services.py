@@ -21,14 +21,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
-from como.leads.identity import (
-    RETRYABLE_ERRORS,
-    PersonRef,
-    Resolution,
-    column_defaults,
-    contacts_resolve,
-)
+from como.leads.identity import RETRYABLE_ERRORS, PersonRef, Resolution, contacts_resolve
 from como.leads.models import Contact, Event
+from como.rawsql import column_defaults, raw_cursor
 from como.scoring.score_state import contacts_score_events
 from como.scoring.snapshots import EventRecord
 from como.workspaces.models import Workspace
@@ -120,9 +115,8 @@ def _store(
     # Inside a caller's transaction the stage may still hold an earlier batch's rows.
     nested = connection.in_atomic_block
     with transaction.atomic():
-        connection.ensure_connection()
-        pg = connection.connection
-        with psycopg.Cursor(pg) as cursor:
+        with raw_cursor() as cursor:
+            pg = cursor.connection
             stored = _existing_ids(cursor, workspace_id, [event["id"] for _, event in events])
             fresh = [event for _, event in events if event["id"] not in stored]
             if not fresh:

@@ -13,7 +13,8 @@ batch ends up as one contact:
   external id, keeping its history.
 * When the ``anonymous_id`` belongs to an anonymous contact and the identifiers name another
   contact, the anonymous one is *merged*: its events and anonymous ids move to the identified
-  contact, registered merge handlers run, and the anonymous contact is deleted.
+  contact, the merge handlers registered in :mod:`como.leads.reactions` run, and the anonymous
+  contact is deleted.
 * An ``anonymous_id`` seen for the first time is attached to the event's contact; one that
   already belongs to a different identified contact (a shared device) is left where it is.
 * Events with only an ``anonymous_id`` go to its contact, or to a new anonymous contact.
@@ -32,17 +33,18 @@ rolls back to a savepoint and resolves again, now seeing the other batch's commi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
 import psycopg
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
-from django.db.models.fields import NOT_PROVIDED
 from psycopg import sql
 
+from como.rawsql import column_defaults, raw_cursor
+
+from . import reactions
 from .models import AnonymousId, Contact, Event
 
 
@@ -56,19 +58,6 @@ RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
     psycopg.errors.UniqueViolation,
     psycopg.errors.DeadlockDetected,
 )
-
-#: Called with (workspace_id, {removed anonymous contact id: id of the contact it merged into})
-#: after events and anonymous ids moved and before the anonymous contacts are deleted, inside
-#: the same transaction. Higher apps (scoring, consent) register here to carry their own rows
-#: over; leads never imports them.
-MergeHandler = Callable[[int, Mapping[int, int]], None]
-_merge_handlers: list[MergeHandler] = []
-
-
-def register_merge_handler(handler: MergeHandler) -> MergeHandler:
-    if handler not in _merge_handlers:
-        _merge_handlers.append(handler)
-    return handler
 
 
 class PersonRef(NamedTuple):
@@ -105,8 +94,7 @@ def contacts_resolve(*, workspace_id: int, refs: Sequence[PersonRef]) -> Resolut
         raise RuntimeError("contacts_resolve() must run inside transaction.atomic()")
     if not refs:
         return Resolution(contact_ids=[], created=frozenset(), merged={})
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with raw_cursor() as cursor:
         plan = _Plan(workspace_id)
         plan.load(cursor, refs)
         people = [plan.resolve(ref) for ref in refs]
@@ -365,8 +353,7 @@ class _Plan:
                 """).format(table=table),
                 [sources, targets],
             )
-        for handler in _merge_handlers:
-            handler(self.workspace_id, merged)
+        reactions.contacts_merged(self.workspace_id, merged)
         cursor.execute(
             sql.SQL("DELETE FROM {contact} WHERE id = ANY(%s::bigint[])").format(contact=_CONTACT),
             [sources],
@@ -402,46 +389,3 @@ _GIVEN = {"id", "workspace", "email", "external_id", "value", "contact"}
 @cache
 def _defaults(model: type[models.Model]) -> tuple[sql.Composable, sql.Composable, tuple[Any, ...]]:
     return column_defaults(model, given=_GIVEN)
-
-
-def column_defaults(
-    model: type[models.Model], *, given: set[str]
-) -> tuple[sql.Composable, sql.Composable, tuple[Any, ...]]:
-    """The remaining columns of a raw ``INSERT … SELECT`` and what to put in them.
-
-    Django applies field defaults in Python, not in the database, so a raw insert must spell
-    every NOT NULL column out. Deriving them from the model means a field another app adds
-    later (with a default) does not break the set-based write paths. Returns
-    ``(", col_a, col_b", ", %s::type, now()", params)`` to append to a column list and to a
-    select list.
-    """
-    columns: list[sql.Composable] = []
-    exprs: list[sql.Composable] = []
-    params: list[Any] = []
-    for field in model._meta.concrete_fields:
-        if field.name in given or field.primary_key:
-            continue
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            columns.append(sql.Identifier(field.column))
-            exprs.append(sql.SQL("now()"))
-        elif getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
-            continue  # the database fills it
-        else:
-            # get_default() is "" for a blank CharField without a default, as in save().
-            value = field.get_default()
-            if value is None:
-                if field.null:
-                    continue
-                raise ImproperlyConfigured(
-                    f"{model.__name__}.{field.name} is NOT NULL without a default; "
-                    "the set-based insert cannot fill it"
-                )
-            columns.append(sql.Identifier(field.column))
-            exprs.append(sql.SQL("%s::") + sql.SQL(str(field.db_type(connection))))
-            params.append(field.get_db_prep_save(value, connection))
-    comma = sql.SQL(", ")
-    return (
-        sql.Composed([comma + column for column in columns]),
-        sql.Composed([comma + expr for expr in exprs]),
-        tuple(params),
-    )

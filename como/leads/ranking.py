@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import QuerySet
 
+from como.registry import Registry
+
 if TYPE_CHECKING:
     from .models import Contact
 
@@ -40,12 +42,13 @@ class ContactScorer(Protocol):
 #: Scores are shown rounded to this many decimals (half to even); stored values are exact.
 SCORE_DECIMALS = 2
 
-_scorer: list[ContactScorer] = []
+#: At most one scorer, under the one key ``score`` (the contacts API's field and ordering).
+SCORERS: Registry[ContactScorer] = Registry("contact scorer")
 
 
 def register_contact_scorer(scorer: ContactScorer) -> None:
-    _scorer[:] = [scorer]
+    SCORERS.register("score", scorer)
 
 
 def contact_scorer() -> ContactScorer | None:
-    return _scorer[0] if _scorer else None
+    return SCORERS.find("score")

@@ -2,14 +2,18 @@
 
 Leads sits below scoring, so it cannot call the scorer. Instead, a higher app registers a
 handler here from its ``AppConfig.ready()`` and the leads services call :func:`contacts_changed`
-after they change contacts' attributes, inside the same transaction. Explicit and typed: no
-Django signals, and the handler list is visible in one place.
+(attributes changed), :func:`stage_changed` (lifecycle moves) and identity resolution calls
+:func:`contacts_merged` (anonymous contacts merged away), inside the same transaction. Explicit
+and typed: no Django signals, and every hook list leads offers is here, in one place
+(:class:`como.registry.Hooks`: a handler registered twice is called once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
+
+from como.registry import Hooks
 
 if TYPE_CHECKING:
     from como.workspaces.models import Workspace
@@ -19,13 +23,12 @@ if TYPE_CHECKING:
 #: ``handler(workspace, contact_ids)``: the contacts' stored attributes changed.
 ContactsChangedHandler = Callable[["Workspace", Sequence[int]], None]
 
-_contact_changed: list[ContactsChangedHandler] = []
+CONTACTS_CHANGED: Hooks[ContactsChangedHandler] = Hooks()
 
 
 def register_contact_changed(handler: ContactsChangedHandler) -> None:
     """Call ``handler`` whenever contacts' attributes change (idempotent per handler)."""
-    if handler not in _contact_changed:
-        _contact_changed.append(handler)
+    CONTACTS_CHANGED.register(handler)
 
 
 def contacts_changed(workspace: Workspace, contact_ids: Sequence[int]) -> None:
@@ -33,7 +36,7 @@ def contacts_changed(workspace: Workspace, contact_ids: Sequence[int]) -> None:
     ids = sorted(set(contact_ids))
     if not ids:
         return
-    for handler in list(_contact_changed):
+    for handler in CONTACTS_CHANGED.all():
         handler(workspace, ids)
 
 
@@ -41,13 +44,13 @@ def contacts_changed(workspace: Workspace, contact_ids: Sequence[int]) -> None:
 #: transitions are the rows just recorded (with their ids), in the mover's transaction.
 StageChangedHandler = Callable[["Workspace", Sequence["LifecycleTransition"]], None]
 
-_stage_changed: list[StageChangedHandler] = []
+STAGE_CHANGED: Hooks[StageChangedHandler] = Hooks()
+_stage_changed = STAGE_CHANGED.handlers  # the live list, under the name tests patch
 
 
 def register_stage_changed(handler: StageChangedHandler) -> None:
     """Call ``handler`` whenever contacts change stage (idempotent per handler)."""
-    if handler not in _stage_changed:
-        _stage_changed.append(handler)
+    STAGE_CHANGED.register(handler)
 
 
 def stage_changed(workspace: Workspace, transitions: Sequence[LifecycleTransition]) -> None:
@@ -55,5 +58,24 @@ def stage_changed(workspace: Workspace, transitions: Sequence[LifecycleTransitio
     the caller's transaction, so what it records commits or rolls back with the move)."""
     if not transitions:
         return
-    for handler in list(_stage_changed):
+    for handler in STAGE_CHANGED.all():
         handler(workspace, transitions)
+
+
+#: ``handler(workspace_id, {removed anonymous contact id: id of the contact it merged into})``:
+#: called after events and anonymous ids moved and before the anonymous contacts are deleted,
+#: inside the same transaction. Higher apps (consent) carry their own rows over.
+MergeHandler = Callable[[int, Mapping[int, int]], None]
+
+CONTACTS_MERGED: Hooks[MergeHandler] = Hooks()
+_merge_handlers = CONTACTS_MERGED.handlers  # the live list, under the name tests patch
+
+
+def register_merge_handler(handler: MergeHandler) -> MergeHandler:
+    """Call ``handler`` whenever identity resolution merges anonymous contacts away."""
+    return CONTACTS_MERGED.register(handler)
+
+
+def contacts_merged(workspace_id: int, merged: Mapping[int, int]) -> None:
+    for handler in CONTACTS_MERGED.all():
+        handler(workspace_id, merged)

@@ -36,6 +36,7 @@ from como.workspaces.api_base import (
     service_errors_as_400,
     target_workspace,
 )
+from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.roles import Permission
 from como.workspaces.users import signed_in
@@ -51,17 +52,8 @@ from .serializers import (
     ScoringModelSerializer,
 )
 
-_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        "properties": {"detail": {"type": "string"}},
-    },
-    description='Messages by field, or {"detail": "…"} when the body as a whole is wrong.',
-)
-_DETAIL = OpenApiResponse(
-    {"type": "object", "properties": {"detail": {"type": "string"}}},
-    description="Why the request was refused.",
+_ERRORS = errors_response(
+    'Messages by field, or {"detail": "…"} when the body as a whole is wrong.'
 )
 
 
@@ -77,7 +69,7 @@ _DETAIL = OpenApiResponse(
             200: ContactScoreSerializer,
             400: _ERRORS,
             404: OpenApiResponse(
-                _DETAIL.response, description="No such contact, or no such model version."
+                DETAIL.response, description="No such contact, or no such model version."
             ),
         },
     )
@@ -146,8 +138,8 @@ class ScoringModelPagination(StrictCursorPagination):
         responses={
             201: ScoringModelCreatedSerializer,
             400: _ERRORS,
-            403: _DETAIL,
-            404: _DETAIL,
+            403: DETAIL,
+            404: DETAIL,
         },
     ),
 )

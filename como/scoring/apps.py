@@ -10,8 +10,8 @@ class ScoringConfig(AppConfig):
         from como.leads.ranking import register_contact_scorer
         from como.leads.reactions import register_contact_changed
 
-        from .ranking import ContactScores
+        from .ranking import CONTACT_SCORES
         from .score_state import contacts_changed_rescore
 
         register_contact_changed(contacts_changed_rescore)
-        register_contact_scorer(ContactScores())
+        register_contact_scorer(CONTACT_SCORES)

@@ -185,3 +185,8 @@ class ContactScores:
 
     def scores(self, contacts: Sequence[Contact], at: datetime) -> dict[int, float]:
         return contacts_current_scores(contacts, at)
+
+
+#: The one instance leads is given: re-registering the same object (a second ``ready()``) is a
+#: no-op, where a fresh instance would be refused as another scorer.
+CONTACT_SCORES = ContactScores()

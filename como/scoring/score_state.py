@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import psycopg
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from psycopg import sql
 from psycopg.types.json import JsonbLoader
@@ -32,6 +32,7 @@ from pydantic_core import from_json, to_json
 
 from como.leads.models import Account, Contact, Event, LifecycleStage
 from como.leads.services import contact_stage_change
+from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
 from .decay import decayed, ranking_key
@@ -172,12 +173,9 @@ def _stored_rows(workspace: Workspace, ids: Sequence[int]) -> list[_StoredRow]:
 
 
 def _cursor() -> psycopg.Cursor[Any]:
-    """A psycopg cursor with server-side binding: Django's client-side binding would quote
-    each of a batch's thousands of array elements into the SQL text, which costs more than
-    the statement itself. Its statements pass arrays in binary (``%b``), several times
-    cheaper to encode than text."""
-    connection.ensure_connection()
-    cursor = psycopg.Cursor(connection.connection)
+    """:func:`como.rawsql.raw_cursor`, reading jsonb as data. Its statements pass arrays in
+    binary (``%b``), several times cheaper to encode than text."""
+    cursor = raw_cursor()
     # Django makes its connections return jsonb as text (its fields decode it); here it is data.
     cursor.adapters.register_loader("jsonb", JsonbLoader)
     return cursor

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -29,6 +29,7 @@ from rest_framework.response import Response
 
 from como.workspaces.api_base import WorkspaceScopedViewSet, service_errors_as_400
 from como.workspaces.models import Workspace
+from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
@@ -50,17 +51,8 @@ from .serializers import (
 #: The report's default period, when ``from`` is not given.
 DEFAULT_PERIOD = timedelta(days=30)
 
-_ERRORS = OpenApiResponse(
-    {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        "properties": {"detail": {"type": "string"}},
-    },
-    description='Messages by field, or {"detail": "…"} when the request as a whole is wrong.',
-)
-_DETAIL = OpenApiResponse(
-    {"type": "object", "properties": {"detail": {"type": "string"}}},
-    description="Why the request was refused.",
+_ERRORS = errors_response(
+    'Messages by field, or {"detail": "…"} when the request as a whole is wrong.'
 )
 
 
@@ -93,8 +85,8 @@ class HandoffPagination(StrictCursorPagination):
 _VERDICT = {
     200: HandoffSerializer,
     400: _ERRORS,
-    403: _DETAIL,
-    404: _DETAIL,
+    403: DETAIL,
+    404: DETAIL,
 }
 
 

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from como.compliance.drafts import Recipient
 from como.compliance.findings import Finding, Report, Severity
-from como.compliance.recipients import recipients_for
+from como.compliance.selectors import recipients_for
 from como.leads.models import Contact
 
 from ..base import ActionLike, MetricRow, register_adapter

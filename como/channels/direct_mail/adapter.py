@@ -30,7 +30,7 @@ from django.utils import timezone
 from como import csvsafe
 from como.compliance.drafts import Recipient
 from como.compliance.findings import Finding, Report, Severity
-from como.compliance.recipients import recipients_for
+from como.compliance.selectors import recipients_for
 from como.creative import CreativeError, render_creative
 from como.leads.models import Contact
 from como.workspaces.models import Workspace

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from como.compliance.drafts import Draft, Sender
 from como.compliance.engine import run_checks
 from como.compliance.findings import Finding, Report, Severity
-from como.compliance.recipients import recipients_for
+from como.compliance.selectors import recipients_for
 from como.creative import CreativeError, render_creative
 from como.leads.models import Contact
 from como.leads.normalize import normalize_phone

@@ -1,1 +1,1 @@
-"""The generic checks, one module per law; :mod:`como.compliance.generic` registers them."""
+"""The generic checks, one module per law; :mod:`como.compliance.generic` lists them."""

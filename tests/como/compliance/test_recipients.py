@@ -9,7 +9,7 @@ import pytest
 
 from como.compliance.drafts import Draft, Sender
 from como.compliance.engine import run_checks
-from como.compliance.recipients import recipients_for
+from como.compliance.selectors import recipients_for
 from como.leads.models import Contact
 from tests.factories import WorkspaceFactory
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from como.ingest.services import events_ingest
-from como.leads import identity
+from como.leads import reactions
 from como.leads.identity import PersonRef, contacts_resolve
 from como.leads.models import AnonymousId, Contact, Event
 from como.workspaces.models import Workspace
@@ -228,12 +228,12 @@ def test_merge_handlers_see_each_merge_before_the_anonymous_contact_goes(
     ingest(workspace, event("known", contact={"email": "ana@example.com"}))
     ingest(workspace, event("v", contact={"anonymous_id": "cookie-1"}))
     visitor, ana = owner(workspace, "v"), owner(workspace, "known")
-    identity.register_merge_handler(handler)
+    reactions.register_merge_handler(handler)
     try:
         ingest(
             workspace,
             event("login", contact={"anonymous_id": "cookie-1", "email": "ana@example.com"}),
         )
     finally:
-        identity._merge_handlers.remove(handler)
+        reactions._merge_handlers.remove(handler)
     assert seen == [(workspace.pk, {visitor.pk: ana.pk}, True)]

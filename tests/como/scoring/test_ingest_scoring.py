@@ -235,7 +235,7 @@ def test_rescoring_a_1000_event_batch_takes_a_bounded_number_of_queries(
 ) -> None:
     """Counted around contacts_rescore (the full path). Scoring's own statements: the
     stage-changed reactions (the MQL handoff) are counted by their own tests."""
-    monkeypatch.setattr(reactions, "_stage_changed", [])
+    monkeypatch.setattr(reactions.STAGE_CHANGED, "handlers", [])
     now = timezone.now()
     events = _batch("big", contacts=250, per_contact=4, now=now)
     assert len(events) == 1000
@@ -300,7 +300,7 @@ def scoring_sql() -> Iterator[list[str]]:
 
     with (
         patch.object(ingest_services, "contacts_score_events", observed),
-        patch.object(reactions, "_stage_changed", []),
+        reactions.STAGE_CHANGED.override(),
     ):
         yield seen
 

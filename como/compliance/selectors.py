@@ -1,5 +1,6 @@
-"""Contacts into :class:`~como.compliance.drafts.Recipient` values: consent and suppression for
-any number of contacts in two queries, so the checks themselves never touch the database."""
+"""Compliance's reads: contacts into :class:`~como.compliance.drafts.Recipient` values, consent
+and suppression for any number of contacts in two queries, so the checks themselves never touch
+the database."""
 
 from __future__ import annotations
 
