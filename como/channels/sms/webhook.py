@@ -14,6 +14,7 @@ through TwiML, which Twilio would send without a trace on our side.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.http import (
@@ -79,40 +80,34 @@ def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
-@csrf_exempt
-@require_POST
-def inbound(request: HttpRequest, account_id: int) -> HttpResponse:
+def _receive(request: HttpRequest, account_id: int, receive: Callable[..., object]) -> HttpResponse:
+    """Verify, screen and hand a delivery to ``receive``: 403 for a bad signature, 400 with
+    the fields at fault for what the log cannot hold, TwiML's empty answer otherwise."""
     account = _verified_account(request, account_id)
     if account is None:
         return HttpResponseForbidden("invalid signature")
     params = request.POST.dict()
     if found := jsonsafe.problems(params):
-        return HttpResponseBadRequest("; ".join(jsonsafe.flat(found)))
+        return JsonResponse(found, status=400)
     try:
-        sms_inbound_receive(account=account, params=params)
+        receive(account=account, params=params)
     except ValidationError as error:
         return JsonResponse(error.message_dict, status=400)
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
     return _twiml()
+
+
+@csrf_exempt
+@require_POST
+def inbound(request: HttpRequest, account_id: int) -> HttpResponse:
+    return _receive(request, account_id, sms_inbound_receive)
 
 
 @csrf_exempt
 @require_POST
 def status(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _verified_account(request, account_id)
-    if account is None:
-        return HttpResponseForbidden("invalid signature")
-    params = request.POST.dict()
-    if found := jsonsafe.problems(params):
-        return HttpResponseBadRequest("; ".join(jsonsafe.flat(found)))
-    try:
-        sms_status_receive(account=account, params=params)
-    except ValidationError as error:
-        return JsonResponse(error.message_dict, status=400)
-    except ValueError as error:
-        return HttpResponseBadRequest(str(error))
-    return _twiml()
+    return _receive(request, account_id, sms_status_receive)
 
 
 urlpatterns = [
