@@ -67,7 +67,7 @@ check-migrations: services ## Fail when a model change has no migration
 pytest: services ## Run the test suite only
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck check-migrations ## ruff, mypy, makemigrations --check, then pytest (Chromium too)
+test: lint typecheck check-migrations ## ruff, mypy, makemigrations --check, then pytest (Chromium, every bench --smoke)
 	-@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory pytest
 

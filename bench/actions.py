@@ -47,9 +47,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from ingest import require_migrated, setup_django
+from smoke import parse_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 10  # actions run before the timed ones: the worker's children, connections, imports
+
+#: --smoke: seconds, for `make test` (bench/smoke.py).
+SMOKE = {"actions": 10}
 
 
 def arguments() -> argparse.Namespace:
@@ -67,7 +71,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--delay", type=float, default=0.0, help="the receiver's work per delivery, seconds"
     )
-    return parser.parse_args()
+    return parse_arguments(parser, SMOKE)
 
 
 def serve_receiver(ready: Connection, delay: float) -> None:

@@ -25,10 +25,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from smoke import parse_arguments
+
 ROOT = Path(__file__).resolve().parent.parent
-BATCH_TARGET = 20_000  # events/s, DESIGN.md "Performance"
+BATCH_TARGET = 20_000  # events/s, docs/architecture.md "Hot paths"
 SINGLE_TARGET = 1_500
 URL = "/api/v1/events"
+
+#: --smoke: seconds, for `make test` (bench/smoke.py).
+SMOKE = {"events": 400, "batch": 100, "single": 20}
 
 
 def arguments() -> argparse.Namespace:
@@ -48,7 +53,7 @@ def arguments() -> argparse.Namespace:
         help="concurrent clients (threads, one database connection each); 1 = sequential",
     )
     parser.add_argument("--seed", type=int, default=7)
-    return parser.parse_args()
+    return parse_arguments(parser, SMOKE)
 
 
 def setup_django(queue: str) -> None:

@@ -1,8 +1,9 @@
 """The shape of one incoming event, validated with pydantic v2.
 
 This is the ingest hot path's validator. DRF serializers manage ~6k events/s per core
-(DESIGN.md, "Performance"); pydantic models ~60k/s here, pydantic ``TypedDict`` adapters several
-times that because no model instance is built per event, so the shapes are ``TypedDict``\\ s.
+(docs/architecture.md, "Hot paths"); pydantic models ~60k/s here, pydantic ``TypedDict``
+adapters several times that because no model instance is built per event, so the shapes are
+``TypedDict``\\ s.
 The same adapter documents the endpoint in the OpenAPI schema (:mod:`como.ingest.openapi`), so
 the docs cannot drift from what is enforced. String limits are read from the Django model
 fields the values end up in.

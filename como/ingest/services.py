@@ -1,6 +1,6 @@
 """The ingest write path: validate, resolve identities, store, react.
 
-Designed for ≥ 20,000 events/s in batches of 1,000 (DESIGN.md, "Performance"): events are
+Designed for ≥ 20,000 events/s in batches of 1,000 (docs/architecture.md, "Hot paths"): events are
 validated with pydantic, people are resolved set-based (:mod:`como.leads.identity`), rows are
 staged with one psycopg ``COPY`` into a session temp table and stored by one
 ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Nothing runs a query per event.

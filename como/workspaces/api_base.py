@@ -1,7 +1,7 @@
 """The base every workspace-data API view is built on.
 
 Its ``get_queryset`` always passes through :meth:`WorkspaceScopedQuerySet.visible_to`, so a
-view cannot forget tenancy; ``tests/como/workspaces/test_tenancy.py`` walks every route and
+view cannot forget tenancy; ``tests/test_tenancy.py`` walks every route and
 fails if a view is not built on it.
 """
 

@@ -34,15 +34,20 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}{':' + port if port else ''}/{name}"
 
 
-def start_worker(queue: str, log: Any) -> subprocess.Popen[bytes]:
-    env = {
+def subprocess_environment(**extra: str) -> dict[str, str]:
+    """The environment of a child process that must use this run's database and broker."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "como.settings",
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **extra,
     }
+
+
+def start_worker(queue: str, log: Any) -> subprocess.Popen[bytes]:
+    env = subprocess_environment(CELERY_TASK_DEFAULT_QUEUE=queue)
     command = [
         sys.executable,
         "-m",

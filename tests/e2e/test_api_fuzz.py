@@ -1,4 +1,5 @@
-"""The API fuzzed with schemathesis from its own OpenAPI schema (DESIGN.md, "Tests and tooling").
+"""The API fuzzed with schemathesis from its own OpenAPI schema (docs/architecture.md, "Tests
+and benchmarks").
 
 Every operation of ``/api/v1/schema`` gets generated requests, valid and invalid, sent through the
 WSGI application in-process and authenticated with a workspace API key. A 5xx, or a response that

@@ -160,7 +160,7 @@ def test_an_event_hands_an_mql_to_a_rep_by_email_and_escalates_past_the_sla(
             (action,) = AgentAction.objects.filter(workspace=workspace, kind="mql_handoff")
             assert action.status in {"approved", "executing", "succeeded"}
             assert action.payload["rep_id"] == ana.pk
-            assert recorded_within < 5  # DESIGN's p99 ≤ 1 s is measured by bench/, not here
+            assert recorded_within < 5  # its p99 target is for bench/scoring.py to measure
 
             wait_for(lambda: len(inbox.received()) >= 1, worker, "the rep's email")
             wait_for(

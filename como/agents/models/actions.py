@@ -1,8 +1,9 @@
 """Agent actions: the proposal, its approvals, its audit trail; and the playbook's policy.
 
 An :class:`AgentAction` is what an agent (or a member) proposes; people approve it; then it is
-executed exactly once in effect. The row is the outbox (DESIGN.md): approval commits the status,
-the execute task is enqueued on commit, and a sweeper finds anything approved but not run.
+executed exactly once in effect. The row is the outbox (docs/architecture.md, "Exactly once"):
+approval commits the status, the execute task is enqueued on commit, and a sweeper finds anything
+approved but not run.
 Every status change is an :class:`ActionTransition` row, never an edit.
 """
 

@@ -13,8 +13,8 @@ class Keyword(StrEnum):
     START = "start"
 
 
-#: TCPA / CTIA opt-out words (DESIGN.md: STOP, QUIT, END, REVOKE, OPT OUT, CANCEL, UNSUBSCRIBE),
-#: plus the ones Twilio's carrier-level opt-out also honours.
+#: TCPA / CTIA opt-out words (STOP, QUIT, END, REVOKE, OPT OUT, CANCEL, UNSUBSCRIBE: see
+#: docs/architecture.md, "The compliance gate"), plus those Twilio's carrier-level opt-out honours.
 STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPT OUT", "OPTOUT"}
 )

@@ -1,0 +1,85 @@
+"""Every benchmark in bench/ still runs: each script at its ``--smoke`` size, as a subprocess.
+
+Nothing ran the benchmarks before, so one broke unseen when the code under it changed. This
+asserts only that each completes and prints its figures (their values at this size mean
+nothing; ``make bench`` measures). Each script creates a throwaway workspace and removes it; here
+it runs against this run's test database (migrated by pytest-django, so a fresh clone needs no
+``migrate``) and broker, and ``transactional_db`` flushes whatever a failed run left behind.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.e2e.celery_worker import ROOT, subprocess_environment
+
+#: Generous: a smoke run takes seconds; this only stops a hung one from hanging the suite.
+TIMEOUT = 300
+
+#: The figure lines each benchmark prints, one pattern per line.
+FIGURES: dict[str, list[str]] = {
+    "ingest": [
+        r"bulk API: +\d+ events in +[\d.]+ s = +[\d,]+ events/s",
+        r"single POSTs: +\d+ events in +[\d.]+ s = +[\d,]+ events/s",
+        r"raw COPY: +\d+ rows +in +[\d.]+ s = +[\d,]+ rows/s",
+        r"ratio bulk API / raw COPY: \d+\.\d{3}",
+    ],
+    "scoring": [
+        r"\(a\) ingest \+ scoring: \d+ events \(stored \d+\) in [\d.]+ s",
+        r"= [\d,]+ events/s; raw COPY [\d,]+ rows/s; ratio \d+\.\d{3}",
+        r"\(b\) event POST → stage MQL .*: p50 [\d.]+ ms, p99 [\d.]+ ms",
+        r"raw limit: a POST that scores nothing, p50 [\d.]+ ms; ratio [\d.]+",
+        r"\(c\) top 100 by current score of [\d,]+ contacts .*: [\d.]+ ms \(median of 15\)",
+        r"same answer as a full sort: yes",
+    ],
+    "actions": [
+        r"\(a\) live: +\d+ approvals in +[\d.]+ s = +[\d,]+ approvals/s",
+        r"latency approval → succeeded: p50 +[\d.]+ ms +p99 +[\d.]+ ms",
+        r"\d+ actions in +[\d.]+ s = +[\d,]+ actions/s \(first approval to last success\)",
+        r"\(b\) backlog: +\d+ actions in +[\d.]+ s = +[\d,]+ actions/s",
+        r"raw: +\d+ executor calls in +[\d.]+ s = +[\d,]+ actions/s",
+        r"ratio to raw: \(a\) [\d.]+ +\(b\) [\d.]+",
+        r"actions retried: 0",
+    ],
+    "compliance": [
+        r"compliance checks +[\d,]+ creatives/s",
+        r"numbers cached +[\d,]+ creatives/s",
+        r"raw text pass +[\d,]+ drafts/s",
+        r"ratio to raw +\d+\.\d{3}",
+    ],
+}
+
+
+def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
+    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - {"smoke"}
+    assert scripts == set(FIGURES)
+    bench_target = re.search(r"^bench:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M)
+    assert bench_target is not None
+    assert set(re.findall(r"bench/(\w+)\.py", bench_target.group(1))) == scripts
+
+
+@pytest.mark.parametrize(
+    "name",
+    # bench/actions.py starts real Celery workers of its own.
+    [pytest.param(n, marks=pytest.mark.worker) if n == "actions" else n for n in sorted(FIGURES)],
+)
+def test_benchmark_runs_at_smoke_size(name: str, transactional_db: Any) -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / f"{name}.py"), "--smoke"],
+        cwd=ROOT,
+        env=subprocess_environment(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    output = f"--- stdout\n{run.stdout}\n--- stderr\n{run.stderr[-4000:]}"
+    assert run.returncode == 0, output
+    assert run.stdout.startswith("smoke run ("), output
+    missing = [figure for figure in FIGURES[name] if not re.search(figure, run.stdout)]
+    assert not missing, f"figures not printed: {missing}\n{output}"
