@@ -132,6 +132,17 @@ class Limits:
             raise PayloadInvalid(self.errors)
 
 
+def ad_account_id(
+    account: ChannelAccount | None, limits: Limits, *, prefix: str, missing: str
+) -> str:
+    """The channel account's ad account id, digits without the platform's ``prefix``; else
+    ``missing`` is reported on ``ad_account``."""
+    value = (account.account_id if account is not None else "").strip().removeprefix(prefix)
+    if not value.isdigit():
+        limits.add("ad_account", missing)
+    return value
+
+
 def payload_of(action: ActionLike) -> Mapping[str, Any]:
     payload = action.payload
     if not isinstance(payload, Mapping):

@@ -52,11 +52,12 @@ def _urn_id(limits: common.Limits, path: str, value: Any, kind: str) -> str:
 
 
 def _ad_account(account: ChannelAccount | None, limits: common.Limits) -> str:
-    value = (account.account_id if account is not None else "").strip()
-    value = value.removeprefix("urn:li:sponsoredAccount:")
-    if not value.isdigit():
-        limits.add("ad_account", "Set the LinkedIn ad account id on the channel account.")
-    return value
+    return common.ad_account_id(
+        account,
+        limits,
+        prefix="urn:li:sponsoredAccount:",
+        missing="Set the LinkedIn ad account id on the channel account.",
+    )
 
 
 def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:

@@ -82,10 +82,12 @@ AUDIENCE_SCHEMA = ["EMAIL", "PHONE"]
 
 
 def _ad_account(account: ChannelAccount | None, limits: common.Limits) -> str:
-    value = (account.account_id if account is not None else "").strip().removeprefix("act_")
-    if not value.isdigit():
-        limits.add("ad_account", "Set the ad account id (act_…) on the channel account.")
-    return value
+    return common.ad_account_id(
+        account,
+        limits,
+        prefix="act_",
+        missing="Set the ad account id (act_…) on the channel account.",
+    )
 
 
 def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
