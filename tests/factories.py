@@ -115,3 +115,19 @@ def member_api_client(workspace: Workspace, role: str = "marketer") -> APIClient
     client = APIClient()
     client.force_login(_member(workspace, role))
     return client
+
+
+def channel_account_form(workspace: Workspace, **fields: Any) -> dict[str, Any]:
+    """The admin's add form for a sandbox SMS channel account, with ``fields`` changed."""
+    return {
+        "workspace": workspace.pk,
+        "channel": "sms",
+        "transport": "sandbox",
+        "base_url": "",
+        "account_id": "AC123",
+        "sender": "+13125550100",
+        "new_credentials": "",
+        "new_webhook_secret": "",
+        "settings": "{}",
+        **fields,
+    }

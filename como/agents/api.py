@@ -33,7 +33,7 @@ from como.workspaces.api_base import WorkspaceScopedViewSet, service_errors_as_4
 from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.permissions import IsWorkspaceCaller
-from como.workspaces.principal import CallerKind, principal_for_request
+from como.workspaces.principal import CallerKind
 from como.workspaces.roles import Permission
 from como.workspaces.users import signed_in
 
@@ -62,14 +62,8 @@ class MayReadActions(IsWorkspaceCaller):
     caller may decide on a given action is checked by the view, in that action's workspace.
     """
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.user is None or not request.user.is_authenticated:
-            return False
-        principal = principal_for_request(request)
-        return principal.is_superuser or bool(principal.workspaces_with(Permission.VIEW))
-
-    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        return principal_for_request(request).can(Permission.VIEW, obj.workspace_id)
+    def needed(self, request: Request) -> Permission:
+        return Permission.VIEW
 
 
 class ActionPagination(StrictCursorPagination):

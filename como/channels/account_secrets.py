@@ -17,6 +17,7 @@ unusable secret can never verify a delivery nor turn it into a 500.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -80,3 +81,19 @@ def signing_secret(account: ChannelAccount) -> str:
         raise SecretUnusable("No webhook secret is set.")
     _webhook_secret_validate(account.channel, account.webhook_secret)
     return account.webhook_secret
+
+
+def webhook_secret(account: ChannelAccount, log: logging.Logger) -> str | None:
+    """:func:`signing_secret` for a webhook view: None when it is unusable, with a warning in
+    the webhook's ``log`` that names the account, so someone can set a usable one."""
+    try:
+        return signing_secret(account)
+    except SecretUnusable as error:
+        log.warning(
+            "%s webhook refused for channel account %s (workspace %s): %s",
+            account.channel,
+            account.pk,
+            account.workspace_id,
+            error,
+        )
+        return None

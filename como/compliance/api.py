@@ -29,7 +29,6 @@ from como.workspaces.models import Workspace
 from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.parsers import JSONParser
 from como.workspaces.permissions import IsWorkspaceCaller
-from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
 
 from .drafts import Draft, Recipient, Sender, jurisdictions_of
@@ -52,11 +51,8 @@ _ERRORS = errors_response(
 class MayCheckCompliance(IsWorkspaceCaller):
     """Any caller who may view a workspace: linting a draft writes nothing."""
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.user is None or not request.user.is_authenticated:
-            return False
-        principal = principal_for_request(request)
-        return principal.is_superuser or bool(principal.workspaces_with(Permission.VIEW))
+    def needed(self, request: Request) -> Permission:
+        return Permission.VIEW
 
 
 class ComplianceCheckViewSet(WorkspaceScopedViewSet):

@@ -46,7 +46,7 @@ from como.workspaces.api_base import (
 from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.permissions import IsWorkspaceCaller
-from como.workspaces.principal import CallerKind, principal_for_request
+from como.workspaces.principal import CallerKind, Principal, principal_for_request
 from como.workspaces.roles import Permission
 
 from . import selectors, services
@@ -186,21 +186,16 @@ class MayReadOrErase(IsWorkspaceCaller):
 
     message = "Erasing a person needs a member with the review_compliance permission."
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.user is None or not request.user.is_authenticated:
-            return False
-        principal = principal_for_request(request)
-        if principal.is_superuser:
-            return True
+    def needed(self, request: Request) -> Permission:
+        return Permission.VIEW  # for reading; erasing is decided in allows()
+
+    def allows(self, principal: Principal, request: Request, view: Any) -> bool:
         if getattr(view, "action", None) != "create":
             # Reads; other methods are answered 405 (there is nothing else to do here).
-            return bool(principal.workspaces_with(Permission.VIEW))
+            return super().allows(principal, request, view)
         if principal.kind is not CallerKind.MEMBER:
             return False  # an API key or the agent identity never erases anyone
         return bool(principal.workspaces_with(ERASE_PERMISSION))
-
-    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        return principal_for_request(request).can(Permission.VIEW, obj.workspace_id)
 
 
 class ErasurePagination(StrictCursorPagination):

@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from .principal import principal_for_request
+from .principal import Principal, principal_for_request
 from .roles import Permission
 
 
@@ -14,6 +14,10 @@ class IsWorkspaceCaller(permissions.BasePermission):
 
     Reads need ``view`` in some workspace, writes need ``edit_data``; which rows a caller
     sees is decided by the scoped queryset, not here.
+
+    The base of every API permission: anonymous callers are refused and superusers let in
+    here, once. A subclass says which permission a request needs (:meth:`needed`), or, when
+    holding one permission somewhere is not the whole rule, overrides :meth:`allows`.
     """
 
     message = "Authenticate with a workspace API key or as a workspace member."
@@ -22,18 +26,19 @@ class IsWorkspaceCaller(permissions.BasePermission):
         if request.user is None or not request.user.is_authenticated:
             return False
         principal = principal_for_request(request)
-        if principal.is_superuser:
-            return True
-        needed = (
-            Permission.VIEW if request.method in permissions.SAFE_METHODS else Permission.EDIT_DATA
-        )
-        return bool(principal.workspaces_with(needed))
+        return principal.is_superuser or self.allows(principal, request, view)
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        needed = (
-            Permission.VIEW if request.method in permissions.SAFE_METHODS else Permission.EDIT_DATA
-        )
-        return principal_for_request(request).can(needed, _workspace_id(obj))
+        return principal_for_request(request).can(self.needed(request), _workspace_id(obj))
+
+    def needed(self, request: Request) -> Permission:
+        """What the request needs: in some workspace to reach the view, in the row's for a row."""
+        reads = request.method in permissions.SAFE_METHODS
+        return Permission.VIEW if reads else Permission.EDIT_DATA
+
+    def allows(self, principal: Principal, request: Request, view: Any) -> bool:
+        """Whether a signed-in caller who is no superuser may reach the view at all."""
+        return bool(principal.workspaces_with(self.needed(request)))
 
 
 def _workspace_id(obj: Any) -> int:

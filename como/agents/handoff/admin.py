@@ -54,6 +54,21 @@ def _handlers_for(request: HttpRequest, permission: Permission) -> Any:
     return handoff_handlers(principal.workspaces_with(permission))
 
 
+class HandlerChoices:
+    """Admin mixin: the user foreign keys named in ``handler_fields`` list only the people who
+    may handle handoffs in the workspaces where the user may write."""
+
+    handler_fields: tuple[str, ...] = ()
+    write_permission: Permission
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name in self.handler_fields:
+            kwargs["queryset"] = _handlers_for(request, self.write_permission)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
 def _holds_handoff_role(workspace_id: int, user: User) -> bool:
     return Membership.objects.filter(
         workspace_id=workspace_id, user_id=user.pk, role__in=handoff_roles()
@@ -77,21 +92,15 @@ class TerritoryRepFormSet(forms.BaseInlineFormSet):
                 form.add_error("user", "Reps must be sales members (or owners) of the workspace.")
 
 
-class TerritoryRepInline(WorkspaceScopedInline):
+class TerritoryRepInline(HandlerChoices, WorkspaceScopedInline):
     model = TerritoryRep
+    handler_fields = ("user",)
     formset = TerritoryRepFormSet
     fields = ["user", "position"]
     extra = 1
     write_permission = Permission.CONFIGURE_PLAYBOOK
     verbose_name = "rep"
     verbose_name_plural = "reps, in round-robin order"
-
-    def formfield_for_foreignkey(
-        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> Any:
-        if db_field.name == "user":
-            kwargs["queryset"] = _handlers_for(request, self.write_permission)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class TerritoryForm(forms.ModelForm):
@@ -128,8 +137,9 @@ class TerritoryForm(forms.ModelForm):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(WorkspaceScopedAdmin):
+class TerritoryAdmin(HandlerChoices, WorkspaceScopedAdmin):
     form = TerritoryForm
+    handler_fields = ("manager",)
     write_permission = Permission.CONFIGURE_PLAYBOOK
     list_display = [
         "name",
@@ -154,13 +164,6 @@ class TerritoryAdmin(WorkspaceScopedAdmin):
     @admin.display(description="reps")
     def reps_in_order(self, obj: Territory) -> str:
         return ", ".join(rep.user.get_username() for rep in obj.reps.all()) or "—"
-
-    def formfield_for_foreignkey(
-        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> Any:
-        if db_field.name == "manager":
-            kwargs["queryset"] = _handlers_for(request, self.write_permission)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))

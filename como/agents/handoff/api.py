@@ -22,7 +22,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +31,7 @@ from como.workspaces.api_base import WorkspaceScopedViewSet, service_errors_as_4
 from como.workspaces.models import Workspace
 from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.pagination import StrictCursorPagination
-from como.workspaces.principal import principal_for_request
+from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.roles import Permission
 from como.workspaces.users import signed_in
 
@@ -56,25 +56,13 @@ _ERRORS = errors_response(
 )
 
 
-class HandlesHandoffs(permissions.BasePermission):
+class HandlesHandoffs(IsWorkspaceCaller):
     """Reads: the view permission somewhere. POSTs (the verdicts): ``handle_handoff``
     somewhere, and in the handoff's workspace."""
 
     message = "Only sales members (and owners) of the handoff's workspace may do this."
 
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.user is None or not request.user.is_authenticated:
-            return False
-        principal = principal_for_request(request)
-        if principal.is_superuser:
-            return True
-        return bool(principal.workspaces_with(self._needed(request)))
-
-    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        return principal_for_request(request).can(self._needed(request), obj.workspace_id)
-
-    @staticmethod
-    def _needed(request: Request) -> Permission:
+    def needed(self, request: Request) -> Permission:
         return Permission.HANDLE_HANDOFF if request.method == "POST" else Permission.VIEW
 
 

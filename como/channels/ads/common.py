@@ -75,6 +75,14 @@ class Limits:
             self.add(path, f"At most {max_width} characters ({width} given).")
         return value
 
+    def characters(
+        self, payload: Mapping[str, Any], key: str, *, max_width: int, required: bool = True
+    ) -> str:
+        """The payload's text field ``key`` counted in characters, as Meta and LinkedIn count
+        (Google counts display width: :meth:`text`)."""
+        value = payload.get(key)
+        return self.text(key, value, max_width=max_width, required=required, wide=False)
+
     def texts(
         self, path: str, value: Any, *, least: int, most: int, max_width: int, wide: bool = True
     ) -> list[str]:
@@ -122,6 +130,17 @@ class Limits:
     def raise_if_any(self) -> None:
         if self.errors:
             raise PayloadInvalid(self.errors)
+
+
+def ad_account_id(
+    account: ChannelAccount | None, limits: Limits, *, prefix: str, missing: str
+) -> str:
+    """The channel account's ad account id, digits without the platform's ``prefix``; else
+    ``missing`` is reported on ``ad_account``."""
+    value = (account.account_id if account is not None else "").strip().removeprefix(prefix)
+    if not value.isdigit():
+        limits.add("ad_account", missing)
+    return value
 
 
 def payload_of(action: ActionLike) -> Mapping[str, Any]:
@@ -178,20 +197,50 @@ def preflight_report(
     return Report.of([*own, *extra, *report.findings], report.checked)
 
 
-# --- the adapter shape of platforms whose every kind builds one request -----------------------
+# --- the adapter shapes ----------------------------------------------------------------------
+
+
+class CitingAdapter:
+    """An adapter whose preflight reports its platform's limits under one citation."""
+
+    key: str
+    citation: str
+
+    def report(
+        self,
+        action: ActionLike,
+        *,
+        at: datetime,
+        fields: Mapping[str, str],
+        invalid: PayloadInvalid | None,
+        extra: Sequence[Finding] = (),
+        audience: Sequence[Recipient] = (),
+    ) -> Report:
+        """:func:`preflight_report` for this adapter's channel and citation."""
+        return preflight_report(
+            channel=self.key,
+            action=action,
+            at=at,
+            fields=fields,
+            invalid=invalid,
+            citation=self.citation,
+            extra=extra,
+            audience=audience,
+        )
+
 
 #: Turns an action's payload into what the adapter sends; raises PayloadInvalid.
 Builder = Callable[[Mapping[str, Any], ChannelAccount | None], dict[str, Any]]
 
 
-class BuiltAdAdapter:
+class BuiltAdAdapter(CitingAdapter):
     """Preflight, dispatch and metrics for an ad platform whose kinds each build one request
     from the payload (``builders``); a subclass adds how it sends (``execute``) and which
-    fields of the payload the compliance engine reads (``draft_fields``)."""
+    fields of an ad the compliance engine reads (``ad_fields``: only the kind ``drafted``,
+    which creates the ad, has text; pausing has none)."""
 
-    key: str
-    citation: str
     builders: Mapping[str, Builder]
+    drafted: str
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -204,6 +253,9 @@ class BuiltAdAdapter:
         return builder(payload_of(action), account)
 
     def draft_fields(self, kind: str, payload: Mapping[str, Any]) -> dict[str, str]:
+        return self.ad_fields(payload) if kind == self.drafted else {}
+
+    def ad_fields(self, payload: Mapping[str, Any]) -> dict[str, str]:
         return {}
 
     def preflight(self, action: ActionLike, *, at: datetime) -> Report:
@@ -213,14 +265,8 @@ class BuiltAdAdapter:
         except PayloadInvalid as error:
             invalid = error
         payload = action.payload if isinstance(action.payload, Mapping) else {}
-        return preflight_report(
-            channel=self.key,
-            action=action,
-            at=at,
-            fields=self.draft_fields(action.kind, payload),
-            invalid=invalid,
-            citation=self.citation,
-        )
+        fields = self.draft_fields(action.kind, payload)
+        return self.report(action, at=at, fields=fields, invalid=invalid)
 
     def sync_metrics(self, *, workspace_id: int, day: date) -> list[MetricRow]:
         # Ad numbers come from imported platform reports (como.campaigns.services.metrics_import).

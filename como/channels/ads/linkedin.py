@@ -52,27 +52,22 @@ def _urn_id(limits: common.Limits, path: str, value: Any, kind: str) -> str:
 
 
 def _ad_account(account: ChannelAccount | None, limits: common.Limits) -> str:
-    value = (account.account_id if account is not None else "").strip()
-    value = value.removeprefix("urn:li:sponsoredAccount:")
-    if not value.isdigit():
-        limits.add("ad_account", "Set the LinkedIn ad account id on the channel account.")
-    return value
+    return common.ad_account_id(
+        account,
+        limits,
+        prefix="urn:li:sponsoredAccount:",
+        missing="Set the LinkedIn ad account id on the channel account.",
+    )
 
 
 def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
     limits = common.Limits()
     ad_account = _ad_account(account, limits)
     campaign = _urn_id(limits, "campaign", payload.get("campaign"), "sponsoredCampaign")
-    commentary = limits.text(
-        "commentary", payload.get("commentary"), max_width=COMMENTARY_MAX, wide=False
-    )
-    headline = limits.text("headline", payload.get("headline"), max_width=HEADLINE_MAX, wide=False)
-    description = limits.text(
-        "description",
-        payload.get("description"),
-        max_width=DESCRIPTION_MAX,
-        required=False,
-        wide=False,
+    commentary = limits.characters(payload, "commentary", max_width=COMMENTARY_MAX)
+    headline = limits.characters(payload, "headline", max_width=HEADLINE_MAX)
+    description = limits.characters(
+        payload, "description", max_width=DESCRIPTION_MAX, required=False
     )
     landing = limits.https_url("landing_page", payload.get("landing_page"))
     organization = _urn_id(
@@ -144,10 +139,9 @@ class LinkedInAdapter(common.BuiltAdAdapter):
     key = KEY
     citation = CITATION
     builders = {CREATE: build_create, PAUSE: build_pause}
+    drafted = CREATE
 
-    def draft_fields(self, kind: str, payload: Mapping[str, Any]) -> dict[str, str]:
-        if kind != CREATE:
-            return {}
+    def ad_fields(self, payload: Mapping[str, Any]) -> dict[str, str]:
         return {
             "primary_text": str(payload.get("commentary") or ""),
             "headline": str(payload.get("headline") or ""),

@@ -166,10 +166,9 @@ class PaidSearchAdapter(common.BuiltAdAdapter):
     key = KEY
     citation = CITATION
     builders = {CREATE: build_create, PAUSE: build_pause}
+    drafted = CREATE
 
-    def draft_fields(self, kind: str, payload: Mapping[str, Any]) -> dict[str, str]:
-        if kind != CREATE:
-            return {}
+    def ad_fields(self, payload: Mapping[str, Any]) -> dict[str, str]:
         urls = payload.get("final_urls")
         return {
             "headlines": common.joined_lines(payload.get("headlines")),

@@ -82,10 +82,12 @@ AUDIENCE_SCHEMA = ["EMAIL", "PHONE"]
 
 
 def _ad_account(account: ChannelAccount | None, limits: common.Limits) -> str:
-    value = (account.account_id if account is not None else "").strip().removeprefix("act_")
-    if not value.isdigit():
-        limits.add("ad_account", "Set the ad account id (act_…) on the channel account.")
-    return value
+    return common.ad_account_id(
+        account,
+        limits,
+        prefix="act_",
+        missing="Set the ad account id (act_…) on the channel account.",
+    )
 
 
 def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
@@ -93,23 +95,15 @@ def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> 
     ad_account = _ad_account(account, limits)
     adset = limits.identifier("adset_id", payload.get("adset_id"))
     status = limits.choice("status", payload.get("status"), STATUSES, "ACTIVE")
-    name = limits.text("name", payload.get("name"), max_width=400, required=False, wide=False)
+    name = limits.characters(payload, "name", max_width=400, required=False)
     creative: dict[str, Any]
     if payload.get("creative_id"):
         creative = {"creative_id": limits.identifier("creative_id", payload.get("creative_id"))}
     else:
-        message = limits.text(
-            "primary_text", payload.get("primary_text"), max_width=PRIMARY_TEXT_MAX, wide=False
-        )
-        headline = limits.text(
-            "headline", payload.get("headline"), max_width=HEADLINE_MAX, wide=False
-        )
-        description = limits.text(
-            "description",
-            payload.get("description"),
-            max_width=DESCRIPTION_MAX,
-            required=False,
-            wide=False,
+        message = limits.characters(payload, "primary_text", max_width=PRIMARY_TEXT_MAX)
+        headline = limits.characters(payload, "headline", max_width=HEADLINE_MAX)
+        description = limits.characters(
+            payload, "description", max_width=DESCRIPTION_MAX, required=False
         )
         link = limits.https_url("link", payload.get("link"))
         page = str(payload.get("page_id") or (account.sender if account is not None else ""))
@@ -253,8 +247,9 @@ def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
     return 200, {"success": True}
 
 
-class PaidSocialAdapter:
+class PaidSocialAdapter(common.CitingAdapter):
     key = KEY
+    citation = CITATION
     kinds = frozenset({CREATE, PAUSE, AUDIENCE})
 
     def preflight(self, action: ActionLike, *, at: datetime) -> Report:
@@ -280,15 +275,8 @@ class PaidSocialAdapter:
             }
             fields["final_url"] = str(payload.get("link") or "")
             extra = recommended_length_findings(payload)
-        return common.preflight_report(
-            channel=KEY,
-            action=action,
-            at=at,
-            fields=fields,
-            invalid=invalid,
-            citation=CITATION,
-            extra=extra,
-            audience=members,
+        return self.report(
+            action, at=at, fields=fields, invalid=invalid, extra=extra, audience=members
         )
 
     def _request(

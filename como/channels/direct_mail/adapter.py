@@ -169,8 +169,9 @@ def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
     return 201, {"id": f"order_{common.simulated_id(request.idempotency_key)}", "pieces": pieces}
 
 
-class DirectMailAdapter:
+class DirectMailAdapter(common.CitingAdapter):
     key = KEY
+    citation = CITATION
     kinds = frozenset({SEND})
 
     def preflight(self, action: ActionLike, *, at: datetime) -> Report:
@@ -191,15 +192,9 @@ class DirectMailAdapter:
         except PayloadInvalid as error:
             invalid = error
         account = common.account_for(action, KEY)
-        return common.preflight_report(
-            channel=KEY,
-            action=action,
-            at=at,
-            fields=fields,
-            invalid=invalid,
-            citation=CITATION,
-            extra=[_no_vendor_finding()] if no_vendor(account) else [],
-            audience=audience,
+        extra = [_no_vendor_finding()] if no_vendor(account) else []
+        return self.report(
+            action, at=at, fields=fields, invalid=invalid, extra=extra, audience=audience
         )
 
     def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:

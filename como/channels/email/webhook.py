@@ -36,11 +36,11 @@ from como.leads.models import Contact
 from como.leads.normalize import normalize_email
 from como.workspaces.column_limits import column_max_length, refuse_longer
 
-from ..account_secrets import signing_secret
+from ..account_secrets import webhook_secret
 from ..models import ChannelAccount, Message, MessageStatus, WebhookReceipt
 from ..reactions import message_reported
 from ..services import message_stamp, webhook_receipt_claim
-from ..signatures import SecretUnusable, SignatureInvalid, standard_verify
+from ..signatures import SignatureInvalid, standard_verify
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +114,7 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
                 message_reported(message, "email_bounced", now)
         address = _address(data, message)
         if address:
-            suppress(
-                workspace_id=workspace_id,
-                addresses=[address],
-                channel=CHANNEL,
-                reason=SuppressionReason.BOUNCED,
-            )
+            _suppress_bounced(workspace_id, address)
         return "bounced"
     if kind == "email.complained":
         address = _address(data, message)
@@ -136,14 +131,19 @@ def email_event_apply(*, account: ChannelAccount, webhook_id: str, event: dict[s
                 at=now,
             )
         elif address:
-            suppress(
-                workspace_id=workspace_id,
-                addresses=[address],
-                channel=CHANNEL,
-                reason=SuppressionReason.BOUNCED,
-            )
+            _suppress_bounced(workspace_id, address)
         return "complained"
     return "ignored"
+
+
+def _suppress_bounced(workspace_id: int, address: str) -> None:
+    # A bounce, or a complaint from no known contact: the address gets no more email.
+    suppress(
+        workspace_id=workspace_id,
+        addresses=[address],
+        channel=CHANNEL,
+        reason=SuppressionReason.BOUNCED,
+    )
 
 
 def _normalized(address: str) -> str:
@@ -165,17 +165,10 @@ def email_events(request: HttpRequest, ref: str) -> JsonResponse:
     account = _account(ref)
     if account is None:
         return _error("Not found.", 404)
-    try:
-        secret = signing_secret(account)
-    except SecretUnusable as error:
+    secret = webhook_secret(account, logger)
+    if secret is None:
         # 403, not 5xx: nothing the provider retries will help until someone sets a usable
         # secret, and the log says which account needs one.
-        logger.warning(
-            "email webhook refused for channel account %s (workspace %s): %s",
-            account.pk,
-            account.workspace_id,
-            error,
-        )
         return _error("This account accepts no deliveries until its webhook secret is set.", 403)
     body = request.body
     try:

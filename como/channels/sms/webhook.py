@@ -30,9 +30,8 @@ from django.views.decorators.http import require_POST
 
 from como import jsonsafe
 
-from ..account_secrets import signing_secret
+from ..account_secrets import webhook_secret
 from ..models import ChannelAccount
-from ..signatures import SecretUnusable
 from .inbound import sms_inbound_receive, sms_status_receive
 from .signature import twilio_signature_valid
 from .twilio import CHANNEL, public_url
@@ -53,15 +52,8 @@ def _verified_account(request: HttpRequest, account_id: int) -> ChannelAccount |
     )
     if account is None:
         return None
-    try:
-        token = signing_secret(account)
-    except SecretUnusable as error:
-        logger.warning(
-            "sms webhook refused for channel account %s (workspace %s): %s",
-            account.pk,
-            account.workspace_id,
-            error,
-        )
+    token = webhook_secret(account, logger)
+    if token is None:
         return None
     if request.content_type != "application/x-www-form-urlencoded":
         return None  # Twilio's messaging webhooks are form posts; the signature covers those

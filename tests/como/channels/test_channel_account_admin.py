@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.urls import reverse
 
 from como.channels.models import ChannelAccount
 from como.workspaces.models import Workspace
-from tests.factories import member_client
+from tests.factories import channel_account_form, member_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 TOKEN = "7f3a9c1e5b" * 4
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NEW_SECRET = "whsec_" + "bmV3" * 8
-
-
-def form(workspace: Workspace, **fields: Any) -> dict[str, Any]:
-    return {
-        "workspace": workspace.pk,
-        "channel": "sms",
-        "transport": "sandbox",
-        "base_url": "",
-        "account_id": "AC123",
-        "sender": "+13125550100",
-        "new_credentials": "",
-        "new_webhook_secret": "",
-        "settings": "{}",
-        **fields,
-    }
 
 
 def test_secrets_are_stored_but_never_shown_and_kept_when_left_empty(
@@ -40,7 +23,9 @@ def test_secrets_are_stored_but_never_shown_and_kept_when_left_empty(
 
     added = client.post(
         reverse("admin:channels_channelaccount_add"),
-        form(workspace, new_credentials=f'{{"auth_token": "{TOKEN}"}}', new_webhook_secret=SECRET),
+        channel_account_form(
+            workspace, new_credentials=f'{{"auth_token": "{TOKEN}"}}', new_webhook_secret=SECRET
+        ),
     )
     assert added.status_code == 302, added.content.decode()
     account = ChannelAccount.objects.get(workspace=workspace, channel="sms")
@@ -56,7 +41,7 @@ def test_secrets_are_stored_but_never_shown_and_kept_when_left_empty(
     # Saving with the secret fields empty changes the rest and keeps the secrets.
     kept = client.post(
         reverse("admin:channels_channelaccount_change", args=[account.pk]),
-        form(workspace, sender="+13125550111"),
+        channel_account_form(workspace, sender="+13125550111"),
     )
     assert kept.status_code == 302, kept.content.decode()
     account.refresh_from_db()
@@ -69,7 +54,7 @@ def test_secrets_are_stored_but_never_shown_and_kept_when_left_empty(
     # {} removes the credentials; a new secret replaces the old one.
     client.post(
         reverse("admin:channels_channelaccount_change", args=[account.pk]),
-        form(workspace, new_credentials="{}", new_webhook_secret=NEW_SECRET),
+        channel_account_form(workspace, new_credentials="{}", new_webhook_secret=NEW_SECRET),
     )
     account.refresh_from_db()
     assert (account.credentials, account.webhook_secret) == ({}, NEW_SECRET)
@@ -80,7 +65,7 @@ def test_credentials_must_be_names_to_text(workspace: Workspace) -> None:
 
     response = client.post(
         reverse("admin:channels_channelaccount_add"),
-        form(workspace, new_credentials='["not", "an", "object"]'),
+        channel_account_form(workspace, new_credentials='["not", "an", "object"]'),
     )
 
     assert response.status_code == 200

@@ -16,7 +16,7 @@ from como.channels.models import ChannelAccount
 from como.leads.models import Contact, Event
 from como.workspaces.models import Workspace
 from tests.como.ingest.helpers import event
-from tests.factories import member_client
+from tests.factories import channel_account_form, member_client
 
 pytestmark = pytest.mark.django_db
 
@@ -88,17 +88,7 @@ def test_the_admin_refuses_non_finite_numbers_in_json_fields(workspace: Workspac
     client = member_client(workspace, "owner")
     response = client.post(
         reverse("admin:channels_channelaccount_add"),
-        {
-            "workspace": workspace.pk,
-            "channel": "sms",
-            "transport": "sandbox",
-            "base_url": "",
-            "account_id": "AC123",
-            "sender": "+13125550100",
-            "new_credentials": "",
-            "new_webhook_secret": "",
-            "settings": '{"rate": {"per_second": Infinity}}',
-        },
+        channel_account_form(workspace, settings='{"rate": {"per_second": Infinity}}'),
     )
     assert response.status_code == 200  # the form again, with the error
     assert "rate.per_second: Must be a finite number" in response.content.decode()

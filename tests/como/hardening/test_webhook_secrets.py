@@ -25,7 +25,7 @@ from como.consent.models import Suppression
 from como.workspaces.models import Workspace
 from tests.como.channels.email_support import SECRET
 from tests.como.channels.sms_support import PUBLIC, inbound_params, sms_account, twilio_post
-from tests.factories import member_client
+from tests.factories import channel_account_form, member_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -39,18 +39,10 @@ UNUSABLE = {
 
 
 def _form(workspace: Workspace, channel: str = "email", **fields: Any) -> dict[str, Any]:
-    return {
-        "workspace": workspace.pk,
-        "channel": channel,
-        "transport": "sandbox",
-        "base_url": "",
-        "account_id": "",
-        "sender": "",
-        "new_credentials": "",
-        "new_webhook_secret": "",
-        "settings": "{}",
-        **fields,
-    }
+    # An email account by default, with no account id and no sender unless given.
+    return channel_account_form(
+        workspace, **{"channel": channel, "account_id": "", "sender": "", **fields}
+    )
 
 
 def _field_errors(response: Any) -> dict[str, list[str]]:
