@@ -16,7 +16,7 @@ from verticals.automotive.inventory.formats import (
     RowError,
     recognise,
 )
-from verticals.automotive.inventory.rows import validate_rows
+from verticals.automotive.inventory.rows import VehicleData, validate_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -25,7 +25,7 @@ def load(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def parse(name: str, **mapping: str):  # type: ignore[no-untyped-def]
+def parse(name: str, **mapping: str) -> tuple[list[VehicleData], list[RowError]]:
     data = load(name)
     return validate_rows(recognise(data).read(data, mapping=mapping or None))
 
@@ -66,9 +66,8 @@ def test_the_common_layout_reads_prices_photos_with_commas_and_statuses() -> Non
         "cpo",
         True,
     )
-    assert (
-        sold.received_at is not None and sold.received_at.isoformat() == "2024-03-02T00:00:00+00:00"
-    )
+    assert sold.received_at is not None
+    assert sold.received_at.isoformat() == "2024-03-02T00:00:00+00:00"
 
 
 def test_the_nu_variant_is_tab_separated_and_splits_photos_on_pipes() -> None:
@@ -93,23 +92,26 @@ def test_vauto_splits_the_vehicle_column_and_takes_series_as_trim() -> None:
 def test_reynolds_reads_pipes_and_am_pm_dates() -> None:
     (car,), errors = parse("reynolds.csv")
     assert errors == []
-    assert (
-        car.stock_number == "R300" and car.status == "available" and car.price == Decimal("28999")
-    )
-    assert car.received_at is not None and car.received_at.hour == 10
+    assert car.stock_number == "R300"
+    assert car.status == "available"
+    assert car.price == Decimal("28999")
+    assert car.received_at is not None
+    assert car.received_at.hour == 10
 
 
 def test_fullpath_splits_photos_on_blanks() -> None:
     (car,), errors = parse("fullpath.csv")
     assert errors == []
     assert car.photos == ("https://img.example.com/f/1.jpg", "https://img.example.com/f/2.jpg")
-    assert car.vdp_url == "https://dealer.example.com/vdp/F1" and car.exterior_color == "Gray"
+    assert car.vdp_url == "https://dealer.example.com/vdp/F1"
+    assert car.exterior_color == "Gray"
 
 
 def test_a_custom_mapping_overrides_the_preset() -> None:
     good, errors = parse("common.csv", price="MSRP", trim="ModelNumber")
     assert errors == []
-    assert good[0].price == Decimal("28500.00") and good[0].trim == "CV1F3"
+    assert good[0].price == Decimal("28500.00")
+    assert good[0].trim == "CV1F3"
 
 
 def test_a_mapping_naming_a_missing_column_or_an_unknown_field_is_a_file_error() -> None:
@@ -120,10 +122,12 @@ def test_a_mapping_naming_a_missing_column_or_an_unknown_field_is_a_file_error()
 
 def test_a_header_fitting_two_layouts_equally_is_an_error_naming_them() -> None:
     data = b"VIN,Odometer,Color,Series,Vehicle,StockNumber,NewUsed,ReceivedDate\n"
-    with pytest.raises(AmbiguousFormat, match="csv-reynolds.*csv-vauto"):
+    with pytest.raises(AmbiguousFormat, match=r"csv-reynolds.*csv-vauto"):
         recognise(data)
     (error,) = list(FORMATS.get("csv").read(data))
-    assert error.row == 0 and "csv-reynolds" in error.message
+    assert isinstance(error, RowError)
+    assert error.row == 0
+    assert "csv-reynolds" in error.message
 
 
 def test_unknown_headers_read_by_canonical_names_and_no_vin_column_is_reported() -> None:
@@ -131,7 +135,8 @@ def test_unknown_headers_read_by_canonical_names_and_no_vin_column_is_reported()
     fmt = recognise(data)
     assert fmt.key == "csv"
     (car,), errors = validate_rows(fmt.read(data))
-    assert errors == [] and car.price == Decimal("100.00")
+    assert errors == []
+    assert car.price == Decimal("100.00")
     assert list(fmt.read(b"a,b\n1,2\n")) == [
         RowError(0, "vin", "No column holds the VIN; save a column mapping for it.")
     ]
@@ -157,7 +162,9 @@ def test_the_broken_file_keeps_its_good_rows_and_names_each_bad_one() -> None:
         (8, "received_at"),  # "someday"
     }
     by_row = {error.row: error.message for error in errors}
-    assert "check digit" in by_row[3] and "row 2" in by_row[5] and "formula" in by_row[6]
+    assert "check digit" in by_row[3]
+    assert "row 2" in by_row[5]
+    assert "formula" in by_row[6]
 
 
 def test_a_utf8_file_with_one_bad_byte_rejects_that_row_only() -> None:
@@ -184,7 +191,9 @@ def test_xml_with_a_path_mapping_and_the_defaults() -> None:
 
 def test_an_xml_entity_bomb_is_one_file_error() -> None:
     rows = list(FORMATS.get("xml").read(load("entity_bomb.xml")))
-    assert len(rows) == 1 and isinstance(rows[0], RowError) and rows[0].row == 0
+    assert len(rows) == 1
+    assert isinstance(rows[0], RowError)
+    assert rows[0].row == 0
 
 
 def test_json_with_a_pointer_and_key_paths() -> None:
@@ -213,4 +222,7 @@ def test_broken_xml_and_json_never_raise(data: bytes) -> None:
 def test_rows_pass_through_a_format_of_ones_own() -> None:
     row = FeedRow(9, {"vin": "1HGCV1F31MA000001", "stock_number": "Q", "internet_price": "5"})
     (car,), errors = validate_rows([row])
-    assert errors == [] and car.make == "Honda" and car.year == 2021 and car.row == 9
+    assert errors == []
+    assert car.make == "Honda"
+    assert car.year == 2021
+    assert car.row == 9
