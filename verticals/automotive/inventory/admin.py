@@ -121,7 +121,7 @@ class InventorySourceAdmin(WorkspaceScopedAdmin):
 
 class VehicleChangeInline(ReadOnlyScopedInline):
     model = VehicleChange
-    fields: list[str] = ["at", "kind", "changes", "inventory_import"]
+    fields = ("at", "kind", "changes", "inventory_import")
     readonly_fields = fields
     ordering = ["-at", "-id"]
 
@@ -149,7 +149,7 @@ class InventoryImportAdmin(ReadOnlyScopedAdmin):
     list_filter = ["status", "full", "rooftop", "workspace"]
     search_fields = ["file_name"]
     list_select_related = ["rooftop"]
-    fields: list[str] = [
+    fields = (
         "rooftop",
         "source",
         "status",
@@ -165,7 +165,7 @@ class InventoryImportAdmin(ReadOnlyScopedAdmin):
         "held_removals",
         "created_by",
         "bad_rows",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description="counts")

@@ -12,6 +12,8 @@ from typing import Any
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from como.workspaces.api_base import (
     WorkspaceScopedViewSet,
@@ -44,14 +46,19 @@ class RooftopViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
     WorkspaceScopedViewSet,
 ):
     queryset = Rooftop.objects.select_related("workspace")
     serializer_class = RooftopSerializer
     pagination_class = NewestFirst
     lookup_value_regex = r"\d+"
-    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # PATCH only: no PUT route, so a rooftop is never blanked by a field left out.
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(serializer.data)
 
     def perform_create(self, serializer: Any) -> None:
         with service_errors_as_400():
