@@ -305,6 +305,10 @@ class InventorySource(WorkspaceOwned):
         for field in needed:
             if not getattr(self, field):
                 errors[field] = f"A {self.get_kind_display()} source needs it."
+        try:  # a form may leave credentials out of its fields (write-only): check them here too
+            validate_text_values(self.credentials)
+        except ValidationError as bad:
+            errors["credentials"] = " ".join(bad.messages)
         scheme_ok = self.url.lower().startswith(("https://", "http://"))
         if self.kind == SourceKind.HTTPS and self.url and not scheme_ok:
             errors["url"] = "Give an https:// URL."
