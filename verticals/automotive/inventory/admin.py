@@ -135,12 +135,6 @@ class VehicleAdmin(ReadOnlyScopedAdmin):
     list_select_related = ["rooftop"]
     inlines = [VehicleChangeInline]
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Vehicle], search_term: str
-    ) -> tuple[QuerySet[Vehicle], bool]:
-        # VINs are stored upper-case; people type them (or their last digits) any way.
-        return super().get_search_results(request, queryset, search_term.strip().upper())
-
 
 @admin.register(InventoryImport)
 class InventoryImportAdmin(ReadOnlyScopedAdmin):
