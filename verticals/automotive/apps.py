@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -13,3 +15,19 @@ class AutomotiveConfig(AppConfig):
         from .vertical import PROFILE
 
         verticals.register(PROFILE)
+        _name_schema_enums()
+
+
+def _name_schema_enums() -> None:
+    """Name the vertical's choice sets in the API schema.
+
+    A vehicle's ``status`` appears in two components (a vehicle, a vehicle with its history),
+    and other "status" sets exist, so drf-spectacular would fall back on a hashed name and warn
+    (``check --deploy`` fails on it). The override belongs with the vertical, not in como's
+    settings; drf-spectacular reads it when it first builds a schema, after every ``ready()``.
+    """
+    from django.conf import settings
+
+    spectacular: dict[str, Any] = settings.SPECTACULAR_SETTINGS
+    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
+    overrides.setdefault("VehicleStatusEnum", "verticals.automotive.inventory.models.VehicleStatus")
