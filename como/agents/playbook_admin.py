@@ -252,7 +252,7 @@ class PlaybookAdmin(WorkspaceScopedAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Each setting's "not chosen" box right under it.
-        form = self._get_form_for_get_fields(request, obj)
+        form = self.get_form(request, obj, fields=None)
         names = [name for name in form.base_fields if not name.startswith(_INHERIT_PREFIX)]
         fields: list[str] = []
         for name in [*names, *self.get_readonly_fields(request, obj)]:

@@ -124,7 +124,8 @@ def test_the_system_check_names_a_bad_vertical_default(monkeypatch: pytest.Monke
 
     (error,) = playbook_defaults_check()
     assert error.id == "agents.E001"
-    assert "'marine'" in error.msg and "'radius'" in error.msg
+    assert "'marine'" in error.msg
+    assert "'radius'" in error.msg
 
 
 def test_the_automotive_defaults_auto_approve_pausing_a_sold_vehicles_ads() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from como.agents.models import Playbook
-from como.agents.playbook_settings import Source
+from como.agents.playbook_settings import Source, settings_errors
 from como.agents.playbooks import playbook_update
 from como.agents.selectors import required_approvals
 from como.agents.services import playbook_for
@@ -29,7 +31,8 @@ def test_a_new_workspaces_playbook_starts_from_its_verticals_defaults(
     assert playbook.two_approver_spend_above == Decimal("500")
     assert playbook.jurisdictions == ["US"]
     assert playbook.market_radius_miles == 50
-    assert playbook.quiet_hours is not None and str(playbook.quiet_hours.end) == "21:00:00"
+    assert playbook.quiet_hours is not None
+    assert str(playbook.quiet_hours.end) == "21:00:00"
     assert playbook.inventory_removal_hold_share == Decimal("0.30")
     assert required_approvals(playbook, "vehicle_ads_pause", None) == 0
     assert required_approvals(playbook, "budget_raise", Decimal("500.01")) == 2
@@ -179,3 +182,41 @@ def test_the_admin_shows_where_each_value_comes_from_and_saves_choices(
     assert playbook.sources["market_radius_miles"] == Source.WORKSPACE
     assert playbook.sources["handoff_sla_minutes"] == Source.VERTICAL
     assert playbook.sources["jurisdictions"] == Source.VERTICAL  # its box was ticked
+
+
+class _Row:
+    """A playbook row as migration 0005 finds it (the old columns)."""
+
+    def __init__(self, **columns: Any) -> None:
+        defaults: dict[str, Any] = {
+            "auto_approve_kinds": [],
+            "two_approver_kinds": [],
+            "two_approver_spend_above": None,
+            "handoff_sla_minutes": 5,
+            "agents": {},
+            "handoff_routing": "",
+        }
+        self.__dict__.update({**defaults, **columns, "overrides": {}, "saved": False})
+
+    def save(self, **kwargs: Any) -> None:
+        self.saved = True
+
+
+def test_the_migration_keeps_chosen_values_and_lets_old_defaults_follow_the_vertical() -> None:
+    migration = importlib.import_module("como.agents.migrations.0005_playbook_overrides")
+    untouched = _Row()
+    chosen = _Row(auto_approve_kinds=["ad_pause"], two_approver_spend_above=Decimal("250.00"))
+    rows = [untouched, chosen]
+    model = SimpleNamespace(
+        objects=SimpleNamespace(all=lambda: SimpleNamespace(iterator=lambda: rows))
+    )
+
+    migration.columns_to_overrides(SimpleNamespace(get_model=lambda *_: model), None)
+
+    assert (untouched.overrides, untouched.saved) == ({}, False)
+    assert chosen.overrides == {
+        "auto_approve_kinds": ["ad_pause"],
+        "two_approver_spend_above": "250.00",
+    }
+    # What it stored reads back as a valid choice.
+    assert settings_errors(chosen.overrides) == {}
