@@ -187,6 +187,9 @@ def test_the_admin_shows_where_each_value_comes_from_and_saves_choices(
 class _Row:
     """A playbook row as migration 0005 finds it (the old columns)."""
 
+    overrides: dict[str, Any]
+    saved: bool
+
     def __init__(self, **columns: Any) -> None:
         defaults: dict[str, Any] = {
             "auto_approve_kinds": [],
