@@ -205,7 +205,9 @@ def tenants(db: Any) -> Tenants:
         # Agents: a playbook, an action the agent proposed and the owner approved (with its
         # approval and audit trail), and a notification about it.
         owner = alice if workspace == a else bruno
-        Playbook.objects.create(workspace=workspace, auto_approve_kinds=[f"{tag}_pause"])
+        Playbook.objects.create(
+            workspace=workspace, overrides={"auto_approve_kinds": [f"{tag}_pause"]}
+        )
         proposed = action_propose(
             workspace=workspace,
             proposer=workspace.agent_user,

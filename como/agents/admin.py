@@ -1,4 +1,4 @@
-"""The approval queue in the admin, the playbook's policy, and the actions' audit trail.
+"""The approval queue in the admin and the actions' audit trail (the playbook: playbook_admin).
 
 An action's page is read-only: rationale, preview (escaped, preformatted), the compliance report
 as a table, its approvals and its transitions. A member who may approve in the action's workspace
@@ -33,7 +33,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from como.jsonsafe import JSONFormField
 from como.workspaces.admin_base import (
     NoWritesMixin,
     ReadOnlyScopedAdmin,
@@ -52,11 +51,7 @@ from .models import (
     ActionTransition,
     AgentAction,
     Notification,
-    Playbook,
 )
-from .playbooks import playbook_update
-from .registry import registered_agents
-from .schedules import agents_settings_errors
 from .selectors import approval_refusals
 from .serializers import DECISION_TEXT_MAX
 
@@ -446,130 +441,6 @@ def _pre(text: str) -> SafeString:
     return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
 
 
-# --- the playbook ----------------------------------------------------------------------------
-
-_AGENT_FIELD_PREFIX = "agent__"
-
-
-class PrettyJSONField(JSONFormField):
-    """JSON shown indented, one setting a line."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, forms.fields.InvalidJSONInput):
-            return value
-        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
-
-
-class PlaybookForm(forms.ModelForm):
-    """The policy fields, a switch per registered agent, and the agents' other settings
-    (schedules) as JSON. A switch sets its agent's ``enabled``; the whole ``agents`` value is
-    checked as :func:`como.agents.schedules.agents_settings_errors` describes."""
-
-    agents = PrettyJSONField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 80, "style": "font-family: monospace"}),
-        help_text='Per agent key, e.g. {"scoring_refit": {"every_days": 7}}: '
-        "every_days, every_hours or crontab for agents that run on a schedule. The switches "
-        "above set enabled.",
-    )
-
-    class Meta:
-        model = Playbook
-        fields = [
-            "workspace",
-            "auto_approve_kinds",
-            "two_approver_kinds",
-            "two_approver_spend_above",
-            "handoff_sla_minutes",
-            "handoff_routing",
-            "agents",
-        ]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        current = self.instance.agents or {}
-        for name in self.agent_fields:
-            entry = current.get(name.removeprefix(_AGENT_FIELD_PREFIX))
-            enabled = entry.get("enabled", True) if isinstance(entry, dict) else True
-            self.fields[name].initial = bool(enabled)
-
-    @property
-    def agent_fields(self) -> list[str]:
-        return [name for name in self.fields if name.startswith(_AGENT_FIELD_PREFIX)]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        agents = cleaned.get("agents")
-        if agents is None:
-            agents = {}
-        if not isinstance(agents, dict):
-            self.add_error("agents", "Give a JSON object: agent key → settings.")
-            return cleaned
-        agents = dict(agents)
-        for name in self.agent_fields:
-            if name in cleaned:
-                key = name.removeprefix(_AGENT_FIELD_PREFIX)
-                entry = agents.get(key)
-                agents[key] = {
-                    **(entry if isinstance(entry, dict) else {}),
-                    "enabled": cleaned[name],
-                }
-        errors = agents_settings_errors(agents)
-        if errors:
-            self.add_error("agents", errors)
-        else:
-            cleaned["agents"] = agents
-        return cleaned
-
-
-def playbook_form_class() -> type[PlaybookForm]:
-    """The form with one switch per agent registered now (agents register at start-up)."""
-    switches = {
-        f"{_AGENT_FIELD_PREFIX}{spec.key}": forms.BooleanField(
-            required=False,
-            label=f"{spec.name} ({spec.key})",
-            help_text=f"{spec.description} Proposes: {', '.join(spec.kinds) or '-'}.",
-        )
-        for spec in registered_agents()
-    }
-    return type("PlaybookForm", (PlaybookForm,), switches)
-
-
-@admin.register(Playbook)
-class PlaybookAdmin(WorkspaceScopedAdmin):
-    """A workspace's approval policy, handoff SLA and agents. Saved through
-    :func:`como.agents.playbooks.playbook_update`, so the agents' schedules follow."""
-
-    write_permission = Permission.CONFIGURE_PLAYBOOK
-    list_display = [
-        "workspace",
-        "auto_approve_kinds",
-        "two_approver_kinds",
-        "two_approver_spend_above",
-        "handoff_sla_minutes",
-        "updated_at",
-    ]
-    list_filter = ["workspace"]
-    list_select_related = ["workspace"]
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        kwargs["form"] = playbook_form_class()
-        return super().get_form(request, obj, change, **kwargs)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # One playbook per workspace, for good: it is not moved to another.
-        return ["workspace", "updated_at"] if obj is not None else ["updated_at"]
-
-    def save_model(self, request: HttpRequest, obj: Playbook, form: Any, change: bool) -> None:
-        # The form has set the fields on ``obj`` and validated them as the service does.
-        playbook_update(playbook=obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 # --- the audit trail and notifications: read-only --------------------------------------------
 
 
@@ -607,4 +478,5 @@ class NotificationAdmin(ReadOnlyScopedAdmin):
     )
 
 
+from . import playbook_admin  # noqa: E402, F401  (the playbook and its settings' sources)
 from .handoff import admin as handoff_admin  # noqa: E402, F401  (territories, handoffs and their report)

@@ -7,6 +7,7 @@ class AgentsConfig(AppConfig):
     verbose_name = "Agents"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (the vertical playbook defaults' check)
         from .execution import register_executor
         from .webhook import webhook_execute
 

@@ -41,8 +41,10 @@ AUTO_APPROVED = "Auto-approved by the playbook's policy."
 
 
 def playbook_for(workspace: Workspace) -> Playbook:
-    """The workspace's playbook, created with the defaults on first use."""
+    """The workspace's playbook, created on first use; a setting the workspace never chose
+    reads as its vertical's default (``playbook_for(ws).inventory_removal_hold_share``)."""
     playbook, _ = Playbook.objects.get_or_create(workspace=workspace)
+    playbook.workspace = workspace  # its settings read the vertical: no query for it
     return playbook
 
 

@@ -23,6 +23,8 @@ from django.utils import timezone
 from como import verticals
 from como.agents.handoff.services import territory_save
 from como.agents.models import Territory
+from como.agents.playbooks import playbook_update
+from como.agents.services import playbook_for
 from como.ingest.services import events_ingest
 from como.leads.models import Account, Contact
 from como.leads.services import account_create, contact_create
@@ -199,6 +201,7 @@ def _workspace_ensure(spec: WorkspaceSpec, credentials: DemoCredentials) -> Work
         )
     membership_add(workspace=workspace, user=member, role=Role.OWNER)
     _sales_territory_ensure(workspace, member)
+    _demo_playbook_ensure(workspace)
 
     secret = credentials.api_keys.get(spec.slug, "")
     live = ApiKey.objects.filter(
@@ -216,10 +219,20 @@ def _workspace_ensure(spec: WorkspaceSpec, credentials: DemoCredentials) -> Work
     return WorkspaceSeeded(workspace=workspace, member=login, api_key=secret)
 
 
+def _demo_playbook_ensure(workspace: Workspace) -> None:
+    """The demo's one choice in its playbook: MQL handoffs wait for a person (so the approval
+    queue has something to show); everything else follows the vertical's defaults, and the
+    playbook's admin page shows both kinds of value."""
+    playbook = playbook_for(workspace)
+    kinds = [kind for kind in playbook.auto_approve_kinds if kind != "mql_handoff"]
+    if playbook.overrides.get("auto_approve_kinds") != kinds:
+        playbook_update(playbook=playbook, auto_approve_kinds=kinds)
+
+
 def _sales_territory_ensure(workspace: Workspace, member: users.User) -> None:
     """A default territory with the demo member as its rep and manager, made before any event
     is seeded, so the MQLs the history produces are proposed to someone: their handoffs wait
-    in the approval queue (the demo playbook auto-approves nothing). Saved through the
+    in the approval queue (the demo playbook does not auto-approve them). Saved through the
     service, so proposals waiting for a rep are re-routed as when a person saves it."""
     territory = Territory.objects.filter(workspace=workspace, name=DEMO_TERRITORY).first()
     if territory is None:

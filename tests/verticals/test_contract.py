@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 
 from como import verticals
+from como.agents.playbook_settings import SETTINGS, settings_errors
 from como.scoring.engine import compile_model
 from como.verticals import VerticalProfile
 
@@ -59,9 +60,11 @@ def test_vertical_profile_contract(profile: VerticalProfile) -> None:
         assert SNAKE.fullmatch(event_type), event_type
         assert meaning.strip(), event_type
 
-    # playbook defaults: the MQL hand-off SLA (sales should call within 5 minutes)
-    handoff = profile.playbook_defaults["handoff"]
-    sla = handoff["sla_minutes"]
+    # playbook defaults: settings the playbook reads, each valid (a key nothing reads fails)
+    assert settings_errors(profile.playbook_defaults) == {}
+    assert set(profile.playbook_defaults) <= set(SETTINGS)
+    # the MQL hand-off SLA (sales should call within 5 minutes)
+    sla = profile.playbook_defaults["handoff_sla_minutes"]
     assert isinstance(sla, int)
     assert not isinstance(sla, bool)
     assert 1 <= sla <= 5
@@ -86,3 +89,46 @@ def test_registering_another_profile_under_a_taken_slug_fails() -> None:
     with pytest.raises(ValueError, match="already registered with another profile"):
         verticals.register(impostor)
     assert verticals.get(profile.slug) is profile
+
+
+@pytest.mark.parametrize(
+    ("defaults", "key"),
+    [
+        ({"approval": {"auto_approve": ["mql_handoff"]}}, "approval"),  # the old nested shape
+        ({"committee": {"mqa_min_roles": 3}}, "committee"),  # nothing reads it
+        ({"agents": {"sold_vehicle_pause": {"enabled": True}}}, "agents"),  # no such agent
+        ({"handoff_sla_minutes": "5"}, "handoff_sla_minutes"),
+        ({"inventory_removal_hold_share": 1.5}, "inventory_removal_hold_share"),
+        ({"quiet_hours": {"start": "8am", "end": "21:00"}}, "quiet_hours"),
+        ({"jurisdictions": ["usa"]}, "jurisdictions"),
+    ],
+)
+def test_playbook_defaults_nothing_reads_or_cannot_hold_fail_the_contract(
+    defaults: dict[str, Any], key: str
+) -> None:
+    profile = VerticalProfile(
+        slug="marine", name="Marine", description="Boats.", playbook_defaults=defaults
+    )
+
+    assert key in settings_errors(profile.playbook_defaults)
+
+
+def test_the_system_check_names_a_bad_vertical_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from como.agents.checks import playbook_defaults_check
+
+    assert playbook_defaults_check() == []
+    bad = VerticalProfile(
+        slug="marine", name="Marine", description="Boats.", playbook_defaults={"radius": 5}
+    )
+    monkeypatch.setattr(verticals, "all_profiles", lambda: [*PROFILES, bad])
+
+    (error,) = playbook_defaults_check()
+    assert error.id == "agents.E001"
+    assert "'marine'" in error.msg
+    assert "'radius'" in error.msg
+
+
+def test_the_automotive_defaults_auto_approve_pausing_a_sold_vehicles_ads() -> None:
+    defaults = verticals.get("automotive").playbook_defaults
+    assert "vehicle_ads_pause" in defaults["auto_approve_kinds"]
+    assert defaults["inventory_removal_hold_share"] == "0.30"

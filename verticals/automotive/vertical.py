@@ -14,21 +14,19 @@ PROFILE = VerticalProfile(
     ),
     default_scoring_model=DEFAULT_SCORING_MODEL,
     channels=("email", "sms", "paid_search", "paid_social", "direct_mail", "catalog_feed"),
+    # Keys are playbook settings (como.agents.playbook_settings); the contract test checks them.
     playbook_defaults={
         "jurisdictions": ["US"],
         "market_radius_miles": 50,
-        "handoff": {"sla_minutes": 5, "routing": "round_robin_by_territory"},
+        "handoff_sla_minutes": 5,
+        "handoff_routing": "round_robin_by_territory",
         "quiet_hours": {"start": "08:00", "end": "21:00"},
-        "approval": {
-            "auto_approve": ["pause_sold_vehicle_ads", "mql_handoff"],
-            "two_approvers_above_daily_spend": 500,
-        },
-        "agents": {
-            "new_inventory_ads": {"enabled": True, "schedule": "*/15 * * * *"},
-            "sold_vehicle_pause": {"enabled": True, "schedule": "on_feed"},
-            "service_reminders": {"enabled": True, "schedule": "0 9 * * *"},
-            "mql_handoff": {"enabled": True, "schedule": "on_stage_change"},
-        },
+        # A sold vehicle's ads pause without waiting for a person.
+        "auto_approve_kinds": ["vehicle_ads_pause", "mql_handoff"],
+        "two_approver_spend_above": 500,
+        "agents": {"mql_handoff": {"enabled": True}},
+        # A full feed dropping more than 30 % of a rooftop's cars is more likely truncated.
+        "inventory_removal_hold_share": "0.30",
     },
     event_types={
         "page_view": "A page on the dealer site (VDP, SRP, specials, careers …).",

@@ -14,18 +14,16 @@ PROFILE = VerticalProfile(
     ),
     default_scoring_model=DEFAULT_SCORING_MODEL,
     channels=("email", "linkedin", "paid_search", "paid_social"),
+    # Keys are playbook settings (como.agents.playbook_settings); the contract test checks them.
     playbook_defaults={
         "jurisdictions": ["US", "CA", "EU"],
-        "handoff": {"sla_minutes": 5, "routing": "account_owner"},
-        "committee": {"mqa_min_roles": 3},
-        "approval": {
-            "auto_approve": ["mql_handoff"],
-            "two_approvers_above_daily_spend": 1000,
-        },
+        "handoff_sla_minutes": 5,
+        "handoff_routing": "account_owner",
+        "auto_approve_kinds": ["mql_handoff"],
+        "two_approver_spend_above": 1000,
         "agents": {
-            "mql_handoff": {"enabled": True, "schedule": "on_stage_change"},
-            "scoring_refit": {"enabled": True, "schedule": "0 6 * * 1"},
-            "nurture_sequences": {"enabled": True, "schedule": "0 14 * * 1-5"},
+            "mql_handoff": {"enabled": True},
+            "scoring_refit": {"enabled": True, "crontab": "0 6 * * 1"},
         },
     },
     event_types={

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from como import verticals
 from como.leads.models import Contact
 from como.workspaces.models import Workspace
 
@@ -98,14 +97,9 @@ class Route:
 
 
 def routing_of(workspace: Workspace, playbook: Playbook) -> str:
-    """The playbook's routing, else its vertical's default, else round robin."""
-    if playbook.handoff_routing:
-        return playbook.handoff_routing
-    if verticals.is_registered(workspace.vertical):
-        handoff = verticals.get(workspace.vertical).playbook_defaults.get("handoff") or {}
-        if handoff.get("routing") in HandoffRouting.values:
-            return str(handoff["routing"])
-    return HandoffRouting.ROUND_ROBIN
+    """The playbook's routing (the workspace's choice, else its vertical's default, else round
+    robin: :mod:`como.agents.playbook_settings`)."""
+    return str(playbook.handoff_routing)
 
 
 def routes_for(

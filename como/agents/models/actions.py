@@ -9,14 +9,19 @@ Every status change is an :class:`ActionTransition` row, never an edit.
 
 from __future__ import annotations
 
+import copy
+import json
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
 from como.workspaces.scoping import WorkspaceOwned
 
-from .handoff import HandoffRouting
+if TYPE_CHECKING:
+    from ..playbook_settings import PlaybookSettings, Source
 
 
 class ActionStatus(models.TextChoices):
@@ -54,48 +59,51 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", "System"
 
 
+def _setting(name: str) -> property:
+    """A playbook setting as an attribute: reads the effective value (the workspace's choice,
+    else its vertical's default, else the built-in one); assigning makes it the workspace's
+    choice (validated when saved through :func:`como.agents.playbooks.playbook_update`)."""
+
+    def get(playbook: Playbook) -> Any:
+        # A copy: mutating a list read here must not change the cached settings.
+        return copy.deepcopy(getattr(playbook.effective, name))
+
+    def set_(playbook: Playbook, value: Any) -> None:
+        playbook.overrides = {**(playbook.overrides or {}), name: value}
+
+    return property(get, set_, doc=f"The effective ``{name}`` (see como.agents.playbook_settings).")
+
+
 class Playbook(WorkspaceOwned):
     """A workspace's configured policy for its agents (one per workspace).
 
     Approval policy: kinds in ``auto_approve_kinds`` are approved on proposal (unless a finding
     blocks them); kinds in ``two_approver_kinds``, and any action whose spend exceeds
     ``two_approver_spend_above``, need two different approvers; everything else needs one.
+
+    Only the settings the workspace chose are stored (``overrides``); the others follow its
+    vertical's defaults (:mod:`como.agents.playbook_settings`). Each setting reads as an
+    attribute (``playbook.auto_approve_kinds``) with its effective value.
     """
 
-    auto_approve_kinds = ArrayField(
-        models.CharField(max_length=64),
-        default=list,
-        blank=True,
-        help_text="Action kinds approved on proposal, e.g. ad_pause, mql_handoff.",
-    )
-    two_approver_kinds = ArrayField(
-        models.CharField(max_length=64),
-        default=list,
-        blank=True,
-        help_text="Action kinds that need two different approvers.",
-    )
-    two_approver_spend_above = models.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text="Actions spending more than this need two approvers (blank: no limit).",
-    )
-    handoff_sla_minutes = models.PositiveIntegerField(
-        default=5, help_text="Minutes sales has to touch an MQL before the handoff escalates."
-    )
-    agents = models.JSONField(
+    overrides = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Per agent key: {"enabled": true|false}. Agents not listed are enabled.',
-    )
-    handoff_routing = models.CharField(
-        max_length=32,
-        blank=True,
-        choices=HandoffRouting.choices,
-        help_text="Who gets an MQL. Blank: the vertical's default.",
+        encoder=DjangoJSONEncoder,
+        help_text="The settings this workspace chose; the others come from its vertical.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    auto_approve_kinds = _setting("auto_approve_kinds")
+    two_approver_kinds = _setting("two_approver_kinds")
+    two_approver_spend_above = _setting("two_approver_spend_above")
+    handoff_sla_minutes = _setting("handoff_sla_minutes")
+    handoff_routing = _setting("handoff_routing")
+    agents = _setting("agents")
+    jurisdictions = _setting("jurisdictions")
+    quiet_hours = _setting("quiet_hours")
+    market_radius_miles = _setting("market_radius_miles")
+    inventory_removal_hold_share = _setting("inventory_removal_hold_share")
 
     class Meta:
         constraints = [
@@ -104,6 +112,26 @@ class Playbook(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"playbook of {self.workspace_id}"
+
+    @property
+    def effective(self) -> PlaybookSettings:
+        """The settings in effect, cached while the vertical and the overrides stay the same."""
+        from ..playbook_settings import effective_settings  # it imports the models
+
+        vertical = self.workspace.vertical
+        key = (vertical, json.dumps(self.overrides or {}, sort_keys=True, cls=DjangoJSONEncoder))
+        cached = self.__dict__.get("_effective")
+        if cached is None or cached[0] != key:
+            cached = (key, effective_settings(vertical, self.overrides or {}))
+            self.__dict__["_effective"] = cached
+        return cached[1]
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        """Per setting: chosen by the workspace, its vertical's default, or built in."""
+        from ..playbook_settings import sources
+
+        return sources(self.workspace.vertical, self.overrides or {})
 
 
 class AgentAction(WorkspaceOwned):

@@ -42,7 +42,8 @@ def territory(
 
 def policy(workspace: Workspace, **fields: Any) -> Playbook:
     playbook = playbook_for(workspace)
-    Playbook.objects.filter(pk=playbook.pk).update(**fields)
+    # The workspace's choices, written without the service (no schedule sync).
+    Playbook.objects.filter(pk=playbook.pk).update(overrides={**playbook.overrides, **fields})
     playbook.refresh_from_db()
     return playbook
 

@@ -15,6 +15,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from como import verticals
 from como.agents.models import ActionApproval, ActionStatus, AgentAction, Playbook
 from como.agents.registry import registered_agents
 from como.agents.services import action_reject, playbook_for
@@ -515,7 +516,8 @@ def test_playbook_agent_settings_are_validated(workspace: Workspace) -> None:
     errors = response.context["adminform"].form.errors["agents"]
     assert errors[0].startswith("agents.no_such_agent: no agent is registered as 'no_such_agent'")
     playbook.refresh_from_db()
-    assert playbook.agents == {}
+    assert playbook.overrides == {}  # nothing chosen: the agents follow the vertical's defaults
+    assert playbook.agents == dict(verticals.get(workspace.vertical).playbook_defaults["agents"])
 
 
 def test_approvers_read_the_playbook_but_do_not_configure_it(workspace: Workspace) -> None:

@@ -233,6 +233,7 @@ def test_proposals_that_found_nobody_are_rerouted_once_a_territory_has_reps(
 def test_an_mql_move_records_one_proposal_with_the_explanation_and_timeline(
     workspace: Workspace,
 ) -> None:
+    policy(workspace, auto_approve_kinds=[])  # the workspace's choice: a person approves
     ana = person(workspace, "ana")
     territory(workspace, "Everyone", [ana], is_default=True)
     (contact,) = contacts(workspace, 1, first_name="Dana", last_name="Reyes", title="VP Sales")
@@ -282,6 +283,7 @@ def test_an_mql_move_records_one_proposal_with_the_explanation_and_timeline(
 
 
 def test_proposing_again_for_the_same_move_changes_nothing(workspace: Workspace) -> None:
+    policy(workspace, auto_approve_kinds=[])
     territory(workspace, "Everyone", [person(workspace, "ana")], is_default=True)
     transitions = promote(workspace, contacts(workspace, 2))
 
@@ -407,3 +409,14 @@ def _no_stage_reactions() -> Iterator[None]:
         yield
     finally:
         reactions._stage_changed[:] = saved
+
+
+def test_the_verticals_default_auto_approves_the_handoff(workspace: Workspace) -> None:
+    # Nothing chosen by the workspace: the b2b vertical's playbook auto-approves mql_handoff.
+    territory(workspace, "Everyone", [person(workspace, "ana")], is_default=True)
+
+    promote(workspace, contacts(workspace, 1))
+
+    (action,) = handoff_actions(workspace)
+    assert action.status == ActionStatus.APPROVED
+    assert action.transitions.filter(to_status="approved", actor_kind=ActorKind.SYSTEM).exists()

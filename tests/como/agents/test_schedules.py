@@ -47,14 +47,29 @@ def test_saving_the_playbook_creates_the_refit_schedule(workspace: Workspace) ->
 
 
 def test_an_agent_the_playbook_does_not_mention_runs_on_its_default_schedule(
+    other_workspace: Workspace,
+) -> None:
+    # Automotive: neither the workspace nor its vertical mentions the refit agent.
+    playbook_update(playbook=playbook_for(other_workspace))
+
+    row = refit_row(other_workspace)
+    assert row.enabled
+    assert row.interval is not None
+    assert (row.interval.every, row.interval.period) == (7, IntervalSchedule.DAYS)
+
+
+def test_an_agent_the_vertical_schedules_runs_on_the_verticals_schedule(
     workspace: Workspace,
 ) -> None:
+    # B2B: the vertical's playbook defaults refit on Monday mornings (the workspace's time).
     playbook_update(playbook=playbook_for(workspace))
 
     row = refit_row(workspace)
     assert row.enabled
-    assert row.interval is not None
-    assert (row.interval.every, row.interval.period) == (7, IntervalSchedule.DAYS)
+    assert row.interval is None
+    assert row.crontab is not None
+    assert (row.crontab.minute, row.crontab.hour, row.crontab.day_of_week) == ("0", "6", "1")
+    assert str(row.crontab.timezone) == workspace.time_zone
 
 
 def test_rescheduling_updates_the_same_row(workspace: Workspace) -> None:

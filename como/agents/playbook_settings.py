@@ -1,0 +1,151 @@
+"""What a playbook understands: its settings as one typed schema, and where each value comes from.
+
+A workspace's effective playbook is three layers, the later winning per setting::
+
+    built-in default  <  its vertical's ``VerticalProfile.playbook_defaults``  <  its own choice
+
+``Playbook.overrides`` holds only the settings the workspace chose, so a setting it never chose
+follows its vertical (existing workspaces included, and a vertical's new default reaches them
+without a data migration). A vertical's defaults are checked against the same schema: a key
+nothing reads fails the vertical contract test and ``manage.py check``.
+
+The settings and who reads them:
+
+- ``auto_approve_kinds``, ``two_approver_kinds``, ``two_approver_spend_above``: the approval
+  policy (:func:`como.agents.selectors.required_approvals`).
+- ``handoff_sla_minutes``, ``handoff_routing``: the MQL handoff (``como.agents.handoff``).
+- ``agents``: per agent, on/off and its schedule (:mod:`como.agents.schedules`).
+- ``jurisdictions``, ``quiet_hours``, ``market_radius_miles``: the markets the workspace sells
+  in, its own contact window and its market's radius, for the agents that target and time
+  messages and ads (read through ``playbook_for(workspace).<name>``).
+- ``inventory_removal_hold_share``: a full inventory feed that would remove more than this
+  share of a rooftop's available vehicles is held for a person (the automotive import).
+
+This module does not import the models (the model imports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from como import verticals
+
+from .models.handoff import HandoffRouting
+
+Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+#: A country (ISO 3166-1 alpha-2), a subdivision (``US-CA``) or a bloc (``EU``).
+Jurisdiction = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
+
+
+class Source(StrEnum):
+    """Where an effective setting comes from (shown in the admin)."""
+
+    WORKSPACE = "workspace"
+    VERTICAL = "vertical"
+    BUILT_IN = "built-in"
+
+
+class QuietHours(BaseModel):
+    """The workspace's own contact window, local time; laws may narrow it further."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: time
+    end: time
+
+
+class PlaybookSettings(BaseModel):
+    """Every setting a playbook has, with its built-in default. Unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    auto_approve_kinds: list[Kind] = Field(default_factory=list)
+    two_approver_kinds: list[Kind] = Field(default_factory=list)
+    two_approver_spend_above: Annotated[
+        Decimal | None, Field(ge=0, max_digits=12, decimal_places=2)
+    ] = None
+    handoff_sla_minutes: Annotated[int, Field(ge=1, le=10_080, strict=True)] = 5
+    handoff_routing: HandoffRouting = HandoffRouting.ROUND_ROBIN
+    agents: dict[str, Any] = Field(default_factory=dict)
+    jurisdictions: list[Jurisdiction] = Field(default_factory=list)
+    quiet_hours: QuietHours | None = None
+    market_radius_miles: Annotated[int | None, Field(ge=1, le=5_000)] = None
+    inventory_removal_hold_share: Annotated[
+        Decimal, Field(gt=0, le=1, max_digits=4, decimal_places=3)
+    ] = Decimal("0.30")
+
+    @field_validator("agents")
+    @classmethod
+    def _agents(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from .schedules import agents_settings_errors  # schedules imports the models
+
+        errors = agents_settings_errors(value)
+        if errors:
+            raise ValueError("; ".join(errors))
+        return value
+
+
+#: The setting names, in the schema's order.
+SETTINGS: tuple[str, ...] = tuple(PlaybookSettings.model_fields)
+
+
+def vertical_defaults(vertical: str) -> Mapping[str, Any]:
+    """The vertical's playbook defaults; none for a vertical no longer registered."""
+    if not verticals.is_registered(vertical):
+        return {}
+    return verticals.get(vertical).playbook_defaults
+
+
+def settings_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Messages per setting for ``values`` (a partial settings mapping); empty when valid.
+    A key that is not a setting is reported under its own name; ``agents`` lines read as
+    :func:`como.agents.schedules.agents_settings_errors` writes them."""
+    from .schedules import agents_settings_errors
+
+    found: dict[str, list[str]] = {}
+    if "agents" in values:
+        agents_errors = agents_settings_errors(values["agents"])
+        if agents_errors:
+            found["agents"] = agents_errors
+    try:
+        PlaybookSettings.model_validate({k: v for k, v in values.items() if k not in found})
+    except ValidationError as error:
+        for problem in error.errors():
+            key = str(problem["loc"][0]) if problem["loc"] else "__all__"
+            extra = problem["type"] == "extra_forbidden"
+            message = "not a playbook setting" if extra else problem["msg"]
+            where = ".".join(str(part) for part in problem["loc"][1:])
+            found.setdefault(key, []).append(f"{where}: {message}" if where else message)
+    return found
+
+
+def effective_settings(vertical: str, overrides: Mapping[str, Any]) -> PlaybookSettings:
+    """The settings in effect: built-in defaults, then the vertical's, then the workspace's.
+    Raises pydantic's ValidationError when the layers together are invalid."""
+    return PlaybookSettings.model_validate({**vertical_defaults(vertical), **overrides})
+
+
+def sources(vertical: str, overrides: Mapping[str, Any]) -> dict[str, Source]:
+    """Where each setting's effective value comes from."""
+    defaults = vertical_defaults(vertical)
+    return {
+        name: Source.WORKSPACE
+        if name in overrides
+        else Source.VERTICAL
+        if name in defaults
+        else Source.BUILT_IN
+        for name in SETTINGS
+    }
