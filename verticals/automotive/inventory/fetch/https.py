@@ -1,0 +1,154 @@
+"""``fetch_https``: one feed file over HTTPS, safe against server-side request forgery.
+
+Each hop's host is checked and resolved once (:mod:`.addresses`) and the connection is pinned to
+that address: the request goes to the IP while the ``Host`` header and the TLS server name
+(SNI, and the name the certificate is verified against) stay the host's. That is httpx's
+documented way to connect to an explicit IP ("sni_hostname" in httpx's docs/advanced/
+extensions.md, "Request Extensions"). Redirects are followed by hand, at most
+:data:`MAX_REDIRECTS`, each hop checked again; credentials go to the first origin only. The
+body is streamed and cut at ``max_bytes`` whatever ``Content-Length`` says, and the whole fetch
+(DNS, connects, redirects, body) runs under one deadline, so a server that drips its body a
+byte at a time is cut when the deadline passes. Proxies from the environment are ignored: they
+would connect to the name, not to the checked address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from urllib.parse import urljoin
+
+import certifi
+import httpx
+from django.conf import settings
+
+from .addresses import Address, resolve
+from .base import FetchFailed, FetchRefused
+
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+USER_AGENT = "como-inventory/1"
+
+
+def fetch_https(
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float,
+    auth: tuple[str, str] | None = None,
+) -> bytes:
+    """The body at ``url``. FetchRefused for what policy forbids (scheme, address, size,
+    redirects); FetchFailed for network trouble, the deadline and non-2xx answers.
+    ``auth`` (user, password) is sent as HTTP Basic to the URL's own origin only."""
+    return asyncio.run(_fetch(url, max_bytes=max_bytes, timeout=timeout, auth=auth))
+
+
+async def _fetch(
+    url: str, *, max_bytes: int, timeout: float, auth: tuple[str, str] | None
+) -> bytes:
+    try:
+        async with asyncio.timeout(timeout):
+            async with httpx.AsyncClient(
+                verify=_ssl_context(), trust_env=False, follow_redirects=False, timeout=timeout
+            ) as client:
+                return await _follow(client, url, max_bytes=max_bytes, auth=auth)
+    except TimeoutError:
+        raise FetchFailed(f"Fetching {url} took longer than {timeout:g} s.") from None
+
+
+async def _follow(
+    client: httpx.AsyncClient, url: str, *, max_bytes: int, auth: tuple[str, str] | None
+) -> bytes:
+    first = target(url)
+    origin = _origin(first)
+    if auth is None and first.username:
+        auth = (first.username, first.password)
+    for _hop in range(MAX_REDIRECTS + 1):
+        parsed = target(url)
+        address = await resolve(parsed.host, _port(parsed))
+        request = _pinned_request(client, parsed, address)
+        # The user name and password go to the first origin only, never to where it redirects.
+        basic = httpx.BasicAuth(*auth) if auth is not None and _origin(parsed) == origin else None
+        try:
+            response = await client.send(request, stream=True, auth=basic)
+        except httpx.HTTPError as error:
+            raise FetchFailed(f"Fetching {url} failed: {error or type(error).__name__}.") from None
+        try:
+            if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                url = urljoin(str(parsed), response.headers["location"])
+                continue
+            if not response.is_success:
+                raise FetchFailed(f"{url} answered {response.status_code}.")
+            return await _body(response, url, max_bytes)
+        finally:
+            await response.aclose()
+    raise FetchRefused(f"More than {MAX_REDIRECTS} redirects from {url}.")
+
+
+def target(url: str) -> httpx.URL:
+    """The URL, if its scheme is allowed and it names a host; FetchRefused otherwise."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as error:
+        raise FetchRefused(f"{url!r} is not a URL ({error}).") from None
+    allowed = {"https", "http"} if getattr(settings, "COMO_INVENTORY_ALLOW_HTTP", False) else {"https"}
+    if parsed.scheme not in allowed:
+        raise FetchRefused(
+            f"{url!r}: only {' and '.join(sorted(allowed))} URLs are fetched"
+            + ("" if "http" in allowed else " (COMO_INVENTORY_ALLOW_HTTP allows http)")
+            + "."
+        )
+    if not parsed.host:
+        raise FetchRefused(f"{url!r} names no host.")
+    return parsed
+
+
+def _port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    return (url.scheme, url.host, _port(url))
+
+
+def _pinned_request(
+    client: httpx.AsyncClient,
+    url: httpx.URL,
+    address: Address,
+) -> httpx.Request:
+    host_header = url.netloc.decode("ascii").rpartition("@")[2]
+    request = client.build_request(
+        "GET",
+        url.copy_with(host=str(address), username=None, password=None),
+        headers={
+            "Host": host_header,
+            "User-Agent": USER_AGENT,
+            # A feed is text that compresses well, but a small gzip body can inflate far beyond
+            # max_bytes in one chunk: ask for it as it is (the cap counts decoded bytes anyway).
+            "Accept-Encoding": "identity",
+        },
+        extensions={"sni_hostname": url.host},
+    )
+    return request
+
+
+async def _body(response: httpx.Response, url: str, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchRefused(f"{url} is {int(declared):,} bytes; the limit is {max_bytes:,}.")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchRefused(f"{url} is larger than the limit of {max_bytes:,} bytes.")
+            chunks.append(chunk)
+    except httpx.HTTPError as error:
+        raise FetchFailed(f"Reading {url} failed: {error or type(error).__name__}.") from None
+    return b"".join(chunks)
+
+
+def _ssl_context() -> ssl.SSLContext:
+    bundle = getattr(settings, "COMO_INVENTORY_CA_BUNDLE", "") or certifi.where()
+    return ssl.create_default_context(cafile=bundle)
