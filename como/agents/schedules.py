@@ -214,4 +214,3 @@ def _upsert(
         ),
     }
     return periodic_task_upsert(task_name(workspace.pk, schedule.agent), values)
-

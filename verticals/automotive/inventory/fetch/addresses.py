@@ -100,9 +100,7 @@ async def resolve(host: str, port: int) -> Address:
     that a slow resolver counts against the fetch's deadline."""
     check_host(host)
     try:
-        answers = await asyncio.get_running_loop().getaddrinfo(
-            host, port, type=socket.SOCK_STREAM
-        )
+        answers = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise FetchFailed(f"The host {host!r} does not resolve ({error}).") from None
     return pick(host, (str(answer[4][0]) for answer in answers))

@@ -3,13 +3,15 @@
 Each hop's host is checked and resolved once (:mod:`.addresses`) and the connection is pinned to
 that address: the request goes to the IP while the ``Host`` header and the TLS server name
 (SNI, and the name the certificate is verified against) stay the host's. That is httpx's
-documented way to connect to an explicit IP ("sni_hostname" in httpx's docs/advanced/
-extensions.md, "Request Extensions"). Redirects are followed by hand, at most
-:data:`MAX_REDIRECTS`, each hop checked again; credentials go to the first origin only. The
-body is streamed and cut at ``max_bytes`` whatever ``Content-Length`` says, and the whole fetch
-(DNS, connects, redirects, body) runs under one deadline, so a server that drips its body a
-byte at a time is cut when the deadline passes. Proxies from the environment are ignored: they
-would connect to the name, not to the checked address.
+documented way to connect to an explicit IP, the ``sni_hostname`` request extension
+(https://www.python-httpx.org/advanced/extensions/#sni_hostname).
+
+Redirects are followed by hand, at most :data:`MAX_REDIRECTS`, each hop checked again;
+credentials go to the first origin only. The body is streamed and cut at ``max_bytes`` whatever
+``Content-Length`` says, and the whole fetch (DNS, connects, redirects, body) runs under one
+deadline, so a server that drips its body a byte at a time is cut when the deadline passes.
+Proxies from the environment are ignored: they would connect to the name, not to the checked
+address.
 """
 
 from __future__ import annotations
@@ -91,7 +93,9 @@ def target(url: str) -> httpx.URL:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as error:
         raise FetchRefused(f"{url!r} is not a URL ({error}).") from None
-    allowed = {"https", "http"} if getattr(settings, "COMO_INVENTORY_ALLOW_HTTP", False) else {"https"}
+    allowed = (
+        {"https", "http"} if getattr(settings, "COMO_INVENTORY_ALLOW_HTTP", False) else {"https"}
+    )
     if parsed.scheme not in allowed:
         raise FetchRefused(
             f"{url!r}: only {' and '.join(sorted(allowed))} URLs are fetched"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from typing import cast
 
 with warnings.catch_warnings():
     # asyncssh still defines DSA key classes, which cryptography deprecates at import; como
@@ -78,9 +79,11 @@ async def _fetch(
     async with asyncio.timeout(timeout):
         address = await resolve(host, port)
         try:
-            async with asyncssh.connect(str(address), port, options=options) as connection:
-                async with connection.start_sftp_client() as sftp:
-                    return await _read(sftp, path, max_bytes, where)
+            async with (
+                asyncssh.connect(str(address), port, options=options) as connection,
+                connection.start_sftp_client() as sftp,
+            ):
+                return await _read(sftp, path, max_bytes, where)
         except asyncssh.HostKeyNotVerifiable:
             raise FetchRefused(f"{where}: the server's host key is not the pinned one.") from None
         except asyncssh.PermissionDenied:
@@ -98,9 +101,9 @@ async def _read(sftp: asyncssh.SFTPClient, path: str, max_bytes: int, where: str
     chunks: list[bytes] = []
     total = 0
     async with sftp.open(path, "rb") as handle:
-        while chunk := await handle.read(CHUNK):
+        while chunk := cast(bytes, await handle.read(CHUNK)):  # "rb": bytes
             total += len(chunk)
             if total > max_bytes:  # the file grew after stat
                 raise FetchRefused(f"{where} is larger than the limit of {max_bytes:,} bytes.")
-            chunks.append(bytes(chunk))
+            chunks.append(chunk)
     return b"".join(chunks)

@@ -55,7 +55,7 @@ class RecordingListener:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: FeedServer  # type: ignore[assignment]
+    server: FeedServer
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -122,7 +122,9 @@ class FeedServer(ThreadingHTTPServer):
         self.big = big
         self.port: int = self.server_address[1]
         self.host = host
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str, host: str | None = None) -> str:
         return f"https://{host or self.host}:{self.port}{path}"

@@ -47,7 +47,7 @@ class SFTPServer:
         return self.client_key.export_private_key().decode()
 
     async def _start(self) -> None:
-        root = str(self.root)
+        root = str(self.root).encode()
         self._server = await asyncssh.listen(
             "127.0.0.1",
             0,

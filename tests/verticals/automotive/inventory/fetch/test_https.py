@@ -163,7 +163,9 @@ def test_credentials_go_to_the_first_origin_only(
     fetch_settings: Any, ca: Any, feed_server: FeedServer
 ) -> None:
     fetch_settings.COMO_INVENTORY_FETCH_ALLOW_NETWORKS = ["127.0.0.1/32", "127.0.0.2/32"]
-    assert fetch(feed_server.url("/auth"), auth=("dealer", "s3cret")) == b"Basic ZGVhbGVyOnMzY3JldA=="
+    assert (
+        fetch(feed_server.url("/auth"), auth=("dealer", "s3cret")) == b"Basic ZGVhbGVyOnMzY3JldA=="
+    )
     with FeedServer(ca, host="127.0.0.2") as other:
         hop = fetch(feed_server.url(f"/to?u={other.url('/auth')}"), auth=("dealer", "s3cret"))
     assert hop == b"none"

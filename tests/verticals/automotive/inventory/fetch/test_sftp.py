@@ -67,13 +67,22 @@ def test_an_unpinned_server_is_refused_before_connecting(fetch_settings: Any) ->
     with RecordingListener() as target:
         with pytest.raises(FetchRefused, match="pin the server's host key"):
             fetch_sftp(
-                host="127.0.0.1", port=target.port, username=USER, password=PASSWORD,
-                private_key=None, known_host_key=None, path="/x.csv", max_bytes=10, timeout=5,
+                host="127.0.0.1",
+                port=target.port,
+                username=USER,
+                password=PASSWORD,
+                private_key=None,
+                known_host_key=None,
+                path="/x.csv",
+                max_bytes=10,
+                timeout=5,
             )
         assert target.connections == 0
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "0x7f.1", "::ffff:127.0.0.1"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "2130706433", "0x7f.1", "::ffff:127.0.0.1"]
+)
 def test_a_private_host_is_refused_without_connecting(
     host: str, fetch_settings: Any, sftp: SFTPServer
 ) -> None:
@@ -105,9 +114,15 @@ def test_a_server_that_never_speaks_is_cut_at_the_deadline(allow_local: Any) -> 
     try:
         with pytest.raises(FetchFailed, match="longer than 1 s"):
             fetch_sftp(
-                host="127.0.0.1", port=silent.getsockname()[1], username=USER, password=PASSWORD,
-                private_key=None, known_host_key=SFTPServer(Path(".")).known_host_key,
-                path="/x.csv", max_bytes=10, timeout=1.0,
+                host="127.0.0.1",
+                port=silent.getsockname()[1],
+                username=USER,
+                password=PASSWORD,
+                private_key=None,
+                known_host_key=SFTPServer(Path(".")).known_host_key,
+                path="/x.csv",
+                max_bytes=10,
+                timeout=1.0,
             )
     finally:
         silent.close()
