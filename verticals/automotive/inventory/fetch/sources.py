@@ -41,11 +41,11 @@ def fetch_source(source: InventorySource) -> tuple[str, bytes]:
         data = fetch_https(url, max_bytes=max_bytes(), timeout=timeout(), auth=auth)
         return _name(unquote(urlsplit(url).path), source), data
     if kind == "sftp":
-        if not source.host or not source.path:
-            raise FetchRefused("An SFTP source needs a host and a path.")
+        if not (source.host and source.username and source.path):
+            raise FetchRefused("An SFTP source needs a host, a user name and a path.")
         data = fetch_sftp(
             host=str(source.host),
-            port=int(source.port or DEFAULT_SFTP_PORT),
+            port=_port(source.port),
             username=str(source.username or ""),
             password=_text(credentials.get("password")),
             private_key=_text(credentials.get("private_key")),
@@ -58,6 +58,13 @@ def fetch_source(source: InventorySource) -> tuple[str, bytes]:
     if kind == "file":
         return _read_file(source)
     raise FetchRefused(f"A source of kind {kind!r} is not fetched: its files are uploaded.")
+
+
+def _port(value: Any) -> int:
+    try:
+        return int(value or DEFAULT_SFTP_PORT)
+    except (TypeError, ValueError):
+        raise FetchRefused(f"The port {value!r} is not a number.") from None
 
 
 def _credentials(source: Any) -> Mapping[str, Any]:

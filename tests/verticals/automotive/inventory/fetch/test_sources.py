@@ -63,7 +63,7 @@ def test_an_sftp_source_is_fetched(allow_local: Any, tmp_path: Path) -> None:
 
 
 def test_an_sftp_source_without_a_host_is_refused(fetch_settings: Any) -> None:
-    with pytest.raises(FetchRefused, match="needs a host and a path"):
+    with pytest.raises(FetchRefused, match="needs a host, a user name and a path"):
         fetch_source(source(kind="sftp", path="/x.csv"))
 
 
