@@ -48,10 +48,11 @@ def fetch_https(
 async def _fetch(
     url: str, *, max_bytes: int, timeout: float, auth: tuple[str, str] | None
 ) -> bytes:
+    context = _ssl_context()
     try:
         async with asyncio.timeout(timeout):
             async with httpx.AsyncClient(
-                verify=_ssl_context(), trust_env=False, follow_redirects=False, timeout=timeout
+                verify=context, trust_env=False, follow_redirects=False, timeout=timeout
             ) as client:
                 return await _follow(client, url, max_bytes=max_bytes, auth=auth)
     except TimeoutError:
@@ -155,4 +156,7 @@ async def _body(response: httpx.Response, url: str, max_bytes: int) -> bytes:
 
 def _ssl_context() -> ssl.SSLContext:
     bundle = getattr(settings, "COMO_INVENTORY_CA_BUNDLE", "") or certifi.where()
-    return ssl.create_default_context(cafile=bundle)
+    try:
+        return ssl.create_default_context(cafile=bundle)
+    except (OSError, ssl.SSLError) as error:
+        raise FetchFailed(f"The CA bundle {bundle} could not be read ({error}).") from None

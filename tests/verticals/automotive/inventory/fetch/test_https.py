@@ -195,3 +195,9 @@ def test_a_slow_body_is_cut_at_the_deadline(allow_local: Any, feed_server: FeedS
 def test_an_error_status_is_a_failure(allow_local: Any, feed_server: FeedServer) -> None:
     with pytest.raises(FetchFailed, match="answered 404"):
         fetch(feed_server.url("/gone"))
+
+
+def test_an_unreadable_ca_bundle_is_a_failure(allow_local: Any, settings: Any) -> None:
+    settings.COMO_INVENTORY_CA_BUNDLE = "/nonexistent/ca.pem"
+    with pytest.raises(FetchFailed, match="CA bundle"):
+        fetch("https://127.0.0.1:1/feed.csv")
