@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from celery.schedules import ParseException
 from celery.schedules import crontab as celery_crontab
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
@@ -28,7 +29,9 @@ def crontab_fields(value: str) -> dict[str, str]:
     fields = dict(zip(CRONTAB_FIELDS, parts, strict=True))
     try:
         celery_crontab(**fields)
-    except (ValueError, IndexError) as error:
+    # celery's ParseException ("-1", "1,,2") is no ValueError: caught here, or it would be a 500
+    # wherever a person types a crontab.
+    except (ValueError, IndexError, KeyError, TypeError, ParseException) as error:
         raise ValueError(f"not a valid crontab ({error})") from None
     return fields
 
