@@ -38,15 +38,28 @@ def fetch_https(
     max_bytes: int,
     timeout: float,
     auth: tuple[str, str] | None = None,
+    authorization: str | None = None,
 ) -> bytes:
     """The body at ``url``. FetchRefused for what policy forbids (scheme, address, size,
     redirects); FetchFailed for network trouble, the deadline and non-2xx answers.
-    ``auth`` (user, password) is sent as HTTP Basic to the URL's own origin only."""
-    return asyncio.run(_fetch(url, max_bytes=max_bytes, timeout=timeout, auth=auth))
+    ``auth`` (user, password) is sent as HTTP Basic, or ``authorization`` as the whole
+    ``Authorization`` header (``Bearer …``), to the URL's own origin only."""
+    if authorization is not None:
+        if not authorization.isprintable() or not authorization.isascii():
+            raise FetchRefused("The authorization header holds characters a header cannot.")
+        auth = None
+    return asyncio.run(
+        _fetch(url, max_bytes=max_bytes, timeout=timeout, auth=auth, authorization=authorization)
+    )
 
 
 async def _fetch(
-    url: str, *, max_bytes: int, timeout: float, auth: tuple[str, str] | None
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float,
+    auth: tuple[str, str] | None,
+    authorization: str | None,
 ) -> bytes:
     context = _ssl_context()
     try:
@@ -54,24 +67,34 @@ async def _fetch(
             async with httpx.AsyncClient(
                 verify=context, trust_env=False, follow_redirects=False, timeout=timeout
             ) as client:
-                return await _follow(client, url, max_bytes=max_bytes, auth=auth)
+                return await _follow(
+                    client, url, max_bytes=max_bytes, auth=auth, authorization=authorization
+                )
     except TimeoutError:
         raise FetchFailed(f"Fetching {url} took longer than {timeout:g} s.") from None
 
 
 async def _follow(
-    client: httpx.AsyncClient, url: str, *, max_bytes: int, auth: tuple[str, str] | None
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int,
+    auth: tuple[str, str] | None,
+    authorization: str | None,
 ) -> bytes:
     first = target(url)
     origin = _origin(first)
-    if auth is None and first.username:
+    if auth is None and authorization is None and first.username:
         auth = (first.username, first.password)
     for _hop in range(MAX_REDIRECTS + 1):
         parsed = target(url)
         address = await resolve(parsed.host, _port(parsed))
         request = _pinned_request(client, parsed, address)
-        # The user name and password go to the first origin only, never to where it redirects.
-        basic = httpx.BasicAuth(*auth) if auth is not None and _origin(parsed) == origin else None
+        # Credentials go to the first origin only, never to where it redirects.
+        same_origin = _origin(parsed) == origin
+        basic = httpx.BasicAuth(*auth) if auth is not None and same_origin else None
+        if authorization is not None and same_origin:
+            request.headers["Authorization"] = authorization
         try:
             response = await client.send(request, stream=True, auth=basic)
         except httpx.HTTPError as error:

@@ -2,8 +2,9 @@
 
 The source's fields read here (``InventorySource`` in ``inventory/models.py``): ``kind``,
 ``url``, ``host``, ``port``, ``username``, ``path`` and ``credentials`` with the keys
-``password``, ``private_key`` (OpenSSH or PEM text) and ``known_host_key`` (the SFTP server's
-public key line). The limits are ``COMO_INVENTORY_MAX_BYTES`` and
+``password``, ``authorization`` (a whole HTTP ``Authorization`` header, e.g. ``Bearer …``),
+``private_key`` (OpenSSH or PEM text) and ``known_host_key`` (the SFTP server's public key
+line). The limits are ``COMO_INVENTORY_MAX_BYTES`` and
 ``COMO_INVENTORY_FETCH_TIMEOUT``.
 """
 
@@ -36,9 +37,15 @@ def fetch_source(source: InventorySource) -> tuple[str, bytes]:
     credentials = _credentials(source)
     if kind == "https":
         url = str(source.url or "")
-        password = credentials.get("password")
-        auth = (str(source.username), str(password)) if source.username and password else None
-        data = fetch_https(url, max_bytes=max_bytes(), timeout=timeout(), auth=auth)
+        password = _text(credentials.get("password"))
+        auth = (str(source.username), password) if source.username and password else None
+        data = fetch_https(
+            url,
+            max_bytes=max_bytes(),
+            timeout=timeout(),
+            auth=auth,
+            authorization=_text(credentials.get("authorization")),
+        )
         return _name(unquote(urlsplit(url).path), source), data
     if kind == "sftp":
         if not (source.host and source.username and source.path):

@@ -169,6 +169,12 @@ def test_credentials_go_to_the_first_origin_only(
     with FeedServer(ca, host="127.0.0.2") as other:
         hop = fetch(feed_server.url(f"/to?u={other.url('/auth')}"), auth=("dealer", "s3cret"))
     assert hop == b"none"
+    with FeedServer(ca, host="127.0.0.2") as other:
+        bearer = fetch(feed_server.url(f"/to?u={other.url('/auth')}"), authorization="Bearer t0k")
+    assert bearer == b"none"
+    assert fetch(feed_server.url("/auth"), authorization="Bearer t0k") == b"Bearer t0k"
+    with pytest.raises(FetchRefused, match="characters a header cannot"):
+        fetch(feed_server.url("/auth"), authorization="Bearer x\r\nX-Evil: 1")
 
 
 def test_an_oversized_chunked_body_is_cut_at_the_limit(

@@ -43,6 +43,13 @@ def test_an_https_source_sends_its_credentials(allow_local: Any, feed_server: Fe
     assert fetch_source(found) == ("auth", b"Basic ZGVhbGVyOnMzY3JldA==")
 
 
+def test_an_https_source_sends_its_authorization_header(
+    allow_local: Any, feed_server: FeedServer
+) -> None:
+    found = source(url=feed_server.url("/auth"), credentials={"authorization": "Bearer t0k"})
+    assert fetch_source(found) == ("auth", b"Bearer t0k")
+
+
 def test_an_https_source_on_a_private_address_is_refused(fetch_settings: Any) -> None:
     with pytest.raises(FetchRefused, match="como may not connect"):
         fetch_source(source(url="https://169.254.169.254/latest/meta-data/"))
