@@ -52,15 +52,20 @@ def fetch_sftp(
         client_keys = [asyncssh.import_private_key(private_key)] if private_key else None
     except (asyncssh.KeyImportError, ValueError, TypeError) as error:
         raise FetchRefused(f"{where}: a key could not be read ({error}).") from None
-    options = asyncssh.SSHClientConnectionOptions(
-        username=username,
-        password=password or None,
-        client_keys=client_keys,
-        known_hosts=([server_key], [], []),
-        agent_path=None,
-        config=None,
-        connect_timeout=timeout,
-    )
+    try:
+        options = asyncssh.SSHClientConnectionOptions(
+            username=username,
+            password=password or None,
+            client_keys=client_keys,
+            known_hosts=([server_key], [], []),
+            agent_path=None,
+            config=None,
+            connect_timeout=timeout,
+        )
+    except ValueError as error:  # SASLprep refuses NUL and control characters in the user name
+        raise FetchRefused(
+            f"{where}: the user name or password cannot be sent ({error})."
+        ) from None
     try:
         return asyncio.run(_fetch(host, port, path, options, max_bytes, timeout, where))
     except TimeoutError:
@@ -90,12 +95,15 @@ async def _fetch(
             raise FetchRefused(f"{where}: the server refused the user name or key.") from None
         except asyncssh.SFTPNoSuchFile:
             raise FetchFailed(f"{where}: no such file.") from None
-        except (asyncssh.Error, OSError) as error:
+        except (asyncssh.Error, OSError, ValueError) as error:
             raise FetchFailed(f"{where} failed: {error}.") from None
 
 
 async def _read(sftp: asyncssh.SFTPClient, path: str, max_bytes: int, where: str) -> bytes:
-    size = (await sftp.stat(path)).size
+    attributes = await sftp.stat(path)
+    if attributes.type == asyncssh.FILEXFER_TYPE_DIRECTORY:
+        raise FetchRefused(f"{where} is a directory, not a file.")
+    size = attributes.size
     if size is not None and size > max_bytes:
         raise FetchRefused(f"{where} is {size:,} bytes; the limit is {max_bytes:,}.")
     chunks: list[bytes] = []

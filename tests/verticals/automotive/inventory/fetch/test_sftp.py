@@ -134,3 +134,26 @@ def test_a_server_that_never_speaks_is_cut_at_the_deadline(allow_local: Any) -> 
 def test_an_unreadable_key_is_refused(allow_local: Any, sftp: SFTPServer) -> None:
     with pytest.raises(FetchRefused, match="could not be read"):
         get(sftp, known_host_key="ssh-ed25519 not-base64!")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "message"),
+    [
+        ({"username": "dea\x00ler"}, FetchRefused, "cannot be sent"),
+        ({"username": "dea\u200eler"}, FetchRefused, "cannot be sent"),
+        ({"path": "/"}, FetchRefused, "is a directory"),
+        ({"path": "/exports"}, FetchRefused, "is a directory"),
+        ({"path": "/exp\x00orts"}, FetchFailed, "failed"),
+        ({"path": "../../../etc/passwd"}, FetchFailed, "no such file"),
+        ({"private_key": "garbage", "password": None}, FetchRefused, "could not be read"),
+    ],
+)
+def test_odd_values_refuse_or_fail_cleanly(
+    overrides: dict[str, Any],
+    error: type[Exception],
+    message: str,
+    allow_local: Any,
+    sftp: SFTPServer,
+) -> None:
+    with pytest.raises(error, match=message):
+        get(sftp, **overrides)
