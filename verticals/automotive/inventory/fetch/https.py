@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import certifi
 import httpx
@@ -71,7 +71,7 @@ async def _fetch(
                     client, url, max_bytes=max_bytes, auth=auth, authorization=authorization
                 )
     except TimeoutError:
-        raise FetchFailed(f"Fetching {url} took longer than {timeout:g} s.") from None
+        raise FetchFailed(f"Fetching {shown(url)} took longer than {timeout:g} s.") from None
 
 
 async def _follow(
@@ -88,7 +88,7 @@ async def _follow(
         auth = (first.username, first.password)
     for _hop in range(MAX_REDIRECTS + 1):
         parsed = target(url)
-        address = await resolve(parsed.host, _port(parsed))
+        address = await resolve(_host(parsed), _port(parsed))
         request = _pinned_request(client, parsed, address)
         # Credentials go to the first origin only, never to where it redirects.
         same_origin = _origin(parsed) == origin
@@ -98,45 +98,64 @@ async def _follow(
         try:
             response = await client.send(request, stream=True, auth=basic)
         except httpx.HTTPError as error:
-            raise FetchFailed(f"Fetching {url} failed: {error or type(error).__name__}.") from None
+            raise FetchFailed(
+                f"Fetching {shown(url)} failed: {error or type(error).__name__}."
+            ) from None
         try:
             if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
                 url = urljoin(str(parsed), response.headers["location"])
                 continue
             if not response.is_success:
-                raise FetchFailed(f"{url} answered {response.status_code}.")
+                raise FetchFailed(f"{shown(url)} answered {response.status_code}.")
             return await _body(response, url, max_bytes)
         finally:
             await response.aclose()
-    raise FetchRefused(f"More than {MAX_REDIRECTS} redirects from {url}.")
+    raise FetchRefused(f"More than {MAX_REDIRECTS} redirects, the last to {shown(url)}.")
 
 
 def target(url: str) -> httpx.URL:
     """The URL, if its scheme is allowed and it names a host; FetchRefused otherwise."""
     try:
         parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 - decodes the IDNA name, which may be malformed ("xn--")
     except (httpx.InvalidURL, TypeError, ValueError) as error:
-        raise FetchRefused(f"{url!r} is not a URL ({error}).") from None
+        raise FetchRefused(f"{shown(url)!r} is not a URL ({error}).") from None
     allowed = (
         {"https", "http"} if getattr(settings, "COMO_INVENTORY_ALLOW_HTTP", False) else {"https"}
     )
     if parsed.scheme not in allowed:
         raise FetchRefused(
-            f"{url!r}: only {' and '.join(sorted(allowed))} URLs are fetched"
+            f"{shown(url)!r}: only {' and '.join(sorted(allowed))} URLs are fetched"
             + ("" if "http" in allowed else " (COMO_INVENTORY_ALLOW_HTTP allows http)")
             + "."
         )
-    if not parsed.host:
-        raise FetchRefused(f"{url!r} names no host.")
+    if not parsed.raw_host:
+        raise FetchRefused(f"{shown(url)!r} names no host.")
     return parsed
+
+
+def shown(url: str) -> str:
+    """The URL as messages show it: without user name, password, query or fragment, which may
+    hold credentials (a feed URL's token) and end up in an import's report."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2]
+    except ValueError:
+        return "the URL"
+    return f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else parts.path[:100]
 
 
 def _port(url: httpx.URL) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
 
+def _host(url: httpx.URL) -> str:
+    """The host as DNS and TLS see it: an internationalised name in its ASCII (IDNA) form."""
+    return url.raw_host.decode("ascii")
+
+
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
-    return (url.scheme, url.host, _port(url))
+    return (url.scheme, _host(url), _port(url))
 
 
 def _pinned_request(
@@ -155,7 +174,7 @@ def _pinned_request(
             # max_bytes in one chunk: ask for it as it is (the cap counts decoded bytes anyway).
             "Accept-Encoding": "identity",
         },
-        extensions={"sni_hostname": url.host},
+        extensions={"sni_hostname": _host(url)},
     )
     return request
 
@@ -163,17 +182,19 @@ def _pinned_request(
 async def _body(response: httpx.Response, url: str, max_bytes: int) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchRefused(f"{url} is {int(declared):,} bytes; the limit is {max_bytes:,}.")
+        raise FetchRefused(f"{shown(url)} is {int(declared):,} bytes; the limit is {max_bytes:,}.")
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > max_bytes:
-                raise FetchRefused(f"{url} is larger than the limit of {max_bytes:,} bytes.")
+                raise FetchRefused(f"{shown(url)} is larger than the limit of {max_bytes:,} bytes.")
             chunks.append(chunk)
     except httpx.HTTPError as error:
-        raise FetchFailed(f"Reading {url} failed: {error or type(error).__name__}.") from None
+        raise FetchFailed(
+            f"Reading {shown(url)} failed: {error or type(error).__name__}."
+        ) from None
     return b"".join(chunks)
 
 

@@ -93,7 +93,9 @@ def test_plain_http_is_refused_unless_the_setting_allows_it(fetch_settings: Any)
         assert target.connections == 0
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "https:///x", "x"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/x", "file:///etc/passwd", "https:///x", "x", "https://xn--/feed.csv"]
+)
 def test_other_schemes_and_hostless_urls_are_refused(url: str, fetch_settings: Any) -> None:
     with pytest.raises(FetchRefused):
         fetch(url)
@@ -207,3 +209,19 @@ def test_an_unreadable_ca_bundle_is_a_failure(allow_local: Any, settings: Any) -
     settings.COMO_INVENTORY_CA_BUNDLE = "/nonexistent/ca.pem"
     with pytest.raises(FetchFailed, match="CA bundle"):
         fetch("https://127.0.0.1:1/feed.csv")
+
+
+def test_messages_never_show_credentials_or_the_query(
+    allow_local: Any, feed_server: FeedServer
+) -> None:
+    secret_url = feed_server.url("/gone?token=hunter2").replace("://", "://dealer:pw0rd@")
+    with pytest.raises(FetchFailed) as failed:
+        fetch(secret_url)
+    with pytest.raises(FetchRefused) as refused:
+        fetch("https://dealer:pw0rd@10.0.0.1/feed.csv?token=hunter2")
+    with pytest.raises(FetchRefused) as scheme:
+        fetch("ftp://dealer:pw0rd@feeds.example.com/feed.csv?token=hunter2")
+    for error in (failed.value, refused.value, scheme.value):
+        assert "pw0rd" not in str(error)
+        assert "hunter2" not in str(error)
+    assert "answered 404" in str(failed.value)
