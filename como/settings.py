@@ -231,6 +231,20 @@ COMO_ACTION_REQUEUE_SECONDS = env.float(
 )
 #: Seconds a webhook action waits for the receiver before it counts as a transient failure.
 COMO_WEBHOOK_TIMEOUT = env.float("COMO_WEBHOOK_TIMEOUT", default=10.0)
+# Automotive inventory sources fetched over HTTPS/SFTP (verticals/automotive/inventory/fetch).
+#: Bytes a fetched or uploaded inventory file may hold.
+COMO_INVENTORY_MAX_BYTES = env.int("COMO_INVENTORY_MAX_BYTES", default=200 * 1024 * 1024)
+#: Seconds a whole fetch may take (DNS, connect, redirects, the body): a slow drip is cut.
+COMO_INVENTORY_FETCH_TIMEOUT = env.float("COMO_INVENTORY_FETCH_TIMEOUT", default=60.0)
+#: Allow plain http:// feed URLs (HTTPS only by default).
+COMO_INVENTORY_ALLOW_HTTP = env.bool("COMO_INVENTORY_ALLOW_HTTP", default=False)
+#: Networks (CIDR) a source may reach although they are private or loopback: for private
+#: deployments whose feeds live on the LAN, and for tests. Empty: public addresses only.
+COMO_INVENTORY_FETCH_ALLOW_NETWORKS = env.list("COMO_INVENTORY_FETCH_ALLOW_NETWORKS", default=[])
+#: A PEM file of the CAs feed servers are verified against (default: certifi's bundle).
+COMO_INVENTORY_CA_BUNDLE = env.str("COMO_INVENTORY_CA_BUNDLE", default="")
+#: The directory `file` sources may read from; empty: `file` sources cannot be fetched.
+COMO_INVENTORY_FILE_ROOT = env.str("COMO_INVENTORY_FILE_ROOT", default="")
 #: Seconds between scans for MQL handoffs whose SLA timer ran out (their worst-case lateness).
 COMO_HANDOFF_ESCALATION_SECONDS = env.float("COMO_HANDOFF_ESCALATION_SECONDS", default=30.0)
 #: Seconds between syncs of today's and yesterday's channel metrics (campaigns).

@@ -32,10 +32,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from celery.schedules import crontab as celery_crontab
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from como.beat import (
+    crontab_fields,
+    crontab_schedule,
+    interval_schedule,
+    periodic_task_upsert,
+    periodic_tasks_delete,
+)
 from como.registry import Registry
 from como.workspaces.models import Workspace
 
@@ -125,7 +131,7 @@ def _value_errors(name: str, entry: Mapping[str, Any]) -> list[str]:
         if not isinstance(value, str):
             return ["must be five fields, like '0 6 * * 1'"]
         try:
-            _crontab_fields(value)
+            crontab_fields(value)
         except ValueError as error:
             return [str(error)]
         return []
@@ -134,22 +140,6 @@ def _value_errors(name: str, entry: Mapping[str, Any]) -> list[str]:
     if value > MAX_EVERY[name]:
         return [f"must be at most {MAX_EVERY[name]}"]
     return []
-
-
-def _crontab_fields(value: str) -> dict[str, str]:
-    parts = value.split()
-    if len(parts) != 5:
-        raise ValueError(
-            "must be five fields: minute hour day-of-month month day-of-week, like '0 6 * * 1'"
-        )
-    fields = dict(
-        zip(("minute", "hour", "day_of_month", "month_of_year", "day_of_week"), parts, strict=True)
-    )
-    try:
-        celery_crontab(**fields)
-    except (ValueError, IndexError) as error:
-        raise ValueError(f"not a valid crontab ({error})") from None
-    return fields
 
 
 def cadence_of(entry: Mapping[str, Any], default: Cadence) -> Cadence:
@@ -191,26 +181,23 @@ def agent_schedule_sync(*, workspace: Workspace) -> list[PeriodicTask]:
             )
         )
     prefix = task_name(workspace.pk, "")
-    for stale in PeriodicTask.objects.filter(name__startswith=prefix).exclude(
-        name__in=[task.name for task in wanted]
-    ):
-        stale.delete()  # one by one: the delete signal tells beat to reload
+    periodic_tasks_delete(
+        PeriodicTask.objects.filter(name__startswith=prefix).exclude(
+            name__in=[task.name for task in wanted]
+        )
+    )
     return wanted
 
 
 def _upsert(
     workspace: Workspace, schedule: AgentSchedule, cadence: Cadence, *, enabled: bool
 ) -> PeriodicTask:
-    name = task_name(workspace.pk, schedule.agent)
-    task = PeriodicTask.objects.select_for_update().filter(name=name).first()
-    if task is None:
-        task = PeriodicTask(name=name)
     interval: IntervalSchedule | None = None
     crontab: CrontabSchedule | None = None
     if cadence.crontab is not None:
-        crontab = _crontab(cadence.crontab, workspace.time_zone)
+        crontab = crontab_schedule(cadence.crontab, workspace.time_zone)
     else:
-        interval = _interval(cadence.every or 1, cadence.period)
+        interval = interval_schedule(cadence.every or 1, cadence.period)
     values: dict[str, Any] = {
         "task": schedule.task,
         "interval_id": None if interval is None else interval.pk,
@@ -226,22 +213,4 @@ def _upsert(
             + ". Set in the workspace's playbook: edit it there, not here."
         ),
     }
-    if task.pk is not None and all(getattr(task, key) == value for key, value in values.items()):
-        return task
-    for key, value in values.items():
-        setattr(task, key, value)
-    task.save()
-    return task
-
-
-def _interval(every: int, period: str) -> IntervalSchedule:
-    found = IntervalSchedule.objects.filter(every=every, period=period).order_by("pk").first()
-    return found or IntervalSchedule.objects.create(every=every, period=period)
-
-
-def _crontab(value: str, time_zone: str) -> CrontabSchedule:
-    fields = _crontab_fields(value)
-    found = (
-        CrontabSchedule.objects.filter(**fields, timezone=time_zone or "UTC").order_by("pk").first()
-    )
-    return found or CrontabSchedule.objects.create(**fields, timezone=time_zone or "UTC")
+    return periodic_task_upsert(task_name(workspace.pk, schedule.agent), values)

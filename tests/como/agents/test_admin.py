@@ -520,6 +520,20 @@ def test_playbook_agent_settings_are_validated(workspace: Workspace) -> None:
     assert playbook.agents == dict(verticals.get(workspace.vertical).playbook_defaults["agents"])
 
 
+def test_a_crontab_celery_cannot_parse_is_a_form_error_not_a_500(workspace: Workspace) -> None:
+    playbook = playbook_for(workspace)
+    agent = next(spec.key for spec in registered_agents() if spec.key == "scoring_refit")
+    client = logged_in(person(workspace, "owner", "olga"))
+
+    response = client.post(
+        playbook_url(playbook), playbook_form(agents=f'{{"{agent}": {{"crontab": "-1 * * * *"}}}}')
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["agents"]
+    assert errors[0].startswith(f"agents.{agent}.crontab: not a valid crontab")
+
+
 def test_approvers_read_the_playbook_but_do_not_configure_it(workspace: Workspace) -> None:
     playbook = playbook_for(workspace)
     client = logged_in(person(workspace, "approver", "ann"))

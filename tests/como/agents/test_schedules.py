@@ -148,6 +148,9 @@ def test_a_row_of_an_agent_without_a_schedule_is_removed(workspace: Workspace) -
         ({AGENT: {"every_days": True}}, f"agents.{AGENT}.every_days: must be a whole number"),
         ({AGENT: {"crontab": "0 6 * *"}}, f"agents.{AGENT}.crontab: must be five fields"),
         ({AGENT: {"crontab": "0 25 * * *"}}, f"agents.{AGENT}.crontab: not a valid crontab"),
+        # celery's ParseException is no ValueError: these were a 500 (como.beat catches it).
+        ({AGENT: {"crontab": "-1 * * * *"}}, f"agents.{AGENT}.crontab: not a valid crontab"),
+        ({AGENT: {"crontab": "1,,2 * * * *"}}, f"agents.{AGENT}.crontab: not a valid crontab"),
         (
             {AGENT: {"every_days": 1, "crontab": "0 6 * * *"}},
             f"agents.{AGENT}: give one of every_days, every_hours, crontab",
