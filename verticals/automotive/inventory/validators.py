@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from como.beat import crontab_fields
+
 #: What a rooftop's VDP URL template may name: a vehicle's identity and the rooftop's codes.
 VDP_PLACEHOLDERS = frozenset(
     {"vin", "stock_number", "year", "make", "model", "trim", "store_code", "dealer_id"}
@@ -78,19 +80,11 @@ def validate_mapping(value: Any) -> None:
 
 
 def validate_cron(value: str) -> None:
-    """Five cron fields (minute hour day-of-month month day-of-week), as celery beat reads them."""
+    """Five cron fields (minute hour day-of-month month day-of-week), as celery beat reads them
+    (:func:`como.beat.crontab_fields`, the one reading of a crontab that agents share)."""
     if not value:
         return
-    from celery.schedules import crontab
-
-    fields = value.split()
-    if len(fields) != 5:
-        raise ValidationError("Give five cron fields: minute hour day month weekday.", code="cron")
-    minute, hour, day, month, weekday = fields
     try:
-        crontab(
-            minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week=weekday
-        )
-    except (ValueError, TypeError, IndexError, KeyError) as exc:
-        reason = str(exc).rstrip(".")
-        raise ValidationError(f"Not a valid cron schedule: {reason}.", code="cron") from exc
+        crontab_fields(value)
+    except ValueError as error:
+        raise ValidationError(f"Not a valid cron schedule: {error}.", code="cron") from None

@@ -199,3 +199,19 @@ def test_inventory_rows_never_reference_another_workspaces_rows(
         with pytest.raises(IntegrityError, match="same_workspace"):
             connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("schedule", ["-1 * * * *", "1,,2 * * * *", "* * *", "61 * * * *"])
+def test_a_schedule_celery_cannot_read_is_a_field_error(schedule: str) -> None:
+    # celery's ParseException is no ValueError: it once escaped the validator as a 500.
+    from verticals.automotive.inventory.validators import validate_cron
+
+    with pytest.raises(ValidationError) as caught:
+        validate_cron(schedule)
+    assert caught.value.code == "cron"
+
+
+def test_a_schedule_celery_reads_is_accepted() -> None:
+    from verticals.automotive.inventory.validators import validate_cron
+
+    validate_cron("*/15 6-22 * * 1-5")
