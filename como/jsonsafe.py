@@ -145,8 +145,24 @@ class JSONFormField(forms.JSONField):
 
     default_validators = [validate_json]
 
-    def __init__(self, *, decoder: type[json.JSONDecoder] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        decoder: type[json.JSONDecoder] | None = None,
+        shape: type[dict[Any, Any]] | type[list[Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # shape: the column holds only objects (or lists); JSON null or a number there was
+        # saved as is, and failed later (a NOT NULL column, code iterating a number).
+        self.shape = shape
         super().__init__(decoder=decoder or _Decoder, **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if self.shape is not None and not isinstance(value, self.shape):
+            kind = "object" if self.shape is dict else "list"
+            found = "null" if value is None else type(value).__name__
+            raise ValidationError(f"Must be a JSON {kind}, not {found}.", code="shape")
 
     def bound_data(self, data: Any, initial: Any) -> Any:
         value = super().bound_data(data, initial)

@@ -46,7 +46,9 @@ COMO_VERTICALS: list[str] = env.list(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, whose change lists refuse lookups they cannot build with the
+    # usual "?e=1" instead of a 500 (como/workspaces/admin_changelist.py).
+    "como.workspaces.admin_changelist.CheckedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -374,7 +374,7 @@ def campaign_validate(
     if taken.exists():
         errors["name"] = "This workspace already has a campaign of that name."
     known = {adapter.key for adapter in registered_adapters()}
-    unknown = [c for c in channels if c not in known]
+    unknown = [str(c) for c in channels if not isinstance(c, str) or c not in known]
     if unknown:
         errors["channels"] = f"Unknown channel(s): {', '.join(unknown)}."
     if starts_on and ends_on and ends_on < starts_on:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import phonenumbers
@@ -22,10 +21,6 @@ MAX_TEXT = 100_000
 MAX_FIELDS = 50
 MAX_AUDIENCE = 10_000
 MAX_JURISDICTIONS = 20
-#: Instants far from now are of no use to a check and overflow time-zone arithmetic at the ends
-#: of the calendar.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 _JURISDICTION = re.compile(r"^([A-Z]{2})(?:-([A-Z0-9]{1,3}))?$")
 _REGION = re.compile(r"^[A-Za-z0-9]{1,3}$")
@@ -177,11 +172,6 @@ class ComplianceCheckSerializer(serializers.Serializer[dict[str, Any]]):
             return None
         if not isinstance(value, dict):
             raise serializers.ValidationError("Give the vehicle as an object.")
-        return value
-
-    def validate_at(self, value: datetime) -> datetime:
-        if not EARLIEST <= value < LATEST:
-            raise serializers.ValidationError("Give an instant between 1970 and 2999.")
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

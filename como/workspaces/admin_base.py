@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from como.jsonsafe import JSONFormField
 
+from .admin_changelist import CheckedChangeListMixin
 from .principal import principal_for_request
 from .roles import Permission
 from .scoping import WorkspaceScopedQuerySet
@@ -56,6 +57,9 @@ class RoleGatedMixin:
         # every page: a subclass's own formfield_overrides does not undo it.
         if isinstance(db_field, models.JSONField):
             kwargs.setdefault("form_class", JSONFormField)
+            # A column defaulting to {} or [] holds that shape, never null or a bare number.
+            if not db_field.null and db_field.default in (dict, list):
+                kwargs.setdefault("shape", db_field.default)
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
     def _workspace_id(self, obj: Any) -> int:
@@ -85,7 +89,7 @@ class RoleGatedMixin:
         return self._can_write(request, obj)
 
 
-class WorkspaceScopedAdmin(RoleGatedMixin, admin.ModelAdmin):
+class WorkspaceScopedAdmin(CheckedChangeListMixin, RoleGatedMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         queryset = super().get_queryset(request)
         assert isinstance(queryset, WorkspaceScopedQuerySet), type(self).__name__

@@ -24,6 +24,7 @@ from .models import Workspace
 from .principal import Principal, principal_for_request
 from .roles import Permission
 from .scoping import WorkspaceScopedQuerySet
+from .validators import OUT_OF_RANGE, validate_instant
 
 WORKSPACE_HEADER = "X-Como-Workspace"
 
@@ -67,12 +68,14 @@ def service_errors_as_400() -> Iterator[None]:
 
 
 class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 instant that states its offset (``Z`` or ``±HH:MM``); kept in UTC."""
+    """An ISO 8601 instant that states its offset (``Z`` or ``±HH:MM``); kept in UTC, and
+    within :data:`~como.workspaces.validators.EARLIEST` and ``LATEST``: views add periods to
+    it and put it in time zones, which at year 1 or 9999 leave what a datetime can hold."""
 
     default_error_messages = {
         "invalid": "Give an ISO 8601 date and time, e.g. 2026-01-01T10:00:00Z.",
         "naive": "Give a timezone: end with Z or an offset like +01:00.",
-        "range": "Out of range once converted to UTC.",
+        "range": OUT_OF_RANGE,
     }
 
     def to_internal_value(self, value: Any) -> datetime:
@@ -88,10 +91,11 @@ class AwareDateTimeField(serializers.DateTimeField):
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             self.fail("naive")
         try:
-            return parsed.astimezone(UTC)
-        except OverflowError:
+            instant = parsed.astimezone(UTC)
+            validate_instant(instant)
+        except (OverflowError, DjangoValidationError):
             self.fail("range")
-        raise AssertionError("unreachable")
+        return instant
 
 
 class WorkspaceScopedViewSet(GenericViewSet):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import UTC, date, datetime
 from functools import cache
 
 import pycountry
@@ -30,3 +31,22 @@ def validate_vertical(value: str) -> None:
             f"{value!r} is not a registered vertical; "
             f"choose one of: {', '.join(verticals.slugs())}."
         )
+
+
+#: The instants and days como takes from people: reports, "as of" queries, consents, periods.
+#: Wide enough for any business date, far enough from Python's year 1 and 9999 that a day or
+#: a default period added or taken away (and a time zone applied) stays a datetime.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "Give a date between 1970 and 2999."
+
+
+def validate_instant(value: datetime) -> None:
+    """``value`` (timezone-aware) is within [EARLIEST, LATEST)."""
+    if not EARLIEST <= value < LATEST:
+        raise ValidationError(OUT_OF_RANGE, code="range")
+
+
+def validate_day(value: date) -> None:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValidationError(OUT_OF_RANGE, code="range")

@@ -32,6 +32,7 @@ from como.workspaces.models import Membership, Workspace
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
 from como.workspaces.users import User, signed_in
+from como.workspaces.validators import validate_day
 
 from ..models import (
     Handoff,
@@ -357,8 +358,15 @@ class HandoffAdmin(WorkspaceScopedAdmin):
 
 
 class ReportPeriodForm(forms.Form):
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To (inclusive)")
+    # Bounded: the report adds a day to the end, which 9999-12-31 does not have.
+    start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="From", validators=[validate_day]
+    )
+    end = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="To (inclusive)",
+        validators=[validate_day],
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -283,7 +283,7 @@ def test_the_other_workspace_checks_with_its_own_contact(
         ),
         (
             {"channel": "email", "at": "9999-12-31T23:00:00Z"},
-            {"at": ["Give an instant between 1970 and 2999."]},
+            {"at": ["Give a date between 1970 and 2999."]},
         ),
         (
             {"channel": "sms", "text": "a", "fields": {"body": "b"}},

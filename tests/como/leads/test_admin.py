@@ -158,7 +158,7 @@ def test_admin_form_errors_are_the_services_messages(workspace: Workspace) -> No
     assert response.context["adminform"].form.errors == {
         "email": ["Another contact in this workspace has this email."],
         "phone": ["'12' is not a valid phone number."],
-        "attributes": ["Attributes must be a JSON object, not list."],
+        "attributes": ["Must be a JSON object, not list."],
     }
     assert Contact.objects.count() == 1
 
