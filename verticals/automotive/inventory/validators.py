@@ -1,0 +1,53 @@
+"""Field validators of the inventory models: run by admin forms and the API's serializers alike."""
+
+from __future__ import annotations
+
+import string
+import zoneinfo
+from functools import cache
+
+from django.core.exceptions import ValidationError
+
+#: What a rooftop's VDP URL template may name: a vehicle's identity and the rooftop's codes.
+VDP_PLACEHOLDERS = frozenset(
+    {"vin", "stock_number", "year", "make", "model", "trim", "store_code", "dealer_id"}
+)
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in _time_zones():
+        raise ValidationError(
+            "Not a time zone name from the IANA database (e.g. America/Chicago).",
+            code="invalid_time_zone",
+        )
+
+
+def validate_vdp_url_template(value: str) -> None:
+    """``https://dealer.example/inventory/{vin}``: an http(s) URL naming only known fields."""
+    if not value:
+        return
+    if not value.lower().startswith(("https://", "http://")):
+        raise ValidationError("The template must start with https:// or http://.", code="scheme")
+    try:
+        fields = string.Formatter().parse(value)
+        names = {name for _, name, _spec, _conv in fields if name is not None}
+    except ValueError as exc:  # an unbalanced brace
+        raise ValidationError(f"Not a valid template: {exc}.", code="template") from exc
+    unknown = sorted(n for n in names if n not in VDP_PLACEHOLDERS)
+    if unknown:
+        allowed = ", ".join("{" + n + "}" for n in sorted(VDP_PLACEHOLDERS))
+        raise ValidationError(
+            f"Unknown placeholder(s) {', '.join(unknown)}; use {allowed}.", code="placeholder"
+        )
+
+
+def validate_brands(value: list[str]) -> None:
+    if any(not b.strip() for b in value):
+        raise ValidationError("A brand name cannot be blank.", code="blank_brand")
+    if len({b.strip().casefold() for b in value}) != len(value):
+        raise ValidationError("A brand is listed twice.", code="duplicate_brand")
