@@ -12,3 +12,12 @@ class AutomotiveConfig(AppConfig):
         from .vertical import PROFILE
 
         verticals.register(PROFILE)
+
+        # The inventory import's truncated-feed guard proposes its held removals as an action.
+        from como.agents.execution import register_executor
+        from como.agents.registry import register_agent
+
+        from .inventory.importing.guard import AGENT, KIND, removals_confirm_execute
+
+        register_agent(AGENT)
+        register_executor(KIND, removals_confirm_execute)

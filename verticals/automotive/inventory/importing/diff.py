@@ -108,9 +108,7 @@ def stage_values(vehicle: VehicleData) -> tuple[Any, ...]:
     return tuple(values.get(name, getattr(vehicle, name)) for name in FIELDS)
 
 
-def stock_conflicts(
-    cursor: psycopg.Cursor[Any], *, rooftop_id: int
-) -> list[tuple[int, str, str]]:
+def stock_conflicts(cursor: psycopg.Cursor[Any], *, rooftop_id: int) -> list[tuple[int, str, str]]:
     """Staged rows whose stock number another vehicle of the rooftop holds; removed from the
     stage. Returns (row, vin, the holder's vin)."""
     cursor.execute(
@@ -149,11 +147,10 @@ def classify(cursor: psycopg.Cursor[Any], *, workspace_id: int, rooftop_id: int)
                         THEN 'returned'
                     WHEN x.changes <> '{{}}'::jsonb THEN 'changed'
                     ELSE 'unchanged' END AS kind,
-               CASE WHEN x.vehicle_id IS NULL THEN jsonb_build_object({created})
-                    ELSE x.changes END AS changes
+               x.changes
         FROM (
             SELECT s.ord, v.id AS vehicle_id, v.status AS old_status, s.status AS new_status,
-                   CASE WHEN v.id IS NULL THEN NULL ELSE
+                   CASE WHEN v.id IS NULL THEN jsonb_build_object({created}) ELSE
                        {changes} || {received}
                        || CASE WHEN v.rooftop_id <> %(rooftop)s
                                THEN jsonb_build_object('rooftop',
@@ -209,7 +206,9 @@ def apply(
 ) -> dict[str, list[int]]:
     """Insert the new vehicles, update the changed, append their history; the vehicle ids of
     each kind (``unchanged`` included)."""
-    _insert_created(cursor, workspace_id=workspace_id, rooftop_id=rooftop_id, import_id=import_id, at=at)
+    _insert_created(
+        cursor, workspace_id=workspace_id, rooftop_id=rooftop_id, import_id=import_id, at=at
+    )
     settable = [f for f in FIELDS if f not in {"vin", "received_at"}]
     cursor.execute(
         sql.SQL("""

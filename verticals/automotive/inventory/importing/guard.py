@@ -124,6 +124,8 @@ def removals_confirm_execute(action: AgentAction, idempotency_key: str) -> Mappi
     record.save(update_fields=["counts", "status"])
     inventory_changed_on_commit(
         workspace_id=action.workspace_id,
-        diff=InventoryDiff(import_id=record.pk, rooftop_id=record.rooftop_id, removed=tuple(removed)),
+        diff=InventoryDiff(
+            import_id=record.pk, rooftop_id=record.rooftop_id, removed=tuple(removed)
+        ),
     )
     return {"removed": removed}

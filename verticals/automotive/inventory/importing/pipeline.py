@@ -62,7 +62,7 @@ def run(
     phases: dict[str, float] = {}
     parsed = _parse_and_validate(record, data, mapping, phases, on_progress)
     with transaction.atomic():
-        _apply(record, parsed, phases)
+        apply_parsed(record, parsed, phases)
     record.phases = {name: round(seconds, 4) for name, seconds in phases.items()}
     record.save(update_fields=["phases"])
 
@@ -124,7 +124,7 @@ def _zone(record: InventoryImport) -> ZoneInfo | None:
         return None
 
 
-def _apply(record: InventoryImport, parsed: Parsed, phases: dict[str, float]) -> None:
+def apply_parsed(record: InventoryImport, parsed: Parsed, phases: dict[str, float]) -> None:
     workspace_id, rooftop_id = record.workspace_id, record.rooftop_id
     now = timezone.now()
     errors = list(parsed.errors)
@@ -213,7 +213,16 @@ def _apply(record: InventoryImport, parsed: Parsed, phases: dict[str, float]) ->
     )
 
 
-_COUNT_ORDER = ("rows", "created", "changed", "sold", "removed", "returned", "unchanged", "rejected")
+_COUNT_ORDER = (
+    "rows",
+    "created",
+    "changed",
+    "sold",
+    "removed",
+    "returned",
+    "unchanged",
+    "rejected",
+)
 
 
 @contextmanager
