@@ -9,6 +9,7 @@ class AutomotiveConfig(AppConfig):
     def ready(self) -> None:
         from como import verticals
 
+        from .inventory import formats  # noqa: F401 (registers the feed formats)
         from .vertical import PROFILE
 
         verticals.register(PROFILE)

@@ -3,6 +3,7 @@
 Importing this package registers them (the app's ``ready()`` does).
 """
 
+from . import csv, json, xml  # noqa: F401 (registers the formats)
 from .base import (
     CANONICAL_FIELDS,
     FORMATS,
