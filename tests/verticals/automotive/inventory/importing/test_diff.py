@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from como.workspaces.models import Workspace
-from tests.factories import WorkspaceFactory
 from tests.verticals.automotive.inventory.factories import rooftop_make
 from verticals.automotive.inventory.importing.reactions import INVENTORY_CHANGED, InventoryDiff
 from verticals.automotive.inventory.models import Rooftop, Vehicle, VehicleChange
@@ -22,16 +21,6 @@ from verticals.automotive.inventory.models import Rooftop, Vehicle, VehicleChang
 from .support import import_rows, vehicle
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dealer(db: Any) -> Workspace:
-    return WorkspaceFactory.create(slug="lakeside", vertical="automotive")
-
-
-@pytest.fixture
-def rooftop(dealer: Workspace) -> Rooftop:
-    return rooftop_make(dealer)
 
 
 @pytest.fixture
