@@ -94,7 +94,9 @@ def test_a_newer_import_supersedes_the_held_removals(rooftop: Rooftop, dealer: W
     assert Vehicle.objects.filter(status="available").count() == 10
 
 
-def test_a_share_above_the_removals_lets_them_through(rooftop: Rooftop, dealer: Workspace, monkeypatch: Any) -> None:
+def test_a_share_above_the_removals_lets_them_through(
+    rooftop: Rooftop, dealer: Workspace, monkeypatch: Any
+) -> None:
     from verticals.automotive.inventory.importing import pipeline
 
     monkeypatch.setattr(pipeline, "removal_hold_share", lambda workspace: 0.6)
