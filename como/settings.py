@@ -40,6 +40,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+#: The vertical packages installed (Django apps); each may bring API routes (como.verticals).
+COMO_VERTICALS: list[str] = env.list(
+    "COMO_VERTICALS", default=["verticals.automotive", "verticals.b2b"]
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -63,7 +68,7 @@ INSTALLED_APPS = [
     "como.campaigns",
     "como.demo",
     # Verticals register themselves in their AppConfig.ready(); como never imports them.
-    *env.list("COMO_VERTICALS", default=["verticals.automotive", "verticals.b2b"]),
+    *COMO_VERTICALS,
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from como import verticals
+
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.ingest.urls")),
     path("", include("como.leads.urls")),
@@ -11,6 +13,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.consent.urls")),
     path("", include("como.compliance.urls")),
     path("", include("como.campaigns.urls")),
+    # Each installed vertical's own routes (its package's urls.py), found by the registry.
+    *(path("", include(module)) for module in verticals.url_modules()),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

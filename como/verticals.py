@@ -7,6 +7,7 @@ imports a vertical package, so adding an industry is adding a package, not editi
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -92,3 +93,17 @@ def all_profiles() -> list[VerticalProfile]:
 
 def choices() -> list[tuple[str, str]]:
     return [(profile.slug, profile.name) for profile in all_profiles()]
+
+
+def url_modules() -> list[str]:
+    """The API URL modules of the installed verticals: ``<package>.urls`` where one exists.
+
+    como's URLs mount each under ``/api/v1/``, so a vertical's routes arrive with its package
+    (``COMO_VERTICALS``) and como still names no vertical."""
+    from django.conf import settings
+
+    found = []
+    for package in getattr(settings, "COMO_VERTICALS", ()):
+        if importlib.util.find_spec(f"{package}.urls") is not None:
+            found.append(f"{package}.urls")
+    return found

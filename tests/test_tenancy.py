@@ -48,6 +48,13 @@ from como.workspaces.models import ApiKey, Membership, Workspace
 from como.workspaces.scoping import WorkspaceScopedQuerySet
 from como.workspaces.services import api_key_create, membership_add, workspace_create
 from tests.factories import UserFactory
+from verticals.automotive.inventory.models import (
+    InventoryImport,
+    InventorySource,
+    Rooftop,
+    Vehicle,
+    VehicleChange,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -121,6 +128,11 @@ def test_discovery_finds_the_api_and_the_admin() -> None:
     assert {"api:contact-score", "api:scoring-model-list", "api:scoring-model-detail"} <= names
     assert {"api:action-list", "api:action-detail", "api:action-approve"} <= names
     assert {Contact, Account, Event, Workspace, Membership, ApiKey} <= {m for m, _ in ADMINS}
+    # A vertical's routes and pages are walked as well (como mounts them, never names them).
+    assert {"api:rooftop-list", "api:rooftop-detail", "api:vehicle-list", "api:vehicle-detail"} <= (
+        names
+    )
+    assert {Rooftop, Vehicle, InventorySource, InventoryImport} <= {m for m, _ in ADMINS}
 
 
 @pytest.mark.parametrize("route", API_ROUTES, ids=str)
@@ -290,6 +302,46 @@ def tenants(db: Any) -> Tenants:
             url=f"https://{tag}.example/r",
             image_url=f"https://{tag}.example/r.jpg",
             price=1,
+        )
+        # Automotive inventory: a rooftop, its feed, an import (with a bad row) and a vehicle
+        # with its history.
+        rooftop = Rooftop.objects.create(
+            workspace=workspace,
+            name=f"{tag} motors",
+            store_code=f"{tag}-store",
+            time_zone="America/Chicago",
+            brands=[f"{tag}brand"],
+        )
+        source = InventorySource.objects.create(
+            workspace=workspace,
+            rooftop=rooftop,
+            name=f"{tag} feed",
+            kind="https",
+            url=f"https://{tag}.example/feed.csv",
+            credentials={"authorization": f"{tag}-secret"},
+        )
+        run = InventoryImport.objects.create(
+            workspace=workspace,
+            rooftop=rooftop,
+            source=source,
+            file_name=f"{tag}.csv",
+            errors=[{"row": 2, "field": "vin", "message": f"{tag} bad"}],
+        )
+        vehicle = Vehicle.objects.create(
+            workspace=workspace,
+            rooftop=rooftop,
+            vin="1HGCM82633A004352" if workspace == a else "1M8GDM9AXKP042788",
+            stock_number=f"{tag}-1",
+            make=f"{tag}make",
+            condition="used",
+            last_import=run,
+        )
+        VehicleChange.objects.create(
+            workspace=workspace,
+            vehicle=vehicle,
+            inventory_import=run,
+            kind="changed",
+            changes={"trim": ["", f"{tag} trim"]},
         )
     # A runs its vertical's default model (active again after a trial version); B a version of
     # its own whose rule key (and so its score breakdown) and note carry the marker. Each

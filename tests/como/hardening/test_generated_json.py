@@ -40,6 +40,7 @@ from tests.como.agents.proposals import propose
 from tests.como.channels.sms_support import PUBLIC, TOKEN, inbound_params, sms_account
 from tests.como.hardening.support import SECRET, signed_post
 from tests.factories import AccountFactory, ContactFactory, member_api_client
+from verticals.automotive.inventory.models import Rooftop
 from verticals.b2b.scoring import DEFAULT_SCORING_MODEL
 
 pytestmark = pytest.mark.django_db
@@ -221,6 +222,19 @@ def bases(workspace: Workspace) -> dict[str, Any]:
     }
     campaign = {"name": "Summer", "channels": ["email"], "starts_on": "2026-06-01", "budget": "10"}
     row = {"date": "2026-03-01", "campaign": "Spring", "impressions": 10, "clicks": 1, "spend": 1}
+    rooftop = {
+        "name": "Lakeside Honda",
+        "dealer_id": "D-7",
+        "store_code": "LKH-7",
+        "street": "1 Lake Rd",
+        "city": "Madison",
+        "region": "WI",
+        "postal_code": "53703",
+        "country": "US",
+        "time_zone": "America/Chicago",
+        "brands": ["Honda", "Acura"],
+        "vdp_url_template": "https://lakeside.example/inventory/{vin}",
+    }
     return {
         "/api/v1/accounts": account,
         "/api/v1/accounts/{id}": account,
@@ -249,6 +263,8 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         "/api/v1/events": {"events": [event, {**event, "id": "e-2"}]},
         "/api/v1/handoffs/{id}/accept": {"note": "on it"},
         "/api/v1/handoffs/{id}/reject": {"reason": "not_a_fit", "note": "no"},
+        "/api/v1/rooftops": rooftop,
+        "/api/v1/rooftops/{id}": rooftop,
         "/api/v1/scoring-models": {"definition": DEFAULT_SCORING_MODEL, "note": "v2"},
     }
 
@@ -283,6 +299,9 @@ def ids(workspace: Workspace) -> dict[str, int]:
         ).pk,
         "/api/v1/campaigns/": Campaign.objects.create(workspace=workspace, name="Spring").pk,
         "/api/v1/actions/": propose(workspace).pk,
+        "/api/v1/rooftops/": Rooftop.objects.create(
+            workspace=workspace, name="Lakeside", time_zone="America/Chicago"
+        ).pk,
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -18,7 +19,15 @@ from django.utils import timezone
 
 from como.workspaces.scoping import WorkspaceOwned
 
-from .validators import validate_brands, validate_time_zone, validate_vdp_url_template
+from .validators import (
+    validate_brands,
+    validate_country,
+    validate_cron,
+    validate_mapping,
+    validate_text_values,
+    validate_time_zone,
+    validate_vdp_url_template,
+)
 
 #: A VIN's alphabet: digits and capitals without I, O and Q (ISO 3779).
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
@@ -38,7 +47,12 @@ class Rooftop(WorkspaceOwned):
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True, help_text="State or province.")
     postal_code = models.CharField(max_length=20, blank=True)
-    country = models.CharField(max_length=2, default="US")
+    country = models.CharField(
+        max_length=2,
+        default="US",
+        validators=[validate_country],
+        help_text="ISO 3166-1 alpha-2 code: US, CA, MX.",
+    )
     time_zone = models.CharField(
         max_length=64, validators=[validate_time_zone], help_text="IANA name: America/Chicago."
     )
@@ -76,6 +90,17 @@ class Rooftop(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Field-keyed, where the conditional unique constraints would say only "violated".
+        errors = {}
+        others = Rooftop.objects.filter(workspace_id=self.workspace_id).exclude(pk=self.pk)
+        for field, what in (("store_code", "store code"), ("dealer_id", "dealer id")):
+            value = getattr(self, field)
+            if value and others.filter(**{field: value}).exists():
+                errors[field] = f"Another rooftop of this workspace has this {what}."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Condition(models.TextChoices):
@@ -234,6 +259,7 @@ class InventorySource(WorkspaceOwned):
     credentials = models.JSONField(
         default=dict,
         blank=True,
+        validators=[validate_text_values],
         help_text="password, private_key, known_host_key, or an HTTP authorization header.",
     )
     path = models.CharField(max_length=1000, blank=True, help_text="The file's path (SFTP, file).")
@@ -241,13 +267,19 @@ class InventorySource(WorkspaceOwned):
         max_length=32, blank=True, help_text="A feed format's key; blank: recognise the file."
     )
     mapping = models.JSONField(
-        default=dict, blank=True, help_text="A custom mapping: canonical field → column or path."
+        default=dict,
+        blank=True,
+        validators=[validate_mapping],
+        help_text="A custom mapping: canonical field → column or path.",
     )
     full = models.BooleanField(
         default=False, help_text="The feed lists the whole inventory: vehicles missing are removed."
     )
     schedule = models.CharField(
-        max_length=100, blank=True, help_text="Cron (min hour day month weekday); blank: never."
+        max_length=100,
+        blank=True,
+        validators=[validate_cron],
+        help_text="Cron (min hour day month weekday); blank: never.",
     )
     enabled = models.BooleanField(default=True)
     last_fetched_at = models.DateTimeField(null=True, blank=True)
@@ -259,6 +291,29 @@ class InventorySource(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name or f"{self.get_kind_display()} feed of rooftop {self.rooftop_id}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        rooftop = Rooftop.objects.filter(pk=self.rooftop_id).first()
+        if rooftop is not None and self.workspace_id and rooftop.workspace_id != self.workspace_id:
+            errors["rooftop"] = "The rooftop belongs to another workspace."
+        needed = {
+            "https": ("url",),
+            "sftp": ("host", "username", "path"),
+            "file": ("path",),
+        }.get(self.kind, ())
+        for field in needed:
+            if not getattr(self, field):
+                errors[field] = f"A {self.get_kind_display()} source needs it."
+        try:  # a form may leave credentials out of its fields (write-only): check them here too
+            validate_text_values(self.credentials)
+        except ValidationError as bad:
+            errors["credentials"] = " ".join(bad.messages)
+        scheme_ok = self.url.lower().startswith(("https://", "http://"))
+        if self.kind == SourceKind.HTTPS and self.url and not scheme_ok:
+            errors["url"] = "Give an https:// URL."
+        if errors:
+            raise ValidationError(errors)
 
 
 class ImportStatus(models.TextChoices):

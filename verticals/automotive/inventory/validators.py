@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import string
 import zoneinfo
 from functools import cache
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -51,3 +53,44 @@ def validate_brands(value: list[str]) -> None:
         raise ValidationError("A brand name cannot be blank.", code="blank_brand")
     if len({b.strip().casefold() for b in value}) != len(value):
         raise ValidationError("A brand is listed twice.", code="duplicate_brand")
+
+
+def validate_country(value: str) -> None:
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValidationError("Give an ISO 3166-1 alpha-2 code in capitals: US.", code="country")
+
+
+def validate_text_values(value: Any) -> None:
+    """Credentials: an object of names to text (a password, a key, a header)."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValidationError("Give an object of names to text values.", code="text_values")
+
+
+def validate_mapping(value: Any) -> None:
+    """A saved mapping: canonical field name → the feed's column name or path."""
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str) and v.strip() for v in value.values()
+    ):
+        raise ValidationError(
+            'Give an object of field names to column names or paths: {"vin": "VIN"}.',
+            code="mapping",
+        )
+
+
+def validate_cron(value: str) -> None:
+    """Five cron fields (minute hour day-of-month month day-of-week), as celery beat reads them."""
+    if not value:
+        return
+    from celery.schedules import crontab
+
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValidationError("Give five cron fields: minute hour day month weekday.", code="cron")
+    minute, hour, day, month, weekday = fields
+    try:
+        crontab(
+            minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week=weekday
+        )
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        reason = str(exc).rstrip(".")
+        raise ValidationError(f"Not a valid cron schedule: {reason}.", code="cron") from exc
