@@ -17,7 +17,6 @@ from .feeds import feed, line
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.urls("tests.verticals.automotive.inventory.importing.urls"),
 ]
 URL = "/api/v1/inventory/imports"
 
