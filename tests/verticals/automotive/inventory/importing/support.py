@@ -9,24 +9,13 @@ from typing import Any
 from verticals.automotive.inventory.importing import pipeline
 from verticals.automotive.inventory.models import InventoryImport, Rooftop
 from verticals.automotive.inventory.rows import VehicleData
-
-_VALUES = {
-    **{str(d): d for d in range(10)},
-    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-    **dict(zip("JKLMN", range(1, 6), strict=True)),
-    "P": 7,
-    "R": 9,
-    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
-}
-_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+from verticals.automotive.inventory.vin import check_digit
 
 
 def vin(serial: int, wmi: str = "1HG") -> str:
-    """A North American VIN with a correct check digit (ISO 3779 / 49 CFR 565)."""
-    body = f"{wmi}CM826X3A{serial:06d}"
-    total = sum(_VALUES[c] * w for c, w in zip(body, _WEIGHTS, strict=True))
-    check = "X" if total % 11 == 10 else str(total % 11)
-    return body[:8] + check + body[9:]
+    """A North American VIN (a 2003 Honda) with a correct check digit."""
+    body = f"{wmi}CM82603A{serial:06d}"
+    return body[:8] + check_digit(body) + body[9:]
 
 
 def vehicle(row: int, serial: int, **fields: Any) -> VehicleData:
