@@ -28,7 +28,7 @@ from smoke import parse_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 3.0  # docs/architecture.md "Hot paths", issue 12's acceptance
-#: The common provider layout (DESIGN.md, "Automotive inventory"), as most dealers' exports.
+#: The common provider layout (its preset is csv-common), as most dealers' exports are.
 HEADER = (
     "DealerID,Stock,Type,VIN,Year,Make,Model,Trim,ExteriorColor,Miles,DateInStock,ListPrice,"
     "ImageList,Certified,DMSStatus"

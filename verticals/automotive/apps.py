@@ -16,9 +16,7 @@ class AutomotiveConfig(AppConfig):
 
         # The inventory import's truncated-feed guard proposes its held removals as an action.
         from como.agents.execution import register_executor
-        from como.agents.registry import register_agent
 
-        from .inventory.importing.guard import AGENT, KIND, removals_confirm_execute
+        from .inventory.importing.guard import KIND, removals_confirm_execute
 
-        register_agent(AGENT)
         register_executor(KIND, removals_confirm_execute)

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from como import verticals
 from como.agents.models import AgentAction, Risk
-from como.agents.registry import AgentSpec
 from como.agents.services import ActionDraft, action_propose, playbook_for
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
@@ -32,16 +31,9 @@ from .reactions import InventoryDiff, inventory_changed_on_commit
 
 KIND = "inventory_removals_confirm"
 DEFAULT_SHARE = 0.30
-AGENT = AgentSpec(
-    key="inventory_import",
-    name="Inventory import",
-    description=(
-        "Imports rooftops' inventory feeds; proposes removals it holds back when a full feed "
-        "would remove an implausible share of a rooftop's vehicles."
-    ),
-    kinds=(KIND,),
-    triggers=("state change",),
-)
+#: The proposer's name on the action. Not a registered agent: the guard is a safety rail with
+#: no switch of its own in the playbook (its share is the knob: 1.0 never holds).
+AGENT = "inventory_import"
 
 
 def removal_hold_share(workspace: Workspace) -> float:
@@ -71,7 +63,7 @@ def removals_propose(
         f"{share:.0%}: a truncated file looks like this. Approve only if they really left."
     )
     draft = ActionDraft(
-        agent=AGENT.key,
+        agent=AGENT,
         kind=KIND,
         idempotency_key=f"{KIND}:{record.pk}",
         rationale=rationale,

@@ -97,3 +97,38 @@ def test_progress_is_reported_as_rows_are_read(rooftop: Rooftop, monkeypatch: An
     seen: list[int] = []
     run(rooftop, feed([line(n) for n in range(1, 6)]), on_progress=seen.append)
     assert seen == [2, 4, 5]
+
+
+HOSTILE = [
+    "a\x00b",
+    "x" * 3000,
+    "9" * 40,
+    "-1",
+    "1e400",
+    "NaN",
+    "\u202e\u0000",
+    "'; DROP TABLE x; --",
+    "\ud800",
+    "@SUM(1)",
+]
+COLUMNS = ["stock", "year", "make", "model", "trim", "certified", "vdp", "photo_url_list"]
+COLUMNS += ["color", "price", "mileage"]
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+def test_no_hostile_cell_fails_the_import_or_its_neighbours(rooftop: Rooftop, column: str) -> None:
+    header = (
+        "vin,stock,year,make,model,trim,condition,certified,vdp,photo_url_list,color,price,mileage"
+    )
+    names = header.split(",")
+    lines = [header]
+    for n, value in enumerate(HOSTILE, start=10):
+        cells = line(n).split(",")
+        cells[names.index(column)] = '"' + value.replace('"', '""') + '"'
+        lines.append(",".join(cells))
+    lines.append(line(1))
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8", "surrogatepass")
+    record = run(rooftop, data)
+    assert record.status == "succeeded", record.errors
+    assert Vehicle.objects.filter(vin=vin(1)).exists()
+    assert record.counts["rows"] == len(HOSTILE) + 1
