@@ -19,7 +19,7 @@ What the checks decide (the README's "Inventory feeds" says it for dealers):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -318,7 +318,7 @@ def _year(text: str) -> int | None:
     return int(text)
 
 
-def _choice(table: dict[str, str] | dict[str, bool], what: str):  # type: ignore[no-untyped-def]
+def _choice(table: dict[str, str] | dict[str, bool], what: str) -> Callable[[str], object]:
     def convert(text: str) -> object:
         try:
             return table[text.lower()]
@@ -379,26 +379,30 @@ def _charges(text: str) -> tuple[tuple[str, Decimal], ...]:
 def _datetime(text: str, zone: tzinfo) -> datetime | None:
     if not text:
         return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        value = None
-        for pattern in _DATE_PATTERNS:
-            try:
-                value = datetime.strptime(text, pattern)
-                break
-            except ValueError:
-                continue
-        if value is None:
-            try:
-                value = dateutil_parser.parse(text)
-            except (ValueError, OverflowError):
-                raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a date.") from None
+    value = _parse_date(text)
+    if value is None:
+        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a date.")
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     if not 1900 <= value.year <= 2100:
         raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a date between 1900 and 2100.")
     return value.astimezone(UTC)
+
+
+def _parse_date(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for pattern in _DATE_PATTERNS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    try:
+        return dateutil_parser.parse(text)
+    except (ValueError, OverflowError):
+        return None
 
 
 _DATE_PATTERNS = (
@@ -410,7 +414,7 @@ _DATE_PATTERNS = (
 )
 
 _TEXT_ITEMS = tuple((name, limit) for name, limit in TEXT_LIMITS.items() if name != "vdp_url")
-_CONVERTERS = (
+_CONVERTERS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("vin", _vin),
     ("year", _year),
     ("condition", _choice(CONDITIONS, "condition (new, used, certified)")),

@@ -88,9 +88,9 @@ def _model_years(code: str, recent: bool, north_american: bool) -> tuple[int, ..
     index = _YEAR_CODES.find(code)
     if index < 0:
         return ()
-    years = range(1980 + index, datetime.now(UTC).year + 2, 30)
+    years = list(range(1980 + index, datetime.now(UTC).year + 2, 30))
     if north_american:
-        years = [year for year in years if (year >= 2010) == recent] or list(years)
+        years = [year for year in years if (year >= 2010) == recent] or years
     return tuple(sorted(years, reverse=True))
 
 

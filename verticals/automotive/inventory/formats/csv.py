@@ -80,7 +80,7 @@ class CsvFormat:
             yield RowError(0, "", "The file is empty: no header row.")
             return
         reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(header_line))
-        number, headers = 0, []
+        number, headers = 0, list[str]()
         for number, headers in enumerate(reader, start=1):  # noqa: B007 (the header row)
             if any(cell.strip() for cell in headers):
                 break
@@ -109,10 +109,9 @@ class CsvFormat:
         vehicle = _index(headers, preset.vehicle_column) if preset else None
         commas = preset.photo_commas if preset else True
         photos = columns.get("photos")
-        names = tuple(columns)
-        pick = itemgetter(*columns.values())
-        if len(names) == 1:  # itemgetter of one index returns the cell, not a tuple
-            pick = lambda cells, _index=columns["vin"]: (cells[_index],)  # noqa: E731
+        field_names = tuple(columns)
+        # itemgetter of one index returns the cell, not a tuple: give it the VIN's twice.
+        pick = itemgetter(*columns.values(), *([columns["vin"]] if len(field_names) == 1 else []))
         width = len(headers)
         while True:
             number += 1
@@ -132,7 +131,7 @@ class CsvFormat:
                     number, "", f"The row has {len(cells)} cells; the header row has {width}."
                 )
                 continue
-            fields = dict(zip(names, pick(cells), strict=True))
+            fields = dict(zip(field_names, pick(cells), strict=False))
             if commas and photos is not None and "," in fields["photos"]:
                 fields["photos"] = " | ".join(
                     url for url in PHOTO_SEPARATORS_WITH_COMMA.split(fields["photos"]) if url
@@ -143,6 +142,8 @@ class CsvFormat:
 
 
 def _index(headers: list[str], name: str) -> int | None:
+    if not name:
+        return None
     key = header_key(name)
     for index, header in enumerate(headers):
         if header_key(header) == key:
@@ -161,8 +162,8 @@ def _columns(
     columns: dict[str, int] = {}
     for name, candidates in (preset.columns if preset else GENERIC_COLUMNS).items():
         for candidate in candidates:
-            if (index := by_key.get(header_key(candidate))) is not None:
-                columns[name] = index
+            if (found := by_key.get(header_key(candidate))) is not None:
+                columns[name] = found
                 break
     problems = []
     for name, header in mapping.items():
@@ -172,10 +173,10 @@ def _columns(
             )
         elif not header:
             columns.pop(name, None)  # a mapping may leave a preset's column out
-        elif (index := by_key.get(header_key(str(header)))) is None:
+        elif (mapped := by_key.get(header_key(str(header)))) is None:
             problems.append(RowError(0, name, f"The mapped column {header!r} is not in the file."))
         else:
-            columns[name] = index
+            columns[name] = mapped
     return columns, problems
 
 

@@ -1,5 +1,5 @@
-"""The CSV layouts dealers' systems export (docs: /work/shared/DESIGN.md is the source; the
-README lists them), each a column mapping recognised from its header row.
+"""The CSV layouts dealers' systems export (the README's "Inventory feeds" lists them), each a
+column mapping recognised from its header row.
 
 A layout is recognised by how many of its *distinctive* headers the file has (headers are
 compared without case, blanks or punctuation other than ``#``); at least :data:`MIN_SCORE` of

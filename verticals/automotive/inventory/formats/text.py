@@ -38,7 +38,7 @@ def decode(data: bytes) -> str:
     text = data.decode("utf-8", "surrogateescape")
     bad = len(_ESCAPED.findall(text))
     good = sum(1 for char in text if ord(char) > 0x7F) - bad
-    if good > bad:  # UTF-8 with a few broken bytes: the rows holding them are reported
+    if good and good >= bad:  # UTF-8 with a few broken bytes: the rows holding them are reported
         return text
     best = from_bytes(data).best()
     if best is None:
