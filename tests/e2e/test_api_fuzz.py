@@ -30,6 +30,7 @@ from como.leads.models import Account, Contact
 from como.workspaces.models import Workspace
 from como.workspaces.services import api_key_create, workspace_create
 from como.wsgi import application
+from verticals.automotive.inventory.models import Rooftop, Vehicle, VehicleChange
 
 #: Generated requests per operation, valid and invalid ones mixed (the "fuzzing" phase).
 MAX_EXAMPLES = 30
@@ -73,12 +74,40 @@ class Seeded:
             ],
             source="api",
         )
+        self.rooftops = [
+            Rooftop.objects.create(
+                workspace=workspace, name="Lakeside", store_code="LK", time_zone="America/Chicago"
+            )
+        ]
+        self.vehicles = [
+            Vehicle.objects.create(
+                workspace=workspace,
+                rooftop=self.rooftops[0],
+                vin=vin,
+                stock_number=f"S{n}",
+                condition="used",
+                price="9999.00",
+                dealer_charges=[{"name": "Doc fee", "amount": "199.00"}],
+                photos=["https://lakeside.example/1.jpg"],
+            )
+            for n, vin in enumerate(("1HGCM82633A004352", "1M8GDM9AXKP042788"))
+        ]
+        VehicleChange.objects.create(
+            workspace=workspace,
+            vehicle=self.vehicles[0],
+            kind="changed",
+            changes={"price": ["10999.00", "9999.00"]},
+        )
 
     def ids_for(self, path: str) -> list[int]:
         if path.startswith("/api/v1/contacts/"):
             return [contact.pk for contact in self.contacts]
         if path.startswith("/api/v1/accounts/"):
             return [account.pk for account in self.accounts]
+        if path.startswith("/api/v1/rooftops/"):
+            return [rooftop.pk for rooftop in self.rooftops]
+        if path.startswith("/api/v1/vehicles/"):
+            return [vehicle.pk for vehicle in self.vehicles]
         if path.startswith("/api/v1/workspaces/"):
             return [self.workspace.pk]
         return []

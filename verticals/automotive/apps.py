@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -13,6 +15,7 @@ class AutomotiveConfig(AppConfig):
         from .vertical import PROFILE
 
         verticals.register(PROFILE)
+        _name_schema_enums()
 
         # The inventory import's truncated-feed guard proposes its held removals as an action.
         from como.agents.execution import register_executor
@@ -20,3 +23,18 @@ class AutomotiveConfig(AppConfig):
         from .inventory.importing.guard import KIND, removals_confirm_execute
 
         register_executor(KIND, removals_confirm_execute)
+
+
+def _name_schema_enums() -> None:
+    """Name the vertical's choice sets in the API schema.
+
+    A vehicle's ``status`` appears in two components (a vehicle, a vehicle with its history),
+    and other "status" sets exist, so drf-spectacular would fall back on a hashed name and warn
+    (``check --deploy`` fails on it). The override belongs with the vertical, not in como's
+    settings; drf-spectacular reads it when it first builds a schema, after every ``ready()``.
+    """
+    from django.conf import settings
+
+    spectacular: dict[str, Any] = settings.SPECTACULAR_SETTINGS
+    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
+    overrides.setdefault("VehicleStatusEnum", "verticals.automotive.inventory.models.VehicleStatus")

@@ -62,8 +62,10 @@ BY_ID = {
     "/api/v1/actions",
     "/api/v1/erasures",
     "/api/v1/handoffs",
+    "/api/v1/rooftops",
     "/api/v1/scoring-models",
     "/api/v1/suppressions",
+    "/api/v1/vehicles",
 }
 BY_TEXT = {"name", "slug", "domain"}
 

@@ -12,6 +12,7 @@ from django.db.utils import DatabaseError
 from como.workspaces.models import Workspace
 from verticals.automotive.inventory.models import (
     InventoryImport,
+    InventorySource,
     Rooftop,
     Vehicle,
     VehicleChange,
@@ -172,3 +173,29 @@ def test_a_new_import_starts_with_every_count_at_zero(rooftop: Rooftop) -> None:
         "rejected": 0,
     }
     assert (run.status, run.errors, run.held_removals) == ("running", [], [])
+
+
+@pytest.mark.parametrize("what", ["vehicle", "source", "import", "change"])
+def test_inventory_rows_never_reference_another_workspaces_rows(
+    workspace: Workspace, other_workspace: Workspace, what: str
+) -> None:
+    theirs = rooftop_make(other_workspace)
+    their_vehicle = vehicle_make(theirs, vin=VINS[3])
+    make = {
+        "vehicle": lambda: Vehicle.objects.create(
+            workspace=workspace, rooftop=theirs, vin=VINS[1], stock_number="X", condition="new"
+        ),
+        "source": lambda: InventorySource.objects.create(
+            workspace=workspace, rooftop=theirs, kind="upload"
+        ),
+        "import": lambda: InventoryImport.objects.create(workspace=workspace, rooftop=theirs),
+        "change": lambda: VehicleChange.objects.create(
+            workspace=workspace, vehicle=their_vehicle, kind="sold"
+        ),
+    }[what]
+
+    with transaction.atomic():
+        make()
+        with pytest.raises(IntegrityError, match="same_workspace"):
+            connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
+        transaction.set_rollback(True)

@@ -1,0 +1,19 @@
+"""como mounts each installed vertical's ``urls.py`` under /api/v1/ without naming it."""
+
+from __future__ import annotations
+
+from django.test import override_settings
+from django.urls import resolve
+
+from como import verticals
+
+
+def test_the_installed_verticals_with_a_urls_module_are_found() -> None:
+    # b2b brings no routes; automotive brings its inventory's.
+    assert verticals.url_modules() == ["verticals.automotive.urls"]
+    assert resolve("/api/v1/vehicles").url_name == "vehicle-list"
+
+
+@override_settings(COMO_VERTICALS=["verticals.b2b"])
+def test_a_vertical_left_out_of_the_settings_brings_no_routes() -> None:
+    assert verticals.url_modules() == []
