@@ -80,7 +80,8 @@ CONFIDENTIAL = "(confidential)"
 def stage(cursor: psycopg.Cursor[Any], vehicles: Sequence[VehicleData]) -> None:
     """A fresh temp stage holding ``vehicles`` (gone at commit)."""
     columns = ", ".join(f"{name} {_TYPES.get(name, 'text')}" for name in FIELDS)
-    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {stage}").format(stage=_STAGE))
+    # Qualified: unqualified, a missing temp table would let DROP find a real one by the name.
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{stage}").format(stage=_STAGE))
     cursor.execute(
         sql.SQL(
             "CREATE TEMP TABLE {stage} (ord integer NOT NULL, row integer NOT NULL, "
@@ -136,7 +137,7 @@ def classify(cursor: psycopg.Cursor[Any], *, workspace_id: int, rooftop_id: int)
         )
         for name in _CREATED
     )
-    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {diff}").format(diff=_DIFF))
+    cursor.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{diff}").format(diff=_DIFF))
     cursor.execute(
         sql.SQL("""
         CREATE TEMP TABLE {diff} ON COMMIT DROP AS

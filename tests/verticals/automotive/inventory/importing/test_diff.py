@@ -206,3 +206,19 @@ def test_another_workspaces_vehicles_are_neither_matched_nor_removed(
     mine = import_rows(rooftop, [vehicle(2, 13)], full=True)
     assert mine.counts["created"] == 1
     assert Vehicle.objects.filter(workspace=other_workspace, status="available").count() == 2
+
+
+def test_a_real_table_named_like_the_stage_is_left_alone(rooftop: Rooftop) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE public.inventory_import_stage (keep integer)")
+        cursor.execute("CREATE TABLE public.inventory_import_diff (keep integer)")
+    import_rows(rooftop, [vehicle(2, 15)])
+    import_rows(rooftop, [vehicle(2, 15)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename IN ('inventory_import_stage', 'inventory_import_diff')"
+        )
+        assert cursor.fetchone() == (2,)
