@@ -46,6 +46,13 @@ FIGURES: dict[str, list[str]] = {
         r"ratio to raw: \(a\) [\d.]+ +\(b\) [\d.]+",
         r"actions retried: 0",
     ],
+    "inventory": [
+        r"starting inventory: [\d,]+ vehicles imported in [\d.]+ s",
+        r"import: +\d+ rows \(\d+ touched\) in +[\d.]+ s",
+        r"phases: parse [\d.]+ s, validate [\d.]+ s, stage [\d.]+ s, diff [\d.]+ s, apply [\d.]+ s",
+        r"raw COPY: +\d+ rows in +[\d.]+ s = +[\d,]+ rows/s",
+        r"ratio raw COPY time / import time: \d+\.\d{3}",
+    ],
     "compliance": [
         r"compliance checks +[\d,]+ creatives/s",
         r"numbers cached +[\d,]+ creatives/s",

@@ -132,6 +132,7 @@ def test_discovery_finds_the_api_and_the_admin() -> None:
     assert {"api:rooftop-list", "api:rooftop-detail", "api:vehicle-list", "api:vehicle-detail"} <= (
         names
     )
+    assert {"api:inventory-import-list", "api:inventory-import-detail"} <= names
     assert {Rooftop, Vehicle, InventorySource, InventoryImport} <= {m for m, _ in ADMINS}
 
 

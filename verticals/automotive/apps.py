@@ -17,6 +17,13 @@ class AutomotiveConfig(AppConfig):
         verticals.register(PROFILE)
         _name_schema_enums()
 
+        # The inventory import's truncated-feed guard proposes its held removals as an action.
+        from como.agents.execution import register_executor
+
+        from .inventory.importing.guard import KIND, removals_confirm_execute
+
+        register_executor(KIND, removals_confirm_execute)
+
 
 def _name_schema_enums() -> None:
     """Name the vertical's choice sets in the API schema.

@@ -263,6 +263,18 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         "/api/v1/events": {"events": [event, {**event, "id": "e-2"}]},
         "/api/v1/handoffs/{id}/accept": {"note": "on it"},
         "/api/v1/handoffs/{id}/reject": {"reason": "not_a_fit", "note": "no"},
+        "/api/v1/inventory/imports": {
+            # The workspace's rooftop (the ids fixture makes one), a feed of one row.
+            "rooftop": Rooftop.objects.filter(workspace=workspace)
+            .values_list("pk", flat=True)
+            .first()
+            or 1,
+            "content": "vin,stock,year,make,model,condition,price\r\n"
+            "1HGCM82633A004352,A1,2003,Honda,Accord,used,8999\r\n",
+            "file_name": "feed.csv",
+            "format": "",
+            "full": False,
+        },
         "/api/v1/rooftops": rooftop,
         "/api/v1/rooftops/{id}": rooftop,
         "/api/v1/scoring-models": {"definition": DEFAULT_SCORING_MODEL, "note": "v2"},

@@ -1,0 +1,72 @@
+"""Writes of inventory imports: the one way a feed gets into a rooftop.
+
+The API's upload, the admin, ``manage.py import_inventory`` and the scheduled fetch of a source
+all call :func:`inventory_import`; the pipeline is :mod:`.pipeline`, the SQL :mod:`.diff`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils import timezone
+
+from ..models import ImportStatus, InventoryImport, InventorySource, Rooftop
+from . import pipeline
+
+logger = logging.getLogger(__name__)
+
+_FILE_NAME_MAX = InventoryImport._meta.get_field("file_name").max_length or 255
+
+
+def inventory_import(
+    *,
+    rooftop: Rooftop,
+    data: bytes,
+    file_name: str,
+    full: bool,
+    format_key: str | None = None,
+    source: InventorySource | None = None,
+    user: Any = None,
+    on_progress: pipeline.Progress | None = None,
+) -> InventoryImport:
+    """Import ``data`` into ``rooftop`` and return the import with its report.
+
+    Bad rows are reported (row, field, message) and never stop the good ones; a file that
+    cannot be read at all is a ``failed`` import, not an exception. ``full``: the file lists
+    the rooftop's whole inventory, so available vehicles missing from it are removed (or held
+    for approval, :mod:`.guard`). ``format_key``: a registered format, else the file is
+    recognised; ``source``'s saved mapping is used. ``on_progress(rows)`` is called as rows
+    are read. An unexpected error marks the import failed and is raised."""
+    record = InventoryImport.objects.create(
+        workspace_id=rooftop.workspace_id,
+        rooftop=rooftop,
+        source=source,
+        full=full,
+        format_key=format_key or (source.format_key if source else ""),
+        file_name=file_name[-_FILE_NAME_MAX:],
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    try:
+        pipeline.run(
+            record,
+            data,
+            mapping=(source.mapping or None) if source is not None else None,
+            on_progress=on_progress,
+        )
+    except Exception as error:
+        logger.exception("inventory import %s failed", record.pk)
+        inventory_import_fail(record=record, message=f"The import failed: {type(error).__name__}.")
+        raise
+    return record
+
+
+def inventory_import_fail(*, record: InventoryImport, message: str) -> InventoryImport:
+    """Record that ``record`` failed (a fetch refused, an unexpected error)."""
+    record.status = ImportStatus.FAILED
+    record.message = message
+    record.finished_at = timezone.now()
+    InventoryImport.objects.filter(pk=record.pk).update(
+        status=record.status, message=message, finished_at=record.finished_at
+    )
+    return record
