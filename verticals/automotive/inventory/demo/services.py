@@ -99,9 +99,7 @@ def demo_inventory_seed(workspace: Workspace, anchor: datetime) -> list[str]:
             ),
         },
     )
-    available = Vehicle.objects.filter(
-        workspace=workspace, status=VehicleStatus.AVAILABLE
-    ).count()
+    available = Vehicle.objects.filter(workspace=workspace, status=VehicleStatus.AVAILABLE).count()
     lines.append(
         f"inventory: {available} vehicles available at {len(SITES)} rooftops; feeds in "
         f"{feed_root() / workspace.slug}, one re-imported every {MOVE_EVERY_MINUTES} minutes "
@@ -132,7 +130,9 @@ def _rooftop_ensure(workspace: Workspace, site: Site) -> tuple[Rooftop, Inventor
             },
         )
     path = feed_path(workspace, site.code)
-    source = InventorySource.objects.filter(rooftop=rooftop, kind=SourceKind.FILE, path=path).first()
+    source = InventorySource.objects.filter(
+        rooftop=rooftop, kind=SourceKind.FILE, path=path
+    ).first()
     if source is None:
         layout = feeds.LAYOUTS[site.code]
         source = InventorySource(

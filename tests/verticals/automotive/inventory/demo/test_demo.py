@@ -53,7 +53,8 @@ def test_the_vertical_registers_its_demo_seeder() -> None:
 def test_other_workspaces_get_nothing(root: Path, db: Any) -> None:
     other = WorkspaceFactory.create(slug="some-dealer", vertical="automotive")
     assert demo_inventory_seed(other, ANCHOR) == []
-    assert not Rooftop.objects.exists() and not list(root.iterdir())
+    assert not Rooftop.objects.exists()
+    assert not list(root.iterdir())
 
 
 def test_generated_vins_are_valid_and_agree_with_the_make() -> None:
@@ -77,11 +78,13 @@ def test_seed_imports_three_rooftops_in_two_layouts_and_reseeding_changes_nothin
     for record in imports:
         assert record.status == ImportStatus.SUCCEEDED, record.errors
         assert record.counts["created"] == record.counts["rows"] == per_store
-        assert record.counts["rejected"] == 0 and record.errors == []
+        assert record.counts["rejected"] == 0
+        assert record.errors == []
     assert Vehicle.objects.filter(workspace=lakeside).count() == 3 * per_store
     assert f"{3 * per_store} vehicles available at 3 rooftops" in lines[-1]
     task = PeriodicTask.objects.get(name=move_task_name(lakeside.pk))
-    assert task.task == MOVE_TASK and task.interval is not None
+    assert task.task == MOVE_TASK
+    assert task.interval is not None
     assert (task.interval.every, task.interval.period) == (3, "minutes")
     assert json.loads(task.kwargs) == {"workspace_id": lakeside.pk}
 
@@ -103,12 +106,15 @@ def test_a_move_sells_reprices_and_adds_what_it_says(
     seen = set()
     for _ in range(moves * 3):  # every rooftop twice: sold rows leave the file on the next
         record, done = demo_inventory_move(workspace=lakeside)
-        assert record is not None and done is not None
+        assert record is not None
+        assert done is not None
         assert record.status == ImportStatus.SUCCEEDED, (record.message, record.errors)
         seen.add(record.rooftop.store_code)
         layout = feeds.LAYOUTS[record.rooftop.store_code]
         counts = record.counts
-        assert done.sold and done.repriced and done.added
+        assert done.sold
+        assert done.repriced
+        assert done.added
         assert counts["created"] == len(done.added)
         assert counts["changed"] == len(done.repriced)
         sold_count = counts["sold"] if layout.has_status else counts["removed"]
