@@ -38,7 +38,7 @@ from como.workspaces.services import (
     workspace_create,
 )
 
-from . import automotive, b2b, channels
+from . import automotive, b2b, channels, hooks
 from .credentials import DemoCredentials, Login
 from .dataset import Dataset, EventSeed, WorkspaceSpec
 
@@ -74,6 +74,8 @@ class WorkspaceSeeded:
     sends_proposed: int = 0
     #: the first few rejections, as (event id, errors), to show what went wrong
     rejections: list[tuple[str, Any]] = field(default_factory=list)
+    #: what the verticals' demo seeders (:mod:`.hooks`) did, one line each
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -135,6 +137,8 @@ def demo_seed(
             seeded.workspace, now=credentials.history_ends_at
         )
         seeded.sends_proposed = channels.campaign_ensure(seeded.workspace)
+        for seeder in hooks.seeders.all():
+            seeded.notes += seeder(seeded.workspace, credentials.history_ends_at)
         result.workspaces.append(seeded)
     return result
 

@@ -24,6 +24,13 @@ class AutomotiveConfig(AppConfig):
 
         register_executor(KIND, removals_confirm_execute)
 
+        # Lakeside Auto Group's rooftops and moving inventory in `make demo`.
+        from como.demo.hooks import seeders
+
+        from .inventory.demo.services import demo_inventory_seed
+
+        seeders.register(demo_inventory_seed)
+
 
 def _name_schema_enums() -> None:
     """Name the vertical's choice sets in the API schema.

@@ -1,5 +1,6 @@
 """The vertical's Celery tasks, where Celery's autodiscovery looks for them."""
 
+from .inventory.demo.tasks import move_inventory
 from .inventory.importing.tasks import import_source
 
-__all__ = ["import_source"]
+__all__ = ["import_source", "move_inventory"]

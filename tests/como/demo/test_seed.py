@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from como.agents.models import ActionTransition, AgentAction
 from como.consent.models import ConsentRecord
 from como.consent.selectors import consent_states
-from como.demo import automotive, b2b, services
+from como.demo import automotive, b2b, hooks, services
 from como.demo.credentials import DemoCredentials
 from como.demo.dataset import Dataset, WorkspaceSpec
 from como.demo.selectors import demo_contact_for_curl
@@ -195,6 +195,24 @@ def test_command_prints_login_keys_and_curl(
     assert "curl -sS -H 'Authorization: Bearer como_" in text
     assert "http://127.0.0.1:9999/api/v1/contacts/" in text
     assert "0 rejected" in text
+    assert "vehicles available at 3 rooftops" in text  # the automotive vertical's seeder
+
+
+def test_the_verticals_seeders_run_per_workspace_and_their_lines_are_printed(
+    credentials_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "DEMO_WORKSPACES", tuple(SMALL))
+    called: list[str] = []
+
+    def seeder(workspace: Workspace, anchor: datetime) -> list[str]:
+        called.append(workspace.slug)
+        return [f"{workspace.slug}: 7 widgets seeded"]
+
+    out = StringIO()
+    with hooks.seeders.override(seeder):
+        call_command("seed_demo", credentials_file=credentials_path, stdout=out, stderr=StringIO())
+    assert called == [spec.slug for spec, _ in SMALL]
+    assert "lakeside-auto: 7 widgets seeded" in out.getvalue()
 
 
 def test_the_history_s_mqls_wait_in_the_approval_queue_for_the_member(

@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from como.demo.banner import banner
 from como.demo.credentials import DemoCredentials, default_path
+from como.demo.hooks import feed_root
 
 #: How long the children get to stop after the signal before they are killed.
 STOP_GRACE_SECONDS = 20
@@ -83,7 +84,13 @@ class Command(BaseCommand):
         }
         died: Child | None = None
         try:
-            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            # The demo's feed files (seed_demo wrote them there) are what its ``file``
+            # inventory sources read: the worker's moving-inventory task re-imports them.
+            env = {
+                **os.environ,
+                "PYTHONUNBUFFERED": "1",
+                "COMO_INVENTORY_FILE_ROOT": str(feed_root()),
+            }
             for child in children:
                 child.process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
                     child.argv, cwd=settings.BASE_DIR, env=env, preexec_fn=_child_setup

@@ -48,6 +48,8 @@ class Command(BaseCommand):
                 f"{events['rejected']} rejected; {ws.consents_created} consent ledger entries, "
                 f"{ws.sends_proposed} campaign sends proposed"
             )
+            for note in ws.notes:
+                self.stdout.write(f"  {note}")
             for event_id, errors in ws.rejections:
                 self.stderr.write(self.style.WARNING(f"  rejected {event_id}: {errors}"))
         self.stdout.write(self.style.SUCCESS("\nDemo data is ready."))
