@@ -427,11 +427,11 @@ _DATE_PATTERNS = (
 )
 
 
-
 @cache
 def _text_items() -> tuple[tuple[str, int], ...]:
     # vdp_url is checked as a URL by its converter.
     return tuple((name, limit) for name, limit in text_limits().items() if name != "vdp_url")
+
 
 _CONVERTERS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("vin", _vin),

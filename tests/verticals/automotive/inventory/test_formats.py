@@ -122,7 +122,9 @@ def test_a_mapping_naming_a_missing_column_or_an_unknown_field_is_a_file_error()
 
 def test_a_header_fitting_two_layouts_equally_is_an_error_naming_them() -> None:
     # Both layouts complete (each has its stock number column) and score 5.
-    data = b"VIN,Odometer,Color,Series,Vehicle,Stock #,StockNumber,NewUsed,ReceivedDate,UnitStatus\n"
+    data = (
+        b"VIN,Odometer,Color,Series,Vehicle,Stock #,StockNumber,NewUsed,ReceivedDate,UnitStatus\n"
+    )
     with pytest.raises(AmbiguousFormat, match=r"csv-reynolds.*csv-vauto"):
         recognise(data)
     (error,) = list(FORMATS.get("csv").read(data))

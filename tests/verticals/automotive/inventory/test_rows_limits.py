@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from como.workspaces.column_limits import column_max_length
 from verticals.automotive.inventory.formats.base import FeedRow
 from verticals.automotive.inventory.models import Vehicle
 from verticals.automotive.inventory.rows import TEXT_FIELDS, text_limits, validate_rows
@@ -21,15 +22,15 @@ def _value(name: str, length: int) -> str:
 
 
 def test_the_limits_are_the_models() -> None:
-    assert text_limits() == {name: Vehicle._meta.get_field(name).max_length for name in TEXT_FIELDS}
+    assert text_limits() == {name: column_max_length(Vehicle, name) for name in TEXT_FIELDS}
 
 
 @pytest.mark.parametrize("name", TEXT_FIELDS)
 def test_a_value_fitting_its_column_passes_and_one_longer_is_that_fields_error(name: str) -> None:
-    limit = Vehicle._meta.get_field(name).max_length
-    assert isinstance(limit, int)
+    limit = column_max_length(Vehicle, name)
     good, errors = validate_rows([_row(**{name: _value(name, limit)})])
-    assert errors == [] and len(good) == 1
+    assert errors == []
+    assert len(good) == 1
     good, errors = validate_rows([_row(**{name: _value(name, limit + 1)})])
     assert good == []
     assert [(error.row, error.field) for error in errors] == [(2, name)]
