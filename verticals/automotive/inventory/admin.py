@@ -96,6 +96,19 @@ class InventorySourceAdmin(WorkspaceScopedAdmin):
     ]
     actions = ["fetch_now"]
 
+    def save_model(
+        self, request: HttpRequest, obj: InventorySource, form: Any, change: bool
+    ) -> None:
+        services.inventory_source_save(source=obj)
+
+    def delete_model(self, request: HttpRequest, obj: InventorySource) -> None:
+        services.inventory_source_delete(source=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[InventorySource]) -> None:
+        # The bulk "delete selected" action: each source's schedule goes with it.
+        for source in queryset:
+            services.inventory_source_delete(source=source)
+
     @admin.display(description="credentials stored")
     def credentials_set(self, obj: InventorySource) -> str:
         names = sorted((obj.credentials or {}).keys()) if obj.pk else []

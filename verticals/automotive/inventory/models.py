@@ -309,6 +309,12 @@ class InventorySource(WorkspaceOwned):
             validate_text_values(self.credentials)
         except ValidationError as bad:
             errors["credentials"] = " ".join(bad.messages)
+        if (
+            isinstance(self.mapping, dict)
+            and "records" in self.mapping
+            and self.format_key.startswith("csv")
+        ):
+            errors["mapping"] = 'A CSV mapping names columns: "records" is for XML and JSON.'
         scheme_ok = self.url.lower().startswith(("https://", "http://"))
         if self.kind == SourceKind.HTTPS and self.url and not scheme_ok:
             errors["url"] = "Give an https:// URL."

@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from dateutil import parser as dateutil_parser
 
 from como import jsonsafe
 from como.csvsafe import FORMULA_STARTS
+from como.workspaces.column_limits import column_max_length
 
 from .formats.base import FeedRow, RowError
 from .formats.text import PHOTO_SEPARATORS
@@ -103,20 +104,32 @@ def validate_rows(
     return good, errors
 
 
-#: Column widths of the Vehicle model's text columns.
-TEXT_LIMITS = {
-    "stock_number": 64,
-    "make": 64,
-    "model": 100,
-    "trim": 100,
-    "body_style": 64,
-    "exterior_color": 64,
-    "interior_color": 64,
-    "transmission": 64,
-    "drivetrain": 32,
-    "fuel_type": 32,
-    "vdp_url": 2000,
-}
+#: The Vehicle text columns a row fills; their widths are read off the model (below).
+TEXT_FIELDS = (
+    "stock_number",
+    "make",
+    "model",
+    "trim",
+    "body_style",
+    "exterior_color",
+    "interior_color",
+    "transmission",
+    "drivetrain",
+    "fuel_type",
+    "vdp_url",
+)
+
+
+@cache
+def text_limits() -> dict[str, int]:
+    """Column widths of the Vehicle model's text columns, read once (on first use: the model
+    is not importable before the app registry is ready) from the model itself."""
+    from .models import Vehicle
+
+    return {name: column_max_length(Vehicle, name) for name in TEXT_FIELDS}
+
+
+#: A photo URL's limit (photos are a JSON list, so no column sets it).
 URL_LIMIT = 2000
 MONEY_FIELDS = ("msrp", "price", "internet_price", "cost")
 MAX_MONEY = Decimal("9999999999.99")
@@ -201,7 +214,7 @@ def _vehicle(row: FeedRow, zone: tzinfo) -> tuple[VehicleData | None, list[RowEr
             return None, problems
     get = raw.get
     values: dict[str, object] = {}
-    for name, limit in _TEXT_ITEMS:
+    for name, limit in _text_items():
         text = get(name, "").strip()
         if len(text) > limit:
             problems.append(RowError(number, name, f"Longer than {limit} characters."))
@@ -336,12 +349,12 @@ def _photos(text: str) -> tuple[str, ...]:
 
 
 def _vdp_url(text: str) -> str:
-    return _check_url(text) if text else ""
+    return _check_url(text, text_limits()["vdp_url"]) if text else ""
 
 
-def _check_url(url: str) -> str:
-    if len(url) > URL_LIMIT:
-        raise _Bad(f"A URL is at most {URL_LIMIT} characters.")
+def _check_url(url: str, limit: int = URL_LIMIT) -> str:
+    if len(url) > limit:
+        raise _Bad(f"A URL is at most {limit} characters.")
     if not url[:8].lower().startswith(("https://", "http://")):
         raise _Bad(f"{jsonsafe.printable(url)[:60]!r} is not an http(s) URL.")
     return url
@@ -413,7 +426,13 @@ _DATE_PATTERNS = (
     "%m/%d/%y",
 )
 
-_TEXT_ITEMS = tuple((name, limit) for name, limit in TEXT_LIMITS.items() if name != "vdp_url")
+
+@cache
+def _text_items() -> tuple[tuple[str, int], ...]:
+    # vdp_url is checked as a URL by its converter.
+    return tuple((name, limit) for name, limit in text_limits().items() if name != "vdp_url")
+
+
 _CONVERTERS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("vin", _vin),
     ("year", _year),

@@ -8,10 +8,15 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from como.workspaces.column_limits import column_max_length
+
 from .models import Condition, Rooftop, Vehicle, VehicleChange, VehicleStatus
 
 #: Fields never shown outside como, not even as a change's old and new values.
 CONFIDENTIAL = frozenset({"cost"})
+
+#: The brands column (its item width and count are the model's).
+_BRANDS: Any = Rooftop._meta.get_field("brands")
 
 
 class RooftopSerializer(serializers.ModelSerializer):
@@ -19,8 +24,8 @@ class RooftopSerializer(serializers.ModelSerializer):
         source="workspace.slug", read_only=True, help_text="The workspace's slug."
     )
     brands = serializers.ListField(
-        child=serializers.CharField(max_length=64),
-        max_length=50,
+        child=serializers.CharField(max_length=_BRANDS.base_field.max_length),
+        max_length=_BRANDS.size,
         required=False,
         help_text="The OEM brands it sells.",
     )
@@ -136,7 +141,9 @@ class VehicleQuerySerializer(serializers.Serializer):
         required=False,
         error_messages={"invalid": "A VIN is 17 letters and digits (no I, O or Q)."},
     )
-    stock_number = serializers.CharField(required=False, max_length=64)
+    stock_number = serializers.CharField(
+        required=False, max_length=column_max_length(Vehicle, "stock_number")
+    )
 
     def validate_vin(self, value: str) -> str:
         return value.upper()

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from como.workspaces.models import Workspace
 
+from .fetch.schedule import source_schedule_delete, source_schedule_sync
 from .models import InventorySource, Rooftop, SourceKind
 
 #: The Celery task that fetches and imports one source (``importing.tasks``), sent by name so
@@ -40,6 +41,25 @@ def rooftop_update(*, rooftop: Rooftop, fields: dict[str, Any]) -> Rooftop:
     for name, value in fields.items():
         setattr(rooftop, name, value)
     return _save(rooftop)
+
+
+def inventory_source_save(*, source: InventorySource) -> InventorySource:
+    """Check and save ``source`` (new or changed) and bring its beat schedule in line with it,
+    in one transaction: a source is never saved with a stale schedule (or one without its
+    source). ValidationError keyed by field when it cannot be saved."""
+    source.full_clean()
+    with transaction.atomic():
+        source.save()
+        source_schedule_sync(source=source)
+    return source
+
+
+def inventory_source_delete(*, source: InventorySource) -> None:
+    """Delete ``source`` and its beat schedule (its imports keep their rows, source unset)."""
+    workspace_id, source_id = source.workspace_id, source.pk
+    with transaction.atomic():
+        source.delete()
+        source_schedule_delete(workspace_id=workspace_id, source_id=source_id)
 
 
 def inventory_source_fetch_now(*, source: InventorySource) -> None:

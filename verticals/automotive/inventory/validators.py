@@ -12,6 +12,12 @@ from django.core.exceptions import ValidationError
 
 from como.beat import crontab_fields
 
+from .formats.base import CANONICAL_FIELDS
+from .formats.paths import RECORDS
+
+#: What a saved mapping may name: the canonical fields, and where XML/JSON records are.
+MAPPING_KEYS = frozenset(CANONICAL_FIELDS) | {RECORDS}
+
 #: What a rooftop's VDP URL template may name: a vehicle's identity and the rooftop's codes.
 VDP_PLACEHOLDERS = frozenset(
     {"vin", "stock_number", "year", "make", "model", "trim", "store_code", "dealer_id"}
@@ -69,13 +75,22 @@ def validate_text_values(value: Any) -> None:
 
 
 def validate_mapping(value: Any) -> None:
-    """A saved mapping: canonical field name → the feed's column name or path."""
+    """A saved mapping: canonical field name (or ``records``, the XML/JSON records' path) →
+    the feed's column name or path. A key no format reads is refused here, on save, rather
+    than failing every import of the source later."""
     if not isinstance(value, dict) or not all(
         isinstance(v, str) and v.strip() for v in value.values()
     ):
         raise ValidationError(
             'Give an object of field names to column names or paths: {"vin": "VIN"}.',
             code="mapping",
+        )
+    unknown = sorted(str(key) for key in value if key not in MAPPING_KEYS)
+    if unknown:
+        raise ValidationError(
+            f"Not a vehicle field: {', '.join(unknown)[:200]}. Use {', '.join(CANONICAL_FIELDS)}"
+            f' (and "{RECORDS}" for XML and JSON feeds).',
+            code="mapping_key",
         )
 
 

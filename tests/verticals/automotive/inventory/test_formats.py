@@ -121,7 +121,10 @@ def test_a_mapping_naming_a_missing_column_or_an_unknown_field_is_a_file_error()
 
 
 def test_a_header_fitting_two_layouts_equally_is_an_error_naming_them() -> None:
-    data = b"VIN,Odometer,Color,Series,Vehicle,StockNumber,NewUsed,ReceivedDate\n"
+    # Both layouts complete (each has its stock number column) and score 5.
+    data = (
+        b"VIN,Odometer,Color,Series,Vehicle,Stock #,StockNumber,NewUsed,ReceivedDate,UnitStatus\n"
+    )
     with pytest.raises(AmbiguousFormat, match=r"csv-reynolds.*csv-vauto"):
         recognise(data)
     (error,) = list(FORMATS.get("csv").read(data))
@@ -130,14 +133,14 @@ def test_a_header_fitting_two_layouts_equally_is_an_error_naming_them() -> None:
     assert "csv-reynolds" in error.message
 
 
-def test_unknown_headers_read_by_canonical_names_and_no_vin_column_is_reported() -> None:
+def test_canonical_headers_read_as_canonical_and_no_vin_column_is_reported() -> None:
     data = b"vin;stock_number;price\n1HGCV1F31MA000001;Z1;100\n"
     fmt = recognise(data)
-    assert fmt.key == "csv"
+    assert fmt.key == "csv-canonical"
     (car,), errors = validate_rows(fmt.read(data))
     assert errors == []
     assert car.price == Decimal("100.00")
-    assert list(fmt.read(b"a,b\n1,2\n")) == [
+    assert list(FORMATS.get("csv").read(b"a,b\n1,2\n")) == [
         RowError(0, "vin", "No column holds the VIN; save a column mapping for it.")
     ]
 
@@ -226,3 +229,45 @@ def test_rows_pass_through_a_format_of_ones_own() -> None:
     assert car.make == "Honda"
     assert car.year == 2021
     assert car.row == 9
+
+
+CANONICAL_WITH_PHOTOS = (
+    b"vin,stock_number,year,make,model,exterior_color,certified,price,photos\n"
+    b"1HGCV1F31MA000001,Z1,2021,Honda,Accord,Red,no,100,https://x.test/1.jpg|https://x.test/2.jpg\n"
+)
+
+
+@pytest.mark.parametrize("key", [None, "csv", "csv-canonical"])
+def test_a_canonical_header_with_photos_is_the_canonical_layout_not_the_nu_variant(
+    key: str | None,
+) -> None:
+    # It shares Photos, ExteriorColor and Certified with csv-common-nu (3 distinctive headers),
+    # which has no "Stock" column and used to reject every row for its stock number.
+    fmt = FORMATS.get(key) if key else recognise(CANONICAL_WITH_PHOTOS)
+    assert key or fmt.key == "csv-canonical"
+    (car,), errors = validate_rows(fmt.read(CANONICAL_WITH_PHOTOS))
+    assert errors == []
+    assert (car.stock_number, car.exterior_color) == ("Z1", "Red")
+    assert car.photos == ("https://x.test/1.jpg", "https://x.test/2.jpg")
+
+
+def test_a_layout_missing_its_stock_column_is_not_chosen() -> None:
+    # Canonical names plus a column of no layout: not all canonical, and csv-common-nu still
+    # scores 3 without its "Stock" column, so the generic reader reads it by canonical names.
+    data = CANONICAL_WITH_PHOTOS.replace(b"photos\n", b"photos,notes\n").replace(
+        b"2.jpg\n", b"2.jpg,hi\n"
+    )
+    fmt = recognise(data)
+    assert fmt.key == "csv"
+    (car,), errors = validate_rows(fmt.read(data))
+    assert errors == []
+    assert car.stock_number == "Z1"
+
+
+def test_a_mapping_that_supplies_the_stock_column_keeps_the_layout() -> None:
+    data = b"VIN\tStockNo\tNew/Used\tInventoryDate\tPhotos\tListPrice\n"
+    data += b"1HGCV1F31MA000001\tQ7\tN\t2024-01-02\thttps://x.test/1.jpg\t100\n"
+    rows = list(FORMATS.get("csv").read(data, mapping={"stock_number": "StockNo"}))
+    (car,), errors = validate_rows(rows)
+    assert errors == []
+    assert (car.stock_number, car.condition) == ("Q7", "new")

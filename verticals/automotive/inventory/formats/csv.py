@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from operator import itemgetter
 
 from .base import CANONICAL_FIELDS, FORMATS, FeedRow, RowError
-from .presets import GENERIC_COLUMNS, MIN_SCORE, PRESETS, Preset, header_key, split_vehicle
+from .presets import (
+    CANONICAL,
+    GENERIC_COLUMNS,
+    MIN_SCORE,
+    PRESETS,
+    Preset,
+    header_key,
+    is_canonical_header,
+    split_vehicle,
+)
 from .text import PHOTO_SEPARATORS_WITH_COMMA, Undecodable, decode, first_line, sniff_delimiter
 
 _CANONICAL = frozenset(CANONICAL_FIELDS)
@@ -35,11 +44,27 @@ def preset_scores(headers: list[str]) -> list[tuple[int, Preset]]:
     return [(preset.score(keys), preset) for preset in PRESETS]
 
 
-def best_presets(headers: list[str]) -> list[Preset]:
-    """The presets that fit ``headers`` best (several on a tie, none below MIN_SCORE)."""
-    scores = preset_scores(headers)
-    best = max(score for score, _ in scores)
-    return [preset for score, preset in scores if score == best] if best >= MIN_SCORE else []
+def best_presets(headers: list[str], mapped: Collection[str] = ()) -> list[Preset]:
+    """The presets that fit ``headers`` best (several on a tie, none below MIN_SCORE).
+
+    The one choke point of recognition: :func:`recognise` (through ``recognises``) and the
+    generic ``csv`` reader both ask here. Canonical field names are the canonical layout.
+    Otherwise a layout must have its required columns (VIN, stock number) in the file or in
+    the ``mapped`` fields of a saved mapping: one missing them would reject every row, while
+    the generic reader (no preset) still finds them under any layout's name. Then the layouts
+    scoring MIN_SCORE or more, the highest score winning."""
+    if is_canonical_header(headers):
+        return [CANONICAL]
+    keys = {header_key(header) for header in headers}
+    scored = [
+        (score, preset)
+        for score, preset in preset_scores(headers)
+        if score >= MIN_SCORE and preset.complete(keys, mapped)
+    ]
+    if not scored:
+        return []
+    best = max(score for score, _ in scored)
+    return [preset for score, preset in scored if score == best]
 
 
 def _header_cells(line: str) -> list[str]:
@@ -95,7 +120,7 @@ class CsvFormat:
     ) -> Iterator[FeedRow | RowError]:
         preset = self.preset
         if preset is None:
-            fitting = best_presets(headers)
+            fitting = best_presets(headers, [name for name, column in mapping.items() if column])
             if len(fitting) > 1 and not mapping:
                 names = ", ".join(candidate.key for candidate in fitting)
                 yield RowError(0, "", f"The header row fits several layouts ({names}); choose one.")

@@ -1,16 +1,22 @@
 """The CSV layouts dealers' systems export (the README's "Inventory feeds" lists them), each a
 column mapping recognised from its header row.
 
-A layout is recognised by how many of its *distinctive* headers the file has (headers are
-compared without case, blanks or punctuation other than ``#``); at least :data:`MIN_SCORE` of
-them, and a tie between layouts is an error naming them, never a guess.
+A header row made only of canonical field names (``vin``, ``stock_number``, …) is the
+canonical layout, whatever else it shares with a dealer's layout. Otherwise a layout is
+recognised by how many of its *distinctive* headers the file has (headers are compared without
+case, blanks or punctuation other than ``#``); at least :data:`MIN_SCORE` of them, and only when
+its required columns (VIN, stock number) are in the file, since a layout missing one would
+reject every row (the generic reader looks them up under any layout's name). A tie between
+layouts is an error naming them, never a guess.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+
+from .base import CANONICAL_FIELDS
 
 #: Fewer distinctive headers than this is not a layout, however many it shares with others.
 MIN_SCORE = 3
@@ -42,6 +48,19 @@ class Preset:
     def score(self, headers: set[str]) -> int:
         """How many distinctive headers ``headers`` (as :func:`header_key` gives) has."""
         return len(self.keys & headers)
+
+    def complete(self, headers: set[str], mapped: Collection[str] = ()) -> bool:
+        """Whether ``headers`` (as :func:`header_key` gives) hold every required field, or a
+        saved mapping names its column (``mapped``: the fields it maps)."""
+        return all(
+            required in mapped
+            or any(header_key(name) in headers for name in self.columns.get(required, ()))
+            for required in REQUIRED_FIELDS
+        )
+
+
+#: The fields a layout must find for any row to be imported.
+REQUIRED_FIELDS = ("vin", "stock_number")
 
 
 def _common(**overrides: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -89,7 +108,28 @@ _COMMON_SHARED = {
     "Certified",
 }
 
+#: The layout whose headers are the canonical field names themselves.
+CANONICAL = Preset(
+    key="csv-canonical",
+    label="Canonical field names (vin, stock_number, price, photos, …)",
+    columns={name: (name,) for name in CANONICAL_FIELDS},
+    # Only the names no dealer layout uses as written (header_key drops the underscore, so
+    # "stock_number" would also score for Reynolds' "StockNumber" otherwise).
+    distinctive=frozenset(name for name in CANONICAL_FIELDS if "_" in name),
+    photo_commas=True,
+)
+_CANONICAL_HEADERS = frozenset(CANONICAL_FIELDS)
+
+
+def is_canonical_header(headers: list[str]) -> bool:
+    """Whether every (non-blank) header is a canonical field name, as written."""
+    names = {header.strip().lower().removeprefix("\ufeff") for header in headers}
+    names.discard("")
+    return bool(names) and names <= _CANONICAL_HEADERS
+
+
 PRESETS: tuple[Preset, ...] = (
+    CANONICAL,
     Preset(
         key="csv-common",
         label="Common provider layout (Type, DateInStock, ImageList)",
@@ -213,9 +253,8 @@ PRESETS: tuple[Preset, ...] = (
 GENERIC_COLUMNS: dict[str, tuple[str, ...]] = {}
 for _preset in PRESETS:
     for _field, _headers in _preset.columns.items():
-        GENERIC_COLUMNS[_field] = GENERIC_COLUMNS.get(_field, (_field,)) + tuple(
-            header for header in _headers if header not in GENERIC_COLUMNS.get(_field, ())
-        )
+        _known = GENERIC_COLUMNS.get(_field, (_field,))
+        GENERIC_COLUMNS[_field] = _known + tuple(h for h in _headers if h not in _known)
 
 #: Makes of two words, for splitting vAuto's "2021 Land Rover Range Rover".
 TWO_WORD_MAKES = frozenset({"land rover", "alfa romeo", "aston martin", "rolls royce"})

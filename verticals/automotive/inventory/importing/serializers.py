@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from como.workspaces.column_limits import column_max_length
+
 from ..models import InventoryImport
 
 
@@ -20,9 +22,16 @@ class InventoryImportUploadSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="The feed's text, instead of a file (a JSON body; UTF-8).",
     )
-    file_name = serializers.CharField(required=False, max_length=255, allow_blank=True)
+    file_name = serializers.CharField(
+        required=False,
+        max_length=column_max_length(InventoryImport, "file_name"),
+        allow_blank=True,
+    )
     format = serializers.CharField(
-        required=False, allow_blank=True, max_length=32, help_text="A format key; blank: recognise."
+        required=False,
+        allow_blank=True,
+        max_length=column_max_length(InventoryImport, "format_key"),
+        help_text="A format key; blank: recognise.",
     )
     full = serializers.BooleanField(
         default=False, help_text="The file lists the whole inventory: missing vehicles are removed."

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ..fetch.https import shown
 from ..models import ImportStatus, InventoryImport, InventorySource, Rooftop
 from . import pipeline
 
@@ -70,3 +71,19 @@ def inventory_import_fail(*, record: InventoryImport, message: str) -> Inventory
         status=record.status, message=message, finished_at=record.finished_at
     )
     return record
+
+
+def inventory_import_fetch_failed(*, source: InventorySource, reason: str) -> InventoryImport:
+    """Record a fetch of ``source`` that was refused or failed as a failed import. The file
+    name is the source's path, or its URL without user, password, query or fragment (a feed
+    URL's token must not reach the report, the admin or the API)."""
+    name = source.path if source.path and not source.url else shown(source.url or "")
+    record = InventoryImport.objects.create(
+        workspace_id=source.workspace_id,
+        rooftop_id=source.rooftop_id,
+        source=source,
+        full=source.full,
+        format_key=source.format_key,
+        file_name=name[-_FILE_NAME_MAX:],
+    )
+    return inventory_import_fail(record=record, message=f"Fetching the feed failed: {reason}")

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from como.task_policy import RETRY_ON_DATABASE_ERRORS
 
-from ..models import InventoryImport, InventorySource
-from .services import inventory_import, inventory_import_fail
+from ..models import InventorySource
+from .services import inventory_import, inventory_import_fetch_failed
 
 TASK_NAME = "verticals.automotive.import_inventory_source"
 
@@ -28,16 +28,7 @@ def import_source(source_id: int) -> int | None:
     try:
         file_name, data = fetch_source(source)
     except (FetchRefused, FetchFailed) as error:
-        record = InventoryImport.objects.create(
-            workspace_id=source.workspace_id,
-            rooftop_id=source.rooftop_id,
-            source=source,
-            full=source.full,
-            format_key=source.format_key,
-            file_name=(source.path or source.url)[-255:],
-        )
-        inventory_import_fail(record=record, message=f"Fetching the feed failed: {error}")
-        return record.pk
+        return inventory_import_fetch_failed(source=source, reason=str(error)).pk
     InventorySource.objects.filter(pk=source.pk).update(last_fetched_at=timezone.now())
     return inventory_import(
         rooftop=source.rooftop, data=data, file_name=file_name, full=source.full, source=source

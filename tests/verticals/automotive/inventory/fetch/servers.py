@@ -71,7 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
         parts = urlsplit(self.path)
-        if parts.path == "/feed.csv":
+        if parts.path in self.server.files:
+            self._send(200, self.server.files[parts.path], {"Content-Type": "text/csv"})
+        elif parts.path == "/feed.csv":
             self._send(200, FEED, {"Content-Type": "text/csv"})
         elif parts.path == "/to":
             self._send(302, headers={"Location": parse_qs(parts.query)["u"][0]})
@@ -120,6 +122,8 @@ class FeedServer(ThreadingHTTPServer):
         self.socket = context.wrap_socket(self.socket, server_side=True)
         self.requests: list[str] = []
         self.big = big
+        #: Extra files served by path, as a test sets them.
+        self.files: dict[str, bytes] = {}
         self.port: int = self.server_address[1]
         self.host = host
         self._thread = threading.Thread(
