@@ -30,7 +30,7 @@ from como.workspaces.models import Workspace
 from ..importing.services import inventory_import
 from ..importing.tasks import import_source
 from ..models import InventoryImport, InventorySource, Rooftop, SourceKind, Vehicle, VehicleStatus
-from ..services import rooftop_create
+from ..services import inventory_source_save, rooftop_create
 from . import feeds
 
 MOVE_TASK = "verticals.automotive.demo_inventory_move"
@@ -144,8 +144,7 @@ def _rooftop_ensure(workspace: Workspace, site: Site) -> tuple[Rooftop, Inventor
             format_key=layout.format_key,
             full=True,
         )
-        source.full_clean()
-        source.save()
+        inventory_source_save(source=source)
     return rooftop, source
 
 
