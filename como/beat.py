@@ -13,6 +13,7 @@ from typing import Any
 
 from celery.schedules import ParseException
 from celery.schedules import crontab as celery_crontab
+from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
@@ -53,16 +54,20 @@ def interval_schedule(every: int, period: str) -> IntervalSchedule:
 
 def periodic_task_upsert(name: str, values: Mapping[str, Any]) -> PeriodicTask:
     """Create or update the PeriodicTask called ``name`` with ``values`` (its columns), saving
-    only when something differs. Call inside a transaction: the row is locked."""
-    task = PeriodicTask.objects.select_for_update().filter(name=name).first()
-    if task is None:
-        task = PeriodicTask(name=name)
-    if task.pk is not None and all(getattr(task, key) == value for key, value in values.items()):
+    only when something differs. The row is locked for the read and the write, in the caller's
+    transaction or in one of its own (the demo seeder calls it in autocommit)."""
+    with transaction.atomic():
+        task = PeriodicTask.objects.select_for_update().filter(name=name).first()
+        if task is None:
+            task = PeriodicTask(name=name)
+        if task.pk is not None and all(
+            getattr(task, key) == value for key, value in values.items()
+        ):
+            return task
+        for key, value in values.items():
+            setattr(task, key, value)
+        task.save()
         return task
-    for key, value in values.items():
-        setattr(task, key, value)
-    task.save()
-    return task
 
 
 def periodic_tasks_delete(tasks: Iterable[PeriodicTask]) -> int:

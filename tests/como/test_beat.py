@@ -40,3 +40,19 @@ def test_any_text_is_fields_or_a_value_error(value: str) -> None:
     except ValueError:
         return
     assert len(fields) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upsert_in_autocommit_locks_in_a_transaction_of_its_own() -> None:
+    # The demo seeder calls it outside any transaction; select_for_update once refused that.
+    from django_celery_beat.models import PeriodicTask
+
+    from como.beat import interval_schedule, periodic_task_upsert
+
+    every = interval_schedule(3, "minutes")
+    values = {"task": "como.tests.noop", "interval": every, "enabled": True}
+    first = periodic_task_upsert("tests/beat/autocommit", values)
+    again = periodic_task_upsert("tests/beat/autocommit", {**values, "enabled": False})
+
+    assert again.pk == first.pk
+    assert PeriodicTask.objects.get(name="tests/beat/autocommit").enabled is False
