@@ -11,6 +11,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 
@@ -89,6 +91,28 @@ class RoleGatedMixin:
         return self._can_write(request, obj)
 
 
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete select, redrawn safely with a posted value that is no key.
+
+    On a form sent back with errors the widget looks its value up in the database as given, so
+    ``account=NaN`` (or a key past its column's range) was a 500 on the redraw. A value the
+    related key field cannot hold is left out of that lookup; the form has already said why.
+    """
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        target = self.field.remote_field
+        key = target.model._meta.get_field(target.field_name)
+
+        def holdable(item: Any) -> bool:
+            try:
+                key.run_validators(key.to_python(item))
+            except (ValidationError, TypeError, ValueError):
+                return False
+            return True
+
+        return super().optgroups(name, [item for item in value if holdable(item)], attr)
+
+
 class WorkspaceScopedAdmin(CheckedChangeListMixin, RoleGatedMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         queryset = super().get_queryset(request)
@@ -130,6 +154,10 @@ class WorkspaceScopedAdmin(CheckedChangeListMixin, RoleGatedMixin, admin.ModelAd
             related_rows = related._default_manager.all()
             if isinstance(related_rows, WorkspaceScopedQuerySet):
                 kwargs["queryset"] = related_rows.visible_to(principal)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
