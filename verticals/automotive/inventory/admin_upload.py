@@ -62,9 +62,9 @@ def may_upload(request: HttpRequest) -> bool:
 
 
 class InventoryUploadMixin:
-    """For the InventoryImport ModelAdmin: the upload URL, its page and its changelist button."""
-
-    change_list_template = "admin/vertical_automotive/inventoryimport/change_list.html"
+    """For the InventoryImport ModelAdmin: the upload URL and its page. The changelist's button
+    is in ``admin/vertical_automotive/inventoryimport/change_list.html`` (the admin's default
+    template path for the model), shown when ``may_upload``."""
 
     def get_urls(self) -> list[URLPattern]:
         opts = self.model._meta  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -136,9 +137,11 @@ def test_a_viewer_here_and_owner_elsewhere_is_offered_only_the_other_rooftops(
     dealer: Workspace, rooftop: Rooftop, other_workspace: Workspace
 ) -> None:
     own = rooftop_make(other_workspace, name="Own Motors")
-    client = member_client(other_workspace, "owner")
-    user = client.get(UPLOAD).wsgi_request.user
+    user = get_user_model().objects.create_user(username="both", password="x", is_staff=True)
+    Membership.objects.create(workspace=other_workspace, user=user, role="owner")
     Membership.objects.create(workspace=dealer, user=user, role="viewer")
+    client = Client()
+    client.force_login(user)
 
     page = client.get(UPLOAD)
     refused = post(client, rooftop.pk, feed([line(1)]))
