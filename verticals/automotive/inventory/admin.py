@@ -1,4 +1,5 @@
-"""Admin pages of the inventory: rooftops, their feeds' sources, vehicles and imports.
+"""Admin pages of the inventory: rooftops, their feeds' sources, vehicles and imports (with
+an "Upload a feed" page, :mod:`.admin_upload`).
 
 Vehicles and imports are written by imports only, so their pages are read-only; a source's
 credentials are write-only, as a channel account's are (como/channels/admin.py).
@@ -24,6 +25,7 @@ from como.workspaces.admin_base import (
 from como.workspaces.roles import Permission
 
 from . import services
+from .admin_upload import InventoryUploadMixin
 from .models import InventoryImport, InventorySource, Rooftop, Vehicle, VehicleChange
 
 
@@ -150,7 +152,7 @@ class VehicleAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(InventoryImport)
-class InventoryImportAdmin(ReadOnlyScopedAdmin):
+class InventoryImportAdmin(InventoryUploadMixin, ReadOnlyScopedAdmin):
     list_display = ["started_at", "rooftop", "status", "file_name", "format_key", "progress"]
     list_display += ["summary", "finished_at"]
     list_filter = ["status", "full", "rooftop", "workspace"]

@@ -10,15 +10,17 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
+from como.workspaces.api_base import (
+    WorkspaceScopedViewSet,
+    service_errors_as_400,
+    target_workspace,
+)
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.parsers import JSONParser
 
-from ..formats.base import FORMATS
 from ..models import InventoryImport, Rooftop
 from .serializers import InventoryImportSerializer, InventoryImportUploadSerializer
-from .services import inventory_import
-from .settings import max_bytes
+from .services import inventory_import_upload
 
 
 class ImportPagination(StrictCursorPagination):
@@ -54,25 +56,14 @@ class InventoryImportViewSet(
         rooftop = Rooftop.objects.filter(workspace=workspace, pk=values["rooftop"]).first()
         if rooftop is None:
             raise serializers.ValidationError({"rooftop": ["No such rooftop in this workspace."]})
-        format_key = values.get("format") or None
-        if format_key is not None and format_key not in FORMATS:
-            known = ", ".join(FORMATS.keys())
-            raise serializers.ValidationError({"format": [f"Unknown format; known: {known}."]})
-        upload = values.get("file")
-        if upload is not None:
-            if upload.size is not None and upload.size > max_bytes():
-                raise serializers.ValidationError({"file": [f"Larger than {max_bytes()} bytes."]})
-            data = upload.read()
-            file_name = values.get("file_name") or upload.name or ""
-        else:
-            data = values["content"].encode("utf-8", "replace")
-            file_name = values.get("file_name") or ""
-        record = inventory_import(
-            rooftop=rooftop,
-            data=data,
-            file_name=file_name,
-            full=values["full"],
-            format_key=format_key,
-            user=request.user if getattr(request.user, "is_authenticated", False) else None,
-        )
+        with service_errors_as_400():
+            record = inventory_import_upload(
+                rooftop=rooftop,
+                upload=values.get("file"),
+                content=values.get("content"),
+                file_name=values.get("file_name") or "",
+                full=values["full"],
+                format_key=values.get("format"),
+                user=request.user if getattr(request.user, "is_authenticated", False) else None,
+            )
         return Response(InventoryImportSerializer(record).data, status=status.HTTP_201_CREATED)

@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.utils import timezone
 
 from ..fetch.https import shown
+from ..formats.base import FORMATS
 from ..models import ImportStatus, InventoryImport, InventorySource, Rooftop
 from . import pipeline
+from .settings import max_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,43 @@ def inventory_import(
         inventory_import_fail(record=record, message=f"The import failed: {type(error).__name__}.")
         raise
     return record
+
+
+def inventory_import_upload(
+    *,
+    rooftop: Rooftop,
+    upload: File[Any] | None = None,
+    content: str | None = None,
+    file_name: str = "",
+    full: bool,
+    format_key: str | None = None,
+    user: Any = None,
+) -> InventoryImport:
+    """Import a file a person handed over (the API's upload, the admin's "Upload a feed"):
+    ``upload``, or ``content`` (a feed's text), checked first. An unknown ``format_key`` or a
+    file over ``COMO_INVENTORY_MAX_BYTES`` is a field-keyed ValidationError, raised before
+    anything is read or recorded, so both doors refuse alike."""
+    errors: dict[str, list[str]] = {}
+    format_key = format_key or None
+    if format_key is not None and format_key not in FORMATS:
+        errors["format"] = [f"Unknown format; known: {', '.join(FORMATS.keys())}."]
+    if upload is not None and upload.size is not None and upload.size > max_bytes():
+        errors["file"] = [f"Larger than {max_bytes()} bytes."]
+    if errors:
+        raise ValidationError(errors)
+    if upload is not None:
+        data = upload.read()
+        file_name = file_name or upload.name or ""
+    else:
+        data = (content or "").encode("utf-8", "replace")
+    return inventory_import(
+        rooftop=rooftop,
+        data=data,
+        file_name=file_name,
+        full=full,
+        format_key=format_key,
+        user=user,
+    )
 
 
 def inventory_import_fail(*, record: InventoryImport, message: str) -> InventoryImport:
