@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from como import csvsafe
 from como.demo.automotive import STORES, Store
 from como.demo.dataset import VIN_YEAR_CODES
 
@@ -202,7 +203,7 @@ def inventory_new(store: Store, today: date, seed: int) -> list[Vehicle]:
 
 def render(layout: Layout, vehicles: list[Vehicle]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvsafe.writer(out)
     writer.writerow(header for header, _ in layout.columns)
     for vehicle in vehicles:
         writer.writerow(vehicle.get(name, "") for _, name in layout.columns)
