@@ -21,6 +21,7 @@ from psycopg import sql
 
 from como.rawsql import column_defaults
 
+from ..formats.base import CANONICAL_FIELDS
 from ..models import Vehicle, VehicleChange
 from ..rows import VehicleData
 
@@ -29,33 +30,9 @@ _CHANGE = sql.Identifier(VehicleChange._meta.db_table)
 _STAGE = sql.Identifier("inventory_import_stage")
 _DIFF = sql.Identifier("inventory_import_diff")
 
-#: The columns a feed sets, in the stage's order (after ``ord`` and ``row``).
-FIELDS = (
-    "vin",
-    "stock_number",
-    "year",
-    "make",
-    "model",
-    "trim",
-    "body_style",
-    "condition",
-    "certified",
-    "mileage",
-    "exterior_color",
-    "interior_color",
-    "transmission",
-    "drivetrain",
-    "fuel_type",
-    "msrp",
-    "price",
-    "internet_price",
-    "cost",
-    "dealer_charges",
-    "status",
-    "received_at",
-    "photos",
-    "vdp_url",
-)
+#: The columns a feed sets, in the stage's order (after ``ord`` and ``row``): exactly the
+#: fields a format may fill.
+FIELDS = CANONICAL_FIELDS
 _TYPES = {
     "year": "integer",
     "certified": "boolean",
