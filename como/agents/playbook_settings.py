@@ -20,6 +20,10 @@ The settings and who reads them:
   messages and ads (read through ``playbook_for(workspace).<name>``).
 - ``inventory_removal_hold_share``: a full inventory feed that would remove more than this
   share of a rooftop's available vehicles is held for a person (the automotive import).
+- ``merchandising``: what a catalog-driven agent advertises (the automotive inventory-ads agent:
+  conditions, rooftops, photos, price, days-in-stock bands, channels and placements). Its shape
+  belongs to whoever registered a model for it with :data:`SECTIONS`; without one it must be
+  an empty object.
 
 This module does not import the models (the model imports it).
 """
@@ -42,6 +46,7 @@ from pydantic import (
 )
 
 from como import verticals
+from como.registry import Registry
 
 from .models.handoff import HandoffRouting
 
@@ -67,6 +72,33 @@ class QuietHours(BaseModel):
     end: time
 
 
+#: Pydantic models of the settings whose shape a vertical owns, by setting name
+#: (``merchandising``): registered from the vertical's ``AppConfig.ready()``, read when a
+#: playbook is validated. The stored value is the model's JSON dump, defaults filled in.
+SECTIONS: Registry[type[BaseModel]] = Registry("playbook section")
+
+
+def register_section(name: str, model: type[BaseModel]) -> type[BaseModel]:
+    return SECTIONS.register(name, model)
+
+
+def _section(name: str, value: Any) -> dict[str, Any]:
+    model = SECTIONS.find(name)
+    if model is None:
+        if value:
+            raise ValueError("no installed vertical reads this setting; leave it empty")
+        return {}
+    try:
+        return model.model_validate(value).model_dump(mode="json")
+    except ValidationError as error:
+        raise ValueError(
+            "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" if e["loc"] else e["msg"]
+                for e in error.errors()
+            )
+        ) from None
+
+
 class PlaybookSettings(BaseModel):
     """Every setting a playbook has, with its built-in default. Unknown keys are refused."""
 
@@ -86,6 +118,14 @@ class PlaybookSettings(BaseModel):
     inventory_removal_hold_share: Annotated[
         Decimal, Field(gt=0, le=1, max_digits=4, decimal_places=3)
     ] = Decimal("0.30")
+    merchandising: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("merchandising", mode="before")
+    @classmethod
+    def _merchandising(cls, value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise ValueError("must be an object")
+        return _section("merchandising", value)
 
     @field_validator("agents")
     @classmethod

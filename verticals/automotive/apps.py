@@ -17,6 +17,13 @@ class AutomotiveConfig(AppConfig):
         verticals.register(PROFILE)
         _name_schema_enums()
 
+        # The playbook's merchandising rules are the inventory-ads agent's, validated by it.
+        from como.agents.playbook_settings import register_section
+
+        from .ads.rules import MerchandisingRules
+
+        register_section("merchandising", MerchandisingRules)
+
         # The inventory import's truncated-feed guard proposes its held removals as an action.
         from como.agents.execution import register_executor
 

@@ -1,5 +1,6 @@
 """The vertical's models, for Django: they live in the package of the part that owns them."""
 
+from .ads.models import AdBreach, AdState, CreativeTemplate, StepStatus, VehicleAd, VehicleAdStep
 from .inventory.models import (
     Condition,
     ImportStatus,
@@ -14,13 +15,19 @@ from .inventory.models import (
 )
 
 __all__ = [
+    "AdBreach",
+    "AdState",
     "Condition",
+    "CreativeTemplate",
     "ImportStatus",
     "InventoryImport",
     "InventorySource",
     "Rooftop",
     "SourceKind",
+    "StepStatus",
     "Vehicle",
+    "VehicleAd",
+    "VehicleAdStep",
     "VehicleChange",
     "VehicleChangeKind",
     "VehicleStatus",

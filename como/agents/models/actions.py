@@ -104,6 +104,7 @@ class Playbook(WorkspaceOwned):
     quiet_hours = _setting("quiet_hours")
     market_radius_miles = _setting("market_radius_miles")
     inventory_removal_hold_share = _setting("inventory_removal_hold_share")
+    merchandising = _setting("merchandising")
 
     class Meta:
         constraints = [
