@@ -31,11 +31,14 @@ class AutomotiveConfig(AppConfig):
 
         register_executor(KIND, removals_confirm_execute)
 
-        # Lakeside Auto Group's rooftops and moving inventory in `make demo`.
+        # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory in
+        # `make demo` (in this order: the first import already finds where its ads go).
         from como.demo.hooks import seeders
 
+        from .ads.demo import demo_ads_seed
         from .inventory.demo.services import demo_inventory_seed
 
+        seeders.register(demo_ads_seed)
         seeders.register(demo_inventory_seed)
 
 
