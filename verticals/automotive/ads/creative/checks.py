@@ -8,13 +8,12 @@ the message it is placed in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from como.channels.ads import common, search, social
-from como.channels.errors import PayloadInvalid
+from como.channels.ads import platform_limits
 from como.channels.models import ChannelAccount
 from como.compliance.drafts import Draft, Sender
 from como.compliance.engine import run_checks
@@ -26,30 +25,6 @@ from .specs import CreativeSpec
 #: The draft channel of a fragment of a message.
 FRAGMENT = "creative"
 RENDER_RULE = "creative.render"
-
-
-@dataclass(frozen=True)
-class PlatformLimits:
-    build: Callable[[Mapping[str, Any], ChannelAccount | None], Any]
-    draft_fields: Callable[[Mapping[str, Any]], dict[str, str]]
-    citation: str
-    advice: Callable[[Mapping[str, Any]], list[Finding]] = lambda payload: []
-
-
-def _social_fields(payload: Mapping[str, Any]) -> dict[str, str]:
-    fields = {n: str(payload.get(n) or "") for n in ("primary_text", "headline", "description")}
-    fields["final_url"] = str(payload.get("link") or "")
-    return fields
-
-
-LIMITS = {
-    social.KEY: PlatformLimits(
-        social.build_create, _social_fields, social.CITATION, social.recommended_length_findings
-    ),
-    search.KEY: PlatformLimits(
-        search.build_create, search.PaidSearchAdapter().ad_fields, search.CITATION
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -114,14 +89,10 @@ def vehicle_creative(
         return CreativeResult(spec.key, spec.channel, {}, {}, findings)
     own: list[Finding] = []
     payload: dict[str, Any] = {}
-    limits = LIMITS.get(spec.channel)
+    limits = platform_limits(spec.channel)
     if spec.payload is not None and limits is not None:
         payload = spec.payload(rendered, vehicle, placement or {})
-        try:
-            limits.build(payload, account)
-        except PayloadInvalid as invalid:
-            own = common.payload_findings(spec.channel, invalid, limits.citation)
-        own.extend(limits.advice(payload))
+        own = limits.findings(payload, account)
         text = limits.draft_fields(payload)
         channel = spec.channel
     else:
