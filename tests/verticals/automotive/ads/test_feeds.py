@@ -243,7 +243,11 @@ def test_meta_csv_is_exact(client: Client, dealer: Workspace, stock: dict[str, V
         "NEW",
         "18000 USD",
     )
-    assert (evil["mileage.value"], evil["body_style"], evil["condition"]) == ("0", "VAN", "EXCELLENT")
+    assert (evil["mileage.value"], evil["body_style"], evil["condition"]) == (
+        "0",
+        "VAN",
+        "EXCELLENT",
+    )
     assert (evil["image[1].url"], evil["sale_price"]) == ("", "")
     # Sold yesterday: still listed, as not available, so Meta flips its item off.
     assert (model_s["availability"], model_s["state_of_vehicle"], model_s["price"]) == (
@@ -279,7 +283,7 @@ def test_meta_xml_is_well_formed_with_the_same_values(
         (PHOTOS[1], None),
     ]
     address = {c.get("name"): c.text for c in accord.findall("address/component")}
-    assert accord.find("address").get("format") == "simple"  # type: ignore[union-attr]
+    assert accord.find("address").get("format") == "simple"
     assert address == {
         "addr1": "1200 Lake St",
         "city": "Madison",

@@ -56,9 +56,7 @@ def test_a_member_sees_the_feed_urls_and_the_vehicles_left_out(
     assert page(rooftop) in change.content.decode()
 
 
-def test_another_workspaces_member_gets_a_404(
-    rooftop: Rooftop, other_workspace: Workspace
-) -> None:
+def test_another_workspaces_member_gets_a_404(rooftop: Rooftop, other_workspace: Workspace) -> None:
     stranger = member_client(other_workspace, "owner")
     assert stranger.get(page(rooftop)).status_code == 404
 

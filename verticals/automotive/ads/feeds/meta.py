@@ -65,7 +65,10 @@ META_BODY_STYLES = frozenset(
         "SUPERCAR", "SUPERMINI", "SUV", "TRUCK", "VAN", "WAGON", "OTHER",
     }
 )  # fmt: skip
-TRANSMISSION_WORDS = ((r"manual|m/t|stick|\bmt\b", "MANUAL"), (r"auto|cvt|a/t|dct|\bat\b", "AUTOMATIC"))
+TRANSMISSION_WORDS = (
+    (r"manual|m/t|stick|\bmt\b", "MANUAL"),
+    (r"auto|cvt|a/t|dct|\bat\b", "AUTOMATIC"),
+)
 FUEL_WORDS = (
     (r"plug", "PLUGIN_HYBRID"),
     (r"hybrid", "HYBRID"),

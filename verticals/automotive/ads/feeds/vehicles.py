@@ -63,7 +63,9 @@ class VehicleFeed(Protocol):
 
     def rows(self, workspace: Workspace) -> Iterator[dict[str, Any]]: ...
 
-    def judged(self, workspace: Workspace, *, rooftop_id: int | None = None) -> Iterator[Judged]: ...
+    def judged(
+        self, workspace: Workspace, *, rooftop_id: int | None = None
+    ) -> Iterator[Judged]: ...
 
 
 def listings(
