@@ -143,3 +143,15 @@ def test_the_xml_feeds_hold_the_same_vehicles_as_the_csv(
     items = ElementTree.fromstring(fetch(client, dealer, GOOGLE_KEY, "xml")).findall("channel/item")
     assert [i.findtext(f"{G}vin") for i in items] == [row["vin"] for row in google_csv]
     assert all(i.findtext(f"{G}vehicle_fulfillment/{G}store_code") == "LKH" for i in items)
+
+
+def test_a_feed_is_streamed_without_a_query_per_vehicle(
+    client: Client,
+    inventory: tuple[Workspace, list[Vehicle]],
+    django_assert_max_num_queries: Any,
+) -> None:
+    dealer, _ = inventory
+    for key in (META_KEY, GOOGLE_KEY):
+        with django_assert_max_num_queries(4):  # workspace, image slots, the chunked rows
+            text = fetch(client, dealer, key, "csv")
+        assert text.count("\n") > 50
