@@ -24,6 +24,11 @@ class AutomotiveConfig(AppConfig):
 
         register_section("merchandising", MerchandisingRules)
 
+        # Meta's and Google's vehicle catalogs, served at como's signed feed URLs.
+        from .ads import feeds as ad_feeds
+
+        ad_feeds.register()
+
         # The inventory import's truncated-feed guard proposes its held removals as an action.
         from como.agents.execution import register_executor
 
