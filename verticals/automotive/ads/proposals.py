@@ -154,13 +154,13 @@ def launch_drafts(
     vehicles = vehicle_rows(workspace, ids)
     rooftops = rooftop_rows(workspace, {row["rooftop_id"] for row in vehicles.values()})
     live = _live(workspace, ids)
-    channels = []
-    for channel in studio.rules.channels:
-        if studio.placement(channel) is None:
-            logger.info("inventory ads: no %s placement in workspace %s", channel, workspace.pk)
-            reaction.skipped_channels.append(channel)
+    channels: list[str] = []
+    for wanted in studio.rules.channels:
+        if studio.placement(wanted) is None:
+            logger.info("inventory ads: no %s placement in workspace %s", wanted, workspace.pk)
+            reaction.skipped_channels.append(wanted)
         else:
-            channels.append(channel)
+            channels.append(wanted)
     groups: dict[tuple[int, str], dict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: {"vehicles": [], "left_out": []}
     )
@@ -389,7 +389,8 @@ def narrowed_payload(payload: Mapping[str, Any], gone: set[int], why: str) -> di
     out = dict(payload)
     out["vehicle_ids"] = [v for v in payload.get("vehicle_ids") or [] if v not in gone]
     if isinstance(payload.get("vehicles"), list):
-        kept, dropped = [], []
+        kept: list[Any] = []
+        dropped: list[Any] = []
         for v in payload["vehicles"]:
             (dropped if isinstance(v, Mapping) and v.get("id") in gone else kept).append(v)
         out["vehicles"] = kept

@@ -38,7 +38,7 @@ def pause_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, Any
     payload = action.payload if isinstance(action.payload, Mapping) else {}
     ids = vehicle_ids_of(payload)
     vehicles = vehicle_rows(action.workspace, ids)
-    gone = {VehicleStatus.SOLD, VehicleStatus.REMOVED}
+    gone: set[str] = {VehicleStatus.SOLD, VehicleStatus.REMOVED}
     run = Run(action)
     # The ads live now, not those at proposal: one launched since is paused too.
     ads = VehicleAd.objects.filter(
