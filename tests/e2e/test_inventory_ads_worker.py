@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from como.agents.models import ActionStatus, AgentAction
+from como.agents.models import ActionStatus, ActionTransition, AgentAction
 from como.agents.services import action_approve
 from como.channels.models import SandboxRequest
 from como.workspaces.models import Workspace
@@ -240,7 +240,10 @@ def test_a_200_vehicle_launch_survives_a_sigkilled_worker(
             first.wait(timeout=10)
     assert killed, log_text(logs["first"])
     at_kill = SandboxRequest.objects.filter(workspace=dealer).count()
-    assert at_kill < 2 * LAUNCHED  # killed mid-run
+    assert at_kill < LAUNCHED  # killed in the middle of the first launch
+    (in_flight,) = AgentAction.objects.filter(
+        workspace=dealer, kind=LAUNCH, status=ActionStatus.EXECUTING
+    )
     assert (
         AgentAction.objects.filter(
             workspace=dealer, kind=LAUNCH, status=ActionStatus.SUCCEEDED
@@ -280,5 +283,11 @@ def test_a_200_vehicle_launch_survives_a_sigkilled_worker(
     )
     for action in actions(dealer, LAUNCH):
         assert action.result["counts"]["done"] == LAUNCHED
+    # The killed worker's launch was claimed again once its lease ran out, and finished.
+    trail = list(
+        ActionTransition.objects.filter(action=in_flight).values_list("from_status", "to_status")
+    )
+    assert ("executing", "executing") in trail
+    assert trail[-1] == ("executing", "succeeded")
     assert (second_exit, beat_exit) == (0, 0), outputs
     print(f"\n[inventory ads] worker SIGKILLed after {at_kill} requests; finished exactly once")
