@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from como.agents.models import AgentAction
-from como.channels.ads import social
+from como.channels import ads
 from como.channels.errors import ChannelRejected, PayloadInvalid, TransientError
 
 from ...inventory.models import VehicleStatus
@@ -94,13 +94,13 @@ def _catalog_update(
             workspace_id=action.workspace_id,
             action=action,
             vehicle_id=item["vehicle_id"],
-            channel=social.KEY,
+            channel=ads.social.KEY,
             operation=CATALOG_OPERATION,
         )[0]
         for item in items
     }
     sent: list[str] = []
-    size = social.CATALOG_BATCH_MAX
+    size = ads.social.CATALOG_BATCH_MAX
     for start in range(0, len(items), size):
         batch = items[start : start + size]
         pending = []
@@ -121,8 +121,8 @@ def _catalog_update(
             pk=action.pk,
             workspace=action.workspace,
             workspace_id=action.workspace_id,
-            kind=social.CATALOG,
-            channel=social.KEY,
+            kind=ads.social.CATALOG,
+            channel=ads.social.KEY,
             payload={
                 "catalog_id": catalog["catalog_id"],
                 "item_type": "VEHICLE",
@@ -133,7 +133,7 @@ def _catalog_update(
         )
         status, error, handle = StepStatus.DONE, "", ""
         try:
-            result = social.adapter.execute(part, key)
+            result = ads.social.adapter.execute(part, key)
             handle = str(result.get("external_id") or "")
         except (PayloadInvalid, ChannelRejected) as refused:
             status, error = StepStatus.FAILED, str(refused)
