@@ -336,9 +336,13 @@ def update_drafts(
 # --- pause -----------------------------------------------------------------------------------
 
 
-def pause_draft(studio: Studio, diff: InventoryDiff) -> ActionDraft | None:
+def pause_draft(
+    studio: Studio, vehicle_ids: Iterable[int], idempotency_key: str, target_id: str | int = ""
+) -> ActionDraft | None:
+    """The pause of ``vehicle_ids`` (sold or removed): their live ads on every channel and
+    their Meta catalog items; None when there is nothing to pause or tell."""
     workspace = studio.workspace
-    gone = sorted({*diff.sold, *diff.removed})
+    gone = sorted(set(vehicle_ids))
     if not gone:
         return None
     live = _live(workspace, gone)
@@ -368,16 +372,28 @@ def pause_draft(studio: Studio, diff: InventoryDiff) -> ActionDraft | None:
     return ActionDraft(
         agent=AGENT,
         kind=PAUSE,
-        idempotency_key=f"{PAUSE}:{diff.import_id}",
+        idempotency_key=idempotency_key,
         rationale=f"{len(featured)} vehicle(s) sold or gone from the feed: pause their ads on "
         "every channel and mark them NOT_AVAILABLE in the Meta catalog now (CA Veh. Code "
         "11614(c) allows 48 hours; we take seconds).",
         channel="",
-        target_type="import",
-        target_id=diff.import_id,
+        target_type="import" if target_id else "",
+        target_id=target_id,
         payload=payload,
         preview="\n".join(lines),
     )
+
+
+def vehicles_pause_propose(
+    *, workspace: Workspace, vehicle_ids: Iterable[int], idempotency_key: str
+) -> AgentAction | None:
+    """Propose the pause of vehicles gone from stock outside an import's reaction (the
+    48-hour breach check proposing it again); the vertical's policy approves it at once.
+    None when none of them has anything live or a catalog to tell."""
+    draft = pause_draft(Studio.of(workspace), vehicle_ids, idempotency_key)
+    if draft is None:
+        return None
+    return action_propose(workspace=workspace, proposer=workspace.agent_user, draft=draft).action
 
 
 # --- withdrawing what features a vehicle gone ------------------------------------------------
@@ -461,7 +477,9 @@ def inventory_ads_react(
     waiting_actions_withdraw(
         workspace=workspace, vehicle_ids=(*diff.sold, *diff.removed), reaction=reaction
     )
-    pause = pause_draft(studio, diff)
+    pause = pause_draft(
+        studio, (*diff.sold, *diff.removed), f"{PAUSE}:{diff.import_id}", diff.import_id
+    )
     if pause is not None:
         reaction.pause = action_propose(
             workspace=workspace, proposer=proposer, draft=pause

@@ -490,3 +490,28 @@ def test_changed_vehicles_with_live_ads_get_an_update(
     ad = VehicleAd.objects.get(vehicle=cars[0], channel="paid_social")
     assert ad.state == AdState.LIVE
     assert ad.external_id not in ("", old)
+
+
+def test_a_pause_proposed_again_outside_an_import(
+    dealer: Workspace, rooftop: Rooftop, approver: Any
+) -> None:
+    from verticals.automotive.ads.proposals import vehicles_pause_propose
+
+    cars = [car(rooftop, n) for n in range(1, 3)]
+    launched(dealer, rooftop, approver, cars)
+    Vehicle.objects.filter(pk=cars[0].pk).update(status="sold")
+    action = vehicles_pause_propose(
+        workspace=dealer, vehicle_ids=[cars[0].pk], idempotency_key="breach:1"
+    )
+    assert action is not None
+    assert action.kind == PAUSE
+    assert action.status == ActionStatus.APPROVED
+    assert action.payload["vehicle_ids"] == [cars[0].pk]
+    assert [(a["channel"], a["state"]) for a in action.payload["ads"]] == [
+        ("paid_search", "live"),
+        ("paid_social", "live"),
+    ]
+    assert action_execute(action.pk).status == ActionStatus.SUCCEEDED
+    assert set(VehicleAd.objects.filter(vehicle=cars[0]).values_list("state", flat=True)) == {
+        "paused"
+    }
