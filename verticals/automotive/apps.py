@@ -36,6 +36,11 @@ class AutomotiveConfig(AppConfig):
 
         register_executor(KIND, removals_confirm_execute)
 
+        # The inventory-ads agent, its reaction to imports and its executors.
+        from .ads.agent import register as register_inventory_ads
+
+        register_inventory_ads()
+
         # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory in
         # `make demo` (in this order: the first import already finds where its ads go).
         from como.demo.hooks import seeders
