@@ -40,6 +40,7 @@ class AutomotiveConfig(AppConfig):
         from .ads.agent import register as register_inventory_ads
 
         register_inventory_ads()
+        _schedule_ads_sweep()
 
         # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory in
         # `make demo` (in this order: the first import already finds where its ads go).
@@ -50,6 +51,19 @@ class AutomotiveConfig(AppConfig):
 
         seeders.register(demo_ads_seed)
         seeders.register(demo_inventory_seed)
+
+
+def _schedule_ads_sweep() -> None:
+    """Beat's sweep under the pause (stray live ads of sold vehicles, 48-hour breaches), in
+    the project's beat schedule: beat copies it into its database schedule when it starts,
+    after every ``ready()``. The entry belongs with the vertical, not in como's settings."""
+    from django.conf import settings
+
+    from .ads.breaches import SWEEP_EVERY_SECONDS
+    from .ads.tasks import SWEEP_TASK
+
+    schedule: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE
+    schedule.setdefault(SWEEP_TASK, {"task": SWEEP_TASK, "schedule": SWEEP_EVERY_SECONDS})
 
 
 def _name_schema_enums() -> None:

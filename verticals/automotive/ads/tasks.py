@@ -7,6 +7,7 @@ from celery import shared_task
 from como.task_policy import RETRY_ON_DATABASE_ERRORS
 
 TASK_NAME = "verticals.automotive.inventory_ads_react"
+SWEEP_TASK = "verticals.automotive.sweep_vehicle_ads"
 
 
 @shared_task(name=TASK_NAME, ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
@@ -44,4 +45,16 @@ def inventory_ads_react(
         f"{len(reaction.launches)} launch(es), {len(reaction.updates)} update(s), "
         f"pause {reaction.pause or '-'}, {len(reaction.narrowed)} narrowed, "
         f"{len(reaction.superseded)} superseded"
+    )
+
+
+@shared_task(name=SWEEP_TASK, ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
+def sweep_vehicle_ads() -> str:
+    """Beat's net under the pause: breaches recorded, stray live ads paused again."""
+    from .breaches import ads_sweep
+
+    sweep = ads_sweep()
+    return (
+        f"{sweep.breaches.recorded} breach(es) recorded, {sweep.breaches.resolved} resolved; "
+        f"pause proposed again in {len(sweep.proposed)} workspace(s)"
     )
