@@ -36,6 +36,8 @@ from ..transports import (
 def display_width(text: str) -> int:
     """Characters as the ad platforms count them: full-width and wide characters (Chinese,
     Japanese, Korean) count twice (Google Ads, "Character limits for ads")."""
+    if text.isascii():  # no ASCII character is wide; most ad text is ASCII (a C-level check)
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
