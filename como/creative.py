@@ -328,9 +328,10 @@ def _guard_output(context: Context, value: Any) -> Any:
 @pass_context
 def _guard_concat(context: Context, items: list[Any]) -> str:
     limits = _current()
+    texts = [soft_str(x) for x in items]  # what both joins below make of each item
     if limits is not None:
-        limits.size(_join_size("", [soft_str(x) for x in items]))
-    result = markup_join(items) if context.eval_ctx.autoescape else str_join(items)
+        limits.size(sum(map(len, texts)))
+    result = markup_join(texts) if context.eval_ctx.autoescape else str_join(texts)
     if limits is not None:
         limits.charge(result)
     return result
@@ -533,15 +534,24 @@ def _plain(value: Any, path: str, depth: int = 0) -> Any:
         return str(value)
     if type(value) in (int, bool, float) or isinstance(value, _SCALARS):
         return value
+    # The common items (exact scalars) are copied in the loops without a call, and an item's
+    # path is built only for an item that needs a call: most contexts are flat dicts of them.
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"creative context keys must be strings, got {key!r} at {path}")
-            out[key] = _plain(item, f"{path}.{key}", depth + 1)
+            if type(key) is not str:
+                if not isinstance(key, str):
+                    raise TypeError(f"creative context keys must be strings, got {key!r} at {path}")
+                key = str(key)
+            out[key] = (
+                item if type(item) in _EXACT_SCALARS else _plain(item, f"{path}.{key}", depth + 1)
+            )
         return out
     if isinstance(value, list | tuple):
-        return [_plain(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
+        return [
+            item if type(item) in _EXACT_SCALARS else _plain(item, f"{path}[{i}]", depth + 1)
+            for i, item in enumerate(value)
+        ]
     raise TypeError(
         f"creative context must be plain data; {path} is a {type(value).__name__}. "
         "Pass the fields the template needs, not application objects."

@@ -207,12 +207,12 @@ def test_escape_payload_through_a_plain_context_renders_harmlessly_twice(
         try:
             output = render_creative(source, context)
         except CreativeError as exc:
-            assert "Traceback" not in str(exc)
             outcomes.append(("error", str(exc)))
         else:
             assert not any(bad in output for bad in FORBIDDEN_OUTPUT), output
             outcomes.append(("output", output))
 
+    assert not any("Traceback" in text for kind, text in outcomes if kind == "error"), outcomes
     assert outcomes[0][0] == outcomes[1][0], "the first render changed what the second one saw"
     assert not marker.exists(), "the payload ran code"
     assert render_creative("{{ x }} {{ items }}", context) == "{'a': 1} [1, 2]", "data changed"
@@ -231,7 +231,8 @@ def test_plain_context_renders_like_the_mapping_it_was_made_from() -> None:
 
     assert render_creative(source, made) == render_creative(source, data)
     assert render_creative(source, made) == "2020 Honda Accord a.jpg,b.jpg Bench Motors 2.5"
-    assert sorted(made.keys()) == ["n", "rooftop", "vehicle"] and "rooftop" in made
+    assert sorted(made.keys()) == ["n", "rooftop", "vehicle"]
+    assert "rooftop" in made
 
 
 def test_plain_context_keys_win_over_the_base() -> None:

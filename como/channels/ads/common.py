@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -31,6 +32,9 @@ from ..transports import (
 )
 
 # --- platform limits -------------------------------------------------------------------------
+
+#: What ``str.isspace`` calls whitespace (``\s`` on ``str`` is that set), found in C.
+_WHITESPACE = re.compile(r"\s")
 
 
 def display_width(text: str) -> int:
@@ -107,7 +111,7 @@ class Limits:
         if not isinstance(value, str) or not value.startswith("https://") or len(value) <= 8:
             self.add(path, "Must be an https:// URL.")
             return ""
-        if any(ch.isspace() for ch in value):
+        if _WHITESPACE.search(value):
             self.add(path, "Must not contain spaces.")
         return value
 

@@ -23,7 +23,7 @@ def test_display_width_counts_wide_characters_twice_and_ascii_once() -> None:
     assert common.display_width(every_ascii) == 128
     assert common.display_width("Honda Accord $18,995") == 20
     assert common.display_width("広告 Ad") == 7  # two wide characters, a space and two letters
-    assert common.display_width("Ｈｏｎｄａ") == 10  # full-width letters
+    assert common.display_width("\uff28\uff4f\uff4e\uff44\uff41") == 10  # full-width "Honda"
     assert common.display_width("Café") == 4  # not ASCII, not wide
     assert common.display_width("") == 0
 
