@@ -281,7 +281,7 @@ def test_a_plain_context_is_made_only_by_plain_context_and_cannot_be_changed() -
     with pytest.raises(TypeError, match="use plain_context"):
         PlainContext({"lead": object()})
     with pytest.raises(AttributeError):
-        made._data = {"lead": object()}  # type: ignore[misc]
+        made._data = {"lead": object()}
     with pytest.raises(AttributeError):
         del made._data
 
@@ -291,7 +291,7 @@ def test_a_plain_context_is_made_only_by_plain_context_and_cannot_be_changed() -
 
     # Only a PlainContext itself skips the copy: anything else is checked, and refused.
     with pytest.raises(TypeError, match="must be plain data"):
-        render_creative("{{ lead }}", Forged())  # type: ignore[arg-type]
+        render_creative("{{ lead }}", Forged())
     assert render_creative("{{ name }}", made) == "Dana"
 
 
