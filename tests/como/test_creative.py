@@ -295,6 +295,24 @@ def test_a_plain_context_is_made_only_by_plain_context_and_cannot_be_changed() -
     assert render_creative("{{ name }}", made) == "Dana"
 
 
+def test_a_dict_key_is_found_as_jinja_finds_it() -> None:
+    # A key is found as an attribute unless a dict attribute has its name: then the attribute
+    # wins, as in Jinja itself (the fast lookup must not change which one a template gets).
+    context = {"d": {"name": "A", "items": "shadowed", "get": "g", "__class__": "c"}}
+
+    output = render_creative(
+        "{{ d.name }} {{ d['items'] }} {{ d.items()|list|length }} {{ d.missing is defined }} "
+        "{{ d['__class__'] }}",
+        context,
+    )
+
+    assert output == "A shadowed 4 False c"
+    with pytest.raises(CreativeError, match="'dict object' has no attribute 'missing'"):
+        render_creative("{{ d.missing }}", context)
+    with pytest.raises(CreativeError, match="not allowed: access to attribute '__class__'"):
+        render_creative("{{ d.__class__ }}", context)
+
+
 # --- editor-facing errors ---------------------------------------------------------------------
 
 
