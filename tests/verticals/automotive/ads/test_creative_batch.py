@@ -176,3 +176,28 @@ def test_a_vehicle_that_is_not_plain_data_is_refused() -> None:
             jurisdictions=JURISDICTIONS,
             at=NOW,
         )
+
+
+def test_the_separator_is_removed_from_text_at_any_depth_and_markup_stays_markup() -> None:
+    from markupsafe import Markup
+
+    from verticals.automotive.ads.creative.render import _clean
+
+    value = {
+        "a": "x\x1ey",
+        "b": Markup("<b>\x1e</b>"),
+        "c": ("p\x1e", 1),
+        "d": [{"e": "\x1ez"}, Decimal(1), None],
+        "f": NOW,
+    }
+
+    cleaned = _clean(value)
+
+    assert cleaned == {
+        "a": "xy",
+        "b": Markup("<b></b>"),
+        "c": ["p", 1],
+        "d": [{"e": "z"}, Decimal(1), None],
+        "f": NOW,
+    }
+    assert type(cleaned["b"]) is Markup

@@ -14,8 +14,10 @@ and copied into plain data once (:func:`shared_context`), each vehicle once for 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from como.creative import CreativeError, PlainContext, plain_context, render_creative
@@ -70,10 +72,17 @@ def _clean(value: Any) -> Any:
     kind = type(value)
     if kind is str:
         return value.replace(SEPARATOR, "") if SEPARATOR in value else value
-    if kind is dict:
-        return {k: _clean(v) if type(v) in _NESTED else v for k, v in value.items()}
+    if kind is dict:  # text inline, scalars kept, the rest by a call: most values are the first two
+        return {
+            k: (v.replace(SEPARATOR, "") if SEPARATOR in v else v)
+            if type(v) is str
+            else v
+            if type(v) in _KEPT
+            else _clean(v)
+            for k, v in value.items()
+        }
     if kind is list:
-        return [_clean(v) if type(v) in _NESTED else v for v in value]
+        return [v if type(v) in _KEPT else _clean(v) for v in value]
     if isinstance(value, str):  # Markup stays Markup
         return value.replace(SEPARATOR, "") if SEPARATOR in value else value
     if isinstance(value, Mapping):
@@ -83,8 +92,10 @@ def _clean(value: Any) -> Any:
     return value
 
 
-#: The types :func:`_clean` must look into; anything else is kept as it is.
-_NESTED = frozenset({str, dict, list})
+#: Types with no text in them, kept as they are without a call.
+_KEPT = frozenset(
+    {int, float, bool, type(None), Decimal, datetime.date, datetime.datetime, datetime.time}
+)
 
 
 def shared_context(rooftop: Mapping[str, Any], workspace: Mapping[str, Any]) -> PlainContext:
