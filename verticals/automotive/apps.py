@@ -24,6 +24,11 @@ class AutomotiveConfig(AppConfig):
 
         register_section("merchandising", MerchandisingRules)
 
+        # Meta's and Google's vehicle catalogs, served at como's signed feed URLs.
+        from .ads import feeds as ad_feeds
+
+        ad_feeds.register()
+
         # The inventory import's truncated-feed guard proposes its held removals as an action.
         from como.agents.execution import register_executor
 
@@ -31,11 +36,14 @@ class AutomotiveConfig(AppConfig):
 
         register_executor(KIND, removals_confirm_execute)
 
-        # Lakeside Auto Group's rooftops and moving inventory in `make demo`.
+        # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory in
+        # `make demo` (in this order: the first import already finds where its ads go).
         from como.demo.hooks import seeders
 
+        from .ads.demo import demo_ads_seed
         from .inventory.demo.services import demo_inventory_seed
 
+        seeders.register(demo_ads_seed)
         seeders.register(demo_inventory_seed)
 
 

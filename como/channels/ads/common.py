@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -201,6 +202,33 @@ def preflight_report(
     report = run_checks(draft)
     own = payload_findings(channel, invalid, citation) if invalid is not None else []
     return Report.of([*own, *extra, *report.findings], report.checked)
+
+
+# --- limits for callers outside the channel ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """An ad platform's limits on a create payload, for code that judges creative before it is
+    an action (a vertical's per-vehicle creative): the adapter's own request builder (raises
+    PayloadInvalid), the fields the compliance engine reads, the citation, and advice the
+    platform gives without refusing (text it would truncate)."""
+
+    channel: str
+    build: Callable[[Mapping[str, Any], ChannelAccount | None], Any]
+    draft_fields: Callable[[Mapping[str, Any]], dict[str, str]]
+    citation: str
+    advice: Callable[[Mapping[str, Any]], list[Finding]] = lambda payload: []
+
+    def findings(self, payload: Mapping[str, Any], account: ChannelAccount | None) -> list[Finding]:
+        """Blocking findings for what the platform would refuse, then its advice."""
+        try:
+            self.build(payload, account)
+        except PayloadInvalid as invalid:
+            own = payload_findings(self.channel, invalid, self.citation)
+        else:
+            own = []
+        return [*own, *self.advice(payload)]
 
 
 # --- the adapter shapes ----------------------------------------------------------------------

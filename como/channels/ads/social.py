@@ -158,6 +158,16 @@ def recommended_length_findings(payload: Mapping[str, Any]) -> list[Finding]:
     return findings
 
 
+def ad_fields(payload: Mapping[str, Any]) -> dict[str, str]:
+    """The create payload's text as the compliance engine reads it."""
+    fields = {n: str(payload.get(n) or "") for n in ("primary_text", "headline", "description")}
+    fields["final_url"] = str(payload.get("link") or "")
+    return fields
+
+
+LIMITS = common.PlatformLimits(KEY, build_create, ad_fields, CITATION, recommended_length_findings)
+
+
 # --- audiences -------------------------------------------------------------------------------
 
 
@@ -269,11 +279,7 @@ class PaidSocialAdapter(common.CitingAdapter):
         except PayloadInvalid as error:
             invalid = error
         if action.kind == CREATE:
-            fields = {
-                name: str(payload.get(name) or "")
-                for name in ("primary_text", "headline", "description")
-            }
-            fields["final_url"] = str(payload.get("link") or "")
+            fields = ad_fields(payload)
             extra = recommended_length_findings(payload)
         return self.report(
             action, at=at, fields=fields, invalid=invalid, extra=extra, audience=members

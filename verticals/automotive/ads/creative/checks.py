@@ -13,13 +13,12 @@ use it; :func:`vehicle_creative` is the one-vehicle case (a preview)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from como.channels.ads import common, search, social
-from como.channels.errors import PayloadInvalid
+from como.channels.ads import PlatformLimits, platform_limits
 from como.channels.models import ChannelAccount
 from como.compliance.drafts import Draft, Sender
 from como.compliance.engine import run_checks
@@ -32,30 +31,6 @@ from .specs import CreativeSpec
 #: The draft channel of a fragment of a message.
 FRAGMENT = "creative"
 RENDER_RULE = "creative.render"
-
-
-@dataclass(frozen=True)
-class PlatformLimits:
-    build: Callable[[Mapping[str, Any], ChannelAccount | None], Any]
-    draft_fields: Callable[[Mapping[str, Any]], dict[str, str]]
-    citation: str
-    advice: Callable[[Mapping[str, Any]], list[Finding]] = lambda payload: []
-
-
-def _social_fields(payload: Mapping[str, Any]) -> dict[str, str]:
-    fields = {n: str(payload.get(n) or "") for n in ("primary_text", "headline", "description")}
-    fields["final_url"] = str(payload.get("link") or "")
-    return fields
-
-
-LIMITS = {
-    social.KEY: PlatformLimits(
-        social.build_create, _social_fields, social.CITATION, social.recommended_length_findings
-    ),
-    search.KEY: PlatformLimits(
-        search.build_create, search.PaidSearchAdapter().ad_fields, search.CITATION
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -116,7 +91,7 @@ class _Judged:
         placement: Mapping[str, Any] | None,
         account: ChannelAccount | None,
     ) -> _Judged:
-        limits = LIMITS.get(spec.channel) if spec.payload is not None else None
+        limits = platform_limits(spec.channel) if spec.payload is not None else None
         channel = spec.channel if limits is not None or spec.channel != "email" else FRAGMENT
         return cls(
             Prepared.of(spec, sources),
@@ -148,11 +123,7 @@ def _judge(
     limits = judged.limits
     if spec.payload is not None and limits is not None:
         payload = spec.payload(rendered, vehicle, judged.placement)
-        try:
-            limits.build(payload, judged.account)
-        except PayloadInvalid as invalid:
-            own = common.payload_findings(spec.channel, invalid, limits.citation)
-        own.extend(limits.advice(payload))
+        own = limits.findings(payload, judged.account)
         text = limits.draft_fields(payload)
     else:
         text = {
