@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,10 +34,15 @@ from ..transports import (
 
 # --- platform limits -------------------------------------------------------------------------
 
+#: What ``str.isspace`` calls whitespace (``\s`` on ``str`` is that set), found in C.
+_WHITESPACE = re.compile(r"\s")
+
 
 def display_width(text: str) -> int:
     """Characters as the ad platforms count them: full-width and wide characters (Chinese,
     Japanese, Korean) count twice (Google Ads, "Character limits for ads")."""
+    if text.isascii():  # no ASCII character is wide; most ad text is ASCII (a C-level check)
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
@@ -106,7 +112,7 @@ class Limits:
         if not isinstance(value, str) or not value.startswith("https://") or len(value) <= 8:
             self.add(path, "Must be an https:// URL.")
             return ""
-        if any(ch.isspace() for ch in value):
+        if _WHITESPACE.search(value):
             self.add(path, "Must not contain spaces.")
         return value
 
