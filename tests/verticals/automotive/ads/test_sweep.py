@@ -49,7 +49,7 @@ def test_a_sold_vehicle_the_reaction_missed_is_paused_by_the_sweep(
     assert stray_live_ads(now=now + timedelta(seconds=30)) == {}
 
     assert action_execute(pause.pk).status == ActionStatus.SUCCEEDED
-    # 2 vehicles × 2 channels paused, and the catalog told.
+    # 2 vehicles on 2 channels paused, and the catalog told.
     assert SandboxRequest.objects.filter(workspace=dealer).count() == before + 5
     states = set(
         VehicleAd.objects.filter(vehicle_id__in=[cars[1].pk, cars[2].pk]).values_list(
