@@ -131,8 +131,15 @@ def test_batch_results_are_the_rendered_creatives() -> None:
     assert meta[0].fields["description"] == "$18,200"  # price and the doc fee
     assert meta[0].payload["link"] == "https://dealer.example/v/1"
     assert not meta[0].blocked
+    assert meta[0].fields["primary_text"] == (
+        "Used 2020 Honda Accord, 20,001 mi. $18,200 incl. dealer fees, + tax, title, license. "
+        "VIN 1HGCM8A60L0000001"
+    )
+    # No price: no price claim at all (never a bare "incl. dealer fees").
+    assert (
+        meta[1].fields["primary_text"] == "Used 2020 Honda Accord, 20,002 mi. VIN 1HGCM8A60L0000002"
+    )
     # The separator a feed carried is gone from the text; the other fields are intact.
-    assert meta[1].fields["primary_text"].startswith("Used 2020 Honda Accord EXL at Bench Motors")
     assert (
         google[1].fields["descriptions"][0] == "2020 Honda Accord EXL, Blue. VIN 1HGCM8A60L0000002."
     )
