@@ -58,6 +58,9 @@ FIGURES: dict[str, list[str]] = {
         r"creative, re-import: [\d,]+ vehicles, 2 channels each, in [\d.]+ s",
         r"re-import parse → diff → creative → compliance: [\d.]+ s",
         r"ratio raw COPY time / import time: \d+\.\d{3}",
+        r"pause: [\d,]+ sold vehicles, live on 2 channels each, paused by a real worker "
+        r"\(concurrency \d+\) p50 [\d.]+ s, p99 [\d.]+ s, max [\d.]+ s",
+        r"ratio raw time / slowest vehicle's latency: \d+\.\d{3}",
     ],
     "compliance": [
         r"compliance checks +[\d,]+ creatives/s",
