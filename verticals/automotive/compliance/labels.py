@@ -26,6 +26,7 @@ _NOT_ABOUT_VEHICLE = re.compile(
     r"staff|team|shop|repair|body|experts?|sales|professionals?|specialists?|appraisal|"
     r"appraisers?|financ)"
 )
+_CLAIM_WORDS = re.compile(r"\S+(?:\s+[\w-]+)?")
 _NOT_BEFORE = re.compile(r"(?:ase[- ]?|factory[- ]|not\s+|non-?|un)$")
 
 
@@ -112,5 +113,5 @@ def _certified_claim(lower: str) -> str:
             continue
         if _NOT_BEFORE.search(lower, max(0, match.start() - 10), match.start()):
             continue
-        return lower[match.start() : match.end() + 12].strip()
+        return _CLAIM_WORDS.match(lower, match.start()).group(0)  # type: ignore[union-attr]
     return ""

@@ -56,10 +56,10 @@ class ConsumerLeasingCheck:
             return ()
         triggers = []
         if payments:
-            triggers.append(lower[payments[0].start : payments[0].end + 4].strip())
+            triggers.append(lower[payments[0].start : payments[0].end + 4].strip(" .,;!"))
         if signing or signing_words:
             triggers.append(
-                lower[signing[0].start : signing[0].end + 16].strip()
+                lower[signing[0].start : signing[0].end + 16].strip(" .,;!")
                 if signing
                 else signing_words.group(0)  # type: ignore[union-attr]
             )

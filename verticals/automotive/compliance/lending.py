@@ -67,12 +67,12 @@ class TruthInLendingCheck:
         triggers: list[str] = []
         if downs or down_words:
             triggers.append(
-                lower[downs[0].start : downs[0].end + 5] if downs else down_words[0].group(0)
+                lower[downs[0].start : downs[0].end + 5].strip(" .,;!") if downs else down_words[0].group(0)
             )
         if terms:
             triggers.append(terms[0].group(0))
         if payments:
-            triggers.append(lower[payments[0].start : payments[0].end + 4].strip())
+            triggers.append(lower[payments[0].start : payments[0].end + 4].strip(" .,;!"))
         if charge and credit_at(charge.start(), charge.end()):
             triggers.append(charge.group(0))
         findings: list[Finding] = []

@@ -174,15 +174,15 @@ class Creative:
         """The clause around ``[start, end)``: from the previous clause end (at most
         ``before`` characters back) to the next one (at most ``after`` on)."""
         lower = self.lower
-        head = lower[max(0, start - before) : start]
-        ends = [cut.end() for cut in _CLAUSE_END.finditer(head)]
+        first = max(0, start - before)
+        ends = [cut.end() for cut in _CLAUSE_END.finditer(lower, first, start)]
         if ends:
-            head = head[ends[-1] :]
-        tail = lower[end : end + after]
-        stop = _CLAUSE_END.search(tail)
+            first = ends[-1]
+        last = min(len(lower), end + after)
+        stop = _CLAUSE_END.search(lower, end, last)
         if stop is not None:
-            tail = tail[: stop.start()]
-        return f"{head} {lower[start:end]} {tail}"
+            last = stop.start()
+        return lower[first:last]
 
     def prices(self) -> list[Amount]:
         return [a for a in self.amounts if a.role == PRICE]
