@@ -55,6 +55,9 @@ UNIVERSAL = re.compile(
     r"\beveryone qualifies\b|\bno qualification\b|\bevery buyer\b"
 )
 
+#: Every condition above contains one of these (checked at C speed before any regex runs).
+_CONDITION_WORDS = ("trade", "financ", "rebate", "incentive", "cash", "qualif")
+
 FTC = "FTC Act §5 (15 U.S.C. 45); FTC v. Leader Automotive Group (N.D. Ill. 2024)"
 TEXAS = "43 TAC 215, Subchapter H (Texas)"
 CALIFORNIA_REBATE = "Cal. Veh. Code 11713.16(e)"
@@ -100,7 +103,9 @@ class ConditionalPriceCheck:
 
     def __call__(self, draft: Draft) -> Sequence[Finding]:
         read = creative(draft)
-        if not read.amounts:
+        lower = read.lower
+        # The common path: no word of a condition anywhere, nothing to read closely.
+        if not any(word in lower for word in _CONDITION_WORDS) or not read.amounts:
             return ()
         findings: list[Finding] = []
         seen: set[str] = set()

@@ -41,6 +41,8 @@ class ConsumerLeasingCheck:
     def __call__(self, draft: Draft) -> Sequence[Finding]:
         read = creative(draft)
         lower = read.lower
+        if "leas" not in lower and "signing" not in lower and "drive" not in lower:
+            return ()
         leases = LEASE.search(lower) is not None
         if not leases and not _SIGNING_HINT.search(lower):
             return ()

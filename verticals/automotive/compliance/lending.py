@@ -24,7 +24,7 @@ from .terms import (
     APR,
     CREDIT_WORDS,
     LEASE,
-    OFFER_HINT,
+    OFFER_WORDS,
     PER_THOUSAND,
     RATE,
     is_lease,
@@ -51,7 +51,7 @@ class TruthInLendingCheck:
     def __call__(self, draft: Draft) -> Sequence[Finding]:
         read = creative(draft)
         lower = read.lower
-        if not OFFER_HINT.search(lower):
+        if not any(word in lower for word in OFFER_WORDS):
             return ()
         leases = LEASE.search(lower) is not None
         credit = CREDIT_WORDS.search(lower) is not None
@@ -61,13 +61,19 @@ class TruthInLendingCheck:
 
         payments = [a for a in read.amounts if a.role == PAYMENT and credit_at(a.start, a.end)]
         downs = [a for a in read.amounts if a.role == DOWN and credit_at(a.start, a.end)]
-        down_words = [m for m in _DOWN_WORDS.finditer(lower) if credit_at(m.start(), m.end())]
+        down_words = (
+            [m for m in _DOWN_WORDS.finditer(lower) if credit_at(m.start(), m.end())]
+            if "down" in lower
+            else []
+        )
         terms = [m for m in periods(read) if credit_at(m.start(), m.end())]
-        charge = _FINANCE_CHARGE.search(lower)
+        charge = _FINANCE_CHARGE.search(lower) if "interest" in lower or "charge" in lower else None
         triggers: list[str] = []
         if downs or down_words:
             triggers.append(
-                lower[downs[0].start : downs[0].end + 5].strip(" .,;!") if downs else down_words[0].group(0)
+                lower[downs[0].start : downs[0].end + 5].strip(" .,;!")
+                if downs
+                else down_words[0].group(0)
             )
         if terms:
             triggers.append(terms[0].group(0))
@@ -77,7 +83,7 @@ class TruthInLendingCheck:
             triggers.append(charge.group(0))
         findings: list[Finding] = []
         codes = jurisdictions(draft)
-        apr = APR.search(lower)
+        apr = APR.search(lower) if "apr" in lower or "annual" in lower else None
         if triggers:
             missing = []
             if not (downs or down_words):
@@ -102,7 +108,7 @@ class TruthInLendingCheck:
                     )
                 )
             findings.extend(_placement(read, codes, payments, apr))
-        rate = RATE.search(lower)
+        rate = RATE.search(lower) if "%" in lower else None
         if rate is not None and apr is None:
             findings.append(
                 Finding(
@@ -115,7 +121,7 @@ class TruthInLendingCheck:
                     evidence={"rate": rate.group(0)},
                 )
             )
-        if "US-CA" in codes and (oac := _OAC.search(lower)) is not None:
+        if "US-CA" in codes and "c" in lower and (oac := _OAC.search(lower)) is not None:
             findings.append(
                 Finding(
                     rule="auto.lending.oac_abbreviated",

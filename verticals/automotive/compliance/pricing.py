@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 
 from como.compliance.drafts import Draft
 from como.compliance.findings import Finding, Severity
@@ -48,7 +47,7 @@ STATES = {
     "US-MA": "940 CMR 6.04",
     "US-NY": "15 NYCRR Part 78",
 }
-NY_DOC_FEE_CAP = Decimal(175)
+NY_DOC_FEE_CAP = 175.0
 NY_STATEMENT = "this is not a dmv fee"
 _DOC_DISCLOSED = re.compile(
     r"\bdoc(?:ument)?(?:ary|ation|ument)?\.?\s*(?:processing\s+)?(?:fee|charge)s?\b|"
@@ -84,7 +83,7 @@ class AdvertisedPriceCheck:
         charges = mandatory_charges(vehicle)
         findings: list[Finding] = []
         doc = [(name, amount) for name, amount in charges if is_doc_fee(name)]
-        names_doc = _DOC_DISCLOSED.search(read.lower) is not None
+        names_doc = "doc" in read.lower and _DOC_DISCLOSED.search(read.lower) is not None
         if "US-NY" in codes:
             findings.extend(_new_york(doc, names_doc, read.lower))
         if doc and (
@@ -93,14 +92,14 @@ class AdvertisedPriceCheck:
             or (names_doc and "US-NY" in codes and NY_STATEMENT in read.lower)
         ):
             charges = [charge for charge in charges if charge not in doc]
-        total = sum((amount for _, amount in charges), Decimal(0))
-        required = float(base + total)
-        floor = float(base) * 0.75
+        total = sum(amount for _, amount in charges)
+        required = base + total
+        floor = base * 0.75
         for amount in prices:
             if amount.value < floor or amount.value >= required or amount.matches(required):
                 continue
             if condition_of(read, amount):
-                continue
+                continue  # the conditional-price check's
             if total:
                 message = (
                     f"The creative advertises {dollars(amount.value)}, but the vehicle costs "
@@ -123,8 +122,8 @@ class AdvertisedPriceCheck:
                     "charge), 'plus tax, title and license'.",
                     evidence={
                         "printed": amount.value,
-                        "price": float(base),
-                        "mandatory_charges": {n or "charge": float(a) for n, a in charges},
+                        "price": base,
+                        "mandatory_charges": {n or "charge": a for n, a in charges},
                         "advertised_price_required": required,
                     },
                 )
@@ -133,7 +132,7 @@ class AdvertisedPriceCheck:
         return findings
 
 
-def _new_york(doc: list[tuple[str, Decimal]], names_doc: bool, lower: str) -> list[Finding]:
+def _new_york(doc: list[tuple[str, float]], names_doc: bool, lower: str) -> list[Finding]:
     found = []
     over = [(name, amount) for name, amount in doc if amount > NY_DOC_FEE_CAP]
     if over:
@@ -146,7 +145,7 @@ def _new_york(doc: list[tuple[str, Decimal]], names_doc: bool, lower: str) -> li
                 f"York caps a dealer's documentation fee at {dollars(NY_DOC_FEE_CAP)}.",
                 citation="15 NYCRR Part 78 (New York dealer documentation fee)",
                 fix=f"Lower the documentation fee to {dollars(NY_DOC_FEE_CAP)} or less.",
-                evidence={"fee": name, "amount": float(amount), "cap": float(NY_DOC_FEE_CAP)},
+                evidence={"fee": name, "amount": amount, "cap": NY_DOC_FEE_CAP},
             )
         )
     if names_doc and NY_STATEMENT not in lower:
@@ -164,5 +163,5 @@ def _new_york(doc: list[tuple[str, Decimal]], names_doc: bool, lower: str) -> li
     return found
 
 
-def _listed(charges: list[tuple[str, Decimal]]) -> str:
+def _listed(charges: list[tuple[str, float]]) -> str:
     return ", ".join(f"{name or 'charge'} {dollars(amount)}" for name, amount in charges)

@@ -9,8 +9,9 @@ last draft it read (a reference, so its id cannot be reused) and the other check
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from como.compliance.drafts import Draft
@@ -37,52 +38,71 @@ _TAG = re.compile(r"<[^<>]*>")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 _ENTITIES = (("&nbsp;", " "), ("&amp;", "&"), ("&#36;", "$"), ("&#x24;", "$"))
 
-#: "$18,995", "$18995.00", "USD 18,995", "$18.9k", "$19K", "18,995 dollars".
-_AMOUNT = re.compile(
-    r"(?:\$|\busd ?)\s?(?P<a>\d{1,3}(?:,\d{3})+|\d+)(?P<ac>\.\d{1,2})?(?P<ak> ?k\b)?"
-    r"|\b(?P<b>\d{1,3}(?:,\d{3})+|\d+)(?P<bc>\.\d{1,2})? ?(?P<bk>k )?dollars\b"
+#: "$18,995", "$18995.00", "USD 18,995", "$18.9k", "$19K"; and "18,995 dollars".
+_AMOUNT = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?( ?k\b)?")
+_AMOUNT_USD = re.compile(r"(?:\$|\busd ?)\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?( ?k\b)?")
+_AMOUNT_WORDS = re.compile(r"\b(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})? ?(k )?dollars\b")
+#: Where a clause ends: what is said about an amount is said in its clause. A full stop after
+#: an abbreviation ("/mo.", "incl.", "o.a.c.") ends nothing.
+_CLAUSE_END = re.compile(r"[.!?;](?=\s|$)|\n|\s[|•]\s")
+_ABBREVIATIONS = frozenset(
+    {"mo", "mos", "incl", "reg", "no", "approx", "st", "vs", "w.a.c", "o.a.c"}
 )
-#: Where a clause ends: what is said about an amount is said in its clause.
-_CLAUSE_END = re.compile(
-    r"(?<!\bmo)(?<!\bmos)(?<!\bincl)(?<!\breg)(?<!\bno)(?<!\bapprox)(?<!\bst)(?<!\bvs)"
-    r"(?<!\bw\.a\.c)(?<!\bo\.a\.c)[.!?;](?=\s|$)|\n|\s[|•]\s"
-)
+_WORD_BEFORE = re.compile(r"[\w.]*$")
 
-# What an amount is, from the words right after or right before it.
-_AFTER_PAYMENT = re.compile(
-    r"\s*(?:/\s*|per\s+|a\s+|each\s+|every\s+)(?:mo\b|mos\b|month|wk\b|week|bi-?week|two weeks)"
-    r"|\s*(?:monthly|weekly|bi-?weekly|semi-?monthly)\b"
+# What an amount is, from the words right after it (one anchored match, alternatives in order
+# of precedence) or right before it (the text's last words, compared as suffixes).
+_AFTER = re.compile(
+    r"(?P<payment>\s*(?:/\s*|per\s+|a\s+|each\s+|every\s+)(?:mo\b|mos\b|month|wk\b|week|"
+    r"bi-?week|two weeks)|\s*(?:monthly|weekly|bi-?weekly|semi-?monthly)\b)"
+    r"|(?P<signing>\s*(?:total\s+)?(?:due\s+)?(?:at|@)\s+(?:lease\s+)?signing|\s*drive[- ]?off)"
+    r"|(?P<down>\s*(?:total |cash |customer )?down\b(?!\s+(?:from|to|since)\b))"
+    r"|(?P<former>\s*(?:msrp|sticker|list price|retail)\b)"
+    r"|(?P<other>\s*(?:off\b|rebates?|cash\b|cash back|bonus|savings|in savings|discount|"
+    r"incentive|customer cash|factory|manufacturer|trade|doc\b|documentary|documentation|"
+    r"dealer\b|fees?\b|in (?:dealer )?fees|financed|per \$|allowance|security|deposit|below|"
+    r"under msrp|less\b|conquest|loyalty|military|college|graduate|over invoice|under invoice|"
+    r"(?:processing|prep|preparation|admin|administrative|reconditioning|destination) ))"
 )
-_BEFORE_PAYMENT = re.compile(
-    r"(?:payments?|monthly payment|installments?) (?:of|at|from)\s*(?:just |only )?$"
-)
-_AFTER_DOWN = re.compile(r"\s*(?:total |cash |customer )?down\b(?!\s+(?:from|to|since)\b)")
-_BEFORE_DOWN = re.compile(r"(?:down ?payments?(?: of| is)?|\bdown\s*:)\s*(?:just |only |a |an )?$")
-_AFTER_SIGNING = re.compile(
-    r"\s*(?:total\s+)?(?:due\s+)?(?:at|@)\s+(?:lease\s+)?signing|\s*drive[- ]?off"
-)
-_BEFORE_SIGNING = re.compile(r"(?:due at (?:lease )?signing|drive[- ]?off)(?: of)?\s*:?\s*$")
-_AFTER_OTHER = re.compile(
-    r"\s*(?:off\b|rebates?|cash\b|cash back|bonus|savings|in savings|discount|incentive|"
-    r"customer cash|factory|manufacturer|trade|doc\b|documentary|documentation|dealer\b|"
-    r"fees?\b|in (?:dealer )?fees|financed|per \$|allowance|security|deposit|below|under msrp|"
-    r"less\b|conquest|loyalty|military|college|graduate|over invoice|under invoice|"
-    r"(?:processing|prep|preparation|admin|administrative|reconditioning|destination) )"
-)
-_BEFORE_OTHER = re.compile(
-    r"(?:save|saving|savings|savings of|rebate|rebates|rebate of|cash of|bonus of|discount of|"
-    r"fee of|fees of|fee|fees|charge of|including|incl\.?|includes|plus|\+|up to|under|below|"
-    r"less than|off|per|deposit of|deposit|allowance of|worth|value of|valued at|for your trade|"
-    r"total of payments|total cost|total sale price|amount financed|finance charge|interest)"
-    r"\s*:?\s*$"
-)
-#: A former price: what a sale or a rebate is measured against.
-_BEFORE_FORMER = re.compile(
-    r"(?:msrp|m\.s\.r\.p\.|was|were|reg\.?|regular(?:ly)?(?: price)?|originally|orig\.?|"
-    r"list(?: price)?|sticker(?: price)?|compare at|retail(?: price)?|before rebates?|"
-    r"pre-rebate price|price before (?:the )?rebates?)\s*(?:price)?\s*:?\s*$"
-)
-_AFTER_FORMER = re.compile(r"\s*(?:msrp|sticker|list price|retail)\b")
+_BEFORE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "payment",
+        tuple(
+            f" {what} {prep}"
+            for what in ("payment", "payments", "monthly payment", "installment", "installments")
+            for prep in ("of", "at", "from")
+        ),
+    ),
+    (
+        "signing",
+        (" due at signing", " due at lease signing", " drive-off", " drive off", " driveoff",
+         " due at signing of", " drive-off of"),
+    ),
+    (
+        "down",
+        (" down payment", " down payment of", " down payments of", " down payment is",
+         " downpayment", " downpayment of", " down"),
+    ),
+    (
+        "former",
+        (" msrp", " m.s.r.p.", " m.s.r.p", " was", " were", " reg", " reg.", " regular",
+         " regularly", " regular price", " originally", " orig", " orig.", " list",
+         " list price", " sticker", " sticker price", " compare at", " retail", " retail price",
+         " before rebate", " before rebates", " pre-rebate price", " price before rebate",
+         " price before rebates", " price before the rebate", " msrp price"),
+    ),
+    (
+        "other",
+        (" save", " saving", " savings", " savings of", " rebate", " rebates", " rebate of",
+         " cash of", " bonus of", " discount of", " fee of", " fees of", " fee", " fees",
+         " charge of", " including", " incl", " incl.", " includes", " plus", " +", " up to",
+         " under", " below", " less than", " off", " per", " deposit of", " deposit",
+         " allowance of", " worth", " value of", " valued at", " for your trade",
+         " total of payments", " total cost", " total sale price", " amount financed",
+         " finance charge", " interest"),
+    ),
+)  # fmt: skip
+_PRECEDENCE = {"payment": 0, "signing": 1, "down": 2, "former": 3, "other": 4, "price": 5}
 
 PRICE = "price"
 PAYMENT = "payment"
@@ -128,7 +148,7 @@ class Creative:
     """The draft's readable text (HTML tags and links removed), lower-cased, with the field
     each stretch came from, and the amounts in it (parsed on first use)."""
 
-    __slots__ = ("_amounts", "lower", "spans", "text")
+    __slots__ = ("_amounts", "_ends", "lower", "spans", "text")
 
     def __init__(self, fields: Mapping[str, Any]) -> None:
         parts: list[str] = []
@@ -153,15 +173,12 @@ class Creative:
         self.lower = self.text.lower()
         self.spans = spans
         self._amounts: list[Amount] | None = None
+        self._ends: list[int] | None = None
 
     @property
     def amounts(self) -> list[Amount]:
         if self._amounts is None:
-            self._amounts = (
-                _amounts(self.lower)
-                if ("$" in self.lower or "dollar" in self.lower or "usd" in self.lower)
-                else []
-            )
+            self._amounts = _amounts(self.lower)
         return self._amounts
 
     def field_at(self, position: int) -> str:
@@ -173,16 +190,18 @@ class Creative:
     def clause(self, start: int, end: int, *, before: int = 80, after: int = 90) -> str:
         """The clause around ``[start, end)``: from the previous clause end (at most
         ``before`` characters back) to the next one (at most ``after`` on)."""
-        lower = self.lower
+        if self._ends is None:
+            self._ends = _clause_ends(self.lower)
+        ends = self._ends
         first = max(0, start - before)
-        ends = [cut.end() for cut in _CLAUSE_END.finditer(lower, first, start)]
-        if ends:
-            first = ends[-1]
-        last = min(len(lower), end + after)
-        stop = _CLAUSE_END.search(lower, end, last)
-        if stop is not None:
-            last = stop.start()
-        return lower[first:last]
+        last = min(len(self.lower), end + after)
+        at = bisect_left(ends, start)
+        if at and ends[at - 1] + 1 > first:
+            first = ends[at - 1] + 1
+        after_at = bisect_left(ends, end)
+        if after_at < len(ends) and ends[after_at] < last:
+            last = ends[after_at]
+        return self.lower[first:last]
 
     def prices(self) -> list[Amount]:
         return [a for a in self.amounts if a.role == PRICE]
@@ -197,31 +216,50 @@ def _number(digits: str, cents: str | None, thousands: str | None) -> tuple[floa
 
 
 def _role(lower: str, start: int, end: int) -> str:
-    after = lower[end : end + 40]
-    before = lower[max(0, start - 40) : start]
-    if _AFTER_PAYMENT.match(after) or _BEFORE_PAYMENT.search(before):
-        return PAYMENT
-    if _AFTER_SIGNING.match(after) or _BEFORE_SIGNING.search(before):
-        return SIGNING
-    if _AFTER_DOWN.match(after) or _BEFORE_DOWN.search(before):
-        return DOWN
-    if _BEFORE_FORMER.search(before) or _AFTER_FORMER.match(after):
-        return FORMER
-    if _AFTER_OTHER.match(after) or _BEFORE_OTHER.search(before):
-        return OTHER
-    return PRICE
+    after = _AFTER.match(lower, end, end + 40)
+    role = after.lastgroup or PRICE if after is not None else PRICE
+    if role == PAYMENT:
+        return role
+    tail = " " + lower[max(0, start - 40) : start].rstrip(" :\t")
+    for filler in (" just", " only"):
+        if tail.endswith(filler):
+            tail = tail[: -len(filler)].rstrip(" :")
+    for before, words in _BEFORE:
+        if _PRECEDENCE[before] >= _PRECEDENCE[role]:
+            break
+        if tail.endswith(words):
+            if before == DOWN and tail.endswith(" price down"):
+                continue  # "price down $1,000": a reduction, not a down payment
+            return before
+    return role
 
 
 def _amounts(lower: str) -> list[Amount]:
     found = []
-    for match in _AMOUNT.finditer(lower):
-        if match.group("a") is not None:
-            value, tolerance = _number(match.group("a"), match.group("ac"), match.group("ak"))
-        else:
-            value, tolerance = _number(match.group("b"), match.group("bc"), match.group("bk"))
-        start, end = match.span()
-        found.append(Amount(value, tolerance, start, end, _role(lower, start, end)))
+    if "$" in lower or "usd" in lower:
+        # A literal first character lets the regex engine skip to each "$" at C speed.
+        for match in (_AMOUNT_USD if "usd" in lower else _AMOUNT).finditer(lower):
+            value, tolerance = _number(*match.groups())
+            start, end = match.span()
+            found.append(Amount(value, tolerance, start, end, _role(lower, start, end)))
+    if "dollar" in lower:
+        for match in _AMOUNT_WORDS.finditer(lower):
+            value, tolerance = _number(*match.groups())
+            start, end = match.span()
+            found.append(Amount(value, tolerance, start, end, _role(lower, start, end)))
+        found.sort(key=lambda amount: amount.start)
     return found
+
+
+def _clause_ends(lower: str) -> list[int]:
+    ends = []
+    for match in _CLAUSE_END.finditer(lower):
+        if match.group(0) == ".":
+            word = _WORD_BEFORE.search(lower, max(0, match.start() - 8), match.start())
+            if word is not None and word.group(0) in _ABBREVIATIONS:
+                continue
+        ends.append(match.start())
+    return ends
 
 
 _last: tuple[Draft, Creative] | None = None
@@ -247,34 +285,38 @@ def jurisdictions(draft: Draft) -> frozenset[str]:
 # --- the vehicle -------------------------------------------------------------------------
 
 
-def money(value: Any) -> Decimal | None:
-    if value is None or value == "" or isinstance(value, bool):
+def money(value: Any) -> float | None:
+    """An amount of the vehicle's data (a Decimal, a number or its text) as a float: the checks
+    compare it with printed amounts, to the cent at best, so floats are exact enough."""
+    if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
     try:
-        return Decimal(str(value).replace(",", "").replace("$", "").strip())
-    except (InvalidOperation, ValueError):
+        return float(str(value).replace(",", "").replace("$", "").strip())
+    except ValueError:
         return None
 
 
-def dollars(value: float | Decimal) -> str:
+def dollars(value: float) -> str:
     """``$18,995`` (cents only when there are any)."""
-    amount = Decimal(str(value))
-    return f"${amount:,.2f}" if amount % 1 else f"${amount:,.0f}"
+    cents = round(value * 100)
+    return f"${cents / 100:,.2f}" if cents % 100 else f"${cents // 100:,}"
 
 
-def selling_price(vehicle: Mapping[str, Any]) -> Decimal | None:
+def selling_price(vehicle: Mapping[str, Any]) -> float | None:
     """The price the dealer sells for, before its charges (``price``, else the internet
     price)."""
     price = money(vehicle.get("price"))
     return price if price is not None else money(vehicle.get("internet_price"))
 
 
-def mandatory_charges(vehicle: Mapping[str, Any]) -> list[tuple[str, Decimal]]:
+def mandatory_charges(vehicle: Mapping[str, Any]) -> list[tuple[str, float]]:
     """The dealer's mandatory charges, ``(name, amount)``: ``dealer_charges`` (the inventory's:
     all mandatory) and ``dealer_fees`` given as a list (the lint API's ``{name, amount,
     mandatory}``; ``mandatory`` false leaves one out). Taxes and government fees are never
     dealer charges, whatever list they arrive in."""
-    charges: list[tuple[str, Decimal]] = []
+    charges: list[tuple[str, float]] = []
     for key in ("dealer_charges", "dealer_fees"):
         listed = vehicle.get(key)
         if not isinstance(listed, Sequence) or isinstance(listed, str):

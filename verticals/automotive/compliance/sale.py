@@ -22,6 +22,7 @@ _CLAIM = re.compile(
     r"\bprice (?:reduced|drop|cut)\b|\breduced (?:price|to)\b|\bmarked down\b|\bmarkdown\b|"
     r"\bclearance\b"
 )
+_CLAIM_WORDS = ("sale", "reduc", "price drop", "price cut", "mark", "clearance")
 _DURATION = re.compile(
     r"\b(?:ends?|ending|through|thru|until|till|expires?|expiring|valid (?:to|until|through)|"
     r"offer good|today only|this (?:weekend|week) only|only this (?:weekend|week)|"
@@ -39,6 +40,8 @@ class SaleClaimCheck:
 
     def __call__(self, draft: Draft) -> Sequence[Finding]:
         read = creative(draft)
+        if not any(word in read.lower for word in _CLAIM_WORDS):
+            return ()
         claim = _CLAIM.search(read.lower)
         if claim is None:
             return ()
@@ -52,11 +55,11 @@ class SaleClaimCheck:
         prices = read.prices()
         now = prices[0].value if prices else None
         if now is None and (base := selling_price(vehicle)) is not None:
-            now = float(base)
+            now = base
         formers = [a.value for a in read.amounts if a.role == FORMER]
         msrp = money(vehicle.get("msrp"))
         if msrp is not None:
-            formers.append(float(msrp))
+            formers.append(msrp)
         former = max(formers) if formers else None
         if now is not None and (former is None or now > former * (1 - REDUCTION)):
             findings.append(
