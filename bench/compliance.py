@@ -108,17 +108,26 @@ CARS = [
 ]
 #: (template, weight): what the agent renders, and what an edited template gets wrong.
 VEHICLE_ADS = [
-    ("{label} {name} {trim} at Lakeside, {miles} miles. {advertised} including {fees} in dealer "
-     "fees, plus tax, title and license. Stock #{stock}, VIN {vin}.", 40),
+    (
+        "{label} {name} {trim} at Lakeside, {miles} miles. {advertised} including {fees} in dealer "
+        "fees, plus tax, title and license. Stock #{stock}, VIN {vin}.",
+        40,
+    ),
     ("{label} {name} {trim}. {advertised} plus tax, title and license. VIN {vin}.", 12),
     ("{label} {name} {trim}. {price} plus tax, title and license. VIN {vin}.", 6),
     ("{name} {trim}, {miles} miles. {advertised} plus tax. VIN {vin}.", 4),
     ("{label} {name} only {trade} with trade-in! VIN {vin}.", 3),
-    ("{label} {name}: {payment}/mo for 72 months with $2,000 down at 6.9% APR, on approved "
-     "credit. VIN {vin}.", 8),
+    (
+        "{label} {name}: {payment}/mo for 72 months with $2,000 down at 6.9% APR, on approved "
+        "credit. VIN {vin}.",
+        8,
+    ),
     ("{label} {name}: only {payment}/mo! VIN {vin}.", 3),
-    ("Lease the {name} for {payment}/mo. for 36 months, $2,999 due at signing, no security "
-     "deposit. Excess wear and $0.25/mile over 10,000 miles/year.", 6),
+    (
+        "Lease the {name} for {payment}/mo. for 36 months, $2,999 due at signing, no security "
+        "deposit. Excess wear and $0.25/mile over 10,000 miles/year.",
+        6,
+    ),
     ("Lease the {name} for {payment}/mo!", 2),
     ("Sale ends Sunday! {label} {name}, was {was}, now {advertised} plus tax. VIN {vin}.", 4),
     ("Summer sale! {label} {name} {advertised} plus tax. VIN {vin}.", 2),
@@ -280,9 +289,16 @@ def generate_vehicles(count: int, rng: random.Random) -> list[Any]:
                       "descriptions": SEARCH_ADS[1].format(**words),
                       "final_url": f"https://lakeside.example/v/{vin}"}  # fmt: skip
         drafts.append(
-            Draft(channel=channel, sender=sender, at=at, kind=f"{channel}_ad_create",
-                  fields=fields, jurisdictions=frozenset({"US", f"US-{state}"}),
-                  vertical="automotive", vehicle=vehicle)  # fmt: skip
+            Draft(
+                channel=channel,
+                sender=sender,
+                at=at,
+                kind=f"{channel}_ad_create",
+                fields=fields,
+                jurisdictions=frozenset({"US", f"US-{state}"}),
+                vertical="automotive",
+                vehicle=vehicle,
+            )  # fmt: skip
         )
     return drafts
 

@@ -102,6 +102,8 @@ _BEFORE: tuple[tuple[str, tuple[str, ...]], ...] = (
          " finance charge", " interest"),
     ),
 )  # fmt: skip
+_FILLERS = (" just", " only")
+_ANY_BEFORE = tuple(word for _, words in _BEFORE for word in words)
 _PRECEDENCE = {"payment": 0, "signing": 1, "down": 2, "former": 3, "other": 4, "price": 5}
 
 PRICE = "price"
@@ -221,9 +223,10 @@ def _role(lower: str, start: int, end: int) -> str:
     if role == PAYMENT:
         return role
     tail = " " + lower[max(0, start - 40) : start].rstrip(" :\t")
-    for filler in (" just", " only"):
-        if tail.endswith(filler):
-            tail = tail[: -len(filler)].rstrip(" :")
+    if tail.endswith(_FILLERS):
+        tail = tail.rsplit(" ", 1)[0].rstrip(" :")
+    if not tail.endswith(_ANY_BEFORE):
+        return role  # the common case: one C-speed test
     for before, words in _BEFORE:
         if _PRECEDENCE[before] >= _PRECEDENCE[role]:
             break
