@@ -248,7 +248,6 @@ def generate_vehicles(count: int, rng: random.Random) -> list[Any]:
 
     sender = Sender(name=SENDER_NAME, postal_address=ADDRESS, country="US")
     at = datetime(2026, 6, 10, 19, tzinfo=UTC)
-    ads = [(template, weight) for template, weight in VEHICLE_ADS]
     drafts = []
     for n in range(count):
         make, model, trim = rng.choice(CARS)
@@ -262,12 +261,24 @@ def generate_vehicles(count: int, rng: random.Random) -> list[Any]:
         vin = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(17))
         status = "sold" if rng.random() < 0.02 else "available"
         vehicle = {
-            "vin": vin, "stock_number": f"S{n}", "year": year, "make": make, "model": model,
-            "trim": trim, "condition": condition, "certified": condition == "cpo",
-            "mileage": rng.randrange(5, 90_000), "msrp": str(price + 2_500) if condition == "new"
-            else None, "price": str(price), "internet_price": None, "dealer_charges": charges,
-            "status": status, "sold_at": None, "dealer_fees": fees, "advertised_price": price + fees,
-        }  # fmt: skip
+            "vin": vin,
+            "stock_number": f"S{n}",
+            "year": year,
+            "make": make,
+            "model": model,
+            "trim": trim,
+            "condition": condition,
+            "certified": condition == "cpo",
+            "mileage": rng.randrange(5, 90_000),
+            "msrp": str(price + 2_500) if condition == "new" else None,
+            "price": str(price),
+            "internet_price": None,
+            "dealer_charges": charges,
+            "status": status,
+            "sold_at": None,
+            "dealer_fees": fees,
+            "advertised_price": price + fees,
+        }
         words = {
             "label": {"used": "Used", "cpo": "Certified Pre-Owned", "new": "New",
                       "demo": "Demo"}[condition],
@@ -280,7 +291,7 @@ def generate_vehicles(count: int, rng: random.Random) -> list[Any]:
         state = rng.choice(STATES)
         if rng.random() < 0.7:
             channel = "paid_social"
-            fields = {"primary_text": weighted(rng, ads).format(**words),
+            fields = {"primary_text": weighted(rng, VEHICLE_ADS).format(**words),
                       "headline": words["name"], "description": words["advertised"],
                       "final_url": f"https://lakeside.example/v/{vin}"}  # fmt: skip
         else:
@@ -298,7 +309,7 @@ def generate_vehicles(count: int, rng: random.Random) -> list[Any]:
                 jurisdictions=frozenset({"US", f"US-{state}"}),
                 vertical="automotive",
                 vehicle=vehicle,
-            )  # fmt: skip
+            )
         )
     return drafts
 
@@ -404,8 +415,8 @@ def vehicles(args: argparse.Namespace, run_checks: Callable[[Any], Any]) -> None
     rules = Counter(f.rule for r in reports for f in r.findings)
     by_channel = Counter(d.channel for d in drafts)
     print()
-    print(f"{count:,} vehicle creatives: {by_channel['paid_social']:,} paid_social, "
-          f"{by_channel['paid_search']:,} paid_search; {len(reports[0].checked)}+ checks each")  # fmt: skip
+    social, search = by_channel["paid_social"], by_channel["paid_search"]
+    print(f"{count:,} vehicle creatives: {social:,} paid_social, {search:,} paid_search")
     print(f"outcomes: {blocked:,} blocked, {warned:,} warned, {count - blocked - warned:,} clean")
     print("findings: " + ", ".join(f"{rule} {n:,}" for rule, n in rules.most_common()))
     print(f"vehicle creatives   {rate:>12,.0f} creatives/s  ({engine_s * 1e6 / count:.1f} µs each,"
