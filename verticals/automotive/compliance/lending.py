@@ -53,14 +53,21 @@ class TruthInLendingCheck:
         lower = read.lower
         if not any(word in lower for word in OFFER_WORDS):
             return ()
-        leases = LEASE.search(lower) is not None
+        leases = "leas" in lower and LEASE.search(lower) is not None
         credit = CREDIT_WORDS.search(lower) is not None
+        if leases and not credit:
+            return ()  # a lease ad: Reg M's (leasing.py)
 
         def credit_at(start: int, end: int) -> bool:
-            return not is_lease(read, start, end, leases=leases, credit=credit)
+            return not leases or not is_lease(read, start, end, leases=True, credit=True)
 
-        payments = [a for a in read.amounts if a.role == PAYMENT and credit_at(a.start, a.end)]
-        downs = [a for a in read.amounts if a.role == DOWN and credit_at(a.start, a.end)]
+        payments = []
+        downs = []
+        for amount in read.amounts:
+            if amount.role == PAYMENT and credit_at(amount.start, amount.end):
+                payments.append(amount)
+            elif amount.role == DOWN and credit_at(amount.start, amount.end):
+                downs.append(amount)
         down_words = (
             [m for m in _DOWN_WORDS.finditer(lower) if credit_at(m.start(), m.end())]
             if "down" in lower

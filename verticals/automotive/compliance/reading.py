@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from como.compliance.drafts import Draft
@@ -322,14 +323,14 @@ def mandatory_charges(vehicle: Mapping[str, Any]) -> list[tuple[str, float]]:
     charges: list[tuple[str, float]] = []
     for key in ("dealer_charges", "dealer_fees"):
         listed = vehicle.get(key)
-        if not isinstance(listed, Sequence) or isinstance(listed, str):
+        if not isinstance(listed, (list, tuple)):
             continue
         for item in listed:
-            if not isinstance(item, Mapping) or item.get("mandatory", True) is False:
+            if not isinstance(item, dict) or item.get("mandatory", True) is False:
                 continue
             amount = money(item.get("amount"))
             name = str(item.get("name") or "")
-            if amount is None or amount <= 0 or _GOVERNMENT.search(name):
+            if amount is None or amount <= 0 or is_government(name):
                 continue
             charges.append((name, amount))
     if not charges:
@@ -340,6 +341,13 @@ def mandatory_charges(vehicle: Mapping[str, Any]) -> list[tuple[str, float]]:
     return charges
 
 
+@lru_cache(maxsize=1024)
+def is_government(name: str) -> bool:
+    """A tax or a government fee, by its name (a dealer uses a handful of names)."""
+    return _GOVERNMENT.search(name) is not None
+
+
+@lru_cache(maxsize=1024)
 def is_doc_fee(name: str) -> bool:
     return _DOC.search(name) is not None
 

@@ -252,4 +252,4 @@ def test_consumer_leasing() -> None:
     )
     assert [*check(draft(full))] == []
     # A lease ad is Reg M's, not Reg Z's.
-    assert TruthInLendingCheck()(draft(full)) == []
+    assert [*TruthInLendingCheck()(draft(full))] == []
