@@ -54,16 +54,18 @@ _WORD_BEFORE = re.compile(r"[\w.]*$")
 # What an amount is, from the words right after it (one anchored match, alternatives in order
 # of precedence) or right before it (the text's last words, compared as suffixes).
 _AFTER = re.compile(
-    r"(?P<payment>\s*(?:/\s*|per\s+|a\s+|each\s+|every\s+)(?:mo\b|mos\b|month|wk\b|week|"
-    r"bi-?week|two weeks)|\s*(?:monthly|weekly|bi-?weekly|semi-?monthly)\b)"
-    r"|(?P<signing>\s*(?:total\s+)?(?:due\s+)?(?:at|@)\s+(?:lease\s+)?signing|\s*drive[- ]?off)"
-    r"|(?P<down>\s*(?:total |cash |customer )?down\b(?!\s+(?:from|to|since)\b))"
-    r"|(?P<former>\s*(?:msrp|sticker|list price|retail)\b)"
-    r"|(?P<other>\s*(?:off\b|rebates?|cash\b|cash back|bonus|savings|in savings|discount|"
+    r"\s*(?:"
+    r"(?P<payment>(?:/\s*|per\s+|a\s+|each\s+|every\s+)(?:mo\b|mos\b|month|wk\b|week|"
+    r"bi-?week|two weeks)|(?:monthly|weekly|bi-?weekly|semi-?monthly)\b)"
+    r"|(?P<signing>(?:total\s+)?(?:due\s+)?(?:at|@)\s+(?:lease\s+)?signing|drive[- ]?off)"
+    r"|(?P<down>(?:total |cash |customer )?down\b(?!\s+(?:from|to|since)\b))"
+    r"|(?P<former>(?:msrp|sticker|list price|retail)\b)"
+    r"|(?P<other>(?:off\b|rebates?|cash\b|cash back|bonus|savings|in savings|discount|"
     r"incentive|customer cash|factory|manufacturer|trade|doc\b|documentary|documentation|"
     r"dealer\b|fees?\b|in (?:dealer )?fees|financed|per \$|allowance|security|deposit|below|"
     r"under msrp|less\b|conquest|loyalty|military|college|graduate|over invoice|under invoice|"
     r"(?:processing|prep|preparation|admin|administrative|reconditioning|destination) ))"
+    r")"
 )
 _BEFORE: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -104,7 +106,8 @@ _BEFORE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )  # fmt: skip
 _FILLERS = (" just", " only")
-_ANY_BEFORE = tuple(word for _, words in _BEFORE for word in words)
+#: The last word of every phrase above: a tail ending in another word has no role to find.
+_LAST_WORDS = frozenset(word.rsplit(" ", 1)[-1] for _, words in _BEFORE for word in words)
 _PRECEDENCE = {"payment": 0, "signing": 1, "down": 2, "former": 3, "other": 4, "price": 5}
 
 PRICE = "price"
@@ -226,8 +229,8 @@ def _role(lower: str, start: int, end: int) -> str:
     tail = " " + lower[max(0, start - 40) : start].rstrip(" :\t")
     if tail.endswith(_FILLERS):
         tail = tail.rsplit(" ", 1)[0].rstrip(" :")
-    if not tail.endswith(_ANY_BEFORE):
-        return role  # the common case: one C-speed test
+    if tail[tail.rfind(" ") + 1 :] not in _LAST_WORDS:
+        return role  # the common case: one set lookup
     for before, words in _BEFORE:
         if _PRECEDENCE[before] >= _PRECEDENCE[role]:
             break
