@@ -27,9 +27,11 @@ TRADE = re.compile(
     r"trade\b|\btrade(?:[- ]in)?\s+(?:is\s+)?required\b|\bw/\s*trade\b"
 )
 FINANCING = re.compile(
-    r"\b(?:when|if)\s+(?:you\s+)?financ(?:e|ed|ing)\b|\bwith\s+(?:dealer\s+|in-house\s+|our\s+|"
-    r"approved\s+|\w+\s+financial\s+)?financing\b|\bmust\s+financ|\brequires?\s+(?:\w+\s+)?"
-    r"financing\b|\bfinanc(?:ed|ing)\s+(?:with|through|thru)\s+(?:us|the\s+dealer|dealer|our)\b|"
+    r"\b(?:when|if)\s+(?:you\s+)?financ(?:e|ed|ing)\b|\bwith\s+(?:approved\s+)?(?:dealer\s+|"
+    r"in-house\s+|our\s+|\w+\s+financial(?:\s+services)?\s+|\w+\s+credit\s+)?financing\b|"
+    r"\bmust\s+financ|\brequires?\s+(?:\w+\s+)?financing\b|\bfinanced\s+(?:with|through|thru)\b|"
+    r"\bfinancing\s+(?:with|through|thru)\s+(?:us|the\s+dealer|dealer|our)\b|"
+    r"\bfinanced purchases? only\b|\bonly (?:when|if) financed\b|\bfinance customers only\b|"
     r"\bdealer[- ]arranged\s+financing\b|\bw/\s*(?:dealer\s+)?financing\b"
 )
 #: A price that has a rebate taken off it.

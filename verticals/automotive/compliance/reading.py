@@ -55,9 +55,11 @@ _WORD_BEFORE = re.compile(r"[\w.]*$")
 # of precedence) or right before it (the text's last words, compared as suffixes).
 _AFTER = re.compile(
     r"\s*(?:"
-    r"(?P<payment>(?:/\s*|per\s+|a\s+|each\s+|every\s+)(?:mo\b|mos\b|month|wk\b|week|"
-    r"bi-?week|two weeks)|(?:monthly|weekly|bi-?weekly|semi-?monthly)\b)"
-    r"|(?P<signing>(?:total\s+)?(?:due\s+)?(?:at|@)\s+(?:lease\s+)?signing|drive[- ]?off)"
+    r"(?P<payment>(?:/\s*|per\s+|a\s+|each\s+|every\s+)?(?:mo\b|mos\b|mth\b|mon\b(?!-)|"
+    r"months?\b|wk\b|weeks?\b|bi-?weeks?\b|two weeks\b)"
+    r"|(?:monthly|weekly|bi-?weekly|semi-?monthly)\b)"
+    r"|(?P<signing>(?:total\s+|cash\s+)?(?:due\s+)?(?:at|@)\s+(?:lease\s+)?"
+    r"(?:signing|delivery|inception)|drive[- ]?off)"
     r"|(?P<down>(?:total |cash |customer )?down\b(?!\s+(?:from|to|since)\b))"
     r"|(?P<former>(?:msrp|sticker|list price|retail)\b)"
     r"|(?P<other>(?:off\b|rebates?|cash\b|cash back|bonus|savings|in savings|discount|"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from como.compliance.drafts import Draft
 from como.compliance.findings import Finding, Severity
 
-from .reading import FORMER, creative, dollars, jurisdictions, money, selling_price
+from .reading import FORMER, OTHER, Amount, creative, dollars, jurisdictions, money, selling_price
 
 ILLINOIS = "14 Ill. Adm. Code 475.370"
 PENNSYLVANIA = "37 Pa. Code 301"
@@ -30,6 +30,17 @@ _DURATION = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
 )
 _STATES = frozenset({"US-IL", "US-PA"})
+
+
+def _savings(lower: str, amount: Amount) -> bool:
+    if amount.role != OTHER:
+        return False
+    if lower.startswith((" off", "off"), amount.end):
+        return True
+    return lower[max(0, amount.start - 14) : amount.start].rstrip().endswith(_SAVE_WORDS)
+
+
+_SAVE_WORDS = ("save", "savings", "savings of", "you save", "saving")
 
 
 class SaleClaimCheck:
@@ -57,6 +68,9 @@ class SaleClaimCheck:
         if now is None and (base := selling_price(vehicle)) is not None:
             now = base
         formers = [a.value for a in read.amounts if a.role == FORMER]
+        if now is not None:
+            # "Save $2,000", "$2,000 off": the former price is the sale price plus the savings.
+            formers.extend(now + a.value for a in read.amounts if _savings(read.lower, a))
         msrp = money(vehicle.get("msrp"))
         if msrp is not None:
             formers.append(msrp)

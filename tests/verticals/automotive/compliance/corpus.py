@@ -767,6 +767,9 @@ LEASING = [
         REG_M,
         "New Camry: $299/mo for 36 months, $2,999 due at signing, no security deposit. Excess wear and mileage charges apply.",
     ),
+    block(
+        "lease-7", "leasing", REG_M, "Lease a Camry: $299/mo, 36 months, $2,999 due at delivery."
+    ),
     clean("lease-c1", "leasing", LEASE_FULL),
     clean("lease-c2", "leasing", "Ask about our lease specials on the new Camry."),
     clean(
