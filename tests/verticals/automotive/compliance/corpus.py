@@ -858,6 +858,42 @@ GENERIC = [
     ),
 ]
 
+#: Phrasings added after the first run of the probes: financing conditions named by the lender,
+#: savings as the former price, words that only look like payment periods.
+MORE = [
+    block(
+        "cond-11",
+        "conditional",
+        "auto.conditional.financing",
+        f"New 2026 Camry SE $28,500 with Toyota Financial Services financing. {NEW_VIN}",
+        vehicle=NEW,
+    ),
+    block(
+        "cond-12",
+        "conditional",
+        "auto.conditional.financing",
+        f"Used 2021 RAV4 $23,000, price applies to financed purchases only. {VIN}",
+    ),
+    block(
+        "sale-6",
+        "sale",
+        "auto.sale.reduction",
+        f"Sale ends 6/30! Save $500: new 2026 Camry SE $30,099 {TAIL}. {NEW_VIN}",
+        vehicle=new_vehicle(msrp=None),
+        jurisdictions=IL,
+    ),
+    clean(
+        "sale-c6",
+        "sale",
+        f"Sale ends 6/30! Save $2,000: new 2026 Camry SE $30,099 {TAIL}. {NEW_VIN}",
+        vehicle=NEW,
+        jurisdictions=IL,
+    ),
+    clean(
+        "price-c14", "price", f"Used 2021 RAV4 $25,194 {TAIL}. Weekend special, open Mon-Sat! {VIN}"
+    ),
+]
+
 CASES: list[Case] = [
     *PRICE,
     *CONDITIONAL,
@@ -868,4 +904,5 @@ CASES: list[Case] = [
     *LENDING,
     *LEASING,
     *GENERIC,
+    *MORE,
 ]
