@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .reading import Amount, Creative
+from .reading import Creative
 
 #: "72 months", "60 mos.", "60 monthly payments", "36-month", "for 48 mo".
 PERIOD = re.compile(
@@ -65,7 +65,3 @@ def is_lease(read: Creative, start: int, end: int, *, leases: bool, credit: bool
         return True
     clause = read.clause(start, end, before=120, after=120)
     return LEASE.search(clause) is not None or "signing" in clause
-
-
-def amounts_of(read: Creative, role: str) -> list[Amount]:
-    return [a for a in read.amounts if a.role == role]

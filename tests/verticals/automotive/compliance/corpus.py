@@ -15,7 +15,7 @@ with a $199 doc fee and a $400 appearance package ($30,099 advertised).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from como.compliance.drafts import Recipient
@@ -58,7 +58,6 @@ class Case:
     jurisdictions: tuple[str, ...] = US
     channel: str = "paid_social"
     recipient: Recipient | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def ad(text: str) -> dict[str, str]:
