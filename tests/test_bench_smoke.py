@@ -67,6 +67,8 @@ FIGURES: dict[str, list[str]] = {
         r"numbers cached +[\d,]+ creatives/s",
         r"raw text pass +[\d,]+ drafts/s",
         r"ratio to raw +\d+\.\d{3}",
+        r"vehicle creatives +[\d,]+ creatives/s",
+        r"ratio to raw \(vehicles\) +\d+\.\d{3}",
     ],
 }
 

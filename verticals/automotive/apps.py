@@ -17,6 +17,14 @@ class AutomotiveConfig(AppConfig):
         verticals.register(PROFILE)
         _name_schema_enums()
 
+        # The automotive compliance checks (pricing, lending, leasing, labels…).
+        from como.compliance.registry import register_check
+
+        from .compliance import CHECKS
+
+        for check in CHECKS:
+            register_check(check)
+
         # The playbook's merchandising rules are the inventory-ads agent's, validated by it.
         from como.agents.playbook_settings import register_section
 
