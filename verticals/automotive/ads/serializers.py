@@ -37,6 +37,17 @@ class VehicleAdSerializer(serializers.ModelSerializer[VehicleAd]):
         read_only_fields = fields
 
 
+class SourceField(serializers.CharField):
+    """A template source: text only (DRF's CharField would take ``5`` as ``"5"``)."""
+
+    default_error_messages = {"text": "Must be text."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("text")
+        return str(super().to_internal_value(data))
+
+
 class PreviewRequestSerializer(serializers.Serializer[Any]):
     channel = serializers.ChoiceField(
         choices=[], required=False, help_text="The channel whose creative to preview."
