@@ -56,7 +56,7 @@ class PreviewRequestSerializer(serializers.Serializer[Any]):
         choices=[], required=False, help_text="Or the creative itself (a template kind)."
     )
     fields = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_SOURCE),
+        child=SourceField(allow_blank=True, trim_whitespace=False, max_length=MAX_SOURCE),
         required=False,
         help_text="Unsaved Jinja2 sources by field, rendered over the saved templates; an "
         "empty one reads the default.",
