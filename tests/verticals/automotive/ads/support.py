@@ -66,7 +66,7 @@ def placed(workspace: Workspace) -> None:
 
     ChannelAccount.objects.create(workspace=workspace, channel="paid_social", account_id="1234")
     ChannelAccount.objects.create(
-        workspace=workspace, channel="paid_search", account_id="1234567890"
+        workspace=workspace, channel="paid_search", account_id="5550001111"
     )
     Playbook.objects.update_or_create(
         workspace=workspace,
@@ -75,7 +75,7 @@ def placed(workspace: Workspace) -> None:
                 "merchandising": {
                     "placements": {
                         "paid_social": {"adset_id": "2385", "page_id": "1001"},
-                        "paid_search": {"ad_group": "customers/1234567890/adGroups/77"},
+                        "paid_search": {"ad_group": "customers/5550001111/adGroups/77"},
                     }
                 }
             }

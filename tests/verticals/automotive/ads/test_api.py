@@ -20,7 +20,7 @@ from verticals.automotive.inventory.models import Vehicle
 
 from .support import civic, dealer_rooftop, dealer_workspace, placed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 CHANGED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 PRIMARY = (
@@ -153,7 +153,7 @@ def test_the_search_preview_by_kind_renders_every_headline(
         "path1": "Honda",
         "path2": "Civic",
     }
-    assert body["payload"]["ad_group"] == "customers/1234567890/adGroups/77"
+    assert body["payload"]["ad_group"] == "customers/5550001111/adGroups/77"
     assert body["findings"] == []
     assert body["blocked"] is False
 
