@@ -49,24 +49,29 @@ class SourceField(serializers.CharField):
 
 
 class PreviewRequestSerializer(serializers.Serializer[Any]):
-    channel = serializers.ChoiceField(
-        choices=[], required=False, help_text="The channel whose creative to preview."
-    )
-    kind = serializers.ChoiceField(
-        choices=[], required=False, help_text="Or the creative itself (a template kind)."
-    )
-    fields = serializers.DictField(
+    # The body's key is "fields", which shadows Serializer.fields for the type checker only
+    # (DRF's metaclass takes declared fields out of the class).
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=SourceField(allow_blank=True, trim_whitespace=False, max_length=MAX_SOURCE),
         required=False,
         help_text="Unsaved Jinja2 sources by field, rendered over the saved templates; an "
         "empty one reads the default.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The registry is filled at start-up; read it per request, not at import.
-        self.fields["channel"].choices = sorted(channel_kinds())  # type: ignore[attr-defined]
-        self.fields["kind"].choices = sorted(SPECS.keys())  # type: ignore[attr-defined]
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # The registry is filled at start-up; its keys are read per request, not at import.
+        declared = super().get_fields()
+        declared["channel"] = serializers.ChoiceField(
+            choices=sorted(channel_kinds()),
+            required=False,
+            help_text="The channel whose creative to preview.",
+        )
+        declared["kind"] = serializers.ChoiceField(
+            choices=sorted(SPECS.keys()),
+            required=False,
+            help_text="Or the creative itself (a template kind).",
+        )
+        return declared
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         channel, kind = attrs.get("channel"), attrs.get("kind")
@@ -74,7 +79,7 @@ class PreviewRequestSerializer(serializers.Serializer[Any]):
             raise serializers.ValidationError(
                 {"channel": ["Give a channel or a kind (one of them)."]}
             )
-        attrs["kind"] = kind or channel_kinds()[channel]
+        attrs["kind"] = kind or channel_kinds()[str(channel)]
         errors = source_errors(SPECS.get(attrs["kind"]), attrs.get("fields") or {})
         if errors:
             raise serializers.ValidationError(
@@ -97,7 +102,9 @@ class CreativeResultSerializer(serializers.Serializer[Any]):
 
     kind = serializers.CharField()
     channel = serializers.CharField()
-    fields = serializers.DictField(help_text="Rendered text per field (a list for lines).")
+    fields = serializers.DictField(  # type: ignore[assignment]
+        help_text="Rendered text per field (a list for lines)."
+    )
     payload = serializers.DictField(help_text="What the channel adapter would be sent.")
     findings = FindingSerializer(many=True)
     blocked = serializers.BooleanField()

@@ -95,8 +95,15 @@ class AdBreachAdmin(ReadOnlyScopedAdmin):
     list_filter = [Unresolved, "channel", "workspace"]
     search_fields = ["vehicle__vin", "vehicle__stock_number"]
     list_select_related = ["vehicle", "workspace"]
-    fields = ("vehicle", "vehicle_ad", "channel", "sold_at", "detected_at", "resolved_at")
-    fields += ("action_link",)
+    fields = (
+        "vehicle",
+        "vehicle_ad",
+        "channel",
+        "sold_at",
+        "detected_at",
+        "resolved_at",
+        "action_link",
+    )
     readonly_fields = fields
 
     @admin.display(description="pause proposed")
