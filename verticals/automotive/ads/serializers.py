@@ -93,7 +93,7 @@ class FindingSerializer(serializers.Serializer[Any]):
     severity = serializers.CharField()
     message = serializers.CharField()
     citation = serializers.CharField(required=False)
-    fix = serializers.CharField(required=False)
+    fix_hint = serializers.CharField(required=False)
     evidence = serializers.DictField(required=False)
 
 
