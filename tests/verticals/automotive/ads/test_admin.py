@@ -272,3 +272,12 @@ def test_the_templates_list_links_each_creative_of_the_members_workspaces(
         assert editor_url(dealer, spec.key) in html
     assert str(editor_url(rival, "meta_vehicle_ad")) not in html
     assert "Rival Motors" not in html
+
+
+def test_a_workspace_of_another_vertical_has_no_editor(workspace: Workspace) -> None:
+    # The conftest's workspace is a b2b one: its owner reaches no creative of this vertical.
+    client = member_client(workspace, "owner")
+
+    assert client.get(editor_url(workspace, "meta_vehicle_ad")).status_code == 404
+    listing = client.get(reverse("admin:vertical_automotive_creativetemplate_changelist"))
+    assert listing.context["editor_links"] == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +40,8 @@ EDIT_PERMISSION = Permission.CONFIGURE_PLAYBOOK
 #: The vehicle select lists the newest this many; a large group has tens of thousands.
 VEHICLE_CHOICES = 500
 TEMPLATES = "admin/vertical_automotive/creativetemplate/"
+#: The templates are this vertical's: a workspace of another vertical has none to edit.
+VERTICAL = "automotive"
 
 
 def _url(name: str, workspace_id: int, kind: str) -> str:
@@ -59,7 +62,7 @@ def editor_links(request: HttpRequest) -> list[dict[str, Any]]:
                 for spec in SPECS.all()
             ],
         }
-        for workspace in workspaces.filter(vertical="automotive")
+        for workspace in workspaces.filter(vertical=VERTICAL)
     ]
 
 
@@ -68,7 +71,7 @@ def _scoped(request: HttpRequest, workspace_id: int, kind: str) -> tuple[Workspa
     spec = SPECS.find(kind)
     if spec is None or not principal_for_request(request).can(Permission.VIEW, workspace_id):
         raise Http404("No such creative template.")
-    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    workspace = Workspace.objects.filter(pk=workspace_id, vertical=VERTICAL).first()
     if workspace is None:
         raise Http404("No such creative template.")
     return workspace, spec
@@ -156,7 +159,8 @@ class CreativeTemplateEditorMixin:
                 )
                 target = _url("editor", workspace.pk, spec.key)
                 chosen = request.POST.get("vehicle", "")
-                return HttpResponseRedirect(f"{target}?vehicle={chosen}" if chosen else target)
+                query = urlencode({"vehicle": chosen}) if chosen else ""
+                return HttpResponseRedirect(f"{target}?{query}" if query else target)
         vehicle = _vehicle(workspace, request.POST.get("vehicle") or request.GET.get("vehicle"))
         choices = Vehicle.objects.filter(workspace=workspace).order_by("-id")[:VEHICLE_CHOICES]
         context = {
