@@ -112,6 +112,13 @@ class PlaybookForm(forms.ModelForm):
         "available vehicles is held for approval (0.30 = 30 %).",
     )
 
+    merchandising = _json_area(
+        12,
+        "What catalog-driven agents advertise (the automotive inventory ads: conditions, "
+        "rooftops, min_photos, price_required, exclude_pending, age_bands, channels, "
+        "placements). Checked against the vertical's rules when saved.",
+    )
+
     class Meta:
         model = Playbook
         fields = ["workspace"]

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.e2e.test_admin_browser import CHROMIUM, _log_in, page  # noqa: F401  (fixture)
 from tests.factories import MembershipFactory, UserFactory
-from tests.verticals.automotive.ads.support import civic, dealer_rooftop, dealer_workspace, placed
+from tests.verticals.automotive.ads.editor_support import civic, dealer_rooftop, dealer_workspace, placed
 from verticals.automotive.ads.models import CreativeTemplate
 
 pytestmark = [

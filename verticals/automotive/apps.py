@@ -24,6 +24,11 @@ class AutomotiveConfig(AppConfig):
 
         register_section("merchandising", MerchandisingRules)
 
+        # Meta's and Google's vehicle catalogs, served at como's signed feed URLs.
+        from .ads import feeds as ad_feeds
+
+        ad_feeds.register()
+
         # The inventory import's truncated-feed guard proposes its held removals as an action.
         from como.agents.execution import register_executor
 
@@ -31,12 +36,34 @@ class AutomotiveConfig(AppConfig):
 
         register_executor(KIND, removals_confirm_execute)
 
-        # Lakeside Auto Group's rooftops and moving inventory in `make demo`.
+        # The inventory-ads agent, its reaction to imports and its executors.
+        from .ads.agent import register as register_inventory_ads
+
+        register_inventory_ads()
+        _schedule_ads_sweep()
+
+        # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory in
+        # `make demo` (in this order: the first import already finds where its ads go).
         from como.demo.hooks import seeders
 
+        from .ads.demo import demo_ads_seed
         from .inventory.demo.services import demo_inventory_seed
 
+        seeders.register(demo_ads_seed)
         seeders.register(demo_inventory_seed)
+
+
+def _schedule_ads_sweep() -> None:
+    """Beat's sweep under the pause (stray live ads of sold vehicles, 48-hour breaches), in
+    the project's beat schedule: beat copies it into its database schedule when it starts,
+    after every ``ready()``. The entry belongs with the vertical, not in como's settings."""
+    from django.conf import settings
+
+    from .ads.breaches import SWEEP_EVERY_SECONDS
+    from .ads.tasks import SWEEP_TASK
+
+    schedule: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE
+    schedule.setdefault(SWEEP_TASK, {"task": SWEEP_TASK, "schedule": SWEEP_EVERY_SECONDS})
 
 
 def _name_schema_enums() -> None:

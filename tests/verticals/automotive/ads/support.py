@@ -1,83 +1,73 @@
-"""An automotive workspace with one rooftop and one vehicle whose cost is distinctive, for the
-inventory-ads admin and API tests."""
+"""A dealer set up for inventory ads: channel accounts on the sandbox transport, placements in
+the playbook's merchandising rules, rooftops and vehicles that pass the rules."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import timedelta
+from typing import Any
 
+from django.utils import timezone
+
+from como.agents.playbooks import playbook_update
+from como.agents.services import playbook_for
+from como.channels.models import ChannelAccount, SandboxRequest
 from como.workspaces.models import Workspace
-from tests.factories import WorkspaceFactory
-from tests.verticals.automotive.inventory.factories import VINS, rooftop_make, vehicle_make
+from tests.verticals.automotive.inventory.importing.support import vin
 from verticals.automotive.inventory.models import Rooftop, Vehicle
 
-#: The vehicle's cost: confidential, so this string must never appear in any output.
-COST = Decimal("12345.67")
-COST_TEXTS = ("12345.67", "12,345.67", "12345", "12,345")
-RECEIVED = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+CATALOG_ID = "777000111"
+AD_GROUP = "customers/1234567890/adGroups/555"
+PLACEMENTS = {
+    "paid_social": {"adset_id": "2300001", "page_id": "4040", "catalog_id": CATALOG_ID},
+    "paid_search": {"ad_group": AD_GROUP},
+}
 
 
-def dealer_workspace(slug: str = "lakeside", name: str = "Lakeside Auto Group") -> Workspace:
-    return WorkspaceFactory.create(
-        slug=slug,
-        vertical="automotive",
-        name=name,
-        country="US",
-        postal_address="1 Lake Rd, Madison, WI 53703",
+def ads_setup(workspace: Workspace, **rules: Any) -> None:
+    """Accounts for both ad channels (sandbox) and the placements in the merchandising rules."""
+    ChannelAccount.objects.create(
+        workspace=workspace,
+        channel="paid_social",
+        account_id="act_1010",
+        sender="4040",
+        credentials={"access_token": "EAAB-token"},
+    )
+    ChannelAccount.objects.create(
+        workspace=workspace,
+        channel="paid_search",
+        account_id="123-456-7890",
+        credentials={"access_token": "ya29.x", "developer_token": "dev"},
+    )
+    playbook_update(
+        playbook=playbook_for(workspace),
+        merchandising={"placements": PLACEMENTS, **rules},
     )
 
 
-def dealer_rooftop(workspace: Workspace) -> Rooftop:
-    return rooftop_make(
-        workspace,
-        street="1 Lake Rd",
-        city="Madison",
-        region="WI",
-        postal_code="53703",
-        country="US",
-    )
-
-
-def civic(rooftop: Rooftop, **fields: object) -> Vehicle:
-    values: dict[str, object] = {
-        "vin": VINS[0],
-        "stock_number": "A100",
-        "year": 2021,
+def car(rooftop: Rooftop, serial: int, **fields: Any) -> Vehicle:
+    """An available used car that passes the default rules (price, a photo, an https VDP)."""
+    values: dict[str, Any] = {
+        "vin": vin(serial),
+        "stock_number": f"S{serial}",
+        "year": 2003,
         "make": "Honda",
-        "model": "Civic",
+        "model": "Accord",
         "trim": "EX",
         "condition": "used",
-        "mileage": 23456,
+        "mileage": 50_000,
         "exterior_color": "Blue",
-        "price": Decimal("18995.00"),
-        "cost": COST,
-        "dealer_charges": [{"name": "Doc fee", "amount": "85.00"}],
-        "photos": ["https://cdn.lakeside.example/a100/1.jpg"],
-        "vdp_url": "https://lakeside.example/inventory/1HGCM82633A004352",
-        "received_at": RECEIVED,
+        "price": "20000.00",
+        "photos": [f"https://img.example/{serial}/1.jpg"],
+        "vdp_url": f"https://lakeside.example/v/{serial}",
+        "received_at": timezone.now() - timedelta(days=5),
     }
-    return vehicle_make(rooftop, **(values | fields))
-
-
-def placed(workspace: Workspace) -> None:
-    """The channel accounts and placements a launch needs, so a good creative has no block."""
-    from como.agents.models import Playbook
-    from como.channels.models import ChannelAccount
-
-    ChannelAccount.objects.create(workspace=workspace, channel="paid_social", account_id="1234")
-    ChannelAccount.objects.create(
-        workspace=workspace, channel="paid_search", account_id="5550001111"
+    return Vehicle.objects.create(
+        workspace_id=rooftop.workspace_id, rooftop=rooftop, **(values | fields)
     )
-    Playbook.objects.update_or_create(
-        workspace=workspace,
-        defaults={
-            "overrides": {
-                "merchandising": {
-                    "placements": {
-                        "paid_social": {"adset_id": "2385", "page_id": "1001"},
-                        "paid_search": {"ad_group": "customers/5550001111/adGroups/77"},
-                    }
-                }
-            }
-        },
-    )
+
+
+def sent(workspace: Workspace, channel: str | None = None) -> list[SandboxRequest]:
+    requests = SandboxRequest.objects.filter(workspace=workspace).order_by("id")
+    if channel is not None:
+        requests = requests.filter(channel=channel)
+    return list(requests)

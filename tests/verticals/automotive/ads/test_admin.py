@@ -18,7 +18,7 @@ from verticals.automotive.ads.models import AdBreach, CreativeTemplate, VehicleA
 from verticals.automotive.inventory.models import Vehicle
 
 from ..inventory.factories import VINS
-from .support import civic, dealer_rooftop, dealer_workspace, placed
+from .editor_support import civic, dealer_rooftop, dealer_workspace, placed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 

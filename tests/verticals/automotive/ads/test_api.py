@@ -18,7 +18,7 @@ from verticals.automotive.ads.creative.editing import creative_template_save
 from verticals.automotive.ads.models import VehicleAd
 from verticals.automotive.inventory.models import Vehicle
 
-from .support import civic, dealer_rooftop, dealer_workspace, placed
+from .editor_support import civic, dealer_rooftop, dealer_workspace, placed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 

@@ -22,7 +22,7 @@ from verticals.automotive.ads.creative.preview import vehicle_preview
 from verticals.automotive.ads.models import CreativeTemplate
 from verticals.automotive.inventory.models import Vehicle
 
-from .support import COST_TEXTS, civic, dealer_rooftop, dealer_workspace, placed
+from .editor_support import COST_TEXTS, civic, dealer_rooftop, dealer_workspace, placed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 

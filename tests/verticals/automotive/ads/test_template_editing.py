@@ -12,7 +12,7 @@ from verticals.automotive.ads.creative import SPECS, templates_for
 from verticals.automotive.ads.creative.editing import creative_template_save
 from verticals.automotive.ads.models import CreativeTemplate
 
-from .support import dealer_workspace
+from .editor_support import dealer_workspace
 
 pytestmark = pytest.mark.django_db
 
