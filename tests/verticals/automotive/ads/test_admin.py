@@ -166,8 +166,8 @@ def test_the_editor_shows_the_sources_and_the_preview_of_the_newest_vehicle(
     assert page.context["chosen"] == vehicle
     assert page.context["result"].fields["headline"] == "2021 Honda Civic"
     assert '<dd data-field="headline"><pre>2021 Honda Civic</pre></dd>' in html
-    assert 'data-rule="paid_social.payload.recommended"' in html
-    assert "primary_text: 160 characters" in html
+    assert page.context["findings"] == []
+    assert "Findings (0)" in html
     assert "&quot;adset_id&quot;: &quot;2385&quot;" in html
     assert 'type="submit" class="default" value="Save"' in html
 
