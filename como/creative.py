@@ -65,7 +65,7 @@ from jinja2.utils import pass_eval_context
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, soft_str
 
-__all__ = ["CreativeError", "PlainContext", "plain_context", "render_creative"]
+__all__ = ["CreativeError", "PlainContext", "compile_creative", "plain_context", "render_creative"]
 
 MAX_SOURCE = 100_000  # characters of template source
 MAX_RANGE = 10_000  # items from range(); Jinja's own sandbox allows 100,000
@@ -653,6 +653,15 @@ def _editor_message(exc: BaseException) -> str:
         return exc.message or "template error"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
+
+
+def compile_creative(source: str, *, html: bool = False) -> None:
+    """Check that ``source`` compiles (an editor saving a template): raise `CreativeError`
+    naming the line of a syntax error, an unknown filter or a loader tag. Nothing renders, so
+    a name the data will supply is not an error here."""
+    if len(source) > MAX_SOURCE:
+        raise CreativeError(f"the template is longer than {MAX_SOURCE} characters")
+    _compile(source, html)
 
 
 def render_creative(

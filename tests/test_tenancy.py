@@ -48,6 +48,7 @@ from como.workspaces.models import ApiKey, Membership, Workspace
 from como.workspaces.scoping import WorkspaceScopedQuerySet
 from como.workspaces.services import api_key_create, membership_add, workspace_create
 from tests.factories import UserFactory
+from verticals.automotive.ads.models import AdBreach, CreativeTemplate, VehicleAd
 from verticals.automotive.inventory.models import (
     InventoryImport,
     InventorySource,
@@ -345,6 +346,27 @@ def tenants(db: Any) -> Tenants:
             inventory_import=run,
             kind="changed",
             changes={"trim": ["", f"{tag} trim"]},
+        )
+        # Inventory ads: the vehicle's live ad, a breach of the 48-hour rule, an edited template.
+        ad = VehicleAd.objects.create(
+            workspace=workspace,
+            vehicle=vehicle,
+            channel="paid_social",
+            state="live",
+            external_id=f"{tag}-ad",
+            changed_at=when,
+            action=proposed,
+        )
+        AdBreach.objects.create(
+            workspace=workspace,
+            vehicle_ad=ad,
+            vehicle=vehicle,
+            channel="paid_social",
+            sold_at=when,
+            detected_at=when,
+        )
+        CreativeTemplate.objects.create(
+            workspace=workspace, kind="meta_vehicle_ad", fields={"headline": f"{tag} headline"}
         )
     # A runs its vertical's default model (active again after a trial version); B a version of
     # its own whose rule key (and so its score breakdown) and note carry the marker. Each

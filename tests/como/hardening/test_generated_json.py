@@ -40,7 +40,7 @@ from tests.como.agents.proposals import propose
 from tests.como.channels.sms_support import PUBLIC, TOKEN, inbound_params, sms_account
 from tests.como.hardening.support import SECRET, signed_post
 from tests.factories import AccountFactory, ContactFactory, member_api_client
-from verticals.automotive.inventory.models import Rooftop
+from verticals.automotive.inventory.models import Rooftop, Vehicle
 from verticals.b2b.scoring import DEFAULT_SCORING_MODEL
 
 pytestmark = pytest.mark.django_db
@@ -278,6 +278,10 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         "/api/v1/rooftops": rooftop,
         "/api/v1/rooftops/{id}": rooftop,
         "/api/v1/scoring-models": {"definition": DEFAULT_SCORING_MODEL, "note": "v2"},
+        "/api/v1/vehicles/{id}/preview": {
+            "channel": "paid_social",
+            "fields": {"headline": "{{ vehicle.name }}", "description": ""},
+        },
     }
 
 
@@ -311,8 +315,18 @@ def ids(workspace: Workspace) -> dict[str, int]:
         ).pk,
         "/api/v1/campaigns/": Campaign.objects.create(workspace=workspace, name="Spring").pk,
         "/api/v1/actions/": propose(workspace).pk,
-        "/api/v1/rooftops/": Rooftop.objects.create(
-            workspace=workspace, name="Lakeside", time_zone="America/Chicago"
+        "/api/v1/rooftops/": (
+            rooftop := Rooftop.objects.create(
+                workspace=workspace, name="Lakeside", time_zone="America/Chicago"
+            )
+        ).pk,
+        "/api/v1/vehicles/": Vehicle.objects.create(
+            workspace=workspace,
+            rooftop=rooftop,
+            vin="1HGCM82633A004352",
+            stock_number="A1",
+            condition="used",
+            price="8999.00",
         ).pk,
     }
 

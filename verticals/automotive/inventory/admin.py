@@ -1,5 +1,6 @@
-"""Admin pages of the inventory: rooftops, their feeds' sources, vehicles and imports (with
-an "Upload a feed" page, :mod:`.admin_upload`).
+"""Admin pages of the inventory: rooftops, their feeds' sources, vehicles (with their ads and
+breaches, from :mod:`..ads.admin.ads`) and imports (with an "Upload a feed" page,
+:mod:`.admin_upload`).
 
 Vehicles and imports are written by imports only, so their pages are read-only; a source's
 credentials are write-only, as a channel account's are (como/channels/admin.py).
@@ -24,6 +25,7 @@ from como.workspaces.admin_base import (
 )
 from como.workspaces.roles import Permission
 
+from ..ads.admin.ads import AdBreachInline, VehicleAdInline
 from ..ads.feeds.admin import CatalogFeedsMixin
 from . import services
 from .admin_upload import InventoryUploadMixin
@@ -149,7 +151,7 @@ class VehicleAdmin(ReadOnlyScopedAdmin):
     list_filter = ["status", "condition", "certified", "rooftop", "make", "year", "workspace"]
     search_fields = ["vin", "stock_number"]
     list_select_related = ["rooftop"]
-    inlines = [VehicleChangeInline]
+    inlines = [VehicleAdInline, AdBreachInline, VehicleChangeInline]
 
 
 @admin.register(InventoryImport)
