@@ -50,15 +50,17 @@ class AutomotiveConfig(AppConfig):
         register_inventory_ads()
         _schedule_ads_sweep()
 
-        # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory in
-        # `make demo` (in this order: the first import already finds where its ads go).
+        # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory, then
+        # one rooftop's ads launched, in `make demo` (in this order: the first import already
+        # finds where its ads go, and the launches find the vehicles).
         from como.demo.hooks import seeders
 
-        from .ads.demo import demo_ads_seed
+        from .ads.demo import demo_ads_launch, demo_ads_seed
         from .inventory.demo.services import demo_inventory_seed
 
         seeders.register(demo_ads_seed)
         seeders.register(demo_inventory_seed)
+        seeders.register(demo_ads_launch)
 
 
 def _schedule_ads_sweep() -> None:

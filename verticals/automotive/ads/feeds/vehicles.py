@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from django.db.models import Q
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils import timezone
 from como.workspaces.models import Workspace
 
 from ...inventory.models import Vehicle
+from ...inventory.vdp import vdp_url_fill
 from ..creative.context import ROOFTOP_FIELDS, VEHICLE_FIELDS, rooftop_data, vehicle_data
 
 #: Rows fetched per round trip while streaming: a 50,000-vehicle feed is 25 of them.
@@ -121,20 +121,7 @@ def vdp_link(listing: Listing) -> str:
     url = str(vehicle.get("vdp_url") or "").strip()
     if url:
         return url if url.lower().startswith(("https://", "http://")) else ""
-    if not listing.vdp_template:
-        return ""
-    # The template names only these (validators.VDP_PLACEHOLDERS); each value is a path or
-    # query part, so quoted: a model of "CR-V Hybrid" may not break the URL.
-    fields = {
-        name: quote(str(vehicle.get(name) or ""), safe="")
-        for name in ("vin", "stock_number", "year", "make", "model", "trim")
-    }
-    fields["store_code"] = quote(str(listing.rooftop.get("store_code") or ""), safe="")
-    fields["dealer_id"] = quote(str(listing.rooftop.get("dealer_id") or ""), safe="")
-    try:
-        return listing.vdp_template.format_map(fields)
-    except (KeyError, ValueError, IndexError):
-        return ""
+    return vdp_url_fill(listing.vdp_template, vehicle, listing.rooftop)
 
 
 def title(vehicle: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
@@ -22,6 +22,7 @@ from como.registry import NotRegistered
 from ..formats.base import FORMATS, FeedRow, RowError, recognise
 from ..models import ImportStatus, InventoryImport
 from ..rows import VehicleData, validate_rows
+from ..vdp import VEHICLE_PLACEHOLDERS, vdp_url_fill
 from . import diff
 from .guard import holds, removal_hold_share, removals_propose
 from .locks import lock_workspace_inventory
@@ -88,12 +89,36 @@ def _parse_and_validate(
         rows = list(_counted(record, feed.read(data, mapping=mapping or None), on_progress))
     with _phase(phases, "validate"):
         parsed.vehicles, parsed.errors = validate_rows(rows, time_zone=_zone(record))
+        parsed.vehicles = _linked(record, parsed.vehicles)
         bad = {error.row for error in parsed.errors}
         for row in rows:
             if isinstance(row, FeedRow) and row.number in bad:
                 parsed.kept_vins.add(row.fields.get("vin", "").strip().upper())
                 parsed.kept_stock_numbers.add(row.fields.get("stock_number", "").strip())
     return parsed
+
+
+def _linked(record: InventoryImport, vehicles: list[VehicleData]) -> list[VehicleData]:
+    """Vehicles the feed gave no detail page get the rooftop's template filled in (the ads and
+    catalog feeds need a link; many DMS exports carry none)."""
+    rooftop = record.rooftop
+    template = rooftop.vdp_url_template
+    if not template:
+        return vehicles
+    codes = {"store_code": rooftop.store_code, "dealer_id": rooftop.dealer_id}
+    return [
+        v
+        if v.vdp_url
+        else replace(
+            v,
+            vdp_url=vdp_url_fill(
+                template,
+                {name: getattr(v, name) for name in VEHICLE_PLACEHOLDERS},
+                codes,
+            ),
+        )
+        for v in vehicles
+    ]
 
 
 def _counted(
