@@ -1,3 +1,4 @@
 """The vertical's admin pages, for Django's autodiscovery: they live with the part they show."""
 
+from .coop import admin as coop_admin  # noqa: F401  (registers the pages)
 from .inventory import admin as inventory_admin  # noqa: F401  (registers the pages)

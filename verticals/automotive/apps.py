@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AutomotiveConfig(AppConfig):
@@ -36,10 +37,21 @@ class AutomotiveConfig(AppConfig):
         from como.demo.hooks import seeders
 
         from .ads.demo import demo_ads_seed
+        from .coop.demo import demo_coop_seed
         from .inventory.demo.services import demo_inventory_seed
 
         seeders.register(demo_ads_seed)
         seeders.register(demo_inventory_seed)
+        seeders.register(demo_coop_seed)
+
+        # OEM co-op: its program rules as a compliance check, its claim-window warning on beat.
+        from como.compliance.registry import register_check
+
+        from .coop.check import CHECK
+        from .coop.tasks import TASK
+
+        register_check(CHECK)
+        settings.CELERY_BEAT_SCHEDULE.setdefault(TASK, {"task": TASK, "schedule": 3600.0})
 
 
 def _name_schema_enums() -> None:
@@ -50,8 +62,6 @@ def _name_schema_enums() -> None:
     (``check --deploy`` fails on it). The override belongs with the vertical, not in como's
     settings; drf-spectacular reads it when it first builds a schema, after every ``ready()``.
     """
-    from django.conf import settings
-
     spectacular: dict[str, Any] = settings.SPECTACULAR_SETTINGS
     overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
     overrides.setdefault("VehicleStatusEnum", "verticals.automotive.inventory.models.VehicleStatus")

@@ -1,6 +1,7 @@
 """The vertical's Celery tasks, where Celery's autodiscovery looks for them."""
 
+from .coop.tasks import claim_window_warnings
 from .inventory.demo.tasks import move_inventory
 from .inventory.importing.tasks import import_source
 
-__all__ = ["import_source", "move_inventory"]
+__all__ = ["claim_window_warnings", "import_source", "move_inventory"]
