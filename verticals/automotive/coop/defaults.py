@@ -1,7 +1,8 @@
-"""Illustrative co-op programs for a few OEMs, from what is public about them (DESIGN.md,
-"Automotive compliance"). They are starting points, not the OEMs' terms: every seeded program
-is saved with ``confirmed=False`` and a note telling the dealer to check it against the
-program guide its OEM gives it (rates, windows and brand rules change every model year).
+"""Illustrative co-op programs for a few OEMs, from what is public about them (Ford's MSRP
+share and split, Stellantis' per-unit amounts and windows, GM's 90 days, Toyota's 1:1
+match). They are starting points, not the OEMs' terms: every seeded program is saved with
+``confirmed=False`` and a note telling the dealer to check it against the program guide its
+OEM gives it (rates, windows and brand rules change every model year).
 
 Where nothing public states a value (GM's and Toyota's accrual), the program does not accrue
 here (``none``): the dealer reads its balance from the OEM's portal rather than from a guess.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from como.campaigns.models import Campaign
@@ -74,6 +76,7 @@ class CoopClaimSerializer(serializers.ModelSerializer[CoopClaim]):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _Visible(serializers.PrimaryKeyRelatedField):
     """An id of a row the caller can see; others are reported as not existing."""
 
