@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from como.campaigns.models import Campaign, ChannelMetric
+from como.workspaces.models import Workspace
 from verticals.automotive.coop.selectors import program_funds
 from verticals.automotive.coop.services import (
     coop_campaign_tag,
@@ -16,6 +17,7 @@ from verticals.automotive.coop.services import (
     coop_claim_move,
     coop_program_save,
 )
+from verticals.automotive.inventory.models import Rooftop
 
 from .support import dealer, program, stores, unit
 
@@ -24,7 +26,7 @@ TODAY = date(2026, 4, 10)
 SOLD = datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
 
 
-def _inventory() -> tuple[object, object, object]:
+def _inventory() -> tuple[Workspace, Rooftop, Rooftop]:
     workspace = dealer()
     ford, toyota = stores(workspace)
     # Counted: three new Fords sold at the Ford store (MSRPs chosen to need rounding).
@@ -97,7 +99,7 @@ def test_an_msrp_share_program_counts_units_without_msrp_separately() -> None:
     assert funds.accrued.amount == Decimal("187.13")
 
 
-def _campaign(workspace: object, name: str, ends_on: date | None, **spend: str) -> Campaign:
+def _campaign(workspace: Workspace, name: str, ends_on: date | None, **spend: str) -> Campaign:
     campaign = Campaign.objects.create(
         workspace=workspace, name=name, starts_on=date(2026, 3, 1), ends_on=ends_on
     )
