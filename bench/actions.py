@@ -29,8 +29,6 @@ import json
 import logging
 import multiprocessing
 import os
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,16 +36,15 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ingest import require_migrated, setup_django
 from smoke import parse_arguments
+from worker import percentile, queue_drop, running_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 10  # actions run before the timed ones: the worker's children, connections, imports
@@ -90,39 +87,6 @@ def receiver_stats(url: str) -> dict[str, int]:
         return dict(json.load(response))
 
 
-@contextmanager
-def running_worker(queue: str, concurrency: int, log: IO[bytes]) -> Iterator[Any]:
-    """A ``celery worker`` subprocess on ``queue``, stopped warmly at the end."""
-    env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue}
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "como",
-        "worker",
-        "--pool=prefork",
-        f"--concurrency={concurrency}",
-        f"--queues={queue}",
-        f"--hostname={queue}-{uuid.uuid4().hex[:4]}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-    ]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield worker
-    finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-
-
 def wait_succeeded(ids: list[int], worker: subprocess.Popen[bytes], timeout: float) -> None:
     from como.agents.models import AgentAction
 
@@ -154,13 +118,7 @@ def rows_of(ids: list[int]) -> list[Row]:
     return [Row(*values) for values in AgentAction.objects.filter(pk__in=ids).values_list(*fields)]
 
 
-def percentile(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
-
-
 def clean_up(workspace: Any, users: list[Any], queue: str) -> None:
-    import redis
-    from django.conf import settings
 
     from como.agents.models import AgentAction
 
@@ -169,9 +127,7 @@ def clean_up(workspace: Any, users: list[Any], queue: str) -> None:
     workspace.delete()  # memberships, playbook
     for user in [agent, *users]:
         user.delete()
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-    broker.close()
+    queue_drop(queue)
 
 
 def main() -> None:

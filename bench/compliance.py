@@ -15,6 +15,14 @@ cache is cleared before the timed pass: each number is looked up once, as in a r
 The raw limit, measured in the same run, is one plain Python pass over the same drafts that
 joins each draft's text fields and lower-cases them: the least any content check must do.
 (The floor of the loop itself, a no-op call per draft, is printed too.)
+
+Then vehicle creatives (``--vehicles``): Meta and Google ads for used, certified, new and demo
+vehicles in an automotive workspace, each with its vehicle as data and the target market's
+jurisdictions (federal plus CA, TX, FL, IL, OH, NY, NJ, PA), as the inventory-ads agent renders
+them — good ones and broken ones (the price without the dealer's fees, "with trade", no "used"
+label, a payment without its credit terms, a lease without Reg M's disclosures, a sale of 2 %,
+a stock number alone in California, a sold vehicle) — through the same engine with every
+check, the automotive ones included, against the same raw text pass over those drafts.
 """
 
 from __future__ import annotations
@@ -87,7 +95,49 @@ SMS_BODIES = [
 MODELS = ["Civic", "RAV4", "F-150", "Model 3", "Golf", "CX-5"]
 
 #: --smoke: seconds, for `make test` (bench/smoke.py).
-SMOKE = {"creatives": 2_000, "repeat": 1}
+SMOKE = {"creatives": 2_000, "vehicles": 2_000, "repeat": 1}
+
+STATES = ["CA", "TX", "FL", "IL", "OH", "NY", "NJ", "PA", "GA", "AZ"]
+CARS = [
+    ("Toyota", "RAV4", "XLE"),
+    ("Ford", "F-150", "XLT"),
+    ("Honda", "Civic", "EX"),
+    ("Chevrolet", "Equinox", "LT"),
+    ("Volkswagen", "Tiguan", "SE"),
+    ("Jeep", "Grand Cherokee", "Limited"),
+]
+#: (template, weight): what the agent renders, and what an edited template gets wrong.
+VEHICLE_ADS = [
+    (
+        "{label} {name} {trim} at Lakeside, {miles} miles. {advertised} including {fees} in dealer "
+        "fees, plus tax, title and license. Stock #{stock}, VIN {vin}.",
+        40,
+    ),
+    ("{label} {name} {trim}. {advertised} plus tax, title and license. VIN {vin}.", 12),
+    ("{label} {name} {trim}. {price} plus tax, title and license. VIN {vin}.", 6),
+    ("{name} {trim}, {miles} miles. {advertised} plus tax. VIN {vin}.", 4),
+    ("{label} {name} only {trade} with trade-in! VIN {vin}.", 3),
+    (
+        "{label} {name}: {payment}/mo for 72 months with $2,000 down at 6.9% APR, on approved "
+        "credit. VIN {vin}.",
+        8,
+    ),
+    ("{label} {name}: only {payment}/mo! VIN {vin}.", 3),
+    (
+        "Lease the {name} for {payment}/mo. for 36 months, $2,999 due at signing, no security "
+        "deposit. Excess wear and $0.25/mile over 10,000 miles/year.",
+        6,
+    ),
+    ("Lease the {name} for {payment}/mo!", 2),
+    ("Sale ends Sunday! {label} {name}, was {was}, now {advertised} plus tax. VIN {vin}.", 4),
+    ("Summer sale! {label} {name} {advertised} plus tax. VIN {vin}.", 2),
+    ("{label} {name} {advertised} plus tax, stock #{stock}.", 3),
+]
+SEARCH_ADS = (
+    "{name}\n{label} {make} {model}\nAt Lakeside Motors\n{advertised} Plus Tax & Tags\n"
+    "Stock #{stock}",
+    "{name} {trim}. VIN {vin}.\n{advertised} incl. dealer fees, plus tax, title & license.",
+)
 
 
 def arguments() -> argparse.Namespace:
@@ -95,6 +145,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--creatives", type=int, default=50_000, help="drafts to check")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="timed passes; the best counts")
+    parser.add_argument("--vehicles", type=int, default=50_000, help="vehicle creatives to check")
     parser.add_argument("--by-check", action="store_true", help="time each check on its own")
     return parse_arguments(parser, SMOKE)
 
@@ -187,6 +238,82 @@ def generate(count: int, rng: random.Random) -> list[Any]:
     return drafts
 
 
+def _money(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def generate_vehicles(count: int, rng: random.Random) -> list[Any]:
+    """Vehicle ads as rendered: the vehicle as data (``vehicle_data``'s keys), the ad's text."""
+    from como.compliance.drafts import Draft, Sender
+
+    sender = Sender(name=SENDER_NAME, postal_address=ADDRESS, country="US")
+    at = datetime(2026, 6, 10, 19, tzinfo=UTC)
+    drafts = []
+    for n in range(count):
+        make, model, trim = rng.choice(CARS)
+        condition = rng.choices(["used", "cpo", "new", "demo"], [50, 15, 30, 5])[0]
+        year = 2026 if condition in ("new", "demo") else rng.randrange(2016, 2025)
+        price = rng.randrange(12_000, 60_000, 100) - 5
+        charges = [{"name": "Doc fee", "amount": str(rng.choice([85, 150, 175, 199, 347]))}]
+        if rng.random() < 0.3:
+            charges.append({"name": "Appearance package", "amount": "499"})
+        fees = sum(int(c["amount"]) for c in charges)
+        vin = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(17))
+        status = "sold" if rng.random() < 0.02 else "available"
+        vehicle = {
+            "vin": vin,
+            "stock_number": f"S{n}",
+            "year": year,
+            "make": make,
+            "model": model,
+            "trim": trim,
+            "condition": condition,
+            "certified": condition == "cpo",
+            "mileage": rng.randrange(5, 90_000),
+            "msrp": str(price + 2_500) if condition == "new" else None,
+            "price": str(price),
+            "internet_price": None,
+            "dealer_charges": charges,
+            "status": status,
+            "sold_at": None,
+            "dealer_fees": fees,
+            "advertised_price": price + fees,
+        }
+        words = {
+            "label": {"used": "Used", "cpo": "Certified Pre-Owned", "new": "New",
+                      "demo": "Demo"}[condition],
+            "name": f"{year} {make} {model}", "trim": trim, "make": make, "model": model,
+            "miles": f"{vehicle['mileage']:,}", "advertised": _money(price + fees),
+            "price": _money(price), "fees": _money(fees), "trade": _money(price - 2_000),
+            "payment": _money(price / 80), "was": _money((price + fees) * rng.choice([1.02, 1.1])),
+            "stock": f"S{n}", "vin": vin,
+        }  # fmt: skip
+        state = rng.choice(STATES)
+        if rng.random() < 0.7:
+            channel = "paid_social"
+            fields = {"primary_text": weighted(rng, VEHICLE_ADS).format(**words),
+                      "headline": words["name"], "description": words["advertised"],
+                      "final_url": f"https://lakeside.example/v/{vin}"}  # fmt: skip
+        else:
+            channel = "paid_search"
+            fields = {"headlines": SEARCH_ADS[0].format(**words),
+                      "descriptions": SEARCH_ADS[1].format(**words),
+                      "final_url": f"https://lakeside.example/v/{vin}"}  # fmt: skip
+        drafts.append(
+            Draft(
+                channel=channel,
+                sender=sender,
+                at=at,
+                kind=f"{channel}_ad_create",
+                fields=fields,
+                jurisdictions=frozenset({"US", f"US-{state}"}),
+                vertical="automotive",
+                vehicle=vehicle,
+            )
+        )
+    return drafts
+
+
 def timed(work: Callable[[], Any], repeat: int) -> float:
     """The best of ``repeat`` runs, in seconds, with the garbage collector out of the way."""
     best = float("inf")
@@ -251,10 +378,13 @@ def main() -> None:
     verdict = "meets" if rate >= TARGET else "BELOW"
     print(f"target              {TARGET:>12,} creatives/s  -> {verdict}")
 
+    if args.vehicles:
+        vehicles(args, run_checks)
+
     if args.by_check:
         print("\nper check (µs per call, numbers cached):")
         calls: dict[str, list[Any]] = {}
-        for draft in drafts:
+        for draft in [*drafts, *generate_vehicles(args.vehicles, random.Random(args.seed))]:
             for check in checks_for(draft):
                 calls.setdefault(check.key, []).append((check, draft))
         for key, pairs in sorted(calls.items()):
@@ -262,6 +392,39 @@ def main() -> None:
             print(f"  {key:<20} {spent * 1e6 / len(pairs):7.2f}  ({len(pairs):,} calls)")
         scope = timed(lambda: [checks_for(d) for d in drafts], args.repeat)
         print(f"  {'(checks_for)':<20} {scope * 1e6 / count:7.2f}")
+
+
+def vehicles(args: argparse.Namespace, run_checks: Callable[[Any], Any]) -> None:
+    """Vehicle creatives with every check, the automotive ones included."""
+    drafts = generate_vehicles(args.vehicles, random.Random(args.seed))
+    count = len(drafts)
+
+    def check_all() -> list[Any]:
+        return [run_checks(draft) for draft in drafts]
+
+    def raw_text() -> None:
+        for draft in drafts:
+            "\n".join(value for value in draft.fields.values() if value).lower()
+
+    reports = check_all()
+    engine_s = timed(check_all, args.repeat)
+    raw_s = timed(raw_text, args.repeat)
+    rate, raw_rate = count / engine_s, count / raw_s
+    blocked = sum(1 for r in reports if r.blocking)
+    warned = sum(1 for r in reports if r.findings and not r.blocking)
+    rules = Counter(f.rule for r in reports for f in r.findings)
+    by_channel = Counter(d.channel for d in drafts)
+    print()
+    social, search = by_channel["paid_social"], by_channel["paid_search"]
+    print(f"{count:,} vehicle creatives: {social:,} paid_social, {search:,} paid_search")
+    print(f"outcomes: {blocked:,} blocked, {warned:,} warned, {count - blocked - warned:,} clean")
+    print("findings: " + ", ".join(f"{rule} {n:,}" for rule, n in rules.most_common()))
+    print(f"vehicle creatives   {rate:>12,.0f} creatives/s  ({engine_s * 1e6 / count:.1f} µs each,"
+          " automotive checks included)")  # fmt: skip
+    print(f"raw text pass       {raw_rate:>12,.0f} drafts/s      (the same vehicle drafts)")
+    print(f"ratio to raw (vehicles) {rate / raw_rate:>8.3f}")
+    verdict = "meets" if rate >= TARGET else "BELOW"
+    print(f"target              {TARGET:>12,} creatives/s  -> {verdict}")
 
 
 def _call_each(pairs: list[Any]) -> None:

@@ -12,7 +12,9 @@ Limits, and how they hold:
   `import`, `from` and `extends` are rejected when the template is compiled. `lipsum` is removed.
 * **Only the data it needs.** The context is copied into plain data (str, numbers, dates, lists,
   dicts); anything else (a model instance, a queryset, a function) is a `TypeError` for the
-  caller, so a template can never reach methods of application objects.
+  caller, so a template can never reach methods of application objects. A caller that renders
+  the same data several times copies it once with `plain_context()`; the `PlainContext` it gets
+  is the only holder of that copy and cannot be changed, so the guarantee is the same.
 * **Time.** Rendering happens in the calling thread and is *cooperative*: every place where a
   template can do unbounded work in Python code checks the deadline. Jinja compiles loops to
   plain Python `for` statements, so the parsed template is rewritten before compiling: every
@@ -63,7 +65,7 @@ from jinja2.utils import pass_eval_context
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, soft_str
 
-__all__ = ["CreativeError", "render_creative"]
+__all__ = ["CreativeError", "PlainContext", "plain_context", "render_creative"]
 
 MAX_SOURCE = 100_000  # characters of template source
 MAX_RANGE = 10_000  # items from range(); Jinja's own sandbox allows 100,000
@@ -201,8 +203,24 @@ def _sequence_len(x: Any) -> int | None:
 # --- the environment -------------------------------------------------------------------------
 
 
+#: Every attribute a plain dict has (from its type: a dict instance has no ``__dict__``).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # `vehicle.name` on a plain dict: Jinja tries the attribute, catches the AttributeError
+        # and returns the key. When no dict attribute has that name the answer is the key, so
+        # it is returned without raising (an exception per lookup was a tenth of a render).
+        # Anything else, a missing key included, takes the sandbox's own path.
+        if type(obj) is dict and type(attribute) is str and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         limits = _current()
@@ -326,9 +344,10 @@ def _guard_output(context: Context, value: Any) -> Any:
 @pass_context
 def _guard_concat(context: Context, items: list[Any]) -> str:
     limits = _current()
+    texts = [soft_str(x) for x in items]  # what both joins below make of each item
     if limits is not None:
-        limits.size(_join_size("", [soft_str(x) for x in items]))
-    result = markup_join(items) if context.eval_ctx.autoescape else str_join(items)
+        limits.size(sum(map(len, texts)))
+    result = markup_join(texts) if context.eval_ctx.autoescape else str_join(texts)
     if limits is not None:
         limits.charge(result)
     return result
@@ -531,19 +550,82 @@ def _plain(value: Any, path: str, depth: int = 0) -> Any:
         return str(value)
     if type(value) in (int, bool, float) or isinstance(value, _SCALARS):
         return value
+    # The common items (exact scalars) are copied in the loops without a call, and an item's
+    # path is built only for an item that needs a call: most contexts are flat dicts of them.
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"creative context keys must be strings, got {key!r} at {path}")
-            out[key] = _plain(item, f"{path}.{key}", depth + 1)
+            if type(key) is not str:
+                if not isinstance(key, str):
+                    raise TypeError(f"creative context keys must be strings, got {key!r} at {path}")
+                key = str(key)
+            out[key] = (
+                item if type(item) in _EXACT_SCALARS else _plain(item, f"{path}.{key}", depth + 1)
+            )
         return out
     if isinstance(value, list | tuple):
-        return [_plain(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
+        return [
+            item if type(item) in _EXACT_SCALARS else _plain(item, f"{path}[{i}]", depth + 1)
+            for i, item in enumerate(value)
+        ]
     raise TypeError(
         f"creative context must be plain data; {path} is a {type(value).__name__}. "
         "Pass the fields the template needs, not application objects."
     )
+
+
+class PlainContext:
+    """A context already copied into plain data by :func:`plain_context`, which
+    :func:`render_creative` uses as it is instead of copying it again.
+
+    Made only by :func:`plain_context` (the constructor refuses anything else), it holds the
+    only reference to its copy and offers no way to change it; templates cannot change it either
+    (the environment is immutable), so one can be rendered any number of times: the copy is made
+    once per piece of data instead of once per render (a vehicle's creative on two channels)."""
+
+    __slots__ = ("_data",)
+
+    _data: dict[str, Any]
+
+    def __init__(self, data: dict[str, Any], *, _token: object = None) -> None:
+        if _token is not _PLAIN_TOKEN:
+            raise TypeError("use plain_context() to make a PlainContext")
+        object.__setattr__(self, "_data", data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a PlainContext cannot be changed")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("a PlainContext cannot be changed")
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def keys(self) -> list[str]:
+        return list(self._data)
+
+    def __repr__(self) -> str:
+        return f"PlainContext({sorted(self._data)})"
+
+
+_PLAIN_TOKEN = object()
+
+
+def plain_context(data: Mapping[str, Any], *, base: PlainContext | None = None) -> PlainContext:
+    """``data`` copied into plain data once (a ``TypeError`` for anything else, as in
+    :func:`render_creative`), for rendering several times.
+
+    ``base``: a context made earlier whose top-level keys are shared (the rooftop and the
+    workspace, made plain once for every vehicle); ``data``'s keys win. Its copy is shared as
+    is, which is safe because nothing can change it."""
+    plain = _plain(data, "context")
+    if not isinstance(plain, dict):
+        raise TypeError("creative context must be a mapping")
+    if base is not None:
+        if type(base) is not PlainContext:
+            raise TypeError("base must come from plain_context()")
+        plain = {**base._data, **plain}
+    return PlainContext(plain, _token=_PLAIN_TOKEN)
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -575,7 +657,7 @@ def _editor_message(exc: BaseException) -> str:
 
 def render_creative(
     source: str,
-    context: Mapping[str, Any],
+    context: Mapping[str, Any] | PlainContext,
     *,
     timeout: float = 1.0,
     max_output: int = 64_000,
@@ -584,11 +666,12 @@ def render_creative(
     """Render user-editable creative; raise `CreativeError` with an editor-facing message.
 
     `html=True` autoescapes output (email HTML parts); plain text channels leave it off.
-    `context` must be plain data (see `_plain`); a non-plain value is a `TypeError`.
+    `context` must be plain data (see `_plain`); a non-plain value is a `TypeError`. A
+    :class:`PlainContext` (from :func:`plain_context`) is plain already and is not copied again.
     """
     if len(source) > MAX_SOURCE:
         raise CreativeError(f"the template is longer than {MAX_SOURCE} characters")
-    data = _plain(context, "context")
+    data = context._data if type(context) is PlainContext else _plain(context, "context")
     template = _compile(source, html)
     limits = _Limits(timeout, max_output)
     token = _limits.set(limits)

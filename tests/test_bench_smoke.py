@@ -47,17 +47,28 @@ FIGURES: dict[str, list[str]] = {
         r"actions retried: 0",
     ],
     "inventory": [
-        r"starting inventory: [\d,]+ vehicles imported in [\d.]+ s",
+        r"full feed import: [\d,]+ vehicles created in [\d.]+ s",
+        r"creative, full feed: [\d,]+ vehicles, 2 channels each, in [\d.]+ s = [\d,]+ vehicles/s",
+        r"raw Jinja2: [\d,]+ vehicles, 2 templates each, in [\d.]+ s = [\d,]+ vehicles/s",
+        r"ratio raw Jinja2 time / creative time: \d+\.\d{3}",
+        r"full feed parse → diff → creative → compliance: [\d.]+ s \(import [\d.]+ \+ creative",
         r"import: +\d+ rows \(\d+ touched\) in +[\d.]+ s",
         r"phases: parse [\d.]+ s, validate [\d.]+ s, stage [\d.]+ s, diff [\d.]+ s, apply [\d.]+ s",
         r"raw COPY: +\d+ rows in +[\d.]+ s = +[\d,]+ rows/s",
+        r"creative, re-import: [\d,]+ vehicles, 2 channels each, in [\d.]+ s",
+        r"re-import parse → diff → creative → compliance: [\d.]+ s",
         r"ratio raw COPY time / import time: \d+\.\d{3}",
+        r"pause: [\d,]+ sold vehicles, live on 2 channels each, paused by a real worker "
+        r"\(concurrency \d+\) p50 [\d.]+ s, p99 [\d.]+ s, max [\d.]+ s",
+        r"ratio raw time / slowest vehicle's latency: \d+\.\d{3}",
     ],
     "compliance": [
         r"compliance checks +[\d,]+ creatives/s",
         r"numbers cached +[\d,]+ creatives/s",
         r"raw text pass +[\d,]+ drafts/s",
         r"ratio to raw +\d+\.\d{3}",
+        r"vehicle creatives +[\d,]+ creatives/s",
+        r"ratio to raw \(vehicles\) +\d+\.\d{3}",
     ],
 }
 

@@ -275,13 +275,43 @@ def action_reject(*, action: AgentAction, user: User | None, reason: str) -> Age
 
 
 @transaction.atomic
-def action_supersede(*, action: AgentAction, note: str = "") -> AgentAction:
-    """An undecided proposal made obsolete (by a newer one, or by the world changing)."""
+def action_supersede(*, action: AgentAction, note: str = "", waiting: bool = False) -> AgentAction:
+    """An undecided proposal made obsolete (by a newer one, or by the world changing).
+    ``waiting``: also an approved action no worker has claimed yet (what it would act on is
+    gone); the row lock holds a concurrent claim back until this commits, and the claim's
+    conditional UPDATE then finds it superseded."""
     locked = AgentAction.objects.select_for_update().get(pk=action.pk)
-    if locked.status == ActionStatus.PROPOSED:
+    if locked.status == ActionStatus.PROPOSED or (
+        waiting and locked.status == ActionStatus.APPROVED
+    ):
         _transition(locked, ActionStatus.SUPERSEDED, None, note=note or "Superseded.")
     _copy(locked, action)
     return action
+
+
+@transaction.atomic
+def action_narrow(
+    *,
+    action: AgentAction,
+    payload: Mapping[str, Any],
+    preview: str,
+    note: str,
+    user: User | None = None,
+) -> bool:
+    """Replace the payload of a waiting action (proposed, or approved and not yet claimed) by a
+    narrower one: items it featured are taken out (a vehicle sold, one the approver dropped).
+    Nothing new is added, so approvals given stand. Returns False when the action is no longer
+    waiting (claimed, decided): then nothing changes. The audit row says what and who."""
+    locked = AgentAction.objects.select_for_update().get(pk=action.pk)
+    if locked.status not in (ActionStatus.PROPOSED, ActionStatus.APPROVED):
+        _copy(locked, action)
+        return False
+    locked.payload = dict(payload)
+    locked.preview = preview
+    locked.save(update_fields=["payload", "preview", "updated_at"])
+    _record(locked, locked.status, user, note)
+    _copy(locked, action)
+    return True
 
 
 def actions_expire(*, now: datetime | None = None) -> int:

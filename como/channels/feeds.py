@@ -12,7 +12,8 @@ expiring URLs.
   (vehicles) the same way, from its ``AppConfig.ready()``.
 - CSV cells, the header's included, are defused against formula injection
   (:mod:`como.csvsafe`); XML is RSS 2.0 with Google's ``g:`` namespace (Google Merchant Center
-  product data specification), which Meta's catalogs read too. Both are streamed, so a
+  product data specification), which Meta's catalogs read too, unless the source writes its
+  own document (:class:`OwnXmlFeedSource`). Both are streamed, so a
   50,000-row feed never sits in memory.
 """
 
@@ -56,6 +57,13 @@ class FeedSource(Protocol):
     def columns(self, workspace: Workspace) -> Sequence[str]: ...
 
     def rows(self, workspace: Workspace) -> Iterable[Mapping[str, Any]]: ...
+
+
+class OwnXmlFeedSource(FeedSource, Protocol):
+    """A source whose platform reads another XML document than RSS (Meta's vehicle catalog is
+    ``<listings>``): it streams the whole document itself, escaped and well-formed."""
+
+    def xml_chunks(self, workspace: Workspace, link: str) -> Iterator[str]: ...
 
 
 FEED_SOURCES: Registry[FeedSource] = Registry("feed source")
@@ -188,6 +196,8 @@ def feed_view(request: HttpRequest, slug: str, source: str, fmt: str) -> Streami
         raise Http404("No such feed.")
     if fmt == "csv":
         chunks = csv_lines(found, workspace)
+    elif callable(own := getattr(found, "xml_chunks", None)):
+        chunks = own(workspace, public_url("/"))  # an OwnXmlFeedSource
     else:
         chunks = xml_chunks(found, workspace, public_url("/"))
     response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from como.creative import CreativeError, render_creative
+from como.creative import CreativeError, PlainContext, plain_context, render_creative
 
 MARKER = "{marker}"
 
@@ -188,6 +188,129 @@ def test_context_must_be_plain_data() -> None:
 
     with pytest.raises(TypeError, match=r"context\.lead is a Lead"):
         render_creative("{{ lead }}", {"lead": Lead()})
+
+
+# --- plain_context: the copy made once, rendered many times -------------------------------------
+
+
+@pytest.mark.parametrize("payload", ESCAPE_PAYLOADS)
+def test_escape_payload_through_a_plain_context_renders_harmlessly_twice(
+    payload: str, tmp_path: Path
+) -> None:
+    marker = tmp_path / "pwned"
+    source = payload.replace(MARKER, str(marker))
+    shared = plain_context({"x": {"a": 1}})
+    context = plain_context({"items": [1, 2]}, base=shared)
+
+    outcomes = []
+    for _ in range(2):
+        try:
+            output = render_creative(source, context)
+        except CreativeError as exc:
+            outcomes.append(("error", str(exc)))
+        else:
+            assert not any(bad in output for bad in FORBIDDEN_OUTPUT), output
+            outcomes.append(("output", output))
+
+    assert not any("Traceback" in text for kind, text in outcomes if kind == "error"), outcomes
+    assert outcomes[0][0] == outcomes[1][0], "the first render changed what the second one saw"
+    assert not marker.exists(), "the payload ran code"
+    assert render_creative("{{ x }} {{ items }}", context) == "{'a': 1} [1, 2]", "data changed"
+
+
+def test_plain_context_renders_like_the_mapping_it_was_made_from() -> None:
+    source = "{{ vehicle.name }} {{ vehicle.photos|join(',') }} {{ rooftop.name }} {{ n + 1 }}"
+    data = {
+        "vehicle": {"name": "2020 Honda Accord", "photos": ["a.jpg", "b.jpg"]},
+        "rooftop": {"name": "Bench Motors"},
+        "n": Decimal("1.5"),
+    }
+    shared = plain_context({"rooftop": data["rooftop"]})
+
+    made = plain_context({"vehicle": data["vehicle"], "n": data["n"]}, base=shared)
+
+    assert render_creative(source, made) == render_creative(source, data)
+    assert render_creative(source, made) == "2020 Honda Accord a.jpg,b.jpg Bench Motors 2.5"
+    assert sorted(made.keys()) == ["n", "rooftop", "vehicle"]
+    assert "rooftop" in made
+
+
+def test_plain_context_keys_win_over_the_base() -> None:
+    base = plain_context({"name": "base", "city": "Austin"})
+
+    made = plain_context({"name": "own"}, base=base)
+
+    assert render_creative("{{ name }} {{ city }}", made) == "own Austin"
+    assert render_creative("{{ name }}", base) == "base"
+
+
+def test_plain_context_refuses_what_render_creative_refuses() -> None:
+    class Lead:
+        def delete(self) -> None:  # pragma: no cover - must never be reachable
+            raise AssertionError
+
+    with pytest.raises(TypeError, match=r"context\.vehicle\.owner is a Lead"):
+        plain_context({"vehicle": {"owner": Lead()}})
+    with pytest.raises(TypeError, match="keys must be strings"):
+        plain_context({"vehicle": {1: "a"}})
+    with pytest.raises(TypeError, match="must come from plain_context"):
+        plain_context({}, base={"rooftop": {}})  # type: ignore[arg-type]
+
+
+def test_plain_context_is_a_copy_the_caller_cannot_change_afterwards() -> None:
+    class Lead:
+        pass
+
+    class Loud(str):
+        def upper(self) -> str:  # pragma: no cover - must never be reachable
+            raise AssertionError
+
+    vehicle: dict[str, Any] = {"model": Loud("civic"), "photos": ["a.jpg"]}
+    made = plain_context({"vehicle": vehicle})
+    vehicle["model"] = Lead()
+    vehicle["photos"].append(Lead())
+
+    assert render_creative("{{ vehicle.model.upper() }} {{ vehicle.photos }}", made) == (
+        "CIVIC ['a.jpg']"
+    )
+
+
+def test_a_plain_context_is_made_only_by_plain_context_and_cannot_be_changed() -> None:
+    made = plain_context({"name": "Dana"})
+
+    with pytest.raises(TypeError, match="use plain_context"):
+        PlainContext({"lead": object()})
+    with pytest.raises(AttributeError):
+        made._data = {"lead": object()}
+    with pytest.raises(AttributeError):
+        del made._data
+
+    class Forged(PlainContext):
+        def __init__(self) -> None:
+            object.__setattr__(self, "_data", {"lead": object()})
+
+    # Only a PlainContext itself skips the copy: anything else is checked, and refused.
+    with pytest.raises(TypeError, match="must be plain data"):
+        render_creative("{{ lead }}", Forged())
+    assert render_creative("{{ name }}", made) == "Dana"
+
+
+def test_a_dict_key_is_found_as_jinja_finds_it() -> None:
+    # A key is found as an attribute unless a dict attribute has its name: then the attribute
+    # wins, as in Jinja itself (the fast lookup must not change which one a template gets).
+    context = {"d": {"name": "A", "items": "shadowed", "get": "g", "__class__": "c"}}
+
+    output = render_creative(
+        "{{ d.name }} {{ d['items'] }} {{ d.items()|list|length }} {{ d.missing is defined }} "
+        "{{ d['__class__'] }}",
+        context,
+    )
+
+    assert output == "A shadowed 4 False c"
+    with pytest.raises(CreativeError, match="'dict object' has no attribute 'missing'"):
+        render_creative("{{ d.missing }}", context)
+    with pytest.raises(CreativeError, match="not allowed: access to attribute '__class__'"):
+        render_creative("{{ d.__class__ }}", context)
 
 
 # --- editor-facing errors ---------------------------------------------------------------------

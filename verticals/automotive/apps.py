@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class AutomotiveConfig(AppConfig):
@@ -18,6 +17,14 @@ class AutomotiveConfig(AppConfig):
         verticals.register(PROFILE)
         _name_schema_enums()
 
+        # The automotive compliance checks (pricing, lending, leasing, labels…).
+        from como.compliance.registry import register_check
+
+        from .compliance import CHECKS
+
+        for check in CHECKS:
+            register_check(check)
+
         # The playbook's merchandising rules are the inventory-ads agent's, validated by it.
         from como.agents.playbook_settings import register_section
 
@@ -25,12 +32,23 @@ class AutomotiveConfig(AppConfig):
 
         register_section("merchandising", MerchandisingRules)
 
+        # Meta's and Google's vehicle catalogs, served at como's signed feed URLs.
+        from .ads import feeds as ad_feeds
+
+        ad_feeds.register()
+
         # The inventory import's truncated-feed guard proposes its held removals as an action.
         from como.agents.execution import register_executor
 
         from .inventory.importing.guard import KIND, removals_confirm_execute
 
         register_executor(KIND, removals_confirm_execute)
+
+        # The inventory-ads agent, its reaction to imports and its executors.
+        from .ads.agent import register as register_inventory_ads
+
+        register_inventory_ads()
+        _schedule_ads_sweep()
 
         # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory in
         # `make demo` (in this order: the first import already finds where its ads go).
@@ -45,13 +63,26 @@ class AutomotiveConfig(AppConfig):
         seeders.register(demo_coop_seed)
 
         # OEM co-op: its program rules as a compliance check, its claim-window warning on beat.
-        from como.compliance.registry import register_check
+        from django.conf import settings
 
         from .coop.check import CHECK
         from .coop.tasks import TASK
 
         register_check(CHECK)
         settings.CELERY_BEAT_SCHEDULE.setdefault(TASK, {"task": TASK, "schedule": 3600.0})
+
+
+def _schedule_ads_sweep() -> None:
+    """Beat's sweep under the pause (stray live ads of sold vehicles, 48-hour breaches), in
+    the project's beat schedule: beat copies it into its database schedule when it starts,
+    after every ``ready()``. The entry belongs with the vertical, not in como's settings."""
+    from django.conf import settings
+
+    from .ads.breaches import SWEEP_EVERY_SECONDS
+    from .ads.tasks import SWEEP_TASK
+
+    schedule: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE
+    schedule.setdefault(SWEEP_TASK, {"task": SWEEP_TASK, "schedule": SWEEP_EVERY_SECONDS})
 
 
 def _name_schema_enums() -> None:
@@ -62,6 +93,8 @@ def _name_schema_enums() -> None:
     (``check --deploy`` fails on it). The override belongs with the vertical, not in como's
     settings; drf-spectacular reads it when it first builds a schema, after every ``ready()``.
     """
+    from django.conf import settings
+
     spectacular: dict[str, Any] = settings.SPECTACULAR_SETTINGS
     overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
     overrides.setdefault("VehicleStatusEnum", "verticals.automotive.inventory.models.VehicleStatus")

@@ -2,8 +2,21 @@
 (Meta ads and customer-list audiences) and ``linkedin`` (Sponsored Content), with ``common``:
 what they (and direct mail) share.
 
-Importing the package registers the three adapters."""
+Importing the package registers the three adapters. Outside the channels app, code uses the
+names below rather than the modules: :func:`platform_limits` judges a create payload as its
+platform would (a vertical's per-vehicle creative, before it is an action).
+"""
 
 from . import linkedin, search, social
+from .common import PlatformLimits, payload_findings
 
-__all__ = ["linkedin", "search", "social"]
+#: Each ad platform's limits on the payload of the kind that creates an ad, by channel key.
+_LIMITS = {limits.channel: limits for limits in (social.LIMITS, search.LIMITS)}
+
+
+def platform_limits(channel: str) -> PlatformLimits | None:
+    """The channel's limits on a create payload; None for a channel without ads."""
+    return _LIMITS.get(channel)
+
+
+__all__ = ["PlatformLimits", "linkedin", "payload_findings", "platform_limits", "search", "social"]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -32,10 +34,15 @@ from ..transports import (
 
 # --- platform limits -------------------------------------------------------------------------
 
+#: What ``str.isspace`` calls whitespace (``\s`` on ``str`` is that set), found in C.
+_WHITESPACE = re.compile(r"\s")
+
 
 def display_width(text: str) -> int:
     """Characters as the ad platforms count them: full-width and wide characters (Chinese,
     Japanese, Korean) count twice (Google Ads, "Character limits for ads")."""
+    if text.isascii():  # no ASCII character is wide; most ad text is ASCII (a C-level check)
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
@@ -105,7 +112,7 @@ class Limits:
         if not isinstance(value, str) or not value.startswith("https://") or len(value) <= 8:
             self.add(path, "Must be an https:// URL.")
             return ""
-        if any(ch.isspace() for ch in value):
+        if _WHITESPACE.search(value):
             self.add(path, "Must not contain spaces.")
         return value
 
@@ -195,6 +202,33 @@ def preflight_report(
     report = run_checks(draft)
     own = payload_findings(channel, invalid, citation) if invalid is not None else []
     return Report.of([*own, *extra, *report.findings], report.checked)
+
+
+# --- limits for callers outside the channel ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """An ad platform's limits on a create payload, for code that judges creative before it is
+    an action (a vertical's per-vehicle creative): the adapter's own request builder (raises
+    PayloadInvalid), the fields the compliance engine reads, the citation, and advice the
+    platform gives without refusing (text it would truncate)."""
+
+    channel: str
+    build: Callable[[Mapping[str, Any], ChannelAccount | None], Any]
+    draft_fields: Callable[[Mapping[str, Any]], dict[str, str]]
+    citation: str
+    advice: Callable[[Mapping[str, Any]], list[Finding]] = lambda payload: []
+
+    def findings(self, payload: Mapping[str, Any], account: ChannelAccount | None) -> list[Finding]:
+        """Blocking findings for what the platform would refuse, then its advice."""
+        try:
+            self.build(payload, account)
+        except PayloadInvalid as invalid:
+            own = payload_findings(self.channel, invalid, self.citation)
+        else:
+            own = []
+        return [*own, *self.advice(payload)]
 
 
 # --- the adapter shapes ----------------------------------------------------------------------

@@ -209,3 +209,6 @@ class PaidSearchAdapter(common.BuiltAdAdapter):
 
 
 adapter = register_adapter(PaidSearchAdapter())
+
+
+LIMITS = common.PlatformLimits(KEY, build_create, PaidSearchAdapter().ad_fields, CITATION)

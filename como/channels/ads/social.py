@@ -8,6 +8,11 @@ Payloads:
   ``{"primary_text", "headline", "description"?, "link", "image_hash"?, "call_to_action"?,
   "page_id"?}``, sent as ``object_story_spec.link_data``; ``campaign_id`` is como's.
 - ``social_ad_pause``: ``{"ad_id": …}``.
+- ``social_catalog_update``: ``{"catalog_id": …, "item_type": "VEHICLE", "items": [{"id": …,
+  "availability": "NOT_AVAILABLE"}, …]}`` (≤ 5,000 items): a real-time update of catalog items
+  through the Catalog Batch API (``POST /{catalog_id}/items_batch`` with ``item_type`` and
+  ``requests``, each ``{"method": "UPDATE", "data": {…}}``), so a change reaches the catalog now
+  rather than at its next scheduled feed fetch (Meta fetches a feed at most hourly).
 - ``social_audience_upload``: ``{"audience_id": …, "contact_ids": [...]}``. People who opted
   out of ads (consent revoked on ``ads``, or suppressed on ``ads`` or everywhere) are left out:
   CCPA's right to opt out of sale and sharing. The result counts them.
@@ -51,6 +56,7 @@ KEY = "paid_social"
 CREATE = "social_ad_create"
 PAUSE = "social_ad_pause"
 AUDIENCE = "social_audience_upload"
+CATALOG = "social_catalog_update"
 API_BASE = "https://graph.facebook.com"
 API_VERSION = "v25.0"
 CITATION = "Meta Ads Guide (facebook.com/business/ads-guide); Marketing API reference"
@@ -72,6 +78,13 @@ CALLS_TO_ACTION = (
     "GET_OFFER",
     "SUBSCRIBE",
 )
+#: Catalog Batch API: at most 5,000 items per ``items_batch`` call.
+CATALOG_BATCH_MAX = 5_000
+#: The item types whose id field we know, and that field's name in the item's data (the same
+#: name the catalog's feed uses for it: a vehicle's is ``vehicle_id``).
+CATALOG_ID_FIELDS = {"VEHICLE": "vehicle_id", "VEHICLE_OFFER": "vehicle_offer_id"}
+AVAILABILITIES = ("AVAILABLE", "NOT_AVAILABLE", "PENDING")
+CATALOG_ID_MAX = 100
 #: Meta takes at most 10,000 people per request; more go in one session of several batches.
 BATCH_SIZE = 10_000
 #: Meta's multi-key customer-list schema: each value normalised, then SHA-256 hashed.
@@ -138,6 +151,51 @@ def build_pause(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {"path": ad, "form": [("status", "PAUSED")]}
 
 
+def build_catalog_update(
+    payload: Mapping[str, Any], account: ChannelAccount | None = None
+) -> dict[str, Any]:
+    """``POST /{catalog_id}/items_batch``: ``item_type`` and ``requests``, a JSON array of
+    ``{"method": "UPDATE", "data": {<id field>: …, "availability": …}}``. ``allow_upsert`` is
+    false: an item the catalog does not hold is not created from an availability alone."""
+    limits = common.Limits()
+    catalog = limits.identifier("catalog_id", payload.get("catalog_id"))
+    item_type = limits.choice(
+        "item_type", payload.get("item_type"), tuple(CATALOG_ID_FIELDS), "VEHICLE"
+    )
+    id_field = CATALOG_ID_FIELDS[item_type]
+    items = payload.get("items")
+    requests: list[dict[str, Any]] = []
+    if not isinstance(items, list) or not items:
+        limits.add("items", "Give a list of items to update.")
+        items = []
+    elif len(items) > CATALOG_BATCH_MAX:
+        limits.add("items", f"At most {CATALOG_BATCH_MAX} items per call ({len(items)} given).")
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            limits.add(f"items[{index}]", "Must be an object.")
+            continue
+        item_id = limits.text(
+            f"items[{index}].id", item.get("id"), max_width=CATALOG_ID_MAX, wide=False
+        )
+        availability = limits.choice(
+            f"items[{index}].availability", item.get("availability"), AVAILABILITIES, ""
+        )
+        if not availability:
+            limits.add(f"items[{index}].availability", f"One of {', '.join(AVAILABILITIES)}.")
+        requests.append(
+            {"method": "UPDATE", "data": {id_field: item_id, "availability": availability}}
+        )
+    limits.raise_if_any()
+    return {
+        "path": f"{catalog}/items_batch",
+        "form": [
+            ("item_type", item_type),
+            ("allow_upsert", "false"),
+            ("requests", common.json_body(requests)),
+        ],
+    }
+
+
 def recommended_length_findings(payload: Mapping[str, Any]) -> list[Finding]:
     """Text Meta would truncate: allowed, but the approver should know."""
     findings = []
@@ -156,6 +214,16 @@ def recommended_length_findings(payload: Mapping[str, Any]) -> list[Finding]:
                 )
             )
     return findings
+
+
+def ad_fields(payload: Mapping[str, Any]) -> dict[str, str]:
+    """The create payload's text as the compliance engine reads it."""
+    fields = {n: str(payload.get(n) or "") for n in ("primary_text", "headline", "description")}
+    fields["final_url"] = str(payload.get("link") or "")
+    return fields
+
+
+LIMITS = common.PlatformLimits(KEY, build_create, ad_fields, CITATION, recommended_length_findings)
 
 
 # --- audiences -------------------------------------------------------------------------------
@@ -244,13 +312,18 @@ def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
         }
     if request.url.endswith("/ads"):
         return 200, {"id": common.simulated_id(request.idempotency_key, 15)}
+    if request.url.endswith("/items_batch"):
+        return 200, {
+            "handles": [common.simulated_id(request.idempotency_key, 15)],
+            "validation_status": [],
+        }
     return 200, {"success": True}
 
 
 class PaidSocialAdapter(common.CitingAdapter):
     key = KEY
     citation = CITATION
-    kinds = frozenset({CREATE, PAUSE, AUDIENCE})
+    kinds = frozenset({CREATE, PAUSE, AUDIENCE, CATALOG})
 
     def preflight(self, action: ActionLike, *, at: datetime) -> Report:
         invalid: PayloadInvalid | None = None
@@ -264,16 +337,14 @@ class PaidSocialAdapter(common.CitingAdapter):
                 members = audience_for(payload, workspace_id=action.workspace_id, at=at).members
             elif action.kind == CREATE:
                 build_create(common.payload_of(action), common.account_for(action, KEY))
+            elif action.kind == CATALOG:
+                build_catalog_update(common.payload_of(action))
             else:
                 build_pause(common.payload_of(action))
         except PayloadInvalid as error:
             invalid = error
         if action.kind == CREATE:
-            fields = {
-                name: str(payload.get(name) or "")
-                for name in ("primary_text", "headline", "description")
-            }
-            fields["final_url"] = str(payload.get("link") or "")
+            fields = ad_fields(payload)
             extra = recommended_length_findings(payload)
         return self.report(
             action, at=at, fields=fields, invalid=invalid, extra=extra, audience=members
@@ -310,11 +381,23 @@ class PaidSocialAdapter(common.CitingAdapter):
             built = build_create(payload, account)
         elif action.kind == PAUSE:
             built = build_pause(payload)
+        elif action.kind == CATALOG:
+            built = build_catalog_update(payload, account)
         else:
             raise PayloadInvalid({"kind": f"{KEY} does not handle {action.kind!r}."})
         request = self._request(action, account, idempotency_key, built["path"], built["form"])
         response = common.send(account, request, _simulate)
         answer = common.answer_of(response)
+        if action.kind == CATALOG:
+            # The batch's handle: /{catalog_id}/check_batch_request_status reports on it.
+            handles = answer.get("handles") or [""]
+            return {
+                "external_id": str(handles[0]),
+                "items": len(payload.get("items") or ()),
+                "validation_status": answer.get("validation_status") or [],
+                "sandbox": response.sandbox,
+                "idempotency_key": idempotency_key,
+            }
         external = str(answer.get("id") or (payload.get("ad_id") if action.kind == PAUSE else ""))
         return {
             "external_id": external,

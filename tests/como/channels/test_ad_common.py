@@ -18,6 +18,16 @@ def test_meta_and_linkedin_texts_count_characters_not_display_width() -> None:
     assert google.errors == {"headline": "At most 40 characters (60 given)."}
 
 
+def test_display_width_counts_wide_characters_twice_and_ascii_once() -> None:
+    every_ascii = "".join(chr(code) for code in range(128))
+    assert common.display_width(every_ascii) == 128
+    assert common.display_width("Honda Accord $18,995") == 20
+    assert common.display_width("広告 Ad") == 7  # two wide characters, a space and two letters
+    assert common.display_width("\uff28\uff4f\uff4e\uff44\uff41") == 10  # full-width "Honda"
+    assert common.display_width("Café") == 4  # not ASCII, not wide
+    assert common.display_width("") == 0
+
+
 def test_an_optional_text_may_be_left_out_but_not_be_blank() -> None:
     limits = common.Limits()
     assert limits.characters({}, "description", max_width=30, required=False) == ""

@@ -1,13 +1,19 @@
-"""The 48-hour rule: a vehicle sold (or gone from the feed) 48 hours ago or more must not be
-advertised anywhere (CA Veh. Code 11614(c); the FTC's March 2026 warning letters named
-listings left live after a sale). como pauses in seconds; this is the net under that.
+"""The nets under the pause: a vehicle sold (or gone from the feed) 48 hours ago or more must
+not be advertised anywhere (CA Veh. Code 11614(c); the FTC's March 2026 warning letters named
+listings left live after a sale). como pauses in seconds, from the import's reaction; beat
+runs :func:`ads_sweep` every minute for whatever that missed:
 
-Beat runs :func:`breaches_check` every few minutes: every ad still live (or launching) whose
-vehicle left stock at least :data:`LIMIT` ago is recorded as an :class:`AdBreach`, once per ad
-and sale, and its pause is proposed again; a breach is resolved once its ad is paused."""
+- **Stray live ads**: a vehicle gone from stock for more than :data:`GRACE` with an ad still
+  live and no pause of it waiting or running (the reaction's message was lost with the broker,
+  a pause failed on a platform) has its pause proposed again, and the vertical's policy
+  approves it at once: a lost reaction costs a minute, not the sale's 48 hours.
+- **Breaches**: every ad still live (or launching) whose vehicle left stock at least
+  :data:`LIMIT` ago is recorded as an :class:`AdBreach` (once per ad and sale) that the admin
+  shows; a breach is resolved once its ad is paused."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,14 +23,19 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from como.agents.models import ActionStatus, AgentAction
+from como.workspaces.models import Workspace
+
 from ..inventory.models import VehicleStatus
+from .kinds import PAUSE
 from .models import AdBreach, AdState, VehicleAd
 
 LIMIT = timedelta(hours=48)
 CITATION = "Cal. Veh. Code § 11614(c)"
-BREACH_TASK = "verticals.automotive.check_ad_breaches"
-#: How often beat runs the check: a breach is recorded at most this late.
-CHECK_EVERY_SECONDS = 300.0
+#: How often beat sweeps: a lost reaction or a breach is acted on at most this late.
+SWEEP_EVERY_SECONDS = 60.0
+#: The import's own reaction pauses within seconds; the sweep leaves it this long first.
+GRACE = timedelta(minutes=2)
 
 
 @dataclass
@@ -78,3 +89,59 @@ def breaches_check(*, now: datetime | None = None) -> BreachCheck:
         grouped[row["workspace_id"]].add(row["vehicle_id"])
     check.open_by_workspace = {ws: sorted(ids) for ws, ids in grouped.items()}
     return check
+
+
+def stray_live_ads(*, now: datetime) -> dict[int, list[int]]:
+    """Per workspace, the vehicles gone from stock for more than :data:`GRACE` that still
+    have an ad live or launching and no pause waiting or running that features them."""
+    rows = (
+        VehicleAd.objects.filter(
+            state__in=[AdState.LIVE, AdState.LAUNCHING],
+            vehicle__status__in=[VehicleStatus.SOLD, VehicleStatus.REMOVED],
+        )
+        .annotate(gone_at=Coalesce(F("vehicle__sold_at"), F("vehicle__removed_at")))
+        .filter(gone_at__lte=now - GRACE)
+        .values_list("workspace_id", "vehicle_id")
+        .distinct()
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    for workspace_id, vehicle_id in rows:
+        found[workspace_id].add(vehicle_id)
+    for workspace_id, vehicles in found.items():
+        pending = AgentAction.objects.filter(
+            workspace_id=workspace_id,
+            kind=PAUSE,
+            status__in=[ActionStatus.PROPOSED, ActionStatus.APPROVED, ActionStatus.EXECUTING],
+        ).values_list("payload__vehicle_ids", flat=True)
+        for ids in pending:
+            vehicles.difference_update(ids if isinstance(ids, list) else ())
+    return {ws: sorted(ids) for ws, ids in found.items() if ids}
+
+
+@dataclass
+class Sweep:
+    breaches: BreachCheck
+    #: The pause actions proposed (their ids), per workspace.
+    proposed: dict[int, int] = field(default_factory=dict)
+
+
+def ads_sweep(*, now: datetime | None = None) -> Sweep:
+    """Record breaches, then propose again the pause of every stray live ad. The proposal's
+    idempotency key names the vehicles and the sweep's minute, so a pause that failed is
+    proposed again at the next sweep, never twice in one."""
+    from .proposals import vehicles_pause_propose
+
+    now = now or timezone.now()
+    sweep = Sweep(breaches_check(now=now))
+    stray = stray_live_ads(now=now)
+    for workspace in Workspace.objects.filter(pk__in=list(stray)):
+        ids = stray[workspace.pk]
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+        key = f"{PAUSE}:sweep:{now:%Y%m%d%H%M}:{digest}"
+        action = vehicles_pause_propose(workspace=workspace, vehicle_ids=ids, idempotency_key=key)
+        if action is not None:
+            sweep.proposed[workspace.pk] = action.pk
+            AdBreach.objects.filter(
+                workspace=workspace, vehicle_id__in=ids, resolved_at__isnull=True, action=None
+            ).update(action=action)
+    return sweep

@@ -24,13 +24,14 @@ from como.workspaces.admin_base import (
 )
 from como.workspaces.roles import Permission
 
+from ..ads.feeds.admin import CatalogFeedsMixin
 from . import services
 from .admin_upload import InventoryUploadMixin
 from .models import InventoryImport, InventorySource, Rooftop, Vehicle, VehicleChange
 
 
 @admin.register(Rooftop)
-class RooftopAdmin(WorkspaceScopedAdmin):
+class RooftopAdmin(CatalogFeedsMixin, WorkspaceScopedAdmin):
     list_display = ["name", "store_code", "dealer_id", "city", "region", "time_zone", "workspace"]
     list_filter = ["workspace", "region"]
     search_fields = ["name", "store_code", "dealer_id", "city"]

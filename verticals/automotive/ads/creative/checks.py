@@ -4,52 +4,33 @@ the compliance engine's checks, given the vehicle as data for the vertical's own
 
 A fragment that is not a whole message (the email vehicle block) is checked as ``creative``:
 content checks apply to it, message-level ones (unsubscribe, sender identification) apply to
-the message it is placed in."""
+the message it is placed in.
+
+:func:`vehicles_creative` does the same for many vehicles and several creatives at once, paying
+what they share once (the sources joined, the rooftop and workspace made plain, each vehicle
+made plain once for every creative): the inventory agent's proposals and ``bench/inventory.py``
+use it; :func:`vehicle_creative` is the one-vehicle case (a preview)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from como.channels.ads import common, search, social
-from como.channels.errors import PayloadInvalid
+from como.channels.ads import PlatformLimits, platform_limits
 from como.channels.models import ChannelAccount
 from como.compliance.drafts import Draft, Sender
 from como.compliance.engine import run_checks
 from como.compliance.findings import Finding, Severity
+from como.creative import PlainContext
 
-from .render import FieldErrors, render_fields
+from .render import FieldErrors, Prepared, render_prepared, shared_context, vehicle_context
 from .specs import CreativeSpec
 
 #: The draft channel of a fragment of a message.
 FRAGMENT = "creative"
 RENDER_RULE = "creative.render"
-
-
-@dataclass(frozen=True)
-class PlatformLimits:
-    build: Callable[[Mapping[str, Any], ChannelAccount | None], Any]
-    draft_fields: Callable[[Mapping[str, Any]], dict[str, str]]
-    citation: str
-    advice: Callable[[Mapping[str, Any]], list[Finding]] = lambda payload: []
-
-
-def _social_fields(payload: Mapping[str, Any]) -> dict[str, str]:
-    fields = {n: str(payload.get(n) or "") for n in ("primary_text", "headline", "description")}
-    fields["final_url"] = str(payload.get("link") or "")
-    return fields
-
-
-LIMITS = {
-    social.KEY: PlatformLimits(
-        social.build_create, _social_fields, social.CITATION, social.recommended_length_findings
-    ),
-    search.KEY: PlatformLimits(
-        search.build_create, search.PaidSearchAdapter().ad_fields, search.CITATION
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -90,6 +71,121 @@ def _render_findings(errors: Mapping[str, str]) -> list[Finding]:
     ]
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """What a batch shares per creative: the prepared sources, the platform's limits, the
+    placement and account, and the draft's fixed parts."""
+
+    prepared: Prepared
+    limits: PlatformLimits | None
+    placement: Mapping[str, Any]
+    account: ChannelAccount | None
+    draft_channel: str
+    draft_kind: str
+
+    @classmethod
+    def of(
+        cls,
+        spec: CreativeSpec,
+        sources: Mapping[str, str],
+        placement: Mapping[str, Any] | None,
+        account: ChannelAccount | None,
+    ) -> _Judged:
+        limits = platform_limits(spec.channel) if spec.payload is not None else None
+        channel = spec.channel if limits is not None or spec.channel != "email" else FRAGMENT
+        return cls(
+            Prepared.of(spec, sources),
+            limits,
+            placement or {},
+            account,
+            channel,
+            spec.create_kind or spec.key,
+        )
+
+
+def _judge(
+    judged: _Judged,
+    context: PlainContext,
+    vehicle: Mapping[str, Any],
+    sender: Sender,
+    vertical: str,
+    jurisdictions: frozenset[str],
+    at: datetime,
+) -> CreativeResult:
+    spec = judged.prepared.spec
+    try:
+        rendered = render_prepared(judged.prepared, context)
+    except FieldErrors as error:
+        findings = [f.as_dict() for f in _render_findings(error.errors)]
+        return CreativeResult(spec.key, spec.channel, {}, {}, findings)
+    own: list[Finding] = []
+    payload: dict[str, Any] = {}
+    limits = judged.limits
+    if spec.payload is not None and limits is not None:
+        payload = spec.payload(rendered, vehicle, judged.placement)
+        own = limits.findings(payload, judged.account)
+        text = limits.draft_fields(payload)
+    else:
+        text = {
+            name: value if isinstance(value, str) else "\n".join(value)
+            for name, value in rendered.items()
+        }
+    draft = Draft(
+        channel=judged.draft_channel,
+        sender=sender,
+        at=at,
+        kind=judged.draft_kind,
+        fields=text,
+        jurisdictions=jurisdictions,
+        vertical=vertical,
+        vehicle=vehicle,
+    )
+    report = run_checks(draft)
+    findings = [f.as_dict() for f in (*own, *report.findings)]
+    return CreativeResult(spec.key, spec.channel, rendered, payload, findings)
+
+
+def vehicles_creative(
+    specs: Sequence[CreativeSpec],
+    sources: Mapping[str, Mapping[str, str]],
+    *,
+    vehicles: Iterable[Mapping[str, Any]],
+    rooftop: Mapping[str, Any],
+    workspace: Mapping[str, Any],
+    sender: Sender,
+    vertical: str,
+    jurisdictions: frozenset[str],
+    at: datetime,
+    placements: Mapping[str, Mapping[str, Any]] | None = None,
+    accounts: Mapping[str, ChannelAccount | None] | None = None,
+) -> dict[str, list[CreativeResult]]:
+    """Each spec rendered and judged for each vehicle of one rooftop: ``{spec key: [result per
+    vehicle, in order]}``, each result exactly what :func:`vehicle_creative` gives.
+
+    ``sources`` is ``{spec key: {field: source}}`` (:func:`.render.templates_for`; a spec
+    missing from it renders its defaults); ``placements`` and ``accounts`` are by channel. Pure
+    but for the renders: no query."""
+    placements = placements or {}
+    accounts = accounts or {}
+    judged = [
+        _Judged.of(
+            spec,
+            sources.get(spec.key) or spec.defaults(),
+            placements.get(spec.channel),
+            accounts.get(spec.channel),
+        )
+        for spec in specs
+    ]
+    shared = shared_context(rooftop, workspace)
+    results: dict[str, list[CreativeResult]] = {spec.key: [] for spec in specs}
+    lists = [results[spec.key] for spec in specs]
+    for vehicle in vehicles:
+        context = vehicle_context(vehicle, shared)
+        for one, out in zip(judged, lists, strict=True):
+            out.append(_judge(one, context, vehicle, sender, vertical, jurisdictions, at))
+    return results
+
+
 def vehicle_creative(
     spec: CreativeSpec,
     sources: Mapping[str, str],
@@ -106,40 +202,6 @@ def vehicle_creative(
 ) -> CreativeResult:
     """Render ``spec`` for one vehicle and judge it. Pure but for the render: no query (the
     caller reads the account once per channel, the vehicles in bulk)."""
-    context = {"vehicle": vehicle, "rooftop": rooftop, "workspace": workspace}
-    try:
-        rendered = render_fields(spec, sources, context)
-    except FieldErrors as error:
-        findings = [f.as_dict() for f in _render_findings(error.errors)]
-        return CreativeResult(spec.key, spec.channel, {}, {}, findings)
-    own: list[Finding] = []
-    payload: dict[str, Any] = {}
-    limits = LIMITS.get(spec.channel)
-    if spec.payload is not None and limits is not None:
-        payload = spec.payload(rendered, vehicle, placement or {})
-        try:
-            limits.build(payload, account)
-        except PayloadInvalid as invalid:
-            own = common.payload_findings(spec.channel, invalid, limits.citation)
-        own.extend(limits.advice(payload))
-        text = limits.draft_fields(payload)
-        channel = spec.channel
-    else:
-        text = {
-            name: value if isinstance(value, str) else "\n".join(value)
-            for name, value in rendered.items()
-        }
-        channel = spec.channel if spec.channel != "email" else FRAGMENT
-    draft = Draft(
-        channel=channel,
-        sender=sender,
-        at=at,
-        kind=spec.create_kind or spec.key,
-        fields=text,
-        jurisdictions=jurisdictions,
-        vertical=vertical,
-        vehicle=vehicle,
-    )
-    report = run_checks(draft)
-    findings = [f.as_dict() for f in (*own, *report.findings)]
-    return CreativeResult(spec.key, spec.channel, rendered, payload, findings)
+    judged = _Judged.of(spec, sources, placement, account)
+    context = vehicle_context(vehicle, shared_context(rooftop, workspace))
+    return _judge(judged, context, vehicle, sender, vertical, jurisdictions, at)

@@ -5,14 +5,22 @@ A creative has several fields; rendering each one on its own costs the sandbox's
 per field, which at 50,000 vehicles times two channels is most of the time. So the fields are
 joined into one template with a separator no field can produce (``SEPARATOR``: a control
 character removed from the data, and refused in the sources) and rendered once; only when
-that fails is each field rendered alone, to say which field broke and on which line."""
+that fails is each field rendered alone, to say which field broke and on which line.
+
+For many vehicles (:func:`.checks.vehicles_creative`) the rest of the fixed cost is paid once
+too: the sources joined once per spec (:class:`Prepared`), the rooftop and the workspace cleaned
+and copied into plain data once (:func:`shared_context`), each vehicle once for every channel
+(:func:`vehicle_context`)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from como.creative import CreativeError, render_creative
+from como.creative import CreativeError, PlainContext, plain_context, render_creative
 from como.workspaces.models import Workspace
 
 from ..models import CreativeTemplate
@@ -61,13 +69,59 @@ def source_errors(spec: CreativeSpec, sources: Mapping[str, Any]) -> dict[str, s
 
 def _clean(value: Any) -> Any:
     """The data without the separator (a feed could carry one)."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return value.replace(SEPARATOR, "") if SEPARATOR in value else value
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
+    if kind is dict:  # text inline, scalars kept, the rest by a call: most values are the first two
+        return {
+            k: (v.replace(SEPARATOR, "") if SEPARATOR in v else v)
+            if type(v) is str
+            else v
+            if type(v) in _KEPT
+            else _clean(v)
+            for k, v in value.items()
+        }
+    if kind is list:
+        return [v if type(v) in _KEPT else _clean(v) for v in value]
+    if isinstance(value, str):  # Markup stays Markup
+        return value.replace(SEPARATOR, "") if SEPARATOR in value else value
+    if isinstance(value, Mapping):
+        return _clean(dict(value))
+    if isinstance(value, list | tuple):
+        return _clean(list(value))
     return value
+
+
+#: Types with no text in them, kept as they are without a call.
+_KEPT = frozenset(
+    {int, float, bool, type(None), Decimal, datetime.date, datetime.datetime, datetime.time}
+)
+
+
+def shared_context(rooftop: Mapping[str, Any], workspace: Mapping[str, Any]) -> PlainContext:
+    """The rooftop and the workspace, cleaned and made plain once for many vehicles."""
+    return plain_context({"rooftop": _clean(rooftop), "workspace": _clean(workspace)})
+
+
+def vehicle_context(vehicle: Mapping[str, Any], shared: PlainContext) -> PlainContext:
+    """One vehicle's context, cleaned and made plain once for all its channels."""
+    return plain_context({"vehicle": _clean(vehicle)}, base=shared)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A spec's sources in field order, and joined once (``None`` when a source carries the
+    separator: then every field is rendered alone)."""
+
+    spec: CreativeSpec
+    ordered: tuple[str, ...]
+    joined: str | None
+
+    @classmethod
+    def of(cls, spec: CreativeSpec, sources: Mapping[str, str]) -> Prepared:
+        ordered = tuple(sources.get(f.name, f.default) for f in spec.fields)
+        joined = None if any(SEPARATOR in s for s in ordered) else SEPARATOR.join(ordered)
+        return cls(spec, ordered, joined)
 
 
 def _shaped(spec: CreativeSpec, texts: list[str]) -> dict[str, str | list[str]]:
@@ -84,24 +138,30 @@ def render_fields(
     spec: CreativeSpec, sources: Mapping[str, str], context: Mapping[str, Any]
 ) -> Rendered:
     """The spec's fields rendered with ``context``; :class:`FieldErrors` when any fails."""
-    data = _clean(dict(context))
-    ordered = [sources.get(f.name, f.default) for f in spec.fields]
-    if not any(SEPARATOR in source for source in ordered):
+    data = plain_context(_clean(dict(context)))
+    return render_prepared(Prepared.of(spec, sources), data)
+
+
+def render_prepared(prepared: Prepared, context: PlainContext) -> Rendered:
+    """:func:`render_fields` for a prepared spec and a context from :func:`vehicle_context`
+    (or :func:`shared_context`): cleaned of the separator and plain already."""
+    spec = prepared.spec
+    if prepared.joined is not None:
         try:
             joined = render_creative(
-                SEPARATOR.join(ordered), data, html=spec.html, max_output=MAX_OUTPUT
+                prepared.joined, context, html=spec.html, max_output=MAX_OUTPUT
             )
         except CreativeError:
             pass  # rendered one by one below, to name the field
         else:
             texts = joined.split(SEPARATOR)
-            if len(texts) == len(ordered):
+            if len(texts) == len(prepared.ordered):
                 return _shaped(spec, texts)
     errors: dict[str, str] = {}
     texts = []
-    for field, source in zip(spec.fields, ordered, strict=True):
+    for field, source in zip(spec.fields, prepared.ordered, strict=True):
         try:
-            texts.append(render_creative(source, data, html=spec.html, max_output=MAX_OUTPUT))
+            texts.append(render_creative(source, context, html=spec.html, max_output=MAX_OUTPUT))
         except CreativeError as error:
             errors[field.name] = str(error)
             texts.append("")

@@ -102,15 +102,15 @@ META = CreativeSpec(
         FieldSpec(
             "primary_text",
             "text",
-            "{{ vehicle.condition_label }} {{ vehicle.name }} {{ vehicle.trim }} at "
-            "{{ rooftop.name }}"
+            "{{ vehicle.condition_label }} {{ vehicle.name }}"
             "{% if vehicle.mileage_text and vehicle.condition != 'new' %}, "
-            "{{ vehicle.mileage_text }} miles{% endif %}. "
-            "{{ vehicle.advertised_price_text }}"
-            "{% if vehicle.dealer_fees %} including {{ vehicle.dealer_fees_text }} in dealer fees"
-            "{% endif %}, plus tax, title and license. "
-            "Stock #{{ vehicle.stock_number }}, VIN {{ vehicle.vin }}.",
-            "The text above the photo (Meta recommends ≤ 125 characters).",
+            "{{ vehicle.mileage_text }} mi{% endif %}. "
+            "{% if vehicle.advertised_price_text %}{{ vehicle.advertised_price_text }}"
+            "{% if vehicle.dealer_fees %} incl. dealer fees{% endif %}"
+            ", + tax, title, license. {% endif %}VIN {{ vehicle.vin }}",
+            "The text above the photo (Meta recommends ≤ 125 characters). The default names "
+            "the vehicle by year, model and VIN (CA Veh. Code 11713.1(a)) and prices it with "
+            "every mandatory dealer charge.",
         ),
         FieldSpec(
             "headline",

@@ -1,0 +1,103 @@
+"""Creatives in bulk: everything one rendering needs that is the same for every vehicle of a
+workspace (its rules, its templates, the channel accounts, the sender), read once, and the
+vehicles and rooftops read with ``values()`` in one query each. The agent's proposals and the
+executors' last check before sending both render through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from como.agents.services import playbook_for
+from como.channels.models import ChannelAccount
+from como.channels.transports import channel_account
+from como.compliance.drafts import Sender, jurisdictions_of
+from como.workspaces.models import Workspace
+
+from ..inventory.models import Rooftop, Vehicle
+from .creative import CreativeResult, rooftop_data, spec_for_channel, templates_for
+from .creative import vehicle_creative as render_vehicle_creative
+from .creative.context import ROOFTOP_FIELDS, VEHICLE_FIELDS
+from .rules import MerchandisingRules, Verdict, judge, rules_for
+
+
+def vehicle_rows(workspace: Workspace, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The workspace's vehicles among ``ids`` as plain rows (never ``cost``), by id."""
+    rows = Vehicle.objects.filter(workspace=workspace, pk__in=list(ids)).values(*VEHICLE_FIELDS)
+    return {row["id"]: row for row in rows}
+
+
+def rooftop_rows(workspace: Workspace, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    rows = Rooftop.objects.filter(workspace=workspace, pk__in=set(ids)).values(*ROOFTOP_FIELDS)
+    return {row["id"]: row for row in rows}
+
+
+@dataclass
+class Studio:
+    """One workspace's creative context, read once."""
+
+    workspace: Workspace
+    rules: MerchandisingRules
+    templates: dict[str, dict[str, str]]
+    jurisdictions: frozenset[str]
+    sender: Sender
+    workspace_data: dict[str, Any]
+    _accounts: dict[str, ChannelAccount | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> Studio:
+        playbook = playbook_for(workspace)
+        return cls(
+            workspace=workspace,
+            rules=rules_for(workspace),
+            templates=templates_for(workspace),
+            jurisdictions=frozenset(playbook.jurisdictions or ()),
+            sender=Sender.of(workspace),
+            workspace_data={"name": workspace.name, "slug": workspace.slug},
+        )
+
+    def account(self, channel: str) -> ChannelAccount | None:
+        if channel not in self._accounts:
+            self._accounts[channel] = channel_account(self.workspace.pk, channel)
+        return self._accounts[channel]
+
+    def placement(self, channel: str) -> dict[str, Any] | None:
+        """Where the channel's ads go (the rules' placement), or None when not configured."""
+        placement = getattr(self.rules.placements, channel, None)
+        return placement.model_dump(mode="json") if placement is not None else None
+
+    def verdict(
+        self, vehicle: Mapping[str, Any], rooftop: Mapping[str, Any], now: datetime
+    ) -> Verdict:
+        codes = tuple(c for c in (rooftop.get("store_code"), rooftop.get("dealer_id")) if c)
+        return judge(self.rules, {**vehicle, "rooftop_codes": codes}, now=now)
+
+    def creative(
+        self,
+        channel: str,
+        vehicle: Mapping[str, Any],
+        rooftop: Mapping[str, Any],
+        now: datetime,
+        data: Mapping[str, Any] | None = None,
+    ) -> CreativeResult:
+        """The vehicle's creative on ``channel`` as it would be sent now. ``data``: the
+        vehicle's template data when the caller built it already."""
+        from .creative import vehicle_data
+
+        spec = spec_for_channel(channel)
+        return render_vehicle_creative(
+            spec,
+            self.templates[spec.key],
+            vehicle=data if data is not None else vehicle_data(vehicle, now=now),
+            rooftop=rooftop_data(rooftop),
+            workspace=self.workspace_data,
+            sender=self.sender,
+            vertical=self.workspace.vertical,
+            jurisdictions=self.jurisdictions
+            | jurisdictions_of(str(rooftop.get("country") or ""), str(rooftop.get("region") or "")),
+            at=now,
+            placement=self.placement(channel),
+            account=self.account(channel),
+        )

@@ -1,0 +1,60 @@
+"""The inventory-ads agent's Celery task: takes ids, calls the service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from como.task_policy import RETRY_ON_DATABASE_ERRORS
+
+TASK_NAME = "verticals.automotive.inventory_ads_react"
+SWEEP_TASK = "verticals.automotive.sweep_vehicle_ads"
+
+
+@shared_task(name=TASK_NAME, ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
+def inventory_ads_react(
+    *,
+    workspace_id: int,
+    import_id: int,
+    rooftop_id: int,
+    created: list[int] | None = None,
+    changed: list[int] | None = None,
+    sold: list[int] | None = None,
+    removed: list[int] | None = None,
+    returned: list[int] | None = None,
+) -> str:
+    """The agent's answer to one import (safe to run twice: its proposals' keys name it)."""
+    from como.workspaces.models import Workspace
+
+    from ..inventory.importing.reactions import InventoryDiff
+    from .proposals import inventory_ads_react as react
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return "no workspace"
+    diff = InventoryDiff(
+        import_id=import_id,
+        rooftop_id=rooftop_id,
+        created=tuple(created or ()),
+        changed=tuple(changed or ()),
+        sold=tuple(sold or ()),
+        removed=tuple(removed or ()),
+        returned=tuple(returned or ()),
+    )
+    reaction = react(workspace=workspace, diff=diff)
+    return (
+        f"{len(reaction.launches)} launch(es), {len(reaction.updates)} update(s), "
+        f"pause {reaction.pause or '-'}, {len(reaction.narrowed)} narrowed, "
+        f"{len(reaction.superseded)} superseded"
+    )
+
+
+@shared_task(name=SWEEP_TASK, ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
+def sweep_vehicle_ads() -> str:
+    """Beat's net under the pause: breaches recorded, stray live ads paused again."""
+    from .breaches import ads_sweep
+
+    sweep = ads_sweep()
+    return (
+        f"{sweep.breaches.recorded} breach(es) recorded, {sweep.breaches.resolved} resolved; "
+        f"pause proposed again in {len(sweep.proposed)} workspace(s)"
+    )
