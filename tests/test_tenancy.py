@@ -10,6 +10,8 @@ credentials must see the marker (so B's rows would be noticed if they leaked), a
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +51,7 @@ from como.workspaces.scoping import WorkspaceScopedQuerySet
 from como.workspaces.services import api_key_create, membership_add, workspace_create
 from tests.factories import UserFactory
 from verticals.automotive.ads.models import AdBreach, CreativeTemplate, VehicleAd
+from verticals.automotive.coop.models import CoopCampaign, CoopClaim, CoopProgram
 from verticals.automotive.inventory.models import (
     InventoryImport,
     InventorySource,
@@ -368,6 +371,27 @@ def tenants(db: Any) -> Tenants:
         CreativeTemplate.objects.create(
             workspace=workspace, kind="meta_vehicle_ad", fields={"headline": f"{tag} headline"}
         )
+        # Co-op: a program covering the rooftop's make, the campaign run under it, a claim.
+        coop = CoopProgram.objects.create(
+            workspace=workspace,
+            key=f"{tag}-coop",
+            name=f"{tag} co-op",
+            oem=f"{tag} oem",
+            brands=[f"{tag}make"],
+            reimbursement_rate="0.5",
+            accrual_amount="100.00",
+            claim_window_days=90,
+        )
+        coop.rooftops.set([rooftop])
+        CoopCampaign.objects.create(workspace=workspace, program=coop, campaign=campaign)
+        CoopClaim.objects.create(
+            workspace=workspace,
+            program=coop,
+            campaign=campaign,
+            amount_claimed="1.00",
+            invoice_refs=[f"{tag}-invoice"],
+            note=f"{tag} claim",
+        )
     # A runs its vertical's default model (active again after a trial version); B a version of
     # its own whose rule key (and so its score breakdown) and note carry the marker. Each
     # version replacing an active one starts a re-score run.
@@ -455,6 +479,14 @@ def test_lists_never_include_foreign_rows(
     assert MARKER not in seen_by_a.content.decode(), f"{route.path} shows B's rows to A"
 
 
+def _text(response: Any) -> str:
+    """The body as text; a ZIP (a co-op claim package) as the text of its files."""
+    if response.get("Content-Type") == "application/zip":
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            return "\n".join(archive.read(name).decode() for name in archive.namelist())
+    return str(response.content.decode())
+
+
 @pytest.mark.parametrize("route", [r for r in SCOPED_ROUTES if r.kwargs], ids=str)
 def test_foreign_objects_are_404_on_every_detail_route(
     route: Route, tenants: Tenants, callers: tuple[APIClient, APIClient]
@@ -470,11 +502,11 @@ def test_foreign_objects_are_404_on_every_detail_route(
         for obj in own:
             response = a_caller.get(route.url(**{kwarg: getattr(obj, field)}))
             assert response.status_code == 200, f"{route.path}: A cannot read its own {obj!r}"
-            assert MARKER not in response.content.decode(), f"{route.path} leaks into {obj!r}"
+            assert MARKER not in _text(response), f"{route.path} leaks into {obj!r}"
         for obj in foreign:
             response = b_caller.get(route.url(**{kwarg: getattr(obj, field)}))
             assert response.status_code == 200
-            assert MARKER in response.content.decode()
+            assert MARKER in _text(response)
 
     before = [model_values(obj) for obj in foreign]
     for obj in foreign:

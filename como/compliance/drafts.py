@@ -127,6 +127,9 @@ class Draft:
     vertical: str = ""
     #: For vehicle ads: the vehicle as data (the automotive vertical's checks read it).
     vehicle: Mapping[str, Any] | None = None
+    #: OEM co-op rules as data: one program's, or ``{"programs": [...]}`` to match by the
+    #: vehicle's make (the automotive vertical's co-op check reads it).
+    coop: Mapping[str, Any] | None = None
 
     @property
     def all_jurisdictions(self) -> frozenset[str]:

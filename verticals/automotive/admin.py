@@ -1,4 +1,5 @@
 """The vertical's admin pages, for Django's autodiscovery: they live with the part they show."""
 
 from .ads import admin as ads_admin  # noqa: F401  (registers the pages)
+from .coop import admin as coop_admin  # noqa: F401  (registers the pages)
 from .inventory import admin as inventory_admin  # noqa: F401  (registers the pages)

@@ -56,11 +56,22 @@ class AutomotiveConfig(AppConfig):
         from como.demo.hooks import seeders
 
         from .ads.demo import demo_ads_launch, demo_ads_seed
+        from .coop.demo import demo_coop_seed
         from .inventory.demo.services import demo_inventory_seed
 
         seeders.register(demo_ads_seed)
         seeders.register(demo_inventory_seed)
         seeders.register(demo_ads_launch)
+        seeders.register(demo_coop_seed)
+
+        # OEM co-op: its program rules as a compliance check, its claim-window warning on beat.
+        from django.conf import settings
+
+        from .coop.check import CHECK
+        from .coop.tasks import TASK
+
+        register_check(CHECK)
+        settings.CELERY_BEAT_SCHEDULE.setdefault(TASK, {"task": TASK, "schedule": 3600.0})
 
 
 def _schedule_ads_sweep() -> None:

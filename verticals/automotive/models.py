@@ -1,6 +1,7 @@
 """The vertical's models, for Django: they live in the package of the part that owns them."""
 
 from .ads.models import AdBreach, AdState, CreativeTemplate, StepStatus, VehicleAd, VehicleAdStep
+from .coop.models import AccrualBasis, ClaimStatus, CoopCampaign, CoopClaim, CoopProgram
 from .inventory.models import (
     Condition,
     ImportStatus,
@@ -15,9 +16,14 @@ from .inventory.models import (
 )
 
 __all__ = [
+    "AccrualBasis",
     "AdBreach",
     "AdState",
+    "ClaimStatus",
     "Condition",
+    "CoopCampaign",
+    "CoopClaim",
+    "CoopProgram",
     "CreativeTemplate",
     "ImportStatus",
     "InventoryImport",

@@ -5,4 +5,5 @@ from django.urls import URLPattern, URLResolver, include, path
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("verticals.automotive.inventory.urls")),
     path("", include("verticals.automotive.ads.urls")),
+    path("", include("verticals.automotive.coop.urls")),
 ]

@@ -60,6 +60,8 @@ NOT_AN_INSTANT = [
 #: Lists whose default order is by id, and orderings by text (where any short word is a position).
 BY_ID = {
     "/api/v1/actions",
+    "/api/v1/coop/claims",
+    "/api/v1/coop/programs",
     "/api/v1/erasures",
     "/api/v1/handoffs",
     "/api/v1/rooftops",

@@ -40,6 +40,7 @@ from tests.como.agents.proposals import propose
 from tests.como.channels.sms_support import PUBLIC, TOKEN, inbound_params, sms_account
 from tests.como.hardening.support import SECRET, signed_post
 from tests.factories import AccountFactory, ContactFactory, member_api_client
+from verticals.automotive.coop.models import CoopProgram
 from verticals.automotive.inventory.models import Rooftop, Vehicle
 from verticals.b2b.scoring import DEFAULT_SCORING_MODEL
 
@@ -248,6 +249,21 @@ def bases(workspace: Workspace) -> dict[str, Any]:
             "text": "Acme: 10% off. Reply STOP to opt out.",
             "recipient": {"phone": "+13125550123", "country": "US"},
         },
+        "/api/v1/coop/claims": {
+            # The ids fixture's program and campaign (a claim per pair: the savepoint keeps
+            # each example's claim from the next).
+            "program": CoopProgram.objects.filter(workspace=workspace)
+            .values_list("pk", flat=True)
+            .first()
+            or 1,
+            "campaign": Campaign.objects.filter(workspace=workspace)
+            .values_list("pk", flat=True)
+            .first()
+            or 1,
+            "invoice_refs": ["META-INV-1"],
+            "amount_claimed": None,
+            "note": "spring",
+        },
         "/api/v1/contacts": contact,
         "/api/v1/contacts/{id}": contact,
         "/api/v1/contacts/{id}/consents": {
@@ -327,6 +343,15 @@ def ids(workspace: Workspace) -> dict[str, int]:
             stock_number="A1",
             condition="used",
             price="8999.00",
+        ).pk,
+        "/api/v1/coop/programs/": CoopProgram.objects.create(
+            workspace=workspace,
+            key="ford-coop",
+            name="Ford co-op",
+            oem="Ford",
+            reimbursement_rate="0.5",
+            accrual_basis="none",
+            claim_window_days=90,
         ).pk,
     }
 
