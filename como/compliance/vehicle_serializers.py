@@ -22,7 +22,8 @@ MAX_MONEY_DIGITS = 12
 MAX_CHARGES = 50
 #: ISO 3779: 17 characters, no I, O or Q.
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
-CONDITIONS = ("new", "used", "cpo", "demo")
+#: As an inventory names them (the API schema then has one enum for both).
+CONDITIONS = (("new", "New"), ("used", "Used"), ("cpo", "Certified pre-owned"))
 STATUSES = ("available", "pending", "sold", "removed")
 
 
