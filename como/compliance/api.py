@@ -1,10 +1,14 @@
 """``POST /api/v1/compliance/check``: lint a draft with the engine that gates every send.
 
-The draft (channel, creative fields or text, a recipient or an audience, markets, a vehicle, an
-instant) is run through the checks registered for the workspace's vertical, its channel and its
-jurisdictions, and the report comes back as the approver would read it. Contacts are read only
-from the caller's workspace: an id of another workspace's contact is answered exactly like an id
-that does not exist (400 on the field), so nothing leaks.
+The draft (channel, creative fields or text, a recipient or an audience, markets, a vehicle
+inline or by id, an instant) is run through the checks registered for the workspace's vertical,
+its channel and its jurisdictions, and the report comes back as the approver would read it. By
+default it is linted as its channel will send it (:mod:`como.compliance.as_sent`): the
+platform's limits on the copy, and what the channel adds (email's unsubscribe headers and
+footer). Contacts and vehicles are read only from the caller's workspace: an id of another
+workspace's is answered exactly like an id that does not exist (400 on the field), so nothing
+leaks. A vehicle id is looked up through the vertical's registered source
+(:mod:`como.compliance.vehicles`).
 
 Any workspace caller with the view permission may lint (an approver, a compliance reviewer, an
 integration key): checking changes nothing.
@@ -31,11 +35,13 @@ from como.workspaces.parsers import JSONParser
 from como.workspaces.permissions import IsWorkspaceCaller
 from como.workspaces.roles import Permission
 
+from .as_sent import joined, lint_as_sent
 from .drafts import Draft, Recipient, Sender, jurisdictions_of
 from .engine import run_checks
 from .findings import Report
 from .selectors import recipients_for
 from .serializers import ComplianceCheckSerializer, ComplianceReportSerializer
+from .vehicles import vehicle_of
 
 #: How many unknown ids a 400 names.
 _NAMED = 10
@@ -97,8 +103,10 @@ class ComplianceCheckViewSet(WorkspaceScopedViewSet):
         workspace = target_workspace(request, Permission.VIEW)
         incoming = ComplianceCheckSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        draft = self._draft(workspace, incoming.validated_data)
-        return Response(report_body(run_checks(draft), draft))
+        data = incoming.validated_data
+        draft = self._draft(workspace, data)
+        report = lint_as_sent(draft, data["fields"]) if data["as_sent"] else run_checks(draft)
+        return Response(report_body(report, draft))
 
     def _draft(self, workspace: Workspace, data: Mapping[str, Any]) -> Draft:
         at = data.get("at") or timezone.now()
@@ -124,7 +132,7 @@ class ComplianceCheckViewSet(WorkspaceScopedViewSet):
             kind=data["kind"],
             sender=Sender.of(workspace),
             at=at,
-            fields=data["fields"],
+            fields=joined(data["fields"]),
             recipient=recipient,
             audience=[found[pk] for pk in data.get("audience", [])],
             jurisdictions=frozenset(
@@ -133,12 +141,26 @@ class ComplianceCheckViewSet(WorkspaceScopedViewSet):
                 for code in jurisdictions_of(*_split(given))
             ),
             vertical=workspace.vertical,
-            vehicle=data.get("vehicle"),
+            vehicle=self._vehicle(workspace, data),
+            # Co-op: the resolved `coop_program` goes here (Draft.coop), like the vehicle.
         )
         if not draft.all_jurisdictions:
             # Linting copy with no recipient and no market: the workspace's own country.
             draft = replace(draft, jurisdictions=jurisdictions_of(workspace.country))
         return draft
+
+    def _vehicle(self, workspace: Workspace, data: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The inline vehicle, or the workspace's inventory vehicle ``vehicle_id`` (another
+        workspace's id is answered exactly like one that does not exist)."""
+        vehicle_id = data.get("vehicle_id")
+        if vehicle_id is None:
+            return data.get("vehicle")
+        vehicle = vehicle_of(workspace, vehicle_id)
+        if vehicle is None:
+            raise serializers.ValidationError(
+                {"vehicle_id": [f"No vehicle {vehicle_id} in workspace {workspace.slug!r}."]}
+            )
+        return vehicle
 
     def _contacts(self, workspace: Workspace, data: Mapping[str, Any]) -> list[Contact]:
         recipient_id = (data.get("recipient") or {}).get("contact_id")

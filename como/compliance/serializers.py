@@ -7,18 +7,21 @@ from typing import Any
 
 import phonenumbers
 import pycountry
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from como.workspaces.api_base import AwareDateTimeField
-from como.workspaces.serializer_fields import JSONField
 
 from .checks.common import KNOWN_CHANNELS
 from .findings import Severity
+from .vehicle_serializers import VehicleInSerializer
 
 #: Postgres bigint: an id beyond it is no contact, and must not reach the query.
 MAX_ID = 2**63 - 1
 MAX_TEXT = 100_000
 MAX_FIELDS = 50
+#: Items of a field given as a list (Google takes 15 headlines, Meta 5 texts per field).
+MAX_LINES = 50
 MAX_AUDIENCE = 10_000
 MAX_JURISDICTIONS = 20
 
@@ -31,6 +34,40 @@ def _country(value: str) -> str:
     if value and _country_or_none(value) is None:
         raise serializers.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
     return value
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": MAX_TEXT},
+            {"type": "array", "items": {"type": "string"}, "maxItems": MAX_LINES},
+        ]
+    }
+)
+class TextOrLinesField(serializers.Field):
+    """A text, or a list of texts (ad headlines, descriptions)."""
+
+    default_error_messages = {
+        "invalid": "Give a text or a list of texts.",
+        "long": f"At most {MAX_TEXT} characters.",
+        "lines": f"At most {MAX_LINES} texts.",
+    }
+
+    def to_internal_value(self, data: Any) -> str | list[str]:
+        if isinstance(data, str):
+            if len(data) > MAX_TEXT:
+                self.fail("long")
+            return data
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            self.fail("invalid")
+        if len(data) > MAX_LINES:
+            self.fail("lines")
+        if sum(len(item) for item in data) > MAX_TEXT:
+            self.fail("long")
+        return list(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
 
 
 class RecipientInSerializer(serializers.Serializer[dict[str, Any]]):
@@ -113,11 +150,13 @@ class ComplianceCheckSerializer(serializers.Serializer[dict[str, Any]]):
     # DRF's metaclass moves declared fields off the class, so this does not shadow
     # Serializer.fields at run time; mypy only sees the class body.
     fields = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT),
+        child=TextOrLinesField(),
         required=False,
         help_text="The creative as rendered text: subject, body, from, list_unsubscribe, "
-        "list_unsubscribe_post for email; body for SMS; headlines, descriptions (one per "
-        "line), final_url, primary_text, headline, description for ads.",
+        "list_unsubscribe_post for email; body for SMS; headlines, descriptions (a list, or "
+        "one per line), final_url, path1, path2 for a responsive search ad; primary_text, "
+        "headline, description, link for Meta; commentary, headline, description, "
+        "landing_page for LinkedIn.",
     )
     text = serializers.CharField(
         required=False,
@@ -140,9 +179,25 @@ class ComplianceCheckSerializer(serializers.Serializer[dict[str, Any]]):
         help_text='Extra markets to check against: "US", "US-CA", "CA", "DE", "EU". When '
         "neither these nor the recipients name one, the workspace's country.",
     )
-    vehicle = JSONField(
-        required=False, help_text="For vehicle ads: the vehicle as data (vertical checks)."
+    vehicle = VehicleInSerializer(
+        required=False,
+        help_text="For vehicle creative: the vehicle as data (the vertical's checks read it).",
     )
+    vehicle_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Instead of vehicle: an inventory vehicle of the workspace.",
+    )
+    as_sent = serializers.BooleanField(
+        default=True,
+        help_text="Lint the draft as its channel will send it (default): the platform's limits "
+        "on the copy (not the placement or account), and what the channel adds (email: the "
+        "List-Unsubscribe headers and the footer with the postal address and unsubscribe link; "
+        "{{ unsubscribe_url }} in the body is that link). false: the fields exactly as given.",
+    )
+    # Co-op (issue 14, item 4): `coop_program`, a program key of the workspace or a program
+    # inline, is added here beside vehicle/vehicle_id, resolved in the view to Draft.coop.
     at = AwareDateTimeField(
         required=False, help_text="The instant the draft would be sent (default: now)."
     )
@@ -167,14 +222,11 @@ class ComplianceCheckSerializer(serializers.Serializer[dict[str, Any]]):
             codes.append(code)
         return codes
 
-    def validate_vehicle(self, value: Any) -> dict[str, Any] | None:
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Give the vehicle as an object.")
-        return value
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "vehicle" in attrs and "vehicle_id" in attrs:
+            raise serializers.ValidationError(
+                {"vehicle_id": ["Give the vehicle inline or its vehicle_id, not both."]}
+            )
         fields = dict(attrs.get("fields") or {})
         if "text" in attrs:
             if "body" in fields:

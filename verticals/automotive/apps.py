@@ -25,6 +25,13 @@ class AutomotiveConfig(AppConfig):
         for check in CHECKS:
             register_check(check)
 
+        # The lint API's vehicle_id: an inventory vehicle of the caller's workspace.
+        from como.compliance.vehicles import register_vehicle_source
+
+        from .compliance.lint_vehicle import lint_vehicle
+
+        register_vehicle_source(PROFILE.slug, lint_vehicle)
+
         # The playbook's merchandising rules are the inventory-ads agent's, validated by it.
         from como.agents.playbook_settings import register_section
 

@@ -4,14 +4,15 @@ what they (and direct mail) share.
 
 Importing the package registers the three adapters. Outside the channels app, code uses the
 names below rather than the modules: :func:`platform_limits` judges a create payload as its
-platform would (a vertical's per-vehicle creative, before it is an action).
+platform would (a vertical's per-vehicle creative, before it is an action), and its
+``copy_findings`` judges the copy alone, without an account or placement (the lint API).
 """
 
 from . import linkedin, search, social
 from .common import PlatformLimits, payload_findings
 
 #: Each ad platform's limits on the payload of the kind that creates an ad, by channel key.
-_LIMITS = {limits.channel: limits for limits in (social.LIMITS, search.LIMITS)}
+_LIMITS = {limits.channel: limits for limits in (social.LIMITS, search.LIMITS, linkedin.LIMITS)}
 
 
 def platform_limits(channel: str) -> PlatformLimits | None:

@@ -219,11 +219,25 @@ class PlatformLimits:
     draft_fields: Callable[[Mapping[str, Any]], dict[str, str]]
     citation: str
     advice: Callable[[Mapping[str, Any]], list[Finding]] = lambda payload: []
+    #: The limits on the copy alone (raises PayloadInvalid): no account, ad set, ad group or
+    #: Page is needed, so linting copy never reports a placement it was not given.
+    copy: Callable[[Mapping[str, Any]], None] | None = None
 
     def findings(self, payload: Mapping[str, Any], account: ChannelAccount | None) -> list[Finding]:
         """Blocking findings for what the platform would refuse, then its advice."""
+        return self._judged(lambda: self.build(payload, account), payload)
+
+    def copy_findings(self, payload: Mapping[str, Any]) -> list[Finding]:
+        """The same for the copy alone (the lint API): blocking findings for text, counts and
+        URLs the platform would refuse, then its advice; never an account or placement."""
+        check = self.copy
+        if check is None:
+            return list(self.advice(payload))
+        return self._judged(lambda: check(payload), payload)
+
+    def _judged(self, build: Callable[[], Any], payload: Mapping[str, Any]) -> list[Finding]:
         try:
-            self.build(payload, account)
+            build()
         except PayloadInvalid as invalid:
             own = payload_findings(self.channel, invalid, self.citation)
         else:

@@ -60,16 +60,35 @@ def _ad_account(account: ChannelAccount | None, limits: common.Limits) -> str:
     )
 
 
-def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
-    limits = common.Limits()
-    ad_account = _ad_account(account, limits)
-    campaign = _urn_id(limits, "campaign", payload.get("campaign"), "sponsoredCampaign")
+def _copy(
+    limits: common.Limits, payload: Mapping[str, Any], *, landing_required: bool = True
+) -> tuple[str, str, str, str]:
+    """The ad's copy (commentary, headline, description, landing page), whatever ad account,
+    campaign or organization it goes to."""
     commentary = limits.characters(payload, "commentary", max_width=COMMENTARY_MAX)
     headline = limits.characters(payload, "headline", max_width=HEADLINE_MAX)
     description = limits.characters(
         payload, "description", max_width=DESCRIPTION_MAX, required=False
     )
-    landing = limits.https_url("landing_page", payload.get("landing_page"))
+    landing = limits.https_url(
+        "landing_page", payload.get("landing_page"), required=landing_required
+    )
+    return commentary, headline, description, landing
+
+
+def copy_limits(payload: Mapping[str, Any]) -> None:
+    """What LinkedIn would refuse in the copy alone (no ad account, campaign or organization;
+    the landing page only when given): PayloadInvalid names every field."""
+    limits = common.Limits()
+    _copy(limits, payload, landing_required=False)
+    limits.raise_if_any()
+
+
+def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
+    limits = common.Limits()
+    ad_account = _ad_account(account, limits)
+    campaign = _urn_id(limits, "campaign", payload.get("campaign"), "sponsoredCampaign")
+    commentary, headline, description, landing = _copy(limits, payload)
     organization = _urn_id(
         limits,
         "organization",
@@ -182,3 +201,8 @@ class LinkedInAdapter(common.BuiltAdAdapter):
 
 
 adapter = register_adapter(LinkedInAdapter())
+
+
+LIMITS = common.PlatformLimits(
+    KEY, build_create, LinkedInAdapter().ad_fields, CITATION, copy=copy_limits
+)

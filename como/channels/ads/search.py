@@ -69,10 +69,11 @@ def _ad_group(limits: common.Limits, value: Any, customer: str) -> tuple[str, st
     return customer, f"customers/{customer}/adGroups/{group}"
 
 
-def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
-    """The mutate body; PayloadInvalid names every field past Google's limits."""
-    limits = common.Limits()
-    customer, ad_group = _ad_group(limits, payload.get("ad_group"), _customer_id(account))
+def _copy(
+    limits: common.Limits, payload: Mapping[str, Any], *, urls_required: bool = True
+) -> tuple[list[str], list[str], list[str], str, str]:
+    """The ad's copy (headlines, descriptions, final URLs, display paths), whatever account
+    or ad group it goes to."""
     headlines = limits.texts(
         "headlines",
         payload.get("headlines"),
@@ -88,14 +89,31 @@ def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> 
         max_width=DESCRIPTION_WIDTH,
     )
     urls = payload.get("final_urls")
-    if not isinstance(urls, list) or not urls:
+    if urls_required and (not isinstance(urls, list) or not urls):
         limits.add("final_urls", "Give at least one https:// URL.")
+    if not isinstance(urls, list):
         urls = []
     final_urls = [limits.https_url(f"final_urls[{i}]", url) for i, url in enumerate(urls)]
     path1 = limits.text("path1", payload.get("path1"), max_width=PATH_WIDTH, required=False)
     path2 = limits.text("path2", payload.get("path2"), max_width=PATH_WIDTH, required=False)
     if path2 and not path1:
         limits.add("path2", "Needs path1.")
+    return headlines, descriptions, final_urls, path1, path2
+
+
+def copy_limits(payload: Mapping[str, Any]) -> None:
+    """What Google would refuse in the copy alone (no ad group, no customer; final URLs only
+    when given): PayloadInvalid names every field."""
+    limits = common.Limits()
+    _copy(limits, payload, urls_required=False)
+    limits.raise_if_any()
+
+
+def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
+    """The mutate body; PayloadInvalid names every field past Google's limits."""
+    limits = common.Limits()
+    customer, ad_group = _ad_group(limits, payload.get("ad_group"), _customer_id(account))
+    headlines, descriptions, final_urls, path1, path2 = _copy(limits, payload)
     status = limits.choice("status", payload.get("status"), STATUSES, "ENABLED")
     limits.raise_if_any()
     rsa: dict[str, Any] = {
@@ -211,4 +229,6 @@ class PaidSearchAdapter(common.BuiltAdAdapter):
 adapter = register_adapter(PaidSearchAdapter())
 
 
-LIMITS = common.PlatformLimits(KEY, build_create, PaidSearchAdapter().ad_fields, CITATION)
+LIMITS = common.PlatformLimits(
+    KEY, build_create, PaidSearchAdapter().ad_fields, CITATION, copy=copy_limits
+)

@@ -103,6 +103,31 @@ def _ad_account(account: ChannelAccount | None, limits: common.Limits) -> str:
     )
 
 
+def _copy(
+    limits: common.Limits, payload: Mapping[str, Any], *, link_required: bool = True
+) -> tuple[str, str, str, str, str]:
+    """The ad's copy (primary text, headline, description, link, call to action), whatever
+    ad account, ad set or Page it goes to."""
+    message = limits.characters(payload, "primary_text", max_width=PRIMARY_TEXT_MAX)
+    headline = limits.characters(payload, "headline", max_width=HEADLINE_MAX)
+    description = limits.characters(
+        payload, "description", max_width=DESCRIPTION_MAX, required=False
+    )
+    link = limits.https_url("link", payload.get("link"), required=link_required)
+    cta = limits.choice(
+        "call_to_action", payload.get("call_to_action"), CALLS_TO_ACTION, "LEARN_MORE"
+    )
+    return message, headline, description, link, cta
+
+
+def copy_limits(payload: Mapping[str, Any]) -> None:
+    """What Meta would refuse in the copy alone (no ad account, ad set or Page; the link only
+    when given): PayloadInvalid names every field."""
+    limits = common.Limits()
+    _copy(limits, payload, link_required=False)
+    limits.raise_if_any()
+
+
 def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
     limits = common.Limits()
     ad_account = _ad_account(account, limits)
@@ -113,18 +138,10 @@ def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> 
     if payload.get("creative_id"):
         creative = {"creative_id": limits.identifier("creative_id", payload.get("creative_id"))}
     else:
-        message = limits.characters(payload, "primary_text", max_width=PRIMARY_TEXT_MAX)
-        headline = limits.characters(payload, "headline", max_width=HEADLINE_MAX)
-        description = limits.characters(
-            payload, "description", max_width=DESCRIPTION_MAX, required=False
-        )
-        link = limits.https_url("link", payload.get("link"))
+        message, headline, description, link, cta = _copy(limits, payload)
         page = str(payload.get("page_id") or (account.sender if account is not None else ""))
         if not page.isdigit():
             limits.add("page_id", "Give the Facebook Page id (or set it as the account's sender).")
-        cta = limits.choice(
-            "call_to_action", payload.get("call_to_action"), CALLS_TO_ACTION, "LEARN_MORE"
-        )
         link_data: dict[str, Any] = {"message": message, "link": link, "name": headline}
         if description:
             link_data["description"] = description
@@ -223,7 +240,9 @@ def ad_fields(payload: Mapping[str, Any]) -> dict[str, str]:
     return fields
 
 
-LIMITS = common.PlatformLimits(KEY, build_create, ad_fields, CITATION, recommended_length_findings)
+LIMITS = common.PlatformLimits(
+    KEY, build_create, ad_fields, CITATION, recommended_length_findings, copy=copy_limits
+)
 
 
 # --- audiences -------------------------------------------------------------------------------

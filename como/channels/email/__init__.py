@@ -6,7 +6,14 @@ provider's delivery events).
 Code outside the channels app imports the names below from here, not from the modules.
 Importing the package registers the adapter."""
 
-from .adapter import CHANNEL, KIND, ONE_CLICK, email_adapter, email_compose
+from .adapter import (
+    CHANNEL,
+    KIND,
+    ONE_CLICK,
+    UNSUBSCRIBE_PLACEHOLDER,
+    email_adapter,
+    email_compose,
+)
 from .smtp import message_id, smtp_send
 from .tracking import Purpose, TokenInvalid, Tracked, token_read
 
@@ -14,6 +21,7 @@ __all__ = [
     "CHANNEL",
     "KIND",
     "ONE_CLICK",
+    "UNSUBSCRIBE_PLACEHOLDER",
     "Purpose",
     "TokenInvalid",
     "Tracked",

@@ -9,7 +9,7 @@ exactly the message that is sent:
 - From: the workspace's email channel account's sender, else ``DEFAULT_FROM_EMAIL``;
   Message-ID from the idempotency key (:func:`.smtp.message_id`);
 - a footer with the workspace's name, postal address and unsubscribe link (CAN-SPAM), in the
-  text and in the HTML part;
+  text and in the HTML part (a template may print the link itself too: ``{{ unsubscribe_url }}``);
 - ``List-Unsubscribe: <https://…/t/u/<token>>`` and ``List-Unsubscribe-Post:
   List-Unsubscribe=One-Click`` (RFC 8058);
 - an HTML part (the payload's, or one made from the text) with an open pixel; every http(s)
@@ -53,6 +53,8 @@ from .tracking import Tracked, click_url, open_url, unsubscribe_url
 CHANNEL = "email"
 KIND = "email_send"
 ONE_CLICK = "List-Unsubscribe=One-Click"
+#: The variable a body or HTML template prints the recipient's unsubscribe link with.
+UNSUBSCRIBE_PLACEHOLDER = "unsubscribe_url"
 _SUBJECT_MAX = Message._meta.get_field("subject").max_length or 998
 
 
@@ -129,7 +131,14 @@ def email_compose(action: ActionLike, key: str) -> ComposedEmail:
         raise PayloadInvalid({"contact_id": f"No contact {contact_id} in this workspace."})
     if not contact.email:
         raise PayloadInvalid({"contact_id": f"Contact {contact_id} has no email address."})
-    context = message_context(contact=contact, workspace=workspace)
+    tracked = Tracked(workspace.pk, key, contact.pk, campaign_id)
+    unsubscribe = unsubscribe_url(tracked)
+    # The body may place the unsubscribe link itself ({{ unsubscribe_url }}); the footer
+    # carries it in any case.
+    context = {
+        **message_context(contact=contact, workspace=workspace),
+        UNSUBSCRIBE_PLACEHOLDER: unsubscribe,
+    }
     subject = " ".join(_render("subject", subject_source, context).split())[:_SUBJECT_MAX]
     text = _render("body", body_source, context)
     markup = (
@@ -138,12 +147,10 @@ def email_compose(action: ActionLike, key: str) -> ComposedEmail:
         else email_render.text_to_html(text)
     )
 
-    tracked = Tracked(workspace.pk, key, contact.pk, campaign_id)
-
     def track(url: str) -> str:
-        return click_url(tracked, url)
+        # The unsubscribe link stays direct, like the footer's.
+        return url if url == unsubscribe else click_url(tracked, url)
 
-    unsubscribe = unsubscribe_url(tracked)
     footer = {
         "sender_name": workspace.name,
         "postal_address": workspace.postal_address,

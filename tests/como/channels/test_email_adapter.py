@@ -181,6 +181,19 @@ def test_preflight_reads_exactly_what_execute_sends(smtp: Inbox, shop: Workspace
     assert Message.objects.get(idempotency_key="45").body == composed.text
 
 
+def test_the_body_may_print_the_unsubscribe_link_itself(shop: Workspace) -> None:
+    contact = consenting_contact(shop, "ana@buyer.example")
+    action = email_action(46, shop, contact, body="Hi.\n\nLeave the list: {{ unsubscribe_url }}\n")
+
+    composed = email_compose(action, "46")
+
+    link = composed.list_unsubscribe.strip("<>")
+    # Direct, not through the click redirect, and the footer still carries it.
+    assert composed.text.startswith(f"Hi.\n\nLeave the list: {link}\n")
+    assert composed.text.count(link) == 2
+    assert "/t/c/" not in composed.text
+
+
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [

@@ -107,7 +107,12 @@ def test_copy_linted_without_recipient_is_checked_for_the_workspaces_country(
 ) -> None:
     response = api.post(
         URL,
-        {"channel": "email", "fields": {"subject": "RE: your car", "body": "Come see us."}},
+        {
+            "channel": "email",
+            "fields": {"subject": "RE: your car", "body": "Come see us."},
+            # The fields exactly as given (as sent, the email channel adds header and footer).
+            "as_sent": False,
+        },
         format="json",
     )
 
