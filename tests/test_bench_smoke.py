@@ -74,7 +74,8 @@ FIGURES: dict[str, list[str]] = {
 
 
 def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
-    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - {"smoke"}
+    # smoke.py and worker.py are the scripts' helpers, not benchmarks.
+    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - {"smoke", "worker"}
     assert scripts == set(FIGURES)
     bench_target = re.search(r"^bench:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M)
     assert bench_target is not None
@@ -83,8 +84,11 @@ def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    # bench/actions.py starts real Celery workers of its own.
-    [pytest.param(n, marks=pytest.mark.worker) if n == "actions" else n for n in sorted(FIGURES)],
+    # bench/actions.py and bench/inventory.py start real Celery workers of their own.
+    [
+        pytest.param(n, marks=pytest.mark.worker) if n in ("actions", "inventory") else n
+        for n in sorted(FIGURES)
+    ],
 )
 def test_benchmark_runs_at_smoke_size(name: str, transactional_db: Any) -> None:
     run = subprocess.run(

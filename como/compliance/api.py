@@ -39,6 +39,7 @@ from .as_sent import joined, lint_as_sent
 from .drafts import Draft, Recipient, Sender, jurisdictions_of
 from .engine import run_checks
 from .findings import Report
+from .programs import coop_of
 from .selectors import recipients_for
 from .serializers import ComplianceCheckSerializer, ComplianceReportSerializer
 from .vehicles import vehicle_of
@@ -127,6 +128,7 @@ class ComplianceCheckViewSet(WorkspaceScopedViewSet):
             recipient = (
                 found[contact_id] if contact_id is not None else _inline(workspace, recipient_in)
             )
+        vehicle = self._vehicle(workspace, data)
         draft = Draft(
             channel=data["channel"],
             kind=data["kind"],
@@ -141,8 +143,8 @@ class ComplianceCheckViewSet(WorkspaceScopedViewSet):
                 for code in jurisdictions_of(*_split(given))
             ),
             vertical=workspace.vertical,
-            vehicle=self._vehicle(workspace, data),
-            # Co-op: the resolved `coop_program` goes here (Draft.coop), like the vehicle.
+            vehicle=vehicle,
+            coop=self._coop(workspace, data, vehicle),
         )
         if not draft.all_jurisdictions:
             # Linting copy with no recipient and no market: the workspace's own country.
@@ -161,6 +163,25 @@ class ComplianceCheckViewSet(WorkspaceScopedViewSet):
                 {"vehicle_id": [f"No vehicle {vehicle_id} in workspace {workspace.slug!r}."]}
             )
         return vehicle
+
+    def _coop(
+        self, workspace: Workspace, data: Mapping[str, Any], vehicle: Mapping[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """The co-op rules the draft answers to: the program given inline or by key (a key
+        the workspace does not have is a 400 on the field), else the workspace's programs
+        covering the vehicle's make on this channel."""
+        given = data.get("coop_program")
+        if given is not None and "inline" in given:
+            return dict(given["inline"])
+        key = given["key"] if given is not None else None
+        if key is None and vehicle is None:
+            return None
+        found = coop_of(workspace, key=key, vehicle=vehicle, channel=data["channel"])
+        if found is None and key is not None:
+            raise serializers.ValidationError(
+                {"coop_program": [f"No co-op program {key!r} in workspace {workspace.slug!r}."]}
+            )
+        return found
 
     def _contacts(self, workspace: Workspace, data: Mapping[str, Any]) -> list[Contact]:
         recipient_id = (data.get("recipient") or {}).get("contact_id")

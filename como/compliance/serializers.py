@@ -138,6 +138,89 @@ class RecipientInSerializer(serializers.Serializer[dict[str, Any]]):
         return attrs
 
 
+def _texts() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=500, allow_blank=False), max_length=50, default=list
+    )
+
+
+class CoopProgramInSerializer(serializers.Serializer[Any]):
+    """A co-op program's rules inline, as the co-op check reads them."""
+
+    key = serializers.SlugField(max_length=64, required=False, default="inline")
+    name = serializers.CharField(max_length=200, required=False, default="")
+    brands = serializers.ListField(
+        child=serializers.CharField(max_length=64), max_length=50, default=list
+    )
+    eligible_channels = serializers.ListField(
+        child=serializers.CharField(max_length=32), max_length=20, default=list
+    )
+    required_disclaimers = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=2000), max_length=20),
+        default=dict,
+        help_text="Per channel, the texts a creative on it must carry.",
+    )
+    prohibited_phrases = _texts()
+    required_claims = _texts()
+    forbidden_claims = _texts()
+
+    def validate_required_disclaimers(self, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if len(value) > 20:
+            raise serializers.ValidationError("At most 20 channels.")
+        if any(len(channel) > 32 for channel in value):
+            raise serializers.ValidationError("Channel names are at most 32 characters.")
+        return value
+
+
+_STRINGS = {"type": "array", "items": {"type": "string", "maxLength": 500}, "maxItems": 50}
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": 64, "description": "A program key of the workspace."},
+            {
+                "type": "object",
+                "description": "A co-op program's rules inline.",
+                "properties": {
+                    "key": {"type": "string", "maxLength": 64},
+                    "name": {"type": "string", "maxLength": 200},
+                    "brands": _STRINGS,
+                    "eligible_channels": _STRINGS,
+                    "required_disclaimers": {
+                        "type": "object",
+                        "additionalProperties": _STRINGS,
+                        "description": "Per channel, the texts a creative on it must carry.",
+                    },
+                    "prohibited_phrases": _STRINGS,
+                    "required_claims": _STRINGS,
+                    "forbidden_claims": _STRINGS,
+                },
+            },
+        ]
+    }
+)
+class CoopProgramField(serializers.Field):
+    """A program key (a slug) or a program inline: ``{"key": …}`` or the inline rules with
+    ``"inline": True``."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, str):
+            key = data.strip()
+            if not key or len(key) > 64 or not key.replace("-", "").replace("_", "").isalnum():
+                raise serializers.ValidationError("A program key: letters, digits, - and _.")
+            return {"key": key}
+        if isinstance(data, dict):
+            inline = CoopProgramInSerializer(data=data)
+            if not inline.is_valid():
+                raise serializers.ValidationError(inline.errors)
+            return {"inline": dict(inline.validated_data)}
+        raise serializers.ValidationError("A program key, or a program's rules as an object.")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ComplianceCheckSerializer(serializers.Serializer[dict[str, Any]]):
     channel = serializers.ChoiceField(choices=KNOWN_CHANNELS, help_text="The send channel.")
     kind = serializers.CharField(
@@ -196,8 +279,12 @@ class ComplianceCheckSerializer(serializers.Serializer[dict[str, Any]]):
         "List-Unsubscribe headers and the footer with the postal address and unsubscribe link; "
         "{{ unsubscribe_url }} in the body is that link). false: the fields exactly as given.",
     )
-    # Co-op (issue 14, item 4): `coop_program`, a program key of the workspace or a program
-    # inline, is added here beside vehicle/vehicle_id, resolved in the view to Draft.coop.
+    coop_program = CoopProgramField(
+        required=False,
+        help_text="An OEM co-op program the creative runs under: a program key of the "
+        "workspace, or the program's rules inline. Without it, a vehicle's make picks the "
+        "workspace's active programs covering it on this channel.",
+    )
     at = AwareDateTimeField(
         required=False, help_text="The instant the draft would be sent (default: now)."
     )

@@ -65,8 +65,12 @@ from .state import ConsentState
 #: Erasing a person is a data-protection decision: owners and compliance officers hold it.
 ERASE_PERMISSION = Permission.REVIEW_COMPLIANCE
 
+# Nested: a list field's errors are keyed by the item's index ({"channels": {"0": [...]}});
+# and a body that is no JSON at all is answered {"detail": "..."} before any field is read.
 _ERRORS = errors_response(
-    'Messages by field ("non_field_errors" for the request as a whole).', detail=False
+    'Messages by field ("non_field_errors" for the request as a whole; a list field\'s by '
+    'item index), or {"detail": "…"} when the body cannot be read.',
+    nested=True,
 )
 _WORKSPACE_PARAMETER = OpenApiParameter(
     WORKSPACE_HEADER,

@@ -32,6 +32,13 @@ class AutomotiveConfig(AppConfig):
 
         register_vehicle_source(PROFILE.slug, lint_vehicle)
 
+        # ... and its coop_program: a co-op program of the workspace, or those of the make.
+        from como.compliance.programs import register_coop_source
+
+        from .coop.lint import lint_coop
+
+        register_coop_source(PROFILE.slug, lint_coop)
+
         # The playbook's merchandising rules are the inventory-ads agent's, validated by it.
         from como.agents.playbook_settings import register_section
 
