@@ -45,6 +45,7 @@ class Studio:
     sender: Sender
     workspace_data: dict[str, Any]
     _accounts: dict[str, ChannelAccount | None] = field(default_factory=dict)
+    _coop: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, workspace: Workspace) -> Studio:
@@ -62,6 +63,26 @@ class Studio:
         if channel not in self._accounts:
             self._accounts[channel] = channel_account(self.workspace.pk, channel)
         return self._accounts[channel]
+
+    def coop(self, channel: str) -> dict[str, Any] | None:
+        """The rules of the workspace's confirmed, active co-op programs paying for
+        ``channel`` (``Draft.coop``; the co-op check keeps those covering the vehicle's make).
+        A program the dealer has not confirmed against its OEM's guide does not gate ads."""
+        if channel not in self._coop:
+            from django.utils import timezone
+
+            from ..coop.rules import program_rules
+            from ..coop.selectors import active_programs
+
+            programs = [
+                program_rules(p)
+                for p in active_programs(self.workspace, today=timezone.localdate()).filter(
+                    confirmed=True
+                )
+                if not p.eligible_channels or channel in p.eligible_channels
+            ]
+            self._coop[channel] = {"programs": programs} if programs else None
+        return self._coop[channel]
 
     def placement(self, channel: str) -> dict[str, Any] | None:
         """Where the channel's ads go (the rules' placement), or None when not configured."""
@@ -100,4 +121,5 @@ class Studio:
             at=now,
             placement=self.placement(channel),
             account=self.account(channel),
+            coop=self.coop(channel),
         )

@@ -111,6 +111,7 @@ def _judge(
     vertical: str,
     jurisdictions: frozenset[str],
     at: datetime,
+    coop: Mapping[str, Any] | None = None,
 ) -> CreativeResult:
     spec = judged.prepared.spec
     try:
@@ -139,6 +140,7 @@ def _judge(
         jurisdictions=jurisdictions,
         vertical=vertical,
         vehicle=vehicle,
+        coop=coop,
     )
     report = run_checks(draft)
     findings = [f.as_dict() for f in (*own, *report.findings)]
@@ -158,15 +160,18 @@ def vehicles_creative(
     at: datetime,
     placements: Mapping[str, Mapping[str, Any]] | None = None,
     accounts: Mapping[str, ChannelAccount | None] | None = None,
+    coop: Mapping[str, Mapping[str, Any] | None] | None = None,
 ) -> dict[str, list[CreativeResult]]:
     """Each spec rendered and judged for each vehicle of one rooftop: ``{spec key: [result per
     vehicle, in order]}``, each result exactly what :func:`vehicle_creative` gives.
 
     ``sources`` is ``{spec key: {field: source}}`` (:func:`.render.templates_for`; a spec
-    missing from it renders its defaults); ``placements`` and ``accounts`` are by channel. Pure
-    but for the renders: no query."""
+    missing from it renders its defaults); ``placements``, ``accounts`` and ``coop`` (the
+    co-op programs' rules, ``Draft.coop``) are by channel. Pure but for the renders: no
+    query."""
     placements = placements or {}
     accounts = accounts or {}
+    coop = coop or {}
     judged = [
         _Judged.of(
             spec,
@@ -182,7 +187,8 @@ def vehicles_creative(
     for vehicle in vehicles:
         context = vehicle_context(vehicle, shared)
         for one, out in zip(judged, lists, strict=True):
-            out.append(_judge(one, context, vehicle, sender, vertical, jurisdictions, at))
+            programs = coop.get(one.prepared.spec.channel)
+            out.append(_judge(one, context, vehicle, sender, vertical, jurisdictions, at, programs))
     return results
 
 
@@ -199,9 +205,10 @@ def vehicle_creative(
     at: datetime,
     placement: Mapping[str, Any] | None = None,
     account: ChannelAccount | None = None,
+    coop: Mapping[str, Any] | None = None,
 ) -> CreativeResult:
     """Render ``spec`` for one vehicle and judge it. Pure but for the render: no query (the
     caller reads the account once per channel, the vehicles in bulk)."""
     judged = _Judged.of(spec, sources, placement, account)
     context = vehicle_context(vehicle, shared_context(rooftop, workspace))
-    return _judge(judged, context, vehicle, sender, vertical, jurisdictions, at)
+    return _judge(judged, context, vehicle, sender, vertical, jurisdictions, at, coop)
