@@ -1,0 +1,111 @@
+"""The reaction to one import's diff, and the approver dropping vehicles from a launch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from como.agents.models import ActionStatus, AgentAction
+from como.agents.registry import agent_enabled
+from como.agents.services import action_narrow, action_propose
+from como.workspaces.models import Workspace
+from como.workspaces.principal import principal_for_user
+from como.workspaces.roles import Permission
+from como.workspaces.users import User
+
+from ...inventory.importing.reactions import InventoryDiff
+from ..kinds import AGENT, LAUNCH, PAUSE
+from ..studio import Studio
+from .common import (
+    Reaction,
+    preview_of,
+)
+from .launch import launch_drafts
+from .pause import pause_draft
+from .update import update_drafts
+from .withdraw import narrowed_payload, waiting_actions_withdraw
+
+# --- the reaction ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inventory_ads_react(
+    *, workspace: Workspace, diff: InventoryDiff, now: datetime | None = None
+) -> Reaction:
+    """The agent's answer to one import's diff (nothing when switched off in the playbook).
+    Safe to run twice: the idempotency keys name the import, and a decided action is never
+    proposed again."""
+    reaction = Reaction()
+    if not agent_enabled(workspace, AGENT):
+        return reaction
+    now = now or timezone.now()
+    studio = Studio.of(workspace)
+    proposer = workspace.agent_user
+    # Withdraw first: the launches proposed below never feature a vehicle gone.
+    waiting_actions_withdraw(
+        workspace=workspace, vehicle_ids=(*diff.sold, *diff.removed), reaction=reaction
+    )
+    pause = pause_draft(
+        studio, (*diff.sold, *diff.removed), f"{PAUSE}:{diff.import_id}", diff.import_id
+    )
+    if pause is not None:
+        reaction.pause = action_propose(
+            workspace=workspace, proposer=proposer, draft=pause
+        ).action.pk
+    for draft in launch_drafts(studio, diff, now, reaction):
+        reaction.launches.append(
+            action_propose(workspace=workspace, proposer=proposer, draft=draft).action.pk
+        )
+    for draft in update_drafts(studio, diff, now, reaction):
+        reaction.updates.append(
+            action_propose(workspace=workspace, proposer=proposer, draft=draft).action.pk
+        )
+    return reaction
+
+
+@transaction.atomic
+def launch_drop_vehicles(
+    *, action: AgentAction, vehicle_ids: Sequence[int], user: User
+) -> AgentAction:
+    """The approver takes vehicles out of a launch before approving it. The revision is
+    recorded in the action's audit trail; the dropped vehicles are listed in ``left_out``."""
+    if not principal_for_user(user).can(Permission.APPROVE, action.workspace_id):
+        raise PermissionDenied("You may not change actions in this workspace.")
+    locked = AgentAction.objects.select_for_update().get(pk=action.pk)
+    if locked.kind != LAUNCH:
+        raise ValidationError({"action": ["Only a vehicle ads launch lists vehicles to drop."]})
+    if locked.status != ActionStatus.PROPOSED:
+        raise ValidationError(
+            {"action": [f"This action is {locked.status}, not awaiting approval."]}
+        )
+    payload = locked.payload if isinstance(locked.payload, Mapping) else {}
+    listed = set(payload.get("vehicle_ids") or [])
+    wanted = {v for v in vehicle_ids if isinstance(v, int) and not isinstance(v, bool)}
+    unknown = [v for v in vehicle_ids if v not in listed]
+    if unknown or not wanted:
+        raise ValidationError(
+            {
+                "vehicle_ids": [f"Not in this launch: {', '.join(map(str, unknown))}."]
+                if unknown
+                else ["Name at least one vehicle of the launch."]
+            }
+        )
+    name = user.get_full_name() or user.get_username()
+    narrowed = narrowed_payload(payload, wanted, f"dropped by {name}")
+    if not narrowed["vehicle_ids"]:
+        raise ValidationError(
+            {"vehicle_ids": ["That leaves nothing to launch: reject the proposal instead."]}
+        )
+    action_narrow(
+        action=locked,
+        payload=narrowed,
+        preview=preview_of(narrowed["vehicles"]),
+        note=f"Dropped vehicle(s) {', '.join(map(str, sorted(wanted)))} before approval.",
+        user=user,
+    )
+    action.refresh_from_db()
+    return action
