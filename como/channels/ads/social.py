@@ -31,10 +31,8 @@ claim keeps a create from being sent twice and the sandbox dedupes by key.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -43,14 +41,18 @@ from django.utils import timezone
 
 from como.compliance.drafts import Recipient
 from como.compliance.findings import Finding, Report, Severity
-from como.compliance.selectors import recipients_for
-from como.leads.models import Contact
 
 from ..base import ActionLike, MetricRow, register_adapter
 from ..errors import PayloadInvalid
 from ..models import ChannelAccount, TransportKind
 from ..transports import OutboundRequest
 from . import common
+from .social_audiences import AUDIENCE_SCHEMA, BATCH_SIZE, audience_for, audience_rows
+from .social_catalog import CATALOG_BATCH_MAX, build_catalog_update
+
+#: Names other modules read here, kept where they were before the audiences and the catalog
+#: moved into modules of their own.
+__all__ = ["CATALOG_BATCH_MAX", "audience_for", "build_catalog_update", "build_create"]
 
 KEY = "paid_social"
 CREATE = "social_ad_create"
@@ -78,17 +80,6 @@ CALLS_TO_ACTION = (
     "GET_OFFER",
     "SUBSCRIBE",
 )
-#: Catalog Batch API: at most 5,000 items per ``items_batch`` call.
-CATALOG_BATCH_MAX = 5_000
-#: The item types whose id field we know, and that field's name in the item's data (the same
-#: name the catalog's feed uses for it: a vehicle's is ``vehicle_id``).
-CATALOG_ID_FIELDS = {"VEHICLE": "vehicle_id", "VEHICLE_OFFER": "vehicle_offer_id"}
-AVAILABILITIES = ("AVAILABLE", "NOT_AVAILABLE", "PENDING")
-CATALOG_ID_MAX = 100
-#: Meta takes at most 10,000 people per request; more go in one session of several batches.
-BATCH_SIZE = 10_000
-#: Meta's multi-key customer-list schema: each value normalised, then SHA-256 hashed.
-AUDIENCE_SCHEMA = ["EMAIL", "PHONE"]
 
 
 # --- ads -------------------------------------------------------------------------------------
@@ -168,51 +159,6 @@ def build_pause(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {"path": ad, "form": [("status", "PAUSED")]}
 
 
-def build_catalog_update(
-    payload: Mapping[str, Any], account: ChannelAccount | None = None
-) -> dict[str, Any]:
-    """``POST /{catalog_id}/items_batch``: ``item_type`` and ``requests``, a JSON array of
-    ``{"method": "UPDATE", "data": {<id field>: …, "availability": …}}``. ``allow_upsert`` is
-    false: an item the catalog does not hold is not created from an availability alone."""
-    limits = common.Limits()
-    catalog = limits.identifier("catalog_id", payload.get("catalog_id"))
-    item_type = limits.choice(
-        "item_type", payload.get("item_type"), tuple(CATALOG_ID_FIELDS), "VEHICLE"
-    )
-    id_field = CATALOG_ID_FIELDS[item_type]
-    items = payload.get("items")
-    requests: list[dict[str, Any]] = []
-    if not isinstance(items, list) or not items:
-        limits.add("items", "Give a list of items to update.")
-        items = []
-    elif len(items) > CATALOG_BATCH_MAX:
-        limits.add("items", f"At most {CATALOG_BATCH_MAX} items per call ({len(items)} given).")
-    for index, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            limits.add(f"items[{index}]", "Must be an object.")
-            continue
-        item_id = limits.text(
-            f"items[{index}].id", item.get("id"), max_width=CATALOG_ID_MAX, wide=False
-        )
-        availability = limits.choice(
-            f"items[{index}].availability", item.get("availability"), AVAILABILITIES, ""
-        )
-        if not availability:
-            limits.add(f"items[{index}].availability", f"One of {', '.join(AVAILABILITIES)}.")
-        requests.append(
-            {"method": "UPDATE", "data": {id_field: item_id, "availability": availability}}
-        )
-    limits.raise_if_any()
-    return {
-        "path": f"{catalog}/items_batch",
-        "form": [
-            ("item_type", item_type),
-            ("allow_upsert", "false"),
-            ("requests", common.json_body(requests)),
-        ],
-    }
-
-
 def recommended_length_findings(payload: Mapping[str, Any]) -> list[Finding]:
     """Text Meta would truncate: allowed, but the approver should know."""
     findings = []
@@ -243,75 +189,6 @@ def ad_fields(payload: Mapping[str, Any]) -> dict[str, str]:
 LIMITS = common.PlatformLimits(
     KEY, build_create, ad_fields, CITATION, recommended_length_findings, copy=copy_limits
 )
-
-
-# --- audiences -------------------------------------------------------------------------------
-
-
-def normalized_email(email: str) -> str:
-    """Meta: trim leading and trailing whitespace, lowercase."""
-    return email.strip().lower()
-
-
-def normalized_phone(phone: str) -> str:
-    """Meta: digits only, with the country code, no leading zeros (E.164 without the +)."""
-    return "".join(ch for ch in phone if ch.isdigit()).lstrip("0")
-
-
-def sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest() if value else ""
-
-
-def opted_out_of_ads(recipient: Recipient) -> bool:
-    return recipient.consent("ads").revoked or recipient.is_suppressed("ads")
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who goes into an upload, and who was left out and why."""
-
-    audience_id: str
-    members: list[Recipient]
-    opted_out: int
-    without_identifier: int
-
-
-def audience_for(payload: Mapping[str, Any], *, workspace_id: int, at: datetime) -> Audience:
-    """The workspace's contacts named in the payload, minus those opted out of ads at ``at``."""
-    limits = common.Limits()
-    audience_id = limits.identifier("audience_id", payload.get("audience_id"))
-    raw = payload.get("contact_ids")
-    ids: list[int] = []
-    if not isinstance(raw, list) or not raw:
-        limits.add("contact_ids", "Give a list of contact ids.")
-    else:
-        for index, value in enumerate(raw):
-            if isinstance(value, int) and not isinstance(value, bool):
-                ids.append(value)
-            else:
-                limits.add(f"contact_ids[{index}]", "Must be a contact id.")
-    contacts = {
-        contact.pk: contact
-        for contact in Contact.objects.filter(workspace_id=workspace_id, pk__in=ids)
-    }
-    for index, value in enumerate(raw if isinstance(raw, list) else []):
-        if isinstance(value, int) and value not in contacts:
-            limits.add(f"contact_ids[{index}]", "No such contact in this workspace.")
-    limits.raise_if_any()
-    ordered = [contacts[pk] for pk in dict.fromkeys(ids)]
-    everyone = recipients_for(workspace_id=workspace_id, contacts=ordered, at=at)
-    allowed = [r for r in everyone if not opted_out_of_ads(r)]
-    members = [r for r in allowed if r.email or r.phone]
-    return Audience(
-        audience_id=audience_id,
-        members=members,
-        opted_out=len(everyone) - len(allowed),
-        without_identifier=len(allowed) - len(members),
-    )
-
-
-def audience_rows(members: Sequence[Recipient]) -> list[list[str]]:
-    return [[sha256(normalized_email(r.email)), sha256(normalized_phone(r.phone))] for r in members]
 
 
 # --- the adapter -----------------------------------------------------------------------------
