@@ -10,10 +10,11 @@ from rest_framework import serializers
 
 from como.workspaces.column_limits import column_max_length
 
+from .formats.base import CONFIDENTIAL_FIELDS
 from .models import Condition, Rooftop, Vehicle, VehicleChange, VehicleStatus
 
 #: Fields never shown outside como, not even as a change's old and new values.
-CONFIDENTIAL = frozenset({"cost"})
+CONFIDENTIAL = frozenset(CONFIDENTIAL_FIELDS)
 
 #: The brands column (its item width and count are the model's).
 _BRANDS: Any = Rooftop._meta.get_field("brands")

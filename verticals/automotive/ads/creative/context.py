@@ -10,38 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ...inventory.formats.base import PUBLIC_FIELDS
 from ..rules import days_in_stock
 
 #: The vehicle columns a template may see. ``cost`` is not among them, on purpose.
-VEHICLE_FIELDS = (
-    "id",
-    "rooftop_id",
-    "vin",
-    "stock_number",
-    "year",
-    "make",
-    "model",
-    "trim",
-    "body_style",
-    "condition",
-    "certified",
-    "mileage",
-    "exterior_color",
-    "interior_color",
-    "transmission",
-    "drivetrain",
-    "fuel_type",
-    "msrp",
-    "price",
-    "internet_price",
-    "dealer_charges",
-    "status",
-    "received_at",
-    "first_seen_at",
-    "sold_at",
-    "photos",
-    "vdp_url",
-)
+VEHICLE_FIELDS = ("id", "rooftop_id", *PUBLIC_FIELDS, "first_seen_at", "sold_at")
 ROOFTOP_FIELDS = (
     "id",
     "name",

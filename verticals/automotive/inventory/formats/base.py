@@ -41,6 +41,10 @@ CANONICAL_FIELDS = (
     "photos",
     "vdp_url",
 )
+#: Never exported, never in an API answer or a template's context.
+CONFIDENTIAL_FIELDS = ("cost",)
+#: The canonical fields anyone may see.
+PUBLIC_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in CONFIDENTIAL_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
