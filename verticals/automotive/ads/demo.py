@@ -92,12 +92,15 @@ def demo_ads_launch(workspace: Workspace, anchor: datetime) -> list[str]:
         first = InventoryImport.objects.filter(rooftop=rooftop).order_by("pk").first()
         if first is None:
             continue
-        available = tuple(
-            rooftop.vehicles.filter(status=VehicleStatus.AVAILABLE).values_list("pk", flat=True)
+        launches = AgentAction.objects.filter(
+            workspace=workspace, kind=LAUNCH, idempotency_key__startswith=f"{LAUNCH}:{first.pk}:"
         )
-        diff = InventoryDiff(import_id=first.pk, rooftop_id=rooftop.pk, created=available)
-        reaction = inventory_ads_react(workspace=workspace, diff=diff)
-        launches = AgentAction.objects.filter(pk__in=reaction.launches, kind=LAUNCH)
+        if not launches.exists():  # seeded before: its proposals are left as they are
+            available = tuple(
+                rooftop.vehicles.filter(status=VehicleStatus.AVAILABLE).values_list("pk", flat=True)
+            )
+            diff = InventoryDiff(import_id=first.pk, rooftop_id=rooftop.pk, created=available)
+            inventory_ads_react(workspace=workspace, diff=diff)
         if rooftop.store_code != LIVE_ROOFTOP or owner is None:
             waiting += launches.filter(status=ActionStatus.PROPOSED).count()
             continue
