@@ -15,7 +15,9 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,8 +189,37 @@ def http_client() -> httpx.Client:
 Transport = SandboxTransport | HttpTransport
 
 
+#: Within :func:`accounts_cached`, the accounts read so far, by (workspace, channel).
+_account_cache: ContextVar[dict[tuple[int, str], ChannelAccount | None] | None] = ContextVar(
+    "como_channel_accounts", default=None
+)
+
+
 def channel_account(workspace_id: int, channel: str) -> ChannelAccount | None:
-    return ChannelAccount.objects.filter(workspace_id=workspace_id, channel=channel).first()
+    cache = _account_cache.get()
+    if cache is None:
+        return ChannelAccount.objects.filter(workspace_id=workspace_id, channel=channel).first()
+    key = (workspace_id, channel)
+    if key not in cache:
+        cache[key] = ChannelAccount.objects.filter(
+            workspace_id=workspace_id, channel=channel
+        ).first()
+    return cache[key]
+
+
+@contextmanager
+def accounts_cached() -> Iterator[None]:
+    """Read each channel account once inside the block: for a caller sending many requests in
+    one go (an action's per-vehicle calls). Outside it every send reads the account afresh,
+    so a transport switched in the admin takes effect at the next action."""
+    if _account_cache.get() is not None:  # an enclosing block's cache serves
+        yield
+        return
+    token = _account_cache.set({})
+    try:
+        yield
+    finally:
+        _account_cache.reset(token)
 
 
 def transport_for(account: ChannelAccount | None, simulate: Simulator) -> Transport:

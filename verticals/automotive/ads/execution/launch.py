@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from como.agents.models import AgentAction
+from como.channels.transports import accounts_cached
 
 from ..creative import spec_for_channel
 from ..models import AdState, VehicleAd
@@ -32,6 +33,7 @@ def vehicle_ids_of(payload: Mapping[str, Any]) -> list[int]:
     return [v for v in payload.get("vehicle_ids") or [] if isinstance(v, int)]
 
 
+@accounts_cached()
 def launch_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, Any]:
     """Launch each vehicle still worth advertising, re-checked now: still in stock and passing
     the rules, its creative (rendered again now, so the price is today's) not blocked."""
@@ -53,6 +55,7 @@ def launch_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, An
         .values_list("vehicle_id", flat=True)
     )
     run = Run(action)
+    run.prepare((vehicle_id, channel, OPERATION) for vehicle_id in ids)
     for vehicle_id in ids:
         step = run.step(vehicle_id, channel, OPERATION)
         if step is None:

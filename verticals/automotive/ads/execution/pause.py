@@ -14,6 +14,7 @@ from django.utils import timezone
 from como.agents.models import AgentAction
 from como.channels import ads
 from como.channels.errors import ChannelRejected, PayloadInvalid, TransientError
+from como.channels.transports import accounts_cached
 
 from ...inventory.models import VehicleStatus
 from ..creative import spec_for_channel
@@ -34,6 +35,7 @@ def pause_payload(channel: str, external_id: str) -> dict[str, Any]:
     return {"ad_id": external_id}
 
 
+@accounts_cached()
 def pause_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, Any]:
     payload = action.payload if isinstance(action.payload, Mapping) else {}
     ids = vehicle_ids_of(payload)
@@ -41,11 +43,14 @@ def pause_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, Any
     gone: set[str] = {VehicleStatus.SOLD, VehicleStatus.REMOVED}
     run = Run(action)
     # The ads live now, not those at proposal: one launched since is paused too.
-    ads = VehicleAd.objects.filter(
-        workspace=action.workspace,
-        vehicle_id__in=ids,
-        state__in=[AdState.LIVE, AdState.LAUNCHING],
-    ).order_by("vehicle_id", "channel")
+    ads = list(
+        VehicleAd.objects.filter(
+            workspace=action.workspace,
+            vehicle_id__in=ids,
+            state__in=[AdState.LIVE, AdState.LAUNCHING],
+        ).order_by("vehicle_id", "channel")
+    )
+    run.prepare((ad.vehicle_id, ad.channel, OPERATION) for ad in ads)
     for ad in ads:
         step = run.step(ad.vehicle_id, ad.channel, OPERATION)
         if step is None:
@@ -89,14 +94,9 @@ def _catalog_update(
         for item in catalog.get("items") or []
         if isinstance(item, Mapping) and isinstance(item.get("vehicle_id"), int)
     ]
+    run.prepare((item["vehicle_id"], ads.social.KEY, CATALOG_OPERATION) for item in items)
     steps = {
-        item["vehicle_id"]: VehicleAdStep.objects.get_or_create(
-            workspace_id=action.workspace_id,
-            action=action,
-            vehicle_id=item["vehicle_id"],
-            channel=ads.social.KEY,
-            operation=CATALOG_OPERATION,
-        )[0]
+        item["vehicle_id"]: run.prepared(item["vehicle_id"], ads.social.KEY, CATALOG_OPERATION)
         for item in items
     }
     sent: list[str] = []

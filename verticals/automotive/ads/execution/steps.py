@@ -11,7 +11,7 @@ action is retried: the steps done are not repeated."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,16 +51,44 @@ class Run:
     action: AgentAction
     results: list[dict[str, Any]] = field(default_factory=list)
     transient: list[str] = field(default_factory=list)
+    _steps: dict[tuple[int, str, str], VehicleAdStep] = field(default_factory=dict)
+
+    def prepare(self, parts: Iterable[tuple[int, str, str]]) -> None:
+        """Every step of ``parts`` ((vehicle, channel, operation)) recorded at once, those of
+        an earlier attempt kept as they are: one INSERT and one SELECT for the whole action
+        rather than a round trip and a commit per vehicle before its call."""
+        wanted = set(parts)
+        VehicleAdStep.objects.bulk_create(
+            [
+                VehicleAdStep(
+                    workspace_id=self.action.workspace_id,
+                    action=self.action,
+                    vehicle_id=vehicle_id,
+                    channel=channel,
+                    operation=operation,
+                )
+                for vehicle_id, channel, operation in sorted(wanted)
+            ],
+            ignore_conflicts=True,
+        )
+        for step in VehicleAdStep.objects.filter(action=self.action):
+            self._steps[(step.vehicle_id, step.channel, step.operation)] = step
+
+    def prepared(self, vehicle_id: int, channel: str, operation: str) -> VehicleAdStep:
+        """A step :meth:`prepare` recorded, whatever its status."""
+        return self._steps[(vehicle_id, channel, operation)]
 
     def step(self, vehicle_id: int, channel: str, operation: str) -> VehicleAdStep | None:
         """The step, when it is still to be sent; None (its result noted) when settled."""
-        step, _ = VehicleAdStep.objects.get_or_create(
-            workspace_id=self.action.workspace_id,
-            action=self.action,
-            vehicle_id=vehicle_id,
-            channel=channel,
-            operation=operation,
-        )
+        step = self._steps.get((vehicle_id, channel, operation))
+        if step is None:
+            step, _ = VehicleAdStep.objects.get_or_create(
+                workspace_id=self.action.workspace_id,
+                action=self.action,
+                vehicle_id=vehicle_id,
+                channel=channel,
+                operation=operation,
+            )
         if step.status != StepStatus.PENDING:
             self.note(step)
             return None

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from como.agents.models import AgentAction
+from como.channels.transports import accounts_cached
 
 from ..creative import spec_for_channel
 from ..models import AdState, StepStatus, VehicleAd, VehicleAdStep
@@ -22,6 +23,7 @@ CREATE = "update"
 RETIRE = "retire"
 
 
+@accounts_cached()
 def update_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, Any]:
     payload = action.payload if isinstance(action.payload, Mapping) else {}
     channel = str(payload.get("channel") or action.channel)
