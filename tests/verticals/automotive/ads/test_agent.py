@@ -515,3 +515,22 @@ def test_a_pause_proposed_again_outside_an_import(
     assert set(VehicleAd.objects.filter(vehicle=cars[0]).values_list("state", flat=True)) == {
         "paused"
     }
+
+
+def test_a_large_feed_is_launched_in_proposals_of_at_most_a_batch(
+    dealer: Workspace, rooftop: Rooftop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from verticals.automotive.ads.proposals import launch
+
+    cars = [car(rooftop, n) for n in range(1, 8)]
+    blocked = car(rooftop, 99, vdp_url="http://plain.example/99")  # an http link: blocked
+    monkeypatch.setattr(launch, "LAUNCH_BATCH", 3)
+    _, record = react(dealer, rooftop, created=[c.pk for c in [*cars, blocked]])
+    social = [a for a in launches(dealer) if a.channel == "paid_social"]
+    base = f"{LAUNCH}:{record.pk}:{rooftop.pk}:paid_social"
+    assert [a.idempotency_key for a in social] == [base, f"{base}:2", f"{base}:3"]
+    assert [len(a.payload["vehicle_ids"]) for a in social] == [3, 3, 1]
+    assert sorted(v for a in social for v in a.payload["vehicle_ids"]) == [c.pk for c in cars]
+    # The vehicles left out are listed once, on the first part.
+    assert [[v["id"] for v in a.payload["left_out"]] for a in social] == [[blocked.pk], [], []]
+    assert "(part 2 of 3)" in social[1].rationale

@@ -24,6 +24,11 @@ from .common import (
     warnings_summary,
 )
 
+#: Vehicles per launch proposal: each carries its vehicles' rendered creatives (about 1.3 KB
+#: of JSON each), so a dealer group's first feed of tens of thousands becomes proposals an
+#: approver can read (and approve in bulk), not one row of tens of megabytes.
+LAUNCH_BATCH = 250
+
 
 def launch_drafts(
     studio: Studio, diff: InventoryDiff, now: datetime, reaction: Reaction
@@ -88,30 +93,35 @@ def launch_drafts(
                 )
             continue
         rooftop = rooftops[rooftop_id]
-        drafts.append(
-            ActionDraft(
-                agent=AGENT,
-                kind=LAUNCH,
-                idempotency_key=f"{LAUNCH}:{diff.import_id}:{rooftop_id}:{channel}",
-                rationale=f"{len(chosen)} vehicle(s) new or back in stock at {rooftop['name']} "
-                f"pass the merchandising rules: launch their {CHANNEL_NAMES[channel]} ads."
-                + (
-                    f" {len(group['left_out'])} left out (see the list)."
-                    if group["left_out"]
-                    else ""
-                ),
-                channel=channel,
-                target_type="rooftop",
-                target_id=rooftop_id,
-                payload={
-                    "vehicle_ids": [v["id"] for v in chosen],
-                    "channel": channel,
-                    "rooftop_id": rooftop_id,
-                    "vehicles": chosen,
-                    "left_out": group["left_out"],
-                },
-                preview=preview_of(chosen),
-                findings=warnings_summary(chosen),
+        parts = [chosen[i : i + LAUNCH_BATCH] for i in range(0, len(chosen), LAUNCH_BATCH)]
+        for number, part in enumerate(parts, start=1):
+            # The first part keeps the plain key; later parts of a large feed are numbered.
+            key = f"{LAUNCH}:{diff.import_id}:{rooftop_id}:{channel}"
+            if number > 1:
+                key += f":{number}"
+            left_out = group["left_out"] if number == 1 else []
+            of = f" (part {number} of {len(parts)})" if len(parts) > 1 else ""
+            drafts.append(
+                ActionDraft(
+                    agent=AGENT,
+                    kind=LAUNCH,
+                    idempotency_key=key,
+                    rationale=f"{len(part)} vehicle(s) new or back in stock at "
+                    f"{rooftop['name']} pass the merchandising rules: launch their "
+                    f"{CHANNEL_NAMES[channel]} ads{of}."
+                    + (f" {len(left_out)} left out (see the list)." if left_out else ""),
+                    channel=channel,
+                    target_type="rooftop",
+                    target_id=rooftop_id,
+                    payload={
+                        "vehicle_ids": [v["id"] for v in part],
+                        "channel": channel,
+                        "rooftop_id": rooftop_id,
+                        "vehicles": part,
+                        "left_out": left_out,
+                    },
+                    preview=preview_of(part),
+                    findings=warnings_summary(part),
+                )
             )
-        )
     return drafts
