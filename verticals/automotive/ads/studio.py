@@ -95,6 +95,20 @@ class Studio:
         codes = tuple(c for c in (rooftop.get("store_code"), rooftop.get("dealer_id")) if c)
         return judge(self.rules, {**vehicle, "rooftop_codes": codes}, now=now)
 
+    def sendable(
+        self, channel: str, vehicle: Mapping[str, Any], rooftop: Mapping[str, Any], now: datetime
+    ) -> tuple[CreativeResult | None, str]:
+        """The executors' last check before a vehicle's call: its creative as it would be sent
+        now, or None and why not (the rules no longer pass, or the creative is blocked)."""
+        verdict = self.verdict(vehicle, rooftop, now)
+        if not verdict.ok:
+            return None, "Not advertised now: " + "; ".join(verdict.reasons) + "."
+        creative = self.creative(channel, vehicle, rooftop, now)
+        if creative.blocked:
+            why = "; ".join(str(f.get("message")) for f in creative.blocking)
+            return None, f"Its creative is blocked now: {why}"
+        return creative, ""
+
     def creative(
         self,
         channel: str,

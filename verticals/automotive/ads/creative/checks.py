@@ -44,6 +44,10 @@ class CreativeResult:
     findings: Sequence[Mapping[str, Any]] = ()
 
     @property
+    def blocking(self) -> list[Mapping[str, Any]]:
+        return [f for f in self.findings if f.get("severity") == Severity.BLOCK]
+
+    @property
     def blocked(self) -> bool:
         return any(f.get("severity") == Severity.BLOCK for f in self.findings)
 

@@ -67,16 +67,9 @@ def launch_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, An
         if vehicle_id in elsewhere:
             run.skip(step, "It has a live ad on this channel already.")
             continue
-        now = timezone.now()
-        rooftop = rooftops[row["rooftop_id"]]
-        verdict = studio.verdict(row, rooftop, now)
-        if not verdict.ok:
-            run.skip(step, "Not advertised now: " + "; ".join(verdict.reasons) + ".")
-            continue
-        creative = studio.creative(channel, row, rooftop, now)
-        if creative.blocked:
-            blocking = [f["message"] for f in creative.findings if f.get("severity") == "block"]
-            run.skip(step, "Its creative is blocked now: " + "; ".join(blocking))
+        creative, why = studio.sendable(channel, row, rooftops[row["rooftop_id"]], timezone.now())
+        if creative is None:
+            run.skip(step, why)
             continue
         _send(run, step, action, vehicle_id, channel, spec.create_kind, creative.payload)
     return run.finish(channel=channel)

@@ -72,15 +72,9 @@ def _replace(
     if row is None or ad is None or ad.state != AdState.LIVE or not ad.external_id:
         run.skip(step, "No live ad to replace.")
         return
-    now = timezone.now()
-    rooftop = rooftops[row["rooftop_id"]]
-    verdict = studio.verdict(row, rooftop, now)
-    if not verdict.ok:
-        run.skip(step, "Not advertised now: " + "; ".join(verdict.reasons) + ".")
-        return
-    creative = studio.creative(channel, row, rooftop, now)
-    if creative.blocked:
-        run.skip(step, "Its creative is blocked now.")
+    creative, why = studio.sendable(channel, row, rooftops[row["rooftop_id"]], timezone.now())
+    if creative is None:
+        run.skip(step, why)
         return
     previous = ad.external_id
 

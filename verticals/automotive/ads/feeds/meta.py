@@ -88,6 +88,12 @@ DRIVETRAIN_WORDS = (
 )
 
 
+def catalog_item_id(vehicle: Mapping[str, Any]) -> str:
+    """A vehicle's ``vehicle_id`` in the Meta catalog, in the feed and in real-time updates
+    alike: its VIN (unique per workspace by a constraint, so never repeated; ≤ 100 chars)."""
+    return str(vehicle.get("vin") or "")
+
+
 def _mapped(text: Any, words: Sequence[tuple[str, str]]) -> str:
     """Meta's value for a free-text one: blank stays blank (the field is then missing),
     anything unrecognised is OTHER."""
@@ -155,7 +161,7 @@ def meta_row(listing: v.Listing) -> dict[str, Any]:
     if vehicle.get("price") is not None and internet is not None and internet < vehicle["price"]:
         sale = internet + vehicle["dealer_fees"]  # the internet price, fees included too
     row: dict[str, Any] = {
-        "vehicle_id": vehicle["vin"],  # unique per workspace (a constraint): never repeated
+        "vehicle_id": catalog_item_id(vehicle),
         "vin": vehicle["vin"],
         "title": v.title(vehicle),
         "description": v.description(listing, miles, unit),

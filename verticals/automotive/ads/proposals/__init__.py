@@ -11,7 +11,8 @@
   a direct-mail piece) loses them, or is superseded when nothing is left.
 """
 
-from .common import Reaction, catalog_item_id
+from ..feeds.meta import catalog_item_id
+from .common import Reaction
 from .pause import pause_draft, vehicles_pause_propose
 from .react import inventory_ads_react, launch_drop_vehicles
 from .withdraw import narrowed_payload, waiting_actions_withdraw

@@ -24,11 +24,6 @@ CHANNEL_NAMES = {"paid_social": "Meta", "paid_search": "Google Ads"}
 NAMED = 10
 
 
-def catalog_item_id(vehicle: Mapping[str, Any]) -> str:
-    """The vehicle's ``vehicle_id`` in the Meta catalog: its VIN (unique, ≤ 100 characters)."""
-    return str(vehicle.get("vin") or "")
-
-
 @dataclass
 class Reaction:
     """What one reaction proposed (action ids) and withdrew."""

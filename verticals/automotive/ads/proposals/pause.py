@@ -10,10 +10,10 @@ from como.agents.models import AgentAction
 from como.agents.services import ActionDraft, action_propose
 from como.workspaces.models import Workspace
 
+from ..feeds.meta import catalog_item_id
 from ..kinds import AGENT, PAUSE
 from ..studio import Studio, vehicle_rows
 from .common import (
-    catalog_item_id,
     live_ads,
 )
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from como.agents.services import ActionDraft
-from como.compliance.findings import Severity
 
 from ...inventory.importing.reactions import InventoryDiff
 from ...inventory.models import VehicleChange
@@ -71,9 +70,8 @@ def update_drafts(
                 continue
             creative = studio.creative(channel, row, rooftop, now, data=data)
             if creative.blocked:
-                blocking = [f for f in creative.findings if f.get("severity") == Severity.BLOCK]
                 group["left_out"].append(
-                    {"id": vehicle_id, "vin": row["vin"], "findings": blocking}
+                    {"id": vehicle_id, "vin": row["vin"], "findings": creative.blocking}
                 )
                 continue
             group["vehicles"].append(
