@@ -23,7 +23,7 @@ from como.workspaces.admin_base import (
 
 from . import services
 from .feeds import KEY as CATALOG_FEED
-from .models import Campaign, CatalogItem, ChannelMetric
+from .models import Campaign, CampaignTarget, CatalogItem, ChannelMetric
 
 METRIC_FIELDS = (
     "day",
@@ -44,7 +44,16 @@ METRIC_FIELDS = (
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
-        fields = ["workspace", "name", "status", "channels", "starts_on", "ends_on", "budget"]
+        fields = [
+            "workspace",
+            "name",
+            "status",
+            "channels",
+            "utm_campaigns",
+            "starts_on",
+            "ends_on",
+            "budget",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -57,12 +66,42 @@ class CampaignForm(forms.ModelForm):
                     channels=data.get("channels") or [],
                     starts_on=data.get("starts_on"),
                     ends_on=data.get("ends_on"),
+                    utm_campaigns=data.get("utm_campaigns") or [],
                     instance=self.instance if self.instance.pk else None,
                 )
             except ValidationError as error:
                 for field, messages in error.message_dict.items():
                     self.add_error(field if field in self.fields else None, messages)
         return data
+
+
+class TargetFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        specs = [
+            services.TargetSpec(data["channel"], data["metric"], data["value"])
+            for data in kept
+            if {"channel", "metric", "value"} <= data.keys()
+        ]
+        # The campaign's channels as this same submit sets them.
+        channels = getattr(self.instance, "channels", None) or []
+        for message in services.target_errors(channels=channels, targets=specs).get("targets", []):
+            raise ValidationError(message)
+
+
+class TargetInline(WorkspaceScopedInline):
+    """What the campaign aims at per channel; its monitoring page sets them against actuals."""
+
+    model = CampaignTarget
+    formset = TargetFormSet
+    fields = ("channel", "metric", "value")
+    extra = 1
+    verbose_name_plural = "Targets per channel"
 
 
 class MetricInline(WorkspaceScopedInline):
@@ -90,7 +129,7 @@ class CampaignAdmin(WorkspaceScopedAdmin):
     list_display = ("name", "workspace", "status", "starts_on", "ends_on", "budget")
     list_filter = ("status", "workspace")
     search_fields = ("name",)
-    inlines = [MetricInline]
+    inlines = [TargetInline, MetricInline]
 
 
 @admin.register(ChannelMetric)

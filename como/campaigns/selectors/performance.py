@@ -118,7 +118,7 @@ class TargetProgress:
     actual: Decimal | None
     #: actual ÷ target
     progress: Decimal | None
-    #: for a total: what it should be by now at an even pace (target × elapsed)
+    #: for a total: what it should be by now at an even pace (the target times the share elapsed)
     expected: Decimal | None
     #: a total at or past where an even pace puts it (past the target itself without dates);
     #: a cost at or under its ceiling; ``None`` while a cost has nothing to divide
