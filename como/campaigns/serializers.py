@@ -40,7 +40,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     targets = CampaignTargetSerializer(
         many=True,
         required=False,
-        max_length=200,
+        max_length=200,  # type: ignore[call-arg]  # ListSerializer takes it (DRF ≥ 3.14)
         help_text="What it aims at per channel; a write replaces them all.",
     )
 
@@ -194,7 +194,7 @@ class PaceSerializer(serializers.Serializer):
 class TargetProgressSerializer(serializers.Serializer):
     channel = serializers.CharField()
     metric = serializers.CharField()
-    label = serializers.CharField()
+    title = serializers.CharField(help_text="The metric's name, for people.")
     target = serializers.DecimalField(max_digits=14, decimal_places=2)
     actual = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     progress = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
@@ -216,6 +216,9 @@ class DailySeriesSerializer(serializers.Serializer):
     mqls = serializers.ListField(child=serializers.IntegerField())
 
 
+_PERFORMANCE = ("campaign", "since", "until", "days", "channels", "total", "pace", "targets")
+
+
 class CampaignPerformanceSerializer(serializers.Serializer):
     campaign = CampaignRefSerializer()
     since = serializers.DateField()
@@ -230,5 +233,5 @@ class CampaignPerformanceSerializer(serializers.Serializer):
     def to_representation(self, instance: Any) -> Any:
         series = [{"channel": c, **figures} for c, figures in instance.series.items()]
         return super().to_representation(
-            {**{f: getattr(instance, f) for f in self.fields if f != "series"}, "series": series}
+            {**{name: getattr(instance, name) for name in _PERFORMANCE}, "series": series}
         )

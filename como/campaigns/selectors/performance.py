@@ -112,7 +112,7 @@ class Pace:
 class TargetProgress:
     channel: str
     metric: str
-    label: str
+    title: str
     target: Decimal
     #: the campaign's figure from its start to ``as_of``; ``None`` for a cost with no leads
     actual: Decimal | None
@@ -243,7 +243,7 @@ def _progress(
             TargetProgress(
                 channel=target.channel,
                 metric=target.metric,
-                label=labels.get(target.metric, target.metric),
+                title=labels.get(target.metric, target.metric),
                 target=target.value,
                 actual=actual,
                 progress=None if actual is None else ratio(actual, target.value),
