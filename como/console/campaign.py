@@ -22,7 +22,11 @@ from django.template.response import TemplateResponse
 
 from como.campaigns.admin import MONITORING
 from como.campaigns.models import Campaign
-from como.campaigns.selectors.performance import CampaignPerformance, campaign_performance
+from como.campaigns.selectors.performance import (
+    CampaignPerformance,
+    ChannelFigures,
+    campaign_performance,
+)
 from como.campaigns.serializers import CampaignPerformanceSerializer
 from como.workspaces.principal import principal_for_request
 
@@ -99,9 +103,43 @@ CHART_OPTIONS = {
     "interaction": {"mode": "index", "intersect": False},
     "plugins": {"legend": {"position": "bottom", "align": "start"}},
     "scales": {
-        "x": {"grid": {"display": False}, "ticks": {"maxTicksLimit": 10}},
+        "x": {"grid": {"display": False}, "ticks": {"maxTicksLimit": 8, "maxRotation": 0}},
         "y": {"beginAtZero": True, "position": "left", "grid": {}},
-        "y1": {"beginAtZero": True, "position": "right", "grid": {"display": False}},
+        # Shown only for a channel with spend.
+        "y1": {
+            "beginAtZero": True,
+            "position": "right",
+            "display": "auto",
+            "grid": {"display": False},
+        },
+    },
+}
+
+
+def _percent(value: Decimal | None) -> str:
+    return "\u2013" if value is None else f"{value * 100:.2f} %"
+
+
+def _row(figures: ChannelFigures) -> dict[str, Any]:
+    """A channel's figures with its ratios as the table prints them (percentages)."""
+    return {
+        "figures": figures,
+        "ctr": _percent(figures.ctr),
+        "open_rate": _percent(figures.open_rate),
+        "share_of_spend": _percent(figures.share_of_spend),
+    }
+
+
+SHARE_OPTIONS = {
+    "indexAxis": "y",
+    "responsive": True,
+    "maintainAspectRatio": False,
+    "animation": False,
+    "plugins": {"legend": {"display": False}},
+    "datasets": {"bar": {"maxBarThickness": 24}},
+    "scales": {
+        "x": {"beginAtZero": True, "max": 100, "grid": {}},
+        "y": {"grid": {"display": False}},
     },
 }
 
@@ -170,9 +208,11 @@ def channels_context(
         ],
     }
     return {
-        "channels": found.channels,
-        "total": found.total,
+        "channels": [_row(c) for c in found.channels],
+        "total": _row(found.total),
         "spend_chart": json.dumps(chart) if spend else "",
+        "spend_options": json.dumps(SHARE_OPTIONS),
+        "spend_height": 48 + 36 * len(spend),
     }
 
 
