@@ -23,7 +23,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr
@@ -44,7 +44,7 @@ from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
 from como.workspaces.users import User, signed_in
 
-from . import services
+from .decisions import decide, label
 from .models import (
     ActionApproval,
     ActionStatus,
@@ -370,7 +370,7 @@ class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
                     if not _may_decide(request, obj):
                         self.message_user(
                             request,
-                            f"{_label(obj)}: refused: you may not approve or reject actions in "
+                            f"{label(obj)}: refused: you may not approve or reject actions in "
                             f"{obj.workspace}.",
                             messages.ERROR,
                         )
@@ -405,28 +405,8 @@ def _may_decide(request: HttpRequest, obj: AgentAction) -> bool:
 
 def _decide(obj: AgentAction, user: User | None, verb: str, text: str) -> tuple[int, str]:
     """Approve or reject through the service; (message level, what happened) for the user."""
-    try:
-        if verb == "approve":
-            services.action_approve(action=obj, user=user, note=text)
-        else:
-            services.action_reject(action=obj, user=user, reason=text)
-    except (PermissionDenied, ValidationError) as error:
-        reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
-        return messages.ERROR, f"{_label(obj)}: refused: {' '.join(reasons)}"
-    if verb == "reject":
-        return messages.SUCCESS, f"{_label(obj)}: rejected."
-    if obj.status == ActionStatus.APPROVED:
-        return messages.SUCCESS, f"{_label(obj)}: approved; it will be executed now."
-    given = ActionApproval.objects.filter(action=obj).count()
-    return (
-        messages.SUCCESS,
-        f"{_label(obj)}: your approval is recorded ({given} of {obj.required_approvals}); "
-        "it needs another approver.",
-    )
-
-
-def _label(obj: AgentAction) -> str:
-    return f"Action {obj.pk} ({obj.kind})"
+    outcome = decide(obj, user, "approve" if verb == "approve" else "reject", text)
+    return (messages.SUCCESS if outcome.ok else messages.ERROR), outcome.message
 
 
 def _form_errors(form: forms.Form) -> str:
