@@ -40,6 +40,7 @@ from como.workspaces.admin_base import (
     RoleGatedMixin,
     WorkspaceScopedAdmin,
 )
+from como.workspaces.admin_changelist import CheckedChangeList
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
 from como.workspaces.users import User, signed_in
@@ -54,6 +55,7 @@ from .models import (
 )
 from .selectors import approval_refusals
 from .serializers import DECISION_TEXT_MAX
+from .subjects import Subject, creatives_of, subjects_of
 
 # --- forms -----------------------------------------------------------------------------------
 
@@ -111,6 +113,22 @@ class ActionTransitionInline(ReadOnlyScopedInline):
 
 # --- the approval queue ----------------------------------------------------------------------
 
+
+class SubjectsChangeList(CheckedChangeList):
+    """The page's actions with their subjects, read for the whole page at once."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        actions = list(self.result_list)
+        for action, subject in zip(actions, subjects_of(actions), strict=True):
+            action._subject = subject
+
+
+def subject_of(obj: AgentAction) -> Subject:
+    found = getattr(obj, "_subject", None)
+    return found if isinstance(found, Subject) else subjects_of([obj])[0]
+
+
 _PROPOSAL_FIELDS = (
     "workspace",
     "status",
@@ -126,6 +144,8 @@ _PROPOSAL_FIELDS = (
     "approval_progress",
     "rationale_display",
 )
+#: The fields of a creative (como.agents.subjects.Creative) the preview prints as text.
+_PREVIEWED = ("subject", "headline", "primary_text", "description", "body", "link", "url")
 _EXECUTION_FIELDS = (
     "idempotency_key",
     "payload_display",
@@ -148,6 +168,7 @@ class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
     list_display = [
         "id",
         "kind",
+        "target",
         "agent",
         "channel",
         "risk",
@@ -193,11 +214,12 @@ class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
 
     # --- columns and read-only fields ---------------------------------------------------------
 
-    @admin.display(description="target")
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return SubjectsChangeList
+
+    @admin.display(description="what and whom")
     def target(self, obj: AgentAction) -> str:
-        if not obj.target_type and not obj.target_id:
-            return "-"
-        return f"{obj.target_type} {obj.target_id}".strip()
+        return str(subject_of(obj))
 
     @admin.display(description="approvals")
     def approval_progress(self, obj: AgentAction) -> str:
@@ -219,9 +241,19 @@ class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
 
     @admin.display(description="preview")
     def preview_display(self, obj: AgentAction) -> SafeString:
-        if not obj.preview:
+        if obj.preview:
+            return _pre(obj.preview)
+        # No preview text recorded: the creative as its channel composes it (an SMS's body,
+        # an email's subject and text), as the inbox draws it.
+        pieces = [
+            "\n".join(
+                [piece.label, *(str(v) for k, v in piece.fields.items() if k in _PREVIEWED and v)]
+            )
+            for piece in creatives_of(obj)
+        ]
+        if not pieces:
             return format_html("<em>{}</em>", "No preview.")
-        return _pre(obj.preview)
+        return _pre("\n\n".join(pieces))
 
     @admin.display(description="findings")
     def findings_table(self, obj: AgentAction) -> SafeString:
@@ -460,3 +492,4 @@ class NotificationAdmin(ReadOnlyScopedAdmin):
 
 from . import playbook_admin  # noqa: E402, F401  (the playbook and its settings' sources)
 from .handoff import admin as handoff_admin  # noqa: E402, F401  (territories, handoffs and their report)
+from .inbox import admin as inbox_admin  # noqa: E402, F401  (the approval inbox)

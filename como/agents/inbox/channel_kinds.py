@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from como.channels.errors import PayloadInvalid
@@ -19,6 +19,7 @@ from ..subjects import (
     Creative,
     Presenter,
     Subject,
+    SubjectsOf,
     contacts_for,
     ids_of,
     int_of,
@@ -43,7 +44,7 @@ def _texts(value: Any) -> list[str]:
 # --- people: a text, an email, the MQL handoff -------------------------------------------------
 
 
-def _people(via: str) -> Any:
+def _people(via: Literal["email", "phone"]) -> SubjectsOf:
     def subjects(actions: Sequence[AgentAction]) -> list[Subject]:
         contacts = contacts_for(actions)
         found: list[Subject] = []
@@ -177,7 +178,7 @@ def catalog_subjects(actions: Sequence[AgentAction]) -> list[Subject]:
 # --- ads -----------------------------------------------------------------------------------------
 
 
-def _named(what: str, *keys: str) -> Any:
+def _named(what: str, *keys: str) -> SubjectsOf:
     """Subjects naming the payload's first present key (an ad set, an ad group, an ad)."""
 
     def subjects(actions: Sequence[AgentAction]) -> list[Subject]:
