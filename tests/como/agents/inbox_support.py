@@ -65,8 +65,11 @@ def world() -> World:
             channel="sms",
             idempotency_key="sms-1",
             rationale="Ana's Accord is due for service.\nShe asked for reminders by text.",
-            payload={"contact_id": texted.pk, "body": "Hi {{ contact.first_name }}, your "
-                     "Accord is due for its 50,000-mile service."},
+            payload={
+                "contact_id": texted.pk,
+                "body": "Hi {{ contact.first_name }}, your "
+                "Accord is due for its 50,000-mile service.",
+            },
         ),
     ).action
     mailed = email_support.consenting_contact(
@@ -99,9 +102,7 @@ def world() -> World:
         workspace=dealer,
         diff=InventoryDiff(record.pk, rooftop.pk, created=tuple(c.pk for c in cars)),
     )
-    launches = {
-        a.channel: a for a in AgentAction.objects.filter(workspace=dealer, kind=LAUNCH)
-    }
+    launches = {a.channel: a for a in AgentAction.objects.filter(workspace=dealer, kind=LAUNCH)}
     return World(
         dealer, approver, proposer, sms, email, launches["paid_social"], launches["paid_search"]
     )
