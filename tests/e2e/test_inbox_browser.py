@@ -22,12 +22,12 @@ SHARED_NOTE = "Claim substantiated; photos checked."
 REASON = "Wrong ad group for used cars."
 
 
-def _pane_of(page: Any, action: AgentAction) -> None:
-    page.wait_for_selector(f"#inbox-pane .pane[data-id='{action.pk}']")
+def _pane_of(tab: Any, action: AgentAction) -> None:
+    tab.wait_for_selector(f"#inbox-pane .pane[data-id='{action.pk}']")
 
 
-def _gone(page: Any, action: AgentAction) -> None:
-    page.wait_for_selector(f"#row-{action.pk}", state="detached")
+def _gone(tab: Any, action: AgentAction) -> None:
+    tab.wait_for_selector(f"#row-{action.pk}", state="detached")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -35,8 +35,7 @@ def test_an_approver_clears_the_inbox_with_the_keyboard(live_server: Any, page: 
     w = world()
     # The line order: oldest first (the text, the email, then the launches by id: the Google
     # launch was proposed before the Meta one).
-    first, second = sorted([w.launch, w.search_launch], key=lambda a: a.pk)
-    assert first == w.search_launch
+    assert min([w.launch, w.search_launch], key=lambda a: a.pk) == w.search_launch
 
     _log_in(page, live_server, "ann", PASSWORD)
     page.goto(f"{live_server.url}/admin/agents/inboxaction/")

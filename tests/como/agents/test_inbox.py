@@ -152,7 +152,8 @@ def test_the_pane_marks_the_finding_in_the_email_and_makes_it_inert(w: World) ->
     assert frame is not None
     document = html.unescape(frame.group(1))
     assert 'See <a href="#">https://lakeside.example/v/1</a>' in document
-    assert "/t/o/" not in document and 'width="1"' not in document  # no open pixel
+    assert "/t/o/" not in document
+    assert 'width="1"' not in document
     assert "Proposed by <strong>pat</strong>" in text
 
 
@@ -204,13 +205,16 @@ def test_approve_reject_and_their_records(w: World) -> None:
     approved = results(decide(w.approver, "approve", [w.sms.pk]))
     rejected = results(decide(w.approver, "reject", [w.launch.pk], "Wrong rooftop photos."))
 
-    assert approved[w.sms.pk]["ok"] is True and status(w.sms) == ActionStatus.APPROVED
-    assert rejected[w.launch.pk]["ok"] is True and status(w.launch) == ActionStatus.REJECTED
+    assert approved[w.sms.pk]["ok"] is True
+    assert status(w.sms) == ActionStatus.APPROVED
+    assert rejected[w.launch.pk]["ok"] is True
+    assert status(w.launch) == ActionStatus.REJECTED
     assert ActionTransition.objects.get(action=w.launch, to_status="rejected").note == (
         "Wrong rooftop photos."
     )
     listed = [r.action.pk for r in client(w.approver).get(INBOX).context["rows"]]
-    assert w.sms.pk not in listed and w.launch.pk not in listed
+    assert w.sms.pk not in listed
+    assert w.launch.pk not in listed
 
 
 def test_the_proposer_cannot_approve(w: World) -> None:
@@ -264,12 +268,14 @@ def test_two_approvers_needed_stays_waiting_after_the_first(w: World) -> None:
     again = results(decide(w.approver, "approve", [action.pk], "Twice."))[action.pk]
     second = results(decide(w.proposer, "approve", [action.pk], "Two."))[action.pk]
 
-    assert first["ok"] is True and first["status"] == ActionStatus.PROPOSED
+    assert first["ok"] is True
+    assert first["status"] == ActionStatus.PROPOSED
     assert "(1 of 2); it needs another approver" in first["message"]
     assert again["errors"] == {
         "": ["You have approved this action already; it needs another approver."]
     }
-    assert second["ok"] is True and status(action) == ActionStatus.APPROVED
+    assert second["ok"] is True
+    assert status(action) == ActionStatus.APPROVED
 
 
 def test_bulk_approval_answers_per_action_and_keeps_the_refused(w: World) -> None:
