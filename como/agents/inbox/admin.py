@@ -154,9 +154,7 @@ class InboxAdmin(NoWritesMixin, WorkspaceScopedAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             # Another workspace's action is answered exactly like one that does not exist.
-            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
-                request, self.opts, object_id
-            )
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         pane = pane_for(
