@@ -227,6 +227,19 @@ def tenants(db: Any) -> Tenants:
             ),
         ).action
         action_approve(action=proposed, user=owner, note=f"{tag} approved")
+        # ... and one still waiting, for the approval inbox (it lists only those).
+        action_propose(
+            workspace=workspace,
+            proposer=workspace.agent_user,
+            draft=ActionDraft(
+                agent=f"{tag}-agent",
+                kind=f"{tag}_launch",
+                idempotency_key=f"{tag}-waiting-1",
+                rationale=f"{tag} waits",
+                target_type="campaign",
+                target_id=f"{tag}-7",
+            ),
+        )
         Notification.objects.create(
             workspace=workspace, user=owner, action=proposed, title=f"{tag} handoff"
         )

@@ -42,6 +42,7 @@ CORE_GROUPS = (
         "Approvals",
         10,
         (
+            ("agents.InboxAction", "inbox"),
             ("agents.AgentAction", "task_alt"),
             ("agents.Handoff", "handshake"),
             ("agents.Notification", "notifications"),

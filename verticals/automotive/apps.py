@@ -64,6 +64,11 @@ class AutomotiveConfig(AppConfig):
         register_inventory_ads()
         _schedule_ads_sweep()
 
+        # How its actions read in the approval inbox: vehicles, rooftop, each vehicle's ad.
+        from .ads.inbox import register as register_inbox
+
+        register_inbox()
+
         # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory, then
         # one rooftop's ads launched, in `make demo` (in this order: the first import already
         # finds where its ads go, and the launches find the vehicles).

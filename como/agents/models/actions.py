@@ -219,6 +219,16 @@ class AgentAction(WorkspaceOwned):
         return [f for f in self.findings or [] if f.get("severity") == "warn"]
 
 
+class InboxAction(AgentAction):
+    """The approval inbox's page over the same rows (a proxy: an admin page of its own on the
+    scoped base, so the tenancy walk covers it like the queue)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "approval inbox"
+        verbose_name_plural = "approval inbox"
+
+
 class ActionApproval(models.Model):
     """One person's approval of an action (two-approver kinds need two rows)."""
 
