@@ -22,6 +22,7 @@ from .handoff import (
     TerritoryRep,
     TerritoryRepQuerySet,
 )
+from .versions import PlaybookVersion
 
 __all__ = [
     "FINAL_STATUSES",
@@ -36,6 +37,7 @@ __all__ = [
     "HandoffRouting",
     "Notification",
     "Playbook",
+    "PlaybookVersion",
     "RejectReason",
     "Risk",
     "RouteVia",
