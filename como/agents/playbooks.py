@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from como.scoring.models import ScoringModel
+from como.scoring.rules import ScoringModelError, parse_model
 from como.scoring.services import scoring_model_active, scoring_model_create_version
 from como.workspaces.users import User
 
@@ -88,7 +89,8 @@ def playbook_scoring_update(
 
     Raises ValidationError keyed by ``definition`` (``path: message`` lines)."""
     before = _locked(playbook)
-    if definition == scoring_model_active(workspace=playbook.workspace).definition:
+    active = scoring_model_active(workspace=playbook.workspace).definition
+    if _same_rules(definition, active):
         return None
     model: ScoringModel = scoring_model_create_version(
         workspace=playbook.workspace,
@@ -99,6 +101,14 @@ def playbook_scoring_update(
     return playbook_version_record(
         playbook=playbook, before=before, by=by, note=note, scoring_model=model
     )
+
+
+def _same_rules(proposed: Any, active: Any) -> bool:
+    """Whether two definitions say the same (a default written out, 15 as 15.0)."""
+    try:
+        return bool(parse_model(proposed) == parse_model(active))
+    except ScoringModelError:
+        return False
 
 
 def _locked(playbook: Playbook) -> dict[str, Any]:

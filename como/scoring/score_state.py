@@ -272,7 +272,11 @@ def _full(
             result.fit,
             result.intent,
             as_of,
-            {key: [_micros(stamp) for stamp in window] for key, window in windows.items() if window},
+            {
+                key: [_micros(stamp) for stamp in window]
+                for key, window in windows.items()
+                if window
+            },
             min(seen, default=None),
             max(seen, default=None),
         )

@@ -7,30 +7,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agents', '0005_playbook_overrides'),
-        ('scoring', '0002_rescore_run'),
-        ('workspaces', '0002_api_key_name_message'),
+        ("agents", "0005_playbook_overrides"),
+        ("scoring", "0002_rescore_run"),
+        ("workspaces", "0002_api_key_name_message"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlaybookVersion',
+            name="PlaybookVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('settings', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, help_text="Every setting in effect after the save, the scoring model's rules as 'scoring'.")),
-                ('note', models.CharField(blank=True, help_text='What changed, and why.', max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('scoring_model', models.ForeignKey(blank=True, help_text='The scoring-model version this save created, when it changed the rules.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='scoring.scoringmodel')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "settings",
+                    models.JSONField(
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                        help_text="Every setting in effect after the save, the scoring model's rules as 'scoring'.",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True, help_text="What changed, and why.", max_length=500
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "scoring_model",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The scoring-model version this save created, when it changed the rules.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="scoring.scoringmodel",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="workspaces.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['workspace', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'number'), name='playbook_version_unique_number'), models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='playbook_version_gte_1')],
+                "ordering": ["workspace", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "number"), name="playbook_version_unique_number"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("number__gte", 1)), name="playbook_version_gte_1"
+                    ),
+                ],
             },
         ),
     ]

@@ -23,12 +23,15 @@ class PlaybookVersion(WorkspaceOwned):
     number = models.PositiveIntegerField()
     settings = models.JSONField(
         encoder=DjangoJSONEncoder,
-        help_text="Every setting in effect after the save, the scoring model's rules as "
-        "'scoring'.",
+        help_text="Every setting in effect after the save, the scoring model's rules as 'scoring'.",
     )
     note = models.CharField(max_length=500, blank=True, help_text="What changed, and why.")
     created_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     scoring_model = models.ForeignKey(
