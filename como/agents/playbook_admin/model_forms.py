@@ -185,7 +185,9 @@ def assemble(
         elif leaf.kind == "list":
             value = list(value or [])
         elif leaf.kind != "bool" and value in (None, ""):
-            if len(leaf.path) > 1:
+            # Blank: absent when nested or when None is no value the setting takes (the
+            # model's default, or the setting as it stands); None otherwise.
+            if len(leaf.path) > 1 or not leaf.optional:
                 continue
             value = None
         if isinstance(value, time):
