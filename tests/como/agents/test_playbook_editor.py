@@ -344,7 +344,8 @@ def test_the_preview_counts_who_would_cross_the_threshold(
     (ceo,) = preview.falling_sample
     assert (ceo.email, ceo.stage, ceo.before, ceo.after) == ("ceo@acme.example", "mql", 60, 20)
     demo = next(c for c in preview.rising_sample if c.email == "demo@acme.example")
-    assert 19.99 < demo.before < 20 and 39.99 < demo.after < 40
+    assert 19.99 < demo.before < 20
+    assert 39.99 < demo.after < 40
     # Nothing was written.
     assert ScoringModel.objects.filter(workspace=workspace).count() == 1
     assert Contact.objects.get(pk=scored["vp_lead"].pk).lifecycle_stage == "lead"
@@ -356,7 +357,8 @@ def test_the_scoring_page_previews_then_saves_a_version_linked_to_the_scoring_mo
     playbook = playbook_for(workspace)
     client, _ = owner_client(workspace)
     data = scoring_data(client.get(editor_url(playbook, "scoring")))
-    assert data["fit-0-key"] == "vp" and data["negative-0-key"] == "bounce"
+    assert data["fit-0-key"] == "vp"
+    assert data["negative-0-key"] == "bounce"
     data["threshold"] = "30"
     preview_url = reverse("admin:agents_playbook_scoring_preview", args=[playbook.pk])
 
@@ -384,7 +386,8 @@ def test_the_scoring_page_previews_then_saves_a_version_linked_to_the_scoring_mo
     active = scoring_model_active(workspace=workspace)
     assert (active.version, active.definition["threshold"], active.note) == (2, 30.0, "Lower bar")
     version = PlaybookVersion.objects.filter(workspace=workspace).order_by("-number").first()
-    assert version is not None and version.scoring_model == active
+    assert version is not None
+    assert version.scoring_model == active
     page = client.get(reverse("admin:agents_playbookversion_change", args=[version.pk]))
     assert (
         '<tr class="diff-changed"><td>scoring</td><td>threshold</td><td>changed</td>'
@@ -400,7 +403,8 @@ def test_another_workspaces_playbook_is_neither_shown_nor_previewed(
     missing = theirs.pk + 1000
 
     page = client.get(editor_url(theirs, "scoring"))
-    assert page.status_code == 302 and page["Location"] == reverse("admin:index")
+    assert page.status_code == 302
+    assert page["Location"] == reverse("admin:index")
     preview = reverse("admin:agents_playbook_scoring_preview", args=[theirs.pk])
     assert client.post(preview, {"threshold": "1"}).status_code == 404
     absent = reverse("admin:agents_playbook_scoring_preview", args=[missing])
