@@ -149,7 +149,10 @@ class PlaybookAdmin(WorkspaceScopedAdmin):
             return super().change_view(request, object_id, form_url, extra_context)
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            # As Django answers a missing row: another workspace's is no different.
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request, self.opts, object_id
+            )
         if key not in SECTION_KEYS:
             key = FIRST_SECTION
         if not self.has_view_or_change_permission(request, obj):
@@ -270,7 +273,7 @@ class PlaybookVersionAdmin(WorkspaceScopedAdmin):
     list_display = ["number", "workspace", "created_by", "created_at", "note", "changed"]
     list_filter = ["workspace"]
     list_select_related = ["workspace", "created_by"]
-    fields = ["workspace", "number", "created_by", "created_at", "note", "scoring_model", "diff"]
+    fields = ("workspace", "number", "created_by", "created_at", "note", "scoring_model", "diff")
     readonly_fields = fields
 
     @admin.display(description="settings changed")

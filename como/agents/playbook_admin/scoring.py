@@ -165,7 +165,8 @@ class ScoringRulesForm:
                 rest = ".".join(str(part) for part in loc[2:])
             form.add_error(field, f"{rest}: {message}" if rest else message)
             return
-        name = {("decay", "rate_per_quarter"): "rate_per_quarter"}.get(tuple(map(str, loc[:2])))
+        head = ".".join(str(part) for part in loc[:2])
+        name = "rate_per_quarter" if head == "decay.rate_per_quarter" else None
         name = name or (str(loc[0]) if loc and str(loc[0]) in self.main.fields else None)
         where = ".".join(str(part) for part in loc)
         self.main.add_error(name, message if name or not where else f"{where}: {message}")

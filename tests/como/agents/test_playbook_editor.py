@@ -269,7 +269,7 @@ def test_the_api_lists_the_callers_versions_with_their_changes(
 
 # --- scoring ----------------------------------------------------------------------------------
 
-MODEL = {
+MODEL: dict[str, Any] = {
     "threshold": 50,
     "fit": [
         {"key": "vp", "when": {"attr": "contact.title", "contains": "vp"}, "points": 30},
