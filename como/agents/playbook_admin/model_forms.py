@@ -11,7 +11,6 @@ a form cannot show plainly (lists of objects, free-form objects) become one JSON
 from __future__ import annotations
 
 import enum
-import json
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,18 +21,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from django import forms
 from pydantic import BaseModel, ValidationError
 
-from como.jsonsafe import JSONFormField
+from como.jsonsafe import PrettyJSONField
 
 SEP = "__"
-
-
-class PrettyJSONField(JSONFormField):
-    """JSON shown indented."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, forms.fields.InvalidJSONInput):
-            return value
-        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
 
 
 def json_area(rows: int = 6, help_text: str = "") -> PrettyJSONField:
