@@ -46,9 +46,13 @@ COMO_VERTICALS: list[str] = env.list(
 )
 
 INSTALLED_APPS = [
+    # The operator console's theme, before the admin so its templates win. Its basic config:
+    # the default one would replace admin.site with a plain UnfoldAdminSite.
+    "unfold.apps.BasicAppConfig",
+    "unfold.contrib.filters",
     # django.contrib.admin, whose change lists refuse lookups they cannot build with the
     # usual "?e=1" instead of a 500 (como/workspaces/admin_changelist.py).
-    "como.workspaces.admin_changelist.CheckedAdminConfig",
+    "como.workspaces.admin_config.CheckedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "axes",
+    "django_htmx",
     "como.workspaces",
     "como.leads",
     "como.ingest",
@@ -68,6 +73,7 @@ INSTALLED_APPS = [
     "como.channels",
     "como.agents",
     "como.campaigns",
+    "como.console",
     "como.demo",
     # Verticals register themselves in their AppConfig.ready(); como never imports them.
     *COMO_VERTICALS,
@@ -81,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.htmx: the console's panels re-render alone when asked by htmx.
+    "django_htmx.middleware.HtmxMiddleware",
     "como.workspaces.throttling.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -197,6 +205,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# --- The operator console (django-unfold's admin theme; como/console/) ----------------------
+UNFOLD = {
+    "SITE_TITLE": "como",
+    "SITE_HEADER": "como",
+    "SITE_SYMBOL": "campaign",
+    "SHOW_VIEW_ON_SITE": False,
+    # Pages grouped as an operator works, each shown only to whoever may view it.
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "como.console.navigation.sidebar",
+    },
+}
 
 # --- Celery (see como/celery.py) -------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

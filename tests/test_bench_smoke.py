@@ -48,10 +48,13 @@ FIGURES: dict[str, list[str]] = {
     ],
     "inventory": [
         r"full feed import: [\d,]+ vehicles created in [\d.]+ s",
-        r"creative, full feed: [\d,]+ vehicles, 2 channels each, in [\d.]+ s = [\d,]+ vehicles/s",
+        r"launch: \d+ proposals \(paid_search [\d,]+, paid_social [\d,]+ vehicles; 0 left out, "
+        r"[\d,]+ findings\) written by a real worker \(concurrency \d+\) [\d.]+ s after",
+        r"full feed parse → diff → creative → compliance → proposals: [\d.]+ s \(import [\d.]+ \+ "
+        r"creative and proposals [\d.]+",
+        r"ratio raw time / full feed time: \d+\.\d{3}",
         r"raw Jinja2: [\d,]+ vehicles, 2 templates each, in [\d.]+ s = [\d,]+ vehicles/s",
         r"ratio raw Jinja2 time / creative time: \d+\.\d{3}",
-        r"full feed parse → diff → creative → compliance: [\d.]+ s \(import [\d.]+ \+ creative",
         r"import: +\d+ rows \(\d+ touched\) in +[\d.]+ s",
         r"phases: parse [\d.]+ s, validate [\d.]+ s, stage [\d.]+ s, diff [\d.]+ s, apply [\d.]+ s",
         r"raw COPY: +\d+ rows in +[\d.]+ s = +[\d,]+ rows/s",

@@ -25,6 +25,7 @@ FLOORS: dict[str, int] = {
     "agents": 3,
     "campaigns": 3,
     "ingest": 4,
+    "console": 4,
     "demo": 5,
 }
 #: Imports between apps of one floor, each allowed one way only.

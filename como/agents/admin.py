@@ -32,6 +32,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
+from unfold.admin import TabularInline
 
 from como.workspaces.admin_base import (
     NoWritesMixin,
@@ -79,7 +80,7 @@ class RejectForm(forms.Form):
 # --- inlines ---------------------------------------------------------------------------------
 
 
-class ActionApprovalInline(NoWritesMixin, RoleGatedMixin, admin.TabularInline):
+class ActionApprovalInline(NoWritesMixin, RoleGatedMixin, TabularInline):
     """The approvals so far. They belong to the action (no workspace of their own), so they are
     scoped through it."""
 

@@ -15,6 +15,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from unfold.admin import ModelAdmin, TabularInline
 
 from como.jsonsafe import JSONFormField
 
@@ -113,7 +114,7 @@ class CheckedAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, [item for item in value if holdable(item)], attr)
 
 
-class WorkspaceScopedAdmin(CheckedChangeListMixin, RoleGatedMixin, admin.ModelAdmin):
+class WorkspaceScopedAdmin(CheckedChangeListMixin, RoleGatedMixin, ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         queryset = super().get_queryset(request)
         assert isinstance(queryset, WorkspaceScopedQuerySet), type(self).__name__
@@ -179,7 +180,7 @@ class ReadOnlyScopedAdmin(NoWritesMixin, WorkspaceScopedAdmin):
     read them, nobody adds, edits or deletes them here."""
 
 
-class WorkspaceScopedInline(RoleGatedMixin, admin.TabularInline):
+class WorkspaceScopedInline(RoleGatedMixin, TabularInline):
     """Inlines on a scoped parent: their rows share the parent's workspace."""
 
     def get_queryset(self, request: HttpRequest) -> Any:

@@ -9,24 +9,29 @@ refusal as any other bad lookup. Likewise an action posted with ids that are no 
 (``_selected_action=abc``) is refused with a message instead of failing as it runs.
 
 Every admin gets it, ours and third-party ones (users, axes, celery beat) alike: the site
-(``CheckedAdminConfig`` in ``INSTALLED_APPS``) gives it to each ModelAdmin registered.
+(``como.workspaces.admin_config`` in ``INSTALLED_APPS``) gives it to each ModelAdmin
+registered. The site is django-unfold's, the operator console's theme: a third-party admin
+registered on plain ``admin.ModelAdmin`` gets unfold's ``ModelAdmin`` mixed in too, so no page
+falls out of the theme.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin import helpers
-from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
 from django.db import models
 from django.http import HttpRequest
+from unfold.admin import ModelAdmin as UnfoldModelAdmin
+from unfold.sites import UnfoldAdminSite
+from unfold.views import ChangeList as UnfoldChangeList
 
 
-class CheckedChangeList(ChangeList):
+class CheckedChangeList(UnfoldChangeList):
     def get_filters(self, request: HttpRequest) -> Any:
         try:
             return super().get_filters(request)
@@ -69,21 +74,25 @@ class CheckedChangeListMixin:
         return super().response_action(request, queryset)  # type: ignore[misc]
 
 
-class CheckedAdminSite(admin.AdminSite):
-    """The admin site: every ModelAdmin registered on it gets the checked change list."""
+class CheckedAdminSite(UnfoldAdminSite):
+    """The admin site: every ModelAdmin registered on it gets the checked change list and
+    unfold's ModelAdmin (the theme's forms, widgets and list templates)."""
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
-        admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, CheckedChangeListMixin):
+        admin_class = admin_class or UnfoldModelAdmin
+        bases = tuple(
+            base
+            for base, missing in (
+                (CheckedChangeListMixin, not issubclass(admin_class, CheckedChangeListMixin)),
+                (admin_class, True),
+                (UnfoldModelAdmin, not issubclass(admin_class, UnfoldModelAdmin)),
+            )
+            if missing
+        )
+        if len(bases) > 1:
             admin_class = type(
                 admin_class.__name__,
-                (CheckedChangeListMixin, admin_class),
+                bases,
                 {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
             )
         super().register(model_or_iterable, admin_class, **options)
-
-
-class CheckedAdminConfig(AdminConfig):
-    """``django.contrib.admin`` with :class:`CheckedAdminSite` as ``admin.site``."""
-
-    default_site = "como.workspaces.admin_changelist.CheckedAdminSite"

@@ -63,7 +63,7 @@ def _log_in(page: Any, live_server: Any, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("input[type=submit]")
+    page.click("form#login-form [type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
 
 

@@ -214,6 +214,33 @@ LAUNCHED = 200
 KILL_AFTER = 50
 
 
+def test_a_large_feed_is_proposed_in_parts_by_the_workers(
+    dealer: Workspace, queue: str, tmp_path: Path
+) -> None:
+    """600 new vehicles: the reaction proposes the first 250 and enqueues a task per later
+    part; the worker proposes those, every vehicle once per channel, nothing twice."""
+    rooftop = rooftop_make(dealer)
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        worker = start_worker(queue, log)
+        try:
+            import_feed(rooftop, feed(range(1, 601)), "large.csv")
+            assert wait_for(lambda: len(actions(dealer, LAUNCH)) == 6, 60, worker), log_text(
+                log_path
+            )
+        finally:
+            stop(worker)
+    ids = sorted(Vehicle.objects.filter(workspace=dealer).values_list("pk", flat=True))
+    assert len(ids) == 600
+    for channel in ("paid_social", "paid_search"):
+        parts = [a for a in actions(dealer, LAUNCH) if a.channel == channel]
+        assert [len(a.payload["vehicle_ids"]) for a in parts] == [250, 250, 100]
+        assert sorted(v for a in parts for v in a.payload["vehicle_ids"]) == ids
+        assert [a.idempotency_key.rsplit(":", 1)[-1] for a in parts] == [channel, "2", "3"]
+        assert all(a.status == ActionStatus.PROPOSED for a in parts)
+    assert "inventory_ads_launch_part" in log_text(log_path)
+
+
 def test_a_200_vehicle_launch_survives_a_sigkilled_worker(
     dealer: Workspace, queue: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -87,6 +87,33 @@ class AutomotiveConfig(AppConfig):
         register_check(CHECK)
         settings.CELERY_BEAT_SCHEDULE.setdefault(TASK, {"task": TASK, "schedule": 3600.0})
 
+        # The console's sidebar: the dealer's inventory, its ads and co-op in one group.
+        from como.console.navigation import register_group
+
+        register_group(_sidebar_group())
+
+
+def _sidebar_group() -> Any:
+    from como.console.navigation import SidebarGroup
+
+    return SidebarGroup(
+        "automotive",
+        "Automotive",
+        60,
+        (
+            ("vertical_automotive.Rooftop", "storefront"),
+            ("vertical_automotive.Vehicle", "directions_car"),
+            ("vertical_automotive.InventorySource", "cloud_download"),
+            ("vertical_automotive.InventoryImport", "upload_file"),
+            ("vertical_automotive.VehicleAd", "ads_click"),
+            ("vertical_automotive.AdBreach", "warning"),
+            ("vertical_automotive.CreativeTemplate", "palette"),
+            ("vertical_automotive.CoopProgram", "handshake"),
+            ("vertical_automotive.CoopCampaign", "campaign"),
+            ("vertical_automotive.CoopClaim", "receipt_long"),
+        ),
+    )
+
 
 def _schedule_ads_sweep() -> None:
     """Beat's sweep under the pause (stray live ads of sold vehicles, 48-hour breaches), in

@@ -5,7 +5,7 @@ executors' last check before sending both render through here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,13 @@ from como.compliance.drafts import Sender, jurisdictions_of
 from como.workspaces.models import Workspace
 
 from ..inventory.models import Rooftop, Vehicle
-from .creative import CreativeResult, rooftop_data, spec_for_channel, templates_for
+from .creative import (
+    CreativeResult,
+    rooftop_data,
+    spec_for_channel,
+    templates_for,
+    vehicles_creative,
+)
 from .creative import vehicle_creative as render_vehicle_creative
 from .creative.context import ROOFTOP_FIELDS, VEHICLE_FIELDS
 from .rules import MerchandisingRules, Verdict, judge, rules_for
@@ -126,14 +132,46 @@ class Studio:
             spec,
             self.templates[spec.key],
             vehicle=data if data is not None else vehicle_data(vehicle, now=now),
-            rooftop=rooftop_data(rooftop),
-            workspace=self.workspace_data,
-            sender=self.sender,
-            vertical=self.workspace.vertical,
-            jurisdictions=self.jurisdictions
-            | jurisdictions_of(str(rooftop.get("country") or ""), str(rooftop.get("region") or "")),
-            at=now,
-            placement=self.placement(channel),
-            account=self.account(channel),
-            coop=self.coop(channel),
+            **self._judging(channel, rooftop, now),
         )
+
+    def creatives(
+        self,
+        channel: str,
+        rooftop: Mapping[str, Any],
+        vehicles: Sequence[Mapping[str, Any]],
+        now: datetime,
+    ) -> list[CreativeResult]:
+        """Many vehicles' creatives on ``channel`` (their template data, all of one rooftop),
+        each exactly what :meth:`creative` gives, paying what they share once."""
+        spec = spec_for_channel(channel)
+        judging = self._judging(channel, rooftop, now)
+        return vehicles_creative(
+            [spec],
+            {spec.key: self.templates[spec.key]},
+            vehicles=vehicles,
+            rooftop=judging["rooftop"],
+            workspace=judging["workspace"],
+            sender=judging["sender"],
+            vertical=judging["vertical"],
+            jurisdictions=judging["jurisdictions"],
+            at=now,
+            placements={channel: judging["placement"] or {}},
+            accounts={channel: judging["account"]},
+            coop={channel: judging["coop"]},
+        )[spec.key]
+
+    def _judging(self, channel: str, rooftop: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """What a creative on ``channel`` at ``rooftop`` is rendered with and judged against."""
+        return {
+            "rooftop": rooftop_data(rooftop),
+            "workspace": self.workspace_data,
+            "sender": self.sender,
+            "vertical": self.workspace.vertical,
+            "jurisdictions": self.jurisdictions
+            | jurisdictions_of(str(rooftop.get("country") or ""), str(rooftop.get("region") or "")),
+            "at": now,
+            "placement": self.placement(channel),
+            "account": self.account(channel),
+            "coop": self.coop(channel),
+        }

@@ -7,6 +7,7 @@ from celery import shared_task
 from como.task_policy import RETRY_ON_DATABASE_ERRORS
 
 TASK_NAME = "verticals.automotive.inventory_ads_react"
+LAUNCH_PART_TASK = "verticals.automotive.inventory_ads_launch_part"
 SWEEP_TASK = "verticals.automotive.sweep_vehicle_ads"
 
 
@@ -41,11 +42,39 @@ def inventory_ads_react(
         returned=tuple(returned or ()),
     )
     reaction = react(workspace=workspace, diff=diff)
+    # The reaction has committed: its later launch parts go to whichever worker is free. Run
+    # again (a retry, a redelivery), it names the same parts, whose proposals exist by key.
+    for part in reaction.pending_parts:
+        inventory_ads_launch_part.delay(
+            workspace_id=workspace_id,
+            import_id=part.import_id,
+            number=part.number,
+            parts=part.parts,
+            vehicle_ids=list(part.vehicle_ids),
+        )
     return (
-        f"{len(reaction.launches)} launch(es), {len(reaction.updates)} update(s), "
-        f"pause {reaction.pause or '-'}, {len(reaction.narrowed)} narrowed, "
-        f"{len(reaction.superseded)} superseded"
+        f"{len(reaction.launches)} launch(es), {len(reaction.pending_parts)} part(s) enqueued, "
+        f"{len(reaction.updates)} update(s), pause {reaction.pause or '-'}, "
+        f"{len(reaction.narrowed)} narrowed, {len(reaction.superseded)} superseded"
     )
+
+
+@shared_task(name=LAUNCH_PART_TASK, ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
+def inventory_ads_launch_part(
+    *, workspace_id: int, import_id: int, number: int, parts: int, vehicle_ids: list[int]
+) -> str:
+    """One later part of a large launch: its vehicles rendered, judged and proposed."""
+    from como.workspaces.models import Workspace
+
+    from .proposals import LaunchPart
+    from .proposals import inventory_ads_launch_part as launch_part
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return "no workspace"
+    part = LaunchPart(import_id, number, parts, tuple(vehicle_ids))
+    reaction = launch_part(workspace=workspace, part=part)
+    return f"part {number} of {parts}: {len(reaction.launches)} launch(es)"
 
 
 @shared_task(name=SWEEP_TASK, ignore_result=True, **RETRY_ON_DATABASE_ERRORS)

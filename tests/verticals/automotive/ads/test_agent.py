@@ -517,20 +517,32 @@ def test_a_pause_proposed_again_outside_an_import(
     }
 
 
-def test_a_large_feed_is_launched_in_proposals_of_at_most_a_batch(
+def test_a_large_feed_is_launched_in_parts_the_workers_share(
     dealer: Workspace, rooftop: Rooftop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from verticals.automotive.ads.proposals import launch
+    from verticals.automotive.ads.proposals import inventory_ads_launch_part, launch
 
     cars = [car(rooftop, n) for n in range(1, 8)]
     blocked = car(rooftop, 99, vdp_url="http://plain.example/99")  # an http link: blocked
     monkeypatch.setattr(launch, "LAUNCH_BATCH", 3)
-    _, record = react(dealer, rooftop, created=[c.pk for c in [*cars, blocked]])
+    reaction, record = react(dealer, rooftop, created=[c.pk for c in [blocked, *cars]])
+    # The reaction proposes the first part (the three lowest ids) and names the others, by id.
+    first = [a for a in launches(dealer) if a.channel == "paid_social"]
+    assert [a.payload["vehicle_ids"] for a in first] == [[c.pk for c in cars[:3]]]
+    assert [(p.number, p.parts, p.vehicle_ids) for p in reaction.pending_parts] == [
+        (2, 3, tuple(c.pk for c in cars[3:6])),
+        (3, 3, (cars[6].pk, blocked.pk)),
+    ]
+    assert reaction.launches == [a.pk for a in launches(dealer)]
+    # What the workers do with each named part (twice: a redelivered task proposes nothing new).
+    for part in reaction.pending_parts * 2:
+        inventory_ads_launch_part(workspace=dealer, part=part)
     social = [a for a in launches(dealer) if a.channel == "paid_social"]
     base = f"{LAUNCH}:{record.pk}:{rooftop.pk}:paid_social"
     assert [a.idempotency_key for a in social] == [base, f"{base}:2", f"{base}:3"]
     assert [len(a.payload["vehicle_ids"]) for a in social] == [3, 3, 1]
     assert sorted(v for a in social for v in a.payload["vehicle_ids"]) == [c.pk for c in cars]
-    # The vehicles left out are listed once, on the first part.
-    assert [[v["id"] for v in a.payload["left_out"]] for a in social] == [[blocked.pk], [], []]
+    # A vehicle left out is listed on the part that considered it.
+    assert [[v["id"] for v in a.payload["left_out"]] for a in social] == [[], [], [blocked.pk]]
     assert "(part 2 of 3)" in social[1].rationale
+    assert len(launches(dealer)) == 6  # three parts on two channels, each once

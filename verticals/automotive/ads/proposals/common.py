@@ -26,7 +26,8 @@ NAMED = 10
 
 @dataclass
 class Reaction:
-    """What one reaction proposed (action ids) and withdrew."""
+    """What one reaction proposed (action ids) and withdrew, and the later parts of a large
+    launch left for the workers (``LaunchPart``s: its task enqueues one task each)."""
 
     launches: list[int] = field(default_factory=list)
     updates: list[int] = field(default_factory=list)
@@ -34,6 +35,7 @@ class Reaction:
     narrowed: list[int] = field(default_factory=list)
     superseded: list[int] = field(default_factory=list)
     skipped_channels: list[str] = field(default_factory=list)
+    pending_parts: list[Any] = field(default_factory=list)
 
 
 # --- launch ----------------------------------------------------------------------------------

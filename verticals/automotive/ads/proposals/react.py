@@ -24,7 +24,7 @@ from .common import (
     Reaction,
     preview_of,
 )
-from .launch import launch_drafts
+from .launch import LaunchPart, launch_drafts, launch_parts
 from .pause import pause_draft
 from .update import update_drafts
 from .withdraw import narrowed_payload, waiting_actions_withdraw
@@ -32,39 +32,71 @@ from .withdraw import narrowed_payload, waiting_actions_withdraw
 # --- the reaction ----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def inventory_ads_react(
     *, workspace: Workspace, diff: InventoryDiff, now: datetime | None = None
 ) -> Reaction:
     """The agent's answer to one import's diff (nothing when switched off in the playbook).
     Safe to run twice: the idempotency keys name the import, and a decided action is never
-    proposed again."""
+    proposed again.
+
+    Two transactions: the pause of the sold and removed vehicles commits first, so its
+    execution starts at once, however many waiting proposals the rest must then narrow; the
+    withdrawals, launches and updates follow in the second."""
     reaction = Reaction()
     if not agent_enabled(workspace, AGENT):
         return reaction
     now = now or timezone.now()
     studio = Studio.of(workspace)
     proposer = workspace.agent_user
+    with transaction.atomic():
+        pause = pause_draft(
+            studio, (*diff.sold, *diff.removed), f"{PAUSE}:{diff.import_id}", diff.import_id
+        )
+        if pause is not None:
+            reaction.pause = action_propose(
+                workspace=workspace, proposer=proposer, draft=pause
+            ).action.pk
+    with transaction.atomic():
+        _propose_the_rest(studio, diff, now, reaction)
+    return reaction
+
+
+def _propose_the_rest(
+    studio: Studio, diff: InventoryDiff, now: datetime, reaction: Reaction
+) -> None:
+    workspace, proposer = studio.workspace, studio.workspace.agent_user
     # Withdraw first: the launches proposed below never feature a vehicle gone.
     waiting_actions_withdraw(
         workspace=workspace, vehicle_ids=(*diff.sold, *diff.removed), reaction=reaction
     )
-    pause = pause_draft(
-        studio, (*diff.sold, *diff.removed), f"{PAUSE}:{diff.import_id}", diff.import_id
-    )
-    if pause is not None:
-        reaction.pause = action_propose(
-            workspace=workspace, proposer=proposer, draft=pause
-        ).action.pk
-    for draft in launch_drafts(studio, diff, now, reaction):
-        reaction.launches.append(
-            action_propose(workspace=workspace, proposer=proposer, draft=draft).action.pk
-        )
+    parts = launch_parts(diff.import_id, (*diff.created, *diff.returned))
+    if parts:
+        _launch_propose(studio, parts[0], now, reaction)
+        reaction.pending_parts = parts[1:]
     for draft in update_drafts(studio, diff, now, reaction):
         reaction.updates.append(
             action_propose(workspace=workspace, proposer=proposer, draft=draft).action.pk
         )
+
+
+@transaction.atomic
+def inventory_ads_launch_part(
+    *, workspace: Workspace, part: LaunchPart, now: datetime | None = None
+) -> Reaction:
+    """One later part of a large launch (:func:`inventory_ads_react` proposes the first and
+    names the others). Safe to run twice: the part's proposals are keyed by its number."""
+    reaction = Reaction()
+    if agent_enabled(workspace, AGENT):
+        _launch_propose(Studio.of(workspace), part, now or timezone.now(), reaction)
     return reaction
+
+
+def _launch_propose(studio: Studio, part: LaunchPart, now: datetime, reaction: Reaction) -> None:
+    workspace, proposer = studio.workspace, studio.workspace.agent_user
+    for draft in launch_drafts(studio, part, now, reaction):
+        reaction.launches.append(
+            action_propose(workspace=workspace, proposer=proposer, draft=draft).action.pk
+        )
 
 
 @transaction.atomic
