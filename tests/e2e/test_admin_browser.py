@@ -171,8 +171,7 @@ def test_owner_edits_a_scoring_rule_sees_the_preview_then_the_new_version(
 
     page.fill("#id_note", "Lower the bar")
     page.click("input[name=_save]")
-    page.wait_for_selector("ul.messagelist")
-    page.click("ul.messagelist a")
+    page.click("a.saved-version")
     page.wait_for_selector("table.playbook-diff")
     diff = page.inner_text("table.playbook-diff")
     assert "scoring\tthreshold\tchanged\t50\t→\t30.0" in diff

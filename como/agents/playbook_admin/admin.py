@@ -229,7 +229,11 @@ class PlaybookAdmin(WorkspaceScopedAdmin):
             url = reverse("admin:agents_playbookversion_change", args=[version.pk])
             self.message_user(
                 request,
-                format_html('Saved as <a href="{}">version {}</a>.', url, version.number),
+                format_html(
+                    'Saved as <a class="saved-version" href="{}">version {}</a>.',
+                    url,
+                    version.number,
+                ),
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(f"{request.path}?section={key}")
