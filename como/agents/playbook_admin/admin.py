@@ -307,7 +307,8 @@ class PlaybookVersionAdmin(WorkspaceScopedAdmin):
             ),
         )
         return format_html(
-            '<table class="playbook-diff"><tr><th>setting</th><th>key</th><th>change</th>'
+            '<table class="playbook-diff" style="border-spacing: 1rem .25rem">'
+            "<tr><th>setting</th><th>key</th><th>change</th>"
             "<th>before</th><th></th><th>after</th></tr>{}</table>",
             rows,
         )

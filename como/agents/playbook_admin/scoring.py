@@ -126,8 +126,11 @@ class ScoringRulesForm:
         cleaned = self.main.cleaned_data
         definition = copy.deepcopy(dict(self.current))
         definition["threshold"] = cleaned["threshold"]
-        definition["min_fit"] = cleaned["min_fit"]
-        definition["decay"] = {"rate_per_quarter": cleaned["rate_per_quarter"]}
+        # A default the definition left out stays out, so the version's diff shows only edits.
+        if cleaned["min_fit"] is not None or "min_fit" in definition:
+            definition["min_fit"] = cleaned["min_fit"]
+        if cleaned["rate_per_quarter"] != 0.25 or "decay" in definition:
+            definition["decay"] = {"rate_per_quarter": cleaned["rate_per_quarter"]}
         places: dict[tuple[str, int], forms.Form] = {}
         rules: dict[str, list[dict[str, Any]]] = {"fit": [], "intent": []}
         for key, _, formset in self.groups:
@@ -148,7 +151,7 @@ class ScoringRulesForm:
                     }
                 places[(target, len(rules[target]))] = form
                 rules[target].append(rule)
-        definition.update(rules)
+        definition.update({k: v for k, v in rules.items() if v or k in definition})
         return definition, places
 
     def _place(
