@@ -150,9 +150,7 @@ class PlaybookAdmin(WorkspaceScopedAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             # As Django answers a missing row: another workspace's is no different.
-            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
-                request, self.opts, object_id
-            )
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if key not in SECTION_KEYS:
             key = FIRST_SECTION
         if not self.has_view_or_change_permission(request, obj):
