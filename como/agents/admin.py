@@ -491,6 +491,6 @@ class NotificationAdmin(ReadOnlyScopedAdmin):
     )
 
 
-from . import playbook_admin  # noqa: E402, F401  (the playbook and its settings' sources)
+from . import playbook_admin  # noqa: E402, F401  (the playbook editor and its versions)
 from .handoff import admin as handoff_admin  # noqa: E402, F401  (territories, handoffs and their report)
 from .inbox import admin as inbox_admin  # noqa: E402, F401  (the approval inbox)

@@ -88,7 +88,11 @@ CORE_GROUPS = (
         "playbook",
         "Playbook",
         50,
-        (("agents.Playbook", "menu_book"), ("agents.Territory", "map")),
+        (
+            ("agents.Playbook", "menu_book"),
+            ("agents.PlaybookVersion", "history"),
+            ("agents.Territory", "map"),
+        ),
     ),
     SidebarGroup(
         "workspace",

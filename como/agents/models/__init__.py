@@ -23,6 +23,7 @@ from .handoff import (
     TerritoryRep,
     TerritoryRepQuerySet,
 )
+from .versions import PlaybookVersion
 
 __all__ = [
     "FINAL_STATUSES",
@@ -38,6 +39,7 @@ __all__ = [
     "InboxAction",
     "Notification",
     "Playbook",
+    "PlaybookVersion",
     "RejectReason",
     "Risk",
     "RouteVia",

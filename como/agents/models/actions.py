@@ -104,6 +104,10 @@ class Playbook(WorkspaceOwned):
     quiet_hours = _setting("quiet_hours")
     market_radius_miles = _setting("market_radius_miles")
     inventory_removal_hold_share = _setting("inventory_removal_hold_share")
+    channels = _setting("channels")
+    frequency_caps = _setting("frequency_caps")
+    send_windows = _setting("send_windows")
+    sequences_enabled = _setting("sequences_enabled")
     merchandising = _setting("merchandising")
 
     class Meta:
@@ -112,7 +116,7 @@ class Playbook(WorkspaceOwned):
         ]
 
     def __str__(self) -> str:
-        return f"playbook of {self.workspace_id}"
+        return f"{self.workspace.name}'s playbook"
 
     @property
     def effective(self) -> PlaybookSettings:
