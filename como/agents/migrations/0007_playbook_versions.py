@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agents", "0005_playbook_overrides"),
+        ("agents", "0006_inbox_action"),
         ("scoring", "0002_rescore_run"),
         ("workspaces", "0002_api_key_name_message"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
