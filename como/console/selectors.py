@@ -76,11 +76,10 @@ def handoff_sla(*, workspace: Workspace, days: int, now: datetime) -> dict[str, 
 
 def _credited(workspace: Workspace, stage: str, start: datetime, now: datetime) -> Counter[str]:
     last_medium = (
-        Event.objects.filter(
-            workspace=workspace, contact=OuterRef("contact"), occurred_at__lte=OuterRef("at")
-        )
+        # By contact alone: event_contact_timeline (contact, occurred_at DESC) answers it.
+        Event.objects.filter(contact=OuterRef("contact"), occurred_at__lte=OuterRef("at"))
         .exclude(utm_medium="")
-        .order_by("-occurred_at", "-id")
+        .order_by("-occurred_at")
         .values("utm_medium")[:1]
     )
     rows = (
