@@ -97,6 +97,13 @@ class AutomotiveConfig(AppConfig):
 
         register_group(_sidebar_group())
 
+        # ... and the dashboard's inventory-ads health panel.
+        from como.console.panels import register_panel
+
+        from .ads.dashboard import PANEL
+
+        register_panel(PANEL)
+
 
 def _sidebar_group() -> Any:
     from como.console.navigation import SidebarGroup
