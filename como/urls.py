@@ -22,7 +22,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 admin.site.site_header = "como"
 admin.site.site_title = "como admin"
-admin.site.index_title = "Workspaces, people and their events"
+admin.site.index_title = "Dashboard"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
