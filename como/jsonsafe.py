@@ -171,3 +171,12 @@ class JSONFormField(forms.JSONField):
         if not self.disabled and not isinstance(value, InvalidJSONInput) and problems(value):
             return InvalidJSONInput(data)
         return value
+
+
+class PrettyJSONField(JSONFormField):
+    """JSON shown indented, so nested data (a scoring model, a setting) reads as structure."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)

@@ -212,6 +212,7 @@ UNFOLD = {
     "SITE_HEADER": "como",
     "SITE_SYMBOL": "campaign",
     "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "como.console.dashboard.dashboard_callback",
     # Pages grouped as an operator works, each shown only to whoever may view it.
     "SIDEBAR": {
         "show_search": True,

@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.consent.urls")),
     path("", include("como.compliance.urls")),
     path("", include("como.campaigns.urls")),
+    path("", include("como.console.urls")),
     # Each installed vertical's own routes (its package's urls.py), found by the registry.
     *(path("", include(module)) for module in verticals.url_modules()),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
@@ -21,7 +22,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 admin.site.site_header = "como"
 admin.site.site_title = "como admin"
-admin.site.index_title = "Workspaces, people and their events"
+admin.site.index_title = "Dashboard"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -65,6 +65,12 @@ FIGURES: dict[str, list[str]] = {
         r"\(concurrency \d+\) p50 [\d.]+ s, p99 [\d.]+ s, max [\d.]+ s",
         r"ratio raw time / slowest vehicle's latency: \d+\.\d{3}",
     ],
+    "console": [
+        r"dashboard \(7 days\): \d+ requests, p50 [\d.]+ ms, p99 [\d.]+ ms; "
+        r"ratio p50 / raw p50 [\d.]+",
+        r"dashboard \(90 days\): \d+ requests, p50 [\d.]+ ms, p99 [\d.]+ ms",
+        r"raw limit \(the admin's password-change page\): p50 [\d.]+ ms, p99 [\d.]+ ms",
+    ],
     "compliance": [
         r"compliance checks +[\d,]+ creatives/s",
         r"numbers cached +[\d,]+ creatives/s",

@@ -34,6 +34,7 @@ from como.agents.models import (
     Territory,
     TerritoryRep,
 )
+from como.agents.playbooks import playbook_update
 from como.agents.services import ActionDraft, action_approve, action_propose
 from como.campaigns.models import Campaign, CampaignTarget, CatalogItem, ChannelMetric
 from como.channels.models import ChannelAccount, Message, SandboxRequest
@@ -210,9 +211,11 @@ def tenants(db: Any) -> Tenants:
         # Agents: a playbook, an action the agent proposed and the owner approved (with its
         # approval and audit trail), and a notification about it.
         owner = alice if workspace == a else bruno
-        Playbook.objects.create(
+        playbook = Playbook.objects.create(
             workspace=workspace, overrides={"auto_approve_kinds": [f"{tag}_pause"]}
         )
+        # Its versions: the baseline and this save, the note carrying the tag.
+        playbook_update(playbook=playbook, by=owner, note=f"{tag} policy", handoff_sla_minutes=9)
         proposed = action_propose(
             workspace=workspace,
             proposer=workspace.agent_user,
@@ -227,6 +230,19 @@ def tenants(db: Any) -> Tenants:
             ),
         ).action
         action_approve(action=proposed, user=owner, note=f"{tag} approved")
+        # ... and one still waiting, for the approval inbox (it lists only those).
+        action_propose(
+            workspace=workspace,
+            proposer=workspace.agent_user,
+            draft=ActionDraft(
+                agent=f"{tag}-agent",
+                kind=f"{tag}_launch",
+                idempotency_key=f"{tag}-waiting-1",
+                rationale=f"{tag} waits",
+                target_type="campaign",
+                target_id=f"{tag}-7",
+            ),
+        )
         Notification.objects.create(
             workspace=workspace, user=owner, action=proposed, title=f"{tag} handoff"
         )

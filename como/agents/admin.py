@@ -23,7 +23,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr
@@ -41,11 +41,12 @@ from como.workspaces.admin_base import (
     RoleGatedMixin,
     WorkspaceScopedAdmin,
 )
+from como.workspaces.admin_changelist import CheckedChangeList
 from como.workspaces.principal import CallerKind, principal_for_request
 from como.workspaces.roles import Permission
 from como.workspaces.users import User, signed_in
 
-from . import services
+from .decisions import decide, label
 from .models import (
     ActionApproval,
     ActionStatus,
@@ -55,6 +56,7 @@ from .models import (
 )
 from .selectors import approval_refusals
 from .serializers import DECISION_TEXT_MAX
+from .subjects import Subject, creatives_of, subjects_of
 
 # --- forms -----------------------------------------------------------------------------------
 
@@ -112,6 +114,22 @@ class ActionTransitionInline(ReadOnlyScopedInline):
 
 # --- the approval queue ----------------------------------------------------------------------
 
+
+class SubjectsChangeList(CheckedChangeList):
+    """The page's actions with their subjects, read for the whole page at once."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        actions = list(self.result_list)
+        for action, subject in zip(actions, subjects_of(actions), strict=True):
+            action._subject = subject
+
+
+def subject_of(obj: AgentAction) -> Subject:
+    found = getattr(obj, "_subject", None)
+    return found if isinstance(found, Subject) else subjects_of([obj])[0]
+
+
 _PROPOSAL_FIELDS = (
     "workspace",
     "status",
@@ -127,6 +145,8 @@ _PROPOSAL_FIELDS = (
     "approval_progress",
     "rationale_display",
 )
+#: The fields of a creative (como.agents.subjects.Creative) the preview prints as text.
+_PREVIEWED = ("subject", "headline", "primary_text", "description", "body", "link", "url")
 _EXECUTION_FIELDS = (
     "idempotency_key",
     "payload_display",
@@ -149,6 +169,7 @@ class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
     list_display = [
         "id",
         "kind",
+        "target",
         "agent",
         "channel",
         "risk",
@@ -194,11 +215,12 @@ class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
 
     # --- columns and read-only fields ---------------------------------------------------------
 
-    @admin.display(description="target")
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return SubjectsChangeList
+
+    @admin.display(description="what and whom")
     def target(self, obj: AgentAction) -> str:
-        if not obj.target_type and not obj.target_id:
-            return "-"
-        return f"{obj.target_type} {obj.target_id}".strip()
+        return str(subject_of(obj))
 
     @admin.display(description="approvals")
     def approval_progress(self, obj: AgentAction) -> str:
@@ -220,9 +242,19 @@ class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
 
     @admin.display(description="preview")
     def preview_display(self, obj: AgentAction) -> SafeString:
-        if not obj.preview:
+        if obj.preview:
+            return _pre(obj.preview)
+        # No preview text recorded: the creative as its channel composes it (an SMS's body,
+        # an email's subject and text), as the inbox draws it.
+        pieces = [
+            "\n".join(
+                [piece.label, *(str(v) for k, v in piece.fields.items() if k in _PREVIEWED and v)]
+            )
+            for piece in creatives_of(obj)
+        ]
+        if not pieces:
             return format_html("<em>{}</em>", "No preview.")
-        return _pre(obj.preview)
+        return _pre("\n\n".join(pieces))
 
     @admin.display(description="findings")
     def findings_table(self, obj: AgentAction) -> SafeString:
@@ -371,7 +403,7 @@ class AgentActionAdmin(NoWritesMixin, WorkspaceScopedAdmin):
                     if not _may_decide(request, obj):
                         self.message_user(
                             request,
-                            f"{_label(obj)}: refused: you may not approve or reject actions in "
+                            f"{label(obj)}: refused: you may not approve or reject actions in "
                             f"{obj.workspace}.",
                             messages.ERROR,
                         )
@@ -406,28 +438,8 @@ def _may_decide(request: HttpRequest, obj: AgentAction) -> bool:
 
 def _decide(obj: AgentAction, user: User | None, verb: str, text: str) -> tuple[int, str]:
     """Approve or reject through the service; (message level, what happened) for the user."""
-    try:
-        if verb == "approve":
-            services.action_approve(action=obj, user=user, note=text)
-        else:
-            services.action_reject(action=obj, user=user, reason=text)
-    except (PermissionDenied, ValidationError) as error:
-        reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
-        return messages.ERROR, f"{_label(obj)}: refused: {' '.join(reasons)}"
-    if verb == "reject":
-        return messages.SUCCESS, f"{_label(obj)}: rejected."
-    if obj.status == ActionStatus.APPROVED:
-        return messages.SUCCESS, f"{_label(obj)}: approved; it will be executed now."
-    given = ActionApproval.objects.filter(action=obj).count()
-    return (
-        messages.SUCCESS,
-        f"{_label(obj)}: your approval is recorded ({given} of {obj.required_approvals}); "
-        "it needs another approver.",
-    )
-
-
-def _label(obj: AgentAction) -> str:
-    return f"Action {obj.pk} ({obj.kind})"
+    outcome = decide(obj, user, "approve" if verb == "approve" else "reject", text)
+    return (messages.SUCCESS if outcome.ok else messages.ERROR), outcome.message
 
 
 def _form_errors(form: forms.Form) -> str:
@@ -479,5 +491,6 @@ class NotificationAdmin(ReadOnlyScopedAdmin):
     )
 
 
-from . import playbook_admin  # noqa: E402, F401  (the playbook and its settings' sources)
+from . import playbook_admin  # noqa: E402, F401  (the playbook editor and its versions)
 from .handoff import admin as handoff_admin  # noqa: E402, F401  (territories, handoffs and their report)
+from .inbox import admin as inbox_admin  # noqa: E402, F401  (the approval inbox)

@@ -3,6 +3,8 @@
 * ``GET /api/v1/actions[?status=proposed&agent=…&kind=…&channel=…&risk=…]`` — the caller's
   actions, newest first.
 * ``GET /api/v1/actions/{id}`` — one action with its approvals and its audit trail.
+* ``GET /api/v1/playbook/versions`` — the playbook's versions, newest first, each with its
+  resolved settings and its changes against the version before.
 * ``POST /api/v1/actions/{id}/approve`` (``{"note": "…"}``, needed when the action has
   compliance warnings) and ``POST /api/v1/actions/{id}/reject`` (``{"reason": "…"}``).
 
@@ -39,11 +41,12 @@ from como.workspaces.users import signed_in
 
 from . import services
 from .filters import AgentActionFilter
-from .models import ActionApproval, ActionTransition, AgentAction
+from .models import ActionApproval, ActionTransition, AgentAction, PlaybookVersion
 from .serializers import (
     ActionApproveSerializer,
     ActionRejectSerializer,
     AgentActionSerializer,
+    PlaybookVersionSerializer,
 )
 
 _ERRORS = errors_response(
@@ -181,3 +184,16 @@ class AgentActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Works
     def _answer(self, agent_action: AgentAction) -> Response:
         fresh = self.get_queryset().get(pk=agent_action.pk)
         return Response(AgentActionSerializer(fresh).data)
+
+
+class PlaybookVersionPagination(StrictCursorPagination):
+    ordering = ("-id",)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the playbook's versions, newest first, with their changes")
+)
+class PlaybookVersionViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
+    queryset = PlaybookVersion.objects.select_related("created_by", "scoring_model")
+    serializer_class = PlaybookVersionSerializer
+    pagination_class = PlaybookVersionPagination

@@ -36,3 +36,8 @@ class AgentsConfig(AppConfig):
         register_agent(HANDOFF_AGENT)
         register_executor(HANDOFF_KIND, handoff_execute)
         register_stage_changed(mql_stage_changed)
+
+        # How each kind reads in the approval inbox: the channels' kinds and the agents' own.
+        from .inbox.channel_kinds import register as register_presenters
+
+        register_presenters()

@@ -20,6 +20,11 @@ The settings and who reads them:
   messages and ads (read through ``playbook_for(workspace).<name>``).
 - ``inventory_removal_hold_share``: a full inventory feed that would remove more than this
   share of a rooftop's available vehicles is held for a person (the automotive import).
+- ``channels``, ``frequency_caps``, ``send_windows``, ``sequences_enabled``: the channels the
+  workspace uses (None: its vertical's), at most N marketing messages per person per channel in
+  a rolling window, each channel's local send window, and the sequences switched on. Validated
+  and stored; nothing enforces them yet (their defaults change nothing): the sequences issue
+  reads them.
 - ``merchandising``: what a catalog-driven agent advertises (the automotive inventory-ads agent:
   conditions, rooftops, photos, price, days-in-stock bands, channels and placements). Its shape
   belongs to whoever registered a model for it with :data:`SECTIONS`; without one it must be
@@ -72,6 +77,21 @@ class QuietHours(BaseModel):
     end: time
 
 
+class SendWindow(QuietHours):
+    """The local hours one channel may send in (the recipient's time zone)."""
+
+
+class FrequencyCap(BaseModel):
+    """At most ``max_messages`` marketing messages per person on ``channel`` in any
+    ``per_days``-day window, across every sequence and campaign."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: Kind
+    max_messages: Annotated[int, Field(ge=1, le=1_000)]
+    per_days: Annotated[int, Field(ge=1, le=365)]
+
+
 #: Pydantic models of the settings whose shape a vertical owns, by setting name
 #: (``merchandising``): registered from the vertical's ``AppConfig.ready()``, read when a
 #: playbook is validated. The stored value is the model's JSON dump, defaults filled in.
@@ -118,7 +138,19 @@ class PlaybookSettings(BaseModel):
     inventory_removal_hold_share: Annotated[
         Decimal, Field(gt=0, le=1, max_digits=4, decimal_places=3)
     ] = Decimal("0.30")
+    channels: list[Kind] | None = None
+    frequency_caps: list[FrequencyCap] = Field(default_factory=list, max_length=50)
+    send_windows: dict[Kind, SendWindow] = Field(default_factory=dict)
+    sequences_enabled: list[Kind] = Field(default_factory=list)
     merchandising: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("frequency_caps")
+    @classmethod
+    def _one_cap_per_channel(cls, value: list[FrequencyCap]) -> list[FrequencyCap]:
+        channels = [cap.channel for cap in value]
+        if len(set(channels)) != len(channels):
+            raise ValueError("one cap per channel")
+        return value
 
     @field_validator("merchandising", mode="before")
     @classmethod

@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from como.workspaces.serializer_fields import JSONField
 
-from .models import ActionApproval, ActionTransition, AgentAction
+from .models import ActionApproval, ActionTransition, AgentAction, PlaybookVersion
+from .playbook_versions import version_diff
 
 #: Longest note or reason a decision may carry.
 DECISION_TEXT_MAX = 2000
@@ -141,3 +142,59 @@ class ActionRejectSerializer(serializers.Serializer):
         allow_blank=True,  # a blank reason is refused by the service, with its message
         help_text="Why the action is rejected (required).",
     )
+
+
+class PlaybookVersionSerializer(serializers.ModelSerializer[PlaybookVersion]):
+    """A saved state of the playbook, with what changed against the version before."""
+
+    created_by = serializers.SerializerMethodField()
+    scoring_model_version = serializers.SerializerMethodField()
+    settings = JSONField(read_only=True)
+    changes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PlaybookVersion
+        fields = [
+            "number",
+            "created_at",
+            "created_by",
+            "note",
+            "scoring_model_version",
+            "settings",
+            "changes",
+        ]
+        read_only_fields = fields
+
+    def get_created_by(self, obj: PlaybookVersion) -> str | None:
+        return obj.created_by.get_username() if obj.created_by is not None else None
+
+    def get_scoring_model_version(self, obj: PlaybookVersion) -> int | None:
+        return obj.scoring_model.version if obj.scoring_model is not None else None
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "setting": {"type": "string"},
+                    "path": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["added", "removed", "changed"]},
+                    "before": {},
+                    "after": {},
+                },
+            },
+        }
+    )
+    def get_changes(self, obj: PlaybookVersion) -> list[dict[str, Any]]:
+        return [
+            {
+                "setting": part.setting,
+                "path": change.path,
+                "kind": change.kind,
+                "before": change.before,
+                "after": change.after,
+            }
+            for part in version_diff(obj)
+            for change in part.changes
+        ]

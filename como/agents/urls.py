@@ -3,9 +3,10 @@
 from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
-from .api import AgentActionViewSet
+from .api import AgentActionViewSet, PlaybookVersionViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("actions", AgentActionViewSet, basename="action")
+router.register("playbook/versions", PlaybookVersionViewSet, basename="playbook-version")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

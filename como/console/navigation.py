@@ -42,6 +42,7 @@ CORE_GROUPS = (
         "Approvals",
         10,
         (
+            ("agents.InboxAction", "inbox"),
             ("agents.AgentAction", "task_alt"),
             ("agents.Handoff", "handshake"),
             ("agents.Notification", "notifications"),
@@ -87,7 +88,11 @@ CORE_GROUPS = (
         "playbook",
         "Playbook",
         50,
-        (("agents.Playbook", "menu_book"), ("agents.Territory", "map")),
+        (
+            ("agents.Playbook", "menu_book"),
+            ("agents.PlaybookVersion", "history"),
+            ("agents.Territory", "map"),
+        ),
     ),
     SidebarGroup(
         "workspace",

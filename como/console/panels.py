@@ -14,11 +14,14 @@ The contract of a :class:`Panel`:
 - ``title`` and ``order``: the heading, and the position on the page (ascending, then by key).
 - ``template``: a Django template rendered with what ``context`` returns plus ``panel`` and
   ``days``.
+- ``verticals``: the workspace verticals it applies to (``None``: every workspace).
 - ``context(*, principal, workspace, obj=None, days=DEFAULT_DAYS) -> dict``: the panel's figures,
   computed by selectors (the same ones the API serves, never a second implementation), for the
   member's current workspace; ``obj`` is the page's subject (the campaign), ``None`` on the
   dashboard; ``days`` the period, one of :data:`PERIODS`. It reads only rows of ``workspace``,
-  which the page has already checked ``principal`` may view.
+  which the page has already checked ``principal`` may view. What it returns is plain JSON
+  data (numbers, strings, lists, dicts): the API serves the dashboard's panels' contexts as
+  they are.
 
 Registration happens at start-up (``register_panel`` from ``ready()``); a test registers a panel
 of its own with ``PANELS.override(...)``, which restores the registry afterwards.
@@ -53,6 +56,7 @@ class Panel:
     order: int
     template: str
     context: PanelContext
+    verticals: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.page not in PAGES:
@@ -66,10 +70,15 @@ def register_panel(panel: Panel) -> Panel:
     return PANELS.register(panel.key, panel)
 
 
-def panels_for(page: str) -> list[Panel]:
-    """The panels of ``page`` in the order they show."""
+def panels_for(page: str, vertical: str | None = None) -> list[Panel]:
+    """The panels of ``page`` in the order they show (for a workspace of ``vertical``)."""
     return sorted(
-        (panel for panel in PANELS.all() if panel.page == page),
+        (
+            panel
+            for panel in PANELS.all()
+            if panel.page == page
+            and (vertical is None or panel.verticals is None or vertical in panel.verticals)
+        ),
         key=lambda panel: (panel.order, panel.key),
     )
 

@@ -12,7 +12,6 @@ latest run's progress, and the runs have a read-only list of their own.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -24,7 +23,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from como.jsonsafe import JSONFormField
+from como.jsonsafe import PrettyJSONField
 from como.workspaces.admin_base import WorkspaceScopedAdmin
 from como.workspaces.principal import principal_for_request
 from como.workspaces.roles import Permission
@@ -35,15 +34,6 @@ from .models import RescoreRun, ScoringModel
 
 #: marks an object whose change form was saved without changes (no new version)
 _UNCHANGED = "_scoring_admin_unchanged"
-
-
-class PrettyJSONField(JSONFormField):
-    """JSON shown indented, so a model reads as rules rather than one long line."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, forms.fields.InvalidJSONInput):
-            return value
-        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
 
 
 class ScoringModelAdminForm(forms.ModelForm):

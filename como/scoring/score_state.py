@@ -262,17 +262,55 @@ def _full(
     """Score contacts exactly from all their events: two queries however many contacts (one
     when every history is ``known``). Returns each one's state, lifecycle stage and whether
     its score makes it an MQL."""
+    out: dict[int, tuple[ScoreState, str, bool]] = {}
+    for contact_id, contact, account, history in scoring_inputs(workspace.pk, ids, known):
+        seen = [event.occurred_at for event in history]
+        as_of = max([at, *seen])
+        windows: CapWindows = {}
+        result = score_at(engine, contact, account, history, as_of, windows)
+        state = ScoreState(
+            result.fit,
+            result.intent,
+            as_of,
+            {
+                key: [_micros(stamp) for stamp in window]
+                for key, window in windows.items()
+                if window
+            },
+            min(seen, default=None),
+            max(seen, default=None),
+        )
+        out[contact_id] = (state, contact.lifecycle_stage, result.is_mql)
+    return out
+
+
+class ScoringInput(NamedTuple):
+    contact_id: int
+    contact: ContactSnapshot
+    account: AccountSnapshot | None
+    events: list[EventRecord]
+
+
+def scoring_inputs(
+    workspace_id: int,
+    ids: Collection[int],
+    known: Mapping[int, Sequence[EventRecord]] | None = None,
+) -> list[ScoringInput]:
+    """What the engine needs to score these contacts of the workspace from their whole
+    history: their snapshots and events, in two queries however many contacts (one when
+    every history is ``known``). Also what a what-if (:mod:`como.scoring.preview`) reads."""
     if not ids:
-        return {}
+        return []
+    known = known or {}
     events: dict[int, list[EventRecord]] = {pk: list(known.get(pk, ())) for pk in ids}
     unknown = sorted(set(ids) - known.keys())
-    out: dict[int, tuple[ScoreState, str, bool]] = {}
+    out: list[ScoringInput] = []
     with _cursor() as cursor:
         if unknown:
             # Binary, with the properties as text: the timestamps take psycopg's C loader, and
             # a history repeats the same few properties, each parsed once (the engine only
             # reads them, so events may share one mapping).
-            cursor.execute(_EVENTS_SQL, [workspace.pk, unknown], binary=True)
+            cursor.execute(_EVENTS_SQL, [workspace_id, unknown], binary=True)
             parsed: dict[str, Any] = {}
             for contact_id, event_id, type_, text, occurred_at in cursor.fetchall():
                 properties = parsed.get(text)
@@ -281,31 +319,14 @@ def _full(
                 events[contact_id].append(event_record(event_id, type_, properties, occurred_at))
         # Snapshots straight from one binary query: model instances would cost more than
         # scoring them (the columns are the snapshots' own fields, so they cannot drift).
-        cursor.execute(_SNAPSHOTS_SQL, [workspace.pk, sorted(ids)], binary=True)
+        cursor.execute(_SNAPSHOTS_SQL, [workspace_id, sorted(ids)], binary=True)
         for contact_id, has_account, *values in cursor.fetchall():
             # As the ORM snapshots do (como.scoring.inputs): a falsy attributes value reads {}.
             values[_CONTACT_ATTRIBUTES] = values[_CONTACT_ATTRIBUTES] or {}
             values[-1] = values[-1] or {}
             contact = ContactSnapshot(*values[:_CONTACT_WIDTH])
             account = AccountSnapshot(*values[_CONTACT_WIDTH:]) if has_account else None
-            history = events[contact_id]
-            seen = [event.occurred_at for event in history]
-            as_of = max([at, *seen])
-            windows: CapWindows = {}
-            result = score_at(engine, contact, account, history, as_of, windows)
-            state = ScoreState(
-                result.fit,
-                result.intent,
-                as_of,
-                {
-                    key: [_micros(stamp) for stamp in window]
-                    for key, window in windows.items()
-                    if window
-                },
-                min(seen, default=None),
-                max(seen, default=None),
-            )
-            out[contact_id] = (state, contact.lifecycle_stage, result.is_mql)
+            out.append(ScoringInput(contact_id, contact, account, events[contact_id]))
     return out
 
 

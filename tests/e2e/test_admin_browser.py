@@ -77,7 +77,7 @@ def test_member_logs_in_and_sees_only_their_workspace(
     ContactFactory.create(workspace=other_workspace, email="bob@rival-buyer.com")
 
     _log_in(page, live_server, "maria", "a-long-demo-passphrase")
-    assert "Workspaces, people and their events" in page.content()
+    assert "Dashboard" in page.title()
 
     page.goto(f"{live_server.url}/admin/workspaces/workspace/")
     table = page.inner_text("#result_list")
@@ -244,3 +244,49 @@ def test_a_campaigns_monitoring_page_draws_its_channels(
     response = page.goto(f"{live_server.url}/admin/campaigns/campaign/{rival.pk}/monitoring/")
     assert response is not None
     assert response.status == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_owner_edits_a_scoring_rule_sees_the_preview_then_the_new_version(
+    live_server: Any, page: Any, workspace: Workspace
+) -> None:
+    from como.agents.models import PlaybookVersion
+    from como.agents.services import playbook_for
+
+    user = UserFactory.create(username="olga", password="a-long-demo-passphrase")
+    MembershipFactory.create(workspace=workspace, user=user, role="owner")
+    scoring_model_create_version(
+        workspace=workspace,
+        definition={
+            "threshold": 50,
+            "fit": [
+                {"key": "vp", "when": {"attr": "contact.title", "contains": "vp"}, "points": 30}
+            ],
+        },
+    )
+    # 3 VPs at 30 points (two of them leads or subscribers, one a customer), 2 others at 0.
+    for title, stage in [("VP Sales", "lead"), ("VP IT", "subscriber"), ("VP Ops", "customer")]:
+        ContactFactory.create(workspace=workspace, title=title, lifecycle_stage=stage)
+    ContactFactory.create_batch(2, workspace=workspace, title="Analyst", lifecycle_stage="lead")
+    playbook = playbook_for(workspace)
+
+    _log_in(page, live_server, "olga", "a-long-demo-passphrase")
+    page.goto(f"{live_server.url}/admin/agents/playbook/{playbook.pk}/change/?section=scoring")
+    assert page.title().startswith(f"{workspace.name}: playbook")
+    page.fill("#id_threshold", "30")
+    # The preview answers as the form changes, without a reload.
+    page.wait_for_selector(".scoring-preview-result")
+    assert page.inner_text(".promoted-count") == "2"
+    assert "This change would make 2 leads MQLs" in page.inner_text("#scoring-preview")
+    assert PlaybookVersion.objects.filter(workspace=workspace).count() == 0  # not saved yet
+
+    page.fill("#id_note", "Lower the bar")
+    page.click("input[name=_save]")
+    page.click("a.saved-version")
+    page.wait_for_selector("table.playbook-diff")
+    diff = page.inner_text("table.playbook-diff")
+    assert "scoring\tthreshold\tchanged\t50\t→\t30.0" in diff
+    shots = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "playbook.png"), full_page=True)
+    assert PlaybookVersion.objects.filter(workspace=workspace).count() == 2

@@ -64,6 +64,11 @@ class AutomotiveConfig(AppConfig):
         register_inventory_ads()
         _schedule_ads_sweep()
 
+        # How its actions read in the approval inbox: vehicles, rooftop, each vehicle's ad.
+        from .ads.inbox import register as register_inbox
+
+        register_inbox()
+
         # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory, then
         # one rooftop's ads launched, in `make demo` (in this order: the first import already
         # finds where its ads go, and the launches find the vehicles).
@@ -91,6 +96,13 @@ class AutomotiveConfig(AppConfig):
         from como.console.navigation import register_group
 
         register_group(_sidebar_group())
+
+        # ... and the dashboard's inventory-ads health panel.
+        from como.console.panels import register_panel
+
+        from .ads.dashboard import PANEL
+
+        register_panel(PANEL)
 
 
 def _sidebar_group() -> Any:

@@ -7,6 +7,7 @@ from .actions import (
     ActionTransition,
     ActorKind,
     AgentAction,
+    InboxAction,
     Notification,
     Playbook,
     Risk,
@@ -22,6 +23,7 @@ from .handoff import (
     TerritoryRep,
     TerritoryRepQuerySet,
 )
+from .versions import PlaybookVersion
 
 __all__ = [
     "FINAL_STATUSES",
@@ -34,8 +36,10 @@ __all__ = [
     "HandoffEscalation",
     "HandoffOutcome",
     "HandoffRouting",
+    "InboxAction",
     "Notification",
     "Playbook",
+    "PlaybookVersion",
     "RejectReason",
     "Risk",
     "RouteVia",

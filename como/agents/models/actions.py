@@ -104,6 +104,10 @@ class Playbook(WorkspaceOwned):
     quiet_hours = _setting("quiet_hours")
     market_radius_miles = _setting("market_radius_miles")
     inventory_removal_hold_share = _setting("inventory_removal_hold_share")
+    channels = _setting("channels")
+    frequency_caps = _setting("frequency_caps")
+    send_windows = _setting("send_windows")
+    sequences_enabled = _setting("sequences_enabled")
     merchandising = _setting("merchandising")
 
     class Meta:
@@ -112,7 +116,7 @@ class Playbook(WorkspaceOwned):
         ]
 
     def __str__(self) -> str:
-        return f"playbook of {self.workspace_id}"
+        return f"{self.workspace.name}'s playbook"
 
     @property
     def effective(self) -> PlaybookSettings:
@@ -217,6 +221,16 @@ class AgentAction(WorkspaceOwned):
     @property
     def warnings(self) -> list[dict[str, object]]:
         return [f for f in self.findings or [] if f.get("severity") == "warn"]
+
+
+class InboxAction(AgentAction):
+    """The approval inbox's page over the same rows (a proxy: an admin page of its own on the
+    scoped base, so the tenancy walk covers it like the queue)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "approval inbox"
+        verbose_name_plural = "approval inbox"
 
 
 class ActionApproval(models.Model):

@@ -81,6 +81,7 @@ class Territory(WorkspaceOwned):
 
     class Meta:
         ordering = ["workspace", "position", "name"]
+        verbose_name_plural = "territories"
         constraints = [
             models.UniqueConstraint(fields=["workspace", "name"], name="territory_unique_name"),
             models.UniqueConstraint(

@@ -463,7 +463,7 @@ def test_bulk_decisions_across_workspaces_are_decided_per_workspace(
 
 
 def playbook_url(playbook: Playbook) -> str:
-    return reverse("admin:agents_playbook_change", args=[playbook.pk])
+    return reverse("admin:agents_playbook_change", args=[playbook.pk]) + "?section=advanced"
 
 
 def playbook_form(**fields: Any) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def test_the_admin_shows_where_each_value_comes_from_and_saves_choices(
     playbook = playbook_for(other_workspace)
     playbook_update(playbook=playbook, handoff_sla_minutes=3)
     client = _owner_client(other_workspace)
-    url = reverse("admin:agents_playbook_change", args=[playbook.pk])
+    url = reverse("admin:agents_playbook_change", args=[playbook.pk]) + "?section=advanced"
 
     page = client.get(url).content.decode()
 

@@ -63,4 +63,4 @@ def test_a_page_no_group_names_shows_under_more() -> None:
     with SIDEBAR.override(playbook=without_territories):
         groups = _groups(root)
     assert groups["Playbook"] == ["Playbooks"]
-    assert groups["More"] == ["Territorys"]
+    assert groups["More"] == ["Playbook versions", "Territories"]

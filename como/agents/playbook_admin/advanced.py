@@ -1,9 +1,10 @@
-"""The playbook in the admin: each setting with where its value comes from.
+"""The playbook's "advanced" view: every setting on one page, with where its value comes from.
 
 Every setting shows its effective value; a "use the vertical's value" box next to it says
 whether the workspace chose it or follows its vertical (or the built-in default), and the page
 lists each setting's source. Saving goes through :func:`como.agents.playbooks.playbook_update`,
-so the agents' schedules follow; a setting the form did not send is left as it was.
+so the agents' schedules follow; a setting the form did not send is left as it was. The
+section pages (:mod:`.sections`) are the everyday editor; this one also adds a playbook.
 """
 
 from __future__ import annotations
@@ -12,28 +13,18 @@ import json
 from typing import Any
 
 from django import forms
-from django.contrib import admin
 from django.contrib.postgres.forms import SimpleArrayField
-from django.http import HttpRequest
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
 
-from como import verticals
-from como.jsonsafe import JSONFormField
-from como.workspaces.admin_base import WorkspaceScopedAdmin
-from como.workspaces.roles import Permission
-
-from .models import HandoffRouting, Playbook
-from .playbook_settings import (
+from ..models import HandoffRouting, Playbook
+from ..playbook_settings import (
     SETTINGS,
     PlaybookSettings,
-    Source,
     settings_errors,
-    sources,
     vertical_defaults,
 )
-from .playbooks import playbook_update
-from .registry import registered_agents
+from ..registry import registered_agents
+from .model_forms import PrettyJSONField, json_area
 
 _AGENT_FIELD_PREFIX = "agent__"
 _INHERIT_PREFIX = "inherit__"
@@ -43,21 +34,8 @@ _BLANK_INHERITS = frozenset(
 )
 
 
-class PrettyJSONField(JSONFormField):
-    """JSON shown indented, one setting a line."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, forms.fields.InvalidJSONInput):
-            return value
-        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
-
-
 def _json_area(rows: int, help_text: str) -> PrettyJSONField:
-    return PrettyJSONField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": rows, "cols": 80, "style": "font-family: monospace"}),
-        help_text=help_text,
-    )
+    return json_area(rows, help_text)
 
 
 def _kinds(help_text: str) -> SimpleArrayField:
@@ -230,81 +208,10 @@ def playbook_form_class() -> type[PlaybookForm]:
         )
         for name in SETTINGS
     }
-    return type("PlaybookForm", (PlaybookForm,), {**switches, **inherit})
-
-
-@admin.register(Playbook)
-class PlaybookAdmin(WorkspaceScopedAdmin):
-    """A workspace's approval policy, handoff SLA, agents and markets, each shown with where
-    its value comes from. Saved through :func:`como.agents.playbooks.playbook_update`."""
-
-    write_permission = Permission.CONFIGURE_PLAYBOOK
-    list_display = [
-        "workspace",
-        "auto_approve_kinds",
-        "two_approver_kinds",
-        "two_approver_spend_above",
-        "handoff_sla_minutes",
-        "chosen_settings",
-        "updated_at",
-    ]
-    list_filter = ["workspace"]
-    list_select_related = ["workspace"]
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        kwargs["form"] = playbook_form_class()
-        return super().get_form(request, obj, change, **kwargs)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # Each setting's "not chosen" box right under it.
-        form = self.get_form(request, obj, fields=None)
-        names = [name for name in form.base_fields if not name.startswith(_INHERIT_PREFIX)]
-        fields: list[str] = []
-        for name in [*names, *self.get_readonly_fields(request, obj)]:
-            if name in fields:
-                continue
-            fields.append(name)
-            if name in SETTINGS:
-                fields.append(f"{_INHERIT_PREFIX}{name}")
-        return fields
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # One playbook per workspace, for good: it is not moved to another.
-        if obj is None:
-            return ["updated_at"]
-        return ["workspace", "setting_sources", "updated_at"]
-
-    @admin.display(description="chosen by the workspace")
-    def chosen_settings(self, obj: Playbook) -> str:
-        return ", ".join(name for name in SETTINGS if name in (obj.overrides or {})) or "-"
-
-    @admin.display(description="where each setting comes from")
-    def setting_sources(self, obj: Playbook) -> SafeString:
-        vertical = obj.workspace.vertical
-        name = verticals.get(vertical).name if verticals.is_registered(vertical) else vertical
-        label = {
-            Source.WORKSPACE: "chosen by the workspace",
-            Source.VERTICAL: f"the {name} vertical's default",
-            Source.BUILT_IN: "built-in default",
-        }
-        values = obj.effective.model_dump(mode="json")
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            (
-                (setting, json.dumps(values[setting], default=str), label[source])
-                for setting, source in sources(vertical, obj.overrides or {}).items()
-            ),
-        )
-        return format_html(
-            "<table><tr><th>setting</th><th>value</th><th>from</th></tr>{}</table>", rows
-        )
-
-    def save_model(self, request: HttpRequest, obj: Playbook, form: Any, change: bool) -> None:
-        # The form has validated the choices against the workspace's vertical.
-        playbook_update(playbook=obj, inherit=form.inherited, **form.chosen)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    # Settings added after this form (those the section pages edit) as JSON here.
+    plain = {
+        name: _json_area(3, "JSON; the section pages edit it field by field.")
+        for name in SETTINGS
+        if name not in PlaybookForm.base_fields
+    }
+    return type("PlaybookForm", (PlaybookForm,), {**switches, **inherit, **plain})
