@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -76,14 +76,19 @@ class SyncResult:
     failed: Mapping[str, str] = field(default_factory=dict)
 
 
-def metrics_sync(*, workspace_id: int, day: date) -> SyncResult:
-    """Every adapter's counts for the day replace the day's synced rows of its channel.
+def metrics_sync(
+    *, workspace_id: int, day: date, channels: Collection[str] | None = None
+) -> SyncResult:
+    """Every adapter's counts for the day replace the day's synced rows of its channel
+    (only ``channels``' adapters when given).
 
     Each channel is replaced in its own transaction: one broken adapter leaves its old rows
     and is reported, the others still sync."""
     by_channel: dict[str, int] = {}
     failed: dict[str, str] = {}
     for adapter in registered_adapters():
+        if channels is not None and adapter.key not in channels:
+            continue
         try:
             rows = adapter.sync_metrics(workspace_id=workspace_id, day=day)
             by_channel[adapter.key] = _replace_synced(

@@ -33,6 +33,7 @@ from como.campaigns.models import (
 )
 from como.campaigns.selectors.leads import campaign_leads
 from como.campaigns.services import (
+    COUNTED_FROM_LOG,
     TargetSpec,
     campaign_targets_set,
     metrics_import,
@@ -156,9 +157,14 @@ def metrics_ensure(workspace: Workspace, *, now: datetime) -> list[str]:
         logged
         or not ChannelMetric.objects.filter(campaign=service, source=MetricSource.SYNC).exists()
     ):
-        # Nothing is stamped after ``now``, so the history's days hold every count.
+        # Nothing is stamped after ``now``, so the history's days hold every count; only the
+        # channels counted from the log have anything to sync.
         synced = sum(
-            metrics_sync(workspace_id=workspace.pk, day=first + timedelta(days=n)).rows
+            metrics_sync(
+                workspace_id=workspace.pk,
+                day=first + timedelta(days=n),
+                channels=COUNTED_FROM_LOG,
+            ).rows
             for n in range(DAYS + 1)
         )
     imported = 0
