@@ -136,7 +136,7 @@ class MetricInline(WorkspaceScopedInline):
 @admin.register(Campaign)
 class CampaignAdmin(WorkspaceScopedAdmin):
     form = CampaignForm
-    list_display = ("name", "workspace", "status", "starts_on", "ends_on", "budget")
+    list_display = ("name", "workspace", "status", "starts_on", "ends_on", "budget", "charts")
     list_filter = ("status", "workspace")
     search_fields = ("name",)
     inlines = [TargetInline, MetricInline]
@@ -148,6 +148,11 @@ class CampaignAdmin(WorkspaceScopedAdmin):
             return "Save the campaign to follow it per channel."
         url = reverse("admin:campaigns_campaign_monitoring", args=[obj.pk])
         return format_html('<a href="{}">Daily charts per channel, targets, channels</a>', url)
+
+    @admin.display(description="Monitoring")
+    def charts(self, obj: Campaign) -> str:
+        url = reverse("admin:campaigns_campaign_monitoring", args=[obj.pk])
+        return format_html('<a href="{}">Charts</a>', url)
 
     def get_urls(self) -> list[URLPattern]:
         page = path(

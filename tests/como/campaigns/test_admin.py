@@ -146,7 +146,9 @@ def test_targets_are_edited_on_the_campaigns_page(workspace: Workspace) -> None:
     url = reverse("admin:campaigns_campaign_change", args=[spring.pk])
     page = client.get(url).content.decode()
     assert "Targets per channel" in page
-    assert reverse("admin:campaigns_campaign_monitoring", args=[spring.pk]) in page
+    monitoring = reverse("admin:campaigns_campaign_monitoring", args=[spring.pk])
+    assert monitoring in page
+    assert monitoring in client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
 
     refused = client.post(url, _campaign_form(workspace, '["email"]', ("sms", "mqls", "5")))
     assert refused.status_code == 200
