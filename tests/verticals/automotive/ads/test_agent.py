@@ -546,3 +546,30 @@ def test_a_large_feed_is_launched_in_parts_the_workers_share(
     assert [[v["id"] for v in a.payload["left_out"]] for a in social] == [[], [], [blocked.pk]]
     assert "(part 2 of 3)" in social[1].rationale
     assert len(launches(dealer)) == 6  # three parts on two channels, each once
+
+
+def test_a_payload_whose_vehicle_ids_is_not_a_list_features_no_vehicle(
+    dealer: Workspace, rooftop: Rooftop
+) -> None:
+    sold = car(rooftop, 1)
+    odd = [
+        action_propose(
+            workspace=dealer,
+            proposer=dealer.agent_user,
+            draft=ActionDraft(
+                agent="nurture",
+                kind="email_piece_test",
+                idempotency_key=f"odd-{n}",
+                rationale="An integration's own payload shape.",
+                payload={"vehicle_ids": shape},
+            ),
+        ).action
+        for n, shape in enumerate([sold.pk, str(sold.pk), {"id": sold.pk}, None])
+    ]
+    Vehicle.objects.filter(pk=sold.pk).update(status="sold")
+    reaction, _ = react(dealer, rooftop, sold=[sold.pk])
+    assert reaction.narrowed == []
+    assert reaction.superseded == []
+    assert {a.status for a in AgentAction.objects.filter(pk__in=[a.pk for a in odd])} == {
+        ActionStatus.PROPOSED
+    }
