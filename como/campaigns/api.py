@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -26,12 +27,15 @@ from como.workspaces.parsers import LenientJSONParser
 
 from . import selectors, services
 from .models import Campaign
+from .selectors.performance import campaign_performance
 from .serializers import (
     CampaignMetricsSerializer,
+    CampaignPerformanceSerializer,
     CampaignSerializer,
     MetricsImportResultSerializer,
     MetricsImportSerializer,
     MetricsQuerySerializer,
+    PerformanceQuerySerializer,
 )
 
 
@@ -55,17 +59,24 @@ class CampaignViewSet(
     mixins.DestroyModelMixin,
     WorkspaceScopedViewSet,
 ):
-    queryset = Campaign.objects.select_related("workspace")
+    queryset = Campaign.objects.select_related("workspace").prefetch_related("targets")
     serializer_class = CampaignSerializer
     pagination_class = CampaignPagination
     lookup_value_regex = r"\d+"
 
-    def _validate(self, serializer: Any, workspace: Any, instance: Campaign | None) -> None:
+    def _validate(
+        self, serializer: Any, workspace: Any, instance: Campaign | None
+    ) -> list[services.TargetSpec] | None:
+        """Check the campaign as it will be; return its new targets (``None``: unchanged)."""
         data = serializer.validated_data
 
         def current(name: str) -> Any:
             return data[name] if name in data else getattr(instance, name, None)
 
+        targets = data.pop("targets", None)
+        specs = None
+        if targets is not None:
+            specs = [services.TargetSpec(**target) for target in targets]
         with service_errors_as_400():
             services.campaign_validate(
                 workspace=workspace,
@@ -73,17 +84,55 @@ class CampaignViewSet(
                 channels=current("channels") or [],
                 starts_on=current("starts_on"),
                 ends_on=current("ends_on"),
+                utm_campaigns=current("utm_campaigns") or [],
                 instance=instance,
             )
+        if specs is not None:
+            channels = current("channels") or []
+            if errors := services.target_errors(channels=channels, targets=specs):
+                raise serializers.ValidationError(errors)
+        elif instance is not None and "channels" in data:
+            # Targets of a channel the campaign no longer runs on would be orphans.
+            kept = [
+                services.TargetSpec(t.channel, t.metric, t.value) for t in instance.targets.all()
+            ]
+            if services.target_errors(channels=data["channels"], targets=kept):
+                raise serializers.ValidationError(
+                    {"channels": ["Targets name a channel left out; send targets too."]}
+                )
+        return specs
 
+    @transaction.atomic
     def perform_create(self, serializer: Any) -> None:
         workspace = target_workspace(self.request)
-        self._validate(serializer, workspace, None)
-        serializer.save(workspace=workspace)
+        targets = self._validate(serializer, workspace, None)
+        campaign = serializer.save(workspace=workspace)
+        services.campaign_targets_set(campaign=campaign, targets=targets or [])
 
+    @transaction.atomic
     def perform_update(self, serializer: Any) -> None:
-        self._validate(serializer, serializer.instance.workspace, serializer.instance)
-        serializer.save()
+        targets = self._validate(serializer, serializer.instance.workspace, serializer.instance)
+        campaign = serializer.save()
+        if targets is not None:
+            services.campaign_targets_set(campaign=campaign, targets=targets)
+
+    @extend_schema(
+        summary="A campaign's performance per channel: daily series, channels compared, "
+        "targets against actuals",
+        parameters=[PerformanceQuerySerializer],
+        responses=CampaignPerformanceSerializer,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def performance(self, request: Request, pk: str | None = None) -> Response:
+        campaign = self.get_object()
+        query = PerformanceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = campaign_performance(
+            campaign=campaign,
+            days=query.validated_data["days"],
+            until=query.validated_data.get("until"),
+        )
+        return Response(CampaignPerformanceSerializer(found).data)
 
     @extend_schema(
         summary="A campaign's daily metrics per channel, with totals",

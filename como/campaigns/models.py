@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from como.channels.feeds import FEED_FIELD_NAME, FEED_FIELD_NAME_MAX
-from como.workspaces.scoping import WorkspaceOwned
+from como.workspaces.scoping import WorkspaceOwned, WorkspaceScopedQuerySet
 
 
 class CampaignStatus(models.TextChoices):
@@ -27,6 +28,13 @@ class Campaign(WorkspaceOwned):
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
     budget = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    utm_campaigns = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The utm_campaign values its links carry: people whose first touch of the "
+        "campaign is an event with one of them count as its leads, on the channel of the "
+        "event's utm_source and utm_medium.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -38,6 +46,54 @@ class Campaign(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TargetMetric(models.TextChoices):
+    """What a campaign may aim at on a channel. The cost ones are ceilings (lower is better);
+    the others are totals to reach by the campaign's end."""
+
+    SPEND = "spend", "Spend (budget)"
+    IMPRESSIONS = "impressions", "Impressions"
+    CLICKS = "clicks", "Clicks"
+    SENT = "sent", "Sent"
+    OPENED = "opened", "Opened"
+    LEADS = "leads", "Leads"
+    MQLS = "mqls", "MQLs"
+    COST_PER_LEAD = "cost_per_lead", "Cost per lead"
+    COST_PER_MQL = "cost_per_mql", "Cost per MQL"
+
+
+#: Targets that cap a ratio rather than a total to reach.
+CEILINGS = frozenset({TargetMetric.COST_PER_LEAD, TargetMetric.COST_PER_MQL})
+
+
+class CampaignTargetQuerySet(WorkspaceScopedQuerySet):
+    workspace_lookup = "campaign__workspace_id"
+
+
+class CampaignTarget(models.Model):
+    """One figure a campaign aims at on one channel (its spend budget there, its MQLs…)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
+    channel = models.CharField(max_length=32)
+    metric = models.CharField(max_length=16, choices=TargetMetric.choices)
+    value = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+
+    objects = CampaignTargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["campaign", "channel", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "channel", "metric"], name="campaign_target_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0), name="campaign_target_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.metric} {self.value}"
 
 
 #: The counters a metric row holds; spend is money, the rest are counts.

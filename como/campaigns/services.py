@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -37,7 +37,14 @@ from como.channels.sms import CHANNEL as SMS
 from como.workspaces.column_limits import column_errors
 from como.workspaces.models import Workspace
 
-from .models import COUNTERS, Campaign, ChannelMetric, MetricSource
+from .models import (
+    COUNTERS,
+    Campaign,
+    CampaignTarget,
+    ChannelMetric,
+    MetricSource,
+    TargetMetric,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +76,19 @@ class SyncResult:
     failed: Mapping[str, str] = field(default_factory=dict)
 
 
-def metrics_sync(*, workspace_id: int, day: date) -> SyncResult:
-    """Every adapter's counts for the day replace the day's synced rows of its channel.
+def metrics_sync(
+    *, workspace_id: int, day: date, channels: Collection[str] | None = None
+) -> SyncResult:
+    """Every adapter's counts for the day replace the day's synced rows of its channel
+    (only ``channels``' adapters when given).
 
     Each channel is replaced in its own transaction: one broken adapter leaves its old rows
     and is reported, the others still sync."""
     by_channel: dict[str, int] = {}
     failed: dict[str, str] = {}
     for adapter in registered_adapters():
+        if channels is not None and adapter.key not in channels:
+            continue
         try:
             rows = adapter.sync_metrics(workspace_id=workspace_id, day=day)
             by_channel[adapter.key] = _replace_synced(
@@ -357,6 +369,17 @@ def metrics_import(
 # --- campaigns -------------------------------------------------------------------------------
 
 
+#: As long as the events' utm_campaign column.
+UTM_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    channel: str
+    metric: str
+    value: Decimal
+
+
 def campaign_validate(
     *,
     workspace: Workspace,
@@ -364,14 +387,15 @@ def campaign_validate(
     channels: Sequence[str],
     starts_on: date | None,
     ends_on: date | None,
+    utm_campaigns: Sequence[Any] = (),
     instance: Campaign | None = None,
 ) -> None:
     """What a campaign must satisfy beyond its fields' types (shared by API and admin)."""
     errors: dict[str, str] = {}
-    taken = Campaign.objects.filter(workspace=workspace, name=name)
+    others = Campaign.objects.filter(workspace=workspace)
     if instance is not None:
-        taken = taken.exclude(pk=instance.pk)
-    if taken.exists():
+        others = others.exclude(pk=instance.pk)
+    if others.filter(name=name).exists():
         errors["name"] = "This workspace already has a campaign of that name."
     known = {adapter.key for adapter in registered_adapters()}
     unknown = [str(c) for c in channels if not isinstance(c, str) or c not in known]
@@ -379,5 +403,62 @@ def campaign_validate(
         errors["channels"] = f"Unknown channel(s): {', '.join(unknown)}."
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = "Ends before it starts."
+    if utm := _utm_errors(utm_campaigns, others):
+        errors["utm_campaigns"] = utm
     if errors:
         raise ValidationError(errors)
+
+
+def _utm_errors(values: Sequence[Any], others: Any) -> str:
+    if not isinstance(values, list | tuple):
+        return "Give a list of utm_campaign values."
+    bad = [v for v in values if not isinstance(v, str) or not v.strip() or len(v) > UTM_MAX]
+    if bad:
+        return f"Each value is a non-empty text of at most {UTM_MAX} characters."
+    if len(set(values)) != len(values):
+        return "A value is listed twice."
+    # A touch counts for one campaign only: two campaigns sharing a value would both claim it.
+    taken = {
+        value: campaign
+        for campaign, listed in others.values_list("name", "utm_campaigns")
+        if isinstance(listed, list)
+        for value in listed
+    }
+    clashes = [f"{v!r} ({taken[v]})" for v in values if v in taken]
+    if clashes:
+        return f"Already counted for another campaign: {', '.join(clashes)}."
+    return ""
+
+
+def target_errors(
+    *, channels: Sequence[str], targets: Sequence[TargetSpec]
+) -> dict[str, list[str]]:
+    """Field errors of a campaign's targets, keyed ``targets``; {} when they are fine."""
+    problems: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for number, target in enumerate(targets, start=1):
+        if target.channel not in channels:
+            problems.append(f"Target {number}: {target.channel!r} is not one of its channels.")
+        if target.metric not in TargetMetric.values:
+            problems.append(f"Target {number}: no metric {target.metric!r}.")
+        if (target.channel, target.metric) in seen:
+            problems.append(f"Target {number}: {target.channel} {target.metric} is set twice.")
+        seen.add((target.channel, target.metric))
+        if not target.value.is_finite() or target.value < 0:
+            problems.append(f"Target {number}: give a value of zero or more.")
+        elif column_errors(CampaignTarget, {"value": target.value}):
+            problems.append(f"Target {number}: too large.")
+    return {"targets": problems} if problems else {}
+
+
+@transaction.atomic
+def campaign_targets_set(*, campaign: Campaign, targets: Sequence[TargetSpec]) -> None:
+    """Replace the campaign's targets with ``targets`` (ValidationError, nothing written, when
+    one is wrong)."""
+    if errors := target_errors(channels=list(campaign.channels or []), targets=targets):
+        raise ValidationError(errors)
+    CampaignTarget.objects.filter(campaign=campaign).delete()
+    CampaignTarget.objects.bulk_create(
+        CampaignTarget(campaign=campaign, channel=t.channel, metric=t.metric, value=t.value)
+        for t in targets
+    )

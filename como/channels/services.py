@@ -6,6 +6,7 @@ claimed is not applied again. Reads of the log are in :mod:`.selectors`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,26 @@ def message_record(*, workspace_id: int, idempotency_key: str, **fields: Any) ->
             )
     except IntegrityError:
         return Message.objects.get(workspace_id=workspace_id, idempotency_key=idempotency_key)
+
+
+def messages_import(*, workspace_id: int, messages: Sequence[Message]) -> int:
+    """Add sends made before como (a history carried over from another tool, the demo's) to
+    the log, each under its own idempotency key; a key already logged is left as it is, so
+    importing twice adds nothing. Returns how many rows are new."""
+    for message in messages:
+        if message.workspace_id != workspace_id:
+            raise ValueError(f"{message.idempotency_key} belongs to another workspace.")
+    logged = set(
+        Message.objects.filter(
+            workspace_id=workspace_id,
+            idempotency_key__in=[message.idempotency_key for message in messages],
+        ).values_list("idempotency_key", flat=True)
+    )
+    new = [message for message in messages if message.idempotency_key not in logged]
+    before = Message.objects.filter(workspace_id=workspace_id).count()
+    # A concurrent import of the same key: the constraint keeps one, the count says so.
+    Message.objects.bulk_create(new, batch_size=2_000, ignore_conflicts=True)
+    return Message.objects.filter(workspace_id=workspace_id).count() - before
 
 
 def message_send_failed(*, message: Message, error: Exception, final: bool) -> None:

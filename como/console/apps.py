@@ -9,10 +9,12 @@ class ConsoleConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from .campaign import register_campaign_page
         from .dashboard import register_panels
         from .navigation import register_core_groups
 
         register_core_groups()
         register_panels()
+        register_campaign_page()
         # The admin's home is the dashboard (its panels come from dashboard_callback).
         admin.site.index_template = "console/dashboard.html"

@@ -72,7 +72,7 @@ COPY = {
 }
 
 
-def _bucket(address: str) -> int:
+def consent_bucket(address: str) -> int:
     return int(hashlib.sha256(address.encode()).hexdigest(), 16) % 10
 
 
@@ -87,7 +87,7 @@ def consent_ensure(workspace: Workspace, *, now: datetime) -> int:
     for contact in contacts:
         if contact.pk in seen:
             continue
-        bucket = _bucket(contact.email)
+        bucket = consent_bucket(contact.email)
         given = now - timedelta(days=30 + 7 * bucket)
         common = {"contact": contact, "jurisdiction": contact.country or workspace.country}
         if bucket < 6 or bucket == 9:
@@ -161,9 +161,9 @@ def campaign_ensure(workspace: Workspace) -> int:
         workspace_id=workspace.pk, addresses={c.pk: (c.email, c.phone) for c in contacts}
     )
     clear = [c for c in contacts if not suppressed[c.pk]]
-    emailed = [c for c in clear if _bucket(c.email) < 6][:3]
-    texted = [c for c in clear if c.phone and _bucket(c.email) < 4][:2]
-    never_agreed = [c for c in contacts if c.phone and 5 <= _bucket(c.email) < 9][:1]
+    emailed = [c for c in clear if consent_bucket(c.email) < 6][:3]
+    texted = [c for c in clear if c.phone and consent_bucket(c.email) < 4][:2]
+    never_agreed = [c for c in contacts if c.phone and 5 <= consent_bucket(c.email) < 9][:1]
     sends = [(c, "email_send") for c in emailed] + [
         (c, "sms_send") for c in [*texted, *never_agreed]
     ]

@@ -135,6 +135,117 @@ def test_contact_page_draws_the_score_history(
     page.screenshot(path=str(tmp_path / "contact-page.png"), full_page=True)
 
 
+#: Where browser tests leave screenshots for a person to look at (git-ignored).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+#: Every chart on the page as Chart.js holds it, and whether its canvas has any pixel drawn.
+_CHARTS_JS = """() => [...document.querySelectorAll('canvas.chart')].map(canvas => {
+    const chart = Chart.getChart(canvas);
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    return {
+        channel: canvas.dataset.channel || '',
+        datasets: (chart ? chart.data.datasets : []).map(
+            d => [d.label, d.data.filter(v => v).length]),
+        drawn: pixels.some(v => v !== 0),
+        width: canvas.width,
+    };
+})"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_campaigns_monitoring_page_draws_its_channels(
+    live_server: Any, page: Any, workspace: Workspace, other_workspace: Workspace
+) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from como.campaigns.models import Campaign, CampaignTarget, ChannelMetric
+    from como.leads.models import Event
+
+    user = UserFactory.create(username="maria", password="a-long-demo-passphrase")
+    MembershipFactory.create(workspace=workspace, user=user, role="viewer")
+    today = timezone.now().astimezone(UTC).date()
+    campaign = Campaign.objects.create(
+        workspace=workspace,
+        name="Spring push",
+        status="active",
+        channels=["paid_search", "email"],
+        utm_campaigns=["spring-push"],
+        starts_on=today - timedelta(days=40),
+        ends_on=today + timedelta(days=20),
+    )
+    for n in range(30):
+        day = today - timedelta(days=n)
+        weekend = day.weekday() >= 5
+        ChannelMetric.objects.create(
+            workspace=workspace,
+            campaign=campaign,
+            channel="paid_search",
+            day=day,
+            impressions=2000 - 600 * weekend,
+            clicks=90 - 30 * weekend + n,
+            spend=Decimal("150.00") - 40 * weekend,
+            source="import",
+        )
+        ChannelMetric.objects.create(
+            workspace=workspace, campaign=campaign, channel="email", day=day,
+            sent=300 if day.weekday() == 1 else 12, delivered=290 if day.weekday() == 1 else 12,
+            opened=80 if day.weekday() == 1 else 4, clicked=9,
+        )  # fmt: skip
+    for n in range(6):
+        contact = ContactFactory.create(workspace=workspace)
+        at = datetime.combine(today - timedelta(days=3 * n), datetime.min.time(), tzinfo=UTC)
+        Event.objects.create(
+            workspace=workspace, contact=contact, event_id=f"spring-{n}", type="page_view",
+            occurred_at=at, received_at=at, utm_source="google", utm_medium="cpc",
+            utm_campaign="spring-push",
+        )  # fmt: skip
+    CampaignTarget.objects.create(
+        campaign=campaign, channel="paid_search", metric="spend", value=9000
+    )
+    CampaignTarget.objects.create(campaign=campaign, channel="email", metric="opened", value=900)
+    rival = Campaign.objects.create(workspace=other_workspace, name="Rival push")
+
+    _log_in(page, live_server, "maria", "a-long-demo-passphrase")
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/change/")
+    page.click("text=Daily charts per channel")
+    page.wait_for_url(f"**/admin/campaigns/campaign/{campaign.pk}/monitoring/")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('canvas.chart')].every(c => Chart.getChart(c))"
+    )
+    charts = page.evaluate(_CHARTS_JS)
+    by_channel = {chart["channel"]: chart for chart in charts if chart["channel"]}
+    assert set(by_channel) == {"paid_search", "email"}
+    search = dict(by_channel["paid_search"]["datasets"])
+    assert search["Clicks"] == 30  # every day of the 30 shown
+    assert search["Spend"] == 30
+    assert search["Leads"] == 6
+    assert dict(by_channel["email"]["datasets"])["Opened"] == 30
+    assert all(chart["drawn"] and chart["width"] > 200 for chart in charts), charts
+    # Targets as progress bars, the channels side by side.
+    assert page.locator("[data-target='paid_search.spend'] [role=progressbar]").count() == 1
+    table = page.inner_text("table[data-channels]")
+    assert "paid_search" in table
+    assert "email" in table
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = page.screenshot(path=str(SCREENSHOTS / "campaign.png"), full_page=True)
+    assert len(shot) > 10_000
+
+    # The period switch and another workspace's campaign.
+    page.click("text=7 days")
+    page.wait_for_url("**/monitoring/?days=7")
+    page.wait_for_function("() => document.querySelectorAll('canvas.chart').length > 0")
+    assert (
+        dict(dict((c["channel"], c) for c in page.evaluate(_CHARTS_JS))["paid_search"]["datasets"])[
+            "Clicks"
+        ]
+        == 7
+    )
+    response = page.goto(f"{live_server.url}/admin/campaigns/campaign/{rival.pk}/monitoring/")
+    assert response is not None
+    assert response.status == 404
+
+
 @pytest.mark.django_db(transaction=True)
 def test_owner_edits_a_scoring_rule_sees_the_preview_then_the_new_version(
     live_server: Any, page: Any, workspace: Workspace

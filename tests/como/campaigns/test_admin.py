@@ -120,3 +120,52 @@ def test_metric_list_is_read_only_but_a_mistaken_row_can_be_deleted(workspace: W
     )
     assert deleted.status_code == 302
     assert not ChannelMetric.objects.filter(pk=metric.pk).exists()
+
+
+def _campaign_form(workspace: Workspace, channels: str, *targets: tuple[str, str, str]) -> dict:
+    data = {
+        "workspace": workspace.pk,
+        "name": "Spring",
+        "status": "active",
+        "channels": channels,
+        "utm_campaigns": '["spring"]',
+        "targets-TOTAL_FORMS": str(len(targets)),
+        "targets-INITIAL_FORMS": "0",
+        "metrics-TOTAL_FORMS": "0",
+        "metrics-INITIAL_FORMS": "0",
+    }
+    for n, (channel, metric, value) in enumerate(targets):
+        data |= {f"targets-{n}-channel": channel, f"targets-{n}-metric": metric}
+        data[f"targets-{n}-value"] = value
+    return data
+
+
+def test_targets_are_edited_on_the_campaigns_page(workspace: Workspace) -> None:
+    spring = Campaign.objects.create(workspace=workspace, name="Spring", channels=["email"])
+    client = member_client(workspace, role="owner")
+    url = reverse("admin:campaigns_campaign_change", args=[spring.pk])
+    page = client.get(url).content.decode()
+    assert "Targets per channel" in page
+    monitoring = reverse("admin:campaigns_campaign_monitoring", args=[spring.pk])
+    assert monitoring in page
+    assert monitoring in client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+
+    refused = client.post(url, _campaign_form(workspace, '["email"]', ("sms", "mqls", "5")))
+    assert refused.status_code == 200
+    assert "&#x27;sms&#x27; is not one of its channels." in refused.content.decode()
+    assert not spring.targets.exists()
+
+    # A channel added in the same save may carry a target at once.
+    saved = client.post(
+        url,
+        _campaign_form(
+            workspace, '["email", "sms"]', ("sms", "mqls", "5"), ("email", "cost_per_mql", "80")
+        ),
+    )
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert sorted(spring.targets.values_list("channel", "metric", "value")) == [
+        ("email", "cost_per_mql", Decimal("80.00")),
+        ("sms", "mqls", Decimal("5.00")),
+    ]
+    spring.refresh_from_db()
+    assert spring.utm_campaigns == ["spring"]

@@ -97,6 +97,10 @@ def test_sync_counts_the_day_and_replaces_on_rerun(
     assert counts() == expected
     assert result.by_channel["email"] == 3
     assert result.failed == {}
+    # Asked for some channels, it syncs those only.
+    only = metrics_sync(workspace_id=workspace.pk, day=DAY, channels={"email"})
+    assert only.by_channel == {"email": 3}
+    assert counts() == expected
 
     metrics_sync(workspace_id=workspace.pk, day=DAY)
     assert counts() == expected

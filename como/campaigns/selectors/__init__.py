@@ -1,4 +1,6 @@
-"""Reads of campaigns: a campaign's daily metrics with their totals."""
+"""Reads of campaigns: a campaign's daily metrics with their totals (here), the people its
+links brought (:mod:`.leads`) and its performance per channel against its targets
+(:mod:`.performance`), which the API and the admin's campaign page both show."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
-from .models import COUNTERS, Campaign, ChannelMetric
+from ..models import COUNTERS, Campaign, ChannelMetric
 
 FIGURES = (*COUNTERS, "spend")
 
