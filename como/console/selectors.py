@@ -22,6 +22,7 @@ from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from como.agents.handoff.selectors import handoff_report
 from como.agents.models import ActionStatus, AgentAction
 from como.campaigns.models import ChannelMetric
+from como.campaigns.selectors.leads import channel_of
 from como.leads.models import Contact, Event, LifecycleStage, LifecycleTransition
 from como.workspaces.models import Workspace
 
@@ -75,24 +76,32 @@ def handoff_sla(*, workspace: Workspace, days: int, now: datetime) -> dict[str, 
 
 
 def _credited(workspace: Workspace, stage: str, start: datetime, now: datetime) -> Counter[str]:
-    last_medium = (
+    """People who reached ``stage`` in the period, by the channel of their last UTM-tagged
+    touch before it (``channel_of``: the campaign pages' mapping of source and medium)."""
+
+    def last(field: str) -> Subquery:
         # By contact alone: event_contact_timeline (contact, occurred_at DESC) answers it.
-        Event.objects.filter(contact=OuterRef("contact"), occurred_at__lte=OuterRef("at"))
-        .exclude(utm_medium="")
-        .order_by("-occurred_at")
-        .values("utm_medium")[:1]
-    )
+        return Subquery(
+            Event.objects.filter(contact=OuterRef("contact"), occurred_at__lte=OuterRef("at"))
+            .exclude(utm_medium="")
+            .order_by("-occurred_at", "-pk")
+            .values(field)[:1]
+        )
+
     rows = (
         LifecycleTransition.objects.filter(
             workspace=workspace, to_stage=stage, at__gte=start, at__lte=now
         )
-        .annotate(medium=Subquery(last_medium))
+        .annotate(medium=last("utm_medium"), source=last("utm_source"))
         .exclude(medium=None)
         .order_by()
-        .values("medium")
+        .values("medium", "source")
         .annotate(count=Count("pk"))
     )
-    return Counter({row["medium"]: row["count"] for row in rows})
+    credited: Counter[str] = Counter()
+    for row in rows:
+        credited[channel_of(row["source"] or "", row["medium"])] += row["count"]
+    return credited
 
 
 def channels(*, workspace: Workspace, days: int, now: datetime) -> dict[str, Any]:

@@ -68,7 +68,7 @@ email_subjects = _people("email")
 
 
 def sms_creatives(action: AgentAction) -> list[Creative]:
-    from como.channels.sms.adapter import sms_compose
+    from como.channels.sms import sms_compose
 
     try:
         composed = sms_compose(action)
@@ -84,7 +84,7 @@ def sms_creatives(action: AgentAction) -> list[Creative]:
 
 
 def email_creatives(action: AgentAction) -> list[Creative]:
-    from como.channels.email.adapter import email_compose
+    from como.channels.email import email_compose
 
     try:
         composed = email_compose(action, str(action.pk))
@@ -272,25 +272,22 @@ def refit_subjects(actions: Sequence[AgentAction]) -> list[Subject]:
 
 
 def register() -> None:
-    from como.channels.ads import linkedin, search, social
-    from como.channels.direct_mail import adapter as direct_mail
-    from como.channels.email import adapter as email
-    from como.channels.sms import adapter as sms
+    from como.channels import ads, direct_mail, email, sms
 
     from ..handoff.agent import KIND as HANDOFF
     from ..refit import KIND as REFIT
 
     register_presenter(sms.KIND, Presenter(sms_subjects, sms_creatives))
     register_presenter(email.KIND, Presenter(email_subjects, email_creatives))
-    register_presenter(direct_mail.SEND, Presenter(audience_subjects, letter_creatives))
-    register_presenter(social.CREATE, Presenter(social_ad_subjects, social_creatives))
-    register_presenter(social.PAUSE, Presenter(social_pause_subjects))
-    register_presenter(social.AUDIENCE, Presenter(audience_subjects))
-    register_presenter(social.CATALOG, Presenter(catalog_subjects))
-    register_presenter(search.CREATE, Presenter(search_ad_subjects, search_creatives))
-    register_presenter(search.PAUSE, Presenter(search_pause_subjects))
-    register_presenter(linkedin.CREATE, Presenter(linkedin_ad_subjects, linkedin_creatives))
-    register_presenter(linkedin.PAUSE, Presenter(linkedin_pause_subjects))
+    register_presenter(direct_mail.adapter.SEND, Presenter(audience_subjects, letter_creatives))
+    register_presenter(ads.social.CREATE, Presenter(social_ad_subjects, social_creatives))
+    register_presenter(ads.social.PAUSE, Presenter(social_pause_subjects))
+    register_presenter(ads.social.AUDIENCE, Presenter(audience_subjects))
+    register_presenter(ads.social.CATALOG, Presenter(catalog_subjects))
+    register_presenter(ads.search.CREATE, Presenter(search_ad_subjects, search_creatives))
+    register_presenter(ads.search.PAUSE, Presenter(search_pause_subjects))
+    register_presenter(ads.linkedin.CREATE, Presenter(linkedin_ad_subjects, linkedin_creatives))
+    register_presenter(ads.linkedin.PAUSE, Presenter(linkedin_pause_subjects))
     register_presenter(HANDOFF, Presenter(handoff_subjects))
     register_presenter("webhook", Presenter(webhook_subjects))
     register_presenter(REFIT, Presenter(refit_subjects))

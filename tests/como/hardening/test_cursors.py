@@ -64,6 +64,7 @@ BY_ID = {
     "/api/v1/coop/programs",
     "/api/v1/erasures",
     "/api/v1/handoffs",
+    "/api/v1/playbook/versions",
     "/api/v1/rooftops",
     "/api/v1/scoring-models",
     "/api/v1/suppressions",
