@@ -81,7 +81,18 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
 
 
 def _approvals(*, workspace: Workspace, **_: Any) -> dict[str, Any]:
-    return selectors.approvals_waiting(workspace=workspace, now=timezone.now())
+    figures = selectors.approvals_waiting(workspace=workspace, now=timezone.now())
+    age = figures["oldest_age_seconds"]
+    return {**figures, "oldest_age": _age(age) if age is not None else ""}
+
+
+def _age(seconds: int) -> str:
+    """How long the oldest action has waited, as an approver reads it."""
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return "under a minute"
 
 
 def _mqls(*, workspace: Workspace, **_: Any) -> dict[str, Any]:

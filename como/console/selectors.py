@@ -49,7 +49,11 @@ def approvals_waiting(*, workspace: Workspace, now: datetime) -> dict[str, Any]:
     waiting = AgentAction.objects.filter(workspace=workspace, status=ActionStatus.PROPOSED)
     row = waiting.aggregate(count=Count("pk"), oldest=Min("created_at"))
     oldest = row["oldest"]
-    return {"waiting": row["count"], "oldest_at": oldest.isoformat() if oldest else None}
+    return {
+        "waiting": row["count"],
+        "oldest_at": oldest.isoformat() if oldest else None,
+        "oldest_age_seconds": max(0, int((now - oldest).total_seconds())) if oldest else None,
+    }
 
 
 def mqls(*, workspace: Workspace, now: datetime) -> dict[str, Any]:
