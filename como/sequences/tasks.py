@@ -1,0 +1,15 @@
+"""Celery tasks of sequences: thin wrappers that call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from como.task_policy import RETRY_ON_DATABASE_ERRORS
+
+from .advance import sequences_advance
+
+
+@shared_task(name="como.sequences.advance", ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
+def advance() -> int:
+    """Beat, every minute: advance every due member (set-based batches, SKIP LOCKED)."""
+    return sequences_advance().members
