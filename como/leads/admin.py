@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from como import verticals
+from como.registry import Hooks
 from como.workspaces.admin_base import (
     ReadOnlyScopedInline,
     WorkspaceScopedAdmin,
@@ -158,6 +159,11 @@ class ContactInline(_ReadOnlyInline):
     ordering = RECENTLY_SEEN
 
 
+#: Inlines a higher app adds to the contact's page (sequences: the person's memberships and
+#: their decisions), registered from its ``AppConfig.ready()``: leads cannot import them.
+CONTACT_INLINES: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
+
+
 @admin.register(Contact)
 class ContactAdmin(WorkspaceScopedAdmin):
     form = ContactAdminForm
@@ -179,6 +185,10 @@ class ContactAdmin(WorkspaceScopedAdmin):
         "score_model_version",
     ]
     inlines = [AnonymousIdInline, LifecycleTransitionInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        return [*self.inlines, *CONTACT_INLINES.all()]
+
     fieldsets = [
         (None, {"fields": ["workspace", "email", "phone", "external_id", "lifecycle_stage"]}),
         ("Person", {"fields": ["first_name", "last_name", "title", "account"]}),

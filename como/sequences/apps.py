@@ -16,3 +16,10 @@ class SequencesConfig(AppConfig):
         register_executor(KIND, sequence_version_execute)
         register_events_ingested(events_ingested_enrol)
         register_stage_changed(stage_changed_enrol)
+
+        # The person's memberships and decisions on the contact's page.
+        from como.leads.admin import CONTACT_INLINES
+
+        from .admin import ContactMembershipInline
+
+        CONTACT_INLINES.register(ContactMembershipInline)

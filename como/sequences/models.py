@@ -82,7 +82,9 @@ class MemberState(models.TextChoices):
 class SequenceMember(WorkspaceOwned):
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="members")
     version = models.ForeignKey(SequenceVersion, on_delete=models.PROTECT, related_name="+")
-    contact = models.ForeignKey("leads.Contact", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        "leads.Contact", on_delete=models.CASCADE, related_name="sequence_memberships"
+    )
     current_step = models.CharField(max_length=64, blank=True)
     #: How many steps the member ran: the occurrence of the next one.
     position = models.PositiveIntegerField(default=0)

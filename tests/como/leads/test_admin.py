@@ -33,6 +33,8 @@ INLINE = {
     "anonymous_ids-INITIAL_FORMS": "0",
     "transitions-TOTAL_FORMS": "0",
     "transitions-INITIAL_FORMS": "0",
+    "sequence_memberships-TOTAL_FORMS": "0",
+    "sequence_memberships-INITIAL_FORMS": "0",
 }
 
 
