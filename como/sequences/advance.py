@@ -15,7 +15,7 @@ UNIQUE (member, step, occurrence) and the action's idempotency key names the sam
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -226,6 +226,29 @@ def window_opens(window: LocalWindow, now: datetime, time_zone: str) -> datetime
     return opening.astimezone(now.tzinfo)
 
 
+@dataclass(slots=True)
+class _StepRow:
+    """A MemberStep row as the batch's COPY writes it (no model instance per row: a batch has
+    thousands)."""
+
+    workspace_id: int
+    member_id: int
+    version_id: int
+    step_id: str
+    occurrence: int
+    outcome: str
+    at: datetime
+    condition: str = ""
+    matched: bool | None = None
+    reason: str = ""
+    next_step: str = ""
+    until: datetime | None = None
+    action_id: int | None = None
+
+
+_STEP_COLUMNS = [f.name for f in fields(_StepRow)]
+
+
 @dataclass
 class _Walk:
     """One member's pass: where they end up and what they did on the way."""
@@ -235,8 +258,8 @@ class _Walk:
     due: datetime | None
     state: str = MemberState.ACTIVE
     reason: str = ""
-    rows: list[MemberStep] = field(default_factory=list)
-    sends: list[tuple[MemberStep, ActionDraft]] = field(default_factory=list)
+    rows: list[_StepRow] = field(default_factory=list)
+    sends: list[tuple[_StepRow, ActionDraft]] = field(default_factory=list)
 
 
 def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Walk:
@@ -244,16 +267,9 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
     steps = program.by_id()
     walk = _Walk(member.current_step, member.position, now)
 
-    def record(step_id: str, outcome: str, **why: Any) -> MemberStep:
-        made = MemberStep(
-            workspace_id=member.workspace_id,
-            member_id=member.id,
-            version_id=row.pk,
-            step_id=step_id,
-            occurrence=walk.position,
-            outcome=outcome,
-            at=now,
-            **why,
+    def record(step_id: str, outcome: str, **why: Any) -> _StepRow:
+        made = _StepRow(
+            member.workspace_id, member.id, row.pk, step_id, walk.position, outcome, now, **why
         )
         walk.rows.append(made)
         walk.position += 1
@@ -332,7 +348,7 @@ def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done
         _version(version_id, versions)
     facts = _facts(due, versions)
     walks = [(member, _walk(member, versions[member.version_id], facts, now)) for member in due]
-    sends: dict[int, list[tuple[MemberStep, ActionDraft]]] = defaultdict(list)
+    sends: dict[int, list[tuple[_StepRow, ActionDraft]]] = defaultdict(list)
     for member, walk in walks:
         sends[member.version_id].extend(walk.sends)
     for version_id, items in sends.items():
@@ -348,10 +364,22 @@ def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done
             made.action_id = action.pk
         done.sends += len(actions)
     rows = [made for _, walk in walks for made in walk.rows]
-    MemberStep.objects.bulk_create(rows)
+    _copy_steps(rows)
     _write_members(walks, now)
     done.members += len(due)
     done.steps += len(rows)
+
+
+def _copy_steps(rows: list[_StepRow]) -> None:
+    """One COPY for the batch's step rows; the UNIQUE (member, step, occurrence) constraint
+    holds for COPY as for INSERT, so a repeated step fails the whole batch, sending nothing."""
+    statement = sql.SQL("COPY {table} ({columns}) FROM STDIN").format(
+        table=sql.Identifier(MemberStep._meta.db_table),
+        columns=sql.SQL(", ").join(map(sql.Identifier, _STEP_COLUMNS)),
+    )
+    with raw_cursor() as cursor, cursor.copy(statement) as copy:
+        for made in rows:
+            copy.write_row([getattr(made, name) for name in _STEP_COLUMNS])
 
 
 def _write_members(walks: list[tuple[_Due, _Walk]], now: datetime) -> None:

@@ -266,3 +266,31 @@ def test_members_are_added_and_removed_by_hand(workspace: Workspace) -> None:
     assert sequences_advance(now=timezone.now() + timedelta(minutes=1)).members == 0
     with pytest.raises(ValidationError, match="re-entry is off"):
         member_add(sequence=sequence, contact=a)
+
+
+def test_a_stage_trigger_enrols_on_the_move(workspace: Workspace) -> None:
+    from como.leads.services import contact_stage_change
+
+    a, b = people(workspace, 2)
+    approved_sequence(
+        workspace,
+        program(email("nurture"), trigger={"on": "stage", "stage": "mql"}),
+    )
+    contact_stage_change(workspace=workspace, contact=a, to_stage="mql", reason="test")
+    contact_stage_change(workspace=workspace, contact=b, to_stage="lead", reason="test")
+    assert list(SequenceMember.objects.values_list("contact_id", flat=True)) == [a.pk]
+
+
+def test_a_wait_until_a_local_window_opens_at_its_next_start() -> None:
+    from datetime import UTC, datetime, time
+
+    from como.sequences.advance import window_opens
+    from como.sequences.steps import LocalWindow
+
+    window = LocalWindow(start=time(9), end=time(17))
+    evening = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # 17:30 in Chicago (CST)
+    assert window_opens(window, evening, "America/Chicago") == datetime(
+        2026, 3, 3, 15, 0, tzinfo=UTC
+    )
+    morning = datetime(2026, 3, 3, 16, 0, tzinfo=UTC)  # 10:00 in Chicago: inside
+    assert window_opens(window, morning, "America/Chicago") == morning
