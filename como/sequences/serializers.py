@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from como.workspaces.serializer_fields import JSONField
+
 from .models import ReEntry, Sequence, SequenceMember, SequenceVersion
 from .selectors import member_progress
 
@@ -19,7 +21,7 @@ class VersionSerializer(serializers.ModelSerializer[SequenceVersion]):
 
 class SequenceSerializer(serializers.ModelSerializer[Sequence]):
     versions = VersionSerializer(many=True, read_only=True)
-    program = serializers.JSONField(write_only=True, help_text="Trigger, steps and exits.")
+    program = JSONField(write_only=True, help_text="Trigger, steps and exits.")
     re_entry = serializers.ChoiceField(choices=ReEntry.choices, default=ReEntry.NEVER)
 
     class Meta:
@@ -29,7 +31,7 @@ class SequenceSerializer(serializers.ModelSerializer[Sequence]):
 
 
 class ProgramSerializer(serializers.Serializer[Any]):
-    program = serializers.JSONField(help_text="The edited program: a new draft version.")
+    program = JSONField(help_text="The edited program: a new draft version.")
 
 
 class MemberSerializer(serializers.ModelSerializer[SequenceMember]):
