@@ -6,6 +6,7 @@ a time however many triggers fire at once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from collections.abc import Sequence as Seq
 from datetime import datetime
@@ -13,7 +14,9 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
+from como.beat import crontab_schedule, periodic_task_upsert, periodic_tasks_delete
 from como.leads.models import Contact, LifecycleTransition
 from como.leads.reactions import IngestedEvent
 from como.workspaces.models import Workspace
@@ -40,12 +43,13 @@ def members_enrol(
     sequence: Sequence = version.sequence
     if not ids or version.state != VersionState.APPROVED:
         return 0
-    if sequence.re_entry == ReEntry.NEVER:
-        ids -= set(
-            SequenceMember.objects.filter(sequence=sequence, contact_id__in=ids).values_list(
-                "contact_id", flat=True
-            )
-        )
+    # Out already: those active in it now, and (without re-entry) anyone who ever was.
+    present = SequenceMember.objects.filter(sequence=sequence, contact_id__in=ids)
+    if sequence.re_entry != ReEntry.NEVER:
+        present = present.filter(state=MemberState.ACTIVE)
+    ids -= set(present.values_list("contact_id", flat=True))
+    if not ids:
+        return 0
     first = program_of(version.program).steps[0].id
     rows = [
         SequenceMember(
@@ -91,16 +95,56 @@ def stage_changed_enrol(workspace: Workspace, transitions: Seq[LifecycleTransiti
         members_enrol(version=version, contact_ids=ids)
 
 
-def audiences_enrol(*, workspace: Workspace, now: datetime | None = None) -> int:
-    """A schedule's run: everyone in a scheduled sequence's audience enters (re-entry rules
-    hold). Called by the sequence's beat row."""
-    entered = 0
-    for version, program in _live(workspace, "schedule"):
-        ids = Contact.objects.filter(
-            workspace=workspace, lifecycle_stage__in=program.trigger.audience_stages
-        ).values_list("pk", flat=True)
-        entered += members_enrol(version=version, contact_ids=list(ids), now=now)
-    return entered
+def audience_enrol(*, sequence_id: int, now: datetime | None = None) -> int:
+    """A schedule's run: everyone in the scheduled sequence's audience enters (re-entry rules
+    hold). Called by the sequence's beat row (:func:`audience_schedule_sync`)."""
+    version = (
+        SequenceVersion.objects.filter(sequence_id=sequence_id, state=VersionState.APPROVED)
+        .select_related("sequence")
+        .first()
+    )
+    if version is None:
+        return 0
+    trigger = program_of(version.program).trigger
+    if trigger.on != "schedule":
+        return 0
+    ids = Contact.objects.filter(
+        workspace_id=version.workspace_id, lifecycle_stage__in=trigger.audience_stages
+    ).values_list("pk", flat=True)
+    return members_enrol(version=version, contact_ids=list(ids), now=now)
+
+
+AUDIENCE_TASK = "como.sequences.enrol_audience"
+
+
+def audience_task_name(sequence_id: int) -> str:
+    return f"{AUDIENCE_TASK}:{sequence_id}"
+
+
+def audience_schedule_sync(version: SequenceVersion) -> None:
+    """The approved ``version``'s beat row: its crontab in the workspace's time zone for a
+    schedule trigger, none otherwise (a row of an earlier version is removed)."""
+    trigger = program_of(version.program).trigger
+    name = audience_task_name(version.sequence_id)
+    if trigger.on != "schedule" or not trigger.crontab:
+        periodic_tasks_delete(PeriodicTask.objects.filter(name=name))
+        return
+    crontab = crontab_schedule(trigger.crontab, version.workspace.time_zone)
+    periodic_task_upsert(
+        name,
+        {
+            "task": AUDIENCE_TASK,
+            "crontab_id": crontab.pk,
+            "interval_id": None,
+            "solar_id": None,
+            "clocked_id": None,
+            "kwargs": json.dumps({"sequence_id": version.sequence_id}),
+            "enabled": True,
+            "one_off": False,
+            "description": f"Sequence {version.sequence_id}: its audience enters "
+            f"({trigger.crontab}). Set by the approved version, not here.",
+        },
+    )
 
 
 @transaction.atomic

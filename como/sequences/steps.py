@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from como.beat import crontab_fields
+
 StepId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 #: How many steps one member may run in one pass (a loop of branches without a wait stops here).
 MAX_STEPS_PER_PASS = 20
@@ -119,8 +121,10 @@ class Trigger(BaseModel):
             raise ValueError("an event trigger needs event_type")
         if self.on == "stage" and not self.stage:
             raise ValueError("a stage trigger needs stage")
-        if self.on == "schedule" and not (self.crontab and self.audience_stages):
-            raise ValueError("a schedule trigger needs crontab and audience_stages")
+        if self.on == "schedule":
+            if not (self.crontab and self.audience_stages):
+                raise ValueError("a schedule trigger needs crontab and audience_stages")
+            crontab_fields(self.crontab)  # a ValueError names what is wrong
         return self
 
 

@@ -29,6 +29,7 @@ from como.leads.models import Contact, Event, LifecycleTransition
 from como.workspaces.models import Workspace
 from como.workspaces.users import User
 
+from .enrollment import audience_schedule_sync
 from .models import MemberState, ReEntry, Sequence, SequenceMember, SequenceVersion, VersionState
 from .steps import Program, SendStep, program_of
 
@@ -264,6 +265,7 @@ def sequence_version_activate(*, version: SequenceVersion) -> SequenceVersion:
         version__in=previous,
         current_step__in=step_ids,
     ).update(version=locked)
+    audience_schedule_sync(SequenceVersion.objects.select_related("workspace").get(pk=locked.pk))
     return locked
 
 

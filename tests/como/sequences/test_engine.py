@@ -294,3 +294,50 @@ def test_a_wait_until_a_local_window_opens_at_its_next_start() -> None:
     )
     morning = datetime(2026, 3, 3, 16, 0, tzinfo=UTC)  # 10:00 in Chicago: inside
     assert window_opens(window, morning, "America/Chicago") == morning
+
+
+def test_a_scheduled_sequence_gets_a_beat_row_and_its_audience_enters(
+    workspace: Workspace,
+) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from como.sequences.enrollment import audience_enrol, audience_task_name
+
+    a, b = people(workspace, 2)
+    a.lifecycle_stage = "customer"
+    a.save(update_fields=["lifecycle_stage"])
+    trigger = {"on": "schedule", "crontab": "0 9 * * 1", "audience_stages": ["customer"]}
+    with pytest.raises(ValidationError, match="program.trigger"):
+        sequence_create(
+            workspace=workspace,
+            key="bad",
+            name="Bad",
+            program=program(email("x"), trigger={**trigger, "crontab": "99 * * * *"}),
+        )
+    sequence, _ = approved_sequence(workspace, program(email("svc"), trigger=trigger))
+    row = PeriodicTask.objects.get(name=audience_task_name(sequence.pk))
+    assert (row.task, row.crontab.minute, row.crontab.hour, row.crontab.day_of_week) == (
+        "como.sequences.enrol_audience",
+        "0",
+        "9",
+        "1",
+    )
+    assert audience_enrol(sequence_id=sequence.pk) == 1
+    assert audience_enrol(sequence_id=sequence.pk) == 0  # in it already: once at a time
+    assert list(SequenceMember.objects.values_list("contact_id", flat=True)) == [a.pk]
+
+
+def test_re_entry_after_exit_lets_a_person_in_again_once_the_last_membership_ended(
+    workspace: Workspace,
+) -> None:
+    (a,) = people(workspace, 1)
+    sequence, version = approved_sequence(
+        workspace, program(email("once")), key="again", re_entry="after_exit"
+    )
+    now = timezone.now()
+    assert members_enrol(version=version, contact_ids=[a.pk], now=now) == 1
+    assert members_enrol(version=version, contact_ids=[a.pk], now=now) == 0  # active
+    sequences_advance(now=now + timedelta(seconds=1))
+    later = now + timedelta(minutes=5)
+    assert members_enrol(version=version, contact_ids=[a.pk], now=later) == 1
+    assert SequenceMember.objects.filter(sequence=sequence, contact=a).count() == 2
