@@ -303,7 +303,7 @@ def test_a_scheduled_sequence_gets_a_beat_row_and_its_audience_enters(
 
     from como.sequences.enrollment import audience_enrol, audience_task_name
 
-    a, b = people(workspace, 2)
+    a, _other = people(workspace, 2)
     a.lifecycle_stage = "customer"
     a.save(update_fields=["lifecycle_stage"])
     trigger = {"on": "schedule", "crontab": "0 9 * * 1", "audience_stages": ["customer"]}
