@@ -307,7 +307,7 @@ def test_a_scheduled_sequence_gets_a_beat_row_and_its_audience_enters(
     a.lifecycle_stage = "customer"
     a.save(update_fields=["lifecycle_stage"])
     trigger = {"on": "schedule", "crontab": "0 9 * * 1", "audience_stages": ["customer"]}
-    with pytest.raises(ValidationError, match="program.trigger"):
+    with pytest.raises(ValidationError, match=r"program\.trigger"):
         sequence_create(
             workspace=workspace,
             key="bad",
