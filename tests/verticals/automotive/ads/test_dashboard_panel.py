@@ -47,7 +47,8 @@ def test_live_ads_sale_to_pause_and_breaches(dealer: Workspace, rooftop: Rooftop
         state=AdState.PAUSED,
         changed_at=now - timedelta(days=19),
     )
-    late = car(rooftop, 8, status="sold", sold_at=now - timedelta(days=3))
+    late_sale = now - timedelta(days=3)
+    late = car(rooftop, 8, status="sold", sold_at=late_sale)
     for channel, resolved in (("paid_social", now), ("paid_search", None)):
         ad = VehicleAd.objects.create(
             workspace=dealer,
@@ -61,7 +62,7 @@ def test_live_ads_sale_to_pause_and_breaches(dealer: Workspace, rooftop: Rooftop
             vehicle_ad=ad,
             vehicle=late,
             channel=channel,
-            sold_at=late.sold_at,
+            sold_at=late_sale,
             detected_at=now - timedelta(days=1),
             resolved_at=resolved,
         )
