@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from como.leads.models import Contact, Event
-from verticals.automotive.dms.models import VehicleOwnership
+from verticals.automotive.dms.models import DmsImport, VehicleOwnership
 from verticals.automotive.dms.ownership import miles_per_day
 from verticals.automotive.dms.services import dms_import
 from verticals.automotive.inventory.models import Rooftop
@@ -32,7 +32,7 @@ ROS = (
 )
 
 
-def run(rooftop: Rooftop, kind: str, text: str | bytes, **kwargs: str):  # type: ignore[no-untyped-def]
+def run(rooftop: Rooftop, kind: str, text: str | bytes, **kwargs: str) -> DmsImport:
     data = text.encode() if isinstance(text, str) else text
     return dms_import(rooftop=rooftop, kind=kind, data=data, now=NOW, **kwargs)
 
