@@ -9,6 +9,7 @@ rows, since each deal and RO is stored once).
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -62,7 +63,8 @@ class DmsImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspa
             data=upload.read(),
             file_name=upload.name or "",
             preset_key=values["preset"],
-            user=request.user if getattr(request.user, "is_authenticated", False) else None,
+            # An API key's caller is no user: the import then names none.
+            user=request.user if isinstance(request.user, get_user_model()) else None,
         )
         answer = status.HTTP_400_BAD_REQUEST if record.errors else status.HTTP_201_CREATED
         return Response(DmsImportSerializer(record).data, status=answer)
