@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from como import verticals
+from como.registry import Hooks
 from como.workspaces.admin_base import (
     ReadOnlyScopedInline,
     WorkspaceScopedAdmin,
@@ -158,6 +159,11 @@ class ContactInline(_ReadOnlyInline):
     ordering = RECENTLY_SEEN
 
 
+#: Inlines a vertical adds to the contact's page (a dealer's vehicles), registered by its admin
+#: module: como never imports a vertical.
+contact_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
+
+
 @admin.register(Contact)
 class ContactAdmin(WorkspaceScopedAdmin):
     form = ContactAdminForm
@@ -179,6 +185,10 @@ class ContactAdmin(WorkspaceScopedAdmin):
         "score_model_version",
     ]
     inlines = [AnonymousIdInline, LifecycleTransitionInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_inlines(request, obj), *contact_inlines.all()]
+
     fieldsets = [
         (None, {"fields": ["workspace", "email", "phone", "external_id", "lifecycle_stage"]}),
         ("Person", {"fields": ["first_name", "last_name", "title", "account"]}),
