@@ -30,13 +30,13 @@ from como.leads.normalize import normalize_email, normalize_phone
 from ..inventory.formats.base import FeedRow, RowError
 from ..inventory.rows import (
     CONDITIONS,
-    _Bad,
-    _cell_problems,
-    _mileage,
-    _money,
-    _parse_date,
-    _vin,
-    _year,
+    Invalid,
+    cell_problems,
+    parse_date,
+    parse_mileage,
+    parse_money,
+    parse_vin,
+    parse_year,
 )
 from ..inventory.vin import decoded_make, make_title, model_years
 from .presets import DmsKind
@@ -132,7 +132,7 @@ class _Row:
     def __init__(self, row: FeedRow) -> None:
         self.number = row.number
         self.raw = row.fields
-        self.errors = _cell_problems(row.number, row.fields)
+        self.errors = cell_problems(row.number, row.fields)
         self.bad = {error.field for error in self.errors}
 
     def get(self, name: str, convert: Callable[[str], Any] = str, required: bool = False) -> Any:
@@ -145,7 +145,7 @@ class _Row:
             return None if convert is not str else ""
         try:
             return convert(text)
-        except _Bad as problem:
+        except Invalid as problem:
             self.fail(name, str(problem))
             return None
 
@@ -159,8 +159,8 @@ def _record(
 ) -> tuple[Record | None, list[RowError]]:
     cells = _Row(row)
     day = _day(today)
-    cells.get("vin", _vin, required=True)
-    cells.get("year", _year)
+    cells.get("vin", parse_vin, required=True)
+    cells.get("year", parse_year)
     customer = _customer(cells)
     code = cells.get("rooftop")
     if code and code.lower() not in rooftop_codes:
@@ -198,11 +198,11 @@ def _deal(cells: _Row, day: Callable[[str], date], customer: Customer) -> DealDa
     number = cells.get("deal_number", _text(LIMITS["deal_number"]), required=True)
     on = cells.get("purchase_date", day, required=True)
     condition = cells.get("condition", _condition) or "used"
-    price = cells.get("price", _money)
-    financed = cells.get("amount_financed", _money)
+    price = cells.get("price", parse_money)
+    financed = cells.get("amount_financed", parse_money)
     apr = cells.get("apr", _apr)
     term = cells.get("term_months", _term)
-    odometer = cells.get("odometer", _mileage)
+    odometer = cells.get("odometer", parse_mileage)
     if financed and term is None and "term_months" not in cells.bad:
         cells.fail("term_months", "An amount financed needs a term in months.")
     if cells.errors:
@@ -227,10 +227,10 @@ def _repair_order(
 ) -> RepairOrderData | None:
     number = cells.get("ro_number", _text(LIMITS["ro_number"]), required=True)
     on = cells.get("ro_date", day, required=True)
-    mileage = cells.get("mileage", _mileage)
+    mileage = cells.get("mileage", parse_mileage)
     op_codes = cells.get("op_codes", _items)
     services = cells.get("services", _items)
-    amount = cells.get("amount", _money)
+    amount = cells.get("amount", parse_money)
     if cells.errors:
         return None
     return RepairOrderData(
@@ -249,8 +249,8 @@ def _repair_order(
 def _vehicle_of(cells: _Row, on: date) -> Vehicle:
     """The VIN's vehicle: year, make and model as the row gives them, else as ``vininfo``
     decodes them from the VIN (the model year no later than the year after the date)."""
-    vin = cells.get("vin", _vin)
-    year = cells.get("year", _year)
+    vin = cells.get("vin", parse_vin)
+    year = cells.get("year", parse_year)
     make = cells.get("make")
     if year is None:
         year = next((y for y in model_years(vin) if y <= on.year + 1), None)
@@ -274,7 +274,7 @@ def split_name(name: str) -> tuple[str, str]:
 def _text(limit: int) -> Callable[[str], str]:
     def convert(text: str) -> str:
         if len(text) > limit:
-            raise _Bad(f"At most {limit} characters.")
+            raise Invalid(f"At most {limit} characters.")
         return text
 
     return convert
@@ -284,58 +284,58 @@ def _email(text: str) -> str:
     try:
         return normalize_email(text)
     except ValidationError:
-        raise _Bad(f"{jsonsafe.printable(text)[:60]!r} is not an email address.") from None
+        raise Invalid(f"{jsonsafe.printable(text)[:60]!r} is not an email address.") from None
 
 
 def _phone(text: str) -> str:
     try:
         return normalize_phone(text)
     except ValidationError:
-        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a phone number.") from None
+        raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not a phone number.") from None
 
 
 def _condition(text: str) -> str:
     try:
         return CONDITIONS[text.lower()]
     except KeyError:
-        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not new, used or certified.") from None
+        raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not new, used or certified.") from None
 
 
 def _apr(text: str) -> Decimal:
     try:
         value = Decimal(text.removesuffix("%").strip())
     except InvalidOperation:
-        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a percentage.") from None
+        raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not a percentage.") from None
     if not value.is_finite() or not 0 <= value <= MAX_APR:
-        raise _Bad(f"An APR is a percentage from 0 to {MAX_APR}.")
+        raise Invalid(f"An APR is a percentage from 0 to {MAX_APR}.")
     if value != value.quantize(Decimal("0.001")):
-        raise _Bad("An APR has at most 3 decimals.")
+        raise Invalid("An APR has at most 3 decimals.")
     return value.quantize(Decimal("0.001"))
 
 
 def _term(text: str) -> int:
     if not (text.isdigit() and 1 <= int(text) <= MAX_TERM_MONTHS):
-        raise _Bad(f"A term is a whole number of months from 1 to {MAX_TERM_MONTHS}.")
+        raise Invalid(f"A term is a whole number of months from 1 to {MAX_TERM_MONTHS}.")
     return int(text)
 
 
 def _items(text: str) -> tuple[str, ...]:
     items = tuple(item for item in _LIST_SEPARATORS.split(text) if item)
     if len(items) > 50 or any(len(item) > 200 for item in items):
-        raise _Bad("At most 50 items of at most 200 characters each.")
+        raise Invalid("At most 50 items of at most 200 characters each.")
     return items
 
 
 def _day(today: date) -> Callable[[str], date]:
     def convert(text: str) -> date:
-        value = _parse_date(text) if len(text) <= 40 else None
+        value = parse_date(text) if len(text) <= 40 else None
         if value is None:
-            raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a date.")
+            raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not a date.")
         day = value.date()
         if day > today:
-            raise _Bad(f"{day.isoformat()} is in the future.")
+            raise Invalid(f"{day.isoformat()} is in the future.")
         if day < EARLIEST:
-            raise _Bad(f"{day.isoformat()} is before {EARLIEST.year}.")
+            raise Invalid(f"{day.isoformat()} is before {EARLIEST.year}.")
         return day
 
     return convert
