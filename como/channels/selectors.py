@@ -48,6 +48,23 @@ def marketing_sent(
     return {row["contact_id"]: row["n"] for row in rows}
 
 
+def marketing_sent_since(
+    *, workspace_id: int, channel: str, contact_id: int, since: datetime
+) -> list[datetime]:
+    """When each marketing message on ``channel`` went to the contact after ``since`` (the
+    frequency cap's count: what went out, whichever campaign, sequence or agent sent it)."""
+    return list(
+        Message.objects.filter(
+            workspace_id=workspace_id,
+            channel=channel,
+            direction=Direction.OUTBOUND,
+            purpose=MessagePurpose.MARKETING,
+            contact_id=contact_id,
+            sent_at__gt=since,
+        ).values_list("sent_at", flat=True)
+    )
+
+
 def message_metrics(*, workspace_id: int, channel: str, day: date) -> list[MetricRow]:
     """The day's counts per campaign, from the outbound marketing messages' timestamps."""
     start = datetime.combine(day, time.min, tzinfo=UTC)
