@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from como.agents.execution import action_execute
 from como.agents.models import ActionStatus, AgentAction
@@ -17,6 +19,7 @@ from como.workspaces.models import Workspace
 from tests.como.channels.sms_support import consenting_contact
 from tests.factories import ContactFactory
 
+from .proposals import person
 from .send_limits_support import limit, logged, text_to, texts_sent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -62,6 +65,16 @@ def test_two_texts_from_two_campaigns_three_days_ago_defer_the_third_to_the_exac
     assert cap["fix_hint"].startswith("Nothing to fix: it is sent when the cap frees a slot.")
     note = action.transitions.order_by("-pk").values_list("note", flat=True)[0]
     assert note.startswith("Deferred until 2026-03-14 15:00 UTC: playbook.frequency_cap: 2 ")
+
+    # The action's page says why it waits, as it shows every finding.
+    owner = Client()
+    owner.force_login(person(workspace, "owner", "olga"))
+    page = owner.get(reverse("admin:agents_agentaction_change", args=[action.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<td>playbook.frequency_cap</td>" in html
+    assert "2 marketing sms messages went to this person in the last 7 days" in html
+    assert "The workspace&#x27;s playbook: frequency_caps" in html
 
     # A second before the slot frees it still waits; at the instant it goes.
     just_before = datetime(2026, 3, 14, 14, 59, 59, tzinfo=UTC)
