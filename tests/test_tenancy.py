@@ -54,6 +54,7 @@ from como.workspaces.services import api_key_create, membership_add, workspace_c
 from tests.factories import UserFactory
 from verticals.automotive.ads.models import AdBreach, CreativeTemplate, VehicleAd
 from verticals.automotive.coop.models import CoopCampaign, CoopClaim, CoopProgram
+from verticals.automotive.dms.models import DmsImport, VehicleOwnership
 from verticals.automotive.inventory.models import (
     InventoryImport,
     InventorySource,
@@ -402,6 +403,22 @@ def tenants(db: Any) -> Tenants:
             inventory_import=run,
             kind="changed",
             changes={"trim": ["", f"{tag} trim"]},
+        )
+        # DMS history: an import with a bad row, and the contact's vehicle it says.
+        DmsImport.objects.create(
+            workspace=workspace,
+            rooftop=rooftop,
+            kind="deals",
+            file_name=f"{tag}-deals.csv",
+            errors=[{"row": 2, "field": "vin", "message": f"{tag} bad"}],
+        )
+        VehicleOwnership.objects.create(
+            workspace=workspace,
+            contact=contact,
+            rooftop=rooftop,
+            vin=vehicle.vin,
+            make=f"{tag}make",
+            deal_number=f"{tag}-deal",
         )
         # Inventory ads: the vehicle's live ad, a breach of the 48-hour rule, an edited template.
         ad = VehicleAd.objects.create(

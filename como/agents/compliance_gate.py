@@ -8,7 +8,11 @@ An action whose kind belongs to a channel adapter is checked by that adapter's `
 - right before execution, because consent can be revoked, a number can reply STOP and the
   clock can move into quiet hours between approval and sending. Then a blocking finding fails
   the action and nothing is sent; a ``defer`` finding (quiet hours) puts it back to wait until
-  the window opens, without spending an attempt.
+  the window opens, without spending an attempt. A deferral past the action's ``expires_at``
+  ends it as expired instead: it would go out later than whoever proposed it allowed.
+
+The playbook's own limits on marketing sends, its frequency caps and send windows
+(:mod:`.send_limits`), are a step of this gate: their ``defer`` findings join the adapter's.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 from como.channels.base import ActionLike, adapter_for_kind
 from como.compliance.findings import Report, Severity
 
+from .send_limits import send_limits_report
+
 #: Rules written by an agent at proposal are kept; the adapter's report replaces its own.
 _GATE_MARK = "gate"
 
@@ -29,7 +35,9 @@ def preflight(action: ActionLike, *, at: datetime) -> Report | None:
     adapter = adapter_for_kind(action.kind)
     if adapter is None:
         return None
-    return adapter.preflight(action, at=at)
+    report = adapter.preflight(action, at=at)
+    limits = send_limits_report(action, at=at)
+    return Report.of((*report.findings, *limits.findings), (*report.checked, *limits.checked))
 
 
 def channel_of(kind: str, channel: str) -> str:

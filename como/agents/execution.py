@@ -40,6 +40,7 @@ from como.registry import Registry
 
 from .compliance_gate import describe, merged_findings, preflight
 from .models import ActionStatus, ActionTransition, ActorKind, AgentAction
+from .send_limits import send_lock
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,14 @@ def action_execute(action_id: int, *, now: Callable[[], datetime] = timezone.now
             return Outcome("skipped")
         action = AgentAction.objects.select_related("workspace").get(pk=action_id)
         _audit(action, from_status, ActionStatus.EXECUTING, f"Attempt {action.attempts}{note}")
+    # A capped send counts and sends under one lock, so a racing worker counts this one.
+    with send_lock(action):
+        return _gate_and_run(action, claimed_at, now)
+
+
+def _gate_and_run(
+    action: AgentAction, claimed_at: datetime, now: Callable[[], datetime]
+) -> Outcome:
     gate = _compliance_gate(action, claimed_at, now)
     if gate is not None:
         return gate
@@ -197,14 +206,34 @@ def _compliance_gate(
         )
     until = report.defer_until
     if until is not None and until > claimed_at:
-        return _defer(action, claimed_at, until, describe(report, Severity.DEFER))
+        why = describe(report, Severity.DEFER)
+        if action.expires_at is not None and until > action.expires_at:
+            return _finish(
+                action,
+                claimed_at,
+                ActionStatus.EXPIRED,
+                now(),
+                error=f"Skipped: it could go only at {until:%Y-%m-%d %H:%M} UTC, after it "
+                f"expires at {action.expires_at:%Y-%m-%d %H:%M} UTC: {why}",
+                findings=merged_findings(action.findings or [], report),
+            )
+        return _defer(
+            action, claimed_at, until, why, merged_findings(action.findings or [], report)
+        )
     return None
 
 
-def _defer(action: AgentAction, claimed_at: datetime, until: datetime, why: str) -> Outcome:
+def _defer(
+    action: AgentAction,
+    claimed_at: datetime,
+    until: datetime,
+    why: str,
+    findings: list[dict[str, Any]],
+) -> Outcome:
     """Back to ``approved`` until ``until``; the sweeper sends it once that instant passes (no
     message is pending: the claim cleared ``enqueued_at``). The attempt is given back: waiting
-    for quiet hours to end is not a failure."""
+    for quiet hours to end is not a failure. The report that deferred it replaces the gate's
+    findings, so the action's page says why it waits (a cap, a window)."""
     with transaction.atomic():
         moved = AgentAction.objects.filter(
             pk=action.pk, status=ActionStatus.EXECUTING, claimed_at=claimed_at
@@ -213,6 +242,7 @@ def _defer(action: AgentAction, claimed_at: datetime, until: datetime, why: str)
             next_attempt_at=until,
             attempts=F("attempts") - 1,
             updated_at=claimed_at,
+            findings=findings,
         )
         if moved:
             _audit(

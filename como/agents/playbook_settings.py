@@ -22,9 +22,9 @@ The settings and who reads them:
   share of a rooftop's available vehicles is held for a person (the automotive import).
 - ``channels``, ``frequency_caps``, ``send_windows``, ``sequences_enabled``: the channels the
   workspace uses (None: its vertical's), at most N marketing messages per person per channel in
-  a rolling window, each channel's local send window, and the sequences switched on. Validated
-  and stored; nothing enforces them yet (their defaults change nothing): the sequences issue
-  reads them.
+  a rolling window, each channel's local send window, and the sequences switched on. The caps
+  and windows are enforced right before each marketing send (:mod:`como.agents.send_limits`);
+  the others are validated and stored for the sequences. Their defaults change nothing.
 - ``merchandising``: what a catalog-driven agent advertises (the automotive inventory-ads agent:
   conditions, rooftops, photos, price, days-in-stock bands, channels and placements). Its shape
   belongs to whoever registered a model for it with :data:`SECTIONS`; without one it must be

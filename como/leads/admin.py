@@ -159,9 +159,10 @@ class ContactInline(_ReadOnlyInline):
     ordering = RECENTLY_SEEN
 
 
-#: Inlines a higher app adds to the contact's page (sequences: the person's memberships and
-#: their decisions), registered from its ``AppConfig.ready()``: leads cannot import them.
-CONTACT_INLINES: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
+#: Inlines a vertical or a higher app adds to the contact's page (a dealer's vehicles; a
+#: person's sequence memberships), registered by its admin module or ready(): leads imports
+#: neither.
+contact_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
 
 
 @admin.register(Contact)
@@ -186,8 +187,8 @@ class ContactAdmin(WorkspaceScopedAdmin):
     ]
     inlines = [AnonymousIdInline, LifecycleTransitionInline]
 
-    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
-        return [*self.inlines, *CONTACT_INLINES.all()]
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_inlines(request, obj), *contact_inlines.all()]
 
     fieldsets = [
         (None, {"fields": ["workspace", "email", "phone", "external_id", "lifecycle_stage"]}),

@@ -18,8 +18,8 @@ class SequencesConfig(AppConfig):
         register_stage_changed(stage_changed_enrol)
 
         # The person's memberships and decisions on the contact's page.
-        from como.leads.admin import CONTACT_INLINES
+        from como.leads.admin import contact_inlines
 
         from .admin import ContactMembershipInline
 
-        CONTACT_INLINES.register(ContactMembershipInline)
+        contact_inlines.register(ContactMembershipInline)

@@ -2,4 +2,5 @@
 
 from .ads import admin as ads_admin  # noqa: F401  (registers the pages)
 from .coop import admin as coop_admin  # noqa: F401  (registers the pages)
+from .dms import admin as dms_admin  # noqa: F401  (registers the pages)
 from .inventory import admin as inventory_admin  # noqa: F401  (registers the pages)

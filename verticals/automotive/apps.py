@@ -76,12 +76,15 @@ class AutomotiveConfig(AppConfig):
 
         from .ads.demo import demo_ads_launch, demo_ads_seed
         from .coop.demo import demo_coop_seed
+        from .dms.demo import demo_dms_seed
         from .inventory.demo.services import demo_inventory_seed
 
         seeders.register(demo_ads_seed)
         seeders.register(demo_inventory_seed)
         seeders.register(demo_ads_launch)
         seeders.register(demo_coop_seed)
+        # The DMS history of the demo's people at those rooftops (deals, then repair orders).
+        seeders.register(demo_dms_seed)
 
         # OEM co-op: its program rules as a compliance check, its claim-window warning on beat.
         from django.conf import settings
@@ -123,6 +126,8 @@ def _sidebar_group() -> Any:
             ("vertical_automotive.CoopProgram", "handshake"),
             ("vertical_automotive.CoopCampaign", "campaign"),
             ("vertical_automotive.CoopClaim", "receipt_long"),
+            ("vertical_automotive.VehicleOwnership", "car_repair"),
+            ("vertical_automotive.DmsImport", "history"),
         ),
     )
 

@@ -2,6 +2,7 @@
 
 from .ads.models import AdBreach, AdState, CreativeTemplate, StepStatus, VehicleAd, VehicleAdStep
 from .coop.models import AccrualBasis, ClaimStatus, CoopCampaign, CoopClaim, CoopProgram
+from .dms.models import DmsImport, VehicleOwnership
 from .inventory.models import (
     Condition,
     ImportStatus,
@@ -25,6 +26,7 @@ __all__ = [
     "CoopClaim",
     "CoopProgram",
     "CreativeTemplate",
+    "DmsImport",
     "ImportStatus",
     "InventoryImport",
     "InventorySource",
@@ -36,5 +38,6 @@ __all__ = [
     "VehicleAdStep",
     "VehicleChange",
     "VehicleChangeKind",
+    "VehicleOwnership",
     "VehicleStatus",
 ]

@@ -6,4 +6,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("verticals.automotive.inventory.urls")),
     path("", include("verticals.automotive.ads.urls")),
     path("", include("verticals.automotive.coop.urls")),
+    path("", include("verticals.automotive.dms.urls")),
 ]

@@ -199,7 +199,7 @@ BOOLEANS = {
 }
 
 
-class _Bad(ValueError):
+class Invalid(ValueError):
     """One field's problem (the message is shown to the dealer)."""
 
 
@@ -209,7 +209,7 @@ def _vehicle(row: FeedRow, zone: tzinfo) -> tuple[VehicleData | None, list[RowEr
     # One scan of the whole row in C finds the rare rows that need a look cell by cell.
     joined = "\x1f".join(raw.values())
     if _SUSPECT.search(joined) or not joined.isascii() or "\x00" in joined:
-        problems = _cell_problems(number, raw)
+        problems = cell_problems(number, raw)
         if problems:
             return None, problems
     get = raw.get
@@ -222,11 +222,11 @@ def _vehicle(row: FeedRow, zone: tzinfo) -> tuple[VehicleData | None, list[RowEr
     for name, convert in _CONVERTERS:
         try:
             values[name] = convert(get(name, "").strip())
-        except _Bad as error:
+        except Invalid as error:
             problems.append(RowError(number, name, str(error)))
     try:
         values["received_at"] = _datetime(get("received_at", "").strip(), zone)
-    except _Bad as error:
+    except Invalid as error:
         problems.append(RowError(number, "received_at", str(error)))
     if not values.get("stock_number") and not any(p.field == "stock_number" for p in problems):
         problems.append(RowError(number, "stock_number", "The stock number is missing."))
@@ -264,7 +264,7 @@ def _vehicle(row: FeedRow, zone: tzinfo) -> tuple[VehicleData | None, list[RowEr
     return VehicleData(row=number, **values), problems  # type: ignore[arg-type]
 
 
-def _cell_problems(number: int, raw: dict[str, str]) -> list[RowError]:
+def cell_problems(number: int, raw: dict[str, str]) -> list[RowError]:
     problems = []
     for name, value in raw.items():
         if not value:
@@ -280,10 +280,10 @@ def _cell_problems(number: int, raw: dict[str, str]) -> list[RowError]:
     return problems
 
 
-def _vin(text: str) -> str:
+def parse_vin(text: str) -> str:
     vin = text.upper()
     if problem := vin_problem(vin):
-        raise _Bad(problem)
+        raise Invalid(problem)
     return vin
 
 
@@ -292,23 +292,23 @@ def _is_placeholder(text: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _money(text: str) -> Decimal | None:
+def parse_money(text: str) -> Decimal | None:
     if not text or _is_placeholder(text):
         return None
     try:
         amount = Decimal(_MONEY_NOISE.sub("", text))
         if not amount.is_finite() or abs(amount) > MAX_MONEY:
-            raise _Bad(f"Not an amount between 0 and {MAX_MONEY}.")
+            raise Invalid(f"Not an amount between 0 and {MAX_MONEY}.")
         amount = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
     except InvalidOperation:
-        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not an amount.") from None
+        raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not an amount.") from None
     if amount < 0:
-        raise _Bad("An amount is not negative.")
+        raise Invalid("An amount is not negative.")
     return amount or None  # 0: "call for price"
 
 
 @lru_cache(maxsize=8192)
-def _mileage(text: str) -> int | None:
+def parse_mileage(text: str) -> int | None:
     if not text or _is_placeholder(text):
         return None
     cleaned = (
@@ -317,17 +317,17 @@ def _mileage(text: str) -> int | None:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a mileage.") from None
+        raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not a mileage.") from None
     if not value.is_finite() or value != value.to_integral_value() or not 0 <= value <= MAX_MILEAGE:
-        raise _Bad(f"A mileage is a whole number from 0 to {MAX_MILEAGE}.")
+        raise Invalid(f"A mileage is a whole number from 0 to {MAX_MILEAGE}.")
     return int(value)
 
 
-def _year(text: str) -> int | None:
+def parse_year(text: str) -> int | None:
     if not text:
         return None
     if not (text.isdigit() and len(text) == 4 and 1900 <= int(text) <= datetime.now(UTC).year + 2):
-        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a model year.")
+        raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not a model year.")
     return int(text)
 
 
@@ -336,7 +336,7 @@ def _choice(table: dict[str, str] | dict[str, bool], what: str) -> Callable[[str
         try:
             return table[text.lower()]
         except KeyError:
-            raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a {what}.") from None
+            raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not a {what}.") from None
 
     return convert
 
@@ -354,9 +354,9 @@ def _vdp_url(text: str) -> str:
 
 def _check_url(url: str, limit: int = URL_LIMIT) -> str:
     if len(url) > limit:
-        raise _Bad(f"A URL is at most {limit} characters.")
+        raise Invalid(f"A URL is at most {limit} characters.")
     if not url[:8].lower().startswith(("https://", "http://")):
-        raise _Bad(f"{jsonsafe.printable(url)[:60]!r} is not an http(s) URL.")
+        raise Invalid(f"{jsonsafe.printable(url)[:60]!r} is not an http(s) URL.")
     return url
 
 
@@ -368,22 +368,22 @@ def _charges(text: str) -> tuple[tuple[str, Decimal], ...]:
         try:
             items = jsonsafe.loads(text)
         except jsonsafe.JSONSyntaxError:
-            raise _Bad("Not a JSON list of {name, amount}.") from None
+            raise Invalid("Not a JSON list of {name, amount}.") from None
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise _Bad("Not a JSON list of {name, amount}.")
+            raise Invalid("Not a JSON list of {name, amount}.")
         pairs = [(str(item.get("name", "")), str(item.get("amount", ""))) for item in items]
     else:
         pairs = []
         for part in re.split(r"[;|]", text):
             name, separator, amount = part.rpartition(":") if ":" in part else part.rpartition("=")
             if part.strip() and not separator:
-                raise _Bad(f"{part.strip()[:40]!r} is not 'name: amount'.")
+                raise Invalid(f"{part.strip()[:40]!r} is not 'name: amount'.")
             pairs.append((name, amount))
     charges = []
     for name, amount in pairs:
-        value = _money(amount.strip())
+        value = parse_money(amount.strip())
         if not name.strip() or len(name.strip()) > 100 or value is None:
-            raise _Bad("Each dealer charge needs a name (up to 100 characters) and an amount.")
+            raise Invalid("Each dealer charge needs a name (up to 100 characters) and an amount.")
         charges.append((name.strip(), value))
     return tuple(charges)
 
@@ -392,17 +392,17 @@ def _charges(text: str) -> tuple[tuple[str, Decimal], ...]:
 def _datetime(text: str, zone: tzinfo) -> datetime | None:
     if not text:
         return None
-    value = _parse_date(text)
+    value = parse_date(text)
     if value is None:
-        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a date.")
+        raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not a date.")
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     if not 1900 <= value.year <= 2100:
-        raise _Bad(f"{jsonsafe.printable(text)[:40]!r} is not a date between 1900 and 2100.")
+        raise Invalid(f"{jsonsafe.printable(text)[:40]!r} is not a date between 1900 and 2100.")
     return value.astimezone(UTC)
 
 
-def _parse_date(text: str) -> datetime | None:
+def parse_date(text: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
@@ -434,12 +434,12 @@ def _text_items() -> tuple[tuple[str, int], ...]:
 
 
 _CONVERTERS: tuple[tuple[str, Callable[[str], object]], ...] = (
-    ("vin", _vin),
-    ("year", _year),
+    ("vin", parse_vin),
+    ("year", parse_year),
     ("condition", _choice(CONDITIONS, "condition (new, used, certified)")),
     ("certified", _choice(BOOLEANS, "yes or no")),
-    ("mileage", _mileage),
-    *((name, _money) for name in MONEY_FIELDS),
+    ("mileage", parse_mileage),
+    *((name, parse_money) for name in MONEY_FIELDS),
     ("dealer_charges", _charges),
     ("status", _choice(STATUSES, "status (available, pending, sold)")),
     ("photos", _photos),

@@ -1,0 +1,75 @@
+"""The demo's DMS history: imported through the real service for the demo's people at its
+rooftops, in both DMS layouts, and a second seeding adds nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from como.demo import automotive
+from como.demo.hooks import seeders
+from como.leads.models import Contact, Event
+from como.workspaces.models import Workspace
+from tests.factories import WorkspaceFactory
+from tests.verticals.automotive.inventory.factories import rooftop_make
+from verticals.automotive.dms.demo import demo_dms_seed
+from verticals.automotive.dms.models import DmsImport, VehicleOwnership
+from verticals.automotive.inventory.demo.services import demo_inventory_seed
+
+ANCHOR = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lakeside(db: Any) -> Workspace:
+    workspace = WorkspaceFactory.create(slug=automotive.SPEC.slug, vertical="automotive")
+    for code, brand in (("LTN", "Toyota"), ("LFA", "Ford"), ("LHO", "Honda")):
+        rooftop_make(workspace, store_code=code, dealer_id="", name=code, brands=[brand])
+    Contact.objects.bulk_create(
+        Contact(
+            workspace=workspace, email=f"p{n}@example.com", first_name=f"P{n}", last_name="Demo"
+        )
+        for n in range(80)
+    )
+    return workspace
+
+
+def test_it_runs_after_the_inventory_seeder() -> None:
+    registered = list(seeders.all())
+    assert registered.index(demo_inventory_seed) < registered.index(demo_dms_seed)
+
+
+def test_two_years_of_deals_and_repair_orders_without_a_bad_row(lakeside: Workspace) -> None:
+    lines = demo_dms_seed(lakeside, ANCHOR)
+
+    imports = DmsImport.objects.filter(workspace=lakeside)
+    assert sorted(i.preset for i in imports) == [
+        "dms-deals-cdk",
+        "dms-deals-cdk",
+        "dms-deals-reynolds",
+        "dms-ros-cdk",
+        "dms-ros-cdk",
+        "dms-ros-reynolds",
+    ]
+    assert [i.errors for i in imports] == [[]] * 6
+    deals = Event.objects.filter(workspace=lakeside, type="vehicle_purchased").count()
+    visits = Event.objects.filter(workspace=lakeside, type="service_visit").count()
+    assert deals == 180
+    assert visits > 200
+    assert lines == [
+        f"DMS history: {deals} deals and {visits} repair orders at 3 rooftops "
+        f"({deals + visits} new events)"
+    ]
+    serviced = VehicleOwnership.objects.filter(workspace=lakeside, service_visits__gt=0)
+    assert all(o.miles_per_day is not None and 19 <= o.miles_per_day <= 56 for o in serviced)
+
+    again = demo_dms_seed(lakeside, ANCHOR)
+    assert again[0].endswith("(0 new events)")
+    assert Event.objects.filter(workspace=lakeside).count() == deals + visits
+
+
+def test_other_workspaces_get_nothing(db: Any) -> None:
+    other = WorkspaceFactory.create(slug="some-dealer", vertical="automotive")
+    assert demo_dms_seed(other, ANCHOR) == []
