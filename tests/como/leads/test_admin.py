@@ -35,6 +35,8 @@ INLINE = {
     "transitions-INITIAL_FORMS": "0",
     "sequence_memberships-TOTAL_FORMS": "0",
     "sequence_memberships-INITIAL_FORMS": "0",
+    "vehicle_ownerships-TOTAL_FORMS": "0",
+    "vehicle_ownerships-INITIAL_FORMS": "0",
 }
 
 
