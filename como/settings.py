@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "como.channels",
     "como.agents",
     "como.campaigns",
+    "como.sequences",
     "como.console",
     "como.demo",
     # Verticals register themselves in their AppConfig.ready(); como never imports them.
@@ -289,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "como.campaigns.sync_metrics",
         "schedule": COMO_METRICS_SYNC_SECONDS,
     },
+    # Sequences: every due member advanced in set-based batches (como/sequences/advance.py).
+    "como.sequences.advance": {"task": "como.sequences.advance", "schedule": 60.0},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

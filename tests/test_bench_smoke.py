@@ -71,6 +71,12 @@ FIGURES: dict[str, list[str]] = {
         r"dashboard \(90 days\): \d+ requests, p50 [\d.]+ ms, p99 [\d.]+ ms",
         r"raw limit \(the admin's password-change page\): p50 [\d.]+ ms, p99 [\d.]+ ms",
     ],
+    "sequences": [
+        r"beat pass: [\d,]+ members \([\d,]+ steps, \d+ batches\) in [\d.]+ s = [\d,]+ members/s",
+        r"raw UPDATE of the same rows: [\d.]+ s = [\d,]+ rows/s",
+        r"ratio beat pass / raw UPDATE: \d+\.\d{3}",
+        r"sends: [\d,]+ covered actions proposed and enqueued in [\d.]+ s = [\d,]+ sends/s",
+    ],
     "compliance": [
         r"compliance checks +[\d,]+ creatives/s",
         r"numbers cached +[\d,]+ creatives/s",

@@ -45,6 +45,7 @@ from como.scoring.services import (
     scoring_model_active,
     scoring_model_create_version,
 )
+from como.sequences.models import MemberStep, Sequence, SequenceMember, SequenceVersion
 from como.workspaces.admin_base import WorkspaceScopedAdmin
 from como.workspaces.api_base import WorkspaceScopedViewSet
 from como.workspaces.models import ApiKey, Membership, Workspace
@@ -334,6 +335,34 @@ def tenants(db: Any) -> Tenants:
             url=f"https://{tag}.example/r",
             image_url=f"https://{tag}.example/r.jpg",
             price=1,
+        )
+        # Sequences: a sequence, its version, a member with a decision.
+        sequence = Sequence.objects.create(workspace=workspace, key=f"{tag}-seq", name=f"{tag} seq")
+        version = SequenceVersion.objects.create(
+            workspace=workspace,
+            sequence=sequence,
+            number=1,
+            program={
+                "trigger": {"on": "manual"},
+                "steps": [{"id": f"{tag}-w", "type": "wait", "minutes": 5}],
+            },
+        )
+        member = SequenceMember.objects.create(
+            workspace=workspace,
+            sequence=sequence,
+            version=version,
+            contact=contact,
+            current_step=f"{tag}-w",
+            entered_at=when,
+        )
+        MemberStep.objects.create(
+            workspace=workspace,
+            member=member,
+            version=version,
+            step_id=f"{tag}-w",
+            occurrence=0,
+            outcome="waited",
+            at=when,
         )
         # Automotive inventory: a rooftop, its feed, an import (with a bad row) and a vehicle
         # with its history.

@@ -75,22 +75,47 @@ class ActionDraft:
     expires_at: datetime | None = None
 
 
-def _gated_fields(workspace: Workspace, draft: ActionDraft) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Coverage:
+    """An approval given earlier that covers new actions (each send of an approved sequence
+    version): they are approved at once, with the approving action, its approver and the policy
+    named in the audit row. The compliance gate still runs right before each one goes out."""
+
+    action: AgentAction
+    approver: str
+    policy: str
+
+    @property
+    def note(self) -> str:
+        return (
+            f"Covered by the approval of action #{self.action.pk} by {self.approver}; "
+            f"policy: {self.policy}."
+        )
+
+
+def _gated_fields(
+    workspace: Workspace, draft: ActionDraft, *, report_now: bool = True
+) -> dict[str, Any]:
     """The row's fields, with the report the approver reads: the agent's findings and, for a
     channel's action, the compliance engine's on the action as proposed (run again right
-    before it is sent)."""
+    before it is sent). ``report_now`` False: no approver reads it (a covered action), only
+    the gate before sending."""
     channel = channel_of(draft.kind, draft.channel)
     payload = dict(draft.payload)
-    report = preflight(
-        AgentAction(
-            workspace=workspace,
-            kind=draft.kind,
-            channel=channel,
-            payload=payload,
-            target_type=draft.target_type,
-            target_id=str(draft.target_id),
-        ),
-        at=timezone.now(),
+    report = (
+        preflight(
+            AgentAction(
+                workspace=workspace,
+                kind=draft.kind,
+                channel=channel,
+                payload=payload,
+                target_type=draft.target_type,
+                target_id=str(draft.target_id),
+            ),
+            at=timezone.now(),
+        )
+        if report_now
+        else None
     )
     return {
         "agent": draft.agent,
@@ -115,13 +140,15 @@ def actions_propose_new(
     proposer: User,
     drafts: Sequence[ActionDraft],
     playbook: Playbook | None = None,
+    covered: Coverage | None = None,
 ) -> list[AgentAction]:
     """Propose many actions at once, with one INSERT for them and one for their audit rows.
 
     For keys not proposed before (the caller leaves the known ones out; a key proposed
     concurrently raises IntegrityError). Those the playbook auto-approves, and no finding
     blocks, are approved and enqueued on commit, as :func:`action_propose` does one by one.
-    ``playbook``: the workspace's, when the caller has it already."""
+    ``playbook``: the workspace's, when the caller has it already. ``covered``: an approval
+    that covers them all; they are approved at once whatever the playbook says."""
     if not drafts:
         return []
     playbook = playbook or playbook_for(workspace)
@@ -134,9 +161,9 @@ def actions_propose_new(
             idempotency_key=draft.idempotency_key,
             proposed_by=proposer,
             required_approvals=max(1, needed),
-            **_gated_fields(workspace, draft),
+            **_gated_fields(workspace, draft, report_now=covered is None),
         )
-        if auto_approves(playbook, row):
+        if covered is not None or auto_approves(playbook, row):
             row.status, row.approved_at = ActionStatus.APPROVED, now
         rows.append(row)
     actions = AgentAction.objects.bulk_create(rows)
@@ -162,7 +189,7 @@ def actions_propose_new(
                     from_status=ActionStatus.PROPOSED,
                     to_status=ActionStatus.APPROVED,
                     actor_kind=ActorKind.SYSTEM,
-                    note=AUTO_APPROVED,
+                    note=covered.note if covered is not None else AUTO_APPROVED,
                     at=now,
                 )
             )

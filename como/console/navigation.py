@@ -57,6 +57,8 @@ CORE_GROUPS = (
             ("campaigns.Campaign", "campaign"),
             ("campaigns.ChannelMetric", "monitoring"),
             ("campaigns.CatalogItem", "inventory_2"),
+            ("sequences.Sequence", "route"),
+            ("sequences.SequenceMember", "group"),
             ("channels.ChannelAccount", "hub"),
             ("channels.Message", "mail"),
             ("channels.SandboxRequest", "science"),

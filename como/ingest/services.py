@@ -23,6 +23,7 @@ from psycopg import sql
 
 from como.leads.identity import RETRYABLE_ERRORS, PersonRef, Resolution, contacts_resolve
 from como.leads.models import Contact, Event
+from como.leads.reactions import events_ingested
 from como.rawsql import column_defaults, raw_cursor
 from como.scoring.score_state import contacts_score_events
 from como.scoring.snapshots import EventRecord
@@ -153,6 +154,8 @@ def _store(
         if new_events or full:
             # Scores move with the events: stored state and MQL moves commit with them.
             contacts_score_events(workspace=workspace, new_events=new_events, full=full)
+        # Sequences enrol on them, in this transaction (a leads reaction: ingest knows none).
+        events_ingested(workspace, new_events)
     return set(created)
 
 

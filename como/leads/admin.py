@@ -159,8 +159,9 @@ class ContactInline(_ReadOnlyInline):
     ordering = RECENTLY_SEEN
 
 
-#: Inlines a vertical adds to the contact's page (a dealer's vehicles), registered by its admin
-#: module: como never imports a vertical.
+#: Inlines a vertical or a higher app adds to the contact's page (a dealer's vehicles; a
+#: person's sequence memberships), registered by its admin module or ready(): leads imports
+#: neither.
 contact_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
 
 

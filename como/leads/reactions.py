@@ -2,8 +2,9 @@
 
 Leads sits below scoring, so it cannot call the scorer. Instead, a higher app registers a
 handler here from its ``AppConfig.ready()`` and the leads services call :func:`contacts_changed`
-(attributes changed), :func:`stage_changed` (lifecycle moves) and identity resolution calls
-:func:`contacts_merged` (anonymous contacts merged away), inside the same transaction. Explicit
+(attributes changed), :func:`stage_changed` (lifecycle moves), identity resolution calls
+:func:`contacts_merged` (anonymous contacts merged away) and the ingest path
+:func:`events_ingested` (new events stored), inside the same transaction. Explicit
 and typed: no Django signals, and every hook list leads offers is here, in one place
 (:class:`como.registry.Hooks`: a handler registered twice is called once).
 """
@@ -11,7 +12,8 @@ and typed: no Django signals, and every hook list leads offers is here, in one p
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from como.registry import Hooks
 
@@ -79,3 +81,35 @@ def register_merge_handler(handler: MergeHandler) -> MergeHandler:
 def contacts_merged(workspace_id: int, merged: Mapping[int, int]) -> None:
     for handler in CONTACTS_MERGED.all():
         handler(workspace_id, merged)
+
+
+class IngestedEvent(Protocol):
+    """What a reaction reads of an event just stored (the scorer's record has these)."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def properties(self) -> Mapping[str, Any]: ...
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
+#: ``handler(workspace, {contact id: events just stored})``: called by the ingest path inside
+#: its transaction, after the events are stored and scored (sequences enrol on them).
+EventsIngestedHandler = Callable[["Workspace", Mapping[int, Sequence[IngestedEvent]]], None]
+
+EVENTS_INGESTED: Hooks[EventsIngestedHandler] = Hooks()
+
+
+def register_events_ingested(handler: EventsIngestedHandler) -> EventsIngestedHandler:
+    """Call ``handler`` whenever new events are stored (idempotent per handler)."""
+    return EVENTS_INGESTED.register(handler)
+
+
+def events_ingested(workspace: Workspace, events: Mapping[int, Sequence[IngestedEvent]]) -> None:
+    if not events:
+        return
+    for handler in EVENTS_INGESTED.all():
+        handler(workspace, events)

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from como.ingest.services import events_ingest
 from como.leads.models import Account, Contact
+from como.sequences.versions import sequence_create
 from como.workspaces.models import Workspace
 from como.workspaces.pagination import StrictCursorPagination
 
@@ -123,9 +124,17 @@ def test_the_schema_walk_finds_the_paginated_lists(api: APIClient) -> None:
 
 
 def test_every_forged_cursor_on_every_list_is_a_400(api: APIClient, contact: Contact) -> None:
+    # A nested list under a sequence needs a sequence's id; the others are a contact's.
+    sequence = sequence_create(
+        workspace=contact.workspace,
+        key="cursors",
+        name="Cursors",
+        program={"trigger": {"on": "manual"}, "steps": [{"id": "w", "type": "wait", "minutes": 1}]},
+    ).sequence
     failures = []
     for path, orderings in _cursor_routes(api):
-        url = re.sub(r"\{[^}]+\}", str(contact.pk), path)
+        owner = sequence if path.startswith("/api/v1/sequences/") else contact
+        url = re.sub(r"\{[^}]+\}", str(owner.pk), path)
         for ordering in orderings:
             for cursor in _forged(path, ordering):
                 params = {"cursor": cursor, **({"ordering": ordering} if ordering else {})}

@@ -35,10 +35,13 @@ from como import jsonsafe
 from como.campaigns.models import Campaign
 from como.channels.models import ChannelAccount
 from como.channels.sms import twilio_signature
+from como.leads.models import Contact
+from como.sequences.versions import sequence_edit
 from como.workspaces.models import Workspace
 from tests.como.agents.proposals import propose
 from tests.como.channels.sms_support import PUBLIC, TOKEN, inbound_params, sms_account
 from tests.como.hardening.support import SECRET, signed_post
+from tests.como.sequences.support import approved_sequence
 from tests.factories import AccountFactory, ContactFactory, member_api_client
 from verticals.automotive.coop.models import CoopProgram
 from verticals.automotive.inventory.models import Rooftop, Vehicle
@@ -193,6 +196,16 @@ def bodies(names: list[str], base: Any) -> st.SearchStrategy[str]:
     )
 
 
+SEQUENCE_PROGRAM = {
+    "trigger": {"on": "event", "event_type": "service_visit", "properties": {"dept": "svc"}},
+    "steps": [
+        {"id": "hi", "type": "send", "channel": "email", "subject": "Hi", "body": "Hello"},
+        {"id": "w", "type": "wait", "minutes": 60},
+    ],
+    "exits": [{"on": "converted"}],
+}
+
+
 def bases(workspace: Workspace) -> dict[str, Any]:
     """A valid body per operation (by path, ids replaced by ``{id}``); others start from {}."""
     event = {
@@ -266,6 +279,16 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         },
         "/api/v1/contacts": contact,
         "/api/v1/contacts/{id}": contact,
+        "/api/v1/sequences": {"key": "spring", "name": "Spring", "program": SEQUENCE_PROGRAM},
+        "/api/v1/sequences/{id}/edit": {"program": SEQUENCE_PROGRAM},
+        "/api/v1/sequences/{id}/propose": {},
+        "/api/v1/sequences/{id}/members": {
+            # The ids fixture's contact, not yet in the ids fixture's (approved) sequence.
+            "contact_id": Contact.objects.filter(workspace=workspace, email="erase.me@example.com")
+            .values_list("pk", flat=True)
+            .first()
+            or 1
+        },
         "/api/v1/contacts/{id}/consents": {
             "channel": "email",
             "action": "grant",
@@ -321,6 +344,12 @@ def owner(workspace: Workspace) -> APIClient:
     return member_api_client(workspace, "owner")
 
 
+def _sequence(workspace: Workspace) -> int:
+    _, version = approved_sequence(workspace, SEQUENCE_PROGRAM, key="hardening")
+    sequence_edit(sequence=version.sequence, program=SEQUENCE_PROGRAM)
+    return version.sequence_id
+
+
 @pytest.fixture
 def ids(workspace: Workspace) -> dict[str, int]:
     account = AccountFactory.create(workspace=workspace)
@@ -344,6 +373,8 @@ def ids(workspace: Workspace) -> dict[str, int]:
             condition="used",
             price="8999.00",
         ).pk,
+        # Approved once (a person may enrol), with a new draft (it may be proposed, edited).
+        "/api/v1/sequences/": _sequence(workspace),
         "/api/v1/coop/programs/": CoopProgram.objects.create(
             workspace=workspace,
             key="ford-coop",

@@ -33,6 +33,10 @@ INLINE = {
     "anonymous_ids-INITIAL_FORMS": "0",
     "transitions-TOTAL_FORMS": "0",
     "transitions-INITIAL_FORMS": "0",
+    "sequence_memberships-TOTAL_FORMS": "0",
+    "sequence_memberships-INITIAL_FORMS": "0",
+    "vehicle_ownerships-TOTAL_FORMS": "0",
+    "vehicle_ownerships-INITIAL_FORMS": "0",
 }
 
 

@@ -1,0 +1,2 @@
+"""Sequences: multi-step, multi-channel programs approved once per version and run per person
+(docs/architecture.md, "Sequences")."""

@@ -1,0 +1,408 @@
+"""The beat pass: advance every due member, set-based, in batches.
+
+Each batch is one transaction: ``SELECT … FOR UPDATE SKIP LOCKED LIMIT n`` over active members
+whose ``next_due_at`` has come (two passes at once take disjoint batches), the facts the batch's
+exits and branches need read in a few queries, every member walked through its steps in memory,
+then written back with one INSERT of the step rows, one bulk proposal of the sends and one
+UPDATE of the members. A send is an ``AgentAction`` covered by the version's approval
+(approved at once, the approver and the policy in its audit row) and executed through the
+outbox, so the compliance gate runs right before it goes out. Exactly once per (member, step):
+the member row is locked and moved in the same transaction as its step rows, the step row is
+UNIQUE (member, step, occurrence) and the action's idempotency key names the same triple
+(docs/architecture.md, "Exactly once").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from psycopg import sql
+
+from como.agents.models import AgentAction
+from como.agents.services import ActionDraft, Coverage, actions_propose_new
+from como.consent.selectors import suppressed_channels
+from como.leads.models import Contact, Event, LifecycleStage
+from como.rawsql import raw_cursor
+from como.workspaces.models import Workspace
+
+from .models import MemberState, MemberStep, Outcome, SequenceMember, SequenceVersion
+from .steps import (
+    MAX_STEPS_PER_PASS,
+    BranchStep,
+    ExitStep,
+    LocalWindow,
+    Program,
+    SendStep,
+    WaitStep,
+    program_of,
+)
+from .versions import AGENT, approver_of, send_kind, send_payload
+
+BATCH = 2000
+_MEMBERS = sql.Identifier(SequenceMember._meta.db_table)
+_OPEN_TYPES = {"opened": "email_opened", "clicked": "email_clicked"}
+_SQL_OR_LATER = {LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER}
+
+
+@dataclass
+class Advanced:
+    members: int = 0
+    steps: int = 0
+    sends: int = 0
+    batches: int = 0
+
+
+@dataclass(frozen=True)
+class _Due:
+    id: int
+    workspace_id: int
+    version_id: int
+    contact_id: int
+    current_step: str
+    position: int
+    entered_at: datetime
+
+
+@dataclass
+class _Facts:
+    """What the batch's exits and branches read, per contact."""
+
+    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    events: dict[int, list[tuple[str, dict[str, Any], datetime]]] = field(default_factory=dict)
+    suppressed: dict[int, set[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Version:
+    row: SequenceVersion
+    program: Program
+    coverage: Coverage
+
+
+def sequences_advance(
+    *, now: datetime | None = None, batch: int = BATCH, max_batches: int | None = None
+) -> Advanced:
+    """Advance every member due at ``now``; batches until none is left (or ``max_batches``)."""
+    now = now or timezone.now()
+    done = Advanced()
+    versions: dict[int, _Version] = {}
+    while max_batches is None or done.batches < max_batches:
+        with transaction.atomic():
+            due = _claim(now, batch)
+            if not due:
+                break
+            _advance(due, now, versions, done)
+        done.batches += 1
+        if len(due) < batch:
+            break
+    return done
+
+
+def _claim(now: datetime, limit: int) -> list[_Due]:
+    with raw_cursor() as cursor:
+        cursor.execute(
+            sql.SQL("""SELECT id, workspace_id, version_id, contact_id, current_step, position,
+                       entered_at
+                  FROM {members}
+                 WHERE state = 'active' AND next_due_at <= %s
+                 ORDER BY next_due_at
+                 LIMIT %s
+                   FOR UPDATE SKIP LOCKED""").format(members=_MEMBERS),
+            (now, limit),
+        )
+        return [_Due(*row) for row in cursor.fetchall()]
+
+
+def _version(version_id: int, cache: dict[int, _Version]) -> _Version:
+    found = cache.get(version_id)
+    if found is None:
+        row = SequenceVersion.objects.select_related("workspace").get(pk=version_id)
+        approving = AgentAction.objects.get(pk=row.approving_action_id)
+        coverage = Coverage(
+            action=approving,
+            approver=approver_of(approving),
+            policy=f"sequence version {row.sequence_id}/v{row.number} approved once",
+        )
+        found = cache[version_id] = _Version(row, program_of(row.program), coverage)
+    return found
+
+
+def _facts(due: list[_Due], versions: dict[int, _Version]) -> _Facts:
+    facts = _Facts()
+    ids = [member.contact_id for member in due]
+    programs = [versions[v].program for v in {m.version_id for m in due}]
+    facts.contacts = {
+        row["id"]: row
+        for row in Contact.objects.filter(pk__in=ids).values(
+            "id", "email", "phone", "lifecycle_stage", "score_fit", "score_intent"
+        )
+    }
+    types: set[str] = set()
+    for program in programs:
+        types |= {e.event_type for e in program.exits if e.on == "event" and e.event_type}
+        for step in program.steps:
+            if isinstance(step, BranchStep):
+                condition = step.condition
+                if condition.on == "event" and condition.event_type:
+                    types.add(condition.event_type)
+                elif condition.on in _OPEN_TYPES:
+                    types.add(_OPEN_TYPES[condition.on])
+    if types:
+        since = min(member.entered_at for member in due)
+        rows = Event.objects.filter(
+            contact_id__in=ids, type__in=types, occurred_at__gte=since
+        ).values_list("contact_id", "type", "properties", "occurred_at")
+        for contact_id, kind, properties, at in rows:
+            facts.events.setdefault(contact_id, []).append((kind, properties or {}, at))
+    if any(e.on == "opted_out" for program in programs for e in program.exits):
+        by_workspace: dict[int, dict[int, list[str]]] = defaultdict(dict)
+        for member in due:
+            contact = facts.contacts.get(member.contact_id) or {}
+            addresses = [a for a in (contact.get("email"), contact.get("phone")) if a]
+            by_workspace[member.workspace_id][member.contact_id] = addresses
+        for workspace_id, wanted in by_workspace.items():
+            found = suppressed_channels(workspace_id=workspace_id, addresses=wanted)
+            facts.suppressed.update({k: set(v) for k, v in found.items()})
+    return facts
+
+
+def _happened(
+    facts: _Facts, member: _Due, kind: str, properties: dict[str, Any] | None = None
+) -> bool:
+    for event_type, props, at in facts.events.get(member.contact_id, ()):
+        wanted = not properties or all(props.get(k) == v for k, v in properties.items())
+        if event_type == kind and at >= member.entered_at and wanted:
+            return True
+    return False
+
+
+def _exit_reason(program: Program, member: _Due, facts: _Facts) -> str | None:
+    contact = facts.contacts.get(member.contact_id)
+    if contact is None:
+        return "contact_gone"
+    for goal in program.exits:
+        stage = contact["lifecycle_stage"]
+        if goal.on == "converted" and stage == LifecycleStage.CUSTOMER:
+            return goal.reason
+        if goal.on == "became_sql" and stage in _SQL_OR_LATER:
+            return goal.reason
+        if goal.on == "opted_out" and facts.suppressed.get(member.contact_id):
+            return goal.reason
+        if goal.on == "event" and goal.event_type and _happened(facts, member, goal.event_type):
+            return goal.reason
+    return None
+
+
+def _branch(step: BranchStep, member: _Due, facts: _Facts) -> bool:
+    condition = step.condition
+    contact = facts.contacts[member.contact_id]
+    if condition.on in _OPEN_TYPES:
+        return _happened(facts, member, _OPEN_TYPES[condition.on])
+    if condition.on == "event" and condition.event_type:
+        return _happened(facts, member, condition.event_type, condition.properties)
+    if condition.on == "score":
+        score = float(contact["score_fit"]) + float(contact["score_intent"])
+        return score >= float(condition.score_at_least or 0)
+    return contact["lifecycle_stage"] in condition.stages
+
+
+def window_opens(window: LocalWindow, now: datetime, time_zone: str) -> datetime:
+    """The first instant at or after ``now`` inside the daily local ``window``."""
+    local = now.astimezone(ZoneInfo(time_zone or "UTC"))
+    start, end = window.start, window.end
+    clock = local.timetz().replace(tzinfo=None)
+    inside = start <= clock < end if start < end else (clock >= start or clock < end)
+    if inside:
+        return now
+    opening = local.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+    if opening <= local:
+        opening += timedelta(days=1)
+    return opening.astimezone(now.tzinfo)
+
+
+@dataclass(slots=True)
+class _StepRow:
+    """A MemberStep row as the batch's COPY writes it (no model instance per row: a batch has
+    thousands)."""
+
+    workspace_id: int
+    member_id: int
+    version_id: int
+    step_id: str
+    occurrence: int
+    outcome: str
+    at: datetime
+    condition: str = ""
+    matched: bool | None = None
+    reason: str = ""
+    next_step: str = ""
+    until: datetime | None = None
+    action_id: int | None = None
+
+
+_STEP_COLUMNS = [f.name for f in fields(_StepRow)]
+
+
+@dataclass
+class _Walk:
+    """One member's pass: where they end up and what they did on the way."""
+
+    step: str
+    position: int
+    due: datetime | None
+    state: str = MemberState.ACTIVE
+    reason: str = ""
+    rows: list[_StepRow] = field(default_factory=list)
+    sends: list[tuple[_StepRow, ActionDraft]] = field(default_factory=list)
+
+
+def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Walk:
+    program, row = version.program, version.row
+    steps = program.by_id()
+    walk = _Walk(member.current_step, member.position, now)
+
+    def record(step_id: str, outcome: str, **why: Any) -> _StepRow:
+        made = _StepRow(
+            member.workspace_id, member.id, row.pk, step_id, walk.position, outcome, now, **why
+        )
+        walk.rows.append(made)
+        walk.position += 1
+        return made
+
+    def end(state: str, reason: str) -> _Walk:
+        walk.state, walk.reason, walk.due = state, reason, None
+        return walk
+
+    reason = _exit_reason(program, member, facts)
+    if reason is not None:
+        record(walk.step, Outcome.EXITED, reason=reason)
+        return end(MemberState.EXITED, reason)
+    for _ in range(MAX_STEPS_PER_PASS):
+        step = steps.get(walk.step)
+        if step is None:  # a step the version no longer has
+            record(walk.step, Outcome.EXITED, reason="step_removed")
+            return end(MemberState.EXITED, "step_removed")
+        following = program.after(step.id)
+        if isinstance(step, ExitStep):
+            record(step.id, Outcome.EXITED, reason=step.reason)
+            return end(MemberState.COMPLETED, step.reason)
+        if isinstance(step, WaitStep):
+            until = (
+                now + timedelta(minutes=step.minutes)
+                if step.minutes is not None
+                else window_opens(step.until, now, row.workspace.time_zone)  # type: ignore[arg-type]
+            )
+            record(step.id, Outcome.WAITED, until=until, next_step=following or "")
+            if following is None:
+                return end(MemberState.COMPLETED, "completed")
+            walk.step, walk.due = following, until
+            if until > now:
+                return walk
+            continue
+        if isinstance(step, BranchStep):
+            matched = _branch(step, member, facts)
+            target = step.yes if matched else step.no
+            record(
+                step.id,
+                Outcome.BRANCHED,
+                condition=step.condition.on,
+                matched=matched,
+                next_step=target,
+            )
+            walk.step = target
+            continue
+        assert isinstance(step, SendStep)
+        contact = facts.contacts[member.contact_id]
+        address = contact["email"] if step.channel == "email" else contact["phone"]
+        if not address:
+            record(step.id, Outcome.SKIPPED, reason=f"no_{step.channel}_address")
+        else:
+            made = record(step.id, Outcome.SENT, next_step=following or "")
+            key = f"sequence:{member.id}:{step.id}:{made.occurrence}"
+            draft = ActionDraft(
+                agent=AGENT,
+                kind=send_kind(step.channel),
+                idempotency_key=key,
+                rationale=f"Step {step.id!r} of sequence {row.sequence_id} v{row.number}.",
+                channel=step.channel,
+                target_type="contact",
+                target_id=member.contact_id,
+                payload=send_payload(step, member.contact_id),
+            )
+            walk.sends.append((made, draft))
+        if following is None:
+            return end(MemberState.COMPLETED, "completed")
+        walk.step = following
+    walk.due = now + timedelta(minutes=1)  # a loop without a wait goes on next minute
+    return walk
+
+
+def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done: Advanced) -> None:
+    for version_id in {member.version_id for member in due}:
+        _version(version_id, versions)
+    facts = _facts(due, versions)
+    walks = [(member, _walk(member, versions[member.version_id], facts, now)) for member in due]
+    sends: dict[int, list[tuple[_StepRow, ActionDraft]]] = defaultdict(list)
+    for member, walk in walks:
+        sends[member.version_id].extend(walk.sends)
+    for version_id, items in sends.items():
+        version = versions[version_id]
+        workspace: Workspace = version.row.workspace
+        actions = actions_propose_new(
+            workspace=workspace,
+            proposer=workspace.agent_user,
+            drafts=[draft for _, draft in items],
+            covered=version.coverage,
+        )
+        for (made, _), action in zip(items, actions, strict=True):
+            made.action_id = action.pk
+        done.sends += len(actions)
+    rows = [made for _, walk in walks for made in walk.rows]
+    _copy_steps(rows)
+    _write_members(walks, now)
+    done.members += len(due)
+    done.steps += len(rows)
+
+
+def _copy_steps(rows: list[_StepRow]) -> None:
+    """One COPY for the batch's step rows; the UNIQUE (member, step, occurrence) constraint
+    holds for COPY as for INSERT, so a repeated step fails the whole batch, sending nothing."""
+    statement = sql.SQL("COPY {table} ({columns}) FROM STDIN").format(
+        table=sql.Identifier(MemberStep._meta.db_table),
+        columns=sql.SQL(", ").join(map(sql.Identifier, _STEP_COLUMNS)),
+    )
+    with raw_cursor() as cursor, cursor.copy(statement) as copy:
+        for made in rows:
+            copy.write_row([getattr(made, name) for name in _STEP_COLUMNS])
+
+
+def _write_members(walks: list[tuple[_Due, _Walk]], now: datetime) -> None:
+    """One UPDATE for the batch, from arrays."""
+    ended = [w.state != MemberState.ACTIVE for _, w in walks]
+    with raw_cursor() as cursor:
+        cursor.execute(
+            sql.SQL("""UPDATE {members} AS m
+                   SET current_step = v.step, position = v.position, next_due_at = v.due,
+                       state = v.state, exit_reason = v.reason,
+                       ended_at = CASE WHEN v.ended THEN %s ELSE m.ended_at END
+                  FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::timestamptz[],
+                              %s::text[], %s::text[], %s::bool[])
+                       AS v(id, step, position, due, state, reason, ended)
+                 WHERE m.id = v.id""").format(members=_MEMBERS),
+            (
+                now,
+                [m.id for m, _ in walks],
+                [w.step for _, w in walks],
+                [w.position for _, w in walks],
+                [w.due for _, w in walks],
+                [w.state for _, w in walks],
+                [w.reason for _, w in walks],
+                ended,
+            ),
+        )

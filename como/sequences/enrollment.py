@@ -1,0 +1,177 @@
+"""Who enters a sequence and how: by trigger (events ingested, a stage change, a schedule over a
+saved audience) or by hand. Set-based: one INSERT per sequence and batch, ``ON CONFLICT DO
+NOTHING`` on the one-active-membership constraint, so a person is in a sequence at most once at
+a time however many triggers fire at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from collections.abc import Sequence as Seq
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from como.beat import crontab_schedule, periodic_task_upsert, periodic_tasks_delete
+from como.leads.models import Contact, LifecycleTransition
+from como.leads.reactions import IngestedEvent
+from como.workspaces.models import Workspace
+
+from .models import MemberState, ReEntry, Sequence, SequenceMember, SequenceVersion, VersionState
+from .steps import Program, program_of
+
+
+def _live(workspace: Workspace, on: str) -> list[tuple[SequenceVersion, Program]]:
+    versions = SequenceVersion.objects.filter(
+        workspace=workspace, state=VersionState.APPROVED, program__trigger__on=on
+    ).select_related("sequence")
+    return [(version, program_of(version.program)) for version in versions]
+
+
+def members_enrol(
+    *, version: SequenceVersion, contact_ids: Iterable[int], now: datetime | None = None
+) -> int:
+    """Enrol these contacts in the approved ``version``'s sequence; how many entered. Someone
+    active in it already stays where they are; someone who was in it before enters again only
+    when the sequence allows re-entry."""
+    now = now or timezone.now()
+    ids = set(contact_ids)
+    sequence: Sequence = version.sequence
+    if not ids or version.state != VersionState.APPROVED:
+        return 0
+    # Out already: those active in it now, and (without re-entry) anyone who ever was.
+    present = SequenceMember.objects.filter(sequence=sequence, contact_id__in=ids)
+    if sequence.re_entry != ReEntry.NEVER:
+        present = present.filter(state=MemberState.ACTIVE)
+    ids -= set(present.values_list("contact_id", flat=True))
+    if not ids:
+        return 0
+    first = program_of(version.program).steps[0].id
+    rows = [
+        SequenceMember(
+            workspace_id=version.workspace_id,
+            sequence=sequence,
+            version=version,
+            contact_id=contact_id,
+            current_step=first,
+            next_due_at=now,
+            entered_at=now,
+        )
+        for contact_id in sorted(ids)
+    ]
+    created = SequenceMember.objects.bulk_create(rows, ignore_conflicts=True)
+    # With ignore_conflicts PostgreSQL returns no ids: count what is there now.
+    del created
+    return SequenceMember.objects.filter(
+        sequence=sequence, contact_id__in=ids, entered_at=now, state=MemberState.ACTIVE
+    ).count()
+
+
+def _matches(event: IngestedEvent, properties: Mapping[str, object]) -> bool:
+    return all(event.properties.get(name) == value for name, value in properties.items())
+
+
+def events_ingested_enrol(workspace: Workspace, events: Mapping[int, Seq[IngestedEvent]]) -> None:
+    """The ingest reaction: people whose new events match an event trigger enter."""
+    for version, program in _live(workspace, "event"):
+        trigger = program.trigger
+        ids = [
+            contact_id
+            for contact_id, items in events.items()
+            if any(e.type == trigger.event_type and _matches(e, trigger.properties) for e in items)
+        ]
+        members_enrol(version=version, contact_ids=ids)
+
+
+def stage_changed_enrol(workspace: Workspace, transitions: Seq[LifecycleTransition]) -> None:
+    """The stage reaction: people who moved to a trigger's stage enter."""
+    live = _live(workspace, "stage")
+    for version, program in live:
+        ids = [t.contact_id for t in transitions if t.to_stage == program.trigger.stage]
+        members_enrol(version=version, contact_ids=ids)
+
+
+def audience_enrol(*, sequence_id: int, now: datetime | None = None) -> int:
+    """A schedule's run: everyone in the scheduled sequence's audience enters (re-entry rules
+    hold). Called by the sequence's beat row (:func:`audience_schedule_sync`)."""
+    version = (
+        SequenceVersion.objects.filter(sequence_id=sequence_id, state=VersionState.APPROVED)
+        .select_related("sequence")
+        .first()
+    )
+    if version is None:
+        return 0
+    trigger = program_of(version.program).trigger
+    if trigger.on != "schedule":
+        return 0
+    ids = Contact.objects.filter(
+        workspace_id=version.workspace_id, lifecycle_stage__in=trigger.audience_stages
+    ).values_list("pk", flat=True)
+    return members_enrol(version=version, contact_ids=list(ids), now=now)
+
+
+AUDIENCE_TASK = "como.sequences.enrol_audience"
+
+
+def audience_task_name(sequence_id: int) -> str:
+    return f"{AUDIENCE_TASK}:{sequence_id}"
+
+
+def audience_schedule_sync(version: SequenceVersion) -> None:
+    """The approved ``version``'s beat row: its crontab in the workspace's time zone for a
+    schedule trigger, none otherwise (a row of an earlier version is removed)."""
+    trigger = program_of(version.program).trigger
+    name = audience_task_name(version.sequence_id)
+    if trigger.on != "schedule" or not trigger.crontab:
+        periodic_tasks_delete(PeriodicTask.objects.filter(name=name))
+        return
+    crontab = crontab_schedule(trigger.crontab, version.workspace.time_zone)
+    periodic_task_upsert(
+        name,
+        {
+            "task": AUDIENCE_TASK,
+            "crontab_id": crontab.pk,
+            "interval_id": None,
+            "solar_id": None,
+            "clocked_id": None,
+            "kwargs": json.dumps({"sequence_id": version.sequence_id}),
+            "enabled": True,
+            "one_off": False,
+            "description": f"Sequence {version.sequence_id}: its audience enters "
+            f"({trigger.crontab}). Set by the approved version, not here.",
+        },
+    )
+
+
+@transaction.atomic
+def member_add(*, sequence: Sequence, contact: Contact) -> SequenceMember:
+    """Enrol one person by hand; ValidationError says why not."""
+    if contact.workspace_id != sequence.workspace_id:
+        raise ValidationError({"contact_id": ["No such contact in this workspace."]})
+    version = sequence.versions.filter(state=VersionState.APPROVED).first()
+    if version is None:
+        raise ValidationError({"sequence": ["The sequence has no approved version yet."]})
+    active = SequenceMember.objects.filter(
+        sequence=sequence, contact=contact, state=MemberState.ACTIVE
+    ).first()
+    if active is not None:
+        raise ValidationError({"contact_id": ["This person is in the sequence already."]})
+    now = timezone.now()
+    if not members_enrol(version=version, contact_ids=[contact.pk], now=now):
+        raise ValidationError({"contact_id": ["This person was in it before; re-entry is off."]})
+    return SequenceMember.objects.get(sequence=sequence, contact=contact, state=MemberState.ACTIVE)
+
+
+@transaction.atomic
+def member_remove(*, member: SequenceMember, reason: str = "removed") -> SequenceMember:
+    """Take a person out by hand: nothing more is sent to them by this membership."""
+    locked = SequenceMember.objects.select_for_update().get(pk=member.pk)
+    if locked.state == MemberState.ACTIVE:
+        locked.state, locked.exit_reason = MemberState.EXITED, reason
+        locked.ended_at, locked.next_due_at = timezone.now(), None
+        locked.save(update_fields=["state", "exit_reason", "ended_at", "next_due_at"])
+    return locked

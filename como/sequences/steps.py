@@ -1,0 +1,189 @@
+"""A sequence version's program as validated data: one pydantic model per step type, the entry
+trigger and the exits. Stored as JSON on the version; read back through :func:`program_of`.
+
+Steps run in list order unless a step names its ``next`` (a branch names both ways). A step id
+is stable across versions, which is how an active member moves to a newly approved version: it
+stays on the step with the same id.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from como.beat import crontab_fields
+
+StepId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+#: How many steps one member may run in one pass (a loop of branches without a wait stops here).
+MAX_STEPS_PER_PASS = 20
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: StepId
+    #: The step after this one; absent: the next in the list (the end of the list completes).
+    next: StepId | None = None
+
+
+class SendStep(_Step):
+    type: Literal["send"]
+    channel: Literal["email", "sms"]
+    subject: str = Field(default="", max_length=998)
+    body: str = Field(min_length=1, max_length=64_000)
+    html: str | None = Field(default=None, max_length=256_000)
+
+    @model_validator(mode="after")
+    def _email_has_subject(self) -> SendStep:
+        if self.channel == "email" and not self.subject.strip():
+            raise ValueError("an email step needs a subject")
+        return self
+
+
+class LocalWindow(BaseModel):
+    """A daily window in the workspace's local time: the member goes on at its next opening."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: time
+    end: time
+
+
+class WaitStep(_Step):
+    type: Literal["wait"]
+    minutes: int | None = Field(default=None, ge=1, le=366 * 24 * 60)
+    until: LocalWindow | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> WaitStep:
+        if (self.minutes is None) == (self.until is None):
+            raise ValueError("a wait step takes either minutes or until (a local time window)")
+        return self
+
+
+class Condition(BaseModel):
+    """What a branch asks of the member's history since they entered the sequence (or of their
+    state now, for ``score`` and ``stage``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on: Literal["opened", "clicked", "event", "score", "stage"]
+    event_type: str | None = Field(default=None, max_length=100)
+    #: For ``event``: properties the event must carry with exactly these values.
+    properties: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    score_at_least: float | None = None
+    stages: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Condition:
+        if self.on == "event" and not self.event_type:
+            raise ValueError("an event condition needs event_type")
+        if self.on == "score" and self.score_at_least is None:
+            raise ValueError("a score condition needs score_at_least")
+        if self.on == "stage" and not self.stages:
+            raise ValueError("a stage condition needs stages")
+        return self
+
+
+class BranchStep(_Step):
+    type: Literal["branch"]
+    condition: Condition
+    yes: StepId
+    no: StepId
+
+
+class ExitStep(_Step):
+    type: Literal["exit"]
+    reason: str = Field(default="goal", min_length=1, max_length=40)
+
+
+Step = Annotated[SendStep | WaitStep | BranchStep | ExitStep, Field(discriminator="type")]
+
+
+class Trigger(BaseModel):
+    """How people enter: an event of a type (with a property filter), a move to a stage, or a
+    schedule over a saved audience (a crontab and the audience's stages)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on: Literal["event", "stage", "schedule", "manual"]
+    event_type: str | None = Field(default=None, max_length=100)
+    properties: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    stage: str | None = None
+    crontab: str | None = None
+    audience_stages: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Trigger:
+        if self.on == "event" and not self.event_type:
+            raise ValueError("an event trigger needs event_type")
+        if self.on == "stage" and not self.stage:
+            raise ValueError("a stage trigger needs stage")
+        if self.on == "schedule":
+            if not (self.crontab and self.audience_stages):
+                raise ValueError("a schedule trigger needs crontab and audience_stages")
+            crontab_fields(self.crontab)  # a ValueError names what is wrong
+        return self
+
+
+class Exit(BaseModel):
+    """A goal or exit checked before every step: the member leaves with this as the reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on: Literal["converted", "became_sql", "opted_out", "event"]
+    event_type: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Exit:
+        if self.on == "event" and not self.event_type:
+            raise ValueError("an event exit needs event_type")
+        return self
+
+    @property
+    def reason(self) -> str:
+        return f"event:{self.event_type}" if self.on == "event" else self.on
+
+
+class Program(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trigger: Trigger
+    steps: list[Step] = Field(min_length=1, max_length=100)
+    exits: list[Exit] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _ids(self) -> Program:
+        ids = [step.id for step in self.steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError("step ids must be unique")
+        known = set(ids)
+        for step in self.steps:
+            targets = [step.next] + ([step.yes, step.no] if isinstance(step, BranchStep) else [])
+            for target in targets:
+                if target is not None and target not in known:
+                    raise ValueError(f"step {step.id!r} names an unknown step {target!r}")
+        return self
+
+    def by_id(self) -> dict[str, Any]:
+        return {step.id: step for step in self.steps}
+
+    def after(self, step_id: str) -> str | None:
+        """The id of the step that follows ``step_id`` when it names none; None at the end."""
+        steps = self.steps
+        for index, step in enumerate(steps):
+            if step.id == step_id:
+                if step.next is not None:
+                    return step.next
+                return steps[index + 1].id if index + 1 < len(steps) else None
+        return None
+
+
+_PROGRAM = TypeAdapter(Program)
+
+
+def program_of(data: Any) -> Program:
+    """The program from stored or posted JSON; pydantic's ValidationError otherwise."""
+    return _PROGRAM.validate_python(data)
