@@ -69,6 +69,8 @@ def _write_operations() -> list[tuple[str, str, list[str]]]:
             if method not in {"post", "put", "patch"}:
                 continue
             content = operation.get("requestBody", {}).get("content", {})
+            if content and "application/json" not in content:
+                continue  # a file upload (multipart) only: tests/verticals/automotive/dms/
             body = content.get("application/json", {}).get("schema", {})
             ref = body.get("$ref", "").rsplit("/", 1)[-1]
             names = list(components.get(ref, {}).get("properties", {}))

@@ -9,13 +9,13 @@ imports the same rows, which the import reports as duplicates.
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from como import csvsafe
 from como.demo.automotive import SPEC
 from como.leads.models import Contact
 from como.workspaces.models import Workspace
@@ -206,7 +206,7 @@ def _history(
 
 def _render(header: list[str], rows: list[list[str]]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue().encode()
