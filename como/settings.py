@@ -352,7 +352,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the consent channels wherever they appear.
-    "ENUM_NAME_OVERRIDES": {"ConsentChannelEnum": "como.consent.models.CHANNEL_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConsentChannelEnum": "como.consent.models.CHANNEL_CHOICES",
+        # Several "kind" choice sets (scoring rules, vehicle changes, inventory sources, DMS
+        # files): each named, so none gets a hashed name. A path to an uninstalled vertical's
+        # choices is never imported unless its serializers are in the schema.
+        "DmsKindEnum": "verticals.automotive.dms.presets.DmsKind",
+    },
 }
 
 COMO_INGEST_MAX_BATCH = 1000

@@ -10,13 +10,14 @@ rows, since each deal and RO is stored once).
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
+from como.workspaces.openapi import errors_response
 from como.workspaces.pagination import StrictCursorPagination
 
 from ..inventory.importing.settings import max_bytes
@@ -28,6 +29,20 @@ from .services import dms_import
 
 class DmsImportPagination(StrictCursorPagination):
     ordering = ("-started_at", "-id")
+
+
+#: A 400 is either the request refused by field (no rooftop, no file, a bad kind) or the
+#: import's report when some rows were bad (the good ones are stored: see its counts).
+_REJECTED = OpenApiResponse(
+    {
+        "oneOf": [
+            {"$ref": "#/components/schemas/DmsImport"},
+            errors_response("").response,
+        ]
+    },
+    description="The import's report with its bad rows (the good rows were stored), or "
+    "messages by field when the request itself was refused.",
+)
 
 
 @extend_schema_view(
@@ -44,7 +59,7 @@ class DmsImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Workspa
     @extend_schema(
         summary="Import a DMS deals or repair-orders CSV into a rooftop (runs inline)",
         request={"multipart/form-data": DmsImportUploadSerializer},
-        responses={201: DmsImportSerializer, 400: DmsImportSerializer},
+        responses={201: DmsImportSerializer, 400: _REJECTED},
     )
     def create(self, request: Request) -> Response:
         given = DmsImportUploadSerializer(data=request.data)
