@@ -137,29 +137,35 @@ class Studio:
 
     def creatives(
         self,
-        channel: str,
+        channels: Sequence[str],
         rooftop: Mapping[str, Any],
         vehicles: Sequence[Mapping[str, Any]],
         now: datetime,
-    ) -> list[CreativeResult]:
-        """Many vehicles' creatives on ``channel`` (their template data, all of one rooftop),
-        each exactly what :meth:`creative` gives, paying what they share once."""
-        spec = spec_for_channel(channel)
-        judging = self._judging(channel, rooftop, now)
-        return vehicles_creative(
-            [spec],
-            {spec.key: self.templates[spec.key]},
+    ) -> dict[str, list[CreativeResult]]:
+        """Many vehicles' creatives on each of ``channels`` (their template data, all of one
+        rooftop): ``{channel: [result per vehicle, in order]}``, each exactly what
+        :meth:`creative` gives, paying what they share once (each vehicle is made plain once
+        for all the channels)."""
+        if not channels:
+            return {}
+        specs = [spec_for_channel(channel) for channel in channels]
+        judging = {channel: self._judging(channel, rooftop, now) for channel in channels}
+        first = judging[channels[0]]  # the channels' share: rooftop, sender, jurisdictions
+        results = vehicles_creative(
+            specs,
+            {spec.key: self.templates[spec.key] for spec in specs},
             vehicles=vehicles,
-            rooftop=judging["rooftop"],
-            workspace=judging["workspace"],
-            sender=judging["sender"],
-            vertical=judging["vertical"],
-            jurisdictions=judging["jurisdictions"],
+            rooftop=first["rooftop"],
+            workspace=first["workspace"],
+            sender=first["sender"],
+            vertical=first["vertical"],
+            jurisdictions=first["jurisdictions"],
             at=now,
-            placements={channel: judging["placement"] or {}},
-            accounts={channel: judging["account"]},
-            coop={channel: judging["coop"]},
-        )[spec.key]
+            placements={c: judging[c]["placement"] or {} for c in channels},
+            accounts={c: judging[c]["account"] for c in channels},
+            coop={c: judging[c]["coop"] for c in channels},
+        )
+        return {spec.channel: results[spec.key] for spec in specs}
 
     def _judging(self, channel: str, rooftop: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         """What a creative on ``channel`` at ``rooftop`` is rendered with and judged against."""
