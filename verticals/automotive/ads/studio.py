@@ -26,7 +26,7 @@ from .creative import (
 )
 from .creative import vehicle_creative as render_vehicle_creative
 from .creative.context import ROOFTOP_FIELDS, VEHICLE_FIELDS
-from .rules import MerchandisingRules, Verdict, judge, rules_for
+from .rules import MerchandisingRules, Verdict, judge, rules_of
 
 
 def vehicle_rows(workspace: Workspace, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -52,13 +52,14 @@ class Studio:
     workspace_data: dict[str, Any]
     _accounts: dict[str, ChannelAccount | None] = field(default_factory=dict)
     _coop: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    _programs: list[tuple[Sequence[str], dict[str, Any]]] | None = None
 
     @classmethod
     def of(cls, workspace: Workspace) -> Studio:
         playbook = playbook_for(workspace)
         return cls(
             workspace=workspace,
-            rules=rules_for(workspace),
+            rules=rules_of(playbook),
             templates=templates_for(workspace),
             jurisdictions=frozenset(playbook.jurisdictions or ()),
             sender=Sender.of(workspace),
@@ -75,20 +76,27 @@ class Studio:
         ``channel`` (``Draft.coop``; the co-op check keeps those covering the vehicle's make).
         A program the dealer has not confirmed against its OEM's guide does not gate ads."""
         if channel not in self._coop:
+            programs = [
+                rules for paid, rules in self._coop_programs() if not paid or channel in paid
+            ]
+            self._coop[channel] = {"programs": programs} if programs else None
+        return self._coop[channel]
+
+    def _coop_programs(self) -> list[tuple[Sequence[str], dict[str, Any]]]:
+        """Each confirmed active program's channels and rules, read once for every channel."""
+        if self._programs is None:
             from django.utils import timezone
 
             from ..coop.rules import program_rules
             from ..coop.selectors import active_programs
 
-            programs = [
-                program_rules(p)
+            self._programs = [
+                (p.eligible_channels or (), program_rules(p))
                 for p in active_programs(self.workspace, today=timezone.localdate()).filter(
                     confirmed=True
                 )
-                if not p.eligible_channels or channel in p.eligible_channels
             ]
-            self._coop[channel] = {"programs": programs} if programs else None
-        return self._coop[channel]
+        return self._programs
 
     def placement(self, channel: str) -> dict[str, Any] | None:
         """Where the channel's ads go (the rules' placement), or None when not configured."""

@@ -113,9 +113,9 @@ def launch_drafts(
         if wanted:
             data = vehicle_data(row, now=now)
             to_render[(rooftop_id, tuple(wanted))].append((row, data, verdict))
-    for (rooftop_id, wanted), entries in to_render.items():
+    for (rooftop_id, on), entries in to_render.items():
         by_channel = studio.creatives(
-            wanted, rooftops[rooftop_id], [data for _, data, _ in entries], now
+            on, rooftops[rooftop_id], [data for _, data, _ in entries], now
         )
         for channel, creatives in by_channel.items():
             group = groups[(rooftop_id, channel)]
