@@ -452,6 +452,7 @@ def creative_parts_run(
             per_channel[channel] = per_channel.get(channel, 0) + count
     return record, {
         "import": imported,
+        "phases": dict(record.phases),
         "creative": elapsed - imported,
         "elapsed": elapsed,
         "parts": len(parts),
@@ -738,6 +739,13 @@ def main() -> None:
         f"{parts['left_out']} left out, {parts['findings']:,} findings) rendered and judged "
         f"by {args.concurrency} forked processes in {parts['creative']:.2f} s: the calls a "
         "worker makes per part, proposals built, not written"
+    )
+    phases = parts["phases"]
+    print(
+        "      import phases: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in phases.items())
+        + f"; the rest ({parts['import'] - sum(phases.values()):.2f} s): the commit (its "
+        "deferred foreign-key checks, ten per vehicle created), progress, the reaction enqueued"
     )
     print(f"      raw limit: {raw_text}; ratio raw time / (a): {raw_limit / parts['elapsed']:.3f}")
     pipeline_verdict = "met" if pipeline <= PIPELINE_TARGET_SECONDS else "NOT met"
