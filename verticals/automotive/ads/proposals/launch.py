@@ -32,7 +32,7 @@ from .common import (
     warnings_summary,
 )
 
-#: Vehicles per part: each proposal carries its vehicles' rendered creatives (about 1.3 KB of
+#: Vehicles per part: each proposal carries its vehicles' rendered creatives (about 0.8 KB of
 #: JSON each), so a first feed of tens of thousands becomes proposals an approver can read
 #: (and approve in bulk), not one row of tens of megabytes, and work both workers can share.
 LAUNCH_BATCH = 250
