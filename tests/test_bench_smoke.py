@@ -47,12 +47,16 @@ FIGURES: dict[str, list[str]] = {
         r"actions retried: 0",
     ],
     "inventory": [
+        r"\(a\) full feed parse → diff → creative → compliance: [\d.]+ s \(target ≤ 10 s: ",
+        r"import [\d.]+ s \([\d,]+ vehicles created\), then \d+ launch parts' creative "
+        r"\(paid_search [\d,]+, paid_social [\d,]+ vehicles; 0 left out, [\d,]+ findings\) "
+        r"rendered and judged by \d+ forked processes in [\d.]+ s",
+        r"ratio raw time / \(a\): \d+\.\d{3}",
+        r"\(b\) the whole launch, proposals written, through a real worker: [\d.]+ s",
         r"full feed import: [\d,]+ vehicles created in [\d.]+ s",
         r"launch: \d+ proposals \(paid_search [\d,]+, paid_social [\d,]+ vehicles; 0 left out, "
         r"[\d,]+ findings\) written by a real worker \(concurrency \d+\) [\d.]+ s after",
-        r"full feed parse → diff → creative → compliance → proposals: [\d.]+ s \(import [\d.]+ \+ "
-        r"creative and proposals [\d.]+",
-        r"ratio raw time / full feed time: \d+\.\d{3}",
+        r"ratio raw time / \(b\): \d+\.\d{3}",
         r"raw Jinja2: [\d,]+ vehicles, 2 templates each, in [\d.]+ s = [\d,]+ vehicles/s",
         r"ratio raw Jinja2 time / creative time: \d+\.\d{3}",
         r"import: +\d+ rows \(\d+ touched\) in +[\d.]+ s",

@@ -110,7 +110,12 @@ def rules_for(workspace: Workspace) -> MerchandisingRules:
     """The workspace's rules: its playbook's ``merchandising``, defaults filled in."""
     from como.agents.services import playbook_for
 
-    return MerchandisingRules.model_validate(playbook_for(workspace).merchandising or {})
+    return rules_of(playbook_for(workspace))
+
+
+def rules_of(playbook: Any) -> MerchandisingRules:
+    """The rules of a playbook read already (:func:`rules_for` without its query)."""
+    return MerchandisingRules.model_validate(playbook.merchandising or {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from .creative import (
 )
 from .creative import vehicle_creative as render_vehicle_creative
 from .creative.context import ROOFTOP_FIELDS, VEHICLE_FIELDS
-from .rules import MerchandisingRules, Verdict, judge, rules_for
+from .rules import MerchandisingRules, Verdict, judge, rules_of
 
 
 def vehicle_rows(workspace: Workspace, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -52,13 +52,14 @@ class Studio:
     workspace_data: dict[str, Any]
     _accounts: dict[str, ChannelAccount | None] = field(default_factory=dict)
     _coop: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    _programs: list[tuple[Sequence[str], dict[str, Any]]] | None = None
 
     @classmethod
     def of(cls, workspace: Workspace) -> Studio:
         playbook = playbook_for(workspace)
         return cls(
             workspace=workspace,
-            rules=rules_for(workspace),
+            rules=rules_of(playbook),
             templates=templates_for(workspace),
             jurisdictions=frozenset(playbook.jurisdictions or ()),
             sender=Sender.of(workspace),
@@ -75,20 +76,27 @@ class Studio:
         ``channel`` (``Draft.coop``; the co-op check keeps those covering the vehicle's make).
         A program the dealer has not confirmed against its OEM's guide does not gate ads."""
         if channel not in self._coop:
+            programs = [
+                rules for paid, rules in self._coop_programs() if not paid or channel in paid
+            ]
+            self._coop[channel] = {"programs": programs} if programs else None
+        return self._coop[channel]
+
+    def _coop_programs(self) -> list[tuple[Sequence[str], dict[str, Any]]]:
+        """Each confirmed active program's channels and rules, read once for every channel."""
+        if self._programs is None:
             from django.utils import timezone
 
             from ..coop.rules import program_rules
             from ..coop.selectors import active_programs
 
-            programs = [
-                program_rules(p)
+            self._programs = [
+                (p.eligible_channels or (), program_rules(p))
                 for p in active_programs(self.workspace, today=timezone.localdate()).filter(
                     confirmed=True
                 )
-                if not p.eligible_channels or channel in p.eligible_channels
             ]
-            self._coop[channel] = {"programs": programs} if programs else None
-        return self._coop[channel]
+        return self._programs
 
     def placement(self, channel: str) -> dict[str, Any] | None:
         """Where the channel's ads go (the rules' placement), or None when not configured."""
@@ -137,29 +145,35 @@ class Studio:
 
     def creatives(
         self,
-        channel: str,
+        channels: Sequence[str],
         rooftop: Mapping[str, Any],
         vehicles: Sequence[Mapping[str, Any]],
         now: datetime,
-    ) -> list[CreativeResult]:
-        """Many vehicles' creatives on ``channel`` (their template data, all of one rooftop),
-        each exactly what :meth:`creative` gives, paying what they share once."""
-        spec = spec_for_channel(channel)
-        judging = self._judging(channel, rooftop, now)
-        return vehicles_creative(
-            [spec],
-            {spec.key: self.templates[spec.key]},
+    ) -> dict[str, list[CreativeResult]]:
+        """Many vehicles' creatives on each of ``channels`` (their template data, all of one
+        rooftop): ``{channel: [result per vehicle, in order]}``, each exactly what
+        :meth:`creative` gives, paying what they share once (each vehicle is made plain once
+        for all the channels)."""
+        if not channels:
+            return {}
+        specs = [spec_for_channel(channel) for channel in channels]
+        judging = {channel: self._judging(channel, rooftop, now) for channel in channels}
+        first = judging[channels[0]]  # the channels' share: rooftop, sender, jurisdictions
+        results = vehicles_creative(
+            specs,
+            {spec.key: self.templates[spec.key] for spec in specs},
             vehicles=vehicles,
-            rooftop=judging["rooftop"],
-            workspace=judging["workspace"],
-            sender=judging["sender"],
-            vertical=judging["vertical"],
-            jurisdictions=judging["jurisdictions"],
+            rooftop=first["rooftop"],
+            workspace=first["workspace"],
+            sender=first["sender"],
+            vertical=first["vertical"],
+            jurisdictions=first["jurisdictions"],
             at=now,
-            placements={channel: judging["placement"] or {}},
-            accounts={channel: judging["account"]},
-            coop={channel: judging["coop"]},
-        )[spec.key]
+            placements={c: judging[c]["placement"] or {} for c in channels},
+            accounts={c: judging[c]["account"] for c in channels},
+            coop={c: judging[c]["coop"] for c in channels},
+        )
+        return {spec.channel: results[spec.key] for spec in specs}
 
     def _judging(self, channel: str, rooftop: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         """What a creative on ``channel`` at ``rooftop`` is rendered with and judged against."""

@@ -138,6 +138,37 @@ def test_launch_proposals_per_rooftop_and_channel(dealer: Workspace, rooftop: Ro
     assert len(launches(dealer)) == 4
 
 
+def test_a_vehicle_live_on_one_channel_is_launched_on_the_other_in_id_order(
+    dealer: Workspace, rooftop: Rooftop
+) -> None:
+    # Vehicles going on different sets of channels are rendered in separate batches; each
+    # channel's proposal still lists its vehicles by id, and each creative is its channel's.
+    first, live_on_meta, last = car(rooftop, 1), car(rooftop, 2), car(rooftop, 3)
+    VehicleAd.objects.create(
+        workspace=dealer,
+        vehicle=live_on_meta,
+        channel="paid_social",
+        external_id="238500001",
+        state=AdState.LIVE,
+        changed_at=timezone.now(),
+    )
+
+    react(dealer, rooftop, returned=[first.pk, live_on_meta.pk, last.pk])
+
+    keyed = {a.payload["channel"]: a.payload for a in launches(dealer)}
+    assert keyed["paid_search"]["vehicle_ids"] == [first.pk, live_on_meta.pk, last.pk]
+    assert keyed["paid_social"]["vehicle_ids"] == [first.pk, last.pk]
+    assert keyed["paid_social"]["left_out"] == [
+        {"id": live_on_meta.pk, "vin": live_on_meta.vin, "reasons": ["it has a live ad already"]}
+    ]
+    for channel, payload in keyed.items():
+        for entry in payload["vehicles"]:
+            assert entry["creative"]["channel"] == channel
+            assert "fields" not in entry["creative"]
+    search = {v["id"]: v["creative"]["payload"] for v in keyed["paid_search"]["vehicles"]}
+    assert search[live_on_meta.pk]["final_urls"] == [live_on_meta.vdp_url]
+
+
 def test_a_channel_without_a_placement_is_skipped(dealer: Workspace, rooftop: Rooftop) -> None:
     from como.agents.playbooks import playbook_update
     from como.agents.services import playbook_for

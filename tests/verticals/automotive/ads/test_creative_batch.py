@@ -208,3 +208,19 @@ def test_the_separator_is_removed_from_text_at_any_depth_and_markup_stays_markup
         "f": NOW,
     }
     assert type(cleaned["b"]) is Markup
+
+
+def test_a_proposal_keeps_each_creative_once_in_its_platform_request() -> None:
+    results = batch({GOOGLE.key: {**GOOGLE.defaults(), "path1": "{{ vehicle.cost }}"}})
+    meta, google = results[META.key][0], results[GOOGLE.key][0]
+
+    kept = meta.proposed()
+    assert "fields" not in kept
+    assert kept == {k: v for k, v in meta.as_dict().items() if k != "fields"}
+    # Every rendered field is in the request the platform would be sent.
+    for name in ("primary_text", "headline", "description", "link"):
+        assert kept["payload"][name] == meta.fields[name]
+    # A creative without a request (its render failed) keeps what it has: its findings.
+    assert google.payload == {}
+    assert google.proposed() == google.as_dict()
+    assert google.proposed()["findings"][0]["rule"] == RENDER_RULE

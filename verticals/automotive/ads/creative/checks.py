@@ -61,6 +61,16 @@ class CreativeResult:
             "blocked": self.blocked,
         }
 
+    def proposed(self) -> dict[str, Any]:
+        """What a proposal keeps of it: :meth:`as_dict` with the copy once. An ad's rendered
+        fields are all in its platform request (``payload``, what the approver is shown and
+        the platform would be sent), so only a creative without one keeps ``fields``; a
+        launch of 250 vehicles is then some 40 % less JSON to encode, store and read."""
+        out = self.as_dict()
+        if self.payload:
+            del out["fields"]
+        return out
+
 
 def _render_findings(errors: Mapping[str, str]) -> list[Finding]:
     return [

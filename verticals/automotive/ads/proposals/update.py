@@ -79,7 +79,7 @@ def update_drafts(
                     **vehicle_entry(row, data, verdict),
                     "ad_id": ad.external_id,
                     "changes": changes[vehicle_id],
-                    "creative": creative.as_dict(),
+                    "creative": creative.proposed(),
                 }
             )
     drafts = []
