@@ -144,6 +144,11 @@ def test_batch_results_are_the_rendered_creatives() -> None:
         google[1].fields["descriptions"][0] == "2020 Honda Accord EXL, Blue. VIN 1HGCM8A60L0000002."
     )
     assert google[2].fields["headlines"][0] == "2020 Honda アコード"
+    # Dealer fees are named only where there are some.
+    assert google[0].fields["descriptions"][1] == (
+        "$18,200 incl. dealer fees, plus tax, title & license. Bench Motors"
+    )
+    assert google[2].fields["descriptions"][1] == "$18,003, plus tax, title & license. Bench Motors"
     # An http:// detail page is refused by both platforms' request builders.
     assert meta[3].blocked
     assert google[3].blocked

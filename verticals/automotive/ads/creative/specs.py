@@ -156,7 +156,8 @@ GOOGLE = CreativeSpec(
             "{{ (vehicle.name ~ ' ' ~ vehicle.trim ~ ', ' ~ vehicle.exterior_color ~ '. VIN '"
             " ~ vehicle.vin ~ '.')" + CUT.format(n=90) + " }}\n"
             "{% if vehicle.advertised_price_text %}{{ (vehicle.advertised_price_text ~ "
-            "' incl. dealer fees, plus tax, title & license. ' ~ rooftop.name)"
+            "(' incl. dealer fees' if vehicle.dealer_fees else '') ~ "
+            "', plus tax, title & license. ' ~ rooftop.name)"
             + CUT.format(n=90)
             + " }}{% else %}{{ ('See it today at ' ~ rooftop.name ~ '.')"
             + CUT.format(n=90)
