@@ -7,7 +7,7 @@ window). Money is split from those shares by :func:`como.campaigns.attribution.m
 to the cent. These functions are the definition: the set-based computation that stores credit
 per opportunity is tested against them.
 
-The milestones (DESIGN.md, "Attribution") are the first touch (FT), lead creation (LC),
+The milestones (docs/architecture.md, "Attribution") are the first touch (FT), lead creation (LC),
 opportunity creation (OC) and closed won (CW). A milestone's touch is the last counted touch at
 or before its instant (the touch that brought it about); FT is the first counted touch.
 
