@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from como.agents.models import AgentAction
+from como.audiences.rules import rule_contacts, rule_of
 from como.beat import crontab_schedule, periodic_task_upsert, periodic_tasks_delete
 from como.leads.models import Contact, LifecycleTransition
 from como.leads.reactions import IngestedEvent
@@ -108,9 +110,18 @@ def audience_enrol(*, sequence_id: int, now: datetime | None = None) -> int:
     trigger = program_of(version.program).trigger
     if trigger.on != "schedule":
         return 0
-    ids = Contact.objects.filter(
-        workspace_id=version.workspace_id, lifecycle_stage__in=trigger.audience_stages
-    ).values_list("pk", flat=True)
+    now = now or timezone.now()
+    if trigger.audience_id is not None:
+        # The rule the approver saw, kept in the approval, not the saved audience as it is now.
+        approved = AgentAction.objects.get(pk=version.approving_action_id).payload["audience"]
+        contacts = rule_contacts(
+            rule_of(approved["rule"]), workspace_id=version.workspace_id, now=now
+        )
+    else:
+        contacts = Contact.objects.filter(
+            workspace_id=version.workspace_id, lifecycle_stage__in=trigger.audience_stages
+        )
+    ids = contacts.values_list("pk", flat=True)
     return members_enrol(version=version, contact_ids=list(ids), now=now)
 
 
