@@ -62,7 +62,7 @@ class Rule(BaseModel):
         low, high = self.score_at_least, self.score_below
         if low is not None and high is not None and low >= high:
             raise ValueError("score_at_least must be below score_below")
-        if self == Rule():
+        if all(value in (None, [], {}) for _, value in self):
             raise ValueError("a rule needs at least one criterion")
         return self
 
@@ -76,8 +76,9 @@ def rule_of(data: Any) -> Rule:
 
 
 def _granted(channel: str, now: datetime) -> Q:
+    # The contact's latest entry for the channel (two levels out: inside the Exists below).
     latest = ConsentRecord.objects.filter(
-        contact=OuterRef("pk"), channel=channel, at__lte=now
+        contact=OuterRef(OuterRef("pk")), channel=channel, at__lte=now
     ).order_by("-at", "-id")
     return Q(
         Exists(

@@ -23,7 +23,16 @@ from como.leads.models import Contact, LifecycleTransition
 from como.leads.reactions import IngestedEvent
 from como.workspaces.models import Workspace
 
-from .models import MemberState, ReEntry, Sequence, SequenceMember, SequenceVersion, VersionState
+from .models import (
+    MemberState,
+    MemberStep,
+    Outcome,
+    ReEntry,
+    Sequence,
+    SequenceMember,
+    SequenceVersion,
+    VersionState,
+)
 from .steps import Program, program_of
 
 
@@ -179,10 +188,23 @@ def member_add(*, sequence: Sequence, contact: Contact) -> SequenceMember:
 
 @transaction.atomic
 def member_remove(*, member: SequenceMember, reason: str = "removed") -> SequenceMember:
-    """Take a person out by hand: nothing more is sent to them by this membership."""
+    """Take a person out by hand: nothing more is sent to them by this membership, and the
+    exit is one of their steps (so the funnel counts it at the step they were on). Locks the
+    member's row, as the beat pass does, so a pass never advances them at the same time."""
     locked = SequenceMember.objects.select_for_update().get(pk=member.pk)
     if locked.state == MemberState.ACTIVE:
+        now = timezone.now()
+        MemberStep.objects.create(
+            workspace_id=locked.workspace_id,
+            member=locked,
+            version_id=locked.version_id,
+            step_id=locked.current_step,
+            occurrence=locked.position,
+            outcome=Outcome.EXITED,
+            reason=reason,
+            at=now,
+        )
         locked.state, locked.exit_reason = MemberState.EXITED, reason
-        locked.ended_at, locked.next_due_at = timezone.now(), None
-        locked.save(update_fields=["state", "exit_reason", "ended_at", "next_due_at"])
+        locked.ended_at, locked.next_due_at, locked.position = now, None, locked.position + 1
+        locked.save(update_fields=["state", "exit_reason", "ended_at", "next_due_at", "position"])
     return locked
