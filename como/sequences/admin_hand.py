@@ -43,12 +43,11 @@ class EnrolForm(forms.Form):
         if not principal.is_superuser:
             sequences = sequences.filter(workspace_id__in=sorted(editable))
             contacts = contacts.filter(workspace_id__in=sorted(editable))
-        fields = self.fields
-        fields["sequence"].queryset = sequences  # type: ignore[attr-defined]
-        fields["contact"].queryset = contacts  # type: ignore[attr-defined]
+        self.fields["sequence"] = forms.ModelChoiceField(queryset=sequences)
         # Picked by search (the contact admin's), not from a list of every contact.
-        fields["contact"].widget = CheckedAutocompleteSelect(
-            SequenceMember._meta.get_field("contact"), site
+        self.fields["contact"] = forms.ModelChoiceField(
+            queryset=contacts,
+            widget=CheckedAutocompleteSelect(SequenceMember._meta.get_field("contact"), site),
         )
 
 

@@ -406,6 +406,7 @@ def _audience_drafts(
             grouped[(member.version_id, step.id)].append((made, step, member.contact_id))
     out = []
     for (version_id, step_id), items in grouped.items():
+        items.sort(key=lambda item: item[0].member_id)
         row, step = versions[version_id].row, items[0][1]
         rows = [made for made, _, _ in items]
         carried = ",".join(f"{made.member_id}.{made.occurrence}" for made in rows)
