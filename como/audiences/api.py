@@ -32,7 +32,7 @@ _WRITE = {400: _ERRORS, 403: DETAIL, 404: DETAIL}
 
 
 class AudiencePagination(StrictCursorPagination):
-    ordering = ("name", "id")
+    ordering = ("-created_at", "-id")
 
 
 @extend_schema_view(
