@@ -3,6 +3,7 @@ server, the contact picked by the admin's search (select2), the member removed w
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -10,18 +11,30 @@ import pytest
 from como.sequences.models import SequenceMember
 from como.workspaces.models import Workspace
 from tests.como.sequences.support import approved_sequence, email, people, program
-from tests.e2e.test_admin_browser import SCREENSHOTS, _log_in, page  # noqa: F401  (fixture)
-from tests.e2e.test_admin_browser import pytestmark as browser_marks
+from tests.e2e.test_admin_browser import (  # noqa: F401  (page: the fixture)
+    CHROMIUM,
+    SCREENSHOTS,
+    _log_in,
+    page,
+)
 from tests.factories import MembershipFactory, UserFactory
 
-pytestmark = browser_marks
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("fast_passwords"),
+    # As tests/e2e/test_admin_browser.py: CI must not go green without Chromium.
+    pytest.mark.skipif(
+        CHROMIUM is None and not os.environ.get("CI"),
+        reason="Chromium is not installed (make browser)",
+    ),
+]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_marketer_enrols_a_contact_found_by_search_and_removes_them(
     live_server: Any,
-    page: Any,
-    workspace: Workspace,  # noqa: F811
+    page: Any,  # noqa: F811
+    workspace: Workspace,
 ) -> None:
     ana, _ben = people(workspace, 2)
     sequence, _ = approved_sequence(
