@@ -60,7 +60,11 @@ def crowd(workspace: Workspace, other_workspace: Workspace) -> dict[str, Contact
     event(made["cy"], "service_visit", 5, dealer="south")
     event(made["eve"], "page_view", 1)
     event(made["rival"], "service_visit", 1, dealer="north")
-    grant = {"basis": "express", "source": "web_form", "at": NOW - timedelta(days=100)}
+    grant: dict[str, Any] = {
+        "basis": "express",
+        "source": "web_form",
+        "at": NOW - timedelta(days=100),
+    }
     consent_grant(contact=made["ana"], channel="email", **grant)
     consent_grant(contact=made["ben"], channel="email", **grant)
     consent_revoke(contact=made["ben"], channel="email", source="link", at=NOW - timedelta(days=1))

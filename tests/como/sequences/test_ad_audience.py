@@ -146,7 +146,8 @@ def test_the_review_shows_the_audience_step_for_each_sample(
     workspace: Workspace, meta: ChannelAccount, four: dict[str, Contact]
 ) -> None:
     _sequence, version = approved_sequence(workspace, program(audience_step("add")))
-    review = AgentAction.objects.get(pk=version.approving_action_id).payload
+    assert version.approving_action is not None
+    review = version.approving_action.payload
     bodies = {p["body"] for p in review["previews"]}
     assert bodies == {"Add to Meta customer-list audience 6060"}
     assert len(review["previews"]) == 3
@@ -172,7 +173,8 @@ def test_a_schedule_over_a_saved_audience_runs_the_rule_as_approved(
             )
         assert field in refused.value.message_dict
     sequence, version = approved_sequence(workspace, program(email("hello"), trigger=trigger))
-    review = AgentAction.objects.get(pk=version.approving_action_id).payload
+    assert version.approving_action is not None
+    review = version.approving_action.payload
     assert review["audience"] == {"id": saved.pk, "name": "Canada", "rule": {"countries": ["CA"]}}
     assert review["expected_per_week"] == 2
     # Changed after approval: the sequence still runs the rule its approver saw.
