@@ -397,31 +397,35 @@ def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done
 def _audience_drafts(
     walks: list[tuple[_Due, _Walk]], versions: dict[int, _Version]
 ) -> list[tuple[int, tuple[list[_StepRow], ActionDraft]]]:
-    """One action per (version, ad-audience step) for the batch: the platform takes a list.
-    Its key names the exact (member, occurrence) rows it carries, so a repeated batch (rolled
-    back, claimed again) proposes the same key and a later batch a new one."""
-    grouped: dict[tuple[int, str], list[tuple[_StepRow, AdAudienceStep, int]]] = defaultdict(list)
+    """One action per (version, platform audience, add or remove) for the batch, whichever of
+    the version's steps its members reached: the platform takes a list. Its key names the
+    exact (member, occurrence) rows it carries, so a repeated batch (rolled back, claimed
+    again) proposes the same key and a later batch a new one."""
+    grouped: dict[tuple[int, str, str], list[tuple[_StepRow, AdAudienceStep, int]]]
+    grouped = defaultdict(list)
     for member, walk in walks:
         for made, step in walk.audiences:
-            grouped[(member.version_id, step.id)].append((made, step, member.contact_id))
+            where = (member.version_id, step.audience_id, step.action)
+            grouped[where].append((made, step, member.contact_id))
     out = []
-    for (version_id, step_id), items in grouped.items():
-        items.sort(key=lambda item: item[0].member_id)
+    for (version_id, audience_id, verb), items in grouped.items():
+        items.sort(key=lambda item: (item[0].member_id, item[0].occurrence))
         row, step = versions[version_id].row, items[0][1]
         rows = [made for made, _, _ in items]
         carried = ",".join(f"{made.member_id}.{made.occurrence}" for made in rows)
         digest = hashlib.sha256(carried.encode()).hexdigest()[:24]
+        steps = ", ".join(sorted({repr(made.step_id) for made in rows}))
         draft = ActionDraft(
             agent=AGENT,
             kind=audience_kind(step),
-            idempotency_key=f"sequence-audience:{version_id}:{step_id}:{digest}",
-            rationale=f"Step {step_id!r} of sequence {row.sequence_id} v{row.number}: "
-            f"{len(rows)} member(s) {'into' if step.action == 'add' else 'out of'} "
-            f"Meta audience {step.audience_id}.",
+            idempotency_key=f"sequence-audience:{version_id}:{verb}:{audience_id}:{digest}",
+            rationale=f"Step {steps} of sequence {row.sequence_id} v{row.number}: "
+            f"{len(rows)} member(s) {'into' if verb == 'add' else 'out of'} "
+            f"Meta audience {audience_id}.",
             channel="paid_social",
             target_type="ad_audience",
-            target_id=step.audience_id,
-            payload=audience_step_payload(step, [contact for _, _, contact in items]),
+            target_id=audience_id,
+            payload=audience_step_payload(step, sorted({contact for _, _, contact in items})),
         )
         out.append((version_id, (rows, draft)))
     return out

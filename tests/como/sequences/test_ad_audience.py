@@ -142,6 +142,23 @@ def test_a_removal_step_deletes_everyone_named_even_the_opted_out(
     assert (action.result["removed"], action.result["excluded_opted_out"]) == (2, 0)
 
 
+def test_steps_naming_one_audience_share_one_action_and_each_person_goes_once(
+    workspace: Workspace, meta: ChannelAccount, four: dict[str, Contact]
+) -> None:
+    named = {n: four[n] for n in ("both", "mail")}
+    again = {**audience_step("add"), "id": "again"}
+    action = _run(workspace, program(audience_step("add"), again), named)
+    assert action.payload == {
+        "audience_id": "6060",
+        "contact_ids": sorted(c.pk for c in named.values()),
+    }
+    rows = MemberStep.objects.order_by("member_id", "occurrence")
+    assert [(r.step_id, r.outcome, r.action_id) for r in rows] == [
+        ("meta-add", "sent", action.pk),
+        ("again", "sent", action.pk),
+    ] * 2
+
+
 def test_the_review_shows_the_audience_step_for_each_sample(
     workspace: Workspace, meta: ChannelAccount, four: dict[str, Contact]
 ) -> None:

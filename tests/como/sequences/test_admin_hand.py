@@ -4,11 +4,16 @@ per-step funnel on the sequence's page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from como.sequences.advance import sequences_advance
 from como.sequences.enrollment import members_enrol
 from como.sequences.models import MemberStep, SequenceMember
+from como.sequences.selectors import sequence_funnel
 from como.workspaces.models import Workspace
 from tests.factories import member_client
 
@@ -110,3 +115,31 @@ def test_a_viewer_may_not_and_another_workspace_is_out_of_reach(
     outside = member_client(workspace, "marketer")
     unsafe = outside.post(remove_url(member), {"next": "https://evil.example/"})
     assert unsafe["Location"] == reverse("admin:sequences_sequencemember_change", args=[member.pk])
+
+
+def test_the_funnel_counts_conversions_and_exits_at_the_step_they_happened(
+    workspace: Workspace,
+) -> None:
+    ana, ben = people(workspace, 2)
+    wait = {"id": "w", "type": "wait", "minutes": 60}
+    data = program(email("hello"), wait, email("again"), exits=[{"on": "converted"}])
+    sequence, version = approved_sequence(workspace, data)
+    members_enrol(version=version, contact_ids=[ana.pk, ben.pk])
+    now = timezone.now()
+    sequences_advance(now=now + timedelta(seconds=1))
+    ana.lifecycle_stage = "customer"
+    ana.save(update_fields=["lifecycle_stage"])
+    sequences_advance(now=now + timedelta(minutes=62))
+    funnel = sequence_funnel(sequence)
+    by_step = {s["step"]: s for s in funnel["steps"]}
+    assert [(s["step"], s["entered"], s["sent"], s["converted"]) for s in funnel["steps"]] == [
+        ("hello", 2, 2, 1),
+        ("w", 2, 0, 1),
+        ("again", 2, 1, 1),
+    ]
+    assert by_step["again"]["exited"] == {"converted": 1}
+    assert (funnel["converted"], funnel["completed"], funnel["exited"]) == (
+        1,
+        1,
+        {"converted": 1},
+    )
