@@ -269,7 +269,7 @@ class _Walk:
     reason: str = ""
     rows: list[_StepRow] = field(default_factory=list)
     sends: list[tuple[_StepRow, ActionDraft]] = field(default_factory=list)
-    #: Ad-audience steps reached: batched per (version, step) into one action by _advance.
+    #: Ad-audience steps reached: one action per (version, audience, direction) by _advance.
     audiences: list[tuple[_StepRow, AdAudienceStep]] = field(default_factory=list)
 
 

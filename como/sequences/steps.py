@@ -53,7 +53,8 @@ class LocalWindow(BaseModel):
 
 class AdAudienceStep(_Step):
     """Add the member to, or remove them from, a platform's customer-list audience. Members
-    reaching the step in one beat pass go in one action per step (the adapter batches them)."""
+    reaching such steps in one beat batch go in one action per audience and direction (the
+    adapter sends them as one list)."""
 
     type: Literal["ad_audience"]
     platform: Literal["meta"] = "meta"
