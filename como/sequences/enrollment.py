@@ -122,7 +122,10 @@ def audience_enrol(*, sequence_id: int, now: datetime | None = None) -> int:
     now = now or timezone.now()
     if trigger.audience_id is not None:
         # The rule the approver saw, kept in the approval, not the saved audience as it is now.
-        approved = AgentAction.objects.get(pk=version.approving_action_id).payload["audience"]
+        payload = AgentAction.objects.get(pk=version.approving_action_id).payload
+        approved = payload.get("audience") if isinstance(payload, dict) else None
+        if not approved:
+            return 0  # approved before audiences were reviewed: nothing it may run on
         contacts = rule_contacts(
             rule_of(approved["rule"]), workspace_id=version.workspace_id, now=now
         )

@@ -25,7 +25,7 @@ from como.agents.models import ActionStatus, AgentAction
 from como.agents.services import ActionDraft, action_propose, action_supersede
 from como.audiences.models import SavedAudience
 from como.audiences.rules import rule_contacts, rule_of
-from como.channels.ads.social import AUDIENCE, AUDIENCE_REMOVE
+from como.channels import ads
 from como.channels.personalization import message_context
 from como.creative import CreativeError, render_creative
 from como.leads.models import Contact, Event, LifecycleTransition
@@ -40,7 +40,7 @@ KIND = "sequence_version_approve"
 AGENT = "sequences"
 SAMPLES = 3
 _KINDS = {"email": "email_send", "sms": "sms_send"}
-_AUDIENCE_KINDS = {"add": AUDIENCE, "remove": AUDIENCE_REMOVE}
+_AUDIENCE_KINDS = {"add": ads.social.AUDIENCE, "remove": ads.social.AUDIENCE_REMOVE}
 
 
 def send_kind(channel: str) -> str:
