@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "como.compliance",
     "como.channels",
     "como.agents",
+    "como.audiences",
     "como.campaigns",
     "como.sequences",
     "como.console",

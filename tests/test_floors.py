@@ -22,6 +22,7 @@ FLOORS: dict[str, int] = {
     "scoring": 2,
     "compliance": 2,
     "channels": 2,
+    "audiences": 2,
     "agents": 3,
     "campaigns": 3,
     "sequences": 3,

@@ -36,6 +36,7 @@ from como.agents.models import (
 )
 from como.agents.playbooks import playbook_update
 from como.agents.services import ActionDraft, action_approve, action_propose
+from como.audiences.models import SavedAudience
 from como.campaigns.models import Campaign, CampaignTarget, CatalogItem, ChannelMetric
 from como.channels.models import ChannelAccount, Message, SandboxRequest
 from como.consent.services import consent_grant, consent_revoke, contact_erase
@@ -335,6 +336,9 @@ def tenants(db: Any) -> Tenants:
             url=f"https://{tag}.example/r",
             image_url=f"https://{tag}.example/r.jpg",
             price=1,
+        )
+        SavedAudience.objects.create(
+            workspace=workspace, name=f"{tag} audience", rule={"stages": ["subscriber"]}
         )
         # Sequences: a sequence, its version, a member with a decision.
         sequence = Sequence.objects.create(workspace=workspace, key=f"{tag}-seq", name=f"{tag} seq")

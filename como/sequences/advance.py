@@ -14,6 +14,7 @@ UNIQUE (member, step, occurrence) and the action's idempotency key names the sam
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from como.workspaces.models import Workspace
 from .models import MemberState, MemberStep, Outcome, SequenceMember, SequenceVersion
 from .steps import (
     MAX_STEPS_PER_PASS,
+    AdAudienceStep,
     BranchStep,
     ExitStep,
     LocalWindow,
@@ -42,7 +44,14 @@ from .steps import (
     WaitStep,
     program_of,
 )
-from .versions import AGENT, approver_of, send_kind, send_payload
+from .versions import (
+    AGENT,
+    approver_of,
+    audience_kind,
+    audience_step_payload,
+    send_kind,
+    send_payload,
+)
 
 BATCH = 2000
 _MEMBERS = sql.Identifier(SequenceMember._meta.db_table)
@@ -260,6 +269,8 @@ class _Walk:
     reason: str = ""
     rows: list[_StepRow] = field(default_factory=list)
     sends: list[tuple[_StepRow, ActionDraft]] = field(default_factory=list)
+    #: Ad-audience steps reached: one action per (version, audience, direction) by _advance.
+    audiences: list[tuple[_StepRow, AdAudienceStep]] = field(default_factory=list)
 
 
 def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Walk:
@@ -317,8 +328,18 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
             )
             walk.step = target
             continue
-        assert isinstance(step, SendStep)
         contact = facts.contacts[member.contact_id]
+        if isinstance(step, AdAudienceStep):
+            if contact["email"] or contact["phone"]:
+                made = record(step.id, Outcome.SENT, next_step=following or "")
+                walk.audiences.append((made, step))
+            else:
+                record(step.id, Outcome.SKIPPED, reason="no_ad_identifier")
+            if following is None:
+                return end(MemberState.COMPLETED, "completed")
+            walk.step = following
+            continue
+        assert isinstance(step, SendStep)
         address = contact["email"] if step.channel == "email" else contact["phone"]
         if not address:
             record(step.id, Outcome.SKIPPED, reason=f"no_{step.channel}_address")
@@ -348,9 +369,11 @@ def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done
         _version(version_id, versions)
     facts = _facts(due, versions)
     walks = [(member, _walk(member, versions[member.version_id], facts, now)) for member in due]
-    sends: dict[int, list[tuple[_StepRow, ActionDraft]]] = defaultdict(list)
+    sends: dict[int, list[tuple[list[_StepRow], ActionDraft]]] = defaultdict(list)
     for member, walk in walks:
-        sends[member.version_id].extend(walk.sends)
+        sends[member.version_id].extend(([made], draft) for made, draft in walk.sends)
+    for version_id, rows_and_draft in _audience_drafts(walks, versions):
+        sends[version_id].append(rows_and_draft)
     for version_id, items in sends.items():
         version = versions[version_id]
         workspace: Workspace = version.row.workspace
@@ -360,14 +383,52 @@ def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done
             drafts=[draft for _, draft in items],
             covered=version.coverage,
         )
-        for (made, _), action in zip(items, actions, strict=True):
-            made.action_id = action.pk
+        for (made_rows, _), action in zip(items, actions, strict=True):
+            for made in made_rows:
+                made.action_id = action.pk
         done.sends += len(actions)
     rows = [made for _, walk in walks for made in walk.rows]
     _copy_steps(rows)
     _write_members(walks, now)
     done.members += len(due)
     done.steps += len(rows)
+
+
+def _audience_drafts(
+    walks: list[tuple[_Due, _Walk]], versions: dict[int, _Version]
+) -> list[tuple[int, tuple[list[_StepRow], ActionDraft]]]:
+    """One action per (version, platform audience, add or remove) for the batch, whichever of
+    the version's steps its members reached: the platform takes a list. Its key names the
+    exact (member, occurrence) rows it carries, so a repeated batch (rolled back, claimed
+    again) proposes the same key and a later batch a new one."""
+    grouped: dict[tuple[int, str, str], list[tuple[_StepRow, AdAudienceStep, int]]]
+    grouped = defaultdict(list)
+    for member, walk in walks:
+        for made, step in walk.audiences:
+            where = (member.version_id, step.audience_id, step.action)
+            grouped[where].append((made, step, member.contact_id))
+    out = []
+    for (version_id, audience_id, verb), items in grouped.items():
+        items.sort(key=lambda item: (item[0].member_id, item[0].occurrence))
+        row, step = versions[version_id].row, items[0][1]
+        rows = [made for made, _, _ in items]
+        carried = ",".join(f"{made.member_id}.{made.occurrence}" for made in rows)
+        digest = hashlib.sha256(carried.encode()).hexdigest()[:24]
+        steps = ", ".join(sorted({repr(made.step_id) for made in rows}))
+        draft = ActionDraft(
+            agent=AGENT,
+            kind=audience_kind(step),
+            idempotency_key=f"sequence-audience:{version_id}:{verb}:{audience_id}:{digest}",
+            rationale=f"Step {steps} of sequence {row.sequence_id} v{row.number}: "
+            f"{len(rows)} member(s) {'into' if verb == 'add' else 'out of'} "
+            f"Meta audience {audience_id}.",
+            channel="paid_social",
+            target_type="ad_audience",
+            target_id=audience_id,
+            payload=audience_step_payload(step, sorted({contact for _, _, contact in items})),
+        )
+        out.append((version_id, (rows, draft)))
+    return out
 
 
 def _copy_steps(rows: list[_StepRow]) -> None:

@@ -16,12 +16,23 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from como.agents.models import AgentAction
+from como.audiences.rules import rule_contacts, rule_of
 from como.beat import crontab_schedule, periodic_task_upsert, periodic_tasks_delete
 from como.leads.models import Contact, LifecycleTransition
 from como.leads.reactions import IngestedEvent
 from como.workspaces.models import Workspace
 
-from .models import MemberState, ReEntry, Sequence, SequenceMember, SequenceVersion, VersionState
+from .models import (
+    MemberState,
+    MemberStep,
+    Outcome,
+    ReEntry,
+    Sequence,
+    SequenceMember,
+    SequenceVersion,
+    VersionState,
+)
 from .steps import Program, program_of
 
 
@@ -108,9 +119,21 @@ def audience_enrol(*, sequence_id: int, now: datetime | None = None) -> int:
     trigger = program_of(version.program).trigger
     if trigger.on != "schedule":
         return 0
-    ids = Contact.objects.filter(
-        workspace_id=version.workspace_id, lifecycle_stage__in=trigger.audience_stages
-    ).values_list("pk", flat=True)
+    now = now or timezone.now()
+    if trigger.audience_id is not None:
+        # The rule the approver saw, kept in the approval, not the saved audience as it is now.
+        payload = AgentAction.objects.get(pk=version.approving_action_id).payload
+        approved = payload.get("audience") if isinstance(payload, dict) else None
+        if not approved:
+            return 0  # approved before audiences were reviewed: nothing it may run on
+        contacts = rule_contacts(
+            rule_of(approved["rule"]), workspace_id=version.workspace_id, now=now
+        )
+    else:
+        contacts = Contact.objects.filter(
+            workspace_id=version.workspace_id, lifecycle_stage__in=trigger.audience_stages
+        )
+    ids = contacts.values_list("pk", flat=True)
     return members_enrol(version=version, contact_ids=list(ids), now=now)
 
 
@@ -168,10 +191,23 @@ def member_add(*, sequence: Sequence, contact: Contact) -> SequenceMember:
 
 @transaction.atomic
 def member_remove(*, member: SequenceMember, reason: str = "removed") -> SequenceMember:
-    """Take a person out by hand: nothing more is sent to them by this membership."""
+    """Take a person out by hand: nothing more is sent to them by this membership, and the
+    exit is one of their steps (so the funnel counts it at the step they were on). Locks the
+    member's row, as the beat pass does, so a pass never advances them at the same time."""
     locked = SequenceMember.objects.select_for_update().get(pk=member.pk)
     if locked.state == MemberState.ACTIVE:
+        now = timezone.now()
+        MemberStep.objects.create(
+            workspace_id=locked.workspace_id,
+            member=locked,
+            version_id=locked.version_id,
+            step_id=locked.current_step,
+            occurrence=locked.position,
+            outcome=Outcome.EXITED,
+            reason=reason,
+            at=now,
+        )
         locked.state, locked.exit_reason = MemberState.EXITED, reason
-        locked.ended_at, locked.next_due_at = timezone.now(), None
-        locked.save(update_fields=["state", "exit_reason", "ended_at", "next_due_at"])
+        locked.ended_at, locked.next_due_at, locked.position = now, None, locked.position + 1
+        locked.save(update_fields=["state", "exit_reason", "ended_at", "next_due_at", "position"])
     return locked

@@ -135,7 +135,8 @@ class MemberStep(WorkspaceOwned):
     reason = models.CharField(max_length=60, blank=True)
     next_step = models.CharField(max_length=64, blank=True)
     until = models.DateTimeField(null=True, blank=True)
-    action = models.OneToOneField(
+    #: The action that carried it out; an ad-audience step's members of one pass share one.
+    action = models.ForeignKey(
         "agents.AgentAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField()

@@ -33,7 +33,9 @@ def member_progress(member: SequenceMember) -> list[dict[str, Any]]:
 
 def sequence_funnel(sequence: Sequence) -> dict[str, Any]:
     """Per step of the latest version: entered (members who reached it), sent, skipped, opened
-    and clicked (tracked email events of its sends); and for the sequence: entered, active,
+    and clicked (tracked email events of its sends), converted (of those who reached it, the
+    members whose membership ended converted) and exited by reason (memberships that ended at
+    this step: a goal, an exit step, removed by hand); and for the sequence: entered, active,
     completed, converted and exited by reason."""
     latest = sequence.versions.order_by("-number").first()
     order = [step.id for step in program_of(latest.program).steps] if latest else []
@@ -45,8 +47,17 @@ def sequence_funnel(sequence: Sequence) -> dict[str, Any]:
             entered=Count("member", distinct=True),
             sent=Count("id", filter=Q(outcome=Outcome.SENT)),
             skipped=Count("id", filter=Q(outcome=Outcome.SKIPPED)),
+            converted=Count("member", distinct=True, filter=Q(member__exit_reason="converted")),
         )
     }
+    step_exits: dict[str, dict[str, int]] = {}
+    for step_id, reason, n in (
+        MemberStep.objects.filter(member__sequence=sequence, outcome=Outcome.EXITED)
+        .values_list("step_id", "reason")
+        .annotate(n=Count("id"))
+        .values_list("step_id", "reason", "n")
+    ):
+        step_exits.setdefault(step_id, {})[reason] = n
     # A tracked open or click has the event id ``email:<the send action's id>:opened``.
     sends = dict(
         MemberStep.objects.filter(member__sequence=sequence, action__isnull=False).values_list(
@@ -65,7 +76,7 @@ def sequence_funnel(sequence: Sequence) -> dict[str, Any]:
         ).values_list("event_id", flat=True):
             engaged[tracked[event_id]] = engaged.get(tracked[event_id], 0) + 1
     steps = []
-    for step_id in [*order, *sorted(set(counts) - set(order))]:
+    for step_id in [*order, *sorted((set(counts) | set(step_exits)) - set(order))]:
         row = counts.get(step_id, {})
         steps.append(
             {
@@ -75,6 +86,8 @@ def sequence_funnel(sequence: Sequence) -> dict[str, Any]:
                 "skipped": row.get("skipped", 0),
                 "opened": engaged.get((step_id, "opened"), 0),
                 "clicked": engaged.get((step_id, "clicked"), 0),
+                "converted": row.get("converted", 0),
+                "exited": step_exits.get(step_id, {}),
             }
         )
     members = SequenceMember.objects.filter(sequence=sequence)

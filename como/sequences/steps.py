@@ -51,6 +51,18 @@ class LocalWindow(BaseModel):
     end: time
 
 
+class AdAudienceStep(_Step):
+    """Add the member to, or remove them from, a platform's customer-list audience. Members
+    reaching such steps in one beat batch go in one action per audience and direction (the
+    adapter sends them as one list)."""
+
+    type: Literal["ad_audience"]
+    platform: Literal["meta"] = "meta"
+    #: The platform's id of the customer-list audience.
+    audience_id: str = Field(pattern=r"^[0-9]{1,32}$")
+    action: Literal["add", "remove"]
+
+
 class WaitStep(_Step):
     type: Literal["wait"]
     minutes: int | None = Field(default=None, ge=1, le=366 * 24 * 60)
@@ -99,12 +111,15 @@ class ExitStep(_Step):
     reason: str = Field(default="goal", min_length=1, max_length=40)
 
 
-Step = Annotated[SendStep | WaitStep | BranchStep | ExitStep, Field(discriminator="type")]
+Step = Annotated[
+    SendStep | AdAudienceStep | WaitStep | BranchStep | ExitStep, Field(discriminator="type")
+]
 
 
 class Trigger(BaseModel):
     """How people enter: an event of a type (with a property filter), a move to a stage, or a
-    schedule over a saved audience (a crontab and the audience's stages)."""
+    schedule over an audience (a crontab and either the audience's stages or a saved audience,
+    ``audience_id``, whose rule as approved is what runs)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -114,6 +129,8 @@ class Trigger(BaseModel):
     stage: str | None = None
     crontab: str | None = None
     audience_stages: list[str] = Field(default_factory=list)
+    #: A saved audience (como.audiences) of the sequence's workspace.
+    audience_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
     @model_validator(mode="after")
     def _complete(self) -> Trigger:
@@ -122,8 +139,10 @@ class Trigger(BaseModel):
         if self.on == "stage" and not self.stage:
             raise ValueError("a stage trigger needs stage")
         if self.on == "schedule":
-            if not (self.crontab and self.audience_stages):
-                raise ValueError("a schedule trigger needs crontab and audience_stages")
+            if not self.crontab or bool(self.audience_stages) == (self.audience_id is not None):
+                raise ValueError(
+                    "a schedule trigger needs crontab and either audience_stages or audience_id"
+                )
             crontab_fields(self.crontab)  # a ValueError names what is wrong
         return self
 

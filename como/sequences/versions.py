@@ -23,6 +23,9 @@ from pydantic import ValidationError as PydanticError
 from como.agents.compliance_gate import preflight
 from como.agents.models import ActionStatus, AgentAction
 from como.agents.services import ActionDraft, action_propose, action_supersede
+from como.audiences.models import SavedAudience
+from como.audiences.rules import rule_contacts, rule_of
+from como.channels import ads
 from como.channels.personalization import message_context
 from como.creative import CreativeError, render_creative
 from como.leads.models import Contact, Event, LifecycleTransition
@@ -31,17 +34,42 @@ from como.workspaces.users import User
 
 from .enrollment import audience_schedule_sync
 from .models import MemberState, ReEntry, Sequence, SequenceMember, SequenceVersion, VersionState
-from .steps import Program, SendStep, program_of
+from .steps import AdAudienceStep, Program, SendStep, program_of
 
 KIND = "sequence_version_approve"
 AGENT = "sequences"
 SAMPLES = 3
 _KINDS = {"email": "email_send", "sms": "sms_send"}
+_AUDIENCE_KINDS = {"add": ads.social.AUDIENCE, "remove": ads.social.AUDIENCE_REMOVE}
 
 
 def send_kind(channel: str) -> str:
     """The channel adapter's action kind a send step becomes."""
     return _KINDS[channel]
+
+
+def audience_kind(step: AdAudienceStep) -> str:
+    """The paid-social adapter's action kind an ad-audience step becomes."""
+    return _AUDIENCE_KINDS[step.action]
+
+
+def audience_step_payload(step: AdAudienceStep, contact_ids: list[int]) -> dict[str, Any]:
+    """The adapter's payload for one batch of members reaching ``step``."""
+    return {"audience_id": step.audience_id, "contact_ids": contact_ids}
+
+
+def saved_audience(workspace: Workspace, program: Program) -> SavedAudience | None:
+    """The saved audience the program's schedule runs on, if any; ValidationError when it
+    names one the workspace does not have."""
+    audience_id = program.trigger.audience_id
+    if audience_id is None:
+        return None
+    found = SavedAudience.objects.filter(workspace=workspace, pk=audience_id).first()
+    if found is None:
+        raise ValidationError(
+            {"program.trigger.audience_id": ["No such saved audience in this workspace."]}
+        )
+    return found
 
 
 def program_validate(data: Any) -> Program:
@@ -62,6 +90,7 @@ def sequence_create(
 ) -> SequenceVersion:
     """A sequence with its first version, a draft."""
     valid = program_validate(program)
+    saved_audience(workspace, valid)
     if Sequence.objects.filter(workspace=workspace, key=key).exists():
         raise ValidationError({"key": ["A sequence with this key exists in the workspace."]})
     sequence = Sequence.objects.create(workspace=workspace, key=key, name=name, re_entry=re_entry)
@@ -78,7 +107,9 @@ def sequence_edit(*, sequence: Sequence, program: Any) -> SequenceVersion:
     """The sequence's program changed: its undecided version is revised (a proposal awaiting
     approval is withdrawn: the approver saw other content), else a new draft is made. An
     approved version keeps running until the new one is approved."""
-    valid = program_validate(program).model_dump(mode="json")
+    checked = program_validate(program)
+    saved_audience(sequence.workspace, checked)
+    valid = checked.model_dump(mode="json")
     Sequence.objects.select_for_update().get(pk=sequence.pk)
     latest = sequence.versions.order_by("-number").first()
     if latest is not None and latest.state in (VersionState.DRAFT, VersionState.PROPOSED):
@@ -100,6 +131,12 @@ def _samples(workspace: Workspace, program: Program) -> list[Contact]:
     """Up to three people the trigger would enrol (recent ones), else any with an address."""
     trigger = program.trigger
     contacts = Contact.objects.filter(workspace=workspace).exclude(email="", phone="")
+    audience = saved_audience(workspace, program)
+    if audience is not None:
+        members = rule_contacts(
+            rule_of(audience.rule), workspace_id=workspace.pk, now=timezone.now()
+        )
+        contacts = contacts.filter(pk__in=members.values("pk"))
     if trigger.on == "event":
         ids = (
             Event.objects.filter(workspace=workspace, type=trigger.event_type)
@@ -132,6 +169,11 @@ def expected_per_week(workspace: Workspace, program: Program) -> int:
             .distinct()
             .count()
         )
+    audience = saved_audience(workspace, program)
+    if audience is not None:
+        return rule_contacts(
+            rule_of(audience.rule), workspace_id=workspace.pk, now=timezone.now()
+        ).count()
     if trigger.on == "schedule":
         return Contact.objects.filter(
             workspace=workspace, lifecycle_stage__in=trigger.audience_stages
@@ -162,8 +204,8 @@ def send_payload(step: SendStep, contact_id: int) -> dict[str, Any]:
 
 
 def version_review(version: SequenceVersion) -> dict[str, Any]:
-    """What the approver reads: each send rendered for the samples, the compliance report over
-    them, the expected volume per week."""
+    """What the approver reads: each send (and ad-audience change) rendered for the samples,
+    the compliance report over them, the expected volume per week, the audience rule."""
     workspace = version.workspace
     program = program_of(version.program)
     samples = _samples(workspace, program)
@@ -171,21 +213,42 @@ def version_review(version: SequenceVersion) -> dict[str, Any]:
     findings: list[dict[str, Any]] = []
     now = timezone.now()
     for step in program.steps:
-        if not isinstance(step, SendStep):
+        if not isinstance(step, SendStep | AdAudienceStep):
             continue
         for contact in samples:
-            previews.append(_render(step, contact, workspace))
+            kind: str
+            channel: str
+            payload: dict[str, Any]
+            target: tuple[str, str | int]
+            if isinstance(step, SendStep):
+                previews.append(_render(step, contact, workspace))
+                kind, channel = send_kind(step.channel), step.channel
+                payload, target = send_payload(step, contact.pk), ("contact", contact.pk)
+            else:
+                verb = "Add to" if step.action == "add" else "Remove from"
+                previews.append(
+                    {
+                        "step": step.id,
+                        "channel": "paid_social",
+                        "contact_id": contact.pk,
+                        "body": f"{verb} Meta customer-list audience {step.audience_id}",
+                    }
+                )
+                kind, channel = audience_kind(step), "paid_social"
+                payload = audience_step_payload(step, [contact.pk])
+                target = ("ad_audience", step.audience_id)
             probe = AgentAction(
                 workspace=workspace,
-                kind=send_kind(step.channel),
-                channel=step.channel,
-                payload=send_payload(step, contact.pk),
-                target_type="contact",
-                target_id=str(contact.pk),
+                kind=kind,
+                channel=channel,
+                payload=payload,
+                target_type=target[0],
+                target_id=str(target[1]),
             )
             report = preflight(probe, at=now)
             for finding in report.as_list() if report is not None else []:
                 findings.append({**finding, "step": step.id, "contact_id": contact.pk})
+    audience = saved_audience(workspace, program)
     return {
         "sequence_id": version.sequence_id,
         "version_id": version.pk,
@@ -195,6 +258,11 @@ def version_review(version: SequenceVersion) -> dict[str, Any]:
         "previews": previews,
         "compliance": findings,
         "expected_per_week": expected_per_week(workspace, program),
+        # The saved audience's rule as approved: what the schedule runs, whatever the
+        # audience becomes later (como.audiences.services).
+        "audience": None
+        if audience is None
+        else {"id": audience.pk, "name": audience.name, "rule": audience.rule},
     }
 
 

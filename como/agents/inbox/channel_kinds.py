@@ -283,6 +283,7 @@ def register() -> None:
     register_presenter(ads.social.CREATE, Presenter(social_ad_subjects, social_creatives))
     register_presenter(ads.social.PAUSE, Presenter(social_pause_subjects))
     register_presenter(ads.social.AUDIENCE, Presenter(audience_subjects))
+    register_presenter(ads.social.AUDIENCE_REMOVE, Presenter(audience_subjects))
     register_presenter(ads.social.CATALOG, Presenter(catalog_subjects))
     register_presenter(ads.search.CREATE, Presenter(search_ad_subjects, search_creatives))
     register_presenter(ads.search.PAUSE, Presenter(search_pause_subjects))

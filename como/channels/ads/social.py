@@ -16,6 +16,10 @@ Payloads:
 - ``social_audience_upload``: ``{"audience_id": …, "contact_ids": [...]}``. People who opted
   out of ads (consent revoked on ``ads``, or suppressed on ``ads`` or everywhere) are left out:
   CCPA's right to opt out of sale and sharing. The result counts them.
+- ``social_audience_remove``: the same payload; the people are taken out of the audience with
+  ``DELETE /{audience_id}/users`` and the same hashed ``payload`` (Marketing API, Custom
+  Audiences: "Remove users"), in sessions of 10,000 like the upload. Nobody is left out for
+  having opted out of ads: removing them is what the opt-out asks.
 
 Text limits, chosen from Meta's Ads Guide (facebook.com/business/ads-guide, image ads): the
 guide *recommends* primary text ≤ 125, headline ≤ 40 and description ≤ 30 characters (longer
@@ -58,6 +62,7 @@ KEY = "paid_social"
 CREATE = "social_ad_create"
 PAUSE = "social_ad_pause"
 AUDIENCE = "social_audience_upload"
+AUDIENCE_REMOVE = "social_audience_remove"
 CATALOG = "social_catalog_update"
 API_BASE = "https://graph.facebook.com"
 API_VERSION = "v25.0"
@@ -219,7 +224,7 @@ def _simulate(request: OutboundRequest) -> tuple[int, Mapping[str, Any]]:
 class PaidSocialAdapter(common.CitingAdapter):
     key = KEY
     citation = CITATION
-    kinds = frozenset({CREATE, PAUSE, AUDIENCE, CATALOG})
+    kinds = frozenset({CREATE, PAUSE, AUDIENCE, AUDIENCE_REMOVE, CATALOG})
 
     def preflight(self, action: ActionLike, *, at: datetime) -> Report:
         invalid: PayloadInvalid | None = None
@@ -231,6 +236,9 @@ class PaidSocialAdapter(common.CitingAdapter):
             if action.kind == AUDIENCE:
                 # The audience as it will be uploaded: the CCPA check sees no one opted out.
                 members = audience_for(payload, workspace_id=action.workspace_id, at=at).members
+            elif action.kind == AUDIENCE_REMOVE:
+                # Nothing new is shared: the payload only has to name the workspace's people.
+                audience_for(payload, workspace_id=action.workspace_id, at=at, removal=True)
             elif action.kind == CREATE:
                 build_create(common.payload_of(action), common.account_for(action, KEY))
             elif action.kind == CATALOG:
@@ -253,13 +261,14 @@ class PaidSocialAdapter(common.CitingAdapter):
         key: str,
         path: str,
         form: list[tuple[str, str]],
+        method: str = "POST",
     ) -> OutboundRequest:
         version = common.setting(account, "api_version", API_VERSION)
         return OutboundRequest(
             workspace_id=action.workspace_id,
             channel=KEY,
             idempotency_key=key,
-            method="POST",
+            method=method,
             url=f"{common.base_url(account, API_BASE)}/{version}/{path}",
             headers={
                 "Authorization": f"Bearer {common.credential(account, 'access_token')}",
@@ -271,8 +280,8 @@ class PaidSocialAdapter(common.CitingAdapter):
     def execute(self, action: ActionLike, idempotency_key: str) -> Mapping[str, Any]:
         account = common.account_for(action, KEY)
         payload = common.payload_of(action)
-        if action.kind == AUDIENCE:
-            return self._upload(action, account, payload, idempotency_key)
+        if action.kind in (AUDIENCE, AUDIENCE_REMOVE):
+            return self._users(action, account, payload, idempotency_key)
         if action.kind == CREATE:
             built = build_create(payload, account)
         elif action.kind == PAUSE:
@@ -301,15 +310,19 @@ class PaidSocialAdapter(common.CitingAdapter):
             "idempotency_key": idempotency_key,
         }
 
-    def _upload(
+    def _users(
         self,
         action: ActionLike,
         account: ChannelAccount | None,
         payload: Mapping[str, Any],
         idempotency_key: str,
     ) -> Mapping[str, Any]:
+        """Add (POST) or remove (DELETE) the people on ``/{audience_id}/users``."""
+        removal = action.kind == AUDIENCE_REMOVE
         # Consent is read again now: someone may have opted out since the proposal.
-        audience = audience_for(payload, workspace_id=action.workspace_id, at=timezone.now())
+        audience = audience_for(
+            payload, workspace_id=action.workspace_id, at=timezone.now(), removal=removal
+        )
         rows = audience_rows(audience.members)
         # Nobody left to add: nothing to send (Meta rejects an empty upload).
         batches = [rows[i : i + BATCH_SIZE] for i in range(0, len(rows), BATCH_SIZE)]
@@ -328,12 +341,14 @@ class PaidSocialAdapter(common.CitingAdapter):
                     "estimated_num_total": len(rows),
                 }
                 form.append(("session", common.json_body(session)))
-            request = self._request(action, account, key, f"{audience.audience_id}/users", form)
+            path = f"{audience.audience_id}/users"
+            method = "DELETE" if removal else "POST"
+            request = self._request(action, account, key, path, form, method)
             response = common.send(account, request, _simulate)
             received += int(common.answer_of(response).get("num_received", len(batch)))
         return {
             "external_id": audience.audience_id,
-            "uploaded": len(rows),
+            ("removed" if removal else "uploaded"): len(rows),
             "received": received,
             "excluded_opted_out": audience.opted_out,
             "excluded_without_identifier": audience.without_identifier,

@@ -1,6 +1,8 @@
 """Meta customer-list audiences: who goes into an upload (people who opted out of ads are
 left out: CCPA's right to opt out of sale and sharing), normalised and SHA-256 hashed as Meta's
-multi-key schema wants them; the upload itself is :mod:`.social`'s ``social_audience_upload``."""
+multi-key schema wants them; the upload itself is :mod:`.social`'s ``social_audience_upload``,
+the removal (the same hashed schema, ``DELETE /{audience_id}/users``) its
+``social_audience_remove``."""
 
 from __future__ import annotations
 
@@ -50,8 +52,11 @@ class Audience:
     without_identifier: int
 
 
-def audience_for(payload: Mapping[str, Any], *, workspace_id: int, at: datetime) -> Audience:
-    """The workspace's contacts named in the payload, minus those opted out of ads at ``at``."""
+def audience_for(
+    payload: Mapping[str, Any], *, workspace_id: int, at: datetime, removal: bool = False
+) -> Audience:
+    """The workspace's contacts named in the payload, minus those opted out of ads at ``at``
+    (for a ``removal`` everyone stays: taking an opted-out person out is what they asked)."""
     limits = common.Limits()
     audience_id = limits.identifier("audience_id", payload.get("audience_id"))
     raw = payload.get("contact_ids")
@@ -74,7 +79,7 @@ def audience_for(payload: Mapping[str, Any], *, workspace_id: int, at: datetime)
     limits.raise_if_any()
     ordered = [contacts[pk] for pk in dict.fromkeys(ids)]
     everyone = recipients_for(workspace_id=workspace_id, contacts=ordered, at=at)
-    allowed = [r for r in everyone if not opted_out_of_ads(r)]
+    allowed = everyone if removal else [r for r in everyone if not opted_out_of_ads(r)]
     members = [r for r in allowed if r.email or r.phone]
     return Audience(
         audience_id=audience_id,

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from como import jsonsafe
+from como.audiences.services import audience_create
 from como.campaigns.models import Campaign
 from como.channels.models import ChannelAccount
 from como.channels.sms import twilio_signature
@@ -279,6 +280,8 @@ def bases(workspace: Workspace) -> dict[str, Any]:
             "amount_claimed": None,
             "note": "spring",
         },
+        "/api/v1/audiences": {"name": "Owners", "rule": {"stages": ["customer"]}},
+        "/api/v1/audiences/{id}": {"name": "Canada", "rule": {"countries": ["CA"]}},
         "/api/v1/contacts": contact,
         "/api/v1/contacts/{id}": contact,
         "/api/v1/sequences": {"key": "spring", "name": "Spring", "program": SEQUENCE_PROGRAM},
@@ -361,6 +364,9 @@ def ids(workspace: Workspace) -> dict[str, int]:
             workspace=workspace, account=account, email="erase.me@example.com"
         ).pk,
         "/api/v1/campaigns/": Campaign.objects.create(workspace=workspace, name="Spring").pk,
+        "/api/v1/audiences/": audience_create(
+            workspace=workspace, name="Spring", rule={"countries": ["US"]}
+        ).pk,
         "/api/v1/actions/": propose(workspace).pk,
         "/api/v1/rooftops/": (
             rooftop := Rooftop.objects.create(

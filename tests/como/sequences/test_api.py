@@ -93,7 +93,11 @@ def test_a_sequence_is_created_proposed_enrolled_and_reported(
         "skipped": 0,
         "opened": 0,
         "clicked": 1,
+        "converted": 0,
+        "exited": {},
     }
+    assert funnel["steps"][-1]["step"] == "end"
+    assert funnel["steps"][-1]["exited"] == {"done": 2}
     member_id = by_contact[b.pk]["id"]
     removed = api.delete(f"/api/v1/sequences/members/{member_id}")
     assert removed.status_code == 200
