@@ -12,11 +12,13 @@ def register() -> None:
 
     from .demo import demo_intent_seed
     from .playbook import SETTING, IntentSettings
-    from .tasks import LINK_TASK
+    from .tasks import LINK_TASK, PURGE_TASK
 
     # The playbook's `intent` setting is validated by the vertical's model.
     register_section(SETTING, IntentSettings)
     # Signals that arrived before their account are linked when it appears.
     settings.CELERY_BEAT_SCHEDULE.setdefault(LINK_TASK, {"task": LINK_TASK, "schedule": 300.0})
+    # The webhook's delivery ids are kept a day (its replay window is 5 minutes).
+    settings.CELERY_BEAT_SCHEDULE.setdefault(PURGE_TASK, {"task": PURGE_TASK, "schedule": 3600.0})
     # Northwind Cloud's signals from both provider shapes.
     seeders.register(demo_intent_seed)

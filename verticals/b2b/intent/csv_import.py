@@ -33,6 +33,8 @@ _KEYWORD_SEPARATORS = re.compile(r"\s*[;|,]\s*")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _INTEGRAL = re.compile(r"^[+]?\d+(\.0+)?$")
 _PERCENTS = ("score", "profile_score")
+#: A weekly export of every account and topic is a few MB; beyond this it is not one.
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
