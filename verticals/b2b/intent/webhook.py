@@ -81,6 +81,7 @@ class IntentWebhookViewSet(WorkspaceScopedViewSet):
     queryset = IntentWebhook.objects.all()
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    metadata_class = None  # no OPTIONS description: a delivery has no serializer to describe
 
     @extend_schema(
         summary="A provider's signed delivery of intent signals (Standard Webhooks)",

@@ -20,7 +20,7 @@ NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # a Wednesday of ISO week 2026-W
 SIXSENSE = (
     "domain,company_intent_score,company_buying_stage,company_profile_fit,"
     "company_profile_score,keywords,is_6qa\n"
-    "northwind.example,82,Decision,Strong,91,\"snowflake alternative; etl pricing\",true\n"
+    'northwind.example,82,Decision,Strong,91,"snowflake alternative; etl pricing",true\n'
     "beta.example,abc,Awareness,Weak,30,,false\n"
     "gamma.example,55,Shopping,Moderate,60,,false\n"
     "delta.example,61.0,purchase,moderate,70,dbt|airflow,true\n"
@@ -49,7 +49,10 @@ def test_a_6sense_export_is_read_and_its_bad_rows_named(northwind: Workspace) ->
     rows = {r.domain: r for r in IntentSignal.objects.all()}
     first = rows["northwind.example"]
     assert (first.provider, first.topic, first.score, first.buying_stage) == (
-        "6sense", "", 82, "decision"
+        "6sense",
+        "",
+        82,
+        "decision",
     )
     assert (first.profile_fit, first.profile_score) == ("strong", 91)
     assert first.keywords == ["snowflake alternative", "etl pricing"]

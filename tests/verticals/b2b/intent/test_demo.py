@@ -19,7 +19,9 @@ END = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
 def test_the_demo_seeds_both_shapes_once(db: Any) -> None:
     workspace = workspace_create(slug=SPEC.slug, vertical="b2b", name=SPEC.name)
     for n in range(10):
-        account = Account.objects.create(workspace=workspace, domain=f"co{n}.example", name=f"Co {n}")
+        account = Account.objects.create(
+            workspace=workspace, domain=f"co{n}.example", name=f"Co {n}"
+        )
         Contact.objects.create(
             workspace=workspace, email=f"a@co{n}.example", account=account, score_intent=n * 10
         )

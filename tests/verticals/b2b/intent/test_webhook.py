@@ -47,7 +47,9 @@ BODY = json.dumps(
 @pytest.fixture
 def hook(workspace: Workspace) -> IntentWebhook:
     account_create(workspace=workspace, domain="northwind.example", name="Northwind")
-    return IntentWebhook.objects.create(workspace=workspace, provider="bombora", secret=new_secret())
+    return IntentWebhook.objects.create(
+        workspace=workspace, provider="bombora", secret=new_secret()
+    )
 
 
 def deliver(
@@ -146,8 +148,12 @@ def test_items_answer_one_by_one_and_name_the_webhooks_provider(hook: IntentWebh
     body = json.dumps(
         {
             "signals": [
-                {"provider": "6sense", "domain": "northwind.example", "score": 80,
-                 "week": "2026-11-23"},
+                {
+                    "provider": "6sense",
+                    "domain": "northwind.example",
+                    "score": 80,
+                    "week": "2026-11-23",
+                },
                 {"domain": "northwind.example", "score": 80, "week": "2026-11-23"},
             ]
         }
