@@ -8,7 +8,7 @@
 - ``bombora``: a Bombora-style Company Surge export (``Domain``, ``Topic``, ``Composite
   Score``, ``Week``), one row per domain, topic and week.
 
-The column names follow DESIGN.md, "B2B accounts" (the providers' documented field names); the
+The column names are the providers' documented field names; the
 exact headers of a given account's export may differ, and such a file uses the canonical
 names. Headers compare as every import's do (:func:`como.textfiles.header_key`). A layout is
 chosen when all its required headers are present; two layouts fitting is an error naming them.

@@ -1,7 +1,7 @@
 """One intent signal as a sender gives it (API, webhook, a CSV row), validated with pydantic into
 a :class:`SignalRow` or field errors.
 
-The fields, as 6sense and Bombora name the facts (DESIGN.md, "B2B accounts"): ``provider``,
+The fields, as 6sense and Bombora name the facts: ``provider``,
 ``domain`` (the account's; a URL or ``www.`` is reduced to the domain as accounts store it),
 ``topic`` (Bombora's; empty for a company-level score such as 6sense's), ``score`` 0-100,
 ``buying_stage`` (6sense's Target … Purchase), ``week`` (the Monday of an ISO week, as
