@@ -68,14 +68,15 @@ def deliver(
         secret or hook.secret, webhook_id, stamp, body if signed_body is None else signed_body
     )
     sent = {
-        "HTTP_WEBHOOK_ID": webhook_id,
-        "HTTP_WEBHOOK_TIMESTAMP": str(stamp),
-        "HTTP_WEBHOOK_SIGNATURE": signature,
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": signature,
     }
-    if headers is not None:
-        sent = headers
     return Client().post(
-        f"/api/v1/intent/webhooks/{hook.pk}/deliveries", body, "application/json", **sent
+        f"/api/v1/intent/webhooks/{hook.pk}/deliveries",
+        data=body,
+        content_type="application/json",
+        headers=sent if headers is None else headers,
     )
 
 
@@ -122,11 +123,7 @@ def test_a_bad_signature_or_a_mutated_body_is_refused(hook: IntentWebhook) -> No
 
 def test_missing_or_malformed_headers_are_a_400(hook: IntentWebhook) -> None:
     assert deliver(hook, headers={}).status_code == 400
-    stamp_words = {
-        "HTTP_WEBHOOK_ID": "m",
-        "HTTP_WEBHOOK_TIMESTAMP": "yesterday",
-        "HTTP_WEBHOOK_SIGNATURE": "v1,x",
-    }
+    stamp_words = {"webhook-id": "m", "webhook-timestamp": "yesterday", "webhook-signature": "v1,x"}
     assert deliver(hook, headers=stamp_words).status_code == 400
 
 
