@@ -78,3 +78,27 @@ def test_only_who_configures_the_playbook_configures_webhooks(workspace: Workspa
     response = client.post(ADD_HOOK, _hook_form(workspace=workspace.pk, new_secret=new_secret()))
     assert response.status_code == 403
     assert not IntentWebhook.objects.exists()
+
+
+def test_the_playbook_editor_has_an_intent_section(workspace: Workspace) -> None:
+    from como.agents.services import playbook_for
+
+    playbook = playbook_for(workspace)
+    client = member_client(workspace, role="owner")
+    url = reverse("admin:agents_playbook_change", args=[playbook.pk]) + "?section=intent"
+    page = client.get(url)
+    form = page.context["form"]
+    assert {
+        "intent__surge_bar",
+        "intent__points_per_score",
+        "intent__max_surges_per_week",
+        "intent__create_accounts",
+    } <= set(form.fields)
+    shown = {f.html_name: f.value() for f in form if f.value() not in (None, False)}
+    refused = client.post(url, {**shown, "intent__surge_bar": "101"})
+    assert refused.status_code == 400
+    assert list(refused.context["form"].errors) == ["intent__surge_bar"]
+    saved = client.post(url, {**shown, "intent__surge_bar": "70", "intent__create_accounts": "on"})
+    assert saved.status_code == 302
+    playbook.refresh_from_db()
+    assert (playbook.intent["surge_bar"], playbook.intent["create_accounts"]) == (70, True)
