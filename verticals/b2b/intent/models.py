@@ -2,10 +2,10 @@
 push them to como's signed webhook.
 
 A signal names its account by domain. ``account`` is filled when the workspace has an account of
-that domain when the signal arrives, and later by :func:`.services.intent_accounts_link` (at
-every batch, and on beat) for a signal that arrived first: a signal is never lost for arriving
-before its account, and the reader (:mod:`.selectors`) matches by domain as well, so an
-unlinked signal already counts.
+that domain when the signal arrives, and later by :func:`.services.intent_accounts_link` (by
+the next batch naming the domain, and on beat) for a signal that arrived first: a signal is
+never lost for arriving before its account, and the reader (:mod:`.selectors`) matches by
+domain as well, so an unlinked signal already counts.
 """
 
 from __future__ import annotations

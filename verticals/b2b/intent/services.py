@@ -10,9 +10,9 @@ wins and the earlier ones are answered ``superseded``. Nothing is ever stored tw
 Accounts: a signal is linked to the workspace's account of its domain. A domain with no
 account gets one (a target account, named by its domain) when the playbook's
 ``intent.create_accounts`` says so; otherwise the signal is stored unlinked and
-:func:`intent_accounts_link` links it when the account appears (at every batch and on beat,
-``verticals.b2b.intent_link_accounts``); the reader matches unlinked signals by domain
-meanwhile, so they count from the start.
+:func:`intent_accounts_link` links it when the account appears (by the next batch naming its
+domain, and on beat, ``verticals.b2b.intent_link_accounts``); the reader matches unlinked
+signals by domain meanwhile, so they count from the start.
 """
 
 from __future__ import annotations
@@ -149,7 +149,8 @@ def _store(
         INSERT INTO {table} AS s (workspace_id, account_id, source, received_at, revision,
                                   {columns})
         SELECT %s,
-               (SELECT a.id FROM {accounts} a WHERE a.workspace_id = %s AND a.domain = x.domain),
+               (SELECT a.id FROM {accounts} a
+                WHERE a.workspace_id = %s AND a.domain = x.domain AND a.domain <> ''),
                %s, %s, 1, {selected}
         FROM unnest({arrays}) AS x ({columns})
         ON CONFLICT (workspace_id, provider, domain, topic, week) DO UPDATE SET
@@ -194,7 +195,7 @@ def _store(
         for provider, domain, topic, week, pk, account in found:
             if (provider, domain, topic, week) in wanted:
                 result[(provider, domain, topic, week)] = (pk, account, "unchanged")
-    if intent_accounts_link(workspace=workspace):
+    if intent_accounts_link(workspace=workspace, domains=sorted({row.domain for row in rows})):
         linked = dict(
             IntentSignal.objects.filter(pk__in=[v[0] for v in result.values()]).values_list(
                 "id", "account_id"
@@ -225,14 +226,19 @@ def _accounts_ensure(workspace: Workspace, domains: list[str]) -> None:
         cursor.execute(query, [workspace.pk, *params, domains])
 
 
-def intent_accounts_link(*, workspace: Workspace | None = None) -> int:
-    """Link unlinked signals to the account of their domain, of one workspace or of all; the
-    number linked. One UPDATE over the partial index of unlinked signals."""
+def intent_accounts_link(
+    *, workspace: Workspace | None = None, domains: Sequence[str] | None = None
+) -> int:
+    """Link unlinked signals to the account of their domain: of one workspace (and of some of
+    its ``domains``) or of all; the number linked. One UPDATE over the partial index of
+    unlinked signals, each joined through the accounts' unique (workspace, domain) index (the
+    ``domain <> ''`` lets the planner use that partial index whatever its statistics say)."""
     query = sql.SQL(
         """
         UPDATE {signals} s SET account_id = a.id
         FROM {accounts} a
         WHERE s.account_id IS NULL AND a.workspace_id = s.workspace_id AND a.domain = s.domain
+          AND a.domain <> ''
         """
     ).format(
         signals=sql.Identifier(IntentSignal._meta.db_table),
@@ -242,6 +248,9 @@ def intent_accounts_link(*, workspace: Workspace | None = None) -> int:
     if workspace is not None:
         query += sql.SQL(" AND s.workspace_id = %s")
         params.append(workspace.pk)
+        if domains is not None:
+            query += sql.SQL(" AND s.domain = ANY(%s)")
+            params.append(list(domains))
     with raw_cursor() as cursor:
         cursor.execute(query, params)
         return int(cursor.rowcount)

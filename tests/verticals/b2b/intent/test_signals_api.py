@@ -170,6 +170,23 @@ def test_an_unknown_domain_is_stored_unlinked_counted_by_domain_and_linked_later
     assert intent_accounts_link() == 0
 
 
+def test_a_batch_links_the_earlier_signals_of_its_domains(
+    api: APIClient, workspace: Workspace
+) -> None:
+    post(api, surge(domain="later.example"), surge(domain="other.example"))
+    account = account_create(workspace=workspace, domain="later.example", name="Later")
+    account_create(workspace=workspace, domain="other.example", name="Other")
+    result = post(api, surge(domain="later.example", topic="ETL")).json()["results"][0]
+    assert result["account"] == account.pk
+    linked = dict(
+        IntentSignal.objects.values_list("domain", "account_id").filter(
+            topic="Cloud Data Warehouse"
+        )
+    )
+    # The batch linked its own domain's earlier signal; the other waits for beat's sweep.
+    assert linked == {"later.example": account.pk, "other.example": None}
+
+
 def test_the_playbook_may_create_target_accounts(api: APIClient, workspace: Workspace) -> None:
     playbook_update(playbook=playbook_for(workspace), intent={"create_accounts": True})
     result = post(api, surge(domain="new.example")).json()["results"][0]
