@@ -179,7 +179,8 @@ def _store(
     )
     result: dict[tuple[Any, ...], tuple[int, int | None, Status]] = {}
     with raw_cursor() as cursor:
-        cursor.execute(query, [workspace.pk, workspace.pk, source, now, *values])
+        # Binary: text-format arrays would be escaped element by element in Python.
+        cursor.execute(query, [workspace.pk, workspace.pk, source, now, *values], binary=True)
         for provider, domain, topic, week, pk, account, inserted in cursor.fetchall():
             status: Status = "created" if inserted else "updated"
             result[(provider, domain, topic, week)] = (pk, account, status)
