@@ -13,6 +13,7 @@ from como.leads.admin import _ReadOnlyInline, account_inlines
 from como.workspaces.admin_base import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from como.workspaces.roles import Permission
 
+from .admin_upload import IntentUploadMixin
 from .models import IntentSignal, IntentWebhook
 
 _TIMELINE = (
@@ -44,7 +45,7 @@ account_inlines.register(IntentTimelineInline)
 
 
 @admin.register(IntentSignal)
-class IntentSignalAdmin(ReadOnlyScopedAdmin):
+class IntentSignalAdmin(IntentUploadMixin, ReadOnlyScopedAdmin):
     list_display = ["week", "domain", "provider", "topic", "score", "buying_stage", "account"]
     list_filter = ["workspace", "provider", "buying_stage", "week"]
     list_select_related = ["account"]

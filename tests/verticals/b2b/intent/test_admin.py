@@ -102,3 +102,33 @@ def test_the_playbook_editor_has_an_intent_section(workspace: Workspace) -> None
     assert saved.status_code == 302
     playbook.refresh_from_db()
     assert (playbook.intent["surge_bar"], playbook.intent["create_accounts"]) == (70, True)
+
+
+def test_a_csv_export_is_imported_from_the_admin(
+    workspace: Workspace, other_workspace: Workspace
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = member_client(workspace, role="marketer")
+    listing = client.get(reverse("admin:vertical_b2b_intentsignal_changelist"))
+    upload = reverse("admin:vertical_b2b_intentsignal_upload")
+    assert upload in listing.content.decode()
+    data = b"Domain,Topic,Composite Score,Week\nnorthwind.example,ETL,71,2026-11-23\nx,ETL,9,1\n"
+    page = client.post(
+        upload,
+        {"workspace": workspace.pk, "file": SimpleUploadedFile("surge.csv", data), "week": ""},
+    )
+    assert page.status_code == 200
+    report = page.context["report"]
+    assert (report.preset, report.counts["created"], report.counts["rejected"]) == ("bombora", 1, 1)
+    assert "row 3 domain" in page.content.decode()
+    assert IntentSignal.objects.get().workspace_id == workspace.pk
+    # Another workspace is not a choice, whatever is posted.
+    foreign = client.post(
+        upload,
+        {"workspace": other_workspace.pk, "file": SimpleUploadedFile("surge.csv", data)},
+    )
+    assert "workspace" in foreign.context["form"].errors
+    assert IntentSignal.objects.count() == 1
+    # Someone who may not edit data gets no page.
+    assert member_client(workspace, role="viewer").get(upload).status_code == 403
