@@ -81,6 +81,13 @@ FIGURES: dict[str, list[str]] = {
         r"ratio beat pass / raw UPDATE: \d+\.\d{3}",
         r"sends: [\d,]+ covered actions proposed and enqueued in [\d.]+ s = [\d,]+ sends/s",
     ],
+    "intent": [
+        r"\(a\) recorded: \d+ signals in [\d.]+ s = [\d,]+ signals/s; again, all unchanged: "
+        r"[\d.]+ s = [\d,]+ signals/s",
+        r"raw COPY: \d+ rows in [\d.]+ s = [\d,]+ rows/s; ratio recorded / raw COPY: \d+\.\d{3}",
+        r"\(b\) every account's intent explained: \d+ accounts in [\d.]+ ms; raw SELECT of the "
+        r"signals [\d.]+ ms; ratio \d+\.\d{3}",
+    ],
     "compliance": [
         r"compliance checks +[\d,]+ creatives/s",
         r"numbers cached +[\d,]+ creatives/s",

@@ -10,11 +10,12 @@ credentials must see the marker (so B's rows would be noticed if they leaked), a
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -63,6 +64,7 @@ from verticals.automotive.inventory.models import (
     Vehicle,
     VehicleChange,
 )
+from verticals.b2b.intent.models import IntentSignal, IntentWebhook
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -407,6 +409,25 @@ def tenants(db: Any) -> Tenants:
             inventory_import=run,
             kind="changed",
             changes={"trim": ["", f"{tag} trim"]},
+        )
+        # B2B intent: a signal on the account, and a provider's webhook.
+        IntentSignal.objects.create(
+            workspace=workspace,
+            provider="bombora",
+            account=account,
+            domain=account.domain,
+            topic=f"{tag} topic",
+            score=70,
+            week=date(2025, 12, 29),
+            occurred_at=when,
+            source="api",
+            received_at=when,
+        )
+        IntentWebhook.objects.create(
+            workspace=workspace,
+            provider="bombora",
+            name=f"{tag} surge feed",
+            secret="whsec_" + base64.b64encode(tag.encode() * 8).decode(),
         )
         # DMS history: an import with a bad row, and the contact's vehicle it says.
         DmsImport.objects.create(

@@ -26,9 +26,12 @@ The settings and who reads them:
   and windows are enforced right before each marketing send (:mod:`como.agents.send_limits`);
   the others are validated and stored for the sequences. Their defaults change nothing.
 - ``merchandising``: what a catalog-driven agent advertises (the automotive inventory-ads agent:
-  conditions, rooftops, photos, price, days-in-stock bands, channels and placements). Its shape
-  belongs to whoever registered a model for it with :data:`SECTIONS`; without one it must be
-  an empty object.
+  conditions, rooftops, photos, price, days-in-stock bands, channels and placements).
+- ``intent``: how third-party intent signals count towards an account (the B2B vertical: the
+  surge bar, points per signal, a weekly cap, whether an unknown domain makes an account).
+
+The shape of ``merchandising`` and ``intent`` (:data:`VERTICAL_OWNED`) belongs to whoever
+registered a model for it with :data:`SECTIONS`; without one each must be an empty object.
 
 This module does not import the models (the model imports it).
 """
@@ -47,6 +50,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -96,6 +100,8 @@ class FrequencyCap(BaseModel):
 #: (``merchandising``): registered from the vertical's ``AppConfig.ready()``, read when a
 #: playbook is validated. The stored value is the model's JSON dump, defaults filled in.
 SECTIONS: Registry[type[BaseModel]] = Registry("playbook section")
+#: The settings whose shape a vertical's registered model owns.
+VERTICAL_OWNED: tuple[str, ...] = ("merchandising", "intent")
 
 
 def register_section(name: str, model: type[BaseModel]) -> type[BaseModel]:
@@ -143,6 +149,7 @@ class PlaybookSettings(BaseModel):
     send_windows: dict[Kind, SendWindow] = Field(default_factory=dict)
     sequences_enabled: list[Kind] = Field(default_factory=list)
     merchandising: dict[str, Any] = Field(default_factory=dict)
+    intent: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("frequency_caps")
     @classmethod
@@ -152,12 +159,13 @@ class PlaybookSettings(BaseModel):
             raise ValueError("one cap per channel")
         return value
 
-    @field_validator("merchandising", mode="before")
+    @field_validator(*VERTICAL_OWNED, mode="before")
     @classmethod
-    def _merchandising(cls, value: Any) -> dict[str, Any]:
+    def _vertical_owned(cls, value: Any, info: ValidationInfo) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise ValueError("must be an object")
-        return _section("merchandising", value)
+        assert info.field_name is not None
+        return _section(info.field_name, value)
 
     @field_validator("agents")
     @classmethod

@@ -95,3 +95,10 @@ def webhook_receipt_claim(*, source: str, delivery_id: str, workspace_id: int) -
     except IntegrityError:
         return False
     return True
+
+
+def webhook_receipts_purge(*, source: str, before: datetime) -> int:
+    """Forget ``source``'s receipts recorded before ``before`` (their deliveries' timestamps
+    are past any tolerance, so a replay is refused before its receipt is looked up)."""
+    deleted, _ = WebhookReceipt.objects.filter(source=source, received_at__lt=before).delete()
+    return deleted

@@ -163,6 +163,8 @@ class ContactInline(_ReadOnlyInline):
 #: person's sequence memberships), registered by its admin module or ready(): leads imports
 #: neither.
 contact_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
+#: Inlines a vertical adds to the account's page (the B2B intent timeline), as above.
+account_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
 
 
 @admin.register(Contact)
@@ -265,6 +267,9 @@ class AccountAdmin(WorkspaceScopedAdmin):
     search_fields = ["name", "domain", "=external_id"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ContactInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_inlines(request, obj), *account_inlines.all()]
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any

@@ -31,6 +31,7 @@ from como.workspaces.models import Workspace
 from como.workspaces.services import api_key_create, workspace_create
 from como.wsgi import application
 from verticals.automotive.inventory.models import Rooftop, Vehicle, VehicleChange
+from verticals.b2b.intent.models import IntentWebhook
 
 #: Generated requests per operation, valid and invalid ones mixed (the "fuzzing" phase).
 MAX_EXAMPLES = 30
@@ -98,6 +99,12 @@ class Seeded:
             kind="changed",
             changes={"price": ["10999.00", "9999.00"]},
         )
+        # A pushing provider: generated deliveries meet a real webhook (and fail its signature).
+        self.intent_webhooks = [
+            IntentWebhook.objects.create(
+                workspace=workspace, provider="bombora", secret="whsec_" + "QUJD" * 11
+            )
+        ]
 
     def ids_for(self, path: str) -> list[int]:
         if path.startswith("/api/v1/contacts/"):
@@ -108,6 +115,8 @@ class Seeded:
             return [rooftop.pk for rooftop in self.rooftops]
         if path.startswith("/api/v1/vehicles/"):
             return [vehicle.pk for vehicle in self.vehicles]
+        if path.startswith("/api/v1/intent/webhooks/"):
+            return [hook.pk for hook in self.intent_webhooks]
         if path.startswith("/api/v1/workspaces/"):
             return [self.workspace.pk]
         return []

@@ -12,3 +12,9 @@ class B2BConfig(AppConfig):
         from .vertical import PROFILE
 
         verticals.register(PROFILE)
+
+        # Intent data: the playbook's `intent` setting, the link sweep on beat, the demo's
+        # signals from both provider shapes.
+        from .intent import register as register_intent
+
+        register_intent()

@@ -96,6 +96,11 @@ class PlaybookForm(forms.ModelForm):
         "rooftops, min_photos, price_required, exclude_pending, age_bands, channels, "
         "placements). Checked against the vertical's rules when saved.",
     )
+    intent = _json_area(
+        6,
+        "How intent signals count towards an account (B2B: surge_bar, points_per_score, "
+        "max_surges_per_week, create_accounts). Checked against the vertical's model when saved.",
+    )
 
     class Meta:
         model = Playbook

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..models import Playbook
 from ..playbook_settings import SECTIONS as SETTING_MODELS
-from ..playbook_settings import PlaybookSettings, vertical_defaults
+from ..playbook_settings import VERTICAL_OWNED, PlaybookSettings, vertical_defaults
 from ..registry import registered_agents
 from ..schedules import SCHEDULE_KEYS, SCHEDULES, agents_settings_errors
 from .model_forms import SEP, Leaf, assemble, build_fields, error_targets, initial_values
@@ -69,6 +69,12 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("merchandising", "Merchandising rules", ("merchandising",)),
     Section(
+        "intent",
+        "Intent data",
+        ("intent",),
+        "How third-party intent signals (6sense, Bombora) count towards an account.",
+    ),
+    Section(
         "sequences",
         "Sequences",
         ("sequences_enabled",),
@@ -91,8 +97,13 @@ def section(key: str) -> Section:
 
 
 def shown_sections() -> list[Section]:
-    """The sections whose settings something installed reads (merchandising needs a model)."""
-    return [s for s in SECTIONS if s.key != "merchandising" or SETTING_MODELS.find("merchandising")]
+    """The sections whose settings something installed reads (a vertical-owned setting needs
+    its model)."""
+    return [
+        s
+        for s in SECTIONS
+        if not any(n in VERTICAL_OWNED and not SETTING_MODELS.find(n) for n in s.settings)
+    ]
 
 
 class SettingsSectionForm(forms.Form):

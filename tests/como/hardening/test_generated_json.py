@@ -46,6 +46,7 @@ from tests.como.sequences.support import approved_sequence
 from tests.factories import AccountFactory, ContactFactory, member_api_client
 from verticals.automotive.coop.models import CoopProgram
 from verticals.automotive.inventory.models import Rooftop, Vehicle
+from verticals.b2b.intent.models import IntentWebhook
 from verticals.b2b.scoring import DEFAULT_SCORING_MODEL
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +239,16 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         "attributes": {"tier": 1},
     }
     campaign = {"name": "Summer", "channels": ["email"], "starts_on": "2026-06-01", "budget": "10"}
+    signal = {
+        "provider": "bombora",
+        "domain": "acme.example.com",
+        "topic": "ETL",
+        "score": 72,
+        "week": "2026-11-23",
+        "keywords": ["etl pricing"],
+        "buying_stage": "decision",
+        "profile_score": 80,
+    }
     row = {"date": "2026-03-01", "campaign": "Spring", "impressions": 10, "clicks": 1, "spend": 1}
     rooftop = {
         "name": "Lakeside Honda",
@@ -305,6 +316,7 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         "/api/v1/contacts/{id}/opt-out": {"channels": ["email"], "source": "api"},
         "/api/v1/erasures": {"email": "erase.me@example.com", "reason": "asked"},
         "/api/v1/events": {"events": [event, {**event, "id": "e-2"}]},
+        "/api/v1/intent/signals": {"signals": [signal, {**signal, "topic": "BI"}]},
         "/api/v1/handoffs/{id}/accept": {"note": "on it"},
         "/api/v1/handoffs/{id}/reject": {"reason": "not_a_fit", "note": "no"},
         "/api/v1/inventory/imports": {
@@ -445,6 +457,26 @@ def test_no_signed_email_delivery_is_a_server_error(workspace: Workspace) -> Non
     assert any(200 <= status < 300 for status in statuses), statuses
 
 
+def test_no_signed_intent_delivery_is_a_server_error(workspace: Workspace) -> None:
+    hook = IntentWebhook.objects.create(workspace=workspace, provider="bombora", secret=SECRET)
+    url = f"/api/v1/intent/webhooks/{hook.pk}/deliveries"
+    base = bases(workspace)["/api/v1/intent/signals"]
+    counter = iter(range(10**6))
+    statuses: set[int] = set()
+
+    @RUN
+    @given(body=bodies(["signals"], base))
+    def deliver(body: str) -> None:
+        with rolled_back(url, body):
+            response = signed_post(url, body.encode(), webhook_id=f"msg_{next(counter)}")
+        assert response.status_code < 500, (body[:300], response.content[:300])
+        statuses.add(response.status_code)
+
+    deliver()
+    # The signatures were good: some deliveries got through, so the rest met the parser.
+    assert any(200 <= status < 300 for status in statuses), statuses
+
+
 #: Form values carry no surrogates (UTF-8 bytes cannot); everything else can come.
 FORM_TEXT = (
     st.sampled_from(["\x00", "a\x00b", "", "STOP", "delivered", "failed", "+13125550100"])
@@ -491,8 +523,13 @@ def test_no_signed_sms_webhook_is_a_server_error(
 
 @pytest.mark.parametrize(
     "path",
-    # Handoffs are only seeded as ids that do not exist; a rejection is the same as a note.
-    dict.fromkeys(p for _, p, _ in OPERATIONS if "handoffs" not in p and "reject" not in p),
+    # Handoffs are only seeded as ids that do not exist; a rejection is the same as a note;
+    # a signed webhook's deliveries are the next tests'.
+    dict.fromkeys(
+        p
+        for _, p, _ in OPERATIONS
+        if "handoffs" not in p and "reject" not in p and "deliveries" not in p
+    ),
 )
 def test_the_valid_bodies_are_accepted(
     owner: APIClient, workspace: Workspace, ids: dict[str, int], path: str

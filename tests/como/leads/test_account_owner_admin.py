@@ -40,16 +40,15 @@ def _offered(page: Any) -> list[str]:
 
 
 def _post(client: Client, url: str, **fields: Any) -> Any:
-    """The account form as a browser posts it, with its (empty) contacts inline."""
+    """The account form as a browser posts it, with its read-only inlines' management forms
+    (its contacts, and whatever a vertical adds)."""
     page = client.get(url)
-    (inline,) = page.context["inline_admin_formsets"]
-    prefix = inline.formset.prefix
-    data = {
-        f"{prefix}-TOTAL_FORMS": "0",
-        f"{prefix}-INITIAL_FORMS": str(len(inline.formset.forms)),
-        "attributes": "{}",
-        **{name: "" if value is None else str(value) for name, value in fields.items()},
-    }
+    data = {"attributes": "{}"}
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data[f"{prefix}-TOTAL_FORMS"] = "0"
+        data[f"{prefix}-INITIAL_FORMS"] = str(len(inline.formset.forms))
+    data |= {name: "" if value is None else str(value) for name, value in fields.items()}
     return client.post(url, data)
 
 
