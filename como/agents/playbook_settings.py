@@ -29,6 +29,9 @@ The settings and who reads them:
   conditions, rooftops, photos, price, days-in-stock bands, channels and placements). Its shape
   belongs to whoever registered a model for it with :data:`SECTIONS`; without one it must be
   an empty object.
+- ``accounts``: B2B accounts and buying committees (accounts found from work email domains,
+  the committee's roles, the engagement window and bar); the B2B vertical's model
+  (``verticals.b2b.accounts.settings``) owns its shape, like ``merchandising`` above.
 
 This module does not import the models (the model imports it).
 """
@@ -47,6 +50,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -119,6 +123,11 @@ def _section(name: str, value: Any) -> dict[str, Any]:
         ) from None
 
 
+#: The settings whose shape a vertical owns through :data:`SECTIONS` (empty objects until one
+#: registers a model for them).
+VERTICAL_SECTIONS = ("merchandising", "accounts")
+
+
 class PlaybookSettings(BaseModel):
     """Every setting a playbook has, with its built-in default. Unknown keys are refused."""
 
@@ -143,6 +152,7 @@ class PlaybookSettings(BaseModel):
     send_windows: dict[Kind, SendWindow] = Field(default_factory=dict)
     sequences_enabled: list[Kind] = Field(default_factory=list)
     merchandising: dict[str, Any] = Field(default_factory=dict)
+    accounts: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("frequency_caps")
     @classmethod
@@ -152,12 +162,13 @@ class PlaybookSettings(BaseModel):
             raise ValueError("one cap per channel")
         return value
 
-    @field_validator("merchandising", mode="before")
+    @field_validator(*VERTICAL_SECTIONS, mode="before")
     @classmethod
-    def _merchandising(cls, value: Any) -> dict[str, Any]:
+    def _vertical_section(cls, value: Any, info: ValidationInfo) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise ValueError("must be an object")
-        return _section("merchandising", value)
+        assert info.field_name is not None
+        return _section(info.field_name, value)
 
     @field_validator("agents")
     @classmethod

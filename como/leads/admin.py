@@ -164,6 +164,9 @@ class ContactInline(_ReadOnlyInline):
 #: neither.
 contact_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
 
+#: Inlines a vertical adds to the account's page (the B2B buying committee), the same way.
+account_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
+
 
 @admin.register(Contact)
 class ContactAdmin(WorkspaceScopedAdmin):
@@ -265,6 +268,9 @@ class AccountAdmin(WorkspaceScopedAdmin):
     search_fields = ["name", "domain", "=external_id"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ContactInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_inlines(request, obj), *account_inlines.all()]
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any

@@ -12,3 +12,27 @@ class B2BConfig(AppConfig):
         from .vertical import PROFILE
 
         verticals.register(PROFILE)
+
+        # The playbook's "accounts" section (accounts from email domains, buying committees).
+        from como.agents.playbook_settings import register_section
+
+        from .accounts.settings import AccountsSettings
+
+        register_section("accounts", AccountsSettings)
+
+        # Accounts found from people, and committees kept in step with them, in the writer's
+        # transaction: new or re-addressed contacts are linked by email domain (before they are
+        # scored); a changed title, CRM role or account updates the member.
+        from como.leads.reactions import register_contact_changed, register_contacts_identified
+
+        from .accounts.committee import on_contacts_changed, on_contacts_identified
+
+        register_contacts_identified(on_contacts_identified)
+        register_contact_changed(on_contacts_changed)
+
+        # Northwind Cloud's accounts and committees in `make demo`.
+        from como.demo.hooks import seeders
+
+        from .accounts.demo import demo_committees_seed
+
+        seeders.register(demo_committees_seed)

@@ -96,6 +96,11 @@ class PlaybookForm(forms.ModelForm):
         "rooftops, min_photos, price_required, exclude_pending, age_bands, channels, "
         "placements). Checked against the vertical's rules when saved.",
     )
+    accounts = _json_area(
+        12,
+        "B2B accounts and buying committees (create_accounts_from_email, committee roles, "
+        "engagement window and bar). Checked against the vertical's model when saved.",
+    )
 
     class Meta:
         model = Playbook

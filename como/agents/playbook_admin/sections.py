@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..models import Playbook
 from ..playbook_settings import SECTIONS as SETTING_MODELS
-from ..playbook_settings import PlaybookSettings, vertical_defaults
+from ..playbook_settings import VERTICAL_SECTIONS, PlaybookSettings, vertical_defaults
 from ..registry import registered_agents
 from ..schedules import SCHEDULE_KEYS, SCHEDULES, agents_settings_errors
 from .model_forms import SEP, Leaf, assemble, build_fields, error_targets, initial_values
@@ -69,6 +69,14 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("merchandising", "Merchandising rules", ("merchandising",)),
     Section(
+        "accounts",
+        "Accounts and buying committees",
+        ("accounts",),
+        "Accounts found from work email domains, the buying committee's roles (required, "
+        "weight, HubSpot buying roles, the departments and levels a title infers them from) "
+        "and when a member counts as engaged.",
+    ),
+    Section(
         "sequences",
         "Sequences",
         ("sequences_enabled",),
@@ -91,8 +99,12 @@ def section(key: str) -> Section:
 
 
 def shown_sections() -> list[Section]:
-    """The sections whose settings something installed reads (merchandising needs a model)."""
-    return [s for s in SECTIONS if s.key != "merchandising" or SETTING_MODELS.find("merchandising")]
+    """The sections whose settings something installed reads (a vertical's needs a model)."""
+    return [
+        s
+        for s in SECTIONS
+        if s.key not in VERTICAL_SECTIONS or SETTING_MODELS.find(s.key) is not None
+    ]
 
 
 class SettingsSectionForm(forms.Form):
