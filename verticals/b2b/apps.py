@@ -23,12 +23,22 @@ class B2BConfig(AppConfig):
         # Accounts found from people, and committees kept in step with them, in the writer's
         # transaction: new or re-addressed contacts are linked by email domain (before they are
         # scored); a changed title, CRM role or account updates the member.
-        from como.leads.reactions import register_contact_changed, register_contacts_identified
+        from como.leads.reactions import (
+            register_contact_changed,
+            register_contacts_identified,
+            register_merge_handler,
+        )
 
-        from .accounts.committee import on_contacts_changed, on_contacts_identified
+        from .accounts.committee import (
+            members_carry_over,
+            on_contacts_changed,
+            on_contacts_identified,
+        )
 
         register_contacts_identified(on_contacts_identified)
         register_contact_changed(on_contacts_changed)
+        # An identity merge keeps the member (and a role set by hand) with the survivor.
+        register_merge_handler(members_carry_over)
 
         # Northwind Cloud's accounts and committees in `make demo`.
         from como.demo.hooks import seeders

@@ -40,13 +40,18 @@ def _offered(page: Any) -> list[str]:
 
 
 def _post(client: Client, url: str, **fields: Any) -> Any:
-    """The account form as a browser posts it, with its (empty) contacts inline."""
+    """The account form as a browser posts it, with its (empty) inlines: the contacts, and
+    whatever a vertical adds (the B2B committee)."""
     page = client.get(url)
-    (inline,) = page.context["inline_admin_formsets"]
-    prefix = inline.formset.prefix
     data = {
-        f"{prefix}-TOTAL_FORMS": "0",
-        f"{prefix}-INITIAL_FORMS": str(len(inline.formset.forms)),
+        **{
+            f"{inline.formset.prefix}-{part}": value
+            for inline in page.context["inline_admin_formsets"]
+            for part, value in (
+                ("TOTAL_FORMS", "0"),
+                ("INITIAL_FORMS", str(len(inline.formset.forms))),
+            )
+        },
         "attributes": "{}",
         **{name: "" if value is None else str(value) for name, value in fields.items()},
     }

@@ -37,6 +37,8 @@ INLINE = {
     "sequence_memberships-INITIAL_FORMS": "0",
     "vehicle_ownerships-TOTAL_FORMS": "0",
     "vehicle_ownerships-INITIAL_FORMS": "0",
+    "committee_member-TOTAL_FORMS": "0",
+    "committee_member-INITIAL_FORMS": "0",
 }
 
 
@@ -201,7 +203,8 @@ def test_account_page_lists_its_contacts_read_only(workspace: Workspace) -> None
     page = client.get(reverse("admin:leads_account_change", args=[account.pk]))
 
     assert page.status_code == 200
-    (inline,) = page.context["inline_admin_formsets"]
+    # The contacts come first; a vertical's inlines (the B2B committee) follow.
+    inline = page.context["inline_admin_formsets"][0]
     assert [form.original.email for form in inline] == ["cto@acme.example"]
     assert inline.has_add_permission is False
     assert inline.has_change_permission is False

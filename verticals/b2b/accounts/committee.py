@@ -9,12 +9,14 @@ writer's transaction from two leads reactions (wired in ``B2BConfig.ready()``):
 
 - contacts identified (created, or given an email): link them to their domain's account
   (:mod:`.linking`), then sync the ones linked;
-- contacts changed (title, attributes, account): sync them.
+- contacts changed (title, attributes, account): sync them;
+
+and from identity merges (:func:`members_carry_over`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -61,6 +63,27 @@ def on_contacts_changed(workspace: Workspace, contact_ids: Sequence[int]) -> Non
     if workspace.vertical != VERTICAL:
         return
     members_sync(workspace=workspace, contact_ids=contact_ids)
+
+
+def members_carry_over(workspace_id: int, merged: Mapping[int, int]) -> None:
+    """Identity merge handler: an anonymous contact's member row moves to the contact it merged
+    into when that one has none (a role set by hand survives the merge), the others go, and the
+    survivors are synced (they may have taken the visitor's account). Runs before identity
+    resolution deletes the merged contacts, in its transaction."""
+    if not merged:
+        return
+    targets = sorted(set(merged.values()))
+    taken = set(
+        CommitteeMember.objects.filter(contact_id__in=targets).values_list("contact_id", flat=True)
+    )
+    for source, target in sorted(merged.items()):
+        if target not in taken:
+            taken.add(target)
+            CommitteeMember.objects.filter(contact_id=source).update(contact_id=target)
+    CommitteeMember.objects.filter(contact_id__in=list(merged)).delete()
+    workspace = Workspace.objects.get(pk=workspace_id)
+    if workspace.vertical == VERTICAL:
+        members_sync(workspace=workspace, contact_ids=targets)
 
 
 def members_sync(

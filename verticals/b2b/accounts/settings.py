@@ -104,7 +104,7 @@ DEFAULT_ROLES: tuple[CommitteeRole, ...] = (
         "Economic buyer",
         "1.5",
         ["BUDGET_HOLDER"],
-        RoleMatch(departments=["finance"]),
+        RoleMatch(departments=["finance"], levels=["c_level", "vp", "director"]),
         RoleMatch(levels=["vp"]),
     ),
     _role(
@@ -133,9 +133,7 @@ DEFAULT_ROLES: tuple[CommitteeRole, ...] = (
         "End user",
         "0.5",
         ["END_USER"],
-        RoleMatch(
-            departments=["data", "marketing", "sales", "operations", "product"], levels=["other"]
-        ),
+        RoleMatch(departments=["data", "marketing", "operations", "product"], levels=["other"]),
     ),
 )
 

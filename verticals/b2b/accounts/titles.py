@@ -6,8 +6,10 @@ The rules are the two tables below, read in order, first match wins. Titles are 
 first: lower case, ``&`` → ``and``, punctuation → spaces, common abbreviations spelled out
 (``sr`` → ``senior``, ``dir`` → ``director``, ``mgr`` → ``manager``, ``eng`` → ``engineering``…),
 so the tables name whole words and phrases only. Keywords that other keywords contain come in
-the department that must win: ``data engineer`` is engineering (listed before data), ``business
-development`` is sales (the engineering list has no bare "development").
+the department that must win: ``data engineer`` is engineering (listed before data), ``sales
+operations analyst`` is data, ``business development`` is sales (the engineering list has no
+bare "development"). C-level comes before VP so "SVP and Chief Technology Officer" is C-level;
+"vice president" is spelled "vp" first, so the C-level "president" is the office itself.
 """
 
 from __future__ import annotations
@@ -80,7 +82,6 @@ DEPARTMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "cyber",
         ),
     ),
-    ("sales", ("cro", "chief revenue officer", "business development", "sales", "revenue")),
     (
         "it",
         (
@@ -97,6 +98,8 @@ DEPARTMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "service desk",
             "enterprise applications",
             "erp",
+            "database",
+            "dba",
         ),
     ),
     (
@@ -139,6 +142,7 @@ DEPARTMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "reporting",
         ),
     ),
+    ("sales", ("cro", "chief revenue officer", "business development", "sales", "revenue")),
     (
         "marketing",
         (
@@ -201,7 +205,6 @@ DEPARTMENT_KEYS: tuple[str, ...] = tuple(key for key, _ in DEPARTMENTS)
 LEVEL_RULES: tuple[tuple[Level, tuple[str, ...]], ...] = (
     # An executive's aide, not an executive: before "chief" below.
     ("director", ("chief of staff",)),
-    ("vp", ("vice president", "vp", "svp", "evp", "avp")),
     (
         "c_level",
         (
@@ -226,7 +229,8 @@ LEVEL_RULES: tuple[tuple[Level, tuple[str, ...]], ...] = (
             "managing partner",
         ),
     ),
-    ("vp", ("head", "general counsel", "general manager")),
+    # "vice president" was spelled "vp" by normalise(), so "president" above is the office.
+    ("vp", ("vp", "svp", "evp", "avp", "head", "general counsel", "general manager")),
     ("director", ("director",)),
     ("manager", ("manager", "lead", "supervisor")),
 )
@@ -268,9 +272,9 @@ _LEVEL_PATTERNS = tuple((level, _pattern(words)) for level, words in LEVEL_RULES
 
 def normalise(title: str) -> str:
     text = title.lower().replace("&", " and ").replace("co-founder", "cofounder")
-    text = text.replace("v.p.", "vp").replace("fp and a", "fpa")
+    text = text.replace("v.p.", "vp")
     words = [_ABBREVIATIONS.get(word, word) for word in _SEPARATORS.split(text) if word]
-    return " ".join(words)
+    return " ".join(words).replace("vice president", "vp").replace("fp and a", "fpa")
 
 
 @lru_cache(maxsize=16_384)
