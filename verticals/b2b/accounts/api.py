@@ -22,6 +22,7 @@ from como.workspaces.api_base import (
 )
 from como.workspaces.models import Workspace
 from como.workspaces.openapi import DETAIL, errors_response
+from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.users import signed_in
 
 from .committee import member_role_set
@@ -39,10 +40,12 @@ from .serializers import (
 _NOT_FOUND = OpenApiResponse(DETAIL.response, description="No such row in your workspaces.")
 
 
-def committee_body(found: Committee) -> dict[str, Any]:
+def committee_body(account: Account, found: Committee) -> dict[str, Any]:
     ratio = found.coverage
     return {
         "account_id": found.account_id,
+        "domain": account.domain,
+        "name": account.name,
         "at": found.at,
         "window_days": found.window_days,
         "min_intent": found.min_intent,
@@ -88,7 +91,7 @@ class AccountCommitteeViewSet(WorkspaceScopedViewSet):
         query.is_valid(raise_exception=True)
         account = self.get_object()
         found = committee(account, at=query.validated_data.get("at") or timezone.now())
-        return Response(CommitteeSerializer(committee_body(found)).data)
+        return Response(CommitteeSerializer(committee_body(account, found)).data)
 
 
 class ContactCommitteeRoleViewSet(WorkspaceScopedViewSet):
@@ -109,14 +112,18 @@ class ContactCommitteeRoleViewSet(WorkspaceScopedViewSet):
     )
     @action(detail=True, methods=["put"], url_path="committee-role")
     def committee_role(self, request: Request, pk: str | None = None) -> Response:
+        contact = self.get_object()  # a foreign contact is a 404 whatever the body
         given = MemberRoleInSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        contact = self.get_object()
         with service_errors_as_400():
             member = member_role_set(
                 contact=contact, role=given.validated_data["role"], user=signed_in(request.user)
             )
         return Response(CommitteeMemberSerializer(member).data)
+
+
+class AccountLinkRunPagination(StrictCursorPagination):
+    ordering = ("-created_at", "-id")
 
 
 class AccountLinkRunViewSet(
@@ -126,6 +133,7 @@ class AccountLinkRunViewSet(
 
     queryset = AccountLinkRun.objects.all()
     serializer_class = AccountLinkRunSerializer
+    pagination_class = AccountLinkRunPagination
     lookup_value_regex = r"\d+"
     filter_backends: list[Any] = []
 

@@ -56,6 +56,8 @@ class CoverageSerializer(serializers.Serializer):
 
 class CommitteeSerializer(serializers.Serializer):
     account = serializers.IntegerField(source="account_id")
+    domain = serializers.CharField()
+    name = serializers.CharField()
     at = serializers.DateTimeField()
     window_days = serializers.IntegerField()
     min_intent = serializers.FloatField()
