@@ -7,8 +7,8 @@ exactly as the contact's score counts them), each decayed to ``t``. Reading is s
 read of the members and two of their histories (:func:`como.scoring.score_state.scoring_inputs`)
 however many accounts are asked for, so an account score can ask for many accounts at once.
 
-Coverage (Salesforce's completeness, DESIGN.md "B2B accounts"): the required roles with at
-least one engaged member ÷ the required roles; the required roles without one are named.
+Coverage (Salesforce's completeness, docs/architecture.md, "B2B accounts"): the required roles
+with at least one engaged member ÷ the required roles; the required roles without one are named.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ playbook is validated against it when saved and the editor builds its form from 
   ``hs_buying_roles`` sets the member's role; a person's choice still wins.
 - ``roles``: the committee, in inference order (the first role whose ``infer`` matches a
   title's department and level is the member's); each is ``required`` or not and has a
-  ``weight`` for the account score. The default is the seven roles of DESIGN.md.
+  ``weight`` for the account score. The default is the seven roles of docs/architecture.md,
+  "B2B accounts".
 - ``engagement``: a member is engaged at ``t`` when the intent points their own events earned
   in ``(t - window_days, t]``, decayed to ``t`` as the scoring model decays them, reach
   ``min_intent``.
@@ -88,7 +89,7 @@ def _role(key: str, label: str, weight: str, hs: list[str], *infer: RoleMatch) -
 
 
 _TECH = ["engineering", "it", "security", "data"]
-#: DESIGN.md's seven roles, in inference order: the functions that own a veto first (legal,
+#: The seven default roles, in inference order: the functions that own a veto first (legal,
 #: procurement, finance), then seniority, then the solution's own departments.
 DEFAULT_ROLES: tuple[CommitteeRole, ...] = (
     _role(

@@ -1,6 +1,6 @@
 """A job title's department and level, by rules held as data (Demandbase's published approach,
-DESIGN.md "B2B accounts"): the department from keywords, the level by first match C-level →
-VP → director → manager → other.
+docs/architecture.md, "B2B accounts"): the department from keywords, the level by first match
+C-level → VP → director → manager → other.
 
 The rules are the two tables below, read in order, first match wins. Titles are normalised
 first: lower case, ``&`` → ``and``, punctuation → spaces, common abbreviations spelled out
