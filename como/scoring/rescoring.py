@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import OperationalError, transaction
-from django.db.models import DateTimeField, F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 
 from como.leads.models import Contact
+from como.leases import lease_claim, lease_finish, lease_lapses_in
 
 from .models import RescoreRun, ScoringModel
 from .score_state import contacts_rescore
@@ -118,15 +118,12 @@ def rescore_run_execute(
 
 def _claim(run_id: int) -> RescoreRun | None:
     """The run, now held by this worker; None when it is finished or held by a live lease."""
-    now = timezone.now()
-    claimed = (
-        RescoreRun.objects.filter(pk=run_id, status__in=RescoreRun.UNFINISHED)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-        .update(
-            status=Status.RUNNING,
-            lease_expires_at=now + LEASE,
-            started_at=Coalesce("started_at", Value(now, output_field=DateTimeField())),
-        )
+    claimed = lease_claim(
+        RescoreRun.objects.all(),
+        pk=run_id,
+        unfinished=RescoreRun.UNFINISHED,
+        lease=LEASE,
+        now=timezone.now(),
     )
     if not claimed:
         return None
@@ -139,8 +136,7 @@ def _unclaimed(run_id: int) -> Slice:
     run = RescoreRun.objects.filter(pk=run_id).first()
     if run is None or run.status not in RescoreRun.UNFINISHED:
         return Slice(None if run is None else run.status, 0)
-    lapses = run.lease_expires_at or timezone.now()
-    return Slice(run.status, 0, resume_in=max(1.0, (lapses - timezone.now()).total_seconds()))
+    return Slice(run.status, 0, resume_in=lease_lapses_in(run.lease_expires_at, timezone.now()))
 
 
 class _CheckpointMoved(Exception):
@@ -181,8 +177,8 @@ def _batch(run: RescoreRun, batch_size: int) -> int | None:
 
 def _finish(run: RescoreRun, status: Status, *, error: str = "") -> None:
     """End the run, unless something else (a newer version's start) already has."""
-    RescoreRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), lease_expires_at=None, error=error
+    lease_finish(
+        RescoreRun.objects.all(), pk=run.pk, status=status, now=timezone.now(), error=error
     )
 
 

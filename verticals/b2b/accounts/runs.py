@@ -8,8 +8,8 @@ re-scored: fit may read the account), sync every batch contact's committee membe
 ``done`` and the checkpoint with a conditional UPDATE. As the scoring re-score runs do
 (``como.scoring.rescoring``): a worker claims the run with a short lease each batch renews, a
 killed worker loses only its batch in flight, a redelivered message resumes after the
-checkpoint once the lease lapses, and a slice stops between batches after its time budget so
-the task can enqueue the next.
+checkpoint once the lease lapses (the claim is :mod:`como.leases`, shared with them), and a
+slice stops between batches after its time budget so the task can enqueue the next.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import DateTimeField, F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 
 from como.leads.models import Contact
 from como.leads.reactions import contacts_changed
+from como.leases import lease_claim, lease_finish, lease_lapses_in
 from como.workspaces.models import Workspace
 
 from .committee import members_sync
@@ -80,21 +80,18 @@ def link_run_execute(
     or ``budget_seconds`` have passed (``resume_in`` 0). Idempotent: a finished run is left as
     it is; a held one is left to its holder until the lease lapses."""
     now = timezone.now()
-    claimed = (
-        AccountLinkRun.objects.filter(pk=run_id, status__in=AccountLinkRun.UNFINISHED)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-        .update(
-            status=Status.RUNNING,
-            lease_expires_at=now + LEASE,
-            started_at=Coalesce("started_at", Value(now, output_field=DateTimeField())),
-        )
+    claimed = lease_claim(
+        AccountLinkRun.objects.all(),
+        pk=run_id,
+        unfinished=AccountLinkRun.UNFINISHED,
+        lease=LEASE,
+        now=now,
     )
     run = AccountLinkRun.objects.select_related("workspace").filter(pk=run_id).first()
     if run is None or not claimed:
         if run is None or run.status not in AccountLinkRun.UNFINISHED:
             return Slice(None if run is None else run.status, 0)
-        lapses = run.lease_expires_at or now
-        return Slice(run.status, 0, resume_in=max(1.0, (lapses - now).total_seconds()))
+        return Slice(run.status, 0, resume_in=lease_lapses_in(run.lease_expires_at, now))
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     looked_at = 0
     try:
@@ -147,6 +144,5 @@ def _batch(run: AccountLinkRun, batch_size: int) -> int | None:
 
 
 def _finish(run: AccountLinkRun, status: str, *, error: str = "") -> None:
-    AccountLinkRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), lease_expires_at=None, error=error
-    )
+    runs = AccountLinkRun.objects.all()
+    lease_finish(runs, pk=run.pk, status=status, now=timezone.now(), error=error)
