@@ -9,10 +9,12 @@ finds a live lease and looks again once it would have lapsed. Imports no app.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import time
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import OperationalError
 from django.db.models import DateTimeField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
@@ -48,3 +50,31 @@ def lease_finish(
     runs.filter(pk=pk, status=RUNNING).update(
         status=status, finished_at=now, lease_expires_at=None, error=error
     )
+
+
+def lease_drive(
+    batch: Callable[[], int | None],
+    *,
+    budget_seconds: float | None,
+    pause: Callable[[], None],
+    fail: Callable[[Exception], None],
+) -> tuple[int, bool]:
+    """Call ``batch`` (one committed batch; None when the run is over) until it is over or
+    ``budget_seconds`` have passed, then ``pause`` (drop the lease for the next slice).
+    Returns (rows done, whether it paused). An OperationalError propagates with the claim
+    still held, for the task to retry once the lease lapses; any other error is given to
+    ``fail`` (mark the run failed) and propagates."""
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    done = 0
+    try:
+        while (count := batch()) is not None:
+            done += count
+            if deadline is not None and time.monotonic() >= deadline:
+                pause()
+                return done, True
+    except OperationalError:
+        raise
+    except Exception as error:
+        fail(error)
+        raise
+    return done, False

@@ -23,16 +23,15 @@ Why a run survives dead workers, redelivered messages and further version change
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from como.leads.models import Contact
-from como.leases import lease_claim, lease_finish, lease_lapses_in
+from como.leases import lease_claim, lease_drive, lease_finish, lease_lapses_in
 
 from .models import RescoreRun, ScoringModel
 from .score_state import contacts_rescore
@@ -99,19 +98,14 @@ def rescore_run_execute(
     run = _claim(run_id)
     if run is None:
         return _unclaimed(run_id)
-    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
-    rescored = 0
-    try:
-        while (batch := _batch(run, batch_size)) is not None:
-            rescored += batch
-            if deadline is not None and time.monotonic() >= deadline:
-                _release(run)
-                return Slice(Status.RUNNING, rescored, resume_in=0)
-    except OperationalError:
-        raise
-    except Exception as error:
-        _finish(run, Status.FAILED, error=f"{type(error).__name__}: {error}")
-        raise
+    rescored, paused = lease_drive(
+        lambda: _batch(run, batch_size),
+        budget_seconds=budget_seconds,
+        pause=lambda: _release(run),
+        fail=lambda error: _finish(run, Status.FAILED, error=f"{type(error).__name__}: {error}"),
+    )
+    if paused:
+        return Slice(Status.RUNNING, rescored, resume_in=0)
     run.refresh_from_db(fields=["status"])
     return Slice(run.status, rescored)
 

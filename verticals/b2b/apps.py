@@ -46,3 +46,18 @@ class B2BConfig(AppConfig):
         from .accounts.demo import demo_committees_seed
 
         seeders.register(demo_committees_seed)
+
+        # The console's sidebar: committees and link runs in the vertical's group.
+        from como.console.navigation import SidebarGroup, register_group
+
+        register_group(
+            SidebarGroup(
+                "b2b",
+                "B2B accounts",
+                60,
+                (
+                    ("vertical_b2b.CommitteeMember", "groups"),
+                    ("vertical_b2b.AccountLinkRun", "sync"),
+                ),
+            )
+        )

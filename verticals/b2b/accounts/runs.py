@@ -14,17 +14,16 @@ slice stops between batches after its time budget so the task can enqueue the ne
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from como.leads.models import Contact
 from como.leads.reactions import contacts_changed
-from como.leases import lease_claim, lease_finish, lease_lapses_in
+from como.leases import lease_claim, lease_drive, lease_finish, lease_lapses_in
 from como.workspaces.models import Workspace
 
 from .committee import members_sync
@@ -92,21 +91,14 @@ def link_run_execute(
         if run is None or run.status not in AccountLinkRun.UNFINISHED:
             return Slice(None if run is None else run.status, 0)
         return Slice(run.status, 0, resume_in=lease_lapses_in(run.lease_expires_at, now))
-    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
-    looked_at = 0
-    try:
-        while (batch := _batch(run, batch_size)) is not None:
-            looked_at += batch
-            if deadline is not None and time.monotonic() >= deadline:
-                AccountLinkRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
-                    lease_expires_at=None
-                )
-                return Slice(Status.RUNNING, looked_at, resume_in=0)
-    except OperationalError:
-        raise
-    except Exception as error:
-        _finish(run, Status.FAILED, error=f"{type(error).__name__}: {error}")
-        raise
+    looked_at, paused = lease_drive(
+        lambda: _batch(run, batch_size),
+        budget_seconds=budget_seconds,
+        pause=lambda: _release(run),
+        fail=lambda error: _finish(run, Status.FAILED, error=f"{type(error).__name__}: {error}"),
+    )
+    if paused:
+        return Slice(Status.RUNNING, looked_at, resume_in=0)
     return Slice(Status.SUCCEEDED, looked_at)
 
 
@@ -141,6 +133,10 @@ def _batch(run: AccountLinkRun, batch_size: int) -> int | None:
             return None
     run.last_contact_id = ids[-1]
     return len(ids)
+
+
+def _release(run: AccountLinkRun) -> None:
+    AccountLinkRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(lease_expires_at=None)
 
 
 def _finish(run: AccountLinkRun, status: str, *, error: str = "") -> None:
