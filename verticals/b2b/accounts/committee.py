@@ -17,12 +17,14 @@ and from identity merges (:func:`members_carry_over`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from psycopg import sql
 
 from como.leads.models import Contact
+from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 from como.workspaces.users import User
 
@@ -32,19 +34,8 @@ from .settings import AccountsSettings, accounts_settings
 from .titles import read_title
 
 VERTICAL = "b2b"
-_SYNCED = ("account", "role", "role_source", "level", "department", "title", "set_by", "updated_at")
-
-
-def _compared(member: CommitteeMember) -> tuple[Any, ...]:
-    return (
-        member.account_id,
-        member.role,
-        member.role_source,
-        member.level,
-        member.department,
-        member.title,
-        member.set_by_id,
-    )
+_CONTACT = sql.Identifier(Contact._meta.db_table)
+_MEMBER = sql.Identifier(CommitteeMember._meta.db_table)
 
 
 def on_contacts_identified(workspace: Workspace, contact_ids: Sequence[int]) -> None:
@@ -86,6 +77,16 @@ def members_carry_over(workspace_id: int, merged: Mapping[int, int]) -> None:
         members_sync(workspace=workspace, contact_ids=targets)
 
 
+class _Wanted(NamedTuple):
+    account_id: int
+    role: str
+    role_source: str
+    level: str
+    department: str
+    title: str
+    set_by_id: int | None
+
+
 def members_sync(
     *,
     workspace: Workspace,
@@ -94,65 +95,82 @@ def members_sync(
 ) -> int:
     """Make these contacts' committee rows match them: a member per contact with an account
     (role by precedence, level from the title), none for a contact without. Returns how many
-    rows were written. Runs in the caller's transaction; the upsert locks the rows it writes."""
+    rows were written. Set-based on the ingest path: one read, one upsert, one delete, however
+    many contacts. Runs in the caller's transaction; the upsert locks the rows it writes."""
     if not contact_ids:
         return 0
     settings = settings or accounts_settings(workspace)
-    contacts = Contact.objects.filter(workspace_id=workspace.pk, pk__in=sorted(set(contact_ids)))
-    rows = contacts.values_list("pk", "account_id", "title", "attributes")
-    members = {
-        m.contact_id: m
-        for m in CommitteeMember.objects.filter(workspace_id=workspace.pk, contact__in=contacts)
-    }
-    writes: list[CommitteeMember] = []
+    attribute = settings.crm_role_attribute
+    writes: dict[int, _Wanted] = {}
     gone: list[int] = []
-    for pk, account_id, title, attributes in rows:
-        member = members.get(pk)
-        if account_id is None:
-            if member is not None:
-                gone.append(member.pk)
-            continue
-        wanted = _member(workspace, pk, account_id, title, attributes or {}, member, settings)
-        if member is None or _compared(member) != _compared(wanted):
-            writes.append(wanted)
-    if gone:
-        CommitteeMember.objects.filter(pk__in=gone).delete()
-    if writes:
-        CommitteeMember.objects.bulk_create(
-            writes,
-            update_conflicts=True,
-            unique_fields=["contact"],
-            update_fields=list(_SYNCED),
+    with raw_cursor() as cursor:
+        cursor.execute(
+            sql.SQL("""
+            SELECT c.id, c.account_id, c.title,
+                   CASE WHEN jsonb_typeof(c.attributes -> %s) = 'string'
+                        THEN c.attributes ->> %s END,
+                   m.id, m.account_id, m.role, m.role_source, m.level, m.department, m.title,
+                   m.set_by_id
+            FROM {contact} c LEFT JOIN {member} m ON m.contact_id = c.id
+            WHERE c.workspace_id = %s AND c.id = ANY(%s::bigint[])
+            """).format(contact=_CONTACT, member=_MEMBER),
+            [attribute, attribute, workspace.pk, sorted(set(contact_ids))],
         )
+        for pk, account_id, title, crm_value, member_id, *current in cursor.fetchall():
+            stored = _Wanted(*current) if member_id is not None else None
+            if account_id is None:
+                if member_id is not None:
+                    gone.append(member_id)
+                continue
+            wanted = _wanted(account_id, title, crm_value, stored, settings)
+            if wanted != stored:
+                writes[pk] = wanted
+        if gone:
+            cursor.execute(
+                sql.SQL("DELETE FROM {member} WHERE id = ANY(%s::bigint[])").format(member=_MEMBER),
+                [gone],
+            )
+        if writes:
+            ids = sorted(writes)
+            columns = list(zip(*(writes[pk] for pk in ids), strict=True))
+            cursor.execute(
+                sql.SQL("""
+                INSERT INTO {member} (workspace_id, contact_id, account_id, role, role_source,
+                                      level, department, title, set_by_id, updated_at)
+                SELECT %s, u.* , now()
+                FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[],
+                            %s::text[], %s::text[], %s::bigint[])
+                     AS u(contact_id, account_id, role, role_source, level, department, title,
+                          set_by_id)
+                ON CONFLICT (contact_id) DO UPDATE SET
+                    account_id = EXCLUDED.account_id, role = EXCLUDED.role,
+                    role_source = EXCLUDED.role_source, level = EXCLUDED.level,
+                    department = EXCLUDED.department, title = EXCLUDED.title,
+                    set_by_id = EXCLUDED.set_by_id, updated_at = now()
+                """).format(member=_MEMBER),
+                [workspace.pk, ids, *map(list, columns)],
+            )
     return len(writes) + len(gone)
 
 
-def _member(
-    workspace: Workspace,
-    contact_id: int,
+def _wanted(
     account_id: int,
     title: str,
-    attributes: dict[str, Any],
-    current: CommitteeMember | None,
+    crm_value: str | None,
+    stored: _Wanted | None,
     settings: AccountsSettings,
-) -> CommitteeMember:
+) -> _Wanted:
     reading = read_title(title)
-    if current is not None and current.role_source == RoleSource.MANUAL:
-        role, source = current.role, RoleSource.MANUAL
-    elif (crm := settings.crm_role(attributes.get(settings.crm_role_attribute))) is not None:
-        role, source = crm, RoleSource.CRM
+    set_by_id = None
+    if stored is not None and stored.role_source == RoleSource.MANUAL:
+        role, source, set_by_id = stored.role, RoleSource.MANUAL.value, stored.set_by_id
+    elif (crm := settings.crm_role(crm_value)) is not None:
+        role, source = crm, RoleSource.CRM.value
     else:
-        role, source = settings.infer_role(reading.department, reading.level), RoleSource.INFERRED
-    return CommitteeMember(
-        workspace_id=workspace.pk,
-        contact_id=contact_id,
-        account_id=account_id,
-        role=role,
-        role_source=source,
-        level=reading.level,
-        department=reading.department,
-        title=title[:200],
-        set_by=current.set_by if current is not None and source == RoleSource.MANUAL else None,
+        role = settings.infer_role(reading.department, reading.level)
+        source = RoleSource.INFERRED.value
+    return _Wanted(
+        account_id, role, source, reading.level, reading.department, title[:200], set_by_id
     )
 
 
