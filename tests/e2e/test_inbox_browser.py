@@ -96,3 +96,30 @@ def test_an_approver_clears_the_inbox_with_the_keyboard(live_server: Any, page: 
     rejected = ActionTransition.objects.get(action=w.search_launch, to_status="rejected")
     assert (rejected.actor_id, rejected.note) == (w.approver.pk, REASON)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_action_page_opened_on_its_own_decides_too(live_server: Any, page: Any) -> None:  # noqa: F811
+    """The detail pane opened from a link (not from the inbox) has working buttons: a
+    rejection asks for its reason, then is recorded; the page then shows the decision."""
+    w = world()
+    _log_in(page, live_server, "ann", PASSWORD)
+    page.goto(f"{live_server.url}/admin/agents/inboxaction/{w.search_launch.pk}/change/")
+    page.click(".pane-decide button[data-verb=reject]")
+    page.wait_for_function(
+        "document.getElementById('pane-alone-outcome').textContent.includes('needs a reason')"
+    )
+    w.search_launch.refresh_from_db()
+    assert w.search_launch.status == ActionStatus.PROPOSED
+    page.fill("#pane-alone-text", REASON)
+    with page.expect_navigation():
+        page.click(".pane-decide button[data-verb=reject]")
+    w.search_launch.refresh_from_db()
+    assert w.search_launch.status == ActionStatus.REJECTED
+    assert page.locator(".pane-decide button").count() == 0  # decided: nothing left to press
+    # The text was approved from its own page, with no note needed.
+    page.goto(f"{live_server.url}/admin/agents/inboxaction/{w.sms.pk}/change/")
+    with page.expect_navigation():
+        page.click(".pane-decide button[data-verb=approve]")
+    w.sms.refresh_from_db()
+    assert w.sms.status in {ActionStatus.APPROVED, ActionStatus.EXECUTING, ActionStatus.SUCCEEDED}

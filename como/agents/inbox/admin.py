@@ -170,6 +170,7 @@ class InboxAdmin(NoWritesMixin, WorkspaceScopedAdmin):
             "opts": self.opts,
             "pane": pane,
             "decide_url": self._url("decide"),
+            "text_max": DECISION_TEXT_MAX,
             "action_url": reverse(
                 "admin:agents_agentaction_change", args=[obj.pk], current_app=self.admin_site.name
             ),

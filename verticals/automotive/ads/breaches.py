@@ -6,7 +6,8 @@ runs :func:`ads_sweep` every minute for whatever that missed:
 - **Stray live ads**: a vehicle gone from stock for more than :data:`GRACE` with an ad still
   live and no pause of it waiting or running (the reaction's message was lost with the broker,
   a pause failed on a platform) has its pause proposed again, and the vertical's policy
-  approves it at once: a lost reaction costs a minute, not the sale's 48 hours.
+  approves it at once: a lost reaction costs a minute, not the sale's 48 hours. Where people
+  approve pauses and one refused it, the question rests :data:`ASK_AGAIN_AFTER_REJECTION`.
 - **Breaches**: every ad still live (or launching) whose vehicle left stock at least
   :data:`LIMIT` ago is recorded as an :class:`AdBreach` (once per ad and sale) that the admin
   shows; a breach is resolved once its ad is paused."""
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -36,6 +37,9 @@ CITATION = "Cal. Veh. Code § 11614(c)"
 SWEEP_EVERY_SECONDS = 60.0
 #: The import's own reaction pauses within seconds; the sweep leaves it this long first.
 GRACE = timedelta(minutes=2)
+#: A person who rejected a vehicle's pause is asked again only this long after: the breach
+#: stays on record and on the dashboard meanwhile, and the question is not put every minute.
+ASK_AGAIN_AFTER_REJECTION = timedelta(hours=4)
 
 
 @dataclass
@@ -93,7 +97,8 @@ def breaches_check(*, now: datetime | None = None) -> BreachCheck:
 
 def stray_live_ads(*, now: datetime) -> dict[int, list[int]]:
     """Per workspace, the vehicles gone from stock for more than :data:`GRACE` that still
-    have an ad live or launching and no pause waiting or running that features them."""
+    have an ad live or launching and no pause waiting or running that features them, nor one
+    refused less than :data:`ASK_AGAIN_AFTER_REJECTION` ago."""
     rows = (
         VehicleAd.objects.filter(
             state__in=[AdState.LIVE, AdState.LAUNCHING],
@@ -108,10 +113,15 @@ def stray_live_ads(*, now: datetime) -> dict[int, list[int]]:
     for workspace_id, vehicle_id in rows:
         found[workspace_id].add(vehicle_id)
     for workspace_id, vehicles in found.items():
+        waiting = Q(
+            status__in=[ActionStatus.PROPOSED, ActionStatus.APPROVED, ActionStatus.EXECUTING]
+        )
+        refused = Q(
+            status=ActionStatus.REJECTED,
+            finished_at__gt=now - ASK_AGAIN_AFTER_REJECTION,
+        )
         pending = AgentAction.objects.filter(
-            workspace_id=workspace_id,
-            kind=PAUSE,
-            status__in=[ActionStatus.PROPOSED, ActionStatus.APPROVED, ActionStatus.EXECUTING],
+            waiting | refused, workspace_id=workspace_id, kind=PAUSE
         ).values_list("payload__vehicle_ids", flat=True)
         for ids in pending:
             vehicles.difference_update(ids if isinstance(ids, list) else ())

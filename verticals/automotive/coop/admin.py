@@ -26,7 +26,7 @@ from como.workspaces.roles import Permission
 from ..inventory.models import Rooftop
 from . import services
 from .claims.export import claim_package, package_name
-from .models import CoopCampaign, CoopClaim, CoopProgram
+from .models import PROGRAM_FIELDS, CoopCampaign, CoopClaim, CoopProgram
 from .selectors import Funds, program_funds
 
 
@@ -51,32 +51,7 @@ class SeedForm(forms.Form):
 class CoopProgramForm(forms.ModelForm):
     class Meta:
         model = CoopProgram
-        fields = [
-            "workspace",
-            "key",
-            "name",
-            "oem",
-            "brands",
-            "rooftops",
-            "eligible_channels",
-            "eligible_media",
-            "required_disclaimers",
-            "prohibited_phrases",
-            "required_claims",
-            "forbidden_claims",
-            "required_asset_ids",
-            "preapproval_required",
-            "reimbursement_rate",
-            "accrual_basis",
-            "accrual_amount",
-            "accrual_rate",
-            "accrual_split",
-            "claim_window_days",
-            "active_from",
-            "active_until",
-            "confirmed",
-            "notes",
-        ]
+        fields = ["workspace", *PROGRAM_FIELDS]
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()

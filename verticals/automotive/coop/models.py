@@ -147,6 +147,35 @@ class CoopProgram(WorkspaceOwned):
             raise ValidationError(errors)
 
 
+#: A program's terms as an editor and the API show them (the admin form adds the workspace,
+#: the API the id): one list, so a new term appears in both.
+PROGRAM_FIELDS = [
+    "key",
+    "name",
+    "oem",
+    "brands",
+    "rooftops",
+    "eligible_channels",
+    "eligible_media",
+    "required_disclaimers",
+    "prohibited_phrases",
+    "required_claims",
+    "forbidden_claims",
+    "required_asset_ids",
+    "preapproval_required",
+    "reimbursement_rate",
+    "accrual_basis",
+    "accrual_amount",
+    "accrual_rate",
+    "accrual_split",
+    "claim_window_days",
+    "active_from",
+    "active_until",
+    "confirmed",
+    "notes",
+]
+
+
 class CoopCampaign(WorkspaceOwned):
     """A campaign run under a program: its spend counts towards the program's claims.
 

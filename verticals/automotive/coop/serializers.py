@@ -12,38 +12,13 @@ from rest_framework import serializers
 from como.campaigns.models import Campaign
 from como.workspaces.principal import principal_for_request
 
-from .models import CoopClaim, CoopProgram
+from .models import PROGRAM_FIELDS, CoopClaim, CoopProgram
 
 
 class CoopProgramSerializer(serializers.ModelSerializer[CoopProgram]):
     class Meta:
         model = CoopProgram
-        fields = [
-            "id",
-            "key",
-            "name",
-            "oem",
-            "brands",
-            "rooftops",
-            "eligible_channels",
-            "eligible_media",
-            "required_disclaimers",
-            "prohibited_phrases",
-            "required_claims",
-            "forbidden_claims",
-            "required_asset_ids",
-            "preapproval_required",
-            "reimbursement_rate",
-            "accrual_basis",
-            "accrual_amount",
-            "accrual_rate",
-            "accrual_split",
-            "claim_window_days",
-            "active_from",
-            "active_until",
-            "confirmed",
-            "notes",
-        ]
+        fields = ["id", *PROGRAM_FIELDS]
         read_only_fields = fields
 
 

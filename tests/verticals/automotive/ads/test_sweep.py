@@ -10,9 +10,16 @@ from django.utils import timezone
 
 from como.agents.execution import action_execute
 from como.agents.models import ActionStatus, AgentAction
+from como.agents.services import action_reject, playbook_for
 from como.channels.models import SandboxRequest
 from como.workspaces.models import Workspace
-from verticals.automotive.ads.breaches import GRACE, LIMIT, ads_sweep, stray_live_ads
+from verticals.automotive.ads.breaches import (
+    ASK_AGAIN_AFTER_REJECTION,
+    GRACE,
+    LIMIT,
+    ads_sweep,
+    stray_live_ads,
+)
 from verticals.automotive.ads.kinds import PAUSE
 from verticals.automotive.ads.models import AdBreach, VehicleAd
 from verticals.automotive.inventory.models import Rooftop, Vehicle
@@ -64,3 +71,27 @@ def test_a_sold_vehicle_the_reaction_missed_is_paused_by_the_sweep(
     assert set(VehicleAd.objects.filter(vehicle=cars[0]).values_list("state", flat=True)) == {
         "live"
     }
+
+
+def test_a_refused_pause_is_asked_again_hours_later_not_every_minute(
+    dealer: Workspace, rooftop: Rooftop, approver: Any
+) -> None:
+    # This dealer has people approve pauses; the approver refuses the sweep's first one.
+    playbook = playbook_for(dealer)
+    playbook.auto_approve_kinds = [k for k in playbook.auto_approve_kinds if k != PAUSE]
+    playbook.save()
+    sold = car(rooftop, 1)
+    launched(dealer, rooftop, approver, [sold])
+    now = timezone.now()
+    Vehicle.objects.filter(pk=sold.pk).update(status="sold", sold_at=now - GRACE)
+
+    first = AgentAction.objects.get(pk=ads_sweep(now=now).proposed[dealer.pk])
+    assert first.status == ActionStatus.PROPOSED
+    action_reject(action=first, user=approver, reason="Sale fell through; keep it up.")
+
+    for minutes in (1, 2, 60):
+        assert ads_sweep(now=now + timedelta(minutes=minutes)).proposed == {}
+    # The breach stays on record while the question rests, and is put again after the rest.
+    later = timezone.now() + ASK_AGAIN_AFTER_REJECTION + timedelta(minutes=1)
+    again = ads_sweep(now=later)
+    assert AgentAction.objects.get(pk=again.proposed[dealer.pk]).payload["vehicle_ids"] == [sold.pk]
