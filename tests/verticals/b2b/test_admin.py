@@ -30,6 +30,7 @@ def test_the_account_page_shows_its_committee_grid(workspace: Workspace) -> None
     html = page.content.decode()
     assert 'id="committee-grid"' in html
     assert "Coverage: <strong>0/7</strong>" in html
+    assert "Missing: Legal &amp; compliance, Procurement, Economic buyer" in html
     assert "Executive sponsor" in html
     assert "Cy" in html
     # The page still saves: the grid posts its (empty) management form like any inline.

@@ -81,6 +81,10 @@ class Committee:
         return tuple(role.key for role in self.roles if role.required and not role.engaged)
 
     @property
+    def missing_labels(self) -> tuple[str, ...]:
+        return tuple(role.label for role in self.roles if role.required and not role.engaged)
+
+    @property
     def coverage(self) -> Fraction | None:
         """Covered ÷ required, exact; None when the playbook requires no role."""
         required = len(self.required)
