@@ -229,6 +229,8 @@ def clean_up(workspace: Any, table: str, queue: str) -> None:
             "DELETE FROM leads_lifecycletransition WHERE workspace_id = %s",
             "DELETE FROM leads_event WHERE workspace_id = %s",
             "DELETE FROM leads_anonymousid WHERE workspace_id = %s",
+            # B2B workspaces: contacts linked to accounts are their committees' members.
+            "DELETE FROM vertical_b2b_committeemember WHERE workspace_id = %s",
             "DELETE FROM leads_contact WHERE workspace_id = %s",
         ):
             cursor.execute(statement, [workspace.pk])

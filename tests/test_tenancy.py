@@ -64,6 +64,7 @@ from verticals.automotive.inventory.models import (
     Vehicle,
     VehicleChange,
 )
+from verticals.b2b.accounts.models import AccountLinkRun, CommitteeMember
 from verticals.b2b.intent.models import IntentSignal, IntentWebhook
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -445,6 +446,15 @@ def tenants(db: Any) -> Tenants:
             make=f"{tag}make",
             deal_number=f"{tag}-deal",
         )
+        # B2B accounts: the contact on its account's buying committee, a link run.
+        CommitteeMember.objects.create(
+            workspace=workspace,
+            contact=contact,
+            account=account,
+            role="champion",
+            title=f"{tag} director",
+        )
+        AccountLinkRun.objects.create(workspace=workspace, status="failed", error=f"{tag} run")
         # Inventory ads: the vehicle's live ad, a breach of the 48-hour rule, an edited template.
         ad = VehicleAd.objects.create(
             workspace=workspace,

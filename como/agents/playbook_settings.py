@@ -29,9 +29,12 @@ The settings and who reads them:
   conditions, rooftops, photos, price, days-in-stock bands, channels and placements).
 - ``intent``: how third-party intent signals count towards an account (the B2B vertical: the
   surge bar, points per signal, a weekly cap, whether an unknown domain makes an account).
+- ``accounts``: B2B accounts and buying committees (accounts found from work email domains,
+  the committee's roles, the engagement window and bar).
 
-The shape of ``merchandising`` and ``intent`` (:data:`VERTICAL_OWNED`) belongs to whoever
-registered a model for it with :data:`SECTIONS`; without one each must be an empty object.
+The shape of ``merchandising``, ``intent`` and ``accounts`` (:data:`VERTICAL_OWNED`) belongs to
+whoever registered a model for it with :data:`SECTIONS`; without one each must be an empty
+object.
 
 This module does not import the models (the model imports it).
 """
@@ -101,7 +104,7 @@ class FrequencyCap(BaseModel):
 #: playbook is validated. The stored value is the model's JSON dump, defaults filled in.
 SECTIONS: Registry[type[BaseModel]] = Registry("playbook section")
 #: The settings whose shape a vertical's registered model owns.
-VERTICAL_OWNED: tuple[str, ...] = ("merchandising", "intent")
+VERTICAL_OWNED: tuple[str, ...] = ("merchandising", "intent", "accounts")
 
 
 def register_section(name: str, model: type[BaseModel]) -> type[BaseModel]:
@@ -150,6 +153,7 @@ class PlaybookSettings(BaseModel):
     sequences_enabled: list[Kind] = Field(default_factory=list)
     merchandising: dict[str, Any] = Field(default_factory=dict)
     intent: dict[str, Any] = Field(default_factory=dict)
+    accounts: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("frequency_caps")
     @classmethod

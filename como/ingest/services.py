@@ -23,7 +23,7 @@ from psycopg import sql
 
 from como.leads.identity import RETRYABLE_ERRORS, PersonRef, Resolution, contacts_resolve
 from como.leads.models import Contact, Event
-from como.leads.reactions import events_ingested
+from como.leads.reactions import contacts_identified, events_ingested
 from como.rawsql import column_defaults, raw_cursor
 from como.scoring.score_state import contacts_score_events
 from como.scoring.snapshots import EventRecord
@@ -147,6 +147,9 @@ def _store(
                     attempt += 1
                     logger.info("ingest: identity plan went stale (%s), retrying", error)
         new_events = _created_by_contact(resolution, created, fresh, source)
+        # New people and people who just gave their address: a vertical may derive something
+        # from it (B2B: the account of their email domain) before they are scored below.
+        contacts_identified(workspace, [*resolution.created, *resolution.changed])
         # Merge survivors took other contacts' events, and contacts that took an email or an
         # external id may now match other fit rules (contact.email_domain): both are scored
         # from their history, never from the stored state.

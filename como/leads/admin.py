@@ -163,7 +163,8 @@ class ContactInline(_ReadOnlyInline):
 #: person's sequence memberships), registered by its admin module or ready(): leads imports
 #: neither.
 contact_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
-#: Inlines a vertical adds to the account's page (the B2B intent timeline), as above.
+#: Inlines a vertical adds to the account's page (the B2B buying committee and intent
+#: timeline), the same way.
 account_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
 
 

@@ -13,15 +13,16 @@ batch ends up as one contact:
   external id, keeping its history.
 * When the ``anonymous_id`` belongs to an anonymous contact and the identifiers name another
   contact, the anonymous one is *merged*: its events and anonymous ids move to the identified
-  contact, the merge handlers registered in :mod:`como.leads.reactions` run, and the anonymous
-  contact is deleted.
+  contact (and its account, when the identified contact has none), the merge handlers
+  registered in :mod:`como.leads.reactions` run, and the anonymous contact is deleted.
 * An ``anonymous_id`` seen for the first time is attached to the event's contact; one that
   already belongs to a different identified contact (a shared device) is left where it is.
 * Events with only an ``anonymous_id`` go to its contact, or to a new anonymous contact.
 
 The work is set-based and its statement count does not grow with the batch: two reads, then
-at most two statements for new contacts (draw ids, insert), one for changed contacts, four for
-merges (lock, move events, move anonymous ids, delete) and one for new anonymous ids.
+at most two statements for new contacts (draw ids, insert), one for changed contacts, five for
+merges (lock, move events, move anonymous ids, carry the account link over, delete) and one for
+new anonymous ids.
 
 Concurrency. Nothing is decided by check-then-insert alone: inserts use ``ON CONFLICT DO NOTHING``
 and the planned row count is checked, updates and deletes carry the condition they were planned
@@ -353,6 +354,22 @@ class _Plan:
                 """).format(table=table),
                 [sources, targets],
             )
+        # The company link survives the merge (Mautic loses it: its bug 16240): a survivor
+        # without an account takes the one its merged visitor had (the lowest id's, if several).
+        cursor.execute(
+            sql.SQL("""
+            UPDATE {contact} AS t SET account_id = s.account_id
+            FROM (
+                SELECT DISTINCT ON (m.target) m.target, c.account_id
+                FROM unnest(%s::bigint[], %s::bigint[]) AS m(source, target)
+                JOIN {contact} c ON c.id = m.source
+                WHERE c.account_id IS NOT NULL
+                ORDER BY m.target, m.source
+            ) AS s
+            WHERE t.id = s.target AND t.account_id IS NULL
+            """).format(contact=_CONTACT),
+            [sources, targets],
+        )
         reactions.contacts_merged(self.workspace_id, merged)
         cursor.execute(
             sql.SQL("DELETE FROM {contact} WHERE id = ANY(%s::bigint[])").format(contact=_CONTACT),

@@ -2,7 +2,8 @@
 
 Leads sits below scoring, so it cannot call the scorer. Instead, a higher app registers a
 handler here from its ``AppConfig.ready()`` and the leads services call :func:`contacts_changed`
-(attributes changed), :func:`stage_changed` (lifecycle moves), identity resolution calls
+(attributes changed), :func:`contacts_identified` (created with, or given, an email: what they
+are known by), :func:`stage_changed` (lifecycle moves), identity resolution calls
 :func:`contacts_merged` (anonymous contacts merged away) and the ingest path
 :func:`events_ingested` (new events stored), inside the same transaction. Explicit
 and typed: no Django signals, and every hook list leads offers is here, in one place
@@ -39,6 +40,30 @@ def contacts_changed(workspace: Workspace, contact_ids: Sequence[int]) -> None:
     if not ids:
         return
     for handler in CONTACTS_CHANGED.all():
+        handler(workspace, ids)
+
+
+#: ``handler(workspace, contact_ids)``: these contacts were just created, or their email (or
+#: external id) was just set or changed. Called in the writer's transaction *before* the
+#: contacts are scored, so what a handler derives from the address (the B2B vertical links the
+#: contact to its company's account by email domain) is what their score sees. A handler must
+#: be set-based (ingest calls it once per batch) and must not call back into the writer.
+ContactsIdentifiedHandler = Callable[["Workspace", Sequence[int]], None]
+
+CONTACTS_IDENTIFIED: Hooks[ContactsIdentifiedHandler] = Hooks()
+
+
+def register_contacts_identified(handler: ContactsIdentifiedHandler) -> ContactsIdentifiedHandler:
+    """Call ``handler`` whenever contacts are created or take an email (idempotent)."""
+    return CONTACTS_IDENTIFIED.register(handler)
+
+
+def contacts_identified(workspace: Workspace, contact_ids: Sequence[int]) -> None:
+    """Tell every registered handler that these contacts' identifiers are new or changed."""
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return
+    for handler in CONTACTS_IDENTIFIED.all():
         handler(workspace, ids)
 
 

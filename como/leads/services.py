@@ -86,6 +86,7 @@ def contact_create(
     contact = Contact(workspace=workspace)
     _apply(contact, contact_clean(workspace=workspace, fields=fields))
     _save(contact)
+    reactions.contacts_identified(workspace, [contact.pk])
     reactions.contacts_changed(workspace, [contact.pk])
     contact.refresh_from_db()
     return contact
@@ -98,8 +99,11 @@ def contact_update(
     """Change a contact. A stage set here is recorded as a transition by ``actor`` (default:
     the system); registered reactions (re-scoring) run in the same transaction."""
     before = contact.lifecycle_stage
+    known_by = (contact.email, contact.external_id)
     _apply(contact, contact_clean(workspace=contact.workspace, fields=changes, contact=contact))
     _save(contact)
+    if (contact.email, contact.external_id) != known_by:
+        reactions.contacts_identified(contact.workspace, [contact.pk])
     if contact.lifecycle_stage != before:
         kind, user_id = actor_of(actor)
         transition = LifecycleTransition.objects.create(

@@ -23,16 +23,15 @@ Why a run survives dead workers, redelivered messages and further version change
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import OperationalError, transaction
-from django.db.models import DateTimeField, F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from como.leads.models import Contact
+from como.leases import lease_claim, lease_drive, lease_finish, lease_lapses_in
 
 from .models import RescoreRun, ScoringModel
 from .score_state import contacts_rescore
@@ -99,34 +98,26 @@ def rescore_run_execute(
     run = _claim(run_id)
     if run is None:
         return _unclaimed(run_id)
-    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
-    rescored = 0
-    try:
-        while (batch := _batch(run, batch_size)) is not None:
-            rescored += batch
-            if deadline is not None and time.monotonic() >= deadline:
-                _release(run)
-                return Slice(Status.RUNNING, rescored, resume_in=0)
-    except OperationalError:
-        raise
-    except Exception as error:
-        _finish(run, Status.FAILED, error=f"{type(error).__name__}: {error}")
-        raise
+    rescored, paused = lease_drive(
+        lambda: _batch(run, batch_size),
+        budget_seconds=budget_seconds,
+        pause=lambda: _release(run),
+        fail=lambda error: _finish(run, Status.FAILED, error=f"{type(error).__name__}: {error}"),
+    )
+    if paused:
+        return Slice(Status.RUNNING, rescored, resume_in=0)
     run.refresh_from_db(fields=["status"])
     return Slice(run.status, rescored)
 
 
 def _claim(run_id: int) -> RescoreRun | None:
     """The run, now held by this worker; None when it is finished or held by a live lease."""
-    now = timezone.now()
-    claimed = (
-        RescoreRun.objects.filter(pk=run_id, status__in=RescoreRun.UNFINISHED)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-        .update(
-            status=Status.RUNNING,
-            lease_expires_at=now + LEASE,
-            started_at=Coalesce("started_at", Value(now, output_field=DateTimeField())),
-        )
+    claimed = lease_claim(
+        RescoreRun.objects.all(),
+        pk=run_id,
+        unfinished=RescoreRun.UNFINISHED,
+        lease=LEASE,
+        now=timezone.now(),
     )
     if not claimed:
         return None
@@ -139,8 +130,7 @@ def _unclaimed(run_id: int) -> Slice:
     run = RescoreRun.objects.filter(pk=run_id).first()
     if run is None or run.status not in RescoreRun.UNFINISHED:
         return Slice(None if run is None else run.status, 0)
-    lapses = run.lease_expires_at or timezone.now()
-    return Slice(run.status, 0, resume_in=max(1.0, (lapses - timezone.now()).total_seconds()))
+    return Slice(run.status, 0, resume_in=lease_lapses_in(run.lease_expires_at, timezone.now()))
 
 
 class _CheckpointMoved(Exception):
@@ -181,8 +171,8 @@ def _batch(run: RescoreRun, batch_size: int) -> int | None:
 
 def _finish(run: RescoreRun, status: Status, *, error: str = "") -> None:
     """End the run, unless something else (a newer version's start) already has."""
-    RescoreRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), lease_expires_at=None, error=error
+    lease_finish(
+        RescoreRun.objects.all(), pk=run.pk, status=status, now=timezone.now(), error=error
     )
 
 

@@ -1,3 +1,4 @@
 """The vertical's admin pages, for Django's autodiscovery: they live with the part they show."""
 
+from .accounts import admin as accounts_admin  # noqa: F401  (registers pages and inlines)
 from .intent import admin as intent_admin  # noqa: F401  (registers the pages)

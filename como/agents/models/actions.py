@@ -110,6 +110,7 @@ class Playbook(WorkspaceOwned):
     sequences_enabled = _setting("sequences_enabled")
     merchandising = _setting("merchandising")
     intent = _setting("intent")
+    accounts = _setting("accounts")
 
     class Meta:
         constraints = [

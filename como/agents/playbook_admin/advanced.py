@@ -101,6 +101,11 @@ class PlaybookForm(forms.ModelForm):
         "How intent signals count towards an account (B2B: surge_bar, points_per_score, "
         "max_surges_per_week, create_accounts). Checked against the vertical's model when saved.",
     )
+    accounts = _json_area(
+        12,
+        "B2B accounts and buying committees (create_accounts_from_email, committee roles, "
+        "engagement window and bar). Checked against the vertical's model when saved.",
+    )
 
     class Meta:
         model = Playbook

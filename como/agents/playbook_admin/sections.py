@@ -75,6 +75,14 @@ SECTIONS: tuple[Section, ...] = (
         "How third-party intent signals (6sense, Bombora) count towards an account.",
     ),
     Section(
+        "accounts",
+        "Accounts and buying committees",
+        ("accounts",),
+        "Accounts found from work email domains, the buying committee's roles (required, "
+        "weight, HubSpot buying roles, the departments and levels a title infers them from) "
+        "and when a member counts as engaged.",
+    ),
+    Section(
         "sequences",
         "Sequences",
         ("sequences_enabled",),

@@ -37,6 +37,8 @@ INLINE = {
     "sequence_memberships-INITIAL_FORMS": "0",
     "vehicle_ownerships-TOTAL_FORMS": "0",
     "vehicle_ownerships-INITIAL_FORMS": "0",
+    "committee_member-TOTAL_FORMS": "0",
+    "committee_member-INITIAL_FORMS": "0",
 }
 
 

@@ -1,0 +1,192 @@
+"""The playbook's ``accounts`` section: accounts found from email domains, the buying committee.
+
+Registered for the ``accounts`` setting (:data:`como.agents.playbook_settings.SECTIONS`), so a
+playbook is validated against it when saved and the editor builds its form from it. Read with
+:func:`accounts_settings`.
+
+- ``create_from_email``: a contact whose work email's domain has no account yet creates one
+  (default yes); with no, contacts are only linked to accounts that exist.
+- ``crm_role_attribute``: the contact attribute holding a CRM's buying role (HubSpot's
+  ``hs_buying_role``; a multi-select value is ``;``-separated). A value mapped by a role's
+  ``hs_buying_roles`` sets the member's role; a person's choice still wins.
+- ``roles``: the committee, in inference order (the first role whose ``infer`` matches a
+  title's department and level is the member's); each is ``required`` or not and has a
+  ``weight`` for the account score. The default is the seven roles of docs/architecture.md,
+  "B2B accounts".
+- ``engagement``: a member is engaged at ``t`` when the intent points their own events earned
+  in ``(t - window_days, t]``, decayed to ``t`` as the scoring model decays them, reach
+  ``min_intent``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from como.workspaces.models import Workspace
+
+from .titles import DEPARTMENT_KEYS, LEVELS, Level
+
+HsBuyingRole = Literal[
+    "BLOCKER",
+    "BUDGET_HOLDER",
+    "CHAMPION",
+    "DECISION_MAKER",
+    "END_USER",
+    "EXECUTIVE_SPONSOR",
+    "INFLUENCER",
+    "LEGAL_AND_COMPLIANCE",
+    "OTHER",
+]
+RoleKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Department = Literal[DEPARTMENT_KEYS]  # type: ignore[valid-type]
+
+
+class RoleMatch(BaseModel):
+    """Titles of these departments at these levels (an empty list: any)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    departments: list[Department] = Field(default_factory=list)
+    levels: list[Level] = Field(default_factory=list)
+
+    def matches(self, department: str, level: str) -> bool:
+        return (not self.departments or department in self.departments) and (
+            not self.levels or level in self.levels
+        )
+
+
+class CommitteeRole(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: RoleKey
+    label: Annotated[str, Field(min_length=1, max_length=60)]
+    required: bool = True
+    weight: Annotated[Decimal, Field(ge=0, le=10, max_digits=4, decimal_places=2)] = Decimal(1)
+    hs_buying_roles: list[HsBuyingRole] = Field(default_factory=list)
+    infer: list[RoleMatch] = Field(default_factory=list, max_length=20)
+
+
+class Engagement(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: Annotated[int, Field(ge=1, le=365)] = 30
+    min_intent: Annotated[float, Field(ge=0, le=100_000)] = 10.0
+
+
+def _role(key: str, label: str, weight: str, hs: list[str], *infer: RoleMatch) -> CommitteeRole:
+    return CommitteeRole.model_validate(
+        {
+            "key": key,
+            "label": label,
+            "weight": weight,
+            "hs_buying_roles": hs,
+            "infer": [match.model_dump() for match in infer],
+        }
+    )
+
+
+_TECH = ["engineering", "it", "security", "data"]
+#: The seven default roles, in inference order: the functions that own a veto first (legal,
+#: procurement, finance), then seniority, then the solution's own departments.
+DEFAULT_ROLES: tuple[CommitteeRole, ...] = (
+    _role(
+        "legal_compliance",
+        "Legal & compliance",
+        "0.75",
+        ["LEGAL_AND_COMPLIANCE"],
+        RoleMatch(departments=["legal", "compliance"]),
+    ),
+    _role("procurement", "Procurement", "0.75", [], RoleMatch(departments=["procurement"])),
+    _role(
+        "economic_buyer",
+        "Economic buyer",
+        "1.5",
+        ["BUDGET_HOLDER"],
+        RoleMatch(departments=["finance"], levels=["c_level", "vp", "director"]),
+        RoleMatch(levels=["vp"]),
+    ),
+    _role(
+        "executive_sponsor",
+        "Executive sponsor",
+        "1.5",
+        ["EXECUTIVE_SPONSOR", "DECISION_MAKER"],
+        RoleMatch(levels=["c_level"]),
+    ),
+    _role(
+        "champion",
+        "Champion",
+        "1.25",
+        ["CHAMPION"],
+        RoleMatch(departments=_TECH, levels=["director", "manager"]),
+    ),
+    _role(
+        "technical_evaluator",
+        "Technical evaluator",
+        "1",
+        ["INFLUENCER"],
+        RoleMatch(departments=["engineering", "it", "security"], levels=["other"]),
+    ),
+    _role(
+        "end_user",
+        "End user",
+        "0.5",
+        ["END_USER"],
+        RoleMatch(departments=["data", "marketing", "operations", "product"], levels=["other"]),
+    ),
+)
+
+
+class AccountsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    create_from_email: bool = True
+    crm_role_attribute: Annotated[str, Field(min_length=1, max_length=64)] = "hs_buying_role"
+    roles: Annotated[list[CommitteeRole], Field(max_length=30)] = Field(
+        default_factory=lambda: list(DEFAULT_ROLES)
+    )
+    engagement: Engagement = Field(default_factory=Engagement)
+
+    @field_validator("roles")
+    @classmethod
+    def _unique_keys(cls, value: list[CommitteeRole]) -> list[CommitteeRole]:
+        keys = [role.key for role in value]
+        if len(set(keys)) != len(keys):
+            raise ValueError("each role key once")
+        mapped = [hs for role in value for hs in role.hs_buying_roles]
+        if len(set(mapped)) != len(mapped):
+            raise ValueError("each hs_buying_role value maps to one role at most")
+        return value
+
+    def role(self, key: str) -> CommitteeRole | None:
+        return next((role for role in self.roles if role.key == key), None)
+
+    def infer_role(self, department: str, level: str) -> str:
+        """The first role whose rules match; "" when none does."""
+        for role in self.roles:
+            if any(match.matches(department, level) for match in role.infer):
+                return role.key
+        return ""
+
+    def crm_role(self, value: object) -> str | None:
+        """The role a CRM value maps to: a key, "" (a value no role takes, e.g. BLOCKER), or
+        None when there is no usable value (then the title decides)."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        values = [part.strip().upper() for part in value.split(";") if part.strip()]
+        for role in self.roles:
+            if any(hs in role.hs_buying_roles for hs in values):
+                return role.key
+        return ""
+
+
+def accounts_settings(workspace: Workspace) -> AccountsSettings:
+    """The workspace's effective ``accounts`` section (its vertical's or the defaults)."""
+    from como.agents.services import playbook_for
+
+    return AccountsSettings.model_validate(playbook_for(workspace).accounts or {})
+
+
+__all__ = ["LEVELS", "AccountsSettings", "CommitteeRole", "accounts_settings"]
