@@ -29,6 +29,10 @@ The settings and who reads them:
   conditions, rooftops, photos, price, days-in-stock bands, channels and placements). Its shape
   belongs to whoever registered a model for it with :data:`SECTIONS`; without one it must be
   an empty object.
+- ``programs``: the knobs of a vertical's default programs (the automotive dealer programs:
+  the depreciation curve and upgrade thresholds of the trade-in offer, how many parts a
+  cross-sell shows …), one object per program key. Its shape is its registered model's, as
+  for ``merchandising``.
 
 This module does not import the models (the model imports it).
 """
@@ -47,6 +51,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -143,6 +148,7 @@ class PlaybookSettings(BaseModel):
     send_windows: dict[Kind, SendWindow] = Field(default_factory=dict)
     sequences_enabled: list[Kind] = Field(default_factory=list)
     merchandising: dict[str, Any] = Field(default_factory=dict)
+    programs: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("frequency_caps")
     @classmethod
@@ -152,12 +158,12 @@ class PlaybookSettings(BaseModel):
             raise ValueError("one cap per channel")
         return value
 
-    @field_validator("merchandising", mode="before")
+    @field_validator("merchandising", "programs", mode="before")
     @classmethod
-    def _merchandising(cls, value: Any) -> dict[str, Any]:
+    def _registered_section(cls, value: Any, info: ValidationInfo) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise ValueError("must be an object")
-        return _section("merchandising", value)
+        return _section(str(info.field_name), value)
 
     @field_validator("agents")
     @classmethod

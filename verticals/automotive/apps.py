@@ -45,6 +45,10 @@ class AutomotiveConfig(AppConfig):
         from .ads.rules import MerchandisingRules
 
         register_section("merchandising", MerchandisingRules)
+        # ... and the dealer programs' knobs (depreciation curve, upgrade thresholds …) theirs.
+        from .programs.playbook import DealerPrograms
+
+        register_section("programs", DealerPrograms)
 
         # Meta's and Google's vehicle catalogs, served at como's signed feed URLs.
         from .ads import feeds as ad_feeds

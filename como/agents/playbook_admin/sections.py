@@ -68,6 +68,7 @@ SECTIONS: tuple[Section, ...] = (
         '"per_days": 7}]). Send windows and caps are enforced once sequences arrive.',
     ),
     Section("merchandising", "Merchandising rules", ("merchandising",)),
+    Section("programs", "Program settings", ("programs",)),
     Section(
         "sequences",
         "Sequences",
@@ -91,8 +92,12 @@ def section(key: str) -> Section:
 
 
 def shown_sections() -> list[Section]:
-    """The sections whose settings something installed reads (merchandising needs a model)."""
-    return [s for s in SECTIONS if s.key != "merchandising" or SETTING_MODELS.find("merchandising")]
+    """The sections whose settings something installed reads (merchandising and programs need
+    a model)."""
+    return [s for s in SECTIONS if s.key not in _MODELLED or SETTING_MODELS.find(s.key)]
+
+
+_MODELLED = frozenset({"merchandising", "programs"})
 
 
 class SettingsSectionForm(forms.Form):
