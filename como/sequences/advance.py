@@ -14,8 +14,9 @@ UNIQUE (member, step, occurrence) and the action's idempotency key names the sam
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,12 +27,16 @@ from psycopg import sql
 
 from como.agents.models import AgentAction
 from como.agents.services import ActionDraft, Coverage, actions_propose_new
-from como.consent.selectors import suppressed_channels
+from como.channels.direct_mail.adapter import address_complete
+from como.consent.selectors import consent_states, suppressed_channels
+from como.consent.state import Basis
 from como.leads.models import Contact, Event, LifecycleStage
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
+from . import sources
 from .models import MemberState, MemberStep, Outcome, SequenceMember, SequenceVersion
+from .sources import MemberRef
 from .steps import (
     MAX_STEPS_PER_PASS,
     BranchStep,
@@ -67,15 +72,19 @@ class _Due:
     current_step: str
     position: int
     entered_at: datetime
+    subject: dict[str, Any]
 
 
 @dataclass
 class _Facts:
-    """What the batch's exits and branches read, per contact."""
+    """What the batch's exits, branches and sends read, per contact."""
 
     contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
     events: dict[int, list[tuple[str, dict[str, Any], datetime]]] = field(default_factory=dict)
     suppressed: dict[int, set[str]] = field(default_factory=dict)
+    #: Channels on which the contact has express written consent now (read only when a step
+    #: of the batch's programs asks for it).
+    written: dict[int, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ def _claim(now: datetime, limit: int) -> list[_Due]:
     with raw_cursor() as cursor:
         cursor.execute(
             sql.SQL("""SELECT id, workspace_id, version_id, contact_id, current_step, position,
-                       entered_at
+                       entered_at, subject
                   FROM {members}
                  WHERE state = 'active' AND next_due_at <= %s
                  ORDER BY next_due_at
@@ -116,7 +125,18 @@ def _claim(now: datetime, limit: int) -> list[_Due]:
                    FOR UPDATE SKIP LOCKED""").format(members=_MEMBERS),
             (now, limit),
         )
-        return [_Due(*row) for row in cursor.fetchall()]
+        # Django's connection leaves jsonb as text (it decodes JSONField values itself).
+        return [
+            _Due(id_, workspace_id, version_id, contact_id, step, position, at, _json(subject))
+            for id_, workspace_id, version_id, contact_id, step, position, at, subject in (
+                cursor.fetchall()
+            )
+        ]
+
+
+def _json(value: Any) -> dict[str, Any]:
+    loaded = json.loads(value) if isinstance(value, str | bytes) else value
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _version(version_id: int, cache: dict[int, _Version]) -> _Version:
@@ -133,16 +153,37 @@ def _version(version_id: int, cache: dict[int, _Version]) -> _Version:
     return found
 
 
-def _facts(due: list[_Due], versions: dict[int, _Version]) -> _Facts:
+def _facts(due: list[_Due], versions: dict[int, _Version], now: datetime) -> _Facts:
     facts = _Facts()
     ids = [member.contact_id for member in due]
     programs = [versions[v].program for v in {m.version_id for m in due}]
     facts.contacts = {
         row["id"]: row
         for row in Contact.objects.filter(pk__in=ids).values(
-            "id", "email", "phone", "lifecycle_stage", "score_fit", "score_intent"
+            "id",
+            "email",
+            "phone",
+            "lifecycle_stage",
+            "score_fit",
+            "score_intent",
+            "attributes",
+            "postal_code",
+            "country",
         )
     }
+    sends = [step for program in programs for step in program.steps if isinstance(step, SendStep)]
+    if any(step.written_consent_only for step in sends):
+        by_workspace: dict[int, list[int]] = defaultdict(list)
+        for member in due:
+            by_workspace[member.workspace_id].append(member.contact_id)
+        for workspace_id, contact_ids in by_workspace.items():
+            states = consent_states(workspace_id=workspace_id, contact_ids=contact_ids, at=now)
+            for contact_id, channels in states.items():
+                facts.written[contact_id] = {
+                    channel
+                    for channel, state in channels.items()
+                    if state.granted and state.basis == Basis.EXPRESS_WRITTEN
+                }
     types: set[str] = set()
     for program in programs:
         types |= {e.event_type for e in program.exits if e.on == "event" and e.event_type}
@@ -161,12 +202,12 @@ def _facts(due: list[_Due], versions: dict[int, _Version]) -> _Facts:
         for contact_id, kind, properties, at in rows:
             facts.events.setdefault(contact_id, []).append((kind, properties or {}, at))
     if any(e.on == "opted_out" for program in programs for e in program.exits):
-        by_workspace: dict[int, dict[int, list[str]]] = defaultdict(dict)
+        addresses_by_workspace: dict[int, dict[int, list[str]]] = defaultdict(dict)
         for member in due:
             contact = facts.contacts.get(member.contact_id) or {}
             addresses = [a for a in (contact.get("email"), contact.get("phone")) if a]
-            by_workspace[member.workspace_id][member.contact_id] = addresses
-        for workspace_id, wanted in by_workspace.items():
+            addresses_by_workspace[member.workspace_id][member.contact_id] = addresses
+        for workspace_id, wanted in addresses_by_workspace.items():
             found = suppressed_channels(workspace_id=workspace_id, addresses=wanted)
             facts.suppressed.update({k: set(v) for k, v in found.items()})
     return facts
@@ -318,10 +359,9 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
             walk.step = target
             continue
         assert isinstance(step, SendStep)
-        contact = facts.contacts[member.contact_id]
-        address = contact["email"] if step.channel == "email" else contact["phone"]
-        if not address:
-            record(step.id, Outcome.SKIPPED, reason=f"no_{step.channel}_address")
+        skip = _send_skipped(step, member, facts)
+        if skip:
+            record(step.id, Outcome.SKIPPED, reason=skip)
         else:
             made = record(step.id, Outcome.SENT, next_step=following or "")
             key = f"sequence:{member.id}:{step.id}:{made.occurrence}"
@@ -343,16 +383,51 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
     return walk
 
 
+def _send_skipped(step: SendStep, member: _Due, facts: _Facts) -> str:
+    """Why this send is skipped for this member ("" to send): no address on the channel, or
+    no written consent where the step asks for it."""
+    contact = facts.contacts[member.contact_id]
+    if step.channel == "direct_mail":
+        postal = (contact["attributes"], contact["postal_code"], contact["country"])
+        if not address_complete(*postal):
+            return "no_postal_address"
+    elif not (contact["email"] if step.channel == "email" else contact["phone"]):
+        return f"no_{step.channel}_address"
+    if step.written_consent_only and step.channel not in facts.written.get(member.contact_id, ()):
+        return f"no_written_{step.channel}_consent"
+    return ""
+
+
+def _with_context(
+    version: _Version, members: list[tuple[_Due, _Walk]], now: datetime
+) -> list[tuple[_StepRow, ActionDraft]]:
+    """The version's sends of these members, each payload with its member's source context
+    (one ``context()`` call for the batch's members of the version that send)."""
+    items = [(member, made, draft) for member, walk in members for made, draft in walk.sends]
+    key = version.program.source_key
+    refs = {m.id: MemberRef(m.id, m.contact_id, m.subject) for m, _, _ in items}
+    context = sources.context_for(key, version.row.workspace, list(refs.values()), now)
+    out: list[tuple[_StepRow, ActionDraft]] = []
+    for member, made, draft in items:
+        extra = context.get(member.id)
+        if extra:
+            draft = replace(draft, payload={**draft.payload, "context": extra})
+        out.append((made, draft))
+    return out
+
+
 def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done: Advanced) -> None:
     for version_id in {member.version_id for member in due}:
         _version(version_id, versions)
-    facts = _facts(due, versions)
+    facts = _facts(due, versions, now)
     walks = [(member, _walk(member, versions[member.version_id], facts, now)) for member in due]
-    sends: dict[int, list[tuple[_StepRow, ActionDraft]]] = defaultdict(list)
+    by_version: dict[int, list[tuple[_Due, _Walk]]] = defaultdict(list)
     for member, walk in walks:
-        sends[member.version_id].extend(walk.sends)
-    for version_id, items in sends.items():
+        if walk.sends:
+            by_version[member.version_id].append((member, walk))
+    for version_id, sending in by_version.items():
         version = versions[version_id]
+        items = _with_context(version, sending, now)
         workspace: Workspace = version.row.workspace
         actions = actions_propose_new(
             workspace=workspace,

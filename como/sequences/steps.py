@@ -29,11 +29,16 @@ class _Step(BaseModel):
 
 
 class SendStep(_Step):
+    """A message on one channel; ``body`` is the template (a direct-mail step's letter). With
+    ``written_consent_only`` the member is skipped (a decision with its why) unless the ledger
+    holds their express written consent on the channel, rather than left to the gate's block."""
+
     type: Literal["send"]
-    channel: Literal["email", "sms"]
+    channel: Literal["email", "sms", "direct_mail"]
     subject: str = Field(default="", max_length=998)
     body: str = Field(min_length=1, max_length=64_000)
     html: str | None = Field(default=None, max_length=256_000)
+    written_consent_only: bool = False
 
     @model_validator(mode="after")
     def _email_has_subject(self) -> SendStep:
@@ -102,18 +107,23 @@ class ExitStep(_Step):
 Step = Annotated[SendStep | WaitStep | BranchStep | ExitStep, Field(discriminator="type")]
 
 
+SourceKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")]
+
+
 class Trigger(BaseModel):
-    """How people enter: an event of a type (with a property filter), a move to a stage, or a
-    schedule over a saved audience (a crontab and the audience's stages)."""
+    """How people enter: an event of a type (with a property filter), a move to a stage, a
+    schedule over a saved audience (a crontab and the audience's stages), or a vertical's own
+    source (a crontab and the source's key: :mod:`como.sequences.sources`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    on: Literal["event", "stage", "schedule", "manual"]
+    on: Literal["event", "stage", "schedule", "source", "manual"]
     event_type: str | None = Field(default=None, max_length=100)
     properties: dict[str, str | int | float | bool] = Field(default_factory=dict)
     stage: str | None = None
     crontab: str | None = None
     audience_stages: list[str] = Field(default_factory=list)
+    source: SourceKey | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Trigger:
@@ -125,7 +135,16 @@ class Trigger(BaseModel):
             if not (self.crontab and self.audience_stages):
                 raise ValueError("a schedule trigger needs crontab and audience_stages")
             crontab_fields(self.crontab)  # a ValueError names what is wrong
+        if self.on == "source":
+            if not (self.crontab and self.source):
+                raise ValueError("a source trigger needs crontab and source")
+            crontab_fields(self.crontab)
         return self
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether people enter on the trigger's crontab (a beat row per sequence)."""
+        return self.on in ("schedule", "source") and bool(self.crontab)
 
 
 class Exit(BaseModel):
@@ -153,6 +172,9 @@ class Program(BaseModel):
     trigger: Trigger
     steps: list[Step] = Field(min_length=1, max_length=100)
     exits: list[Exit] = Field(default_factory=list, max_length=20)
+    #: The source whose ``context()`` the sends read, for an event or stage trigger (a source
+    #: trigger's own source gives context without naming it here).
+    context_source: SourceKey | None = None
 
     @model_validator(mode="after")
     def _ids(self) -> Program:
@@ -166,6 +188,13 @@ class Program(BaseModel):
                 if target is not None and target not in known:
                     raise ValueError(f"step {step.id!r} names an unknown step {target!r}")
         return self
+
+    @property
+    def source_key(self) -> str | None:
+        """The source that gives the sends their context, if any."""
+        if self.context_source:
+            return self.context_source
+        return self.trigger.source if self.trigger.on == "source" else None
 
     def by_id(self) -> dict[str, Any]:
         return {step.id: step for step in self.steps}

@@ -169,7 +169,7 @@ class PlaybookForm(forms.ModelForm):
                 if name not in self.inherited
             }
             layered = {**vertical_defaults(workspace.vertical), **kept, **self.chosen}
-            for name, problems in settings_errors(layered).items():
+            for name, problems in settings_errors(layered, workspace.vertical).items():
                 self.add_error(name if name in self.fields else None, problems)
         return cleaned
 
