@@ -50,6 +50,11 @@ class AutomotiveConfig(AppConfig):
 
         register_section("programs", DealerPrograms)
 
+        # The dealer's programs: their sources and default sequences.
+        from .programs import register as register_programs
+
+        register_programs()
+
         # Meta's and Google's vehicle catalogs, served at como's signed feed URLs.
         from .ads import feeds as ad_feeds
 

@@ -20,11 +20,10 @@ from decimal import Decimal
 from typing import Any
 
 from como.sequences.sources import Entry, MemberRef
-
 from como.workspaces.models import Workspace
 
 from ..dms.models import VehicleOwnership
-from .owners import local_today, money_text, owned_vehicle, rooftops
+from .owners import local_today, money_text, owned_vehicle, rooftop_or_blank, rooftops
 from .playbook import EquityKnobs, programs_for
 from .valuation import Deal, equity_of, months_between
 
@@ -168,17 +167,17 @@ class EquitySource:
         for member in members:
             owned = by_contact.get(member.contact_id, [])
             vin = member.subject.get("vin")
-            row = next((r for r in owned if r["vin"] == vin), None)
-            if row is None:  # a preview's sample, or no subject: their best offer
+            chosen: Mapping[str, Any] | None = next((r for r in owned if r["vin"] == vin), None)
+            if chosen is None:  # a preview's sample, or no subject: their best offer
                 offers = [(r, o) for r in owned if (o := offer(r, knobs, today))]
-                row = _best(offers).get(member.contact_id) or (owned[0] if owned else None)
-            if row is None:
+                chosen = _best(offers).get(member.contact_id) or (owned[0] if owned else None)
+            if chosen is None:
                 continue
-            made = offer(row, knobs, today) or Offer("none", Decimal(0), None, None, None, None)
+            made = offer(chosen, knobs, today) or Offer("none", Decimal(0), None, None, None, None)
             found[member.id] = {
-                "vehicle": owned_vehicle(row),
+                "vehicle": owned_vehicle(chosen),
                 "equity": made.data(),
-                "rooftop": stores.get(row["rooftop_id"], {}),
+                "rooftop": rooftop_or_blank(stores, chosen["rooftop_id"]),
             }
         return found
 

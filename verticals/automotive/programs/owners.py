@@ -48,3 +48,10 @@ def rooftops(workspace_id: int, ids: Iterable[int | None]) -> dict[int, dict[str
 def money_text(value: Any) -> str:
     """``$5,598.80`` (whole dollars without cents)."""
     return f"${value:,.2f}" if value % 1 else f"${value:,.0f}"
+
+
+def rooftop_or_blank(stores: Mapping[int, dict[str, Any]], rooftop_id: Any) -> dict[str, Any]:
+    """The rooftop's data, or every field blank (a template may read ``rooftop.name`` of an
+    owner whose rooftop is unknown: the sandbox refuses a missing key)."""
+    found = stores.get(rooftop_id) if isinstance(rooftop_id, int) else None
+    return found or rooftop_data({})

@@ -3,7 +3,8 @@ registered for it, so a playbook is validated against it when saved) and read wi
 :func:`programs_for`. One object per program key; every knob has a default.
 
 - ``parts_cross_sell``: ``items`` per message (3), ``lookback_hours`` (25: a daily run sees
-  every purchase or visit received since the last one, with an hour to spare).
+  every purchase or visit received since the last one, with an hour to spare) and
+  ``recent_days`` (30: an imported purchase or visit older than this is history, not news).
 - ``trade_in_equity``: ``depreciation`` (age in years → share of the price paid, interpolated
   linearly: :mod:`.valuation`; shares fall, or stay, as the age grows), ``min_equity`` (an
   owner enters with at least this much; 0 would be "payoff below value" exactly),
@@ -25,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from como.workspaces.models import Workspace
 
+from ..scoring import EV_FUEL_TYPES
+
 Share = Annotated[Decimal, Field(gt=0, le=1, max_digits=5, decimal_places=4)]
 Age = Annotated[Decimal, Field(gt=0, le=40, max_digits=4, decimal_places=2)]
 
@@ -41,6 +44,7 @@ class _Knobs(BaseModel):
 class PartsKnobs(_Knobs):
     items: Annotated[int, Field(ge=1, le=12)] = 3
     lookback_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 25
+    recent_days: Annotated[int, Field(ge=1, le=365)] = 30
 
 
 class EquityKnobs(_Knobs):
@@ -76,7 +80,7 @@ class ConquestKnobs(_Knobs):
 class EvKnobs(_Knobs):
     lookback_days: Annotated[int, Field(ge=1, le=365)] = 30
     fuel_types: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
-        default_factory=lambda: ["electric", "ev", "bev", "battery electric"],
+        default_factory=lambda: list(EV_FUEL_TYPES),
         min_length=1,
         max_length=20,
     )
