@@ -225,7 +225,8 @@ def comparable(
 SOURCE_OBJECT = ConquestSource()
 
 _LIST = (
-    "{% for v in vehicles %}- {{ v.name }} {{ v.trim }} ({{ v.condition_label }}"
+    "{% for v in vehicles %}- {{ v.name }}{% if v.trim %} {{ v.trim }}{% endif %} ("
+    "{{ v.condition_label }}"
     "{% if v.mileage_text %}, {{ v.mileage_text }} miles{% endif %}): "
     "{{ v.advertised_price_text }}{% if v.vdp_url %} {{ v.vdp_url }}{% endif %}\n{% endfor %}"
 )
