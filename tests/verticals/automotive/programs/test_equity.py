@@ -72,7 +72,8 @@ def test_underwater_and_young_makes_none_and_a_recent_buyer_none() -> None:
 def test_age_or_mileage_past_the_playbook_makes_an_offer() -> None:
     serviced_only = row(year=2017)  # 2025 - 2017 = 8 years >= 7
     made = offer(serviced_only, KNOBS, TODAY)
-    assert made is not None and (made.reason, made.age_years, made.equity) == ("age", 8, None)
+    assert made is not None
+    assert (made.reason, made.age_years, made.equity) == ("age", 8, None)
     # 60,000 miles on 2025-03-10 plus 184 days at 170 mi/day = 91,280 >= 90,000
     driven = row(
         year=2022,
@@ -82,7 +83,8 @@ def test_age_or_mileage_past_the_playbook_makes_an_offer() -> None:
     )
     assert estimated_miles(driven, TODAY) == 91_280
     made = offer(driven, KNOBS, TODAY)
-    assert made is not None and made.reason == "mileage"
+    assert made is not None
+    assert made.reason == "mileage"
     assert offer(row(year=2022), KNOBS, TODAY) is None
 
 
