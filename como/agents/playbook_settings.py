@@ -28,9 +28,12 @@ The settings and who reads them:
   them through :data:`VERTICAL_CHECKS`; a save creates or switches their sequences through
   :data:`como.agents.playbooks.PLAYBOOK_SAVED`). Their defaults change nothing.
 - ``merchandising``: what a catalog-driven agent advertises (the automotive inventory-ads agent:
-  conditions, rooftops, photos, price, days-in-stock bands, channels and placements). Its shape
-  belongs to whoever registered a model for it with :data:`SECTIONS`; without one it must be
-  an empty object.
+  conditions, rooftops, photos, price, days-in-stock bands, channels and placements).
+- ``programs``: the settings of the vertical's default programs (the dealer's service intervals
+  and lead window, …), one object per program key.
+
+``merchandising`` and ``programs`` have the shape of the model their vertical registered for
+them with :data:`SECTIONS`; without one each must be an empty object.
 
 This module does not import the models (the model imports it).
 """
@@ -145,6 +148,7 @@ class PlaybookSettings(BaseModel):
     send_windows: dict[Kind, SendWindow] = Field(default_factory=dict)
     sequences_enabled: list[Kind] = Field(default_factory=list)
     merchandising: dict[str, Any] = Field(default_factory=dict)
+    programs: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("frequency_caps")
     @classmethod
@@ -160,6 +164,13 @@ class PlaybookSettings(BaseModel):
         if not isinstance(value, Mapping):
             raise ValueError("must be an object")
         return _section("merchandising", value)
+
+    @field_validator("programs", mode="before")
+    @classmethod
+    def _programs(cls, value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise ValueError("must be an object")
+        return _section("programs", value)
 
     @field_validator("agents")
     @classmethod

@@ -109,6 +109,7 @@ class Playbook(WorkspaceOwned):
     send_windows = _setting("send_windows")
     sequences_enabled = _setting("sequences_enabled")
     merchandising = _setting("merchandising")
+    programs = _setting("programs")
 
     class Meta:
         constraints = [

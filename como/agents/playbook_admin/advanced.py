@@ -97,6 +97,13 @@ class PlaybookForm(forms.ModelForm):
         "placements). Checked against the vertical's rules when saved.",
     )
 
+    programs = _json_area(
+        8,
+        "Per default program key, its settings (the automotive service reminders: "
+        "interval_months, interval_miles, lead_days, lapsed_months). Checked against the "
+        "vertical's programs when saved.",
+    )
+
     class Meta:
         model = Playbook
         fields = ["workspace"]

@@ -71,8 +71,9 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "sequences",
         "Sequences",
-        ("sequences_enabled",),
-        "The sequence keys switched on (none are shipped yet).",
+        ("sequences_enabled", "programs"),
+        "The vertical's programs switched on (switching one on proposes its sequence for "
+        "approval; off ends it) and each program's settings.",
     ),
     Section("agents", "Agent schedules", ("agents",), "Each agent on or off, and when it runs."),
     Section(
