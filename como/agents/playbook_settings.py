@@ -28,13 +28,12 @@ The settings and who reads them:
   them through :data:`VERTICAL_CHECKS`; a save creates or switches their sequences through
   :data:`como.agents.playbooks.PLAYBOOK_SAVED`). Their defaults change nothing.
 - ``merchandising``: what a catalog-driven agent advertises (the automotive inventory-ads agent:
-  conditions, rooftops, photos, price, days-in-stock bands, channels and placements). Its shape
-  belongs to whoever registered a model for it with :data:`SECTIONS`; without one it must be
-  an empty object.
-- ``programs``: the knobs of a vertical's default programs (the automotive dealer programs:
-  the depreciation curve and upgrade thresholds of the trade-in offer, how many parts a
-  cross-sell shows …), one object per program key. Its shape is its registered model's, as
-  for ``merchandising``.
+  conditions, rooftops, photos, price, days-in-stock bands, channels and placements).
+- ``programs``: the settings of the vertical's default programs (the dealer's service intervals
+  and lead window, …), one object per program key.
+
+``merchandising`` and ``programs`` have the shape of the model their vertical registered for
+them with :data:`SECTIONS`; without one each must be an empty object.
 
 This module does not import the models (the model imports it).
 """
@@ -53,7 +52,6 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
-    ValidationInfo,
     field_validator,
 )
 
@@ -160,12 +158,19 @@ class PlaybookSettings(BaseModel):
             raise ValueError("one cap per channel")
         return value
 
-    @field_validator("merchandising", "programs", mode="before")
+    @field_validator("merchandising", mode="before")
     @classmethod
-    def _registered_section(cls, value: Any, info: ValidationInfo) -> dict[str, Any]:
+    def _merchandising(cls, value: Any) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise ValueError("must be an object")
-        return _section(str(info.field_name), value)
+        return _section("merchandising", value)
+
+    @field_validator("programs", mode="before")
+    @classmethod
+    def _programs(cls, value: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise ValueError("must be an object")
+        return _section("programs", value)
 
     @field_validator("agents")
     @classmethod

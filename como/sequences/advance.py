@@ -247,6 +247,8 @@ def _branch(step: BranchStep, member: _Due, facts: _Facts) -> bool:
         return _happened(facts, member, _OPEN_TYPES[condition.on])
     if condition.on == "event" and condition.event_type:
         return _happened(facts, member, condition.event_type, condition.properties)
+    if condition.on == "subject":
+        return all(member.subject.get(k) == v for k, v in condition.properties.items())
     if condition.on == "score":
         score = float(contact["score_fit"]) + float(contact["score_intent"])
         return score >= float(condition.score_at_least or 0)

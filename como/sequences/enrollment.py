@@ -53,11 +53,21 @@ def members_enrol(
     sequence = Sequence.objects.get(pk=version.sequence_id)
     if not sequence.enabled:
         return 0
-    # Out already: those active in it now, and (without re-entry) anyone who ever was.
+    # Out already: those active in it now, and (without re-entry) anyone who ever was, or
+    # (new occasions only) who was for the same occasion.
     present = SequenceMember.objects.filter(sequence=sequence, contact_id__in=ids)
-    if sequence.re_entry != ReEntry.NEVER:
+    if sequence.re_entry == ReEntry.AFTER_EXIT:
         present = present.filter(state=MemberState.ACTIVE)
-    ids -= set(present.values_list("contact_id", flat=True))
+    if sequence.re_entry == ReEntry.NEW_SUBJECT:
+        wanted = subjects or {}
+        ids -= {
+            contact_id
+            for contact_id, state, subject in present.values_list("contact_id", "state", "subject")
+            if state == MemberState.ACTIVE
+            or subject_ref(subject) == subject_ref(wanted.get(contact_id) or {})
+        }
+    else:
+        ids -= set(present.values_list("contact_id", flat=True))
     if not ids:
         return 0
     first = program_of(version.program).steps[0].id
@@ -80,6 +90,13 @@ def members_enrol(
     return SequenceMember.objects.filter(
         sequence=sequence, contact_id__in=ids, entered_at=now, state=MemberState.ACTIVE
     ).count()
+
+
+def subject_ref(subject: Any) -> Any:
+    """What makes two memberships the same occasion: the subject's ``ref``, else all of it."""
+    if isinstance(subject, dict) and "ref" in subject:
+        return subject["ref"]
+    return subject
 
 
 def _matches(event: IngestedEvent, properties: Mapping[str, object]) -> bool:

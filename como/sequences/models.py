@@ -18,6 +18,10 @@ from como.workspaces.scoping import WorkspaceOwned
 class ReEntry(models.TextChoices):
     NEVER = "never", "Never: once per person"
     AFTER_EXIT = "after_exit", "Again once the previous membership ended"
+    #: A source's occasions: again once ended, but never twice for the same occasion (the
+    #: subject's ``ref``, or the whole subject without one), so a reminder that ran its course
+    #: does not start over while its occasion stays due.
+    NEW_SUBJECT = "new_subject", "Again once ended, for a new occasion (the subject's ref)"
 
 
 class Sequence(WorkspaceOwned):

@@ -70,11 +70,12 @@ class WaitStep(_Step):
 
 class Condition(BaseModel):
     """What a branch asks of the member's history since they entered the sequence (or of their
-    state now, for ``score`` and ``stage``)."""
+    state now, for ``score`` and ``stage``; or of what the membership is about, for ``subject``:
+    the subject holds ``properties`` with exactly these values)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    on: Literal["opened", "clicked", "event", "score", "stage"]
+    on: Literal["opened", "clicked", "event", "score", "stage", "subject"]
     event_type: str | None = Field(default=None, max_length=100)
     #: For ``event``: properties the event must carry with exactly these values.
     properties: dict[str, str | int | float | bool] = Field(default_factory=dict)
@@ -89,6 +90,8 @@ class Condition(BaseModel):
             raise ValueError("a score condition needs score_at_least")
         if self.on == "stage" and not self.stages:
             raise ValueError("a stage condition needs stages")
+        if self.on == "subject" and not self.properties:
+            raise ValueError("a subject condition needs properties")
         return self
 
 

@@ -45,15 +45,6 @@ class AutomotiveConfig(AppConfig):
         from .ads.rules import MerchandisingRules
 
         register_section("merchandising", MerchandisingRules)
-        # ... and the dealer programs' knobs (depreciation curve, upgrade thresholds …) theirs.
-        from .programs.playbook import DealerPrograms
-
-        register_section("programs", DealerPrograms)
-
-        # The dealer's programs: their sources and default sequences.
-        from .programs import register as register_programs
-
-        register_programs()
 
         # Meta's and Google's vehicle catalogs, served at como's signed feed URLs.
         from .ads import feeds as ad_feeds
@@ -94,6 +85,16 @@ class AutomotiveConfig(AppConfig):
         seeders.register(demo_coop_seed)
         # The DMS history of the demo's people at those rooftops (deals, then repair orders).
         seeders.register(demo_dms_seed)
+
+        # The dealer's programs (service reminders, …): their sources, their default
+        # sequences for the playbook's sequences_enabled and their playbook settings.
+        from .programs import register as register_programs
+
+        register_programs()
+        # ... and the demo switches them on, once the DMS history is in.
+        from .programs.demo import demo_programs_seed
+
+        seeders.register(demo_programs_seed)
 
         # OEM co-op: its program rules as a compliance check, its claim-window warning on beat.
         from django.conf import settings

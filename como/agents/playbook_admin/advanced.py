@@ -96,11 +96,12 @@ class PlaybookForm(forms.ModelForm):
         "rooftops, min_photos, price_required, exclude_pending, age_bands, channels, "
         "placements). Checked against the vertical's rules when saved.",
     )
+
     programs = _json_area(
         8,
-        "The knobs of the vertical's default programs, one object per program key (the "
-        "automotive trade_in_equity: depreciation curve, upgrade age and mileage …). Checked "
-        "against the vertical's model when saved.",
+        "Per default program key, its settings (the automotive service reminders: "
+        "interval_months, interval_miles, lead_days, lapsed_months). Checked against the "
+        "vertical's programs when saved.",
     )
 
     class Meta:

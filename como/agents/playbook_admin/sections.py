@@ -68,12 +68,12 @@ SECTIONS: tuple[Section, ...] = (
         '"per_days": 7}]). Send windows and caps are enforced once sequences arrive.',
     ),
     Section("merchandising", "Merchandising rules", ("merchandising",)),
-    Section("programs", "Program settings", ("programs",)),
     Section(
         "sequences",
         "Sequences",
-        ("sequences_enabled",),
-        "The sequence keys switched on (none are shipped yet).",
+        ("sequences_enabled", "programs"),
+        "The vertical's programs switched on (switching one on proposes its sequence for "
+        "approval; off ends it) and each program's settings.",
     ),
     Section("agents", "Agent schedules", ("agents",), "Each agent on or off, and when it runs."),
     Section(
@@ -92,12 +92,8 @@ def section(key: str) -> Section:
 
 
 def shown_sections() -> list[Section]:
-    """The sections whose settings something installed reads (merchandising and programs need
-    a model)."""
-    return [s for s in SECTIONS if s.key not in _MODELLED or SETTING_MODELS.find(s.key)]
-
-
-_MODELLED = frozenset({"merchandising", "programs"})
+    """The sections whose settings something installed reads (merchandising needs a model)."""
+    return [s for s in SECTIONS if s.key != "merchandising" or SETTING_MODELS.find("merchandising")]
 
 
 class SettingsSectionForm(forms.Form):

@@ -271,3 +271,45 @@ def test_previews_of_a_source_program_sample_the_source_entries(
     action = sequence_version_propose(version=version, proposer=approver(workspace, "pp"))
     assert [p["body"] for p in action.payload["previews"]] == ["VIN0", "VIN1", "VIN2"]
     assert action.payload["expected_per_week"] == 4
+
+
+def test_new_subject_re_entry_and_a_branch_on_the_subject(workspace: Workspace) -> None:
+    (person,) = people(workspace, 1)
+    data = program(
+        {
+            "id": "which",
+            "type": "branch",
+            "condition": {"on": "subject", "properties": {"lapsed": True}},
+            "yes": "lapsed",
+            "no": "fresh",
+        },
+        email("lapsed"),
+        {"id": "end", "type": "exit", "reason": "done"},
+        email("fresh"),
+    )
+    with pytest.raises(ValidationError):
+        sequence_create(
+            workspace=workspace,
+            key="bad",
+            name="Bad",
+            program=program(
+                {"id": "b", "type": "branch", "condition": {"on": "subject"}, "yes": "b", "no": "b"}
+            ),
+        )
+    _sequence, version = approved_sequence(workspace, data, key="occ", re_entry="new_subject")
+    now = timezone.now()
+    first = {person.pk: {"ref": "VIN1:2026-01-01", "lapsed": True}}
+    assert members_enrol(version=version, contact_ids=first, now=now, subjects=first) == 1
+    sequences_advance(now=now + timedelta(seconds=1))
+    later = now + timedelta(minutes=5)
+    # Ended, but the same occasion: not again.
+    assert members_enrol(version=version, contact_ids=first, now=later, subjects=first) == 0
+    second = {person.pk: {"ref": "VIN1:2026-07-01", "lapsed": False}}
+    assert members_enrol(version=version, contact_ids=second, now=later, subjects=second) == 1
+    sequences_advance(now=later + timedelta(seconds=1))
+    decisions = MemberStep.objects.filter(step_id="which").order_by("member_id")
+    assert [(d.matched, d.next_step) for d in decisions] == [(True, "lapsed"), (False, "fresh")]
+    sent = MemberStep.objects.filter(outcome="sent").order_by("member_id")
+    assert list(sent.values_list("step_id", flat=True)) == ["lapsed", "fresh"]
+    subjects = SequenceMember.objects.order_by("pk").values_list("subject", flat=True)
+    assert list(subjects) == [first[person.pk], second[person.pk]]

@@ -25,13 +25,16 @@ from typing import Any
 from django.db.models import Q
 
 from como.leads.models import Event
+from como.sequences.defaults import DefaultProgram
+from como.sequences.models import ReEntry
 from como.sequences.sources import Entry, MemberRef
 from como.workspaces.models import Workspace
 
 from ..ads.creative.context import VEHICLE_FIELDS, vehicle_data
 from ..inventory.models import Rooftop, Vehicle, VehicleStatus
 from .owners import rooftop_or_blank, rooftops, vehicle_name
-from .playbook import ConquestKnobs, programs_for
+from .playbook import ConquestKnobs
+from .settings import program_settings
 
 KEY = "conquest"
 SOURCE = "automotive.conquest"
@@ -81,7 +84,7 @@ class ConquestSource:
     label: str = "Shoppers of other makes (detail pages, appraisals)"
 
     def due(self, workspace: Workspace, now: datetime) -> Iterable[Entry]:
-        knobs = programs_for(workspace).conquest
+        knobs = program_settings(workspace).conquest
         brands, by_code, _ = _brands(workspace)
         if not brands:
             return []
@@ -117,7 +120,7 @@ class ConquestSource:
     def context(
         self, workspace: Workspace, members: Sequence[MemberRef], now: datetime
     ) -> dict[int, dict[str, Any]]:
-        knobs = programs_for(workspace).conquest
+        knobs = program_settings(workspace).conquest
         _, _, by_rooftop = _brands(workspace)
         subjects = {m.id: m.subject for m in members if m.subject.get("make")}
         bodies = _body_styles(workspace, subjects.values())
@@ -273,3 +276,15 @@ PROGRAM: dict[str, Any] = {
         {"on": "opted_out"},
     ],
 }
+
+PROGRAM_DEFAULT = DefaultProgram(
+    key=KEY,
+    vertical="automotive",
+    name="Conquest: comparable inventory",
+    program=PROGRAM,
+    re_entry=ReEntry.NEVER,
+    description=(
+        "Shoppers who browsed or appraised other makes' vehicles: the rooftop's "
+        "comparable inventory."
+    ),
+)

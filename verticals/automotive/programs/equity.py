@@ -19,12 +19,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from como.sequences.defaults import DefaultProgram
+from como.sequences.models import ReEntry
 from como.sequences.sources import Entry, MemberRef
 from como.workspaces.models import Workspace
 
 from ..dms.models import VehicleOwnership
 from .owners import local_today, money_text, owned_vehicle, rooftop_or_blank, rooftops
-from .playbook import EquityKnobs, programs_for
+from .playbook import EquityKnobs
+from .settings import program_settings
 from .valuation import Deal, equity_of, months_between
 
 KEY = "trade_in_equity"
@@ -140,7 +143,7 @@ class EquitySource:
     label: str = "Owners with equity, or past the upgrade age or mileage"
 
     def due(self, workspace: Workspace, now: datetime) -> Iterable[Entry]:
-        knobs = programs_for(workspace).trade_in_equity
+        knobs = program_settings(workspace).trade_in_equity
         today = local_today(workspace, now)
         rows = VehicleOwnership.objects.filter(workspace=workspace).values(*_FIELDS)
         offers = [(row, found) for row in rows if (found := offer(row, knobs, today))]
@@ -152,7 +155,7 @@ class EquitySource:
     def context(
         self, workspace: Workspace, members: Sequence[MemberRef], now: datetime
     ) -> dict[int, dict[str, Any]]:
-        knobs = programs_for(workspace).trade_in_equity
+        knobs = program_settings(workspace).trade_in_equity
         today = local_today(workspace, now)
         rows = list(
             VehicleOwnership.objects.filter(
@@ -237,3 +240,15 @@ PROGRAM: dict[str, Any] = {
         {"on": "opted_out"},
     ],
 }
+
+PROGRAM_DEFAULT = DefaultProgram(
+    key=KEY,
+    vertical="automotive",
+    name="Trade-in and equity offer",
+    program=PROGRAM,
+    re_entry=ReEntry.NEW_SUBJECT,
+    description=(
+        "Owners with equity in their vehicle, or past the upgrade age or mileage: an "
+        "offer that names the vehicle and the equity; once per vehicle."
+    ),
+)

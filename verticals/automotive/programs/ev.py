@@ -25,13 +25,15 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 
 from como.leads.models import Event
+from como.sequences.defaults import DefaultProgram
+from como.sequences.models import ReEntry
 from como.sequences.sources import Entry, MemberRef
 from como.workspaces.models import Workspace
 
 from ..inventory.models import Vehicle, VehicleStatus
 from ..scoring import EV_EDUCATION_UTM
 from .owners import vehicle_name
-from .playbook import programs_for
+from .settings import program_settings
 
 KEY = "ev_education"
 SOURCE = "automotive.ev_shoppers"
@@ -48,7 +50,7 @@ class EvSource:
     label: str = "Shoppers who viewed an electric vehicle"
 
     def due(self, workspace: Workspace, now: datetime) -> Iterable[Entry]:
-        knobs = programs_for(workspace).ev_education
+        knobs = program_settings(workspace).ev_education
         fuels = [fuel.casefold() for fuel in knobs.fuel_types]
         ev_vins = (
             Vehicle.objects.filter(workspace=workspace)
@@ -158,3 +160,15 @@ PROGRAM: dict[str, Any] = {
         {"on": "opted_out"},
     ],
 }
+
+PROGRAM_DEFAULT = DefaultProgram(
+    key=KEY,
+    vertical="automotive",
+    name="EV education",
+    program=PROGRAM,
+    re_entry=ReEntry.NEVER,
+    description=(
+        "Shoppers who viewed an EV: charging at home, incentives, total cost of "
+        "ownership, a test drive; a purchase ends it."
+    ),
+)

@@ -22,13 +22,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from como.leads.models import Event
+from como.sequences.defaults import DefaultProgram
+from como.sequences.models import ReEntry
 from como.sequences.sources import Entry, MemberRef
 from como.workspaces.models import Workspace
 
 from ..dms.models import VehicleOwnership
 from ..parts.selectors import fitting_items
 from .owners import owned_vehicle, rooftop_or_blank, rooftops
-from .playbook import programs_for
+from .settings import program_settings
 
 KEY = "parts_cross_sell"
 SOURCE = "automotive.parts_cross_sell"
@@ -60,6 +62,8 @@ def _subjects(
             "model": str(props.get("model") or ""),
             "rooftop_id": _year(props.get("rooftop_id")),
             "after": AFTER[event["type"]],
+            # The occasion (re-entry is once per purchase or visit, not once per person).
+            "ref": event["event_id"],
         }
     missing = {c: s for c, s in subjects.items() if s["vin"] and not s["make"]}
     if missing:
@@ -90,14 +94,14 @@ class PartsSource:
     label: str = "Owners after a purchase or a service visit, with parts that fit"
 
     def due(self, workspace: Workspace, now: datetime) -> Iterable[Entry]:
-        knobs = programs_for(workspace).parts_cross_sell
+        knobs = program_settings(workspace).parts_cross_sell
         events = Event.objects.filter(
             workspace=workspace,
             type__in=list(AFTER),
             contact_id__isnull=False,
             received_at__gt=now - timedelta(hours=knobs.lookback_hours),
             occurred_at__gte=now - timedelta(days=knobs.recent_days),
-        ).values("contact_id", "type", "properties", "occurred_at")
+        ).values("contact_id", "event_id", "type", "properties", "occurred_at")
         subjects = _subjects(workspace, events)
         items = fitting_items(
             workspace_id=workspace.pk,
@@ -113,7 +117,7 @@ class PartsSource:
     def context(
         self, workspace: Workspace, members: Sequence[MemberRef], now: datetime
     ) -> dict[int, dict[str, Any]]:
-        knobs = programs_for(workspace).parts_cross_sell
+        knobs = program_settings(workspace).parts_cross_sell
         subjects = {m.id: dict(m.subject) for m in members if m.subject.get("make")}
         bare = [m for m in members if m.id not in subjects]
         if bare:  # a preview's sample or a hand-enrolled owner: their latest vehicle
@@ -196,3 +200,15 @@ PROGRAM: dict[str, Any] = {
     ],
     "exits": [{"on": "opted_out"}],
 }
+
+PROGRAM_DEFAULT = DefaultProgram(
+    key=KEY,
+    vertical="automotive",
+    name="Parts and accessories cross-sell",
+    program=PROGRAM,
+    re_entry=ReEntry.NEW_SUBJECT,
+    description=(
+        "After a purchase or a service visit: parts and accessories from the catalog that "
+        "fit the owner's make, model and year."
+    ),
+)

@@ -1,6 +1,6 @@
-"""The dealer programs' knobs, held in the playbook's ``programs`` setting (this model is
-registered for it, so a playbook is validated against it when saved) and read with
-:func:`programs_for`. One object per program key; every knob has a default.
+"""The knobs of the parts, trade-in, conquest and EV programs: fields of the playbook's
+``programs`` setting (:class:`.settings.DealerPrograms`, one object per program key), read with
+:func:`.settings.program_settings`. Every knob has a default.
 
 - ``parts_cross_sell``: ``items`` per message (3), ``lookback_hours`` (25: a daily run sees
   every purchase or visit received since the last one, with an hour to spare) and
@@ -23,8 +23,6 @@ from itertools import pairwise
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from como.workspaces.models import Workspace
 
 from ..scoring import EV_FUEL_TYPES
 
@@ -84,19 +82,3 @@ class EvKnobs(_Knobs):
         min_length=1,
         max_length=20,
     )
-
-
-class DealerPrograms(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    parts_cross_sell: PartsKnobs = Field(default_factory=PartsKnobs)
-    trade_in_equity: EquityKnobs = Field(default_factory=EquityKnobs)
-    conquest: ConquestKnobs = Field(default_factory=ConquestKnobs)
-    ev_education: EvKnobs = Field(default_factory=EvKnobs)
-
-
-def programs_for(workspace: Workspace) -> DealerPrograms:
-    """The workspace's knobs: its playbook's ``programs``, defaults filled in."""
-    from como.agents.services import playbook_for
-
-    return DealerPrograms.model_validate(playbook_for(workspace).programs or {})

@@ -53,6 +53,8 @@ def test_due_owners_after_a_purchase_or_a_visit_with_parts_that_fit(dealer: Work
     )
     event(no_fit, "vehicle_purchased", yesterday, vin="V5", year=2022, make="Ford", model="F-150")
     entries = {e.contact_id: e.subject for e in SOURCE_OBJECT.due(dealer, NOW)}
+    assert entries[bought.pk].pop("ref") == bought.events.get().event_id
+    assert entries[serviced.pk].pop("ref") == serviced.events.get().event_id
     assert entries == {
         bought.pk: {
             "vin": "V1",
