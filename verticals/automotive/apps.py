@@ -95,6 +95,10 @@ class AutomotiveConfig(AppConfig):
         from .programs.demo import demo_programs_seed
 
         seeders.register(demo_programs_seed)
+        # ... then the parts catalog and the parts, trade-in, conquest and EV programs.
+        from .programs.demo_dealer import demo_dealer_programs_seed
+
+        seeders.register(demo_dealer_programs_seed)
 
         # OEM co-op: its program rules as a compliance check, its claim-window warning on beat.
         from django.conf import settings
