@@ -1,107 +1,98 @@
-"""The dealer programs on the demo's data: the small automotive demo seeded through every
-seeder (inventory, DMS history, service reminders, then ours) has a parts catalog, the four
-programs on and approved by someone other than their proposer, members in each, first sends
-proposed; a second seeding adds nothing. And each program's source on events shaped exactly as
-the demo emits them."""
+"""The demo's service reminders on the demo's data shape: the DMS history seeded as the demo
+does, then the programs' seeder switches the program on (proposed by the service manager,
+approved by the owner), and the owners due enter and get their first reminders, covered by
+that approval. A second seeding adds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from django.test import override_settings
 
-from como.agents.models import AgentAction
-from como.demo import automotive, services
-from como.sequences.models import Sequence, SequenceMember, VersionState
+from como.agents.models import ActionStatus, ActionTransition, AgentAction
+from como.demo import automotive
+from como.demo.hooks import seeders
+from como.leads.models import Contact
+from como.sequences.models import MemberStep, Sequence, SequenceMember, VersionState
 from como.workspaces.models import Workspace
+from como.workspaces.roles import Role
+from como.workspaces.services import membership_add
+from tests.factories import UserFactory, WorkspaceFactory
 from tests.verticals.automotive.inventory.factories import rooftop_make
-from verticals.automotive.parts.models import PartsItem
-from verticals.automotive.programs import conquest, ev
-from verticals.automotive.programs.demo_dealer import (
-    KEYS,
-    MARKETING_MANAGER,
-    demo_dealer_programs_seed,
-)
+from verticals.automotive.dms.demo import demo_dms_seed
+from verticals.automotive.programs.demo import SERVICE_MANAGER, demo_programs_seed
+from verticals.automotive.programs.service import KEY
 
-from .support import event, owner
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
-NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+ANCHOR = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 09:00 in Chicago: the window is open
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def feeds(tmp_path: Path) -> Iterator[None]:
-    with override_settings(COMO_INVENTORY_FILE_ROOT=str(tmp_path / "feeds")):
-        yield
-
-
-@pytest.mark.usefixtures("feeds")
-def test_the_demo_runs_the_dealer_programs(tmp_path: Path) -> None:
-    small = [(automotive.SPEC, lambda anchor: automotive.build(anchor, contacts=60, visitors=4))]
-    seeded = services.demo_seed(credentials_path=tmp_path / "c.json", workspaces=small)
-    workspace = seeded.workspaces[0].workspace
-    assert PartsItem.objects.filter(workspace=workspace).count() == 32
-    members = {}
-    for key in KEYS:
-        sequence = Sequence.objects.get(workspace=workspace, default_key=key)
-        version = sequence.versions.get(state=VersionState.APPROVED)
-        approval = AgentAction.objects.get(pk=version.approving_action_id)
-        by = {t.to_status: t.actor.username for t in approval.transitions.exclude(actor=None)}
-        assert by["proposed"] == MARKETING_MANAGER
-        assert by["approved"] == automotive.SPEC.member_username
-        members[key] = SequenceMember.objects.filter(sequence=sequence).count()
-    assert all(members.values()), members
-    covered = AgentAction.objects.filter(workspace=workspace, kind="email_send", agent="sequences")
-    assert covered.filter(payload__context__equity__isnull=False).exists()  # trade-in offers
-    assert covered.filter(payload__context__vehicles__isnull=False).exists()  # conquest
-    assert covered.filter(payload__context__ev__isnull=False).exists()  # EV lesson one
-    # Seeding again: the catalog unchanged, nobody enters twice.
-    again = demo_dealer_programs_seed(workspace, seeded.workspaces[0].workspace.created_at)
-    assert again[0] == "parts catalog: 0 items created, 0 updated, 32 unchanged, 0 rows rejected"
-    assert all(" 0 entered" in line for line in again[1:5]), again
-    assert {
-        key: SequenceMember.objects.filter(sequence__default_key=key, workspace=workspace).count()
-        for key in KEYS
-    } == members
-
-
-def _lakeside(dealer: Workspace) -> None:
-    for store in automotive.STORES:
-        rooftop_make(
-            dealer, name=store.name, store_code=store.code, dealer_id="", brands=[store.brand]
-        )
-
-
-def test_conquest_and_ev_on_the_demos_vehicle_views(dealer: Workspace) -> None:
-    _lakeside(dealer)
-    builder = automotive._Builder(automotive.SPEC, NOW)
-    chevy = next(v for v in builder.inventory if v.make == "Chevrolet")
-    mach_e = next(v for v in builder.inventory if v.model == "Mustang Mach-E")
-    camry = next(v for v in builder.inventory if v.model == "Camry")
-    shoppers = [owner(dealer, n) for n in range(3)]
-    for person, vehicle in zip(shoppers, (chevy, mach_e, camry), strict=True):
-        props = {**vehicle.properties(), "path": vehicle.path}
-        event(person, "vdp_view", NOW - timedelta(days=1), **props)
-    # The demo's appraisal shape: year, make, model, mileage, condition, estimated value.
-    event(
-        shoppers[2],
-        "trade_in_appraisal",
-        NOW - timedelta(hours=1),
-        year=2016,
-        make="Nissan",
-        model="Rogue",
-        mileage=100_000,
-        condition="good",
-        estimated_value=9_000,
+def lakeside(db: Any) -> Workspace:
+    workspace = WorkspaceFactory.create(
+        slug=automotive.SPEC.slug,
+        vertical="automotive",
+        time_zone=automotive.SPEC.time_zone,
+        postal_address=automotive.SPEC.postal_address,
     )
-    conquered = {e.contact_id: e.subject for e in conquest.SOURCE_OBJECT.due(dealer, NOW)}
-    assert conquered[shoppers[0].pk]["make"] == "Chevrolet"
-    assert conquered[shoppers[0].pk]["rooftop_id"] is not None  # the store code it was seen at
-    assert conquered[shoppers[2].pk]["via"] == "trade_in_appraisal"
-    assert shoppers[1].pk not in conquered  # a Ford at Lakeside Ford is not a conquest
-    electric = {e.contact_id: e.subject for e in ev.SOURCE_OBJECT.due(dealer, NOW)}
-    assert list(electric) == [shoppers[1].pk]
-    assert electric[shoppers[1].pk]["model"] == "Mustang Mach-E"
+    owner = UserFactory.create(username=automotive.SPEC.member_username)
+    membership_add(workspace=workspace, user=owner, role=Role.OWNER)
+    for code, brand in (("LTN", "Toyota"), ("LFA", "Ford"), ("LHO", "Honda")):
+        rooftop_make(workspace, store_code=code, dealer_id="", name=code, brands=[brand])
+    Contact.objects.bulk_create(
+        Contact(
+            workspace=workspace, email=f"p{n}@example.com", first_name=f"P{n}", last_name="Demo"
+        )
+        for n in range(80)
+    )
+    return workspace
+
+
+def test_it_runs_after_the_dms_history() -> None:
+    registered = list(seeders.all())
+    assert registered.index(demo_dms_seed) < registered.index(demo_programs_seed)
+
+
+def test_the_demo_runs_service_reminders_approved_by_someone_else(lakeside: Workspace) -> None:
+    demo_dms_seed(lakeside, ANCHOR)
+    (line,) = demo_programs_seed(lakeside, ANCHOR)
+
+    sequence = Sequence.objects.get(workspace=lakeside, default_key=KEY)
+    version = sequence.versions.get()
+    assert version.state == VersionState.APPROVED
+    approval = AgentAction.objects.get(pk=version.approving_action_id)
+    assert approval.proposed_by.username == SERVICE_MANAGER
+    assert [a.user.username for a in approval.approvals.all()] == [automotive.SPEC.member_username]
+
+    members = SequenceMember.objects.filter(sequence=sequence)
+    assert members.count() > 10
+    assert all(len(m.subject["vin"]) == 17 for m in members)
+    # Each member got the email and waits three days, unless a repair order of theirs came
+    # in later that day (the history reaches the anchor's noon): that visit ended it.
+    active = members.filter(state="active")
+    ended = set(members.exclude(state="active").values_list("exit_reason", flat=True))
+    assert ended <= {"event:service_visit"}
+    assert set(active.values_list("current_step", flat=True)) == {"reminder_text"}
+    sent = MemberStep.objects.filter(member__in=active, step_id="reminder_email", outcome="sent")
+    assert sent.count() == active.count()
+    emails = AgentAction.objects.filter(kind="email_send", workspace=lakeside)
+    assert emails.count() == active.count()
+    assert set(emails.values_list("status", flat=True)) == {ActionStatus.APPROVED}
+    covered = ActionTransition.objects.filter(
+        action__in=emails, to_status=ActionStatus.APPROVED
+    ).values_list("note", flat=True)
+    assert all(
+        f"approval of action #{approval.pk} by {automotive.SPEC.member_username}" in note
+        for note in covered
+    )
+    one = emails.first()
+    assert one is not None
+    assert one.payload["context"]["vehicle"]["vin"] in {m.subject["vin"] for m in members}
+    assert line.startswith(f"service reminders: on, approved by {automotive.SPEC.member_username}")
+
+    assert len(demo_programs_seed(lakeside, ANCHOR)) == 1
+    assert SequenceMember.objects.filter(sequence=sequence).count() == members.count()
+    assert AgentAction.objects.filter(kind="email_send", workspace=lakeside).count() == (
+        emails.count()
+    )
