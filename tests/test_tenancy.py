@@ -55,6 +55,7 @@ from tests.factories import UserFactory
 from verticals.automotive.ads.models import AdBreach, CreativeTemplate, VehicleAd
 from verticals.automotive.coop.models import CoopCampaign, CoopClaim, CoopProgram
 from verticals.automotive.dms.models import DmsImport, VehicleOwnership
+from verticals.automotive.parts.models import PartsItem
 from verticals.automotive.inventory.models import (
     InventoryImport,
     InventorySource,
@@ -419,6 +420,10 @@ def tenants(db: Any) -> Tenants:
             vin=vehicle.vin,
             make=f"{tag}make",
             deal_number=f"{tag}-deal",
+        )
+        # The parts catalog: an item of the workspace's own.
+        PartsItem.objects.create(
+            workspace=workspace, sku=f"{tag}-sku", name=f"{tag} mats", price="10.00", make="Honda"
         )
         # Inventory ads: the vehicle's live ad, a breach of the 48-hour rule, an edited template.
         ad = VehicleAd.objects.create(

@@ -13,7 +13,8 @@
 - ``conquest``: ``lookback_days`` of browsing and appraisals, ``price_band`` (a comparable
   vehicle costs within this share of the one browsed), ``vehicles`` per message.
 - ``ev_education``: ``lookback_days`` of EV detail-page views and the ``fuel_types`` that
-  count as electric (compared case-insensitively, in the event and in the inventory).
+  count as electric (compared case-insensitively, in the event and in the inventory; empty:
+  the defaults).
 """
 
 from __future__ import annotations
@@ -78,7 +79,11 @@ class ConquestKnobs(_Knobs):
 class EvKnobs(_Knobs):
     lookback_days: Annotated[int, Field(ge=1, le=365)] = 30
     fuel_types: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
-        default_factory=lambda: list(EV_FUEL_TYPES),
-        min_length=1,
-        max_length=20,
+        default_factory=lambda: list(EV_FUEL_TYPES), max_length=20
     )
+
+    @field_validator("fuel_types")
+    @classmethod
+    def _some(cls, value: list[str]) -> list[str]:
+        # Empty (a form's blank box): the defaults, not "nothing is electric".
+        return value or list(EV_FUEL_TYPES)
