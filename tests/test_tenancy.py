@@ -55,7 +55,6 @@ from tests.factories import UserFactory
 from verticals.automotive.ads.models import AdBreach, CreativeTemplate, VehicleAd
 from verticals.automotive.coop.models import CoopCampaign, CoopClaim, CoopProgram
 from verticals.automotive.dms.models import DmsImport, VehicleOwnership
-from verticals.automotive.parts.models import PartsItem
 from verticals.automotive.inventory.models import (
     InventoryImport,
     InventorySource,
@@ -63,6 +62,7 @@ from verticals.automotive.inventory.models import (
     Vehicle,
     VehicleChange,
 )
+from verticals.automotive.parts.models import PartsItem
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
