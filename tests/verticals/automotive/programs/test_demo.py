@@ -61,7 +61,8 @@ def test_the_demo_runs_service_reminders_approved_by_someone_else(lakeside: Work
     sequence = Sequence.objects.get(workspace=lakeside, default_key=KEY)
     version = sequence.versions.get()
     assert version.state == VersionState.APPROVED
-    approval = AgentAction.objects.get(pk=version.approving_action_id)
+    approval = version.approving_action
+    assert approval is not None
     assert approval.proposed_by.username == SERVICE_MANAGER
     assert [a.user.username for a in approval.approvals.all()] == [automotive.SPEC.member_username]
 

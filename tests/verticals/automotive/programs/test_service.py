@@ -26,6 +26,7 @@ from verticals.automotive.programs.service import (
     SOURCE,
     ServiceDue,
     add_months,
+    in_words,
     next_service,
 )
 from verticals.automotive.programs.settings import ServiceReminderSettings
@@ -57,7 +58,7 @@ def test_time_or_mileage_whichever_comes_first() -> None:
     )
     assert slow is not None
     assert (slow.on, slow.by, slow.lapsed) == (date(2026, 7, 10), "time", False)
-    assert slow.what(SETTINGS) == "6-month service"
+    assert slow.what(SETTINGS) == "six-month service"
     # 50 mi/day: 100 days, before six months.
     fast = next_service(
         _row(last_service_on=date(2026, 3, 1), miles_per_day=Decimal("50")), SETTINGS, today
@@ -198,9 +199,35 @@ def test_the_playbook_validates_the_program_settings(dealer: Workspace) -> None:
 
 
 def test_switching_service_reminders_on_proposes_the_program(dealer: Workspace) -> None:
+    for n, months in enumerate((5, 6, 13)):
+        _owner(
+            dealer,
+            f"VIN0000000000000{n}",
+            last_service_on=add_months(NOW.date(), -months),
+            miles_per_day=Decimal("20"),
+        )
     playbook_update(playbook=playbook_for(dealer), sequences_enabled=[KEY])
     sequence = Sequence.objects.get(workspace=dealer, default_key=KEY)
     assert (sequence.name, sequence.re_entry) == ("Service reminders", "new_subject")
     action = AgentAction.objects.get(kind="sequence_version_approve")
     steps = [p["step"] for p in action.payload["previews"]]
     assert set(steps) <= {"reminder_email", "reminder_text", "lapsed_letter"}
+    assert {p["contact_id"] for p in action.payload["previews"]} == set(
+        VehicleOwnership.objects.values_list("contact_id", flat=True)
+    )
+    # The copy names the interval in words: "6-month" would read as a credit term.
+    rules = {finding["rule"] for finding in action.payload["compliance"]}
+    assert not {rule for rule in rules if "lending" in rule}, rules
+    bodies = [p.get("body", p.get("error")) for p in action.payload["previews"]]
+    assert any("2022 Toyota RAV4 is due for its six-month service" in b for b in bodies), bodies
+
+
+def test_intervals_in_words() -> None:
+    assert [in_words(n) for n in (1, 6, 12, 20, 24, 36)] == [
+        "one",
+        "six",
+        "twelve",
+        "twenty",
+        "twenty-four",
+        "thirty-six",
+    ]
