@@ -122,7 +122,9 @@ class ConquestSource:
     ) -> dict[int, dict[str, Any]]:
         knobs = program_settings(workspace).conquest
         _, _, by_rooftop = _brands(workspace)
-        subjects = {m.id: m.subject for m in members if m.subject.get("make")}
+        # Every member gets the context's shape (a preview's sample may have no subject: its
+        # template must still render, with nothing to compare).
+        subjects = {m.id: m.subject for m in members}
         bodies = _body_styles(workspace, subjects.values())
         rows = list(
             Vehicle.objects.filter(workspace=workspace, status=VehicleStatus.AVAILABLE)
@@ -144,9 +146,9 @@ class ConquestSource:
             found[member_id] = {
                 "shopped": {
                     "name": vehicle_name(
-                        subject.get("year"), subject["make"], subject.get("model")
+                        subject.get("year"), subject.get("make"), subject.get("model")
                     ),
-                    "make": subject["make"],
+                    "make": subject.get("make") or "",
                     "model": subject.get("model") or "",
                     "via": subject.get("via") or "",
                 },

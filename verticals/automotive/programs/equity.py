@@ -174,8 +174,8 @@ class EquitySource:
             if chosen is None:  # a preview's sample, or no subject: their best offer
                 offers = [(r, o) for r in owned if (o := offer(r, knobs, today))]
                 chosen = _best(offers).get(member.contact_id) or (owned[0] if owned else None)
-            if chosen is None:
-                continue
+            if chosen is None:  # nothing owned: the shape, blank (the template still renders)
+                chosen = dict.fromkeys(_FIELDS) | {"vin": "", "contact_id": member.contact_id}
             made = offer(chosen, knobs, today) or Offer("none", Decimal(0), None, None, None, None)
             found[member.id] = {
                 "vehicle": owned_vehicle(chosen),

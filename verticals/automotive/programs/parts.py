@@ -149,7 +149,8 @@ class PartsSource:
                 "after": subject.get("after", "purchase"),
                 "rooftop": rooftop_or_blank(stores, subject.get("rooftop_id")),
             }
-            for member_id, subject in subjects.items()
+            # Every member gets the shape (a template must render even with nothing to show).
+            for member_id, subject in {m.id: subjects.get(m.id, {}) for m in members}.items()
         }
 
 

@@ -64,6 +64,9 @@ def switch_on(workspace: Workspace, key: str) -> Sequence:
     sequence = Sequence.objects.get(workspace=workspace, default_key=key)
     version = sequence.versions.get()
     action = AgentAction.objects.get(pk=version.approving_action_id)
+    # Every step renders for the samples (with or without a subject) and nothing blocks.
+    assert [p.get("error") for p in action.payload["previews"] if p.get("error")] == []
+    assert [f for f in action.payload["compliance"] if f["severity"] == "block"] == []
     action_approve(action=action, user=checker)
     assert action_execute(action.pk).status == "succeeded"
     version.refresh_from_db()

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
+from como.agents.execution import action_execute
 from como.agents.models import AgentAction
 from como.sequences.advance import sequences_advance
 from como.workspaces.models import Workspace
@@ -142,3 +144,7 @@ def test_the_email_shows_comparable_inventory_without_cost(
     assert subject == "Shopping for a 2023 Chevrolet Equinox? Compare these"
     assert "at Lakeside Toyota:" in body
     assert "- 2026 Toyota RAV4 (New): $31,000" in body
+    # The gate lets it out (consent, caps, the automotive checks) and the email says it.
+    assert action_execute(action.pk).status == "succeeded", action.result
+    (message,) = mail.outbox
+    assert "- 2026 Toyota RAV4 (New): $31,000" in message.body

@@ -8,7 +8,9 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from django.core import mail
 
+from como.agents.execution import action_execute
 from como.agents.models import AgentAction
 from como.sequences.advance import sequences_advance
 from como.sequences.models import SequenceMember
@@ -115,3 +117,7 @@ def test_the_program_offers_the_owner_their_vehicle_and_its_equity(dealer: Works
     subject, body = rendered(action)
     assert subject == "O1, what is your 2023 Toyota RAV4 worth today?"
     assert "worth about $20,800, around $5,598.80 more than the $15,201.20" in body
+    # The gate lets it out (consent, caps, the automotive checks) and the email says it.
+    assert action_execute(action.pk).status == "succeeded", action.result
+    (message,) = mail.outbox
+    assert "around $5,598.80 more than" in message.body

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
 
+from como.agents.execution import action_execute
 from como.agents.models import AgentAction
 from como.sequences.advance import sequences_advance
 from como.workspaces.models import Workspace
@@ -100,3 +102,7 @@ def test_the_email_lists_the_parts_that_fit(dealer: Workspace) -> None:
     assert "- All-weather floor mats: $149.00 https://parts.example/mats\n" in body
     assert "- Wiper blades: $29.95\n" in body
     assert "Tow hitch" not in body
+    # The gate lets it out (consent, caps, the automotive checks) and the email says it.
+    assert action_execute(action.pk).status == "succeeded", action.result
+    (message,) = mail.outbox
+    assert "- Wiper blades: $29.95" in message.body
