@@ -63,6 +63,7 @@ def switch_on(workspace: Workspace, key: str) -> Sequence:
     playbook_update(playbook=playbook_for(workspace), sequences_enabled=[key], by=proposer)
     sequence = Sequence.objects.get(workspace=workspace, default_key=key)
     version = sequence.versions.get()
+    assert version.approving_action_id is not None
     action = AgentAction.objects.get(pk=version.approving_action_id)
     # Every step renders for the samples (with or without a subject) and nothing blocks.
     assert [p.get("error") for p in action.payload["previews"] if p.get("error")] == []

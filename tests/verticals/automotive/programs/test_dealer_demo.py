@@ -48,6 +48,7 @@ def test_the_demo_runs_the_dealer_programs(tmp_path: Path) -> None:
     for key in KEYS:
         sequence = Sequence.objects.get(workspace=workspace, default_key=key)
         version = sequence.versions.get(state=VersionState.APPROVED)
+        assert version.approving_action_id is not None
         approval = AgentAction.objects.get(pk=version.approving_action_id)
         by = {t.to_status: t.actor.username for t in approval.transitions.exclude(actor=None)}
         assert by["proposed"] == MARKETING_MANAGER

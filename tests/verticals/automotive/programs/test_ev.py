@@ -4,6 +4,7 @@ lessons name the EV; EV views and the lessons' clicks add intent on top of the g
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from .support import enrol, event, owner, rendered, switch_on
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-MACH_E = {"make": "Ford", "model": "Mustang Mach-E", "year": 2026}
+MACH_E: dict[str, Any] = {"make": "Ford", "model": "Mustang Mach-E", "year": 2026}
 
 
 def test_due_viewers_of_an_ev_by_the_event_or_the_inventory(dealer: Workspace) -> None:
@@ -54,7 +55,9 @@ def test_the_lessons_name_the_ev_and_carry_the_tag(dealer: Workspace) -> None:
     assert "charging-home?utm_campaign=ev-education" in body
     for day, lesson in ((4, "incentives"), (8, "What an EV really costs"), (12, "test drive")):
         sequences_advance(now=NOW + timedelta(days=day, minutes=1))
-        assert lesson in rendered(AgentAction.objects.order_by("-pk").first())[0]
+        latest = AgentAction.objects.order_by("-pk").first()
+        assert latest is not None
+        assert lesson in rendered(latest)[0]
     assert AgentAction.objects.filter(kind="email_send").count() == 4
 
 
