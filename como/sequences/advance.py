@@ -66,15 +66,20 @@ class _Version:
 
 
 def sequences_advance(
-    *, now: datetime | None = None, batch: int = BATCH, max_batches: int | None = None
+    *,
+    now: datetime | None = None,
+    batch: int = BATCH,
+    max_batches: int | None = None,
+    sequence_id: int | None = None,
 ) -> Advanced:
-    """Advance every member due at ``now``; batches until none is left (or ``max_batches``)."""
+    """Advance every member due at ``now`` (of one sequence only, given ``sequence_id``: the
+    demo's seeder); batches until none is left (or ``max_batches``)."""
     now = now or timezone.now()
     done = Advanced()
     versions: dict[int, _Version] = {}
     while max_batches is None or done.batches < max_batches:
         with transaction.atomic():
-            due = _claim(now, batch)
+            due = _claim(now, batch, sequence_id)
             if not due:
                 break
             _advance(due, now, versions, done)
@@ -84,17 +89,18 @@ def sequences_advance(
     return done
 
 
-def _claim(now: datetime, limit: int) -> list[Due]:
+def _claim(now: datetime, limit: int, sequence_id: int | None) -> list[Due]:
     with raw_cursor() as cursor:
         cursor.execute(
             sql.SQL("""SELECT id, workspace_id, version_id, contact_id, current_step, position,
                        entered_at, subject
                   FROM {members}
                  WHERE state = 'active' AND next_due_at <= %s
+                   AND (%s::bigint IS NULL OR sequence_id = %s)
                  ORDER BY next_due_at
                  LIMIT %s
                    FOR UPDATE SKIP LOCKED""").format(members=_MEMBERS),
-            (now, limit),
+            (now, sequence_id, sequence_id, limit),
         )
         # Django's connection leaves jsonb as text (it decodes JSONField values itself).
         return [

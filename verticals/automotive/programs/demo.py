@@ -76,13 +76,14 @@ def demo_programs_seed(workspace: Workspace, anchor: datetime) -> list[str]:
     if action is not None and action.status == ActionStatus.APPROVED:
         action_execute(action.pk)
     entered = audience_enrol(sequence_id=sequence.pk, now=anchor)
-    # The members' first step waits for the morning's window; advance them to it, where the
-    # reminders are proposed (covered by the approval; the gate still times each send).
+    # The members' first step waits for the morning's window; advance them (this sequence's
+    # only) to it, where the reminders are proposed, covered by the approval; the gate still
+    # times each send by the real clock.
     first = program_of(version.program).steps[0]
     at = anchor
     if isinstance(first, WaitStep) and first.until is not None:
         at = window_opens(first.until, anchor, workspace.time_zone)
-    advanced = sequences_advance(now=at)
+    advanced = sequences_advance(now=at, sequence_id=sequence.pk)
     members = SequenceMember.objects.filter(sequence=sequence, state="active").count()
     return [
         f"service reminders: on, approved by {SPEC.member_username} (proposed by "
