@@ -37,7 +37,7 @@ SOURCE = "automotive.parts_cross_sell"
 AFTER = {"vehicle_purchased": "purchase", "service_visit": "service"}
 
 
-def _year(value: Any) -> int | None:
+def _int(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
@@ -57,10 +57,10 @@ def _subjects(
         props = event["properties"] or {}
         subjects[contact_id] = {
             "vin": str(props.get("vin") or ""),
-            "year": _year(props.get("year")),
+            "year": _int(props.get("year")),
             "make": str(props.get("make") or ""),
             "model": str(props.get("model") or ""),
-            "rooftop_id": _year(props.get("rooftop_id")),
+            "rooftop_id": _int(props.get("rooftop_id")),
             "after": AFTER[event["type"]],
             # The occasion (re-entry is once per purchase or visit, not once per person).
             "ref": event["event_id"],
