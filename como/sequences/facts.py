@@ -53,21 +53,11 @@ def facts_read(due: list[Due], programs: list[Program], now: datetime) -> Facts:
     the kinds the programs ask about."""
     facts = Facts()
     ids = [member.contact_id for member in due]
-    facts.contacts = {
-        row["id"]: row
-        for row in Contact.objects.filter(pk__in=ids).values(
-            "id",
-            "email",
-            "phone",
-            "lifecycle_stage",
-            "score_fit",
-            "score_intent",
-            "attributes",
-            "postal_code",
-            "country",
-        )
-    }
     sends = [step for program in programs for step in program.steps if isinstance(step, SendStep)]
+    columns = ["id", "email", "phone", "lifecycle_stage", "score_fit", "score_intent"]
+    if any(step.channel == "direct_mail" for step in sends):
+        columns += ["attributes", "postal_code", "country"]  # the postal address
+    facts.contacts = {row["id"]: row for row in Contact.objects.filter(pk__in=ids).values(*columns)}
     if any(step.written_consent_only for step in sends):
         by_workspace: dict[int, list[int]] = defaultdict(list)
         for member in due:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..models import Playbook
 from ..playbook_settings import SECTIONS as SETTING_MODELS
-from ..playbook_settings import PlaybookSettings, vertical_defaults
+from ..playbook_settings import VERTICAL_CHECKS, PlaybookSettings, vertical_defaults
 from ..registry import registered_agents
 from ..schedules import SCHEDULE_KEYS, SCHEDULES, agents_settings_errors
 from .model_forms import SEP, Leaf, assemble, build_fields, error_targets, initial_values
@@ -130,7 +130,11 @@ class SettingsSectionForm(forms.Form):
         layered = {**vertical_defaults(self.playbook.workspace.vertical), **chosen, **values}
         if not self.errors:
             resolved = self._check(PlaybookSettings, layered, ())
-            if resolved is not None:
+            vertical = self.playbook.workspace.vertical
+            for check in VERTICAL_CHECKS.all() if resolved is not None else ():
+                for name, problems in check(vertical, layered).items():
+                    self.add_error(name if name in self.fields else None, list(problems))
+            if resolved is not None and not self.errors:
                 now = self.playbook.effective.model_dump(mode="json")
                 after = resolved.model_dump(mode="json")
                 # An untouched setting the workspace never chose keeps following its vertical.

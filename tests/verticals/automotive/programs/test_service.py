@@ -231,3 +231,30 @@ def test_intervals_in_words() -> None:
         "twenty-four",
         "thirty-six",
     ]
+
+
+def test_the_playbook_editor_switches_the_program_on_with_its_settings(dealer: Workspace) -> None:
+    from tests.como.agents.test_playbook_editor import editor_url, owner_client, shown
+
+    playbook = playbook_for(dealer)
+    client, owner = owner_client(dealer)
+    page = client.get(editor_url(playbook, "sequences"))
+    data = {
+        **shown(page),
+        "sequences_enabled": KEY,
+        "programs__service_reminders__interval_months": "4",
+        "programs__service_reminders__interval_miles": "4000",
+        "programs__service_reminders__lead_days": "10",
+        "programs__service_reminders__lapsed_months": "18",
+    }
+    response = client.post(editor_url(playbook, "sequences"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    playbook.refresh_from_db()
+    assert playbook.programs["service_reminders"]["interval_miles"] == 4000
+    action = AgentAction.objects.get(kind="sequence_version_approve")
+    assert action.proposed_by_id == owner.pk  # so another person approves it
+    bad = {**data, "sequences_enabled": "parts_for_everyone"}
+    response = client.post(editor_url(playbook, "sequences"), bad)
+    assert response.status_code == 400
+    (problem,) = response.context["form"].errors["sequences_enabled"]
+    assert "'parts_for_everyone' is not a program of this workspace's vertical" in problem
