@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 
+from como.agents.execution import action_execute
 from como.agents.models import AgentAction
 from como.scoring.engine import EventRecord, compile_model, evaluate_intent
 from como.sequences.advance import sequences_advance
@@ -53,6 +55,10 @@ def test_the_lessons_name_the_ev_and_carry_the_tag(dealer: Workspace) -> None:
     subject, body = rendered(AgentAction.objects.get(kind="email_send"))
     assert subject == "Charging 2026 Ford Mustang Mach-E at home: what it takes"
     assert "charging-home?utm_campaign=ev-education" in body
+    first = AgentAction.objects.get(kind="email_send")
+    assert action_execute(first.pk).status == "succeeded", first.result
+    (message,) = mail.outbox
+    assert "Charging 2026 Ford Mustang Mach-E at home" in message.subject
     for day, lesson in ((4, "incentives"), (8, "What an EV really costs"), (12, "test drive")):
         sequences_advance(now=NOW + timedelta(days=day, minutes=1))
         latest = AgentAction.objects.order_by("-pk").first()
