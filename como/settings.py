@@ -276,6 +276,8 @@ COMO_INVENTORY_FILE_ROOT = env.str("COMO_INVENTORY_FILE_ROOT", default="")
 COMO_HANDOFF_ESCALATION_SECONDS = env.float("COMO_HANDOFF_ESCALATION_SECONDS", default=30.0)
 #: Seconds between syncs of today's and yesterday's channel metrics (campaigns).
 COMO_METRICS_SYNC_SECONDS = env.float("COMO_METRICS_SYNC_SECONDS", default=900.0)
+#: Seconds between beat passes over the sequences' due members (a member's worst-case lateness).
+COMO_SEQUENCES_ADVANCE_SECONDS = env.float("COMO_SEQUENCES_ADVANCE_SECONDS", default=60.0)
 # Beat copies these into its database schedule at start; they can be edited in the admin.
 CELERY_BEAT_SCHEDULE = {
     "como.agents.sweep_actions": {
@@ -292,7 +294,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": COMO_METRICS_SYNC_SECONDS,
     },
     # Sequences: every due member advanced in set-based batches (como/sequences/advance.py).
-    "como.sequences.advance": {"task": "como.sequences.advance", "schedule": 60.0},
+    "como.sequences.advance": {
+        "task": "como.sequences.advance",
+        "schedule": COMO_SEQUENCES_ADVANCE_SECONDS,
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -64,6 +64,7 @@ from verticals.automotive.inventory.models import (
     Vehicle,
     VehicleChange,
 )
+from verticals.automotive.parts.models import PartsItem
 from verticals.b2b.accounts.models import AccountLinkRun, CommitteeMember
 from verticals.b2b.intent.models import IntentSignal, IntentWebhook
 
@@ -455,6 +456,10 @@ def tenants(db: Any) -> Tenants:
             title=f"{tag} director",
         )
         AccountLinkRun.objects.create(workspace=workspace, status="failed", error=f"{tag} run")
+        # The parts catalog: an item of the workspace's own.
+        PartsItem.objects.create(
+            workspace=workspace, sku=f"{tag}-sku", name=f"{tag} mats", price="10.00", make="Honda"
+        )
         # Inventory ads: the vehicle's live ad, a breach of the 48-hour rule, an edited template.
         ad = VehicleAd.objects.create(
             workspace=workspace,

@@ -21,5 +21,5 @@ def playbook_defaults_check(app_configs: Any = None, **kwargs: Any) -> list[chec
             id="agents.E001",
         )
         for profile in verticals.all_profiles()
-        for key, problems in settings_errors(profile.playbook_defaults).items()
+        for key, problems in settings_errors(profile.playbook_defaults, profile.slug).items()
     ]

@@ -24,24 +24,28 @@ The settings and who reads them:
   workspace uses (None: its vertical's), at most N marketing messages per person per channel in
   a rolling window, each channel's local send window, and the sequences switched on. The caps
   and windows are enforced right before each marketing send (:mod:`como.agents.send_limits`);
-  the others are validated and stored for the sequences. Their defaults change nothing.
+  ``sequences_enabled`` names the vertical's default programs switched on (validated against
+  them through :data:`VERTICAL_CHECKS`; a save creates or switches their sequences through
+  :data:`como.agents.playbooks.PLAYBOOK_SAVED`). Their defaults change nothing.
 - ``merchandising``: what a catalog-driven agent advertises (the automotive inventory-ads agent:
   conditions, rooftops, photos, price, days-in-stock bands, channels and placements).
 - ``intent``: how third-party intent signals count towards an account (the B2B vertical: the
   surge bar, points per signal, a weekly cap, whether an unknown domain makes an account).
 - ``accounts``: B2B accounts and buying committees (accounts found from work email domains,
   the committee's roles, the engagement window and bar).
+- ``programs``: the settings of the vertical's default programs (the dealer's service intervals
+  and lead window, …), one object per program key.
 
-The shape of ``merchandising``, ``intent`` and ``accounts`` (:data:`VERTICAL_OWNED`) belongs to
-whoever registered a model for it with :data:`SECTIONS`; without one each must be an empty
-object.
+The shape of ``merchandising``, ``intent``, ``accounts`` and ``programs``
+(:data:`VERTICAL_OWNED`) belongs to whoever registered a model for it with :data:`SECTIONS`;
+without one each must be an empty object.
 
 This module does not import the models (the model imports it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import time
 from decimal import Decimal
 from enum import StrEnum
@@ -58,7 +62,7 @@ from pydantic import (
 )
 
 from como import verticals
-from como.registry import Registry
+from como.registry import Hooks, Registry
 
 from .models.handoff import HandoffRouting
 
@@ -104,7 +108,7 @@ class FrequencyCap(BaseModel):
 #: playbook is validated. The stored value is the model's JSON dump, defaults filled in.
 SECTIONS: Registry[type[BaseModel]] = Registry("playbook section")
 #: The settings whose shape a vertical's registered model owns.
-VERTICAL_OWNED: tuple[str, ...] = ("merchandising", "intent", "accounts")
+VERTICAL_OWNED: tuple[str, ...] = ("merchandising", "intent", "accounts", "programs")
 
 
 def register_section(name: str, model: type[BaseModel]) -> type[BaseModel]:
@@ -154,6 +158,7 @@ class PlaybookSettings(BaseModel):
     merchandising: dict[str, Any] = Field(default_factory=dict)
     intent: dict[str, Any] = Field(default_factory=dict)
     accounts: dict[str, Any] = Field(default_factory=dict)
+    programs: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("frequency_caps")
     @classmethod
@@ -193,10 +198,20 @@ def vertical_defaults(vertical: str) -> Mapping[str, Any]:
     return verticals.get(vertical).playbook_defaults
 
 
-def settings_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+#: ``check(vertical, settings) -> {setting: [messages]}``: checks of a higher app for settings
+#: whose valid values depend on the workspace's vertical (``sequences_enabled``: the default
+#: programs that vertical ships, checked by ``como.sequences``). Registered from ``ready()``;
+#: run by :func:`settings_errors` when it is given the vertical, on the settings the schema
+#: accepted. ``VERTICAL_CHECKS.override()`` is the test-only reset.
+VerticalCheck = Callable[[str, Mapping[str, Any]], Mapping[str, list[str]]]
+VERTICAL_CHECKS: Hooks[VerticalCheck] = Hooks()
+
+
+def settings_errors(values: Mapping[str, Any], vertical: str | None = None) -> dict[str, list[str]]:
     """Messages per setting for ``values`` (a partial settings mapping); empty when valid.
     A key that is not a setting is reported under its own name; ``agents`` lines read as
-    :func:`como.agents.schedules.agents_settings_errors` writes them."""
+    :func:`como.agents.schedules.agents_settings_errors` writes them. Given the ``vertical``,
+    the :data:`VERTICAL_CHECKS` run too."""
     from .schedules import agents_settings_errors
 
     found: dict[str, list[str]] = {}
@@ -213,6 +228,11 @@ def settings_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
             message = "not a playbook setting" if extra else problem["msg"]
             where = ".".join(str(part) for part in problem["loc"][1:])
             found.setdefault(key, []).append(f"{where}: {message}" if where else message)
+    if vertical is not None:
+        valid = {name: value for name, value in values.items() if name not in found}
+        for check in VERTICAL_CHECKS.all():
+            for name, problems in check(vertical, valid).items():
+                found.setdefault(name, []).extend(problems)
     return found
 
 

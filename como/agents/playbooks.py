@@ -14,12 +14,13 @@ playbook version.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from como.registry import Hooks
 from como.scoring.models import ScoringModel
 from como.scoring.rules import ScoringModelError, parse_model
 from como.scoring.services import scoring_model_active, scoring_model_create_version
@@ -34,6 +35,13 @@ from .playbook_settings import (
 )
 from .playbook_versions import playbook_version_record, resolved_settings
 from .schedules import agent_schedule_sync
+
+#: ``handler(playbook, by)``: a playbook was saved, in the saver's transaction (after its
+#: agent schedules were synced): how a higher app follows a setting it owns (the sequences
+#: create and switch the default programs of ``sequences_enabled``). A handler's
+#: ValidationError undoes the save. ``PLAYBOOK_SAVED.override()`` is the test-only reset.
+PlaybookSaved = Callable[[Playbook, "User | None"], None]
+PLAYBOOK_SAVED: Hooks[PlaybookSaved] = Hooks()
 
 
 def playbook_fields() -> frozenset[str]:
@@ -55,8 +63,9 @@ def playbook_update(
     version (``by``, ``note``) when the settings in effect changed.
 
     Raises ValidationError keyed by setting (nothing is saved then), TypeError for a name that
-    is not a playbook setting. Saving with no fields still syncs the schedules (and validates
-    choices assigned to the playbook's attributes before the call)."""
+    is not a playbook setting. Saving with no fields still syncs the schedules and calls the
+    :data:`PLAYBOOK_SAVED` handlers (and validates choices assigned to the playbook's
+    attributes before the call)."""
     before = _locked(playbook)
     inherit = set(inherit)
     unknown = (set(fields) | inherit) - playbook_fields()
@@ -66,7 +75,7 @@ def playbook_update(
     chosen = {name: value for name, value in current.items() if name not in inherit}
     chosen.update(fields)
     layered = {**vertical_defaults(playbook.workspace.vertical), **chosen}
-    errors = settings_errors(layered)
+    errors = settings_errors(layered, playbook.workspace.vertical)
     if errors:
         raise ValidationError(errors)
     # Stored in the schema's JSON form (decimals as text, times as HH:MM:SS), so the stored
@@ -75,6 +84,8 @@ def playbook_update(
     playbook.overrides = {name: stored[name] for name in SETTINGS if name in chosen}
     playbook.save()
     agent_schedule_sync(workspace=playbook.workspace)
+    for handler in PLAYBOOK_SAVED.all():
+        handler(playbook, by)
     playbook_version_record(playbook=playbook, before=before, by=by, note=note)
     return playbook
 

@@ -80,6 +80,8 @@ _NEW_MODELS: dict[str, list[tuple[str, str, int, tuple[str, ...], str, str]]] = 
         ("Odyssey", "minivan", 39_100, ("EX-L", "Sport", "Elite"), "5FN", "B"),
     ],
 }
+#: What the dealer site's VDP says is electric (the EV education program reads it).
+_ELECTRIC_MODELS = frozenset({"Mustang Mach-E"})
 _OTHER_USED: list[tuple[str, str, str, int, str]] = [
     ("Chevrolet", "Equinox", "suv", 28_000, "3GN"),
     ("Jeep", "Grand Cherokee", "suv", 39_000, "1C4"),
@@ -176,6 +178,12 @@ class Vehicle:
         slug = f"{self.year}-{self.make}-{self.model}".lower().replace(" ", "-")
         return f"/inventory/{self.condition}/{slug}-{self.stock_number.lower()}"
 
+    @property
+    def fuel_type(self) -> str:
+        if self.model in _ELECTRIC_MODELS:
+            return "Electric"
+        return "Hybrid" if "Hybrid" in self.trim else "Gasoline"
+
     def properties(self) -> dict[str, Any]:
         return {
             "vin": self.vin,
@@ -186,6 +194,7 @@ class Vehicle:
             "model": self.model,
             "trim": self.trim,
             "body_style": self.body_style,
+            "fuel_type": self.fuel_type,
             "price": self.price,
             "mileage": self.mileage,
             "store": self.store.code,

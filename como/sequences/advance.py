@@ -15,8 +15,9 @@ UNIQUE (member, step, occurrence) and the action's idempotency key names the sam
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,12 +28,13 @@ from psycopg import sql
 
 from como.agents.models import AgentAction
 from como.agents.services import ActionDraft, Coverage, actions_propose_new
-from como.consent.selectors import suppressed_channels
-from como.leads.models import Contact, Event, LifecycleStage
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
+from . import sources
+from .facts import Due, Facts, branch, exit_reason, facts_read, send_skipped
 from .models import MemberState, MemberStep, Outcome, SequenceMember, SequenceVersion
+from .sources import MemberRef
 from .steps import (
     MAX_STEPS_PER_PASS,
     AdAudienceStep,
@@ -55,8 +57,6 @@ from .versions import (
 
 BATCH = 2000
 _MEMBERS = sql.Identifier(SequenceMember._meta.db_table)
-_OPEN_TYPES = {"opened": "email_opened", "clicked": "email_clicked"}
-_SQL_OR_LATER = {LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER}
 
 
 @dataclass
@@ -68,26 +68,6 @@ class Advanced:
 
 
 @dataclass(frozen=True)
-class _Due:
-    id: int
-    workspace_id: int
-    version_id: int
-    contact_id: int
-    current_step: str
-    position: int
-    entered_at: datetime
-
-
-@dataclass
-class _Facts:
-    """What the batch's exits and branches read, per contact."""
-
-    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
-    events: dict[int, list[tuple[str, dict[str, Any], datetime]]] = field(default_factory=dict)
-    suppressed: dict[int, set[str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class _Version:
     row: SequenceVersion
     program: Program
@@ -95,15 +75,20 @@ class _Version:
 
 
 def sequences_advance(
-    *, now: datetime | None = None, batch: int = BATCH, max_batches: int | None = None
+    *,
+    now: datetime | None = None,
+    batch: int = BATCH,
+    max_batches: int | None = None,
+    sequence_id: int | None = None,
 ) -> Advanced:
-    """Advance every member due at ``now``; batches until none is left (or ``max_batches``)."""
+    """Advance every member due at ``now`` (of one sequence only, given ``sequence_id``: the
+    demo's seeder); batches until none is left (or ``max_batches``)."""
     now = now or timezone.now()
     done = Advanced()
     versions: dict[int, _Version] = {}
     while max_batches is None or done.batches < max_batches:
         with transaction.atomic():
-            due = _claim(now, batch)
+            due = _claim(now, batch, sequence_id)
             if not due:
                 break
             _advance(due, now, versions, done)
@@ -113,19 +98,31 @@ def sequences_advance(
     return done
 
 
-def _claim(now: datetime, limit: int) -> list[_Due]:
+def _claim(now: datetime, limit: int, sequence_id: int | None) -> list[Due]:
     with raw_cursor() as cursor:
         cursor.execute(
             sql.SQL("""SELECT id, workspace_id, version_id, contact_id, current_step, position,
-                       entered_at
+                       entered_at, subject
                   FROM {members}
                  WHERE state = 'active' AND next_due_at <= %s
+                   AND (%s::bigint IS NULL OR sequence_id = %s)
                  ORDER BY next_due_at
                  LIMIT %s
                    FOR UPDATE SKIP LOCKED""").format(members=_MEMBERS),
-            (now, limit),
+            (now, sequence_id, sequence_id, limit),
         )
-        return [_Due(*row) for row in cursor.fetchall()]
+        # Django's connection leaves jsonb as text (it decodes JSONField values itself).
+        return [
+            Due(id_, workspace_id, version_id, contact_id, step, position, at, _json(subject))
+            for id_, workspace_id, version_id, contact_id, step, position, at, subject in (
+                cursor.fetchall()
+            )
+        ]
+
+
+def _json(value: Any) -> dict[str, Any]:
+    loaded = json.loads(value) if isinstance(value, str | bytes) else value
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _version(version_id: int, cache: dict[int, _Version]) -> _Version:
@@ -140,85 +137,6 @@ def _version(version_id: int, cache: dict[int, _Version]) -> _Version:
         )
         found = cache[version_id] = _Version(row, program_of(row.program), coverage)
     return found
-
-
-def _facts(due: list[_Due], versions: dict[int, _Version]) -> _Facts:
-    facts = _Facts()
-    ids = [member.contact_id for member in due]
-    programs = [versions[v].program for v in {m.version_id for m in due}]
-    facts.contacts = {
-        row["id"]: row
-        for row in Contact.objects.filter(pk__in=ids).values(
-            "id", "email", "phone", "lifecycle_stage", "score_fit", "score_intent"
-        )
-    }
-    types: set[str] = set()
-    for program in programs:
-        types |= {e.event_type for e in program.exits if e.on == "event" and e.event_type}
-        for step in program.steps:
-            if isinstance(step, BranchStep):
-                condition = step.condition
-                if condition.on == "event" and condition.event_type:
-                    types.add(condition.event_type)
-                elif condition.on in _OPEN_TYPES:
-                    types.add(_OPEN_TYPES[condition.on])
-    if types:
-        since = min(member.entered_at for member in due)
-        rows = Event.objects.filter(
-            contact_id__in=ids, type__in=types, occurred_at__gte=since
-        ).values_list("contact_id", "type", "properties", "occurred_at")
-        for contact_id, kind, properties, at in rows:
-            facts.events.setdefault(contact_id, []).append((kind, properties or {}, at))
-    if any(e.on == "opted_out" for program in programs for e in program.exits):
-        by_workspace: dict[int, dict[int, list[str]]] = defaultdict(dict)
-        for member in due:
-            contact = facts.contacts.get(member.contact_id) or {}
-            addresses = [a for a in (contact.get("email"), contact.get("phone")) if a]
-            by_workspace[member.workspace_id][member.contact_id] = addresses
-        for workspace_id, wanted in by_workspace.items():
-            found = suppressed_channels(workspace_id=workspace_id, addresses=wanted)
-            facts.suppressed.update({k: set(v) for k, v in found.items()})
-    return facts
-
-
-def _happened(
-    facts: _Facts, member: _Due, kind: str, properties: dict[str, Any] | None = None
-) -> bool:
-    for event_type, props, at in facts.events.get(member.contact_id, ()):
-        wanted = not properties or all(props.get(k) == v for k, v in properties.items())
-        if event_type == kind and at >= member.entered_at and wanted:
-            return True
-    return False
-
-
-def _exit_reason(program: Program, member: _Due, facts: _Facts) -> str | None:
-    contact = facts.contacts.get(member.contact_id)
-    if contact is None:
-        return "contact_gone"
-    for goal in program.exits:
-        stage = contact["lifecycle_stage"]
-        if goal.on == "converted" and stage == LifecycleStage.CUSTOMER:
-            return goal.reason
-        if goal.on == "became_sql" and stage in _SQL_OR_LATER:
-            return goal.reason
-        if goal.on == "opted_out" and facts.suppressed.get(member.contact_id):
-            return goal.reason
-        if goal.on == "event" and goal.event_type and _happened(facts, member, goal.event_type):
-            return goal.reason
-    return None
-
-
-def _branch(step: BranchStep, member: _Due, facts: _Facts) -> bool:
-    condition = step.condition
-    contact = facts.contacts[member.contact_id]
-    if condition.on in _OPEN_TYPES:
-        return _happened(facts, member, _OPEN_TYPES[condition.on])
-    if condition.on == "event" and condition.event_type:
-        return _happened(facts, member, condition.event_type, condition.properties)
-    if condition.on == "score":
-        score = float(contact["score_fit"]) + float(contact["score_intent"])
-        return score >= float(condition.score_at_least or 0)
-    return contact["lifecycle_stage"] in condition.stages
 
 
 def window_opens(window: LocalWindow, now: datetime, time_zone: str) -> datetime:
@@ -273,7 +191,7 @@ class _Walk:
     audiences: list[tuple[_StepRow, AdAudienceStep]] = field(default_factory=list)
 
 
-def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Walk:
+def _walk(member: Due, version: _Version, facts: Facts, now: datetime) -> _Walk:
     program, row = version.program, version.row
     steps = program.by_id()
     walk = _Walk(member.current_step, member.position, now)
@@ -290,7 +208,7 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
         walk.state, walk.reason, walk.due = state, reason, None
         return walk
 
-    reason = _exit_reason(program, member, facts)
+    reason = exit_reason(program, member, facts)
     if reason is not None:
         record(walk.step, Outcome.EXITED, reason=reason)
         return end(MemberState.EXITED, reason)
@@ -317,7 +235,7 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
                 return walk
             continue
         if isinstance(step, BranchStep):
-            matched = _branch(step, member, facts)
+            matched = branch(step, member, facts)
             target = step.yes if matched else step.no
             record(
                 step.id,
@@ -328,8 +246,8 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
             )
             walk.step = target
             continue
-        contact = facts.contacts[member.contact_id]
         if isinstance(step, AdAudienceStep):
+            contact = facts.contacts[member.contact_id]
             if contact["email"] or contact["phone"]:
                 made = record(step.id, Outcome.SENT, next_step=following or "")
                 walk.audiences.append((made, step))
@@ -340,9 +258,9 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
             walk.step = following
             continue
         assert isinstance(step, SendStep)
-        address = contact["email"] if step.channel == "email" else contact["phone"]
-        if not address:
-            record(step.id, Outcome.SKIPPED, reason=f"no_{step.channel}_address")
+        skip = send_skipped(step, member, facts)
+        if skip:
+            record(step.id, Outcome.SKIPPED, reason=skip)
         else:
             made = record(step.id, Outcome.SENT, next_step=following or "")
             key = f"sequence:{member.id}:{step.id}:{made.occurrence}"
@@ -364,14 +282,38 @@ def _walk(member: _Due, version: _Version, facts: _Facts, now: datetime) -> _Wal
     return walk
 
 
-def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done: Advanced) -> None:
+def _with_context(
+    version: _Version, members: list[tuple[Due, _Walk]], now: datetime
+) -> list[tuple[_StepRow, ActionDraft]]:
+    """The version's sends of these members, each payload with its member's source context
+    (one ``context()`` call for the batch's members of the version that send)."""
+    items = [(member, made, draft) for member, walk in members for made, draft in walk.sends]
+    key = version.program.source_key
+    refs = {m.id: MemberRef(m.id, m.contact_id, m.subject) for m, _, _ in items}
+    context = sources.context_for(key, version.row.workspace, list(refs.values()), now)
+    out: list[tuple[_StepRow, ActionDraft]] = []
+    for member, made, draft in items:
+        extra = context.get(member.id)
+        if extra:
+            draft = replace(draft, payload={**draft.payload, "context": extra})
+        out.append((made, draft))
+    return out
+
+
+def _advance(due: list[Due], now: datetime, versions: dict[int, _Version], done: Advanced) -> None:
     for version_id in {member.version_id for member in due}:
         _version(version_id, versions)
-    facts = _facts(due, versions)
+    programs = [versions[v].program for v in {m.version_id for m in due}]
+    facts = facts_read(due, programs, now)
     walks = [(member, _walk(member, versions[member.version_id], facts, now)) for member in due]
-    sends: dict[int, list[tuple[list[_StepRow], ActionDraft]]] = defaultdict(list)
+    sending: dict[int, list[tuple[Due, _Walk]]] = defaultdict(list)
     for member, walk in walks:
-        sends[member.version_id].extend(([made], draft) for made, draft in walk.sends)
+        if walk.sends:
+            sending[member.version_id].append((member, walk))
+    sends: dict[int, list[tuple[list[_StepRow], ActionDraft]]] = defaultdict(list)
+    for version_id, members in sending.items():
+        with_context = _with_context(versions[version_id], members, now)
+        sends[version_id].extend(([made], draft) for made, draft in with_context)
     for version_id, rows_and_draft in _audience_drafts(walks, versions):
         sends[version_id].append(rows_and_draft)
     for version_id, items in sends.items():
@@ -395,7 +337,7 @@ def _advance(due: list[_Due], now: datetime, versions: dict[int, _Version], done
 
 
 def _audience_drafts(
-    walks: list[tuple[_Due, _Walk]], versions: dict[int, _Version]
+    walks: list[tuple[Due, _Walk]], versions: dict[int, _Version]
 ) -> list[tuple[int, tuple[list[_StepRow], ActionDraft]]]:
     """One action per (version, platform audience, add or remove) for the batch, whichever of
     the version's steps its members reached: the platform takes a list. Its key names the
@@ -443,7 +385,7 @@ def _copy_steps(rows: list[_StepRow]) -> None:
             copy.write_row([getattr(made, name) for name in _STEP_COLUMNS])
 
 
-def _write_members(walks: list[tuple[_Due, _Walk]], now: datetime) -> None:
+def _write_members(walks: list[tuple[Due, _Walk]], now: datetime) -> None:
     """One UPDATE for the batch, from arrays."""
     ended = [w.state != MemberState.ACTIVE for _, w in walks]
     with raw_cursor() as cursor:

@@ -1,7 +1,7 @@
 """Who enters a sequence and how: by trigger (events ingested, a stage change, a schedule over a
-saved audience) or by hand. Set-based: one INSERT per sequence and batch, ``ON CONFLICT DO
-NOTHING`` on the one-active-membership constraint, so a person is in a sequence at most once at
-a time however many triggers fire at once.
+saved audience, a vertical's source on its crontab) or by hand. Set-based: one INSERT per
+sequence and batch, ``ON CONFLICT DO NOTHING`` on the one-active-membership constraint, so a
+person is in a sequence at most once at a time however many triggers fire at once.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from collections.abc import Sequence as Seq
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +24,7 @@ from como.leads.models import Contact, LifecycleTransition
 from como.leads.reactions import IngestedEvent
 from como.workspaces.models import Workspace
 
+from . import sources
 from .models import (
     MemberState,
     MemberStep,
@@ -44,21 +46,39 @@ def _live(workspace: Workspace, on: str) -> list[tuple[SequenceVersion, Program]
 
 
 def members_enrol(
-    *, version: SequenceVersion, contact_ids: Iterable[int], now: datetime | None = None
+    *,
+    version: SequenceVersion,
+    contact_ids: Iterable[int],
+    now: datetime | None = None,
+    subjects: Mapping[int, dict[str, Any]] | None = None,
 ) -> int:
-    """Enrol these contacts in the approved ``version``'s sequence; how many entered. Someone
-    active in it already stays where they are; someone who was in it before enters again only
-    when the sequence allows re-entry."""
+    """Enrol these contacts in the approved ``version``'s sequence (each with its ``subjects``
+    entry, if any); how many entered. Someone active in it already stays where they are;
+    someone who was in it before enters again only when the sequence allows re-entry; nobody
+    enters a switched-off sequence."""
     now = now or timezone.now()
     ids = set(contact_ids)
-    sequence: Sequence = version.sequence
     if not ids or version.state != VersionState.APPROVED:
         return 0
-    # Out already: those active in it now, and (without re-entry) anyone who ever was.
+    # Read now, not from the caller's cached row: a playbook save may have switched it off.
+    sequence = Sequence.objects.get(pk=version.sequence_id)
+    if not sequence.enabled:
+        return 0
+    # Out already: those active in it now, and (without re-entry) anyone who ever was, or
+    # (new occasions only) who was for the same occasion.
     present = SequenceMember.objects.filter(sequence=sequence, contact_id__in=ids)
-    if sequence.re_entry != ReEntry.NEVER:
+    if sequence.re_entry == ReEntry.AFTER_EXIT:
         present = present.filter(state=MemberState.ACTIVE)
-    ids -= set(present.values_list("contact_id", flat=True))
+    if sequence.re_entry == ReEntry.NEW_SUBJECT:
+        wanted = subjects or {}
+        ids -= {
+            contact_id
+            for contact_id, state, subject in present.values_list("contact_id", "state", "subject")
+            if state == MemberState.ACTIVE
+            or subject_ref(subject) == subject_ref(wanted.get(contact_id) or {})
+        }
+    else:
+        ids -= set(present.values_list("contact_id", flat=True))
     if not ids:
         return 0
     first = program_of(version.program).steps[0].id
@@ -68,6 +88,7 @@ def members_enrol(
             sequence=sequence,
             version=version,
             contact_id=contact_id,
+            subject=(subjects or {}).get(contact_id) or {},
             current_step=first,
             next_due_at=now,
             entered_at=now,
@@ -80,6 +101,13 @@ def members_enrol(
     return SequenceMember.objects.filter(
         sequence=sequence, contact_id__in=ids, entered_at=now, state=MemberState.ACTIVE
     ).count()
+
+
+def subject_ref(subject: Any) -> Any:
+    """What makes two memberships the same occasion: the subject's ``ref``, else all of it."""
+    if isinstance(subject, dict) and "ref" in subject:
+        return subject["ref"]
+    return subject
 
 
 def _matches(event: IngestedEvent, properties: Mapping[str, object]) -> bool:
@@ -107,16 +135,27 @@ def stage_changed_enrol(workspace: Workspace, transitions: Seq[LifecycleTransiti
 
 
 def audience_enrol(*, sequence_id: int, now: datetime | None = None) -> int:
-    """A schedule's run: everyone in the scheduled sequence's audience enters (re-entry rules
-    hold). Called by the sequence's beat row (:func:`audience_schedule_sync`)."""
+    """A scheduled run: everyone in the sequence's audience enters, or every entry its source
+    says is due now (re-entry rules hold; a person the source names twice enters once, with
+    the first entry's subject). Called by the sequence's beat row
+    (:func:`audience_schedule_sync`)."""
+    now = now or timezone.now()
     version = (
         SequenceVersion.objects.filter(sequence_id=sequence_id, state=VersionState.APPROVED)
-        .select_related("sequence")
+        .select_related("sequence", "workspace")
         .first()
     )
-    if version is None:
+    if version is None or not version.sequence.enabled:
         return 0
     trigger = program_of(version.program).trigger
+    if trigger.on == "source" and trigger.source:
+        source = sources.find(trigger.source)
+        if source is None:
+            return 0
+        subjects: dict[int, dict[str, Any]] = {}
+        for entry in source.due(version.workspace, now):
+            subjects.setdefault(entry.contact_id, entry.subject)
+        return members_enrol(version=version, contact_ids=subjects, now=now, subjects=subjects)
     if trigger.on != "schedule":
         return 0
     now = now or timezone.now()
@@ -146,10 +185,12 @@ def audience_task_name(sequence_id: int) -> str:
 
 def audience_schedule_sync(version: SequenceVersion) -> None:
     """The approved ``version``'s beat row: its crontab in the workspace's time zone for a
-    schedule trigger, none otherwise (a row of an earlier version is removed)."""
+    schedule or source trigger of an enabled sequence, none otherwise (a row of an earlier
+    version, or of a sequence switched off, is removed)."""
     trigger = program_of(version.program).trigger
     name = audience_task_name(version.sequence_id)
-    if trigger.on != "schedule" or not trigger.crontab:
+    enabled = Sequence.objects.filter(pk=version.sequence_id, enabled=True).exists()
+    if not (trigger.scheduled and trigger.crontab and enabled):
         periodic_tasks_delete(PeriodicTask.objects.filter(name=name))
         return
     crontab = crontab_schedule(trigger.crontab, version.workspace.time_zone)
@@ -175,6 +216,8 @@ def member_add(*, sequence: Sequence, contact: Contact) -> SequenceMember:
     """Enrol one person by hand; ValidationError says why not."""
     if contact.workspace_id != sequence.workspace_id:
         raise ValidationError({"contact_id": ["No such contact in this workspace."]})
+    if not sequence.enabled:
+        raise ValidationError({"sequence": ["The sequence is switched off in the playbook."]})
     version = sequence.versions.filter(state=VersionState.APPROVED).first()
     if version is None:
         raise ValidationError({"sequence": ["The sequence has no approved version yet."]})

@@ -18,18 +18,32 @@ from como.workspaces.scoping import WorkspaceOwned
 class ReEntry(models.TextChoices):
     NEVER = "never", "Never: once per person"
     AFTER_EXIT = "after_exit", "Again once the previous membership ended"
+    #: A source's occasions: again once ended, but never twice for the same occasion (the
+    #: subject's ``ref``, or the whole subject without one), so a reminder that ran its course
+    #: does not start over while its occasion stays due.
+    NEW_SUBJECT = "new_subject", "Again once ended, for a new occasion (the subject's ref)"
 
 
 class Sequence(WorkspaceOwned):
     key = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
     re_entry = models.CharField(max_length=12, choices=ReEntry.choices, default=ReEntry.NEVER)
+    #: The vertical's default program this sequence was made from (como.sequences.defaults),
+    #: switched on and off by the playbook's ``sequences_enabled``; blank for one made by hand.
+    default_key = models.SlugField(max_length=64, blank=True)
+    #: Off: nobody enters (a default program switched off in the playbook).
+    enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["key", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "key"], name="sequence_unique_key")
+            models.UniqueConstraint(fields=["workspace", "key"], name="sequence_unique_key"),
+            models.UniqueConstraint(
+                fields=["workspace", "default_key"],
+                condition=~Q(default_key=""),
+                name="sequence_unique_default",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,6 +99,8 @@ class SequenceMember(WorkspaceOwned):
     contact = models.ForeignKey(
         "leads.Contact", on_delete=models.CASCADE, related_name="sequence_memberships"
     )
+    #: What the membership is about, as a source's entry gave it (plain JSON: {"vin": …}).
+    subject = models.JSONField(default=dict, blank=True)
     current_step = models.CharField(max_length=64, blank=True)
     #: How many steps the member ran: the occurrence of the next one.
     position = models.PositiveIntegerField(default=0)

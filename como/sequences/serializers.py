@@ -26,8 +26,18 @@ class SequenceSerializer(serializers.ModelSerializer[Sequence]):
 
     class Meta:
         model = Sequence
-        fields = ["id", "key", "name", "re_entry", "created_at", "versions", "program"]
-        read_only_fields = ["id", "created_at", "versions"]
+        fields = [
+            "id",
+            "key",
+            "name",
+            "re_entry",
+            "default_key",
+            "enabled",
+            "created_at",
+            "versions",
+            "program",
+        ]
+        read_only_fields = ["id", "default_key", "enabled", "created_at", "versions"]
 
 
 class ProgramSerializer(serializers.Serializer[Any]):
@@ -47,6 +57,7 @@ class MemberSerializer(serializers.ModelSerializer[SequenceMember]):
             "contact",
             "contact_name",
             "version_number",
+            "subject",
             "state",
             "current_step",
             "next_due_at",

@@ -29,11 +29,16 @@ class _Step(BaseModel):
 
 
 class SendStep(_Step):
+    """A message on one channel; ``body`` is the template (a direct-mail step's letter). With
+    ``written_consent_only`` the member is skipped (a decision with its why) unless the ledger
+    holds their express written consent on the channel, rather than left to the gate's block."""
+
     type: Literal["send"]
-    channel: Literal["email", "sms"]
+    channel: Literal["email", "sms", "direct_mail"]
     subject: str = Field(default="", max_length=998)
     body: str = Field(min_length=1, max_length=64_000)
     html: str | None = Field(default=None, max_length=256_000)
+    written_consent_only: bool = False
 
     @model_validator(mode="after")
     def _email_has_subject(self) -> SendStep:
@@ -77,11 +82,12 @@ class WaitStep(_Step):
 
 class Condition(BaseModel):
     """What a branch asks of the member's history since they entered the sequence (or of their
-    state now, for ``score`` and ``stage``)."""
+    state now, for ``score`` and ``stage``; or of what the membership is about, for ``subject``:
+    the subject holds ``properties`` with exactly these values)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    on: Literal["opened", "clicked", "event", "score", "stage"]
+    on: Literal["opened", "clicked", "event", "score", "stage", "subject"]
     event_type: str | None = Field(default=None, max_length=100)
     #: For ``event``: properties the event must carry with exactly these values.
     properties: dict[str, str | int | float | bool] = Field(default_factory=dict)
@@ -96,6 +102,8 @@ class Condition(BaseModel):
             raise ValueError("a score condition needs score_at_least")
         if self.on == "stage" and not self.stages:
             raise ValueError("a stage condition needs stages")
+        if self.on == "subject" and not self.properties:
+            raise ValueError("a subject condition needs properties")
         return self
 
 
@@ -116,14 +124,18 @@ Step = Annotated[
 ]
 
 
+SourceKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")]
+
+
 class Trigger(BaseModel):
-    """How people enter: an event of a type (with a property filter), a move to a stage, or a
+    """How people enter: an event of a type (with a property filter), a move to a stage, a
     schedule over an audience (a crontab and either the audience's stages or a saved audience,
-    ``audience_id``, whose rule as approved is what runs)."""
+    ``audience_id``, whose rule as approved is what runs), or a vertical's own source (a crontab
+    and the source's key: :mod:`como.sequences.sources`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    on: Literal["event", "stage", "schedule", "manual"]
+    on: Literal["event", "stage", "schedule", "source", "manual"]
     event_type: str | None = Field(default=None, max_length=100)
     properties: dict[str, str | int | float | bool] = Field(default_factory=dict)
     stage: str | None = None
@@ -131,6 +143,7 @@ class Trigger(BaseModel):
     audience_stages: list[str] = Field(default_factory=list)
     #: A saved audience (como.audiences) of the sequence's workspace.
     audience_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    source: SourceKey | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Trigger:
@@ -144,7 +157,16 @@ class Trigger(BaseModel):
                     "a schedule trigger needs crontab and either audience_stages or audience_id"
                 )
             crontab_fields(self.crontab)  # a ValueError names what is wrong
+        if self.on == "source":
+            if not (self.crontab and self.source):
+                raise ValueError("a source trigger needs crontab and source")
+            crontab_fields(self.crontab)
         return self
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether people enter on the trigger's crontab (a beat row per sequence)."""
+        return self.on in ("schedule", "source") and bool(self.crontab)
 
 
 class Exit(BaseModel):
@@ -172,6 +194,9 @@ class Program(BaseModel):
     trigger: Trigger
     steps: list[Step] = Field(min_length=1, max_length=100)
     exits: list[Exit] = Field(default_factory=list, max_length=20)
+    #: The source whose ``context()`` the sends read, for an event or stage trigger (a source
+    #: trigger's own source gives context without naming it here).
+    context_source: SourceKey | None = None
 
     @model_validator(mode="after")
     def _ids(self) -> Program:
@@ -185,6 +210,13 @@ class Program(BaseModel):
                 if target is not None and target not in known:
                     raise ValueError(f"step {step.id!r} names an unknown step {target!r}")
         return self
+
+    @property
+    def source_key(self) -> str | None:
+        """The source that gives the sends their context, if any."""
+        if self.context_source:
+            return self.context_source
+        return self.trigger.source if self.trigger.on == "source" else None
 
     def by_id(self) -> dict[str, Any]:
         return {step.id: step for step in self.steps}

@@ -26,20 +26,22 @@ from como.agents.services import ActionDraft, action_propose, action_supersede
 from como.audiences.models import SavedAudience
 from como.audiences.rules import rule_contacts, rule_of
 from como.channels import ads
-from como.channels.personalization import message_context
+from como.channels.personalization import UNSUBSCRIBE_KEY, message_context
 from como.creative import CreativeError, render_creative
 from como.leads.models import Contact, Event, LifecycleTransition
 from como.workspaces.models import Workspace
 from como.workspaces.users import User
 
+from . import sources
 from .enrollment import audience_schedule_sync
 from .models import MemberState, ReEntry, Sequence, SequenceMember, SequenceVersion, VersionState
+from .sources import Entry, MemberRef
 from .steps import AdAudienceStep, Program, SendStep, program_of
 
 KIND = "sequence_version_approve"
 AGENT = "sequences"
 SAMPLES = 3
-_KINDS = {"email": "email_send", "sms": "sms_send"}
+_KINDS = {"email": "email_send", "sms": "sms_send", "direct_mail": "direct_mail_send"}
 _AUDIENCE_KINDS = {"add": ads.social.AUDIENCE, "remove": ads.social.AUDIENCE_REMOVE}
 
 
@@ -75,13 +77,21 @@ def saved_audience(workspace: Workspace, program: Program) -> SavedAudience | No
 def program_validate(data: Any) -> Program:
     """The program, or Django's ValidationError with pydantic's messages by field path."""
     try:
-        return program_of(data)
+        program = program_of(data)
     except PydanticError as error:
         errors: dict[str, list[str]] = {}
         for item in error.errors():
             where = ".".join(["program", *(str(part) for part in item["loc"])])
             errors.setdefault(where, []).append(item["msg"])
         raise ValidationError(errors) from None
+    for where, key in (
+        ("program.trigger.source", program.trigger.source),
+        ("program.context_source", program.context_source),
+    ):
+        if key and sources.find(key) is None:
+            known = ", ".join(sources.SOURCES.keys()) or "none"
+            raise ValidationError({where: [f"No source {key!r} is installed (known: {known})."]})
+    return program
 
 
 @transaction.atomic
@@ -127,8 +137,26 @@ def sequence_edit(*, sequence: Sequence, program: Any) -> SequenceVersion:
     )
 
 
-def _samples(workspace: Workspace, program: Program) -> list[Contact]:
-    """Up to three people the trigger would enrol (recent ones), else any with an address."""
+def _samples(workspace: Workspace, program: Program) -> list[MemberRef]:
+    """Up to three people the trigger would enrol (a source's first entries, recent ones of an
+    event), else any with an address; as members (negative ids: none exists yet)."""
+    trigger = program.trigger
+    source = sources.find(trigger.source) if trigger.on == "source" and trigger.source else None
+    if source is not None:
+        first: dict[int, Entry] = {}
+        for entry in source.due(workspace, timezone.now()):
+            first.setdefault(entry.contact_id, entry)
+            if len(first) == SAMPLES:
+                break
+        if first:
+            return [
+                MemberRef(-n, entry.contact_id, entry.subject)
+                for n, entry in enumerate(first.values(), 1)
+            ]
+    return [MemberRef(-n, c.pk) for n, c in enumerate(_sample_contacts(workspace, program), 1)]
+
+
+def _sample_contacts(workspace: Workspace, program: Program) -> list[Contact]:
     trigger = program.trigger
     contacts = Contact.objects.filter(workspace=workspace).exclude(email="", phone="")
     audience = saved_audience(workspace, program)
@@ -178,11 +206,19 @@ def expected_per_week(workspace: Workspace, program: Program) -> int:
         return Contact.objects.filter(
             workspace=workspace, lifecycle_stage__in=trigger.audience_stages
         ).count()
+    if trigger.on == "source" and trigger.source and (source := sources.find(trigger.source)):
+        # Who is due now: a source's entries come as their time comes, not per week, so the
+        # approver reads the first run's size.
+        return len({entry.contact_id for entry in source.due(workspace, timezone.now())})
     return 0
 
 
-def _render(step: SendStep, contact: Contact, workspace: Workspace) -> dict[str, Any]:
-    context = message_context(contact=contact, workspace=workspace)
+def _render(
+    step: SendStep, contact: Contact, workspace: Workspace, extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    context = message_context(contact=contact, workspace=workspace, extra=extra)
+    if step.channel == "email":
+        context[UNSUBSCRIBE_KEY] = "(the recipient's unsubscribe link)"
     out: dict[str, Any] = {"step": step.id, "channel": step.channel, "contact_id": contact.pk}
     try:
         if step.subject:
@@ -193,13 +229,22 @@ def _render(step: SendStep, contact: Contact, workspace: Workspace) -> dict[str,
     return out
 
 
-def send_payload(step: SendStep, contact_id: int) -> dict[str, Any]:
-    """The channel action's payload for one send of ``step`` to one person."""
-    payload: dict[str, Any] = {"contact_id": contact_id, "body": step.body}
+def send_payload(
+    step: SendStep, contact_id: int, context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The channel action's payload for one send of ``step`` to one person, with the source's
+    ``context`` for them (merged into the template context by the channel)."""
+    payload: dict[str, Any]
+    if step.channel == "direct_mail":
+        payload = {"contact_ids": [contact_id], "template": step.body}
+    else:
+        payload = {"contact_id": contact_id, "body": step.body}
     if step.channel == "email":
         payload["subject"] = step.subject
         if step.html:
             payload["html"] = step.html
+    if context:
+        payload["context"] = dict(context)
     return payload
 
 
@@ -208,22 +253,29 @@ def version_review(version: SequenceVersion) -> dict[str, Any]:
     the compliance report over them, the expected volume per week, the audience rule."""
     workspace = version.workspace
     program = program_of(version.program)
-    samples = _samples(workspace, program)
+    now = timezone.now()
+    members = _samples(workspace, program)
+    contacts = Contact.objects.in_bulk([member.contact_id for member in members])
+    members = [member for member in members if member.contact_id in contacts]
+    # The same path as the sends: the source's context for these (sample) members.
+    context = sources.context_for(program.source_key, workspace, members, now)
+    samples = [contacts[member.contact_id] for member in members]
     previews: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
-    now = timezone.now()
     for step in program.steps:
         if not isinstance(step, SendStep | AdAudienceStep):
             continue
-        for contact in samples:
+        for member in members:
+            contact, extra = contacts[member.contact_id], context.get(member.id, {})
             kind: str
             channel: str
             payload: dict[str, Any]
             target: tuple[str, str | int]
             if isinstance(step, SendStep):
-                previews.append(_render(step, contact, workspace))
+                previews.append(_render(step, contact, workspace, extra))
                 kind, channel = send_kind(step.channel), step.channel
-                payload, target = send_payload(step, contact.pk), ("contact", contact.pk)
+                payload = send_payload(step, contact.pk, extra)
+                target = ("contact", contact.pk)
             else:
                 verb = "Add to" if step.action == "add" else "Remove from"
                 previews.append(

@@ -67,6 +67,25 @@ def start_worker(queue: str, log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+def start_beat(queue: str, log: Any, schedule: Path, **extra: str) -> subprocess.Popen[bytes]:
+    """A real ``celery -A como beat`` on the database scheduler (the test database's
+    django-celery-beat rows), publishing to ``queue``; it checks its schedule every second."""
+    env = subprocess_environment(CELERY_TASK_DEFAULT_QUEUE=queue, **extra)
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "como",
+        "beat",
+        "--scheduler=django_celery_beat.schedulers:DatabaseScheduler",
+        f"--schedule={schedule}",
+        "--max-interval=1",
+        "--loglevel=INFO",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
 def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 20) -> int:
     worker.send_signal(signal.SIGTERM)  # warm shutdown: finish the current task, then exit
     try:

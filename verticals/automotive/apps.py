@@ -86,6 +86,20 @@ class AutomotiveConfig(AppConfig):
         # The DMS history of the demo's people at those rooftops (deals, then repair orders).
         seeders.register(demo_dms_seed)
 
+        # The dealer's programs (service reminders, …): their sources, their default
+        # sequences for the playbook's sequences_enabled and their playbook settings.
+        from .programs import register as register_programs
+
+        register_programs()
+        # ... and the demo switches them on, once the DMS history is in.
+        from .programs.demo import demo_programs_seed
+
+        seeders.register(demo_programs_seed)
+        # ... then the parts catalog and the parts, trade-in, conquest and EV programs.
+        from .programs.demo_dealer import demo_dealer_programs_seed
+
+        seeders.register(demo_dealer_programs_seed)
+
         # OEM co-op: its program rules as a compliance check, its claim-window warning on beat.
         from django.conf import settings
 

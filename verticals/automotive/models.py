@@ -15,6 +15,7 @@ from .inventory.models import (
     VehicleChangeKind,
     VehicleStatus,
 )
+from .parts.models import PartsItem
 
 __all__ = [
     "AccrualBasis",
@@ -30,6 +31,7 @@ __all__ = [
     "ImportStatus",
     "InventoryImport",
     "InventorySource",
+    "PartsItem",
     "Rooftop",
     "SourceKind",
     "StepStatus",

@@ -26,6 +26,11 @@ WHOLESALER_DOMAINS = (
     "carbravo.com",
 )
 
+#: What a VDP event's ``fuel_type`` says of an electric vehicle (equals is case-insensitive).
+EV_FUEL_TYPES = ("electric", "ev", "bev", "battery electric")
+#: The tag every link of the EV education emails carries (programs/ev.py).
+EV_EDUCATION_UTM = "utm_campaign=ev-education"
+
 DEFAULT_SCORING_MODEL: dict[str, Any] = {
     "threshold": 60,
     "min_fit": None,
@@ -70,6 +75,16 @@ DEFAULT_SCORING_MODEL: dict[str, Any] = {
             "event_type": "vdp_view",
             "points": 5,
             "cap": {"count": 5, "per_days": 7},
+        },
+        {
+            # On top of vdp_view: an EV shopper's consideration set is new to them (EV
+            # education, verticals/automotive/programs/ev.py), and the intent is stronger.
+            "key": "ev_vdp_view",
+            "label": "Viewed an electric vehicle's detail page",
+            "event_type": "vdp_view",
+            "when": {"property": "fuel_type", "in": list(EV_FUEL_TYPES)},
+            "points": 5,
+            "cap": {"count": 3, "per_days": 7},
         },
         {
             "key": "shopping_pages",
@@ -131,6 +146,14 @@ DEFAULT_SCORING_MODEL: dict[str, Any] = {
             "event_type": "email_clicked",
             "points": 3,
             "cap": {"count": 3, "per_days": 30},
+        },
+        {
+            "key": "ev_education_click",
+            "label": "Clicked a link in an EV education email",
+            "event_type": "email_clicked",
+            "when": {"property": "url", "contains": EV_EDUCATION_UTM},
+            "points": 5,
+            "cap": {"count": 2, "per_days": 30},
         },
         {
             "key": "careers_page",

@@ -111,6 +111,7 @@ class Playbook(WorkspaceOwned):
     merchandising = _setting("merchandising")
     intent = _setting("intent")
     accounts = _setting("accounts")
+    programs = _setting("programs")
 
     class Meta:
         constraints = [

@@ -107,6 +107,13 @@ class PlaybookForm(forms.ModelForm):
         "engagement window and bar). Checked against the vertical's model when saved.",
     )
 
+    programs = _json_area(
+        8,
+        "Per default program key, its settings (the automotive service reminders: "
+        "interval_months, interval_miles, lead_days, lapsed_months). Checked against the "
+        "vertical's programs when saved.",
+    )
+
     class Meta:
         model = Playbook
         fields = ["workspace"]
@@ -173,7 +180,7 @@ class PlaybookForm(forms.ModelForm):
                 if name not in self.inherited
             }
             layered = {**vertical_defaults(workspace.vertical), **kept, **self.chosen}
-            for name, problems in settings_errors(layered).items():
+            for name, problems in settings_errors(layered, workspace.vertical).items():
                 self.add_error(name if name in self.fields else None, problems)
         return cleaned
 

@@ -17,7 +17,12 @@ from pydantic import BaseModel, ValidationError
 
 from ..models import Playbook
 from ..playbook_settings import SECTIONS as SETTING_MODELS
-from ..playbook_settings import VERTICAL_OWNED, PlaybookSettings, vertical_defaults
+from ..playbook_settings import (
+    VERTICAL_CHECKS,
+    VERTICAL_OWNED,
+    PlaybookSettings,
+    vertical_defaults,
+)
 from ..registry import registered_agents
 from ..schedules import SCHEDULE_KEYS, SCHEDULES, agents_settings_errors
 from .model_forms import SEP, Leaf, assemble, build_fields, error_targets, initial_values
@@ -85,8 +90,9 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "sequences",
         "Sequences",
-        ("sequences_enabled",),
-        "The sequence keys switched on (none are shipped yet).",
+        ("sequences_enabled", "programs"),
+        "The vertical's programs switched on (switching one on proposes its sequence for "
+        "approval; off ends it) and each program's settings.",
     ),
     Section("agents", "Agent schedules", ("agents",), "Each agent on or off, and when it runs."),
     Section(
@@ -148,7 +154,11 @@ class SettingsSectionForm(forms.Form):
         layered = {**vertical_defaults(self.playbook.workspace.vertical), **chosen, **values}
         if not self.errors:
             resolved = self._check(PlaybookSettings, layered, ())
-            if resolved is not None:
+            vertical = self.playbook.workspace.vertical
+            for check in VERTICAL_CHECKS.all() if resolved is not None else ():
+                for name, problems in check(vertical, layered).items():
+                    self.add_error(name if name in self.fields else None, list(problems))
+            if resolved is not None and not self.errors:
                 now = self.playbook.effective.model_dump(mode="json")
                 after = resolved.model_dump(mode="json")
                 # An untouched setting the workspace never chose keeps following its vertical.

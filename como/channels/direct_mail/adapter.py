@@ -1,7 +1,8 @@
 """Direct mail: a print vendor's order file, one personalised letter per contact.
 
 Payload of ``direct_mail_send``: ``{"contact_ids": [...], "template": Jinja2 text,
-"campaign_id"?: como's}``. The template is rendered per contact by
+"campaign_id"?: como's, "context"?: extra template data for every letter (a sequence's
+source)}``. The template is rendered per contact by
 :func:`como.creative.render_creative` with :func:`~como.channels.personalization.message_context`.
 
 The file is CSV (RFC 4180, UTF-8, CRLF) with the columns of :data:`COLUMNS`. Postal lines come
@@ -39,7 +40,7 @@ from ..ads import common
 from ..base import ActionLike, MetricRow, register_adapter
 from ..errors import ChannelRejected, PayloadInvalid
 from ..models import ChannelAccount, TransportKind
-from ..personalization import message_context
+from ..personalization import message_context, payload_context
 from ..transports import OutboundRequest, SandboxTransport, transport_for
 
 KEY = "direct_mail"
@@ -82,9 +83,15 @@ def _address(contact: Contact) -> dict[str, str]:
     }
 
 
+def address_complete(attributes: Any, postal_code: str, country: str) -> bool:
+    """Whether a contact with these attributes, postal code and country can be mailed (the
+    sequences skip a direct-mail step for one who cannot, as a decision with its why)."""
+    lines = attributes if isinstance(attributes, Mapping) else {}
+    return all((lines.get("address_line1"), lines.get("city"), postal_code, country))
+
+
 def _mailable(contact: Contact) -> bool:
-    address = _address(contact)
-    return all(address[part] for part in ("address_line1", "city", "postal_code", "country"))
+    return address_complete(contact.attributes, contact.postal_code, contact.country)
 
 
 def mailing_for(payload: Mapping[str, Any], *, workspace_id: int, at: datetime) -> Mailing:
@@ -119,16 +126,22 @@ def mailing_for(payload: Mapping[str, Any], *, workspace_id: int, at: datetime) 
     )
 
 
-def render_letter(template: str, contact: Contact, workspace: Workspace) -> str:
+def render_letter(
+    template: str, contact: Contact, workspace: Workspace, extra: Mapping[str, Any] | None = None
+) -> str:
+    context = message_context(contact=contact, workspace=workspace, extra=extra)
     try:
-        return render_creative(
-            template, message_context(contact=contact, workspace=workspace), max_output=MESSAGE_MAX
-        )
+        return render_creative(template, context, max_output=MESSAGE_MAX)
     except CreativeError as error:
         raise PayloadInvalid({"template": str(error)}) from None
 
 
-def build_csv(template: str, contacts: Sequence[Contact], workspace: Workspace) -> str:
+def build_csv(
+    template: str,
+    contacts: Sequence[Contact],
+    workspace: Workspace,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
     buffer = io.StringIO()
     writer = csvsafe.writer(buffer)
     writer.writerow(COLUMNS)
@@ -139,7 +152,7 @@ def build_csv(template: str, contacts: Sequence[Contact], workspace: Workspace) 
             "contact_id": contact.pk,
             "name": name,
             **address,
-            "message": render_letter(template, contact, workspace),
+            "message": render_letter(template, contact, workspace, extra),
         }
         writer.writerow(row[column] for column in COLUMNS)
     return buffer.getvalue()
@@ -187,7 +200,10 @@ class DirectMailAdapter(common.CitingAdapter):
             if mailing.contacts:
                 # The first letter as it will be printed: what the checks read.
                 fields["body"] = render_letter(
-                    str(payload["template"]), mailing.contacts[0], action.workspace
+                    str(payload["template"]),
+                    mailing.contacts[0],
+                    action.workspace,
+                    payload_context(payload),
                 )
         except PayloadInvalid as error:
             invalid = error
@@ -216,7 +232,9 @@ class DirectMailAdapter(common.CitingAdapter):
             # Nothing to send; say where it would have gone.
             sandbox = isinstance(transport, SandboxTransport)
             return {**result, "external_id": "", "sandbox": sandbox}
-        body = build_csv(str(payload["template"]), mailing.contacts, action.workspace)
+        body = build_csv(
+            str(payload["template"]), mailing.contacts, action.workspace, payload_context(payload)
+        )
         headers = {
             "Content-Type": "text/csv; charset=utf-8",
             "Idempotency-Key": idempotency_key,

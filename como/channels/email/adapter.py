@@ -42,7 +42,7 @@ from como.workspaces.models import Workspace
 from ..base import ActionLike, MetricRow, register_adapter
 from ..errors import ChannelRejected, PayloadInvalid, TransientError
 from ..models import Direction, Message, MessagePurpose, MessageStatus
-from ..personalization import message_context
+from ..personalization import UNSUBSCRIBE_KEY, message_context, payload_context
 from ..selectors import marketing_sent, message_for_key, message_metrics
 from ..services import message_record, message_send_failed, message_sent
 from ..transports import channel_account
@@ -54,7 +54,7 @@ CHANNEL = "email"
 KIND = "email_send"
 ONE_CLICK = "List-Unsubscribe=One-Click"
 #: The variable a body or HTML template prints the recipient's unsubscribe link with.
-UNSUBSCRIBE_PLACEHOLDER = "unsubscribe_url"
+UNSUBSCRIBE_PLACEHOLDER = UNSUBSCRIBE_KEY
 _SUBJECT_MAX = Message._meta.get_field("subject").max_length or 998
 
 
@@ -136,7 +136,9 @@ def email_compose(action: ActionLike, key: str) -> ComposedEmail:
     # The body may place the unsubscribe link itself ({{ unsubscribe_url }}); the footer
     # carries it in any case.
     context = {
-        **message_context(contact=contact, workspace=workspace),
+        **message_context(
+            contact=contact, workspace=workspace, extra=payload_context(action.payload)
+        ),
         UNSUBSCRIBE_PLACEHOLDER: unsubscribe,
     }
     subject = " ".join(_render("subject", subject_source, context).split())[:_SUBJECT_MAX]

@@ -28,7 +28,7 @@ from como.leads.normalize import normalize_phone
 from ..base import ActionLike, MetricRow, register_adapter
 from ..errors import PayloadInvalid
 from ..models import Message, MessagePurpose
-from ..personalization import message_context
+from ..personalization import message_context, payload_context
 from ..selectors import marketing_sent, message_for_key, message_metrics
 from ..transports import channel_account
 from .twilio import CHANNEL, MAX_BODY, sms_deliver
@@ -94,7 +94,10 @@ def sms_compose(action: ActionLike) -> ComposedSms:
         raise PayloadInvalid({"contact_id": "; ".join(error.messages)}) from None
     workspace = action.workspace
     try:
-        text = render_creative(source, message_context(contact=contact, workspace=workspace))
+        context = message_context(
+            contact=contact, workspace=workspace, extra=payload_context(payload)
+        )
+        text = render_creative(source, context)
     except CreativeError as error:
         raise PayloadInvalid({"body": str(error)}) from None
     sent = marketing_sent(workspace_id=workspace.pk, channel=CHANNEL, contact_ids=[contact.pk])
