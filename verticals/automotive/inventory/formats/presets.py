@@ -12,20 +12,15 @@ layouts is an error naming them, never a guess.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+
+from como.csvread import header_key
 
 from .base import CANONICAL_FIELDS
 
 #: Fewer distinctive headers than this is not a layout, however many it shares with others.
 MIN_SCORE = 3
-_NOT_KEPT = re.compile(r"[^a-z0-9#]+")
-
-
-def header_key(header: str) -> str:
-    """A header as layouts are compared: "Stock #" → "stock#", "New/Used" → "newused"."""
-    return _NOT_KEPT.sub("", header.lower())
 
 
 @dataclass(frozen=True)
