@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "como.compliance",
     "como.channels",
     "como.agents",
+    "como.deals",
     "como.campaigns",
     "como.sequences",
     "como.console",

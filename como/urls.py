@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.agents.handoff.urls")),
     path("", include("como.consent.urls")),
     path("", include("como.compliance.urls")),
+    path("", include("como.deals.urls")),
     path("", include("como.campaigns.urls")),
     path("", include("como.sequences.urls")),
     path("", include("como.console.urls")),

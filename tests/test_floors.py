@@ -23,6 +23,7 @@ FLOORS: dict[str, int] = {
     "compliance": 2,
     "channels": 2,
     "agents": 3,
+    "deals": 2,
     "campaigns": 3,
     "sequences": 3,
     "ingest": 4,
