@@ -27,7 +27,9 @@ import io
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from charset_normalizer import from_bytes
 
@@ -217,3 +219,38 @@ def column_indexes(
                 columns[name] = found
                 break
     return columns
+
+
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
+_DAY_ONLY = frozenset({"%m/%d/%Y", "%Y-%m-%d", "%Y/%m/%d"})
+_NOON = time(12)
+
+
+def instant(text: str, zone: ZoneInfo) -> datetime:
+    """A cell's date or date-time: ISO 8601 with an offset as given; otherwise local to
+    ``zone`` (a day alone at its noon). :class:`ValueError` when it is neither."""
+    text = text.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is not None:
+        return parsed
+    for pattern in _FORMATS:
+        try:
+            local = datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        if pattern in _DAY_ONLY:
+            local = datetime.combine(local.date(), _NOON)
+        return local.replace(tzinfo=zone)
+    raise ValueError(text)

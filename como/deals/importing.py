@@ -18,12 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from como import csvread
-from como.csvread import LayoutError, Row, RowError, header_key, read_rows
+from como.csvread import LayoutError, Row, RowError, header_key, instant, read_rows
 from como.workspaces.models import Workspace
 from como.workspaces.principal import Principal
 
@@ -148,18 +147,6 @@ BY_KEY = {layout.key: layout for layout in LAYOUTS}
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "n", "f", ""})
 _MONEY = re.compile(r"[\s$€£¥,]|[A-Za-z]{3}$|^[A-Za-z]{3}")
-_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-)
-_DAY_ONLY = frozenset({"%m/%d/%Y", "%Y-%m-%d", "%Y/%m/%d"})
-_NOON = time(12)
 
 
 @dataclass
@@ -268,27 +255,6 @@ def row_item(row: Row, zone: ZoneInfo) -> tuple[dict[str, Any], list[RowError]]:
     except ValueError as error:
         problems.append(RowError(row.number, str(error), "Give true or false."))
     return item, problems
-
-
-def instant(text: str, zone: ZoneInfo) -> datetime:
-    """A CRM's date or date-time: ISO 8601 with an offset as given; otherwise local to
-    ``zone`` (a day alone at its noon). :class:`ValueError` when it is neither."""
-    text = text.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is not None and parsed.tzinfo is not None:
-        return parsed
-    for pattern in _FORMATS:
-        try:
-            local = datetime.strptime(text, pattern)
-        except ValueError:
-            continue
-        if pattern in _DAY_ONLY:
-            local = datetime.combine(local.date(), _NOON)
-        return local.replace(tzinfo=zone)
-    raise ValueError(text)
 
 
 def _flag(cells: Mapping[str, str], name: str) -> bool | None:
