@@ -166,11 +166,15 @@ def opportunities_upsert(
 
     for index, data in items:
         external_id = data["external_id"]
+        remembered = contacts.remembered(), accounts.remembered()
         try:
             with transaction.atomic():  # a savepoint: a contact that cannot be made is one item
                 contact_id = contacts.resolve(data.get("contact"))
                 account_id = accounts.resolve(data.get("account"))
         except ValidationError as error:
+            # The savepoint took back what this item created: so must the resolvers.
+            contacts.forget_since(remembered[0])
+            accounts.forget_since(remembered[1])
             detail = serializers.as_serializer_error(error)
             field = "contact" if contacts.failed else "account"
             outcomes.append(Outcome(index, external_id, "rejected", errors={field: detail}))
@@ -298,6 +302,12 @@ class _ContactResolver:
             scoped.filter(external_id__in=external).values_list("external_id", "id")
         )
 
+    def remembered(self) -> tuple[dict[str, int], ...]:
+        return dict(self.by_email), dict(self.by_external)
+
+    def forget_since(self, remembered: tuple[dict[str, int], ...]) -> None:
+        self.by_email, self.by_external = (dict(known) for known in remembered)
+
     def resolve(self, ref: Mapping[str, str] | None) -> int | None:
         self.failed = False
         if not ref:
@@ -342,6 +352,12 @@ class _AccountResolver:
         )
         for pk, external_id, domain, name in rows:
             self._remember(pk, external_id, domain, name)
+
+    def remembered(self) -> tuple[dict[str, int], ...]:
+        return dict(self.by_external), dict(self.by_domain), dict(self.by_name)
+
+    def forget_since(self, remembered: tuple[dict[str, int], ...]) -> None:
+        self.by_external, self.by_domain, self.by_name = (dict(known) for known in remembered)
 
     def _remember(self, pk: int, external_id: str, domain: str, name: str) -> None:
         if external_id:

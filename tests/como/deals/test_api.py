@@ -173,3 +173,21 @@ def test_list_and_detail_are_workspace_scoped(
     assert other.get(URL).json()["results"] == []
     assert other.get(f"{URL}/{listed[0]['id']}").status_code == 404
     assert api.get(URL, {"status": "won"}).json()["results"] == []
+
+
+def test_a_rejected_item_takes_back_the_contact_it_made(
+    api: APIClient, workspace: Workspace
+) -> None:
+    # Item 0 makes a new contact, then its account cannot be made: the savepoint takes the
+    # contact back, and item 1, naming the same person, makes them again.
+    response = post(
+        api,
+        deal("X-1", contact={"email": "new@zeta.example"}, account={"domain": "not a domain!"}),
+        deal("X-2", contact={"email": "new@zeta.example"}, account={"name": "Zeta"}),
+    )
+    assert response.status_code == 400
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert set(results[0]["errors"]) == {"account"}
+    opportunity = Opportunity.objects.get(external_id="X-2")
+    assert opportunity.contact == Contact.objects.get(workspace=workspace, email="new@zeta.example")
