@@ -17,6 +17,17 @@ class TransitionInline(ReadOnlyScopedInline):
     ordering = ["at", "id"]
 
 
+class ContactOpportunityInline(ReadOnlyScopedInline):
+    """On the contact's page: the person's deals and how they stand."""
+
+    model = Opportunity
+    fk_name = "contact"
+    fields = ("external_id", "name", "status", "stage_name", "amount", "currency", "closed_at")
+    readonly_fields = fields
+    ordering = ["-opened_at"]
+    show_change_link = True
+
+
 @admin.register(Opportunity)
 class OpportunityAdmin(ReadOnlyScopedAdmin):
     list_display = [
