@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "como.channels",
     "como.agents",
     "como.audiences",
+    "como.deals",
     "como.campaigns",
     "como.sequences",
     "como.console",
@@ -364,6 +365,7 @@ SPECTACULAR_SETTINGS = {
         # files): each named, so none gets a hashed name. A path to an uninstalled vertical's
         # choices is never imported unless its serializers are in the schema.
         "DmsKindEnum": "verticals.automotive.dms.presets.DmsKind",
+        "OpportunityStatusEnum": "como.deals.models.OpportunityStatus",
     },
 }
 

@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("como.consent.urls")),
     path("", include("como.compliance.urls")),
     path("", include("como.audiences.urls")),
+    path("", include("como.deals.urls")),
     path("", include("como.campaigns.urls")),
     path("", include("como.sequences.urls")),
     path("", include("como.console.urls")),

@@ -46,6 +46,10 @@ class VerticalProfile:
     #: Event types the vertical's sources send, with a one-line meaning each; the API docs and
     #: the demo seeder use them.
     event_types: Mapping[str, str] = field(default_factory=dict)
+    #: The vertical's own event types that are a touch for attribution, with their kind:
+    #: ``landing`` (a page: a touch when it starts a visit or carries a campaign) or ``form``
+    #: (a form the person sent). como's own (page_view, form_submitted, clicks) need no entry.
+    touch_types: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (
@@ -62,6 +66,7 @@ class VerticalProfile:
             self, "default_scoring_model", MappingProxyType(dict(self.default_scoring_model))
         )
         object.__setattr__(self, "event_types", MappingProxyType(dict(self.event_types)))
+        object.__setattr__(self, "touch_types", MappingProxyType(dict(self.touch_types)))
 
 
 #: Profiles by slug, filled by each vertical's ``AppConfig.ready()``.

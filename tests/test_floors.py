@@ -24,6 +24,7 @@ FLOORS: dict[str, int] = {
     "channels": 2,
     "audiences": 2,
     "agents": 3,
+    "deals": 2,
     "campaigns": 3,
     "sequences": 3,
     "ingest": 4,

@@ -41,6 +41,7 @@ from como.audiences.models import SavedAudience
 from como.campaigns.models import Campaign, CampaignTarget, CatalogItem, ChannelMetric
 from como.channels.models import ChannelAccount, Message, SandboxRequest
 from como.consent.services import consent_grant, consent_revoke, contact_erase
+from como.deals.models import Opportunity, OpportunityTransition
 from como.leads.models import Account, AnonymousId, Contact, Event, LifecycleTransition
 from como.scoring.services import (
     scoring_model_activate,
@@ -214,6 +215,33 @@ def tenants(db: Any) -> Tenants:
             occurred_at=when,
             received_at=when,
             utm_campaign=f"{tag}-spring",
+        )
+        Event.objects.create(
+            workspace=workspace,
+            contact=contact,
+            event_id=f"{tag}-offline-1",
+            type="offline_touch",
+            properties={"kind": "dinner", "name": f"{tag} dinner"},
+            occurred_at=when,
+            received_at=when,
+        )
+        # Deals: an opportunity with its stage history.
+        opportunity = Opportunity.objects.create(
+            workspace=workspace,
+            external_id=f"{tag}-opp-1",
+            name=f"{tag} renewal",
+            contact=contact,
+            account=account,
+            stage_name=f"{tag} discovery",
+            opened_at=when,
+        )
+        OpportunityTransition.objects.create(
+            workspace=workspace,
+            opportunity=opportunity,
+            to_status="open",
+            to_stage_name=f"{tag} discovery",
+            at=when,
+            via="api",
         )
         # Agents: a playbook, an action the agent proposed and the owner approved (with its
         # approval and audit trail), and a notification about it.

@@ -38,7 +38,7 @@ from como.workspaces.services import (
     workspace_create,
 )
 
-from . import automotive, b2b, channels, hooks, metrics
+from . import automotive, b2b, channels, deals, hooks, metrics
 from .credentials import DemoCredentials, Login
 from .dataset import Dataset, EventSeed, WorkspaceSpec
 
@@ -138,6 +138,7 @@ def demo_seed(
         )
         seeded.sends_proposed = channels.campaign_ensure(seeded.workspace)
         seeded.notes += metrics.metrics_ensure(seeded.workspace, now=credentials.history_ends_at)
+        seeded.notes += deals.deals_ensure(seeded.workspace, now=credentials.history_ends_at)
         for seeder in hooks.seeders.all():
             seeded.notes += seeder(seeded.workspace, credentials.history_ends_at)
         result.workspaces.append(seeded)

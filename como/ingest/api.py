@@ -156,7 +156,7 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
             events = _batch(payload)
             ingest_charge(request, events=len(events))
             results = events_ingest(workspace=workspace, events=events, source=SOURCE)
-            body = _envelope(results)
+            body = results_envelope(results)
             partial = body["rejected"] > 0
             return Response(body, status=status.HTTP_207_MULTI_STATUS if partial else 200)
         if not isinstance(payload, dict):
@@ -167,7 +167,7 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
         (result,) = events_ingest(workspace=workspace, events=[payload], source=SOURCE)
         if result.status == "rejected":
             return Response(result.errors, status=status.HTTP_400_BAD_REQUEST)
-        return Response(_envelope([result]), status=status.HTTP_200_OK)
+        return Response(results_envelope([result]), status=status.HTTP_200_OK)
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -218,7 +218,7 @@ def _batch(payload: dict[str, Any]) -> list[Any]:
     return events
 
 
-def _envelope(results: list[EventResult]) -> EventIngestResponse:
+def results_envelope(results: list[EventResult]) -> EventIngestResponse:
     counts = {"created": 0, "duplicate": 0, "rejected": 0}
     items: list[EventResultOut] = []
     for result in results:

@@ -4,8 +4,10 @@ from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
 from .api import EventViewSet
+from .offline_api import OfflineTouchViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("events", EventViewSet, basename="event")
+router.register("offline-touches", OfflineTouchViewSet, basename="offline-touch")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from como.channels.direct_mail.adapter import address_complete
+from como.channels import direct_mail
 from como.consent.selectors import consent_states, suppressed_channels
 from como.consent.state import Basis
 from como.leads.models import Contact, Event, LifecycleStage
@@ -147,7 +147,7 @@ def send_skipped(step: SendStep, member: Due, facts: Facts) -> str:
     contact = facts.contacts[member.contact_id]
     if step.channel == "direct_mail":
         postal = (contact["attributes"], contact["postal_code"], contact["country"])
-        if not address_complete(*postal):
+        if not direct_mail.adapter.address_complete(*postal):
             return "no_postal_address"
     elif not (contact["email"] if step.channel == "email" else contact["phone"]):
         return f"no_{step.channel}_address"

@@ -41,4 +41,11 @@ PROFILE = VerticalProfile(
         "email_clicked": "A link in a marketing email was clicked.",
         "email_bounced": "A hard bounce for the contact's address.",
     },
+    # Attribution's touches (como.campaigns.selectors.touches): the dealer site's pages and forms.
+    touch_types={
+        "vdp_view": "landing",
+        "trade_in_appraisal": "form",
+        "credit_application": "form",
+        "test_drive_booked": "form",
+    },
 )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agents", "0008_territory_plural"),
-        ("sequences", "0001_initial"),
+        ("sequences", "0003_re_entry_new_subject"),
     ]
 
     operations = [

@@ -19,11 +19,12 @@ from rest_framework.test import APIClient
 from como.agents.models import ActionTransition, AgentAction
 from como.consent.models import ConsentRecord
 from como.consent.selectors import consent_states
+from como.deals.models import Opportunity, OpportunityTransition
 from como.demo import automotive, b2b, hooks, services
 from como.demo.credentials import DemoCredentials
 from como.demo.dataset import Dataset, WorkspaceSpec
 from como.demo.selectors import demo_contact_for_curl
-from como.leads.models import Account, AnonymousId, Contact, Event
+from como.leads.models import Account, AnonymousId, Contact, Event, LifecycleTransition
 from como.workspaces import keys
 from como.workspaces.models import ApiKey, Membership, Workspace
 
@@ -48,6 +49,8 @@ def _counts() -> dict[str, int]:
         "contacts": Contact.objects.count(),
         "anonymous_ids": AnonymousId.objects.count(),
         "events": Event.objects.count(),
+        "opportunities": Opportunity.objects.count(),
+        "opportunity_transitions": OpportunityTransition.objects.count(),
     }
 
 
@@ -100,6 +103,18 @@ def test_seeded_data_is_what_the_generator_said(credentials_path: Path) -> None:
     lakeside = Workspace.objects.get(slug="lakeside-auto")
     assert lakeside.time_zone == "America/Chicago"
     assert Event.objects.filter(workspace=lakeside, type="vdp_view").exists()
+    # Deals: won, lost and open on Northwind's accounts; the dealer's from its DMS history.
+    deals = Opportunity.objects.filter(workspace=workspace)
+    assert set(deals.values_list("status", flat=True)) == {"won", "lost", "open"}
+    assert deals.count() == 10  # one per engaged account of the ten
+    assert not deals.filter(account=None).exists()
+    won = deals.filter(status="won").first()
+    assert won is not None
+    assert won.contact is not None
+    assert won.contact.lifecycle_stage == "customer"
+    assert Opportunity.objects.filter(workspace=lakeside, source="dms", status="won").exists()
+    for where in (workspace, lakeside):
+        assert Event.objects.filter(workspace=where, type="offline_touch").exists()
 
 
 def test_logins_work_and_the_member_is_an_owner(credentials_path: Path) -> None:
@@ -223,7 +238,14 @@ def test_the_history_s_mqls_wait_in_the_approval_queue_for_the_member(
     seeded = _seed(credentials_path)
     for ws in seeded.workspaces:
         workspace = ws.workspace
-        mqls = Contact.objects.filter(workspace=workspace, lifecycle_stage="mql").count()
+        # Everyone the history made an MQL (a dealer's DMS deals since moved some on to
+        # customer: a won deal moves its contact, as any does).
+        mqls = (
+            LifecycleTransition.objects.filter(workspace=workspace, to_stage="mql")
+            .values("contact_id")
+            .distinct()
+            .count()
+        )
         handoffs = AgentAction.objects.filter(workspace=workspace, kind="mql_handoff")
         assert mqls > 0, workspace.slug
         # One handoff per MQL, each routed to the demo member and awaiting a person's approval.

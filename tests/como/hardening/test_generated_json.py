@@ -293,6 +293,36 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         },
         "/api/v1/audiences": {"name": "Owners", "rule": {"stages": ["customer"]}},
         "/api/v1/audiences/{id}": {"name": "Canada", "rule": {"countries": ["CA"]}},
+        "/api/v1/offline-touches": {
+            # The ids fixture's campaign.
+            "campaign": Campaign.objects.filter(workspace=workspace)
+            .values_list("pk", flat=True)
+            .first()
+            or 1,
+            "kind": "dinner",
+            "name": "CIO dinner",
+            "occurred_at": "2026-01-01T19:00:00Z",
+            "attendees": [{"email": "ana@example.com"}, {"external_id": "crm-9"}],
+        },
+        "/api/v1/opportunities": {
+            "opportunities": [
+                {
+                    "external_id": "opp-1",
+                    "name": "Acme renewal",
+                    "contact": {"email": "ana@example.com"},
+                    "account": {"domain": "acme.example.com", "name": "Acme"},
+                    "amount": "1000.00",
+                    "currency": "USD",
+                    "status": "won",
+                    "stage": "Closed Won",
+                    "opened_at": "2026-01-01T10:00:00Z",
+                    "closed_at": "2026-02-01T10:00:00Z",
+                    "source": "Web",
+                    "vin": "1HGCM82633A004352",
+                    "attributes": {"tier": 1},
+                }
+            ]
+        },
         "/api/v1/contacts": contact,
         "/api/v1/contacts/{id}": contact,
         "/api/v1/sequences": {"key": "spring", "name": "Spring", "program": SEQUENCE_PROGRAM},

@@ -6,7 +6,7 @@ export differs uses the canonical names.
 A header row made only of canonical names is the canonical layout. Otherwise the layout whose
 distinctive headers the file has most of (at least :data:`MIN_SCORE`) is chosen; a tie is an
 error naming the layouts, never a guess. Headers compare as the inventory's do
-(:func:`~verticals.automotive.inventory.formats.presets.header_key`).
+(:func:`como.csvread.header_key`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from ..inventory.formats.presets import header_key
+from como import csvread
+from como.csvread import header_key
 
 MIN_SCORE = 3
 
@@ -263,26 +264,7 @@ def generic_columns(kind: str) -> dict[str, tuple[str, ...]]:
     return columns
 
 
-class LayoutError(ValueError):
-    """The header row fits several layouts equally well (the message names them)."""
-
-
 def recognise(kind: str, headers: list[str]) -> DmsPreset | None:
-    """The layout of the kind that fits ``headers``; None when none scores MIN_SCORE."""
-    names = {header.strip().lower() for header in headers} - {""}
-    if names and names <= set(FIELDS[kind]):
-        return presets_of(kind)[0]
-    keys = {header_key(header) for header in headers}
-    scored = [(len(preset.keys & keys), preset) for preset in presets_of(kind)]
-    scored = [(score, preset) for score, preset in scored if score >= MIN_SCORE]
-    if not scored:
-        return None
-    best = max(score for score, _ in scored)
-    top = [preset for score, preset in scored if score == best]
-    if len(top) > 1:
-        raise LayoutError(
-            "The header row fits several layouts ("
-            + ", ".join(preset.key for preset in top)
-            + "); choose one."
-        )
-    return top[0]
+    """The layout of the kind that fits ``headers``; None when none scores MIN_SCORE;
+    :class:`~como.csvread.LayoutError` naming the layouts on a tie."""
+    return csvread.recognise(presets_of(kind), headers, canonical=FIELDS[kind], min_score=MIN_SCORE)

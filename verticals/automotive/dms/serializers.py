@@ -24,6 +24,9 @@ class DmsCountsSerializer(serializers.Serializer):
     duplicate = serializers.IntegerField()
     rejected = serializers.IntegerField()
     ownerships = serializers.IntegerField()
+    opportunities = serializers.IntegerField(
+        required=False, help_text="Won opportunities created or updated from the deals."
+    )
 
 
 class DmsImportSerializer(serializers.ModelSerializer):

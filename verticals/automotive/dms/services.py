@@ -5,8 +5,10 @@ Rows become ``vehicle_purchased`` (deals) and ``service_visit`` (repair orders) 
 ``events_ingest``, so identity resolution, scoring and the ingest's reactions are the same as
 for any sender. Each event's id is ``dms:deal:<rooftop id>:<deal number>`` (or ``dms:ro:…``):
 ingest stores an id once, so a re-import adds no event, and ownership is only written for the
-events just created, so it adds nothing there either. Imports of one workspace run one at a
-time (an advisory lock), so two files about the same vehicle cannot race on its ownership.
+events just created, so it adds nothing there either. Every deal is also a won opportunity
+of its buyer (:mod:`.deals`), upserted by the same id, so a re-import changes none. Imports
+of one workspace run one at a time (an advisory lock), so two files about the same vehicle
+cannot race on its ownership.
 
 People are named by email, as ingest resolves them. A row with only a phone goes to the
 workspace's contact with that phone when that contact has an email or external id; otherwise
@@ -29,6 +31,7 @@ from como.leads.models import Contact
 
 from ..inventory.formats.base import RowError
 from ..inventory.models import Rooftop
+from .deals import deals_to_opportunities
 from .models import DmsImport
 from .ownership import ownerships_apply
 from .presets import DmsKind
@@ -67,7 +70,7 @@ def dms_import(
     )
     errors = reading.errors + errors
     counts = {"rows": len(reading.rows), "created": 0, "duplicate": 0, "rejected": 0}
-    ownerships = 0
+    ownerships = opportunities = 0
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -81,13 +84,20 @@ def dms_import(
                 workspace=rooftop.workspace, events=events, source=SOURCE, received_at=now
             )
             created: list[Record] = []
-            for record, result in zip(batch, results, strict=True):
+            sold: list[tuple[dict[str, str], DealData, str, datetime]] = []
+            for record, event, result in zip(batch, events, results, strict=True):
                 if result.status == "created":
                     created.append(record)
                 elif result.status == "duplicate":
                     counts["duplicate"] += 1
                 else:
                     errors.extend(_ingest_errors(record.row, result.errors or {}))
+                    continue
+                if isinstance(record, DealData):
+                    sold.append((refs[record.row], record, event["id"], event["occurred_at"]))
+            changed, refused = deals_to_opportunities(rooftop=rooftop, deals=sold)
+            opportunities += changed
+            errors.extend(refused)
             counts["created"] += len(created)
             contact_of = _contacts(rooftop.workspace_id, [refs[r.row] for r in created])
             pairs = [(contact_of(refs[record.row]), record) for record in created]
@@ -102,7 +112,7 @@ def dms_import(
             kind=kind,
             preset=reading.preset.key if reading.preset else "",
             file_name=file_name[:255],
-            counts=counts | {"ownerships": ownerships},
+            counts=counts | {"ownerships": ownerships, "opportunities": opportunities},
             errors=[{"row": e.row, "field": e.field, "message": e.message} for e in errors],
             started_at=now,
             finished_at=timezone.now(),

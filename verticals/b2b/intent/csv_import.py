@@ -1,7 +1,7 @@
 """A CSV export of intent data → signals, through the same service as the API
 (:func:`.services.intent_signals_record`), in chunks of its batch size.
 
-The text handling is every import's (:mod:`como.textfiles`: UTF-8 with or without a BOM,
+The text handling is every import's (:mod:`como.csvread`: UTF-8 with or without a BOM,
 Windows-1252 and what charset-normalizer tells; the delimiter sniffed from the header row); the
 layout is recognised from the header row (:mod:`.csv_presets`). Each bad row is reported with
 its line number (the header row is line 1) and field, and never stops the good rows. A file
@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from como.textfiles import Undecodable, decode, first_line, sniff_delimiter
+from como.csvread import Undecodable, decode, first_line, sniff_delimiter
 from como.workspaces.models import Workspace
 
 from .csv_presets import BY_KEY, IntentPreset, LayoutError, column_indexes, recognise

@@ -10,7 +10,7 @@
 
 The column names are the providers' documented field names; the
 exact headers of a given account's export may differ, and such a file uses the canonical
-names. Headers compare as every import's do (:func:`como.textfiles.header_key`). A layout is
+names. Headers compare as every import's do (:func:`como.csvread.header_key`). A layout is
 chosen when all its required headers are present; two layouts fitting is an error naming them.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from como.textfiles import header_key
+from como.csvread import header_key
 
 #: canonical field → the headers that may hold it (the first present wins)
 _CANONICAL: dict[str, tuple[str, ...]] = {

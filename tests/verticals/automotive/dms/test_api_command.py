@@ -50,6 +50,7 @@ def test_a_good_file_answers_201_with_the_report(client: APIClient, rooftop: Roo
         "duplicate": 0,
         "rejected": 0,
         "ownerships": 1,
+        "opportunities": 0,
     }
     assert body["errors"] == []
     assert VehicleOwnership.objects.get(vin=VIN).last_service_miles == 6000
@@ -115,7 +116,8 @@ def test_the_command_names_each_bad_row_and_field(rooftop: Rooftop, tmp_path: Pa
     call_command("import_dms", str(path), "--kind", "repair_orders", "--rooftop", "LKH", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].endswith(
-        "(dms-repair_orders-canonical): rows 2, created 1, duplicate 0, rejected 1, ownerships 1"
+        "(dms-repair_orders-canonical): rows 2, created 1, duplicate 0, rejected 1, ownerships 1, "
+        "opportunities 0"
     )
     assert lines[1:] == ["  row 3 mileage: 'lots' is not a mileage."]
 

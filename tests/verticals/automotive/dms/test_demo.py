@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from como.deals.models import Opportunity, OpportunityTransition
 from como.demo import automotive
 from como.demo.hooks import seeders
 from como.leads.models import Contact, Event
@@ -62,12 +63,27 @@ def test_two_years_of_deals_and_repair_orders_without_a_bad_row(lakeside: Worksp
         f"DMS history: {deals} deals and {visits} repair orders at 3 rooftops "
         f"({deals + visits} new events)"
     ]
+    # Every deal is a won opportunity on its buyer with the VIN sold, in both DMS layouts.
+    sales = Opportunity.objects.filter(workspace=lakeside)
+    assert sales.count() == deals
+    assert set(sales.values_list("status", "source")) == {("won", "dms")}
+    assert sorted(sales.values_list("vin", flat=True)) == sorted(
+        Event.objects.filter(workspace=lakeside, type="vehicle_purchased").values_list(
+            "properties__vin", flat=True
+        )
+    )
+    buyers = set(sales.values_list("contact_id", flat=True))
+    assert set(Contact.objects.filter(pk__in=buyers).values_list("lifecycle_stage", flat=True)) == {
+        "customer"
+    }
     serviced = VehicleOwnership.objects.filter(workspace=lakeside, service_visits__gt=0)
     assert all(o.miles_per_day is not None and 19 <= o.miles_per_day <= 56 for o in serviced)
 
     again = demo_dms_seed(lakeside, ANCHOR)
     assert again[0].endswith("(0 new events)")
     assert Event.objects.filter(workspace=lakeside).count() == deals + visits
+    assert Opportunity.objects.filter(workspace=lakeside).count() == deals
+    assert OpportunityTransition.objects.filter(workspace=lakeside).count() == 2 * deals
 
 
 def test_other_workspaces_get_nothing(db: Any) -> None:

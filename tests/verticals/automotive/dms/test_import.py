@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from como.deals.models import Opportunity
 from como.leads.models import Contact, Event
 from verticals.automotive.dms.models import DmsImport, VehicleOwnership
 from verticals.automotive.dms.ownership import miles_per_day
@@ -41,7 +42,14 @@ def test_a_deal_becomes_an_event_and_an_ownership_then_repair_orders_update_it(
     rooftop: Rooftop,
 ) -> None:
     deals = run(rooftop, "deals", DEALS)
-    assert deals.counts == {"rows": 1, "created": 1, "duplicate": 0, "rejected": 0, "ownerships": 1}
+    assert deals.counts == {
+        "rows": 1,
+        "created": 1,
+        "duplicate": 0,
+        "rejected": 0,
+        "ownerships": 1,
+        "opportunities": 1,
+    }
     assert deals.preset == "dms-deals-canonical"
     ana = Contact.objects.get(workspace=rooftop.workspace, email="ana@example.com")
     assert (ana.first_name, ana.last_name, ana.phone, ana.postal_code) == (
@@ -67,6 +75,24 @@ def test_a_deal_becomes_an_event_and_an_ownership_then_repair_orders_update_it(
     assert owned.amount_financed == Decimal("28000.00")
     assert (owned.apr, owned.term_months, owned.deal_number) == (Decimal("4.900"), 60, "D-1")
     assert (owned.first_reading_on, owned.first_reading_miles) == (date(2025, 6, 1), 0)
+    # The deal is a won opportunity on the buyer, with its VIN; the buyer is a customer.
+    sale = Opportunity.objects.get(workspace=rooftop.workspace, external_id=event.event_id)
+    assert (sale.contact_id, sale.status, sale.vin, sale.amount, sale.currency) == (
+        ana.pk,
+        "won",
+        VIN,
+        Decimal("32999.99"),
+        "USD",
+    )
+    assert sale.opened_at == sale.closed_at == event.occurred_at
+    assert (sale.name, sale.stage_name, sale.source) == ("2003 Honda Accord", "Delivered", "dms")
+    assert sale.attributes == {"deal_number": "D-1", "rooftop_id": rooftop.pk, "condition": "new"}
+    assert [(t.from_status, t.to_status) for t in sale.transitions.all()] == [
+        ("", "open"),
+        ("open", "won"),
+    ]
+    ana.refresh_from_db()
+    assert ana.lifecycle_stage == "customer"
     assert owned.miles_per_day is None
 
     ros = run(rooftop, "repair_orders", ROS)
@@ -77,6 +103,7 @@ def test_a_deal_becomes_an_event_and_an_ownership_then_repair_orders_update_it(
     assert (owned.last_service_on, owned.last_service_miles) == (date(2026, 3, 1), 8700)
     # 8,700 miles over the 273 days from 2025-06-01 to 2026-03-01.
     assert owned.miles_per_day == Decimal("31.87")
+    assert ros.counts["opportunities"] == 0
     visit = Event.objects.get(event_id=f"dms:ro:{rooftop.pk}:R-1")
     assert visit.properties["op_codes"] == ["LOF", "ROT"]
     assert visit.properties["services"] == ["Oil change", "Tire rotation"]
@@ -91,8 +118,17 @@ def test_a_re_import_adds_nothing(rooftop: Rooftop) -> None:
     again = run(rooftop, "repair_orders", ROS)
     deals_again = run(rooftop, "deals", DEALS)
 
-    assert again.counts == {"rows": 2, "created": 0, "duplicate": 2, "rejected": 0, "ownerships": 0}
+    assert again.counts == {
+        "rows": 2,
+        "created": 0,
+        "duplicate": 2,
+        "rejected": 0,
+        "ownerships": 0,
+        "opportunities": 0,
+    }
     assert deals_again.counts["duplicate"] == 1
+    assert deals_again.counts["opportunities"] == 0
+    assert Opportunity.objects.filter(workspace=rooftop.workspace).count() == 1
     assert Event.objects.filter(workspace=rooftop.workspace).count() == 3
     fresh = VehicleOwnership.objects.get(vin=VIN)
     assert fresh.service_visits == 2

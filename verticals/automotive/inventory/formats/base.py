@@ -9,9 +9,9 @@ A problem of the whole file (bad encoding, an unknown layout, an XML entity bomb
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
+from como.csvread import Row, RowError
 from como.registry import NotRegistered, Registry
 
 #: The fields a format may fill, as the rows module and the Vehicle model name them.
@@ -47,17 +47,8 @@ CONFIDENTIAL_FIELDS = ("cost",)
 PUBLIC_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in CONFIDENTIAL_FIELDS)
 
 
-@dataclass(frozen=True, slots=True)
-class FeedRow:
-    number: int  # the row number a person sees in the file (CSV: the header is row 1)
-    fields: dict[str, str]  # canonical field name -> raw text
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int  # 0 for a problem of the whole file
-    field: str  # a canonical field name, or "" for the row (or file) as a whole
-    message: str
+#: A row of canonical fields and a problem named by row: como's shared reader's types.
+FeedRow = Row
 
 
 class FeedFormat(Protocol):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from como.textfiles import header_key as header_key  # re-exported for the layouts
+from como.csvread import header_key
 
 from .base import CANONICAL_FIELDS
 

@@ -1,13 +1,26 @@
-"""Photo lists of dealer files; the text handling every import shares is :mod:`como.textfiles`
-(re-exported here for the inventory's formats)."""
+"""Bytes to text, the delimiter of a CSV, and photo lists: what every dealer file needs.
+
+The text handling is como's shared CSV reader's (:mod:`como.csvread`): UTF-8 with or without
+a BOM, Windows-1252, a few broken bytes reported on their rows, the delimiter sniffed from
+the header row. Photo lists are the inventory's own.
+"""
 
 from __future__ import annotations
 
 import re
 
-from como.textfiles import DELIMITERS, Undecodable, decode, first_line, sniff_delimiter
+from como.csvread import DELIMITERS, Undecodable, decode, first_line, sniff_delimiter
 
-__all__ = ["DELIMITERS", "Undecodable", "decode", "first_line", "sniff_delimiter", "split_photos"]
+__all__ = [
+    "DELIMITERS",
+    "PHOTO_SEPARATORS",
+    "PHOTO_SEPARATORS_WITH_COMMA",
+    "Undecodable",
+    "decode",
+    "first_line",
+    "sniff_delimiter",
+    "split_photos",
+]
 
 #: Photo lists: ``|``, ``;`` or blanks always separate (URLs hold none of them unencoded);
 #: a comma only where a layout uses it, since a URL may hold one.

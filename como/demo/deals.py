@@ -1,0 +1,142 @@
+"""The demo's deals and offline touches, through the real services, idempotently.
+
+B2B (Northwind Cloud): an opportunity on each of the most engaged accounts, named after the
+member with the most events: some won, some lost, the rest open, as a Salesforce report would
+bring them (``opportunities_save``, by external id, so a second seeding changes nothing).
+Automotive deals come from its DMS history instead (the vertical's seeder).
+
+Both workspaces get a few offline touches (a field-events campaign: B2B roundtables and a
+dinner; a dealer's auto-show booth), recorded with ``offline_touches_record`` through the
+ingest path, whose event ids make a second seeding store nothing new.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q
+
+from como.campaigns.models import Campaign, CampaignStatus
+from como.deals.services import opportunities_save
+from como.ingest.offline import TYPE, offline_touches_record
+from como.leads.models import Account, Contact
+from como.workspaces.models import Workspace
+
+VIA = "demo"
+#: B2B accounts with a deal, and how their deals stand (in the order of engagement).
+B2B_DEALS = 18
+_OUTCOMES = ("won", "open", "lost", "open", "won", "open") * 3
+_OPEN_STAGES = ("Discovery", "Proposal/Price Quote", "Negotiation/Review")
+_SOURCES = ("Web", "Web", "Trade Show", "Partner", "Webinar")
+#: Per vertical: the field-events campaign, and its offline events as (kind, name, days ago,
+#: attendees).
+FIELD_EVENTS: dict[str, tuple[str, tuple[tuple[str, str, int, int], ...]]] = {
+    "b2b": (
+        "Executive roundtables",
+        (
+            ("roundtable", "CDO roundtable, New York", 54, 9),
+            ("dinner", "Data leaders dinner, Boston", 33, 7),
+            ("trade_show", "Data Summit 2026 booth", 12, 14),
+        ),
+    ),
+    "automotive": (
+        "Auto show",
+        (("trade_show", "Lakeside spring auto show booth", 40, 16),),
+    ),
+}
+
+
+def deals_ensure(workspace: Workspace, *, now: datetime) -> list[str]:
+    """Seed the workspace's opportunities (B2B) and offline touches; the lines to print."""
+    lines = []
+    if workspace.vertical == "b2b":
+        lines.append(_b2b_opportunities(workspace, now))
+    if workspace.vertical in FIELD_EVENTS:
+        lines.append(_offline_touches(workspace, now))
+    return lines
+
+
+def _b2b_opportunities(workspace: Workspace, now: datetime) -> str:
+    rng = random.Random(f"demo-deals:{workspace.slug}")
+    engaged = (
+        Account.objects.filter(workspace=workspace)
+        .annotate(events=Count("contacts__events", filter=~Q(contacts__events__type=TYPE)))
+        .filter(events__gt=0)
+        .order_by("-events", "domain")[:B2B_DEALS]
+    )
+    items: list[dict[str, Any]] = []
+    for n, account in enumerate(engaged):
+        contact = (
+            Contact.objects.filter(workspace=workspace, account=account)
+            .annotate(seen=Count("events", filter=~Q(events__type=TYPE)))
+            .order_by("-seen", "email")
+            .first()
+        )
+        last = (
+            contact.events.exclude(type=TYPE)
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)[0]
+        )
+        outcome = _OUTCOMES[n % len(_OUTCOMES)]
+        opened = min(last + timedelta(days=rng.randint(1, 6)), now - timedelta(days=2))
+        closed = min(opened + timedelta(days=rng.randint(14, 60)), now - timedelta(hours=1))
+        amount = Decimal(rng.randrange(36, 280) * 500)
+        items.append(
+            {
+                "external_id": f"006NW{account.pk:06d}",
+                "name": f"{account.name} — Northwind platform",
+                "contact": {"email": contact.email},
+                "account": {"domain": account.domain},
+                "amount": str(amount),
+                "currency": "USD",
+                "status": outcome,
+                "stage": {"won": "Closed Won", "lost": "Closed Lost"}.get(
+                    outcome, rng.choice(_OPEN_STAGES)
+                ),
+                "opened_at": opened.isoformat(),
+                "closed_at": closed.isoformat() if outcome != "open" else None,
+                "source": rng.choice(_SOURCES),
+            }
+        )
+    outcomes = opportunities_save(workspace=workspace, items=items, via=VIA)
+    made = sum(1 for outcome in outcomes if outcome.status == "created")
+    counts = {status: _OUTCOMES[: len(items)].count(status) for status in ("won", "lost", "open")}
+    return (
+        f"opportunities: {len(items)} on the most engaged accounts ({counts['won']} won, "
+        f"{counts['lost']} lost, {counts['open']} open; {made} new)"
+    )
+
+
+def _offline_touches(workspace: Workspace, now: datetime) -> str:
+    name, events = FIELD_EVENTS[workspace.vertical]
+    campaign, _ = Campaign.objects.get_or_create(
+        workspace=workspace,
+        name=name,
+        defaults={"status": CampaignStatus.ACTIVE, "channels": ["offline"]},
+    )
+    zone = ZoneInfo(workspace.time_zone)
+    # Drawn from a list the seeding itself never changes, so a second one draws the same.
+    people = list(
+        Contact.objects.filter(workspace=workspace)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+    rng = random.Random(f"demo-offline:{workspace.slug}")
+    created = total = 0
+    for kind, title, days_ago, count in events:
+        day = (now - timedelta(days=days_ago)).astimezone(zone).date()
+        at = datetime.combine(day, time(18, 30), zone).astimezone(UTC)
+        attendees = [
+            {"email": email} for email in sorted(rng.sample(people, min(count, len(people))))
+        ]
+        results = offline_touches_record(
+            campaign=campaign, kind=kind, name=title, occurred_at=at, attendees=attendees
+        )
+        total += len(results)
+        created += sum(1 for result in results if result.status == "created")
+    return f"offline touches: {total} attendees of {len(events)} events of '{name}' ({created} new)"
