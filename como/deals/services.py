@@ -167,10 +167,13 @@ def opportunities_upsert(
     for index, data in items:
         external_id = data["external_id"]
         remembered = contacts.remembered(), accounts.remembered()
+        contacts.failed = False  # which of the two refused this item, below
         try:
             with transaction.atomic():  # a savepoint: a contact that cannot be made is one item
-                contact_id = contacts.resolve(data.get("contact"))
+                # The account first: making a contact may make its email domain's account
+                # (a vertical's reaction), which this item's account then is.
                 account_id = accounts.resolve(data.get("account"))
+                contact_id = contacts.resolve(data.get("contact"))
         except ValidationError as error:
             # The savepoint took back what this item created: so must the resolvers.
             contacts.forget_since(remembered[0])
@@ -379,6 +382,17 @@ class _AccountResolver:
         ):
             if found is not None:
                 return found
+        # Made since this batch began reading (by a reaction to a contact it made)?
+        made = (
+            Account.objects.filter(workspace=self.workspace, domain=domain)
+            .values_list("id", "external_id", "domain", "name")
+            .first()
+            if domain
+            else None
+        )
+        if made is not None:
+            self._remember(*made)
+            return made[0]
         account = account_create(
             workspace=self.workspace, external_id=external_id, domain=domain, name=name
         )
