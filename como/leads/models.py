@@ -79,6 +79,11 @@ class Contact(WorkspaceOwned):
     against the stored state without re-reading the history.
     """
 
+    # Every index below leads with the workspace, so a one-column index on it would only be
+    # one more to maintain on each score update (and a plan that scans a whole workspace).
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     email = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +13125550123.")
     first_name = models.CharField(max_length=100, blank=True)
@@ -221,10 +226,17 @@ class AnonymousId(WorkspaceOwned):
 class Event(WorkspaceOwned):
     """Something a contact did, as reported by a source. Append-only."""
 
+    # The composite indexes below lead with the workspace and with the contact: one-column
+    # indexes on either would only be more to write per event stored.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     event_id = models.CharField(
         max_length=128, help_text="The sender's id for the event; unique per workspace."
     )
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     type = models.CharField(max_length=64)
     properties = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField()

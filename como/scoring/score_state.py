@@ -6,10 +6,12 @@ constant number of statements however many contacts, by one of two paths:
 
 - **incremental** (:func:`contacts_score_events`, the ingest path): new events that come after
   everything the state already holds are counted against the stored cap windows, and the stored
-  intent is decayed forward and added to. No history is read.
+  intent is decayed forward and added to. No history is read. A late event (at or before the
+  last one stored) that no capped rule counts takes this path too: it cannot change what a cap
+  counted, so it adds its own decayed points (or none) whenever it happened.
 - **full** (:func:`contacts_rescore`): the contact's whole history is read and scored, exactly as
   the score API explains it. Used for contacts never scored with the active version, late events
-  (at or before the last one stored), merges, attribute changes, and to confirm every contact the
+  a capped rule counts, merges, attribute changes, and to confirm every contact the
   incremental path puts near or over the threshold, so a promotion is always decided on the exact
   score and never on float rounding of a running sum.
 """
@@ -202,7 +204,8 @@ def _incremental(
     caps_of: _CapRules,
 ) -> ScoreState | None:
     """The stored state moved forward by ``events``; None when only a full recompute is exact
-    (never scored with this version, or an event at or before the last one stored)."""
+    (never scored with this version, or a capped rule counts an event at or before the last
+    one stored)."""
     if stored.version != version or stored.as_of is None:
         return None
     ordered = (
@@ -210,8 +213,15 @@ def _incremental(
         if len(events) > 1
         else events
     )
-    if ordered and stored.last_seen is not None and ordered[0].occurred_at <= stored.last_seen:
-        return None
+    last_stored = stored.last_seen
+    if ordered and last_stored is not None and ordered[0].occurred_at <= last_stored:
+        # A late event changes what a cap counted only if a capped rule counts it; one no
+        # capped rule counts adds its own decayed points (or nothing) whenever it happened.
+        for event in ordered:
+            if event.occurred_at > last_stored:
+                break
+            if caps_of.counts(event):
+                return None
     # Only the windows of the rules these events' types can reach become instants and go
     # back to numbers; the others are carried over as stored.
     caps = caps_of.load(stored.caps)
@@ -238,7 +248,7 @@ def _incremental(
     first_seen, last_seen = stored.first_seen, stored.last_seen
     if ordered:
         first_seen = min(filter(None, (first_seen, ordered[0].occurred_at)))
-        last_seen = ordered[-1].occurred_at
+        last_seen = max(filter(None, (last_seen, ordered[-1].occurred_at)))
     return ScoreState(stored.fit, intent, as_of, caps, first_seen, last_seen)
 
 
@@ -372,7 +382,7 @@ class _CapRules:
     """A model's capped rules, worked out once per scoring call: their counts, and which of
     them each event type can reach."""
 
-    __slots__ = ("by_type", "limits")
+    __slots__ = ("by_type", "capped", "limits")
 
     def __init__(self, engine: CompiledModel) -> None:
         self.limits = {r.key: r.cap_count for r in engine.intent if r.cap_count is not None}
@@ -380,6 +390,14 @@ class _CapRules:
             type_: {r.key: r.cap_count for r in rules if r.cap_count is not None}
             for type_, rules in engine.intent_by_type.items()
         }
+        self.capped = {
+            type_: tuple(r for r in rules if r.cap_count is not None)
+            for type_, rules in engine.intent_by_type.items()
+        }
+
+    def counts(self, event: EventRecord) -> bool:
+        """Would a capped rule count this event (cap windows aside)?"""
+        return any(rule.matches(event.properties) for rule in self.capped.get(event.type, ()))
 
     def load(self, text: str | None) -> StoredCaps:
         """Stored cap windows, keeping only the model's capped rules and at most their count

@@ -379,6 +379,35 @@ def test_a_late_event_is_scored_from_the_whole_history(
     assert contact.last_seen_at == d10
 
 
+def test_a_late_event_no_capped_rule_counts_is_folded_in_without_the_history(
+    api: APIClient, scoring_sql: list[str]
+) -> None:
+    contact_id = create_contact(api, "later@acme-buyer.com", title="Engineer")
+    now = timezone.now()
+    d20, d15, d12, d10, d5 = (now - timedelta(days=d) for d in (20, 15, 12, 10, 5))
+    post_events(api, "later@acme-buyer.com", [("a", "/pricing", d20), ("b", "/pricing", d10)])
+    # All before d10, the last event stored: /demo counts uncapped and /blog counts for no
+    # rule, so neither can change what the pricing cap counted. d5 comes after and meets the
+    # stored window: d20 and d10 both within 30 days of it, the cap of 2 is full.
+    scoring_sql.clear()
+    post_events(
+        api,
+        "later@acme-buyer.com",
+        [("c", "/demo", d15), ("d", "/blog", d12), ("e", "/pricing", d5)],
+    )
+    assert event_reads(scoring_sql) == []
+
+    contact = Contact.objects.get(pk=contact_id)
+    as_of = contact.score_as_of
+    assert as_of is not None
+    expected = decayed(20, d20, as_of) + decayed(20, d10, as_of) + decayed(30, d15, as_of)
+    assert contact.score_intent == pytest.approx(expected, rel=1e-12)
+    assert (contact.first_seen_at, contact.last_seen_at) == (d20, d5)
+    # The history gives the same score (to float rounding).
+    full = contacts_rescore(workspace=contact.workspace, contact_ids=[contact_id], at=as_of)
+    assert full.states[contact_id].intent == pytest.approx(expected, rel=1e-12)
+
+
 def test_crossing_the_threshold_incrementally_is_confirmed_with_the_exact_score(
     api: APIClient, scoring_sql: list[str]
 ) -> None:
