@@ -333,7 +333,7 @@ def main() -> None:
     print(
         f"  box: {os.cpu_count()} cores, load average {load[0]:.2f} at the start; "
         f"gunicorn {args.workers} {args.worker_class} workers"
-        f"{f' × {args.threads} threads' if args.threads > 1 else ''}, one ingest_drain, "
+        f"{f' x {args.threads} threads' if args.threads > 1 else ''}, one ingest_drain, "
         f"{args.concurrency} client connections (asyncio, this process)"
     )
     verdict = "met" if rate >= TARGET else "NOT met"

@@ -37,7 +37,8 @@ async def _request(
     if conn[0] is None:
         conn[0], conn[1] = await asyncio.open_connection(host, port)
     reader, writer = conn[0], conn[1]
-    assert isinstance(reader, asyncio.StreamReader) and isinstance(writer, asyncio.StreamWriter)
+    assert isinstance(reader, asyncio.StreamReader)
+    assert isinstance(writer, asyncio.StreamWriter)
     writer.write(head + body)
     status_line = await reader.readline()
     if not status_line:

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.utils import timezone
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -181,7 +181,6 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
         if result.status == "rejected":
             return Response(result.errors, status=status.HTTP_400_BAD_REQUEST)
         return Response(_envelope([result]), status=status.HTTP_200_OK)
-
 
     @extend_schema(
         summary="Collect one event (buffered)",

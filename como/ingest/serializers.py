@@ -47,4 +47,6 @@ class CollectResponse(TypedDict):
     status: Literal["accepted"]
 
 
-COLLECT_RESPONSE_DOC = AdapterDoc("EventCollectResponse", TypeAdapter(CollectResponse), mode="serialization")
+COLLECT_RESPONSE_DOC = AdapterDoc(
+    "EventCollectResponse", TypeAdapter(CollectResponse), mode="serialization"
+)
