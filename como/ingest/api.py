@@ -73,7 +73,7 @@ class EventBatch(TypedDict):
 
 
 _REQUEST_DOC = AdapterDoc("EventIngest", TypeAdapter(EventIn | EventBatch))
-_COLLECT_DOC = AdapterDoc("EventIn", event_adapter)
+_COLLECT_DOC = AdapterDoc("EventCollect", event_adapter)
 #: What a 202 of ``collect`` promises, in the schema and the README.
 DRAIN_PROMISE_SECONDS = 5
 
