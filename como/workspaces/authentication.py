@@ -51,7 +51,8 @@ def _key_query() -> tuple[str, list[Field[Any, Any]], list[Field[Any, Any]]]:
     # Only the models' own column and table names, quoted: no input reaches the text.
     query = (
         f"SELECT {', '.join(columns)} FROM {qn(ApiKey._meta.db_table)} k "  # noqa: S608
-        f"JOIN {qn(Workspace._meta.db_table)} w ON w.{qn(Workspace._meta.pk.column)} = k.{qn('workspace_id')} "
+        f"JOIN {qn(Workspace._meta.db_table)} w "
+        f"ON w.{qn(Workspace._meta.pk.column)} = k.{qn('workspace_id')} "
         f"WHERE k.{qn('digest')} = %s AND k.{qn('revoked_at')} IS NULL"
     )
     return query, key_fields, workspace_fields
