@@ -48,16 +48,16 @@ NOOP = "/api/bench/noop"  # bench/http_site.py
 POLL_SECONDS = 0.02
 
 #: --smoke: seconds, for `make test` (bench/smoke.py).
-SMOKE = {"events": 300, "noop": 300, "workers": 2, "concurrency": 4}
+SMOKE = {"events": 300, "noop": 300, "workers": 2, "threads": 2, "concurrency": 4}
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20_000, help="single events to POST")
     parser.add_argument("--noop", type=int, default=10_000, help="no-op requests (raw limit)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--concurrency", type=int, default=16, help="client connections")
     parser.add_argument("--sample", type=int, default=10, help="time every Nth event's latency")
     parser.add_argument(
