@@ -23,6 +23,13 @@ TIMEOUT = 300
 
 #: The figure lines each benchmark prints, one pattern per line.
 FIGURES: dict[str, list[str]] = {
+    "http": [
+        r"collect: \d+ events in [\d.]+ s = [\d,]+ events/s; p50 [\d.]+ ms, p99 [\d.]+ ms",
+        r"raw limit, no-op view: \d+ requests in [\d.]+ s = [\d,]+ requests/s; p50 [\d.]+ ms",
+        r"ratio collect / no-op: \d+\.\d{3}",
+        r"202 → stored and scored: p50 \d+ ms, p99 \d+ ms over \d+ sampled events",
+        r"exactly once: (\d+) accepted, \1 of them stored, 0 lost, 0 stored twice",
+    ],
     "ingest": [
         r"bulk API: +\d+ events in +[\d.]+ s = +[\d,]+ events/s",
         r"single POSTs: +\d+ events in +[\d.]+ s = +[\d,]+ events/s",
@@ -100,8 +107,9 @@ FIGURES: dict[str, list[str]] = {
 
 
 def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
-    # smoke.py and worker.py are the scripts' helpers, not benchmarks.
-    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - {"smoke", "worker"}
+    # The scripts' helpers, not benchmarks.
+    helpers = {"smoke", "worker", "loadgen", "http_site", "http_urls"}
+    scripts = {path.stem for path in (ROOT / "bench").glob("*.py")} - helpers
     assert scripts == set(FIGURES)
     bench_target = re.search(r"^bench:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M)
     assert bench_target is not None
@@ -110,9 +118,10 @@ def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    # bench/actions.py and bench/inventory.py start real Celery workers of their own.
+    # bench/actions.py and bench/inventory.py start real Celery workers of their own, and
+    # bench/http.py a gunicorn and an ingest drain.
     [
-        pytest.param(n, marks=pytest.mark.worker) if n in ("actions", "inventory") else n
+        pytest.param(n, marks=pytest.mark.worker) if n in ("actions", "inventory", "http") else n
         for n in sorted(FIGURES)
     ],
 )

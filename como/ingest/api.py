@@ -14,6 +14,12 @@ Status codes of POST:
 * 413 — the body is larger than :data:`MAX_BODY_BYTES`; 415 — it is not JSON;
 * 429 — the key's ``COMO_RATE_INGEST_EVENTS`` would be passed by this request's events (nothing
   of it is stored; ``Retry-After`` says when to send it again).
+
+``POST /api/v1/events/collect`` takes one event and answers 202 once it is durably accepted
+(:mod:`como.ingest.buffer`): the same validation and 4xx answers, but stored and scored by
+the drain within seconds instead of before the answer. It is charged only to the key's event
+rate (one event), not to ``COMO_RATE_API``: a site's tracking snippet sends one request per
+event, and its events are what the key's budget counts.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from pydantic import Field, TypeAdapter
 from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from typing_extensions import TypedDict
@@ -41,9 +49,11 @@ from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.parsers import LenientJSONParser
 from como.workspaces.throttling import ingest_charge
 
+from .buffer import event_accept
 from .openapi import AdapterDoc
-from .schema import OUT_OF_UTC_RANGE, EventIn
+from .schema import OUT_OF_UTC_RANGE, EventIn, event_adapter, event_validate
 from .serializers import (
+    COLLECT_RESPONSE_DOC,
     ERRORS_DOC,
     EVENT_INGEST_RESPONSE_DOC,
     EventIngestResponse,
@@ -63,6 +73,9 @@ class EventBatch(TypedDict):
 
 
 _REQUEST_DOC = AdapterDoc("EventIngest", TypeAdapter(EventIn | EventBatch))
+_COLLECT_DOC = AdapterDoc("EventCollect", event_adapter)
+#: What a 202 of ``collect`` promises, in the schema and the README.
+DRAIN_PROMISE_SECONDS = 5
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -169,6 +182,49 @@ class EventViewSet(mixins.ListModelMixin, WorkspaceScopedViewSet):
             return Response(result.errors, status=status.HTTP_400_BAD_REQUEST)
         return Response(results_envelope([result]), status=status.HTTP_200_OK)
 
+    @extend_schema(
+        summary="Collect one event (buffered)",
+        description=(
+            "One event object, validated as `POST /api/v1/events` validates it (a rejected "
+            "event answers 400 with its field errors). 202 means accepted: the event is "
+            "committed to a durable buffer in PostgreSQL and will be stored and scored within "
+            f"{DRAIN_PROMISE_SECONDS} s by the ingest drain (about 1 s at p99 when it keeps "
+            "up); it is idempotent by its `id`, so a retry after a lost answer is stored "
+            "once. Nothing is said about `created` or `duplicate`: read the event back, or "
+            "use `POST /api/v1/events` for a synchronous answer. Charged to the key's event "
+            "rate only."
+        ),
+        request={"application/json": _COLLECT_DOC},
+        responses={
+            202: OpenApiResponse(COLLECT_RESPONSE_DOC, description="Accepted: will be stored."),
+            400: OpenApiResponse(
+                ERRORS_DOC, description="Malformed body, or an event that was rejected."
+            ),
+            413: OpenApiResponse(ERRORS_DOC, description="Body too large."),
+            415: OpenApiResponse(ERRORS_DOC, description="Body is not JSON."),
+            429: OpenApiResponse(
+                ERRORS_DOC,
+                description="Over the key's event rate; nothing accepted, see Retry-After.",
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="collect", throttle_classes=[])
+    def collect(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        workspace = target_workspace(request)
+        body = _read(request)
+        payload = _loads(body)
+        if not isinstance(payload, dict) or "events" in payload:
+            raise exceptions.ValidationError(
+                {"detail": "Send one event object; batches go to POST /api/v1/events."}
+            )
+        accepted_at = timezone.now()
+        event, errors = event_validate(payload, now=accepted_at)
+        if event is None:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        ingest_charge(request, events=1)
+        event_accept(workspace=workspace, payload=body, source=SOURCE, accepted_at=accepted_at)
+        return Response({"id": event["id"], "status": "accepted"}, status=202)
+
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -177,6 +233,10 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 def _parse(request: Request) -> Any:
+    return _loads(_read(request))
+
+
+def _read(request: Request) -> bytes:
     media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise exceptions.UnsupportedMediaType(media_type or "(none)")
@@ -190,6 +250,10 @@ def _parse(request: Request) -> Any:
     body = stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
+    return body
+
+
+def _loads(body: bytes) -> Any:
     if not body.strip():
         raise exceptions.ValidationError({"detail": "The body is empty; send JSON."})
     try:

@@ -64,6 +64,8 @@ def _for_openapi(node: Any) -> Any:
     node = {key: _for_openapi(value) for key, value in node.items()}
     if not str(spectacular_settings.OAS_VERSION).startswith("3.0"):
         return node
+    if "const" in node and not isinstance(node.get("properties"), dict):
+        node["enum"] = [node.pop("const")]  # a one-value Literal; 3.0 has no const
     options = node.get("anyOf")
     if isinstance(options, list) and _NULL in options and len(options) == 2:
         (other,) = [option for option in options if option != _NULL]

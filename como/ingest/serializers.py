@@ -40,3 +40,13 @@ ERRORS_DOC: dict[str, Any] = {
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
     "properties": {"detail": {"type": "string"}},
 }
+
+
+class CollectResponse(TypedDict):
+    id: str
+    status: Literal["accepted"]
+
+
+COLLECT_RESPONSE_DOC = AdapterDoc(
+    "EventCollectResponse", TypeAdapter(CollectResponse), mode="serialization"
+)

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.viewsets import GenericViewSet
 
-from .models import Workspace
+from .models import ApiKey, Workspace
 from .principal import Principal, principal_for_request
 from .roles import Permission
 from .scoping import WorkspaceScopedQuerySet
@@ -32,10 +32,18 @@ WORKSPACE_HEADER = "X-Como-Workspace"
 def target_workspace(request: Request, permission: Permission = Permission.EDIT_DATA) -> Workspace:
     """The one workspace a write goes to: the API key's, or the member's named one."""
     principal = principal_for_request(request)
+    slug = request.headers.get(WORKSPACE_HEADER)
+    key = request.auth
+    if (
+        isinstance(key, ApiKey)
+        and key.workspace_id in principal.workspaces_with(permission)
+        and (not slug or slug == key.workspace.slug)
+    ):
+        # Loaded with the key (ApiKeyAuthentication): no second query on the ingest path.
+        return key.workspace
     candidates = Workspace.objects.all()
     if not principal.is_superuser:
         candidates = candidates.filter(pk__in=sorted(principal.workspaces_with(permission)))
-    slug = request.headers.get(WORKSPACE_HEADER)
     if slug:
         workspace = candidates.filter(slug=slug).first()
         if workspace is None:

@@ -350,6 +350,7 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         "/api/v1/erasures": {"email": "erase.me@example.com", "reason": "asked"},
         "/api/v1/events": {"events": [event, {**event, "id": "e-2"}]},
         "/api/v1/intent/signals": {"signals": [signal, {**signal, "topic": "BI"}]},
+        "/api/v1/events/collect": {**event, "id": "e-3"},
         "/api/v1/handoffs/{id}/accept": {"note": "on it"},
         "/api/v1/handoffs/{id}/reject": {"reason": "not_a_fit", "note": "no"},
         "/api/v1/inventory/imports": {

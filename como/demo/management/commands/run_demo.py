@@ -1,6 +1,7 @@
-"""Run the whole platform in one terminal: web (gunicorn), a Celery worker and Celery beat.
+"""Run the whole platform in one terminal: web (gunicorn), a Celery worker, Celery beat and
+the ingest drain (the events ``POST /api/v1/events/collect`` accepted, stored in batches).
 
-The three are child processes of this command. Ctrl-C or SIGTERM is forwarded to all of
+They are child processes of this command. Ctrl-C or SIGTERM is forwarded to all of
 them; when any one of them dies, the others are stopped and the command exits non-zero, so a
 broken worker is never hidden behind a web server that still answers.
 """
@@ -54,8 +55,9 @@ class Child:
 
 class Command(BaseCommand):
     help = (
-        "Run web (gunicorn), a Celery worker and Celery beat as child processes; print the "
-        "URLs, logins and keys. Stops all three when one dies or on Ctrl-C/SIGTERM."
+        "Run web (gunicorn), a Celery worker, the ingest drain and Celery beat as child "
+        "processes; print the URLs, logins and keys. Stops all when one dies or on "
+        "Ctrl-C/SIGTERM."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -104,7 +106,7 @@ class Command(BaseCommand):
                 path: Path = options["credentials_file"] or default_path()
                 self.stdout.write(self.style.SUCCESS(f"\ncomo is running at {base_url}/"))
                 self.stdout.write(banner(DemoCredentials.load(path), base_url))
-                self.stdout.write("\n  Ctrl-C stops web, worker and beat.\n")
+                self.stdout.write("\n  Ctrl-C stops web, worker, the ingest drain and beat.\n")
                 died = self._watch(children)
         finally:
             code = self._stop_all(children, died)
@@ -117,7 +119,7 @@ class Command(BaseCommand):
             )
 
     def children(self, *, host: str, port: int, options: dict[str, Any]) -> list[Child]:
-        """The processes to run: web, worker, beat."""
+        """The processes to run: web, worker, the ingest drain, beat."""
         python = sys.executable
         return [
             Child(
@@ -157,6 +159,7 @@ class Command(BaseCommand):
                     f"demo-{port}@%h",
                 ],
             ),
+            Child("ingest", [python, "manage.py", "ingest_drain"]),
             Child(
                 "beat",
                 [
@@ -215,7 +218,9 @@ class Command(BaseCommand):
         if died is not None:
             self.stderr.write(f"{died.name} died; stopping the others")
         else:
-            self.stdout.write(f"\nstopping web, worker and beat ({signal.Signals(sig).name})")
+            self.stdout.write(
+                f"\nstopping web, worker, the ingest drain and beat ({signal.Signals(sig).name})"
+            )
         alive = [c for c in children if c.process is not None and c.process.poll() is None]
         for child in alive:
             assert child.process is not None
