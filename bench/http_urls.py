@@ -1,4 +1,4 @@
-"""como's URLs plus the raw limit of bench/http.py: a no-op view at ``/api/bench/noop``.
+"""como's URLs plus the raw limit of bench/http_events.py: a no-op view at ``/api/bench/noop``.
 
 The same server, workers, middleware and request (a path under ``/api/``, the same
 ``Authorization`` header and body) answering 202 without looking at anything. It exists only

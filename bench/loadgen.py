@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 load generator on asyncio streams, for bench/http.py.
+"""A small HTTP/1.1 load generator on asyncio streams, for bench/http_events.py.
 
 Why not locust: on a 2-core box the load generator competes with the server it measures, and
 locust (gevent, a web UI, a stats pipeline) spends far more per request than this loop, which

@@ -23,7 +23,7 @@ TIMEOUT = 300
 
 #: The figure lines each benchmark prints, one pattern per line.
 FIGURES: dict[str, list[str]] = {
-    "http": [
+    "http_events": [
         r"collect: \d+ events in [\d.]+ s = [\d,]+ events/s; p50 [\d.]+ ms, p99 [\d.]+ ms",
         r"raw limit, no-op view: \d+ requests in [\d.]+ s = [\d,]+ requests/s; p50 [\d.]+ ms",
         r"ratio collect / no-op: \d+\.\d{3}",
@@ -119,9 +119,11 @@ def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
 @pytest.mark.parametrize(
     "name",
     # bench/actions.py and bench/inventory.py start real Celery workers of their own, and
-    # bench/http.py a gunicorn and an ingest drain.
+    # bench/http_events.py a gunicorn and an ingest drain.
     [
-        pytest.param(n, marks=pytest.mark.worker) if n in ("actions", "inventory", "http") else n
+        pytest.param(n, marks=pytest.mark.worker)
+        if n in ("actions", "inventory", "http_events")
+        else n
         for n in sorted(FIGURES)
     ],
 )

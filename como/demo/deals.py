@@ -88,7 +88,7 @@ def _b2b_opportunities(workspace: Workspace, now: datetime) -> str:
         items.append(
             {
                 "external_id": f"006NW{account.pk:06d}",
-                "name": f"{account.name} — Northwind platform",
+                "name": f"{account.name or account.domain} — Northwind platform",
                 "contact": {"email": contact.email},
                 "account": {"domain": account.domain},
                 "amount": str(amount),

@@ -4,7 +4,7 @@ gunicorn (two ``sync`` workers) and ``manage.py ingest_drain`` run as processes 
 database; a client posts ``EVENTS`` single events over loopback. A third of the way in a web
 worker is SIGKILLed (gunicorn starts another; the requests it held get no answer), two thirds
 in the drain is SIGKILLed mid-batch and a new one started. Every event answered 202 must be
-stored exactly once, and nothing may be left in the buffer. ``bench/http.py --kill`` runs the
+stored exactly once, and nothing may be left in the buffer. ``bench/http_events.py --kill`` runs the
 same with 50,000 events.
 """
 
@@ -29,7 +29,7 @@ from como.leads.models import Event
 from como.workspaces.services import api_key_create, workspace_create
 from tests.e2e.celery_worker import ROOT, subprocess_environment
 
-# The load generator of bench/http.py, imported as the benchmark imports it.
+# The load generator of bench/http_events.py, imported as the benchmark imports it.
 sys.path.append(str(ROOT / "bench"))
 import loadgen
 

@@ -142,6 +142,7 @@ def _sidebar_group() -> Any:
             ("vertical_automotive.CoopClaim", "receipt_long"),
             ("vertical_automotive.VehicleOwnership", "car_repair"),
             ("vertical_automotive.DmsImport", "history"),
+            ("vertical_automotive.PartsItem", "build"),
         ),
     )
 

@@ -39,6 +39,8 @@ INLINE = {
     "vehicle_ownerships-INITIAL_FORMS": "0",
     "committee_member-TOTAL_FORMS": "0",
     "committee_member-INITIAL_FORMS": "0",
+    "opportunities-TOTAL_FORMS": "0",
+    "opportunities-INITIAL_FORMS": "0",
 }
 
 

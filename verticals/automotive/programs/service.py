@@ -131,9 +131,11 @@ def _today(workspace: Workspace, now: datetime) -> date:
     return now.astimezone(ZoneInfo(workspace.time_zone or "UTC")).date()
 
 
+@dataclass(frozen=True)
 class ServiceDue:
     """The source (:mod:`como.sequences.sources`): one query for the workspace's owned
-    vehicles, the dates computed in memory."""
+    vehicles, the dates computed in memory. A frozen dataclass: a second ``ready()`` registers
+    an equal one, which the registry accepts."""
 
     key = SOURCE
     label = "Service due (by time or mileage)"

@@ -1,6 +1,6 @@
 """Single events over a real HTTP server: ``POST /api/v1/events/collect`` through gunicorn.
 
-    .venv/bin/python bench/http.py [--events 20000] [--workers 4] [--concurrency 16] [--kill]
+    .venv/bin/python bench/http_events.py [--events 20000] [--workers 4] [--concurrency 16] [--kill]
 
 Starts gunicorn (``--workers``, ``--worker-class``) on a free loopback port with como's
 application, and one ``manage.py ingest_drain`` process; a load generator in this process
@@ -15,32 +15,24 @@ and the drain two thirds in (a new drain is started), then checks that every eve
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import signal
+import socket
+import subprocess
 import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-# This file is named as the issue asks, which is also the standard library's ``http``: running
-# it puts bench/ first on sys.path, where it would shadow that package for everything imported
-# after (Django included). Its siblings stay importable from the end of the path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-if sys.path and os.path.abspath(sys.path[0] or ".") == _HERE:
-    sys.path.append(sys.path.pop(0))
+import loadgen
+from smoke import parse_arguments
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import loadgen  # noqa: E402
-from smoke import parse_arguments  # noqa: E402
-
-ROOT = Path(_HERE).parent
+ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1_500  # single events/s, docs/architecture.md "Hot paths"
 LATENCY_TARGET = 1.0  # s, 202 → stored and scored, p99
 URL = "/api/v1/events/collect"
