@@ -745,7 +745,7 @@ def main() -> None:
         "      import phases: "
         + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in phases.items())
         + f"; the rest ({parts['import'] - sum(phases.values()):.2f} s): the commit (its "
-        "deferred foreign-key checks, ten per vehicle created), progress, the reaction enqueued"
+        "deferred foreign-key checks, four per vehicle created), progress, the reaction enqueued"
     )
     print(f"      raw limit: {raw_text}; ratio raw time / (a): {raw_limit / parts['elapsed']:.3f}")
     pipeline_verdict = "met" if pipeline <= PIPELINE_TARGET_SECONDS else "NOT met"

@@ -127,10 +127,31 @@ def _money(help_text: str = "") -> models.DecimalField[Any, Any]:
     )
 
 
+#: Inventory rows reference each other through a composite ``(id, workspace_id)`` foreign key
+#: (migration 0004), which holds the reference *and* its workspace. It implies Django's plain
+#: constraint on the same column, and, through the referenced row's own ``workspace`` key, the
+#: plain ``workspace`` one; so those are not created in the database (``db_constraint=False``;
+#: on_delete and the index stay). Each check is a lookup at commit: an import creating 50,000
+#: vehicles made ten per vehicle, now four.
+_CHECKED_BY_COMPOSITE_KEY = {"db_constraint": False}
+
+
+def _workspace() -> models.ForeignKey[Any, Any]:
+    return models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        **_CHECKED_BY_COMPOSITE_KEY,
+    )
+
+
 class Vehicle(WorkspaceOwned):
     """One unit of a rooftop's inventory, as its feeds last described it."""
 
-    rooftop = models.ForeignKey(Rooftop, on_delete=models.RESTRICT, related_name="vehicles")
+    workspace = _workspace()
+    rooftop = models.ForeignKey(
+        Rooftop, on_delete=models.RESTRICT, related_name="vehicles", **_CHECKED_BY_COMPOSITE_KEY
+    )
     vin = models.CharField(max_length=17)
     stock_number = models.CharField(max_length=64)
     year = models.PositiveSmallIntegerField(
@@ -168,7 +189,12 @@ class Vehicle(WorkspaceOwned):
     vdp_url = models.CharField(max_length=2000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_import = models.ForeignKey(
-        "InventoryImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "InventoryImport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        **_CHECKED_BY_COMPOSITE_KEY,
     )
 
     class Meta:
@@ -215,10 +241,18 @@ class VehicleChange(WorkspaceOwned):
     Append-only: ``save`` refuses an update; migration 0002's trigger refuses any other (bar
     forgetting a deleted import, which ``on_delete=SET_NULL`` does)."""
 
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="history")
+    workspace = _workspace()
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.CASCADE, related_name="history", **_CHECKED_BY_COMPOSITE_KEY
+    )
     # Not ``import``: a Python keyword cannot be an attribute.
     inventory_import = models.ForeignKey(
-        "InventoryImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "InventoryImport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        **_CHECKED_BY_COMPOSITE_KEY,
     )
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=8, choices=VehicleChangeKind.choices)

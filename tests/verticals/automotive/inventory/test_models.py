@@ -215,3 +215,48 @@ def test_a_schedule_celery_reads_is_accepted() -> None:
     from verticals.automotive.inventory.validators import validate_cron
 
     validate_cron("*/15 6-22 * * 1-5")
+
+
+@pytest.mark.parametrize(
+    "column", ["rooftop_id", "last_import_id", "change.vehicle_id", "change.inventory_import_id"]
+)
+def test_a_reference_to_no_row_is_refused_by_the_composite_key_alone(
+    rooftop: Rooftop, column: str
+) -> None:
+    # Django's own constraint on these columns is not created (the composite key implies it):
+    # a dangling id must still never commit.
+    vehicle = vehicle_make(rooftop)
+    table, _, name = column.rpartition(".")
+    dangling = 2147483000
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if table:  # the history is append-only: a new row, not an update
+                ids = {"vehicle_id": vehicle.pk, "inventory_import_id": None, name: dangling}
+                cursor.execute(
+                    "INSERT INTO vertical_automotive_vehiclechange (workspace_id, vehicle_id, "
+                    "inventory_import_id, at, kind, changes) "
+                    "VALUES (%s, %s, %s, now(), 'sold', '{}')",
+                    [rooftop.workspace_id, ids["vehicle_id"], ids["inventory_import_id"]],
+                )
+            else:
+                cursor.execute(
+                    f"UPDATE vertical_automotive_vehicle SET {name} = %s",  # noqa: S608
+                    [dangling],
+                )
+            with pytest.raises(IntegrityError, match="same_workspace"):
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        transaction.set_rollback(True)
+
+
+def test_the_plain_keys_are_not_checked_twice(db: None) -> None:
+    # Each inventory reference is held once, by its (id, workspace_id) key: ten lookups per
+    # vehicle an import creates were four too many (docs/architecture.md, "Hot paths").
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text IN "
+            "('vertical_automotive_vehicle', 'vertical_automotive_vehiclechange')"
+        )
+        keys = sorted(definition for _, definition in cursor.fetchall())
+    assert len(keys) == 4
+    assert all(", workspace_id) REFERENCES" in key for key in keys)
