@@ -6,6 +6,7 @@ elements into the SQL text; these are the two things they share, so they exist o
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -65,3 +66,40 @@ def column_defaults(
         sql.Composed([comma + expr for expr in exprs]),
         tuple(params),
     )
+
+
+def values_by_id(
+    model: type[models.Model], fields: Sequence[str], *, workspace_id: int, ids: Iterable[int]
+) -> dict[int, dict[str, Any]]:
+    """``model.objects.filter(workspace_id=…, pk__in=ids).values(*fields)`` by id, with the ids
+    bound as one array parameter and the rows read without the ORM's per-row machinery.
+
+    For the agents' reads of a few hundred rows at a time (an inventory launch part reads 250
+    vehicles 200 times for a dealer group's first feed): the ORM quotes every id into the SQL
+    text and builds each row through its compiler, which cost twice the read itself. Values are
+    the ORM's: a column whose field converts what the database gives (``from_db_value``, e.g. a
+    JSON column) is converted the same way. ``fields`` must include the primary key's name."""
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    convert = [
+        (index, field.from_db_value)
+        for index, field in enumerate(columns)
+        if hasattr(field, "from_db_value")
+    ]
+    query = sql.SQL("SELECT {} FROM {} WHERE {} = %s AND {} = ANY(%s)").format(
+        sql.SQL(", ").join(sql.Identifier(field.column) for field in columns),
+        sql.Identifier(meta.db_table),
+        sql.Identifier(meta.get_field("workspace").column),
+        sql.Identifier(meta.pk.column),
+    )
+    key = list(fields).index(meta.pk.name)
+    found: dict[int, dict[str, Any]] = {}
+    with raw_cursor() as cursor:
+        cursor.execute(query, (workspace_id, list(ids)))
+        for record in cursor:
+            values = list(record)
+            for index, from_db in convert:
+                if values[index] is not None:
+                    values[index] = from_db(values[index], None, connection)
+            found[values[key]] = dict(zip(fields, values, strict=True))
+    return found

@@ -14,6 +14,7 @@ from como.agents.services import playbook_for
 from como.channels.models import ChannelAccount
 from como.channels.transports import channel_account
 from como.compliance.drafts import Sender, jurisdictions_of
+from como.rawsql import values_by_id
 from como.workspaces.models import Workspace
 
 from ..inventory.models import Rooftop, Vehicle
@@ -31,8 +32,7 @@ from .rules import MerchandisingRules, Verdict, judge, rules_of
 
 def vehicle_rows(workspace: Workspace, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The workspace's vehicles among ``ids`` as plain rows (never ``cost``), by id."""
-    rows = Vehicle.objects.filter(workspace=workspace, pk__in=list(ids)).values(*VEHICLE_FIELDS)
-    return {row["id"]: row for row in rows}
+    return values_by_id(Vehicle, VEHICLE_FIELDS, workspace_id=workspace.pk, ids=ids)
 
 
 def rooftop_rows(workspace: Workspace, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
