@@ -7,7 +7,7 @@ elements into the SQL text; these are the two things they share, so they exist o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from django.core.exceptions import ImproperlyConfigured
@@ -80,16 +80,17 @@ def values_by_id(
     the ORM's: a column whose field converts what the database gives (``from_db_value``, e.g. a
     JSON column) is converted the same way. ``fields`` must include the primary key's name."""
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [cast(models.Field[Any, Any], meta.get_field(name)) for name in fields]
+    names: list[sql.Composable] = [sql.Identifier(field.column) for field in columns]
     convert = [
         (index, field.from_db_value)
         for index, field in enumerate(columns)
         if hasattr(field, "from_db_value")
     ]
     query = sql.SQL("SELECT {} FROM {} WHERE {} = %s AND {} = ANY(%s)").format(
-        sql.SQL(", ").join(sql.Identifier(field.column) for field in columns),
+        sql.SQL(", ").join(names),
         sql.Identifier(meta.db_table),
-        sql.Identifier(meta.get_field("workspace").column),
+        sql.Identifier(cast(models.Field[Any, Any], meta.get_field("workspace")).column),
         sql.Identifier(meta.pk.column),
     )
     key = list(fields).index(meta.pk.name)

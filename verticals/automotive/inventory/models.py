@@ -133,7 +133,7 @@ def _money(help_text: str = "") -> models.DecimalField[Any, Any]:
 #: plain ``workspace`` one; so those are not created in the database (``db_constraint=False``;
 #: on_delete and the index stay). Each check is a lookup at commit: an import creating 50,000
 #: vehicles made ten per vehicle, now four.
-_CHECKED_BY_COMPOSITE_KEY = {"db_constraint": False}
+_CHECKED_BY_COMPOSITE_KEY = False
 
 
 def _workspace() -> models.ForeignKey[Any, Any]:
@@ -141,7 +141,7 @@ def _workspace() -> models.ForeignKey[Any, Any]:
         "workspaces.Workspace",
         on_delete=models.CASCADE,
         related_name="+",
-        **_CHECKED_BY_COMPOSITE_KEY,
+        db_constraint=_CHECKED_BY_COMPOSITE_KEY,
     )
 
 
@@ -150,7 +150,10 @@ class Vehicle(WorkspaceOwned):
 
     workspace = _workspace()
     rooftop = models.ForeignKey(
-        Rooftop, on_delete=models.RESTRICT, related_name="vehicles", **_CHECKED_BY_COMPOSITE_KEY
+        Rooftop,
+        on_delete=models.RESTRICT,
+        related_name="vehicles",
+        db_constraint=_CHECKED_BY_COMPOSITE_KEY,
     )
     vin = models.CharField(max_length=17)
     stock_number = models.CharField(max_length=64)
@@ -194,7 +197,7 @@ class Vehicle(WorkspaceOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        **_CHECKED_BY_COMPOSITE_KEY,
+        db_constraint=_CHECKED_BY_COMPOSITE_KEY,
     )
 
     class Meta:
@@ -243,7 +246,10 @@ class VehicleChange(WorkspaceOwned):
 
     workspace = _workspace()
     vehicle = models.ForeignKey(
-        Vehicle, on_delete=models.CASCADE, related_name="history", **_CHECKED_BY_COMPOSITE_KEY
+        Vehicle,
+        on_delete=models.CASCADE,
+        related_name="history",
+        db_constraint=_CHECKED_BY_COMPOSITE_KEY,
     )
     # Not ``import``: a Python keyword cannot be an attribute.
     inventory_import = models.ForeignKey(
@@ -252,7 +258,7 @@ class VehicleChange(WorkspaceOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        **_CHECKED_BY_COMPOSITE_KEY,
+        db_constraint=_CHECKED_BY_COMPOSITE_KEY,
     )
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=8, choices=VehicleChangeKind.choices)
