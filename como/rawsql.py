@@ -80,7 +80,7 @@ def values_by_id(
     the ORM's: a column whose field converts what the database gives (``from_db_value``, e.g. a
     JSON column) is converted the same way. ``fields`` must include the primary key's name."""
     meta = model._meta
-    columns = [cast(models.Field[Any, Any], meta.get_field(name)) for name in fields]
+    columns = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in fields]
     names: list[sql.Composable] = [sql.Identifier(field.column) for field in columns]
     convert = [
         (index, field.from_db_value)
@@ -90,7 +90,7 @@ def values_by_id(
     query = sql.SQL("SELECT {} FROM {} WHERE {} = %s AND {} = ANY(%s)").format(
         sql.SQL(", ").join(names),
         sql.Identifier(meta.db_table),
-        sql.Identifier(cast(models.Field[Any, Any], meta.get_field("workspace")).column),
+        sql.Identifier(cast("models.Field[Any, Any]", meta.get_field("workspace")).column),
         sql.Identifier(meta.pk.column),
     )
     key = list(fields).index(meta.pk.name)
