@@ -36,6 +36,11 @@ FIGURES: dict[str, list[str]] = {
         r"raw COPY: +\d+ rows +in +[\d.]+ s = +[\d,]+ rows/s",
         r"ratio bulk API / raw COPY: \d+\.\d{3}",
     ],
+    "scale": [
+        r"raw limits: webhook executor direct [\d,]+ calls/s; COPY [\d,]+ rows/s",
+        r"actions, 1 worker process\(es\): \d+ in +[\d.]+ s = +[\d,]+ actions/s +\(ratio to raw",
+        r"events, +1 drain process\(es\): +\d+ in +[\d.]+ s = +[\d,]+ events/s +\(ratio to COPY",
+    ],
     "scoring": [
         r"\(a\) ingest \+ scoring: \d+ events \(stored \d+\) in [\d.]+ s",
         r"= [\d,]+ events/s; raw COPY [\d,]+ rows/s; ratio \d+\.\d{3}",
@@ -118,11 +123,12 @@ def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    # bench/actions.py and bench/inventory.py start real Celery workers of their own, and
+    # bench/actions.py, bench/inventory.py and bench/scale.py start real Celery workers of
+    # their own (scale.py ingest drains too), and
     # bench/http_events.py a gunicorn and an ingest drain.
     [
         pytest.param(n, marks=pytest.mark.worker)
-        if n in ("actions", "inventory", "http_events")
+        if n in ("actions", "inventory", "http_events", "scale")
         else n
         for n in sorted(FIGURES)
     ],
