@@ -41,6 +41,13 @@ FIGURES: dict[str, list[str]] = {
         r"actions, 1 worker process\(es\): \d+ in +[\d.]+ s = +[\d,]+ actions/s +\(ratio to raw",
         r"events, +1 drain process\(es\): +\d+ in +[\d.]+ s = +[\d,]+ events/s +\(ratio to COPY",
     ],
+    "storage": [
+        r"row: \d+ bytes on average",
+        r"heap \+ TOAST: \d+ bytes/event = [\d,]+ MiB per million events",
+        r"index event_unique_id: [\d.]+ bytes/event",
+        r"total: \d+ bytes/event = [\d,]+ MiB per million events \(indexes \d+%\)",
+        r"generating INSERT: [\d,]+ events/s into the partitioned table; raw .* ratio \d\.\d{3}",
+    ],
     "scoring": [
         r"\(a\) ingest \+ scoring: \d+ events \(stored \d+\) in [\d.]+ s",
         r"= [\d,]+ events/s; raw COPY [\d,]+ rows/s; ratio \d+\.\d{3}",
