@@ -13,7 +13,9 @@ worker=N --scale ingest=N`` would run them:
 - **events**: ``--events`` events put in the collect buffer (as ``POST /api/v1/events/collect``
   leaves them), then N ``manage.py ingest_drain --once`` processes store them through the bulk
   path (identity, COPY + INSERT into the partitioned events table, scoring); events/s from the
-  first batch committed to the buffer empty.
+  first batch committed to the buffer empty. By default each drain batch names people of its
+  own (many workspaces, many people: the case scale-out is for); ``--shared-people`` draws all
+  events from one pool, so concurrent batches update the same contacts.
 
 The raw limits, in the same run: the webhook executor called directly, one call after another
 (bench/actions.py), and a psycopg COPY of the stored rows into an index-free table
@@ -58,6 +60,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--actions", type=int, default=400, help="actions drained per run")
     parser.add_argument("--events", type=int, default=20_000, help="events ingested per run")
     parser.add_argument("--batch", type=int, default=1000, help="events per drain batch")
+    parser.add_argument(
+        "--shared-people",
+        action="store_true",
+        help="one pool of people for all events (concurrent batches then share contacts)",
+    )
     parser.add_argument("--processes", default="1,2", help="worker process counts to measure")
     parser.add_argument("--seed", type=int, default=7)
     return parse_arguments(parser, SMOKE)
@@ -122,7 +129,7 @@ def drain_actions(url: str, tag: str, queue: str, count: int, processes: int) ->
 
 
 def ingest_events(
-    tag: str, queue: str, count: int, processes: int, seed: int, batch: int
+    tag: str, queue: str, count: int, processes: int, seed: int, batch: int, shared: bool
 ) -> tuple[Figure, float]:
     """``count`` buffered events stored by ``processes`` drain processes; the raw COPY rate of
     the stored rows is measured before they are removed."""
@@ -135,7 +142,22 @@ def ingest_events(
         slug=f"bench-{tag}-e{processes}", vertical="b2b", name="Bench (throwaway)"
     )
     rng = random.Random(seed)
-    events = make_events(count, max(1, count // 10), rng, f"evt{processes}", f"p{processes}")
+    if shared:
+        events = make_events(count, max(1, count // 10), rng, f"evt{processes}", f"p{processes}")
+    else:
+        # Each drain batch's people are its own (10 events each), as when many workspaces or
+        # many distinct people send at once: concurrent batches never touch the same contact.
+        events = [
+            event
+            for start in range(0, count, batch)
+            for event in make_events(
+                min(batch, count - start),
+                max(1, batch // 10),
+                rng,
+                f"evt{processes}-{start}",
+                f"p{processes}-{start}",
+            )
+        ]
     now = timezone.now()
     table = f"bench_copy_{tag}_{processes}"
     try:
@@ -200,7 +222,9 @@ def main() -> None:
     try:
         for n in counts:
             actions.append(drain_actions(url, tag, queue, args.actions, n))
-            figure, copy_rate = ingest_events(tag, queue, args.events, n, args.seed, args.batch)
+            figure, copy_rate = ingest_events(
+                tag, queue, args.events, n, args.seed, args.batch, args.shared_people
+            )
             events.append(figure)
             copies.append(copy_rate)
         # The executor's raw limit: called directly, one call after another, no broker.
@@ -230,6 +254,12 @@ def main() -> None:
             f"{figure.cpu_seconds / figure.items * 1000:.2f} ms worker CPU per action; "
             f"x{figure.rate / actions[0].rate:.2f} of 1 process)"
         )
+    people = (
+        "one pool of people across batches"
+        if args.shared_people
+        else "each batch's people its own (no contact in two concurrent batches)"
+    )
+    print(f"  events: {args.events} per run in drain batches of {args.batch}, {people}")
     for figure in events:
         print(
             f"  events,  {figure.processes} drain process(es):  {figure.items} in "
