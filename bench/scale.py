@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actions import clean_up as actions_clean_up
-from actions import rows_of, serve_receiver, wait_succeeded
+from actions import propose_webhooks, rows_of, serve_receiver, wait_succeeded
 from ingest import clean_up as ingest_clean_up
 from ingest import copy_baseline, make_events, require_migrated, setup_django
 from smoke import parse_arguments
@@ -91,7 +91,7 @@ def drain_actions(url: str, tag: str, queue: str, count: int, processes: int) ->
     """``count`` approved actions drained by ``processes`` one-process Celery workers."""
     from django.contrib.auth import get_user_model
 
-    from como.agents.services import ActionDraft, action_approve, action_propose
+    from como.agents.services import action_approve
     from como.workspaces.services import membership_add, workspace_create
 
     workspace = workspace_create(
@@ -100,20 +100,7 @@ def drain_actions(url: str, tag: str, queue: str, count: int, processes: int) ->
     approver = get_user_model().objects.create(username=f"bench-approver-{tag}-{processes}")
     membership_add(workspace=workspace, user=approver, role="approver")
     try:
-        actions = [
-            action_propose(
-                workspace=workspace,
-                proposer=workspace.agent_user,
-                draft=ActionDraft(
-                    agent="bench",
-                    kind="webhook",
-                    idempotency_key=f"scale-{processes}-{n}",
-                    rationale="Benchmark.",
-                    payload={"url": url, "event": "lead.mql", "n": n},
-                ),
-            ).action
-            for n in range(count)
-        ]
+        actions = propose_webhooks(workspace, url, f"scale-{processes}", count)
         for action in actions:
             action_approve(action=action, user=approver)  # no worker yet: they queue up
         cpu = children_cpu()
