@@ -40,6 +40,15 @@ DEFAULT = f"{TABLE}_default"
 _PREFIX = f"{TABLE}_p"
 #: Serialises the partition maintenance of concurrent runners (beat and a command, say).
 _LOCK_KEY = "como.leads.event_partitions"
+#: ATTACH and DETACH need locks that every reader of the table would queue behind while they
+#: wait for a long report to finish; past this the run gives up and the next one tries again
+#: (months are made ahead, so a failed run costs nothing).
+LOCK_TIMEOUT = "10s"
+
+
+def _maintenance_locks(cursor: psycopg.Cursor[Any]) -> None:
+    cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_LOCK_KEY])
 
 
 @dataclass(frozen=True, order=True)
@@ -93,7 +102,7 @@ def event_partitions_ensure(*, now: datetime | None = None, ahead: int | None = 
     ahead = settings.COMO_EVENT_PARTITIONS_AHEAD if ahead is None else ahead
     current = month_start(now)
     with transaction.atomic(), raw_cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_LOCK_KEY])
+        _maintenance_locks(cursor)
         # Held to commit: an event routed to the default partition while its month is being
         # moved out would make the ATTACH below fail its check of the default partition.
         cursor.execute(
@@ -167,7 +176,7 @@ def event_partitions_drop_old(
     # Whole months only: the first month not wholly older than the retention is kept.
     keep_from = month_start(retention_cutoff(now or timezone.now(), months))
     with transaction.atomic(), raw_cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [_LOCK_KEY])
+        _maintenance_locks(cursor)
         old = [partition for partition in event_partitions() if partition.end <= keep_from]
         if dry_run:
             return [partition.name for partition in old]
