@@ -11,7 +11,7 @@ worker=N --scale ingest=N`` would run them:
   (``--concurrency=1`` each, bench/worker.py) drain them against a local receiver; actions/s
   from the first claim to the last success (bench/actions.py's backlog phase).
 - **events**: ``--events`` events put in the collect buffer (as ``POST /api/v1/events/collect``
-  leaves them), then N ``manage.py ingest_drain --once`` processes store them through the bulk
+  leaves them), then N ``manage.py ingest_drain`` processes store them through the bulk
   path (identity, COPY + INSERT into the partitioned events table, scoring); events/s from the
   first batch committed to the buffer empty. By default each drain batch names people of its
   own (many workspaces, many people: the case scale-out is for); ``--shared-people`` draws all
@@ -19,8 +19,9 @@ worker=N --scale ingest=N`` would run them:
 
 The raw limits, in the same run: the webhook executor called directly, one call after another
 (bench/actions.py), and a psycopg COPY of the stored rows into an index-free table
-(bench/ingest.py). CPU per item is the worker processes' own (user + system, from
-``RUSAGE_CHILDREN``, their start included), not PostgreSQL's. Everything the benchmark created
+(bench/ingest.py). CPU per item is the worker processes' own (user + system), not
+PostgreSQL's: for the drains from the first committed batch to the last (``/proc``), for the
+Celery workers from ``RUSAGE_CHILDREN``, their start included. Everything the benchmark created
 is removed.
 """
 
@@ -80,6 +81,12 @@ class Figure:
     @property
     def rate(self) -> float:
         return self.items / self.seconds
+
+
+def process_cpu(process: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children_cpu() -> float:
@@ -158,31 +165,35 @@ def ingest_events(
             batch_size=2000,
         )
         left = AcceptedEvent.objects.filter(workspace=workspace)
-        cpu = children_cpu()
-        command = [sys.executable, "manage.py", "ingest_drain", "--once", f"--batch={batch}"]
+        # Polling drains (not --once), stopped once the buffer is empty, so that their CPU can
+        # be read between the first committed batch and the last: start-up left out.
+        command = [sys.executable, "manage.py", "ingest_drain", f"--batch={batch}"]
         env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue}
         drains = [
             subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
             for _ in range(processes)
         ]
-        first: tuple[float, int] | None = None
-        while (remaining := left.count()) > 0:
-            if first is None and remaining < count:
-                first = (time.perf_counter(), remaining)
-            if all(d.poll() is not None for d in drains):
-                raise SystemExit(f"the drains exited with {remaining} events left")
-            time.sleep(0.01)
-        ended = time.perf_counter()
-        for drain in drains:
-            drain.wait(timeout=60)
-        cpu = children_cpu() - cpu
+        first: tuple[float, int, float] | None = None
+        try:
+            while (remaining := left.count()) > 0:
+                if first is None and remaining < count:
+                    first = (time.perf_counter(), remaining, sum(map(process_cpu, drains)))
+                if any(d.poll() is not None for d in drains):
+                    raise SystemExit(f"a drain exited with {remaining} events left")
+                time.sleep(0.01)
+            ended = time.perf_counter()
+            cpu_end = sum(map(process_cpu, drains))
+        finally:
+            for drain in drains:
+                drain.terminate()
+                drain.wait(timeout=60)
         if first is None:  # all of it in one batch between two looks
             raise SystemExit("too few events to time: raise --events")
         copy_elapsed, copied = copy_baseline(workspace.pk, table)
     finally:
         AcceptedEvent.objects.filter(workspace=workspace).delete()
         ingest_clean_up(workspace, table, queue)
-    return Figure(processes, first[1], ended - first[0], cpu), copied / copy_elapsed
+    return Figure(processes, first[1], ended - first[0], cpu_end - first[2]), copied / copy_elapsed
 
 
 def main() -> None:
