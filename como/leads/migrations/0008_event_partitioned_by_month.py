@@ -12,7 +12,8 @@ event by foreign key). The per-workspace ``event_id`` uniqueness becomes
 inserting (como/ingest/services.py), so a re-sent id with another timestamp stays a duplicate.
 
 The copy holds an ACCESS EXCLUSIVE lock on the events table for its duration: run it in a
-maintenance window on a large installation.
+maintenance window on a large installation. The reverse copies back into one plain table; it
+fails (and changes nothing) if a workspace holds one sender id at two instants by then.
 """
 
 from django.db import migrations, models
