@@ -174,3 +174,17 @@ def test_command_drops_by_setting(settings: Any, capsys: pytest.CaptureFixture[s
     event_partitions_ensure(now=datetime(1901, 1, 10, tzinfo=UTC), ahead=0)
     call_command("drop_old_event_partitions")
     assert "dropped 1 partition(s): leads_event_p190101" in capsys.readouterr().out
+
+
+def test_beat_task_makes_ahead_and_drops_by_setting(settings: Any) -> None:
+    from como.leads.tasks import maintain_event_partitions
+
+    assert "como.leads.maintain_event_partitions" in settings.CELERY_BEAT_SCHEDULE
+    settings.COMO_EVENT_RETENTION_MONTHS = 1200
+    settings.COMO_EVENT_PARTITIONS_AHEAD = 1
+    event_partitions_ensure(now=datetime(1902, 3, 1, tzinfo=UTC), ahead=0)
+    done = maintain_event_partitions()
+    assert done["dropped"] == ["leads_event_p190203"]
+    ahead = partition_for(add_months(month_start(timezone.now()), 1)).name
+    assert ahead in {p.name for p in event_partitions()}
+    assert maintain_event_partitions() == {"created": [], "dropped": []}
