@@ -118,6 +118,26 @@ def rows_of(ids: list[int]) -> list[Row]:
     return [Row(*values) for values in AgentAction.objects.filter(pk__in=ids).values_list(*fields)]
 
 
+def propose_webhooks(workspace: Any, url: str, prefix: str, count: int) -> list[Any]:
+    """``count`` webhook actions to ``url`` proposed by the workspace's agent (not approved)."""
+    from como.agents.services import ActionDraft, action_propose
+
+    return [
+        action_propose(
+            workspace=workspace,
+            proposer=workspace.agent_user,
+            draft=ActionDraft(
+                agent="bench",
+                kind="webhook",
+                idempotency_key=f"{prefix}-{n}",
+                rationale="Benchmark.",
+                payload={"url": url, "event": "lead.mql", "n": n},
+            ),
+        ).action
+        for n in range(count)
+    ]
+
+
 def clean_up(workspace: Any, users: list[Any], queue: str) -> None:
 
     from como.agents.models import AgentAction
@@ -149,7 +169,7 @@ def main() -> None:
 
     from django.contrib.auth import get_user_model
 
-    from como.agents.services import ActionDraft, action_approve, action_propose
+    from como.agents.services import action_approve
     from como.agents.webhook import webhook_execute
     from como.workspaces.services import membership_add, workspace_create
 
@@ -159,20 +179,7 @@ def main() -> None:
     membership_add(workspace=workspace, user=approver, role="approver")
 
     def propose(prefix: str, count: int) -> list[Any]:
-        return [
-            action_propose(
-                workspace=workspace,
-                proposer=workspace.agent_user,
-                draft=ActionDraft(
-                    agent="bench",
-                    kind="webhook",
-                    idempotency_key=f"{prefix}-{n}",
-                    rationale="Benchmark.",
-                    payload={"url": url, "event": "lead.mql", "n": n},
-                ),
-            ).action
-            for n in range(count)
-        ]
+        return propose_webhooks(workspace, url, prefix, count)
 
     def approve(actions: list[Any], rate: float = 0.0) -> float:
         interval = 1 / rate if rate > 0 else 0.0

@@ -279,6 +279,16 @@ COMO_HANDOFF_ESCALATION_SECONDS = env.float("COMO_HANDOFF_ESCALATION_SECONDS", d
 COMO_METRICS_SYNC_SECONDS = env.float("COMO_METRICS_SYNC_SECONDS", default=900.0)
 #: Seconds between beat passes over the sequences' due members (a member's worst-case lateness).
 COMO_SEQUENCES_ADVANCE_SECONDS = env.float("COMO_SEQUENCES_ADVANCE_SECONDS", default=60.0)
+#: Months of events kept, for every workspace (events are partitioned by UTC month of
+#: occurred_at; como/leads/partitions.py). None (the default): kept forever. With N, a daily
+#: beat task (and `manage.py drop_old_event_partitions`) drops each month whose every event is
+#: more than N months old. Scores are NOT recomputed when events go: a contact's stored score
+#: (the ranked list, MQL decisions) keeps the decayed points of the dropped events until that
+#: contact is rescored from its history (a model change, a merge, a rescore run); the score
+#: API, which explains a score from the events still stored, no longer counts them.
+COMO_EVENT_RETENTION_MONTHS: int | None = env.int("COMO_EVENT_RETENTION_MONTHS", default=None)
+#: Months after the current one whose event partitions exist ahead of their first event.
+COMO_EVENT_PARTITIONS_AHEAD = env.int("COMO_EVENT_PARTITIONS_AHEAD", default=3)
 # Beat copies these into its database schedule at start; they can be edited in the admin.
 CELERY_BEAT_SCHEDULE = {
     "como.agents.sweep_actions": {
@@ -298,6 +308,11 @@ CELERY_BEAT_SCHEDULE = {
     "como.sequences.advance": {
         "task": "como.sequences.advance",
         "schedule": COMO_SEQUENCES_ADVANCE_SECONDS,
+    },
+    # Events: next months' partitions ahead, then the months past the retention dropped.
+    "como.leads.maintain_event_partitions": {
+        "task": "como.leads.maintain_event_partitions",
+        "schedule": 6 * 3600.0,
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

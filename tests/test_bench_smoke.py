@@ -36,6 +36,18 @@ FIGURES: dict[str, list[str]] = {
         r"raw COPY: +\d+ rows +in +[\d.]+ s = +[\d,]+ rows/s",
         r"ratio bulk API / raw COPY: \d+\.\d{3}",
     ],
+    "scale": [
+        r"raw limits: webhook executor direct [\d,]+ calls/s; COPY [\d,]+ rows/s",
+        r"actions, 1 worker process\(es\): \d+ in +[\d.]+ s = +[\d,]+ actions/s +\(ratio to raw",
+        r"events, +1 drain process\(es\): +\d+ in +[\d.]+ s = +[\d,]+ events/s +\(ratio to COPY",
+    ],
+    "storage": [
+        r"row: \d+ bytes on average",
+        r"heap \+ TOAST: \d+ bytes/event = [\d,]+ MiB per million events",
+        r"index event_unique_id: [\d.]+ bytes/event",
+        r"total: \d+ bytes/event = [\d,]+ MiB per million events \(indexes \d+%\)",
+        r"generating INSERT: [\d,]+ events/s into the partitioned table; raw .* ratio \d\.\d{3}",
+    ],
     "scoring": [
         r"\(a\) ingest \+ scoring: \d+ events \(stored \d+\) in [\d.]+ s",
         r"= [\d,]+ events/s; raw COPY [\d,]+ rows/s; ratio \d+\.\d{3}",
@@ -118,11 +130,12 @@ def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    # bench/actions.py and bench/inventory.py start real Celery workers of their own, and
+    # bench/actions.py, bench/inventory.py and bench/scale.py start real Celery workers of
+    # their own (scale.py ingest drains too), and
     # bench/http_events.py a gunicorn and an ingest drain.
     [
         pytest.param(n, marks=pytest.mark.worker)
-        if n in ("actions", "inventory", "http_events")
+        if n in ("actions", "inventory", "http_events", "scale")
         else n
         for n in sorted(FIGURES)
     ],

@@ -164,7 +164,10 @@ def _store(
 
 def _existing_ids(cursor: psycopg.Cursor[Any], workspace_id: int, ids: list[str]) -> set[str]:
     # Known ids are answered before identity resolution, so a re-posted batch neither creates
-    # nor changes contacts. The INSERT's ON CONFLICT still settles races with other batches.
+    # nor changes contacts. The INSERT's ON CONFLICT still settles races with other batches
+    # re-sending an event as it was; events are partitioned by month, so the unique key holds
+    # occurred_at and this look-up (every month) is what makes an id re-sent with another
+    # instant a duplicate (docs/architecture.md, "Events partitioned by month").
     cursor.execute(
         sql.SQL(
             "SELECT event_id FROM {event} WHERE workspace_id = %s AND event_id = ANY(%s::text[])"
@@ -257,7 +260,7 @@ def _insert(
                %s, %s, {utm}{exprs}
         FROM {stage} s
         ORDER BY s.ord
-        ON CONFLICT (workspace_id, event_id) DO NOTHING
+        ON CONFLICT (workspace_id, event_id, occurred_at) DO NOTHING
         RETURNING event_id
         """).format(
             event=_EVENT,

@@ -224,7 +224,14 @@ class AnonymousId(WorkspaceOwned):
 
 
 class Event(WorkspaceOwned):
-    """Something a contact did, as reported by a source. Append-only."""
+    """Something a contact did, as reported by a source. Append-only.
+
+    The table is partitioned by UTC month of ``occurred_at`` (:mod:`como.leads.partitions`):
+    in the database the primary key is ``(id, occurred_at)`` and the sender's id is unique per
+    workspace *and instant*, because a partitioned table's keys must hold the partition key.
+    Django keeps ``id`` as the primary key (one identity sequence keeps ids unique, and nothing
+    holds a foreign key to an event); ingest looks ids up across all months before storing.
+    """
 
     # The composite indexes below lead with the workspace and with the contact: one-column
     # indexes on either would only be more to write per event stored.
@@ -251,7 +258,9 @@ class Event(WorkspaceOwned):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "event_id"], name="event_unique_id"),
+            models.UniqueConstraint(
+                fields=["workspace", "event_id", "occurred_at"], name="event_unique_id"
+            ),
         ]
         indexes = [
             models.Index(fields=["contact", "-occurred_at"], name="event_contact_timeline"),
