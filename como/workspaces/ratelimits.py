@@ -44,6 +44,24 @@ return -1
 """
 
 
+# The single-event edge's whole Redis conversation (como/ingest/edge.py), one round trip:
+# KEYS[1] the IP's auth failures, KEYS[2] the key's event counter, KEYS[3] the API key epoch
+# (como/workspaces/keycache.py); ARGV failure limit, cost, event limit, event window in ms.
+# Answers {0 charged | 1 the IP is locked out | 2 over the event rate (not charged), epoch}.
+_EDGE = """
+local epoch = redis.call('GET', KEYS[3]) or '0'
+if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then return {1, epoch} end
+local cost = tonumber(ARGV[2])
+if tonumber(redis.call('GET', KEYS[2]) or '0') + cost > tonumber(ARGV[3]) then
+    return {2, epoch}
+end
+if redis.call('INCRBY', KEYS[2], cost) == cost then
+    redis.call('PEXPIRE', KEYS[2], ARGV[4])
+end
+return {0, epoch}
+"""
+
+
 @dataclass(frozen=True)
 class Rate:
     count: int
@@ -65,6 +83,41 @@ def rate_parse(text: str) -> Rate:
 def _script(url: str) -> redis.commands.core.Script:
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     return client.register_script(_CHARGE)
+
+
+@cache
+def _edge_script(url: str) -> redis.commands.core.Script:
+    return _script(url).registered_client.register_script(_EDGE)
+
+
+@cache
+def _parsed(text: str) -> Rate:
+    return rate_parse(text)
+
+
+def edge_charge(*, ip: str, key_digest: str, epoch_key: str) -> tuple[bool, bytes | None]:
+    """One event charged as :class:`~.throttling.RateLimitMiddleware` and
+    :func:`~.throttling.ingest_charge` would charge it, in one round trip; also the API key
+    epoch. ``(True, epoch)`` when charged. ``(False, …)`` when the IP is locked out, the key
+    is over its rate, or Redis is unreachable: the caller hands the request to the full path,
+    which answers (or lets it through) exactly as it always did.
+    """
+    if not settings.COMO_RATE_LIMITS:
+        return True, None
+    failures = _parsed(settings.COMO_RATE_AUTH_FAILURES)
+    events = _parsed(settings.COMO_RATE_INGEST_EVENTS)
+    keys = [
+        f"como:rate:auth-failures:{ip}",
+        f"como:rate:ingest-events:key:{key_digest}",
+        epoch_key,
+    ]
+    try:
+        code, epoch = _edge_script(settings.REDIS_URL)(
+            keys=keys, args=[failures.count, 1, events.count, events.seconds * 1000]
+        )
+    except redis.RedisError:
+        return False, None
+    return int(code) == 0, epoch
 
 
 def rate_charge(*, scope: str, ident: str, rate: str, cost: int = 1) -> float | None:

@@ -1,0 +1,141 @@
+"""Group commit for the accepted-event buffer: one INSERT and one COMMIT for many requests.
+
+Each request of ``POST /api/v1/events/collect`` on the edge (:mod:`como.ingest.edge`) hands
+its row to this process's writer thread and waits. The writer takes whatever rows are waiting,
+writes them with one ``INSERT … SELECT FROM unnest(…)`` in autocommit (one WAL flush for all of
+them, ``synchronous_commit`` untouched) and wakes each request only once that statement has
+committed: a 202 still means "committed in PostgreSQL". No timer: while one commit is in flight
+the next requests queue up, so a batch is as large as the load makes it and a lone request pays
+no wait. The same statement NOTIFYs the drain (:data:`CHANNEL`), delivered at commit.
+
+A failed batch is written again row by row on a fresh connection, so one bad row (its
+workspace deleted meanwhile) fails only its own request. A request whose row failed is not
+answered 202; its event may still be in the buffer (a commit whose acknowledgement was lost),
+which the event id makes harmless: the drain stores an id once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+from psycopg import sql
+
+from como.rawsql import raw_cursor
+
+from .models import AcceptedEvent
+
+logger = logging.getLogger(__name__)
+
+#: The channel the drain LISTENs on (como/ingest/management/commands/ingest_drain.py).
+CHANNEL = "como_ingest_accepted"
+#: Rows per statement at most; past it the rest wait for the next commit.
+MAX_BATCH = 500
+#: How long a request waits for its commit before it gives up (and is not answered 202).
+WAIT_SECONDS = 30.0
+
+# One statement, so one round trip and one implicit transaction: the rows and the wake-up of
+# the drain commit together (a data-modifying WITH runs even though nothing reads it).
+_INSERT = sql.SQL(
+    "WITH inserted AS (INSERT INTO {table} "
+    "(workspace_id, source, payload, accepted_at, failures, last_error) "
+    "SELECT w, s, p, a, 0, '' FROM unnest(%s::bigint[], %s::text[], %s::text[], "
+    "%s::timestamptz[]) AS u(w, s, p, a)) SELECT pg_notify({channel}, '')"
+).format(
+    table=sql.Identifier(AcceptedEvent._meta.db_table), channel=sql.Literal(CHANNEL)
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    workspace_id: int
+    source: str
+    payload: str
+    accepted_at: datetime
+
+
+@dataclass
+class _Pending:
+    row: Row
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class NotAccepted(Exception):
+    """The row was not committed (or not known to be): do not answer 202."""
+
+
+class GroupWriter:
+    """One per process (:func:`writer`); :meth:`accept` is called from request threads."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="ingest-group-commit", daemon=True)
+        self._thread.start()
+        self.batches = 0  # statements written, for the benchmark's figures
+        self.rows = 0
+
+    def accept(self, row: Row) -> None:
+        """Return once ``row`` is committed; :class:`NotAccepted` if it may not be."""
+        pending = _Pending(row)
+        self._queue.put(pending)
+        if not pending.done.wait(WAIT_SECONDS):
+            raise NotAccepted("the buffer's commit took too long")
+        if pending.error is not None:
+            raise NotAccepted(str(pending.error)) from pending.error
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                _write([pending.row for pending in batch])
+            except Exception:
+                logger.exception("ingest group commit: a batch of %s failed; row by row", len(batch))
+                connection.close()
+                for pending in batch:
+                    try:
+                        _write([pending.row])
+                    except Exception as error:
+                        connection.close()
+                        pending.error = error
+            self.batches += 1
+            self.rows += len(batch)
+            for pending in batch:
+                pending.done.set()
+
+
+def _write(rows: list[Row]) -> None:
+    params = [
+        [row.workspace_id for row in rows],
+        [row.source for row in rows],
+        [row.payload for row in rows],
+        [row.accepted_at for row in rows],
+    ]
+    with raw_cursor() as cursor:  # this thread's own connection, in autocommit
+        cursor.execute(_INSERT, params)
+
+
+_writer: tuple[int, GroupWriter] | None = None
+_lock = threading.Lock()
+
+
+def writer() -> GroupWriter:
+    """This process's writer, started on first use (after gunicorn forked the worker)."""
+    global _writer
+    current = _writer
+    if current is not None and current[0] == os.getpid():
+        return current[1]
+    with _lock:
+        if _writer is None or _writer[0] != os.getpid():
+            _writer = (os.getpid(), GroupWriter())
+        return _writer[1]
