@@ -9,9 +9,9 @@ actually needs:
 
 * the same validation (:func:`~como.ingest.schema.event_validate`) on the same bytes;
 * the key from the per-process cache (:mod:`como.workspaces.keycache`);
-* both rate limits and the key-revocation epoch in one Redis round trip
-  (:func:`~como.workspaces.ratelimits.edge_charge`);
-* the row through this process's group commit (:mod:`como.ingest.groupcommit`);
+* the row through this process's group commit (:mod:`como.ingest.groupcommit`), which charges
+  the rate limits of all its requests and checks their keys' revocation epoch in one Redis
+  round trip (:func:`~como.workspaces.ratelimits.edge_charge`) before one INSERT;
 * the same 202 body and headers as the DRF view (``tests/como/ingest/test_edge.py`` compares).
 
 Anything else (no key or another kind of credential, a workspace header, a query string, an
@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -42,9 +42,9 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from como import jsonsafe
-from como.workspaces.keycache import EPOCH_KEY, key_cache
+from como.workspaces.keycache import CachedKey, key_cache
 from como.workspaces.keys import digest
-from como.workspaces.ratelimits import edge_charge
+from como.workspaces.ratelimits import EdgeCharge
 from como.workspaces.roles import API_KEY_PERMISSIONS, Permission
 
 from .groupcommit import NotAccepted, Row, writer
@@ -59,6 +59,8 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 #: As ApiKeyAuthentication: ``last_used_at`` is written at most once a minute per key.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 _BEARER = "bearer "
+#: edge_charge's answer for a key read before a revocation.
+STALE_KEY = 3
 _RENDER = JSONRenderer().render
 
 StartResponse = Callable[..., Any]
@@ -118,42 +120,29 @@ class CollectEdge:
         if event is None:
             return None
         key_digest = digest(parts[1])
-        workspace_id = _workspace_of(key_digest, request, accepted_at)
-        if workspace_id is None:
+        entry = key_cache.get(key_digest) or _fetch(key_digest)
+        if entry is None:
+            return None  # unknown or revoked: the full path answers 401 and counts the failure
+        if entry.last_used_at is None or entry.last_used_at < accepted_at - _LAST_USED_RESOLUTION:
+            key_cache.forget(key_digest)  # the full path writes last_used_at; read it anew next
             return None
-        row = Row(workspace_id, SOURCE, body.decode(), accepted_at)
+        row = Row(entry.workspace_id, SOURCE, body.decode(), accepted_at)
+        charge = EdgeCharge(_client_ip(request), key_digest, entry.epoch)
         try:
-            writer().accept(row)
+            code = writer().accept(row, charge)
         except NotAccepted:
             logger.warning("collect edge: group commit failed; the full path retries alone")
             return None
+        if code == STALE_KEY:
+            key_cache.forget(key_digest)
+        if code != 0:
+            return None  # not charged, nothing written: the full path decides (401, 429…)
         return _accepted(event["id"], request.is_secure())
 
 
-def _workspace_of(key_digest: str, request: WSGIRequest, now: datetime) -> int | None:
-    """The key's workspace once the request is charged, or None for the full path (which
-    then charges it itself: nothing is charged twice)."""
-    entry = key_cache.get(key_digest) or _fetch(key_digest)
-    if entry is None:
-        return None  # unknown or revoked: the full path answers 401 and counts the failure
-    if entry.last_used_at is None or entry.last_used_at < now - _LAST_USED_RESOLUTION:
-        key_cache.forget(key_digest)  # the full path writes last_used_at; read it anew next
-        return None
-    charged, epoch = edge_charge(ip=_client_ip(request), key_digest=key_digest, epoch_key=EPOCH_KEY)
-    if not charged:
-        return None
-    if epoch is not None and entry.epoch != epoch:
-        # A key was revoked or deleted since this one was read (or it was read before the
-        # epoch was known): read it again, remembered under the epoch it is valid in now.
-        entry = _fetch(key_digest, epoch)
-        if entry is None:
-            return None  # revoked: one event charged to a dead key, then the full path's 401
-    return entry.workspace_id
-
-
-def _fetch(key_digest: str, epoch: bytes | None = None) -> Any:
+def _fetch(key_digest: str) -> CachedKey | None:
     try:
-        return key_cache.fetch(key_digest, epoch)
+        return key_cache.fetch(key_digest)
     except Exception:
         connection.close()  # a broken connection: the full path gets a fresh one
         raise
@@ -172,7 +161,7 @@ def _client_ip(request: WSGIRequest) -> str:
 
 def _host_allowed(request: WSGIRequest) -> bool:
     # As request.get_host(), which CommonMiddleware calls: an unknown host is Django's 400.
-    host = request._get_raw_host()
+    host = request._get_raw_host()  # type: ignore[attr-defined]
     domain, _port = split_domain_port(host)
     return bool(domain) and _allowed(domain)
 

@@ -2,11 +2,13 @@
 
 Each request of ``POST /api/v1/events/collect`` on the edge (:mod:`como.ingest.edge`) hands
 its row to this process's writer thread and waits. The writer takes whatever rows are waiting,
-writes them with one ``INSERT … SELECT FROM unnest(…)`` in autocommit (one WAL flush for all of
-them, ``synchronous_commit`` untouched) and wakes each request only once that statement has
-committed: a 202 still means "committed in PostgreSQL". No timer: while one commit is in flight
-the next requests queue up, so a batch is as large as the load makes it and a lone request pays
-no wait. The same statement NOTIFYs the drain (:data:`CHANNEL`), delivered at commit.
+charges them to their rate limits in one Redis round trip
+(:func:`como.workspaces.ratelimits.edge_charge`, which also refuses a key read before a
+revocation), writes the charged ones with one ``INSERT … SELECT FROM unnest(…)`` in autocommit
+(one WAL flush for all of them, ``synchronous_commit`` untouched) and wakes each request only
+once that statement has committed: a 202 still means "committed in PostgreSQL".
+No timer: while one commit is in flight the next requests queue up, so a batch is as large
+as the load makes it and a lone request pays no wait. The same statement NOTIFYs the drain (:data:`CHANNEL`), delivered at commit.
 
 A failed batch is written again row by row on a fresh connection, so one bad row (its
 workspace deleted meanwhile) fails only its own request. A request whose row failed is not
@@ -27,6 +29,8 @@ from django.db import connection
 from psycopg import sql
 
 from como.rawsql import raw_cursor
+from como.workspaces.keycache import EPOCH_KEY
+from como.workspaces.ratelimits import EdgeCharge, edge_charge
 
 from .models import AcceptedEvent
 
@@ -46,9 +50,7 @@ _INSERT = sql.SQL(
     "(workspace_id, source, payload, accepted_at, failures, last_error) "
     "SELECT w, s, p, a, 0, '' FROM unnest(%s::bigint[], %s::text[], %s::text[], "
     "%s::timestamptz[]) AS u(w, s, p, a)) SELECT pg_notify({channel}, '')"
-).format(
-    table=sql.Identifier(AcceptedEvent._meta.db_table), channel=sql.Literal(CHANNEL)
-)
+).format(table=sql.Identifier(AcceptedEvent._meta.db_table), channel=sql.Literal(CHANNEL))
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,16 @@ class Row:
     accepted_at: datetime
 
 
+#: A request's outcome besides edge_charge's codes: Redis could not be asked.
+UNCHARGED = -1
+
+
 @dataclass
 class _Pending:
     row: Row
+    charge: EdgeCharge
     done: threading.Event = field(default_factory=threading.Event)
+    code: int = UNCHARGED
     error: BaseException | None = None
 
 
@@ -80,14 +88,16 @@ class GroupWriter:
         self.batches = 0  # statements written, for the benchmark's figures
         self.rows = 0
 
-    def accept(self, row: Row) -> None:
-        """Return once ``row`` is committed; :class:`NotAccepted` if it may not be."""
-        pending = _Pending(row)
+    def accept(self, row: Row, charge: EdgeCharge) -> int:
+        """0 once ``row`` is charged and committed; else edge_charge's code (or
+        :data:`UNCHARGED`) and nothing written. :class:`NotAccepted` if the commit failed."""
+        pending = _Pending(row, charge)
         self._queue.put(pending)
         if not pending.done.wait(WAIT_SECONDS):
             raise NotAccepted("the buffer's commit took too long")
         if pending.error is not None:
             raise NotAccepted(str(pending.error)) from pending.error
+        return pending.code
 
     def _run(self) -> None:
         while True:
@@ -98,30 +108,49 @@ class GroupWriter:
                 except queue.Empty:
                     break
             try:
-                _write([pending.row for pending in batch])
-            except Exception:
-                logger.exception("ingest group commit: a batch of %s failed; row by row", len(batch))
-                connection.close()
+                self._write(batch)
+            except Exception as error:  # the thread must live on: these requests fall back
+                logger.exception("ingest group commit: a batch failed before its write")
                 for pending in batch:
-                    try:
-                        _write([pending.row])
-                    except Exception as error:
-                        connection.close()
-                        pending.error = error
-            self.batches += 1
-            self.rows += len(batch)
-            for pending in batch:
-                pending.done.set()
+                    pending.error = error
+            finally:
+                for pending in batch:
+                    pending.done.set()
+
+    def _write(self, batch: list[_Pending]) -> None:
+        codes = edge_charge([pending.charge for pending in batch], epoch_key=EPOCH_KEY)
+        if codes is None:
+            return  # every request UNCHARGED: the full path takes them
+        for pending, code in zip(batch, codes, strict=True):
+            pending.code = code
+        charged = [pending for pending in batch if pending.code == 0]
+        if not charged:
+            return
+        try:
+            buffer_write([pending.row for pending in charged])
+        except Exception:
+            logger.exception("ingest group commit: a batch of %s failed; row by row", len(charged))
+            connection.close()
+            for pending in charged:
+                try:
+                    buffer_write([pending.row])
+                except Exception as error:
+                    connection.close()
+                    pending.error = error
+        self.batches += 1
+        self.rows += len(charged)
 
 
-def _write(rows: list[Row]) -> None:
+def buffer_write(rows: list[Row]) -> None:
+    """Append ``rows`` on this thread's connection: committed on return in autocommit (the
+    edge's writer thread), or with the caller's transaction."""
     params = [
         [row.workspace_id for row in rows],
         [row.source for row in rows],
         [row.payload for row in rows],
         [row.accepted_at for row in rows],
     ]
-    with raw_cursor() as cursor:  # this thread's own connection, in autocommit
+    with raw_cursor() as cursor:
         cursor.execute(_INSERT, params)
 
 

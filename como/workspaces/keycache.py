@@ -4,10 +4,11 @@ Looking a key up costs a PostgreSQL round trip per request; the edge answers tho
 requests a second with a handful of keys, so each web process keeps ``digest → (key,
 workspace)`` for :data:`TTL_SECONDS`. A revocation must not wait for that: every change that
 takes a key away (:func:`api_keys_changed`, called after the commit of a revocation or a
-deletion) bumps a counter in Redis, which the edge reads in the same round trip that charges
-the rate limits (:func:`como.workspaces.ratelimits.edge_charge`); an entry remembered under
-another value of it is looked up again. When Redis cannot be reached the TTL bounds how long
-a revoked key still works.
+deletion) bumps an epoch counter in Redis. An entry remembers the epoch read just before the
+key itself; the round trip that charges the rate limits
+(:func:`como.workspaces.ratelimits.edge_charge`) compares it with the epoch then, and a
+request whose key was read under an older one is not accepted by the edge (the full path
+answers it, and the key is read again). Without Redis the edge accepts nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.dispatch import receiver
 
 from .authentication import _active_key
 from .models import ApiKey, Workspace
+from .ratelimits import edge_epoch
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,7 @@ class CachedKey:
     workspace_id: int
     last_used_at: datetime | None
     fetched_at: float  # time.monotonic()
-    epoch: bytes | None  # EPOCH_KEY's value when fetched; None: not read yet
+    epoch: str  # EPOCH_KEY's value read just before the key was
 
 
 class KeyCache:
@@ -59,8 +61,12 @@ class KeyCache:
             return None
         return entry
 
-    def fetch(self, digest: str, epoch: bytes | None = None) -> CachedKey | None:
-        """Look the key up in PostgreSQL (on this thread's connection) and remember it."""
+    def fetch(self, digest: str) -> CachedKey | None:
+        """Look the key up in PostgreSQL (on this thread's connection) and remember it; None
+        when it is unknown or revoked, or Redis is unreachable (no epoch to remember)."""
+        epoch = edge_epoch(EPOCH_KEY)  # first: a revocation after this read changes it
+        if epoch is None:
+            return None
         key = _active_key(digest)
         if key is None:
             self.forget(digest)
