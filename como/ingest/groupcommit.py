@@ -8,7 +8,8 @@ revocation), writes the charged ones with one ``INSERT â€¦ SELECT FROM unnest(â€
 (one WAL flush for all of them, ``synchronous_commit`` untouched) and wakes each request only
 once that statement has committed: a 202 still means "committed in PostgreSQL".
 No timer: while one commit is in flight the next requests queue up, so a batch is as large
-as the load makes it and a lone request pays no wait. The same statement NOTIFYs the drain (:data:`CHANNEL`), delivered at commit.
+as the load makes it and a lone request pays no wait. The same statement NOTIFYs the drain
+(:data:`CHANNEL`), delivered at commit.
 
 A failed batch is written again row by row on a fresh connection, so one bad row (its
 workspace deleted meanwhile) fails only its own request. A request whose row failed is not
