@@ -83,7 +83,7 @@ class GroupWriter:
     """One per process (:func:`writer`); :meth:`accept` is called from request threads."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="ingest-group-commit", daemon=True)
         self._thread.start()
         self.batches = 0  # statements written, for the benchmark's figures
@@ -100,14 +100,27 @@ class GroupWriter:
             raise NotAccepted(str(pending.error)) from pending.error
         return pending.code
 
+    def release(self) -> None:
+        """Close the writer's connection (it opens another when next needed): for tests, whose
+        database cannot be dropped while it is open."""
+        self._queue.put(None)
+
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            first = self._queue.get()
+            if first is None:
+                connection.close()
+                continue
+            batch = [first]
             while len(batch) < MAX_BATCH:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    following = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if following is None:
+                    self._queue.put(None)  # after this batch
+                    break
+                batch.append(following)
             try:
                 self._write(batch)
             except Exception as error:  # the thread must live on: these requests fall back

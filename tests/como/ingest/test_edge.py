@@ -13,11 +13,12 @@ import secrets
 import sys
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 
 from como.ingest.edge import CollectEdge
 from como.ingest.groupcommit import writer
@@ -72,6 +73,12 @@ def _environ(body: bytes, **extra: Any) -> dict[str, Any]:
     }
     environ.update(extra)
     return environ
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_connections() -> Iterator[None]:
+    yield
+    writer().release()  # else the test database cannot be dropped at the end
 
 
 @pytest.fixture
@@ -182,8 +189,11 @@ def test_concurrent_requests_share_commits_and_all_are_stored(
     codes: list[int] = []
 
     def client(n: int) -> None:
-        for m in range(10):
-            codes.append(post(edge, secret, event(f"c{n}-{m}")).code)
+        try:
+            for m in range(10):
+                codes.append(post(edge, secret, event(f"c{n}-{m}")).code)
+        finally:
+            connection.close()  # this thread's, opened by the key lookup
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(20)]
     for thread in threads:
