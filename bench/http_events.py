@@ -2,13 +2,20 @@
 
     .venv/bin/python bench/http_events.py [--events 20000] [--workers 4] [--concurrency 16] [--kill]
 
+Named ``http_events`` because a ``bench/http.py`` shadowed the standard library's ``http``
+package for every script in this folder.
+
 Starts gunicorn (``--workers``, ``--worker-class``) on a free loopback port with como's
-application, and one ``manage.py ingest_drain`` process; a load generator in this process
-(bench/loadgen.py, asyncio) POSTs ``--events`` single events with ``--concurrency``
-connections. It prints events/s and the answer's p50/p99, the raw limit of the same server in
-the same run (a no-op view behind the same middleware, sent the same requests), the ratio, and
-the time from each sampled event's 202 to its row (stored and scored: they commit together)
-read on another connection: p50/p99. ``--kill`` SIGKILLs a web worker a third of the way in
+application (bench/http_wsgi.py), and one ``manage.py ingest_drain`` process; a load generator
+in this process (bench/loadgen.py, asyncio) POSTs ``--events`` single events with
+``--concurrency`` connections. It prints events/s and the answer's p50/p99, two raw limits of
+the same server in the same run, sent the same requests (a bare WSGI no-op before the collect
+edge and Django: the honest floor for the edge, como/ingest/edge.py, which skips Django's
+middleware too; and a no-op Django view behind all the middleware), the ratios, the time from
+each sampled event's 202 to its row (stored and scored: they commit together) read on another
+connection, p50/p99, and the CPU each part spent per event (web workers, drain, PostgreSQL
+backends of this database, the load generator) with what 2 quiet cores would give.
+``--kill`` SIGKILLs a web worker a third of the way in
 and the drain two thirds in (a new drain is started), then checks that every event answered
 202 is stored exactly once. Everything it created is removed.
 """
@@ -30,13 +37,15 @@ from pathlib import Path
 from typing import Any
 
 import loadgen
+from proc_cpu import Meter, children
 from smoke import parse_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1_500  # single events/s, docs/architecture.md "Hot paths"
 LATENCY_TARGET = 1.0  # s, 202 → stored and scored, p99
 URL = "/api/v1/events/collect"
-NOOP = "/api/bench/noop"  # bench/http_site.py
+NOOP = "/api/bench/noop"  # bench/http_urls.py: a Django view behind all the middleware
+BARE = "/api/bench/bare"  # bench/http_wsgi.py: before the edge and Django
 POLL_SECONDS = 0.02
 
 #: --smoke: seconds, for `make test` (bench/smoke.py).
@@ -47,10 +56,10 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20_000, help="single events to POST")
     parser.add_argument("--noop", type=int, default=10_000, help="no-op requests (raw limit)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    parser.add_argument("--concurrency", type=int, default=16, help="client connections")
+    parser.add_argument("--threads", type=int, default=16, help="threads per gthread worker")
+    parser.add_argument("--concurrency", type=int, default=32, help="client connections")
     parser.add_argument("--sample", type=int, default=10, help="time every Nth event's latency")
     parser.add_argument(
         "--kill", action="store_true", help="SIGKILL a web worker and the drain mid-run"
@@ -93,7 +102,7 @@ def start_server(args: argparse.Namespace, port: int, env: dict[str, str], log: 
         sys.executable,
         "-m",
         "gunicorn",
-        "como.wsgi:application",
+        "bench.http_wsgi:application",
         f"--bind=127.0.0.1:{port}",
         f"--workers={args.workers}",
         f"--worker-class={args.worker_class}",
@@ -159,6 +168,30 @@ def make_events(count: int, prefix: str) -> list[bytes]:
     return bodies
 
 
+def backend_pids(exclude: set[int], _own: list[Any] = []) -> list[int]:  # noqa: B006
+    """PostgreSQL backends of this database (the web workers', the drains'), minus ours.
+
+    On a connection of its own, outside Django (it is called from the load generator's loop).
+    """
+    import psycopg
+    from django.db import connection
+
+    if not _own:
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        _own.append(psycopg.connect(**params, autocommit=True))
+    rows = (
+        _own[0]
+        .execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        .fetchall()
+    )
+    return [pid for (pid,) in rows if pid not in exclude]
+
+
 class LatencyProbe(threading.Thread):
     """Reads, on its own connection, when sampled accepted events appear as stored rows."""
 
@@ -169,6 +202,7 @@ class LatencyProbe(threading.Thread):
         self.latencies: list[float] = []
         self.lock = threading.Lock()
         self.done = threading.Event()
+        self.backend = 0  # its PostgreSQL backend: bench overhead, not the system's cost
 
     def add(self, event_id: str, answered_at: float) -> None:
         with self.lock:
@@ -178,6 +212,9 @@ class LatencyProbe(threading.Thread):
         from django.db import connection
 
         try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.backend = cursor.fetchone()[0]
             while not self.done.is_set() or self.pending:
                 with self.lock:
                     ids = list(self.pending)[:2000]
@@ -248,6 +285,7 @@ def main() -> None:
     bodies = make_events(args.events, f"one-{tag}")
     warm = make_events(max(50, 10 * args.workers), f"warm-{tag}")
     noop = bodies[: args.noop] if args.noop <= len(bodies) else bodies * 2
+    meters = {part: Meter() for part in ("web workers", "drain", "PostgreSQL backends")}
     load = os.getloadavg()
     workspace = workspace_create(slug=f"bench-{tag}", vertical="b2b", name="Bench (throwaway)")
     key = api_key_create(workspace=workspace, name="bench").secret
@@ -276,13 +314,27 @@ def main() -> None:
 
         post(NOOP, warm)  # every worker imports, connects and warms its caches
         warmed = post(URL, warm)
+        bare_meter = Meter()
+        bare_meter.sample(children(server.pid))
+        bare = post(BARE, noop)
+        bare_meter.sample(children(server.pid))
         raw = post(NOOP, noop)
+        probe.start()
+        while not probe.backend:
+            time.sleep(0.01)
+
+        def sample() -> None:
+            meters["web workers"].sample(children(server.pid))
+            meters["drain"].sample([drain.pid for drain in drains])
+            meters["PostgreSQL backends"].sample(backend_pids({probe.backend}))
 
         answered = 0
 
         def on_answer(index: int, status: int, now: float) -> None:
             nonlocal answered
             answered += 1
+            if answered % 1000 == 0:
+                sample()
             if status == 202 and index % args.sample == 0:
                 probe.add(f"one-{tag}-{index}", now)
             if args.kill and answered == len(bodies) // 3:
@@ -293,13 +345,17 @@ def main() -> None:
                 os.kill(drains[-1].pid, signal.SIGKILL)
                 drains[-1].wait()
                 drains.append(start_drain(env, log))
+                sample()
                 kills.append(f"drain {drains[-2].pid} at answer {answered}")
 
-        probe.start()
+        sample()
+        cpu_started = time.process_time()
         run = post(URL, bodies, on_answer)
+        loadgen_cpu = time.process_time() - cpu_started
         accepted = {f"one-{tag}-{i}" for i, status in enumerate(run.status) if status == 202}
         accepted_warm = {f"warm-{tag}-{i}" for i, s in enumerate(warmed.status) if s == 202}
         wait_drained(workspace.pk, accepted | accepted_warm, 300)
+        sample()
         probe.done.set()
         probe.join(timeout=60)
         stored = dict(
@@ -321,11 +377,12 @@ def main() -> None:
     answers = [lat for lat, status in zip(run.latency, run.status, strict=True) if status]
     rate = len(accepted) / run.elapsed
     raw_rate = len(raw.status) / raw.elapsed
+    bare_rate = len(bare.status) / bare.elapsed
     print("como single events over HTTP")
     print(
-        f"  box: {os.cpu_count()} cores, load average {load[0]:.2f} at the start; "
-        f"gunicorn {args.workers} {args.worker_class} workers"
-        f"{f' x {args.threads} threads' if args.threads > 1 else ''}, one ingest_drain, "
+        f"  box: {os.cpu_count()} cores, load average {load[0]:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end; gunicorn {args.workers} {args.worker_class} "
+        f"workers{f' x {args.threads} threads' if args.threads > 1 else ''}, one ingest_drain, "
         f"{args.concurrency} client connections (asyncio, this process)"
     )
     verdict = "met" if rate >= TARGET else "NOT met"
@@ -334,12 +391,29 @@ def main() -> None:
         f"p50 {loadgen.percentile(answers, 0.5) * 1000:.1f} ms, "
         f"p99 {loadgen.percentile(answers, 0.99) * 1000:.1f} ms (target ≥ {TARGET:,}: {verdict})"
     )
+    bare_cpu = bare_meter.spent() / len(bare.status) * 1000
+    for name, outcome, limit in (
+        (f"bare WSGI no-op, same server ({bare_cpu:.3f} ms CPU in workers)", bare, bare_rate),
+        ("no-op Django view, all middleware", raw, raw_rate),
+    ):
+        print(
+            f"  raw limit, {name}: {len(outcome.status)} requests in {outcome.elapsed:.2f} s = "
+            f"{limit:,.0f} requests/s; p50 {loadgen.percentile(outcome.latency, 0.5) * 1000:.1f}"
+            f" ms, p99 {loadgen.percentile(outcome.latency, 0.99) * 1000:.1f} ms; "
+            f"ratio collect / it: {rate / limit:.3f}"
+        )
+    count = max(1, len(accepted))
+    spent = {part: meter.spent() for part, meter in meters.items()}
+    spent["load generator"] = loadgen_cpu
+    per_event = {part: seconds / count * 1000 for part, seconds in spent.items()}
+    system = sum(ms for part, ms in per_event.items() if part != "load generator")
     print(
-        f"  raw limit, no-op view: {len(raw.status)} requests in {raw.elapsed:.2f} s = "
-        f"{raw_rate:,.0f} requests/s; p50 {loadgen.percentile(raw.latency, 0.5) * 1000:.1f} ms, "
-        f"p99 {loadgen.percentile(raw.latency, 0.99) * 1000:.1f} ms"
+        "  CPU per event: "
+        + ", ".join(f"{part} {ms:.3f} ms" for part, ms in per_event.items())
+        + f"; como's total {system:.3f} ms = {(os.cpu_count() or 1) * 1000 / system:,.0f} "
+        f"events/s on {os.cpu_count()} quiet cores (load generator elsewhere; PostgreSQL's "
+        "WAL writer and checkpointer not counted)"
     )
-    print(f"  ratio collect / no-op: {rate / raw_rate:.3f}")
     lat = probe.latencies
     verdict = "met" if lat and loadgen.percentile(lat, 0.99) <= LATENCY_TARGET else "NOT met"
     print(

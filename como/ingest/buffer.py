@@ -30,6 +30,8 @@ from como import jsonsafe
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
+from .groupcommit import Row as BufferedRow
+from .groupcommit import buffer_write
 from .models import AcceptedEvent
 from .services import events_ingest
 
@@ -40,10 +42,6 @@ MAX_FAILURES = 5
 #: Rows per drain transaction: the bulk path's own batch size.
 DRAIN_BATCH = 1000
 _TABLE = sql.Identifier(AcceptedEvent._meta.db_table)
-_INSERT = sql.SQL(
-    "INSERT INTO {table} (workspace_id, source, payload, accepted_at, failures, last_error) "
-    "VALUES (%s, %s, %s, %s, 0, '')"
-).format(table=_TABLE)
 _TAKE = sql.SQL("""
     DELETE FROM {table} WHERE id IN (
         SELECT id FROM {table} WHERE failures < %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
@@ -58,10 +56,10 @@ def event_accept(
     """Append one validated event's JSON text to the buffer; committed when this returns.
 
     The caller has validated ``payload`` (:func:`~como.ingest.schema.event_validate` at
-    ``accepted_at``). Runs in autocommit: one statement, no lock beyond the row's own.
+    ``accepted_at``). Runs in autocommit: one statement, no lock beyond the row's own. The
+    edge (:mod:`como.ingest.edge`) writes the same statement for many requests at once.
     """
-    with raw_cursor() as cursor:
-        cursor.execute(_INSERT, [workspace.pk, source, payload.decode(), accepted_at])
+    buffer_write([BufferedRow(workspace.pk, source, payload.decode(), accepted_at)])
 
 
 @dataclass(frozen=True)

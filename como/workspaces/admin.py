@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from como import verticals
 
 from .admin_base import WorkspaceScopedAdmin, WorkspaceScopedInline
+from .keycache import api_keys_changed
 from .models import ApiKey, Membership, Workspace
 from .principal import CallerKind, Principal, principal_for_request
 from .roles import Permission
@@ -215,4 +216,5 @@ class ApiKeyAdmin(WorkspaceScopedAdmin):
             else queryset
         )
         count = allowed.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        api_keys_changed()  # web processes that remember a key forget it
         self.message_user(request, f"Revoked {count} API key(s).")

@@ -7,7 +7,7 @@ class WorkspacesConfig(AppConfig):
     verbose_name = "Workspaces"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, keycache  # noqa: F401  (system checks; key-change signals)
         from .serializer_fields import install
 
         install()

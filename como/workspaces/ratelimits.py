@@ -44,6 +44,36 @@ return -1
 """
 
 
+# The single-event edge's Redis conversation for a whole group commit (como/ingest/groupcommit.py),
+# one round trip. KEYS[1] the API key epoch (como/workspaces/keycache.py), then per request
+# the IP's auth-failure counter and the key's event counter. ARGV: failure limit, event limit,
+# event window in ms, '1' to charge ('0': rate limits off), then per request the epoch its key
+# was read under. Per request: 0 charged one event, 1 the IP is locked out, 2 the key is over
+# its event rate, 3 its key was read under another epoch; only 0 is charged.
+_EDGE = """
+local epoch = redis.call('GET', KEYS[1]) or '0'
+local fail_limit, event_limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local codes = {}
+for i = 1, (#KEYS - 1) / 2 do
+    local failures, events = KEYS[2 * i], KEYS[2 * i + 1]
+    local code = 0
+    if ARGV[4 + i] ~= epoch then
+        code = 3
+    elseif ARGV[4] == '1' then
+        if tonumber(redis.call('GET', failures) or '0') >= fail_limit then
+            code = 1
+        elseif tonumber(redis.call('GET', events) or '0') + 1 > event_limit then
+            code = 2
+        elseif redis.call('INCRBY', events, 1) == 1 then
+            redis.call('PEXPIRE', events, ARGV[3])
+        end
+    end
+    codes[i] = code
+end
+return codes
+"""
+
+
 @dataclass(frozen=True)
 class Rate:
     count: int
@@ -65,6 +95,61 @@ def rate_parse(text: str) -> Rate:
 def _script(url: str) -> redis.commands.core.Script:
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     return client.register_script(_CHARGE)
+
+
+@cache
+def _edge_script(url: str) -> redis.commands.core.Script:
+    return _script(url).registered_client.register_script(_EDGE)
+
+
+@cache
+def _parsed(text: str) -> Rate:
+    return rate_parse(text)
+
+
+@dataclass(frozen=True)
+class EdgeCharge:
+    """One collect request to charge: its IP, its key's digest and the key epoch it was read
+    under (:mod:`como.workspaces.keycache`)."""
+
+    ip: str
+    key_digest: str
+    epoch: str
+
+
+def edge_epoch(epoch_key: str) -> str | None:
+    """The API key epoch now; None when Redis cannot be reached."""
+    try:
+        value = _script(settings.REDIS_URL).registered_client.get(epoch_key)
+    except redis.RedisError:
+        return None
+    if value is None:
+        return "0"
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def edge_charge(charges: list[EdgeCharge], *, epoch_key: str) -> list[int] | None:
+    """Each request charged one event as :class:`~.throttling.RateLimitMiddleware` and
+    :func:`~.throttling.ingest_charge` would charge it, all in one round trip: per request 0
+    (charged), 1 (IP locked out), 2 (over the event rate) or 3 (its key was read before a
+    revocation). None when Redis is unreachable. Every request but a 0 goes to the full path,
+    which answers (or lets it through) exactly as it always did, charging it there.
+    """
+    failures = _parsed(settings.COMO_RATE_AUTH_FAILURES)
+    events = _parsed(settings.COMO_RATE_INGEST_EVENTS)
+    keys = [epoch_key]
+    for charge in charges:
+        keys.append(f"como:rate:auth-failures:{charge.ip}")
+        keys.append(f"como:rate:ingest-events:key:{charge.key_digest}")
+    args: list[str | int] = [failures.count, events.count, events.seconds * 1000]
+    args.append("1" if settings.COMO_RATE_LIMITS else "0")
+    args.extend(charge.epoch for charge in charges)
+    try:
+        codes = _edge_script(settings.REDIS_URL)(keys=keys, args=args)
+    except redis.RedisError:
+        logger.warning("collect edge: Redis is unreachable; the full path answers", exc_info=True)
+        return None
+    return [int(code) for code in codes]
 
 
 def rate_charge(*, scope: str, ident: str, rate: str, cost: int = 1) -> float | None:

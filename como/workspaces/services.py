@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import keys
+from .keycache import api_keys_changed
 from .models import ApiKey, Membership, Workspace
 from .roles import Role
 
@@ -85,4 +86,5 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        api_keys_changed()  # web processes that remember the key forget it
     return api_key
