@@ -136,7 +136,9 @@ def split_cents(cents: int, nums: Sequence[int], den: int) -> list[int]:
     floors = [product // den for product in products]
     left = cents - sum(floors)
     if left:
-        remainders = [product - floor * den for product, floor in zip(products, floors, strict=True)]
+        remainders = [
+            product - floor * den for product, floor in zip(products, floors, strict=True)
+        ]
         order = sorted(range(len(nums)), key=lambda i: (-remainders[i], i))
         for index in order[:left]:
             floors[index] += 1

@@ -16,7 +16,9 @@ from como.campaigns.attribution.money import allocate
 DAY0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
-def expected(journey: Journey, config: Settings, cents: int) -> dict[str, list[tuple[object, Fraction, Decimal]]]:
+def expected(
+    journey: Journey, config: Settings, cents: int
+) -> dict[str, list[tuple[object, Fraction, Decimal]]]:
     out = {}
     for key, spec in MODELS.items():
         credit = spec.credit(journey, config)
@@ -26,7 +28,9 @@ def expected(journey: Journey, config: Settings, cents: int) -> dict[str, list[t
     return out
 
 
-def computed(journey: Journey, config: Settings, cents: int) -> dict[str, list[tuple[object, Fraction, Decimal]]]:
+def computed(
+    journey: Journey, config: Settings, cents: int
+) -> dict[str, list[tuple[object, Fraction, Decimal]]]:
     ordered = sorted(journey.touches, key=lambda t: t.at)
     when = Milestones(
         journey.converted_at,
