@@ -234,19 +234,23 @@ def _cents_text(cents: int) -> str:
     return f"{sign}{whole}.{part:02d}"
 
 
+_LEAD_SQL = """
+SELECT c.id, coalesce(
+    (SELECT min(t.at) FROM {transition} t WHERE t.contact_id = c.id AND t.to_stage <> %s),
+    CASE WHEN c.lifecycle_stage <> %s THEN coalesce(c.first_seen_at, c.created_at) END)
+FROM {contact} c
+WHERE c.workspace_id = %s AND c.id = ANY(%s)
+"""
+
+
 def _lead_created(workspace: Workspace, contact_ids: Sequence[int]) -> dict[int, datetime]:
     """Contact → its lead creation: its first move out of subscriber (a contact that never
     moved but is past subscriber: when it was first seen, else created)."""
     if not contact_ids:
         return {}
-    sql = f"""
-        SELECT c.id, coalesce(
-            (SELECT min(t.at) FROM {LifecycleTransition._meta.db_table} t
-              WHERE t.contact_id = c.id AND t.to_stage <> %s),
-            CASE WHEN c.lifecycle_stage <> %s THEN coalesce(c.first_seen_at, c.created_at) END)
-        FROM {Contact._meta.db_table} c
-        WHERE c.workspace_id = %s AND c.id = ANY(%s)
-    """
+    sql = _LEAD_SQL.format(
+        transition=LifecycleTransition._meta.db_table, contact=Contact._meta.db_table
+    )
     subscriber = LifecycleStage.SUBSCRIBER.value
     with connection.cursor() as cursor:
         cursor.execute(sql, [subscriber, subscriber, workspace.pk, list(contact_ids)])

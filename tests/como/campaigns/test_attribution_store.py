@@ -198,7 +198,8 @@ def test_a_six_touch_account_journey_credits_every_member(workspace: Workspace) 
         opened_at=(day(7) + timedelta(hours=1)).isoformat(),
         closed_at=day(14).isoformat(),
     )
-    assert opportunity.account_id == acme.pk and opportunity.contact_id is None
+    assert opportunity.account_id == acme.pk
+    assert opportunity.contact_id is None
     assert recompute(workspace, opportunity_ids=[opportunity.pk]) == 6
     got = stored(opportunity)
     six = ("a1", "b1", "c1", "a2", "b2", "c2")
@@ -216,7 +217,7 @@ def test_a_six_touch_account_journey_credits_every_member(workspace: Workspace) 
         "c1": Decimal("300.00"),
         "a2": Decimal("1800.00"),
     }
-    # Full path: 22.5 × 2 on a1, 22.5 on a2 (OC) and c2 (CW), 10 over b1, c1, b2.
+    # Full path: 22.5 twice on a1, 22.5 on a2 (OC) and c2 (CW), 10 over b1, c1, b2.
     assert {k: a for k, (_, a) in got["full_path"].items()} == {
         "a1": Decimal("2700.00"),
         "b1": Decimal("200.00"),
