@@ -226,8 +226,12 @@ class ConversionKind(models.TextChoices):
     MQL = "mql", "MQL"
 
 
-_SHARE = {"max_digits": 16, "decimal_places": 15, "default": 0}
-_AMOUNT = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
+def _share() -> Any:
+    return models.DecimalField(max_digits=16, decimal_places=15, default=0)
+
+
+def _amount() -> Any:
+    return models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
 
 
 class AttributionCredit(WorkspaceOwned):
@@ -265,22 +269,22 @@ class AttributionCredit(WorkspaceOwned):
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    first_touch = models.DecimalField(**_SHARE)
-    first_touch_amount = models.DecimalField(**_AMOUNT)
-    last_touch = models.DecimalField(**_SHARE)
-    last_touch_amount = models.DecimalField(**_AMOUNT)
-    last_non_direct = models.DecimalField(**_SHARE)
-    last_non_direct_amount = models.DecimalField(**_AMOUNT)
-    linear = models.DecimalField(**_SHARE)
-    linear_amount = models.DecimalField(**_AMOUNT)
-    u_shaped = models.DecimalField(**_SHARE)
-    u_shaped_amount = models.DecimalField(**_AMOUNT)
-    w_shaped = models.DecimalField(**_SHARE)
-    w_shaped_amount = models.DecimalField(**_AMOUNT)
-    full_path = models.DecimalField(**_SHARE)
-    full_path_amount = models.DecimalField(**_AMOUNT)
-    time_decay = models.DecimalField(**_SHARE)
-    time_decay_amount = models.DecimalField(**_AMOUNT)
+    first_touch = _share()
+    first_touch_amount = _amount()
+    last_touch = _share()
+    last_touch_amount = _amount()
+    last_non_direct = _share()
+    last_non_direct_amount = _amount()
+    linear = _share()
+    linear_amount = _amount()
+    u_shaped = _share()
+    u_shaped_amount = _amount()
+    w_shaped = _share()
+    w_shaped_amount = _amount()
+    full_path = _share()
+    full_path_amount = _amount()
+    time_decay = _share()
+    time_decay_amount = _amount()
 
     class Meta:
         ordering = ["converted_at", "touch_at", "event_id"]
