@@ -29,7 +29,7 @@ from como.leads.models import Event
 from como.registry import Hooks
 from como.workspaces.models import Workspace
 
-from ..selectors.touches import Touch, touches
+from ..selectors.touches import Touch, touch_types_of, touches
 from .report import period
 
 #: ``handler(workspace, vins)`` → {platform ad id: VIN} for those vehicles' ads.
@@ -69,6 +69,7 @@ SELECT e.id, e.contact_id, e.occurred_at, e.properties ->> 'vin',
 FROM {event} e
 WHERE e.workspace_id = %(workspace)s AND e.contact_id = ANY(%(contacts)s::bigint[])
   AND e.occurred_at >= %(since)s AND e.occurred_at <= %(until)s
+  AND e.type = ANY(%(types)s::text[])
   AND (e.properties ->> 'vin' = ANY(%(vins)s::text[])
        OR e.properties ->> 'ad_id' = ANY(%(ads)s::text[])
        OR e.utm_content = ANY(%(ads)s::text[]))
@@ -166,6 +167,8 @@ def _vin_events(
         "until": until,
         "vins": vins,
         "ads": ads,
+        # What a person did (a page, a form, a click): not the sale's own record of the VIN.
+        "types": list(touch_types_of(workspace)),
     }
     known = set(ads)
     out: dict[int, list[tuple[int, datetime, str, str | None]]] = defaultdict(list)
