@@ -63,7 +63,7 @@ def main() -> None:
     workspace = workspace_create(slug=f"bench-{tag}", vertical="b2b", name="Bench (throwaway)")
     per = args.touches // args.opportunities
     try:
-        for source, medium, code in UTMS:
+        for _source, _medium, code in UTMS:
             Campaign.objects.create(workspace=workspace, name=code, utm_campaigns=[code])
         contacts = Contact.objects.bulk_create(
             Contact(
@@ -114,18 +114,35 @@ def main() -> None:
                         roll = rng.random()
                         if roll < 0.45:
                             source, medium, code = rng.choice(UTMS)
-                            row = (contact.pk, f"e{contact.pk}-{k}", "page_view", at, source, medium, code)
+                            row = (
+                                contact.pk,
+                                f"e{contact.pk}-{k}",
+                                "page_view",
+                                at,
+                                source,
+                                medium,
+                                code,
+                            )
                         elif roll < 0.75:
-                            row = (contact.pk, f"e{contact.pk}-{k}", "email_clicked", at, "", "", "")
+                            row = (
+                                contact.pk,
+                                f"e{contact.pk}-{k}",
+                                "email_clicked",
+                                at,
+                                "",
+                                "",
+                                "",
+                            )
                         else:
                             row = (contact.pk, f"e{contact.pk}-{k}", "page_view", at, "", "", "")
                         copy.write_row(row)
             table = Event._meta.db_table
             cursor.execute(
-                f"INSERT INTO {table} (workspace_id, contact_id, event_id, type, properties, "  # noqa: S608
-                f"occurred_at, received_at, utm_source, utm_medium, utm_campaign{more.as_string(cursor)}) "
-                f"SELECT %s, contact_id, event_id, type, '{{}}'::jsonb, occurred_at, occurred_at, "
-                f"utm_source, utm_medium, utm_campaign{exprs.as_string(cursor)} FROM bench_touch",
+                f"INSERT INTO {table} (workspace_id, contact_id, event_id, type, properties, "
+                "occurred_at, received_at, utm_source, utm_medium, utm_campaign"
+                f"{more.as_string(cursor)}) SELECT %s, contact_id, event_id, type, '{{}}'::jsonb, "
+                "occurred_at, occurred_at, utm_source, utm_medium, utm_campaign"
+                f"{exprs.as_string(cursor)} FROM bench_touch",
                 [workspace.pk, *params],
             )
             cursor.execute("DROP TABLE bench_touch")
@@ -135,7 +152,12 @@ def main() -> None:
         load = os.getloadavg()
         cpu = time.process_time()
         start_s = time.perf_counter()
-        rows = recompute(workspace)
+        phases: dict[str, float] = {}
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            cProfile.runctx("recompute(workspace, timings=phases)", globals(), locals(), "/tmp/s18c/prof.out")
+        rows = recompute(workspace, timings=phases)
         compute_s = time.perf_counter() - start_s
         cpu_s = time.process_time() - cpu
 
@@ -145,7 +167,7 @@ def main() -> None:
         with transaction.atomic(), connection.connection.cursor(name=f"bench_{tag}") as stream:
             stream.itersize = 10_000
             stream.execute(
-                f"SELECT id, contact_id, occurred_at, type, utm_source, utm_medium, "  # noqa: S608
+                f"SELECT id, contact_id, occurred_at, type, utm_source, utm_medium, "
                 f"utm_campaign, properties FROM {table} WHERE workspace_id = %s",
                 [workspace.pk],
             )
@@ -182,6 +204,7 @@ def main() -> None:
         f"  raw streamed SELECT of the events: {seen:,} rows in {raw_s:.2f} s = "
         f"{seen / raw_s:,.0f} rows/s; ratio raw / recompute: {raw_s / compute_s:.3f}"
     )
+    print("  phases: " + ", ".join(f"{name} {secs:.2f} s" for name, secs in phases.items()))
     print(f"  load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 

@@ -20,11 +20,13 @@ Nothing computes credit per request.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -97,9 +99,11 @@ def recompute(
     *,
     opportunity_ids: Iterable[int] | None = None,
     progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
 ) -> int:
     """Store credit for every model: for ``opportunity_ids``, or (None) for every opportunity
-    and MQL of the workspace, recorded as an AttributionRun. Returns the rows written."""
+    and MQL of the workspace, recorded as an AttributionRun. Returns the rows written.
+    ``timings`` (the benchmark's) is given the seconds spent per phase."""
     config = settings_of(workspace)
     everything = opportunity_ids is None
     opportunities = Opportunity.objects.filter(workspace=workspace)
@@ -131,7 +135,7 @@ def recompute(
         *((ConversionKind.MQL, mql_pks[i : i + BATCH]) for i in range(0, len(mql_pks), BATCH)),
     ]
     for kind, pks in batches:
-        rows += _batch_store(workspace, kind, pks, config)
+        rows += _batch_store(workspace, kind, pks, config, timings if timings is not None else {})
         done += len(pks)
         if progress is not None:
             progress(done, total, rows)
@@ -143,19 +147,41 @@ def recompute(
 
 
 @transaction.atomic
-def _batch_store(workspace: Workspace, kind: str, pks: Sequence[int], config: Settings) -> int:
+def _batch_store(
+    workspace: Workspace,
+    kind: str,
+    pks: Sequence[int],
+    config: Settings,
+    timings: dict[str, float],
+) -> int:
     """Replace the stored credit of one batch of conversions; the rows written."""
+    clock = _Clock(timings)
     if kind == ConversionKind.OPPORTUNITY:
         conversions = _opportunities(workspace, pks)
         stale = AttributionCredit.objects.filter(workspace=workspace, opportunity_id__in=pks)
     else:
         conversions = _mqls(workspace, pks)
         stale = AttributionCredit.objects.filter(workspace=workspace, transition_id__in=pks)
-    stale.delete()
-    return _store(workspace, conversions, config)
+    clock.lap("conversions")
+    stale._raw_delete(stale.db)  # nothing refers to credit rows: no cascade to collect
+    clock.lap("delete")
+    return _store(workspace, conversions, config, clock)
 
 
-def _store(workspace: Workspace, conversions: Sequence[Conversion], config: Settings) -> int:
+class _Clock:
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.at = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.into[phase] = self.into.get(phase, 0.0) + now - self.at
+        self.at = now
+
+
+def _store(
+    workspace: Workspace, conversions: Sequence[Conversion], config: Settings, clock: _Clock
+) -> int:
     if not conversions:
         return 0
     contacts = sorted({pk for conversion in conversions for pk in conversion.contacts})
@@ -164,6 +190,7 @@ def _store(workspace: Workspace, conversions: Sequence[Conversion], config: Sett
     found = touches(
         workspace=workspace, contact_ids=contacts, since=since, until=max(instants) + _MICRO
     )
+    clock.lap("touches")
     by_contact: dict[int, list[Touch]] = defaultdict(list)
     for touch in found:
         by_contact[touch.contact_id].append(touch)
@@ -171,12 +198,14 @@ def _store(workspace: Workspace, conversions: Sequence[Conversion], config: Sett
     for conversion in conversions:
         journey = _journey(conversion, by_contact)
         out.extend(_rows(workspace.pk, conversion, journey, config))
+    clock.lap("compute")
     if out:
         with raw_cursor() as cursor:
             table = AttributionCredit._meta.db_table
             with cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
                 for row in out:
                     copy.write_row(row)
+    clock.lap("write")
     return len(out)
 
 
@@ -191,43 +220,59 @@ def _journey(conversion: Conversion, by_contact: dict[int, list[Touch]]) -> list
 def _rows(
     workspace_id: int, conversion: Conversion, journey: Sequence[Touch], config: Settings
 ) -> list[tuple[Any, ...]]:
+    """One row per counted touch: linear counts every touch any model counts."""
     ats = [touch.occurred_at for touch in journey]
     credit = every_model(ats, [touch.is_direct for touch in journey], conversion.when, config)
     if not credit:
         return []
     cents = int(conversion.amount * 100) if conversion.amount is not None else None
-    # Per touch index: per model, (share text, amount text).
-    cells: dict[int, dict[str, tuple[str, str | None]]] = defaultdict(dict)
-    for key, (indexes, nums, den) in credit.items():
-        money = split_cents(cents, nums, den) if cents is not None else None
-        for position, (index, num) in enumerate(zip(indexes, nums, strict=True)):
-            amount = _cents_text(money[position]) if money is not None else None
-            cells[index][key] = (share_text(num, den, PLACES), amount)
+    size = len(journey)
+    zero_amount = None if cents is None else "0.00"
+    columns: list[list[str | None]] = []
+    for key in MODELS:
+        shares: list[str | None] = ["0"] * size
+        amounts: list[str | None] = [zero_amount] * size
+        if key in credit:
+            indexes, nums, den = credit[key]
+            # Few distinct values per journey (linear's one, a position's few): text them once.
+            texts: dict[int, str] = {}
+            for index, num in zip(indexes, nums, strict=True):
+                text = texts.get(num)
+                if text is None:
+                    text = texts[num] = share_text(num, den, PLACES)
+                shares[index] = text
+            if cents is not None:
+                for index, value in zip(indexes, split_cents(cents, nums, den), strict=True):
+                    amounts[index] = _cents_text(value)
+        columns.append(shares)
+        columns.append(amounts)
     is_opportunity = conversion.kind == ConversionKind.OPPORTUNITY
-    zero = ("0", "0.00" if cents is not None else None)
+    head = (
+        workspace_id,
+        conversion.kind,
+        conversion.pk if is_opportunity else None,
+        None if is_opportunity else conversion.pk,
+        conversion.when.converted_at,
+    )
     out = []
-    for index in sorted(cells):
+    for index in credit["linear"][0]:
         touch = journey[index]
-        by_model = cells[index]
-        values: list[Any] = [
-            workspace_id,
-            conversion.kind,
-            conversion.pk if is_opportunity else None,
-            None if is_opportunity else conversion.pk,
-            conversion.when.converted_at,
-            touch.event_id,
-            touch.contact_id,
-            touch.occurred_at,
-            touch.touch_type,
-            touch.channel,
-            touch.campaign_id,
-        ]
-        for key in MODELS:
-            values.extend(by_model.get(key, zero))
-        out.append(tuple(values))
+        out.append(
+            (
+                *head,
+                touch.event_id,
+                touch.contact_id,
+                touch.occurred_at,
+                touch.touch_type,
+                touch.channel,
+                touch.campaign_id,
+                *[column[index] for column in columns],
+            )
+        )
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def _cents_text(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
