@@ -93,6 +93,7 @@ bench: migrate ## Run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/sequences.py
 	$(BIN)/python bench/intent.py
 	$(BIN)/python bench/http_events.py
+	$(BIN)/python bench/attribution.py
 
 # The file requires DJANGO_SECRET_KEY; validating it needs none, so a placeholder stands in.
 compose-config: export DJANGO_SECRET_KEY ?= compose-config-only

@@ -153,10 +153,6 @@ def main() -> None:
         cpu = time.process_time()
         start_s = time.perf_counter()
         phases: dict[str, float] = {}
-        if os.environ.get("BENCH_PROFILE"):
-            import cProfile
-
-            cProfile.runctx("recompute(workspace, timings=phases)", globals(), locals(), "/tmp/s18c/prof.out")
         rows = recompute(workspace, timings=phases)
         compute_s = time.perf_counter() - start_s
         cpu_s = time.process_time() - cpu

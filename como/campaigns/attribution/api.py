@@ -168,6 +168,7 @@ class AttributionViewSet(WorkspaceScopedViewSet):
             return _download(text, "attribution")
         return Response(
             {
+                "workspace": workspace.slug,
                 "since": data["since"].isoformat(),
                 "until": data["until"].isoformat(),
                 "by": data["by"],
@@ -205,6 +206,7 @@ class AttributionViewSet(WorkspaceScopedViewSet):
             return _download(text, "vin-sales")
         return Response(
             {
+                "workspace": workspace.slug,
                 "since": since.isoformat(),
                 "until": until.isoformat(),
                 "sales": [_sale(sale) for sale in sales],

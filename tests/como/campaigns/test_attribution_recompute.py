@@ -206,3 +206,24 @@ def test_the_side_by_side_report_and_its_api(
     missing = api.get("/api/v1/attribution", {"campaign": 999999})
     assert missing.status_code == 400
     assert "campaign" in missing.json()
+
+
+def test_the_management_command_recomputes_with_progress(workspace: Workspace) -> None:
+    from django.core.management import CommandError, call_command
+
+    journey(workspace)
+    Opportunity.objects.create(
+        workspace=workspace,
+        external_id="D-9",
+        contact=Contact.objects.get(email=ANA),
+        amount=Decimal("10.00"),
+        status="won",
+        opened_at=day(5),
+        closed_at=day(9),
+    )
+    out = io.StringIO()
+    call_command("recompute_attribution", workspace=workspace.slug, stdout=out)
+    assert f"{workspace.slug}: 1/1 conversions, 3 rows" in out.getvalue()
+    assert AttributionCredit.objects.filter(workspace=workspace).count() == 3
+    with pytest.raises(CommandError):
+        call_command("recompute_attribution", workspace="nobody")
