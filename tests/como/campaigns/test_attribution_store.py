@@ -58,6 +58,7 @@ def lead_at(workspace: Workspace, email: str, at: datetime) -> Contact:
 def deal(workspace: Workspace, **item: Any) -> Opportunity:
     outcome = opportunities_save(workspace=workspace, items=[item], via="api")[0]
     assert outcome.status == "created", outcome
+    assert outcome.id is not None
     return Opportunity.objects.get(pk=outcome.id)
 
 
@@ -92,6 +93,7 @@ def as_credit_py(workspace: Workspace, opportunity: Opportunity, lead: datetime)
     won = opportunity.closed_at if opportunity.status == "won" else None
     journey = Journey(touches, won or opportunity.opened_at, lead, opportunity.opened_at, won)
     config = settings_of(workspace)
+    assert opportunity.amount is not None
     out = {}
     for key, spec in MODELS.items():
         credit = spec.credit(journey, config)
