@@ -65,7 +65,7 @@ class PeriodSerializer(serializers.Serializer):
 class AttributionQuerySerializer(PeriodSerializer):
     by = serializers.ChoiceField(choices=["channel", "campaign"], default="channel")
     model = serializers.ChoiceField(choices=list(MODELS), required=False)
-    campaign = serializers.IntegerField(required=False, min_value=1)
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 ROW_FIELDS = (
