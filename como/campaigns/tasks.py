@@ -39,11 +39,18 @@ def sync_metrics(workspace_id: int | None = None, day: str | None = None) -> int
     ignore_result=True,
     **RETRY_ON_DATABASE_ERRORS,
 )
-def recompute_attribution(workspace_id: int, opportunity_ids: list[int] | None = None) -> int:
-    """Store the credit of these opportunities (None: of every opportunity and MQL)."""
+def recompute_attribution(
+    workspace_id: int,
+    opportunity_ids: list[int] | None = None,
+    mql_transition_ids: list[int] | None = None,
+) -> int:
+    """Store the credit of these opportunities and moves to MQL (both None: of every
+    opportunity and MQL)."""
     from .attribution.store import recompute
 
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
         return 0
-    return recompute(workspace, opportunity_ids=opportunity_ids)
+    return recompute(
+        workspace, opportunity_ids=opportunity_ids, mql_transition_ids=mql_transition_ids
+    )

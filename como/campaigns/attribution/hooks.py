@@ -1,4 +1,5 @@
-"""When stored credit is recomputed: a deal created or changed, the attribution settings changed.
+"""When stored credit is recomputed: a deal created or changed, a contact moved to MQL, the
+attribution settings changed.
 
 Both handlers run in the writer's transaction and only enqueue the recompute after it commits
 (a Celery task), so a deal import or a playbook save never waits for attribution.
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from como.leads.models import LifecycleStage, LifecycleTransition
 from como.workspaces.models import Workspace
 
 from ..models import AttributionCredit, AttributionRun
@@ -25,6 +27,16 @@ def on_opportunities_changed(workspace: Workspace, opportunity_ids: Sequence[int
 
     ids = list(opportunity_ids)
     transaction.on_commit(lambda: recompute_attribution.delay(workspace.pk, ids))
+
+
+def on_stage_changed(workspace: Workspace, transitions: Sequence[LifecycleTransition]) -> None:
+    """Moves to MQL are conversions: their credit is stored after commit (ingest's batches
+    enqueue one task per batch that has any)."""
+    from ..tasks import recompute_attribution
+
+    ids = [t.pk for t in transitions if t.to_stage == LifecycleStage.MQL and t.pk is not None]
+    if ids:
+        transaction.on_commit(lambda: recompute_attribution.delay(workspace.pk, [], ids))
 
 
 def on_playbook_saved(playbook: Playbook, by: User | None) -> None:
@@ -50,6 +62,8 @@ def on_playbook_saved(playbook: Playbook, by: User | None) -> None:
 def register() -> None:
     from como.agents.playbooks import PLAYBOOK_SAVED
     from como.deals.reactions import register_opportunities_changed
+    from como.leads.reactions import register_stage_changed
 
     register_opportunities_changed(on_opportunities_changed)
+    register_stage_changed(on_stage_changed)
     PLAYBOOK_SAVED.register(on_playbook_saved)

@@ -13,7 +13,8 @@ reports show attributed MQLs). Its journey (credit.Journey) is:
 :func:`recompute` reads a batch of conversions' touches with one call of the touches selector,
 computes every model with :mod:`.batch` (credit.py's numbers in integers) and replaces the
 batch's rows with one COPY, in one transaction per batch. Callers: the deals hook (a deal
-created or changed: its opportunities, through a Celery task after commit), a playbook save
+created or changed: its opportunities, through a Celery task after commit), the leads' stage
+hook (contacts moved to MQL: those moves, the same way), a playbook save
 that changes the attribution settings (everything), ``manage.py recompute_attribution``.
 Nothing computes credit per request.
 """
@@ -98,25 +99,24 @@ def recompute(
     workspace: Workspace,
     *,
     opportunity_ids: Iterable[int] | None = None,
+    mql_transition_ids: Iterable[int] | None = None,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
 ) -> int:
-    """Store credit for every model: for ``opportunity_ids``, or (None) for every opportunity
-    and MQL of the workspace, recorded as an AttributionRun. Returns the rows written.
-    ``timings`` (the benchmark's) is given the seconds spent per phase."""
+    """Store credit for every model: for ``opportunity_ids`` and ``mql_transition_ids`` (moves
+    to MQL), or (both None) for every opportunity and MQL of the workspace, recorded as an
+    AttributionRun. Returns the rows written. ``timings`` (the benchmark's) is given the
+    seconds spent per phase."""
     config = settings_of(workspace)
-    everything = opportunity_ids is None
+    everything = opportunity_ids is None and mql_transition_ids is None
     opportunities = Opportunity.objects.filter(workspace=workspace)
     if not everything:
         opportunities = opportunities.filter(pk__in=list(opportunity_ids or ()))
     opportunity_pks = list(opportunities.order_by("pk").values_list("pk", flat=True))
-    mql_pks: list[int] = []
-    if everything:
-        mql_pks = list(
-            LifecycleTransition.objects.filter(workspace=workspace, to_stage=LifecycleStage.MQL)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+    moves = LifecycleTransition.objects.filter(workspace=workspace, to_stage=LifecycleStage.MQL)
+    if not everything:
+        moves = moves.filter(pk__in=list(mql_transition_ids or ()))
+    mql_pks = list(moves.order_by("pk").values_list("pk", flat=True))
     run = None
     if everything:
         run = AttributionRun.objects.create(

@@ -227,3 +227,33 @@ def test_the_management_command_recomputes_with_progress(workspace: Workspace) -
     assert AttributionCredit.objects.filter(workspace=workspace).count() == 3
     with pytest.raises(CommandError):
         call_command("recompute_attribution", workspace="nobody")
+
+
+def test_a_move_to_mql_stores_its_credit_after_commit(
+    workspace: Workspace, eager: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    from como.leads.services import contact_stage_change
+
+    journey(workspace)
+    contact = Contact.objects.get(workspace=workspace, email=ANA)
+    with django_capture_on_commit_callbacks(execute=True):
+        [move] = contact_stage_change(
+            workspace=workspace, to_stage="mql", reason="score", contact=contact, at=day(3)
+        )
+    rows = AttributionCredit.objects.filter(transition=move).order_by("touch_at")
+    # Touches t1 and t2 are before the move; lead creation (day 4) is after it.
+    assert [(r.kind, r.linear, r.first_touch, r.last_touch) for r in rows] == [
+        ("mql", Decimal("0.5"), Decimal("1"), Decimal("0")),
+        ("mql", Decimal("0.5"), Decimal("0"), Decimal("1")),
+    ]
+    mqls = {
+        r.key: r.mqls
+        for r in side_by_side(
+            workspace,
+            by="channel",
+            since=date(2026, 7, 1),
+            until=date(2026, 7, 31),
+            models=["linear"],
+        )
+    }
+    assert mqls == {"paid_search": Decimal("0.50"), "email": Decimal("0.50")}
