@@ -163,7 +163,7 @@ def _batch_store(
         conversions = _mqls(workspace, pks)
         stale = AttributionCredit.objects.filter(workspace=workspace, transition_id__in=pks)
     clock.lap("conversions")
-    stale._raw_delete(stale.db)  # nothing refers to credit rows: no cascade to collect
+    stale.delete()  # nothing refers to credit rows: one DELETE, no cascade to collect
     clock.lap("delete")
     return _store(workspace, conversions, config, clock)
 
