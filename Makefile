@@ -95,6 +95,7 @@ bench: migrate ## Run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/http_events.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/storage.py
+	$(BIN)/python bench/attribution.py
 
 # The file requires DJANGO_SECRET_KEY; validating it needs none, so a placeholder stands in.
 compose-config: export DJANGO_SECRET_KEY ?= compose-config-only

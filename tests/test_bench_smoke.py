@@ -112,6 +112,16 @@ FIGURES: dict[str, list[str]] = {
         r"\(b\) every account's intent explained: \d+ accounts in [\d.]+ ms; raw SELECT of the "
         r"signals [\d.]+ ms; ratio \d+\.\d{3}",
     ],
+    "attribution": [
+        r"como attribution benchmark: [\d,]+ won opportunities, [\d,]+ touches, 8 models",
+        r"recompute: [\d,]+ touches in [\d.]+ s = [\d,]+ touches/s; [\d,]+ rows stored "
+        r"\([\d,]+ in the table\); CPU [\d.]+ s = [\d.]+ µs per touch",
+        r"raw streamed SELECT of the events: [\d,]+ rows in [\d.]+ s = [\d,]+ rows/s; "
+        r"ratio raw / recompute: \d+\.\d{3}",
+        r"phases: conversions [\d.]+ s, delete [\d.]+ s, touches [\d.]+ s, compute [\d.]+ s, "
+        r"write [\d.]+ s",
+        r"load average at the start: [\d.]+ [\d.]+ [\d.]+",
+    ],
     "compliance": [
         r"compliance checks +[\d,]+ creatives/s",
         r"numbers cached +[\d,]+ creatives/s",

@@ -32,7 +32,13 @@ FLOORS: dict[str, int] = {
     "demo": 5,
 }
 #: Imports between apps of one floor, each allowed one way only.
-SIDEWAYS = {("consent", "leads"), ("channels", "compliance"), ("sequences", "agents")}
+SIDEWAYS = {
+    ("consent", "leads"),
+    ("channels", "compliance"),
+    ("sequences", "agents"),
+    # Attribution reads its settings from the playbook and follows its saves.
+    ("campaigns", "agents"),
+}
 
 
 def imports(path: Path) -> Iterator[tuple[str, int]]:

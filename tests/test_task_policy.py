@@ -17,6 +17,7 @@ DATABASE_RETRYING = [
     agents.escalate_handoffs,
     scoring.rescore_workspace,
     campaigns.sync_metrics,
+    campaigns.recompute_attribution,
 ]
 
 

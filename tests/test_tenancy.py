@@ -38,7 +38,14 @@ from como.agents.models import (
 from como.agents.playbooks import playbook_update
 from como.agents.services import ActionDraft, action_approve, action_propose
 from como.audiences.models import SavedAudience
-from como.campaigns.models import Campaign, CampaignTarget, CatalogItem, ChannelMetric
+from como.campaigns.models import (
+    AttributionCredit,
+    AttributionRun,
+    Campaign,
+    CampaignTarget,
+    CatalogItem,
+    ChannelMetric,
+)
 from como.channels.models import ChannelAccount, Message, SandboxRequest
 from como.consent.services import consent_grant, consent_revoke, contact_erase
 from como.deals.models import Opportunity, OpportunityTransition
@@ -242,6 +249,22 @@ def tenants(db: Any) -> Tenants:
             to_stage_name=f"{tag} discovery",
             at=when,
             via="api",
+        )
+        # Attribution: the opportunity's stored credit and the run that wrote it.
+        AttributionCredit.objects.create(
+            workspace=workspace,
+            kind="opportunity",
+            opportunity=opportunity,
+            converted_at=when,
+            event_id=1,
+            contact_id=contact.pk,
+            touch_at=when,
+            touch_type="landing",
+            channel=f"{tag}-social",
+            linear=1,
+        )
+        AttributionRun.objects.create(
+            workspace=workspace, scope="all", settings={"tag": tag}, started_at=when
         )
         # Agents: a playbook, an action the agent proposed and the owner approved (with its
         # approval and audit trail), and a notification about it.

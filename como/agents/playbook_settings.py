@@ -33,6 +33,9 @@ The settings and who reads them:
   surge bar, points per signal, a weekly cap, whether an unknown domain makes an account).
 - ``accounts``: B2B accounts and buying committees (accounts found from work email domains,
   the committee's roles, the engagement window and bar).
+- ``attribution``: the lookback window, the U-shape (40/20/40, or 50/0/50 as Marketo Measure
+  does) and time decay's half-life (:mod:`como.campaigns.attribution`); a save that changes
+  them recomputes the stored credit (:data:`como.agents.playbooks.PLAYBOOK_SAVED`).
 - ``programs``: the settings of the vertical's default programs (the dealer's service intervals
   and lead window, …), one object per program key.
 
@@ -49,7 +52,7 @@ from collections.abc import Callable, Mapping
 from datetime import time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -132,6 +135,21 @@ def _section(name: str, value: Any) -> dict[str, Any]:
         ) from None
 
 
+class AttributionSettings(BaseModel):
+    """How attribution credits touches; its defaults are credit.Settings'."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Touches older than this many days before a conversion do not count; None: all count.
+    lookback_days: Annotated[int | None, Field(ge=1, le=1_095, strict=True)] = 90
+    #: U-shaped weights on first touch / the touches between / lead creation, in percent.
+    u_shape: Literal["40/20/40", "50/0/50"] = "40/20/40"
+    #: Time decay: a touch this many days before the conversion counts half as much.
+    half_life_days: Annotated[Decimal, Field(gt=0, le=365, max_digits=6, decimal_places=3)] = (
+        Decimal("7")
+    )
+
+
 class PlaybookSettings(BaseModel):
     """Every setting a playbook has, with its built-in default. Unknown keys are refused."""
 
@@ -159,6 +177,7 @@ class PlaybookSettings(BaseModel):
     intent: dict[str, Any] = Field(default_factory=dict)
     accounts: dict[str, Any] = Field(default_factory=dict)
     programs: dict[str, Any] = Field(default_factory=dict)
+    attribution: AttributionSettings = Field(default_factory=AttributionSettings)
 
     @field_validator("frequency_caps")
     @classmethod

@@ -13,3 +13,8 @@ class CampaignsConfig(AppConfig):
         from .feeds import KEY, source
 
         register_feed_source(KEY, source)
+
+        # Stored attribution follows deals and the playbook's attribution settings.
+        from .attribution.hooks import register
+
+        register()

@@ -219,3 +219,105 @@ class CatalogItem(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.title}"
+
+
+class ConversionKind(models.TextChoices):
+    OPPORTUNITY = "opportunity", "Opportunity"
+    MQL = "mql", "MQL"
+
+
+def _share() -> Any:
+    return models.DecimalField(max_digits=16, decimal_places=15, default=0)
+
+
+def _amount() -> Any:
+    return models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+
+
+class AttributionCredit(WorkspaceOwned):
+    """One touch's credit for one conversion, under every model at once (a column pair each).
+
+    Written only by :mod:`como.campaigns.attribution.store` (set-based, per batch of
+    conversions; a recompute replaces a conversion's rows). One row per counted touch rather
+    than one per touch and model: the models count the same touches (a position-based model
+    gives those after its last milestone 0), so this is an eighth of the rows to write, and a
+    report reads every model side by side in one pass. A model's share is its exact fraction
+    rounded half-up to 15 places (credit.py's Fractions can need more: time decay's are powers
+    of two); its amount is the conversion's amount split to the cent (money.allocate), so the
+    amounts of a conversion sum to it exactly. MQLs have no amount.
+    """
+
+    kind = models.CharField(max_length=11, choices=ConversionKind.choices)
+    opportunity = models.ForeignKey(
+        "deals.Opportunity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    transition = models.ForeignKey(
+        "leads.LifecycleTransition",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The contact's move to MQL, for an MQL conversion.",
+    )
+    converted_at = models.DateTimeField()
+    #: The touch: an event's id (not a foreign key: an erased event leaves its credit).
+    event_id = models.BigIntegerField()
+    contact_id = models.BigIntegerField()
+    touch_at = models.DateTimeField()
+    touch_type = models.CharField(max_length=16)
+    channel = models.CharField(max_length=32)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_touch = _share()
+    first_touch_amount = _amount()
+    last_touch = _share()
+    last_touch_amount = _amount()
+    last_non_direct = _share()
+    last_non_direct_amount = _amount()
+    linear = _share()
+    linear_amount = _amount()
+    u_shaped = _share()
+    u_shaped_amount = _amount()
+    w_shaped = _share()
+    w_shaped_amount = _amount()
+    full_path = _share()
+    full_path_amount = _amount()
+    time_decay = _share()
+    time_decay_amount = _amount()
+
+    class Meta:
+        ordering = ["converted_at", "touch_at", "event_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="opportunity", opportunity__isnull=False)
+                | models.Q(kind="mql", transition__isnull=False),
+                name="attribution_credit_names_its_conversion",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "kind", "converted_at"], name="credit_converted"),
+            models.Index(fields=["opportunity"], name="credit_opportunity"),
+            models.Index(fields=["transition"], name="credit_transition"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} credit of event {self.event_id}"
+
+
+class AttributionRun(WorkspaceOwned):
+    """A recompute of a workspace's stored credit: what it covered, with which settings, and
+    how far it got (the management command's and the settings hook's record)."""
+
+    scope = models.CharField(max_length=16, help_text="all, or opportunities")
+    settings = models.JSONField(help_text="The attribution settings it used.")
+    conversions = models.PositiveIntegerField(default=0)
+    rows = models.PositiveBigIntegerField(default=0)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"attribution {self.scope} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -32,3 +32,25 @@ def sync_metrics(workspace_id: int | None = None, day: str | None = None) -> int
     else:
         ids = list(Workspace.objects.order_by("pk").values_list("pk", flat=True))
     return sum(metrics_sync(workspace_id=pk, day=d).rows for pk in ids for d in days)
+
+
+@shared_task(
+    name="como.campaigns.recompute_attribution",
+    ignore_result=True,
+    **RETRY_ON_DATABASE_ERRORS,
+)
+def recompute_attribution(
+    workspace_id: int,
+    opportunity_ids: list[int] | None = None,
+    mql_transition_ids: list[int] | None = None,
+) -> int:
+    """Store the credit of these opportunities and moves to MQL (both None: of every
+    opportunity and MQL)."""
+    from .attribution.store import recompute
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    return recompute(
+        workspace, opportunity_ids=opportunity_ids, mql_transition_ids=mql_transition_ids
+    )

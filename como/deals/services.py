@@ -29,6 +29,7 @@ from como.workspaces.models import Workspace
 from como.workspaces.principal import Principal
 
 from .models import Opportunity, OpportunityStatus, OpportunityTransition
+from .reactions import opportunities_changed
 from .serializers import OpportunityInSerializer
 
 Status = Literal["created", "updated", "unchanged", "rejected"]
@@ -226,6 +227,7 @@ def opportunities_upsert(
         outcomes.append(Outcome(index, external_id, "updated", opportunity.pk))
     OpportunityTransition.objects.bulk_create(history)
     _contacts_advance(workspace, moved, kind, user_id)
+    opportunities_changed(workspace, [opportunity.pk for opportunity in moved])
     return outcomes
 
 

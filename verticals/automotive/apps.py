@@ -69,6 +69,11 @@ class AutomotiveConfig(AppConfig):
 
         register_inbox()
 
+        # VIN-level attribution: a click of a vehicle's ad is a touch about its VIN.
+        from .ads.attribution import register as register_vin_ads
+
+        register_vin_ads()
+
         # Lakeside Auto Group's ad accounts, then its rooftops and moving inventory, then
         # one rooftop's ads launched, in `make demo` (in this order: the first import already
         # finds where its ads go, and the launches find the vehicles).

@@ -94,6 +94,14 @@ SECTIONS: tuple[Section, ...] = (
         "The vertical's programs switched on (switching one on proposes its sequence for "
         "approval; off ends it) and each program's settings.",
     ),
+    Section(
+        "attribution",
+        "Attribution",
+        ("attribution",),
+        'How touches share a conversion\'s credit: {"lookback_days": 90, "u_shape": '
+        '"40/20/40" (or "50/0/50"), "half_life_days": "7"}. A change recomputes the stored '
+        "credit in the background.",
+    ),
     Section("agents", "Agent schedules", ("agents",), "Each agent on or off, and when it runs."),
     Section(
         "scoring",

@@ -1,0 +1,358 @@
+"""Stored credit: every model's share of every conversion, recomputed in set-based batches.
+
+A conversion is an opportunity (its amount is split) or a contact's move to MQL (counted, so
+reports show attributed MQLs). Its journey (credit.Journey) is:
+
+- an opportunity with an account: every member's touches (and its contact's, if not a member);
+  else its contact's — within the lookback window before the conversion instant;
+- the conversion instant: a won deal's close; an open or lost one's opening (the pipeline it
+  made); an MQL's transition;
+- milestones: lead creation (the contact's first move out of subscriber; for an account-only
+  deal the earliest member's), opportunity creation (opened_at), closed won (closed_at if won).
+
+:func:`recompute` reads a batch of conversions' touches with one call of the touches selector,
+computes every model with :mod:`.batch` (credit.py's numbers in integers) and replaces the
+batch's rows with one COPY, in one transaction per batch. Callers: the deals hook (a deal
+created or changed: its opportunities, through a Celery task after commit), the leads' stage
+hook (contacts moved to MQL: those moves, the same way), a playbook save
+that changes the attribution settings (everything), ``manage.py recompute_attribution``.
+Nothing computes credit per request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from como.deals.models import Opportunity, OpportunityStatus
+from como.leads.models import Contact, LifecycleStage, LifecycleTransition
+from como.rawsql import raw_cursor
+from como.workspaces.models import Workspace
+
+from ..models import AttributionCredit, AttributionRun, ConversionKind
+from ..selectors.touches import Touch, touches
+from .batch import Milestones, every_model, share_text, split_cents
+from .credit import MODELS, Settings
+
+BATCH = 500
+PLACES = 15  # AttributionCredit's share columns
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+_COLUMNS = (
+    "workspace_id",
+    "kind",
+    "opportunity_id",
+    "transition_id",
+    "converted_at",
+    "event_id",
+    "contact_id",
+    "touch_at",
+    "touch_type",
+    "channel",
+    "campaign_id",
+    *(name for key in MODELS for name in (key, f"{key}_amount")),
+)
+Progress = Callable[[int, int, int], None]  # (conversions done, of how many, rows written)
+
+
+def settings_of(workspace: Workspace) -> Settings:
+    """The workspace's attribution settings (its playbook's ``attribution`` section)."""
+    from como.agents.services import playbook_for  # agents sit beside campaigns, not below
+
+    chosen = playbook_for(workspace).effective.attribution
+    first, between, lead = (int(part) for part in chosen.u_shape.split("/"))
+    return Settings(
+        lookback=timedelta(days=chosen.lookback_days) if chosen.lookback_days else None,
+        u_shape=(first, between, lead),
+        half_life=timedelta(days=float(chosen.half_life_days)),
+    )
+
+
+def settings_record(config: Settings) -> dict[str, Any]:
+    """The settings as stored on an AttributionRun (to tell whether a save changed them)."""
+    return {
+        "lookback_seconds": config.lookback.total_seconds() if config.lookback else None,
+        "u_shape": list(config.u_shape),
+        "half_life_seconds": config.half_life.total_seconds(),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    kind: str
+    pk: int  # the opportunity's or the transition's
+    contacts: tuple[int, ...]
+    amount: Decimal | None
+    when: Milestones
+
+
+def recompute(
+    workspace: Workspace,
+    *,
+    opportunity_ids: Iterable[int] | None = None,
+    mql_transition_ids: Iterable[int] | None = None,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> int:
+    """Store credit for every model: for ``opportunity_ids`` and ``mql_transition_ids`` (moves
+    to MQL), or (both None) for every opportunity and MQL of the workspace, recorded as an
+    AttributionRun. Returns the rows written. ``timings`` (the benchmark's) is given the
+    seconds spent per phase."""
+    config = settings_of(workspace)
+    everything = opportunity_ids is None and mql_transition_ids is None
+    opportunities = Opportunity.objects.filter(workspace=workspace)
+    if not everything:
+        opportunities = opportunities.filter(pk__in=list(opportunity_ids or ()))
+    opportunity_pks = list(opportunities.order_by("pk").values_list("pk", flat=True))
+    moves = LifecycleTransition.objects.filter(workspace=workspace, to_stage=LifecycleStage.MQL)
+    if not everything:
+        moves = moves.filter(pk__in=list(mql_transition_ids or ()))
+    mql_pks = list(moves.order_by("pk").values_list("pk", flat=True))
+    run = None
+    if everything:
+        run = AttributionRun.objects.create(
+            workspace=workspace,
+            scope="all",
+            settings=settings_record(config),
+            started_at=timezone.now(),
+        )
+    total = len(opportunity_pks) + len(mql_pks)
+    done = rows = 0
+    batches = [
+        *(
+            (ConversionKind.OPPORTUNITY, opportunity_pks[i : i + BATCH])
+            for i in range(0, len(opportunity_pks), BATCH)
+        ),
+        *((ConversionKind.MQL, mql_pks[i : i + BATCH]) for i in range(0, len(mql_pks), BATCH)),
+    ]
+    for kind, pks in batches:
+        rows += _batch_store(workspace, kind, pks, config, timings if timings is not None else {})
+        done += len(pks)
+        if progress is not None:
+            progress(done, total, rows)
+    if run is not None:
+        AttributionRun.objects.filter(pk=run.pk).update(
+            conversions=done, rows=rows, finished_at=timezone.now()
+        )
+    return rows
+
+
+@transaction.atomic
+def _batch_store(
+    workspace: Workspace,
+    kind: str,
+    pks: Sequence[int],
+    config: Settings,
+    timings: dict[str, float],
+) -> int:
+    """Replace the stored credit of one batch of conversions; the rows written."""
+    clock = _Clock(timings)
+    if kind == ConversionKind.OPPORTUNITY:
+        conversions = _opportunities(workspace, pks)
+        stale = AttributionCredit.objects.filter(workspace=workspace, opportunity_id__in=pks)
+    else:
+        conversions = _mqls(workspace, pks)
+        stale = AttributionCredit.objects.filter(workspace=workspace, transition_id__in=pks)
+    clock.lap("conversions")
+    stale.delete()  # nothing refers to credit rows: one DELETE, no cascade to collect
+    clock.lap("delete")
+    return _store(workspace, conversions, config, clock)
+
+
+class _Clock:
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.at = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.into[phase] = self.into.get(phase, 0.0) + now - self.at
+        self.at = now
+
+
+def _store(
+    workspace: Workspace, conversions: Sequence[Conversion], config: Settings, clock: _Clock
+) -> int:
+    if not conversions:
+        return 0
+    contacts = sorted({pk for conversion in conversions for pk in conversion.contacts})
+    instants = [conversion.when.converted_at for conversion in conversions]
+    since = min(instants) - config.lookback if config.lookback is not None else _EPOCH
+    found = touches(
+        workspace=workspace, contact_ids=contacts, since=since, until=max(instants) + _MICRO
+    )
+    clock.lap("touches")
+    by_contact: dict[int, list[Touch]] = defaultdict(list)
+    for touch in found:
+        by_contact[touch.contact_id].append(touch)
+    out: list[tuple[Any, ...]] = []
+    for conversion in conversions:
+        journey = _journey(conversion, by_contact)
+        out.extend(_rows(workspace.pk, conversion, journey, config))
+    clock.lap("compute")
+    if out:
+        with raw_cursor() as cursor:
+            table = AttributionCredit._meta.db_table
+            with cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                for row in out:
+                    copy.write_row(row)
+    clock.lap("write")
+    return len(out)
+
+
+def _journey(conversion: Conversion, by_contact: dict[int, list[Touch]]) -> list[Touch]:
+    if len(conversion.contacts) == 1:
+        return by_contact.get(conversion.contacts[0], [])
+    merged = [touch for pk in conversion.contacts for touch in by_contact.get(pk, ())]
+    merged.sort(key=lambda touch: (touch.occurred_at, touch.event_id))
+    return merged
+
+
+def _rows(
+    workspace_id: int, conversion: Conversion, journey: Sequence[Touch], config: Settings
+) -> list[tuple[Any, ...]]:
+    """One row per counted touch: linear counts every touch any model counts."""
+    ats = [touch.occurred_at for touch in journey]
+    credit = every_model(ats, [touch.is_direct for touch in journey], conversion.when, config)
+    if not credit:
+        return []
+    cents = int(conversion.amount * 100) if conversion.amount is not None else None
+    size = len(journey)
+    zero_amount = None if cents is None else "0.00"
+    columns: list[list[str | None]] = []
+    for key in MODELS:
+        shares: list[str | None] = ["0"] * size
+        amounts: list[str | None] = [zero_amount] * size
+        if key in credit:
+            indexes, nums, den = credit[key]
+            # Few distinct values per journey (linear's one, a position's few): text them once.
+            texts: dict[int, str] = {}
+            for index, num in zip(indexes, nums, strict=True):
+                text = texts.get(num)
+                if text is None:
+                    text = texts[num] = share_text(num, den, PLACES)
+                shares[index] = text
+            if cents is not None:
+                for index, value in zip(indexes, split_cents(cents, nums, den), strict=True):
+                    amounts[index] = _cents_text(value)
+        columns.append(shares)
+        columns.append(amounts)
+    is_opportunity = conversion.kind == ConversionKind.OPPORTUNITY
+    head = (
+        workspace_id,
+        conversion.kind,
+        conversion.pk if is_opportunity else None,
+        None if is_opportunity else conversion.pk,
+        conversion.when.converted_at,
+    )
+    out = []
+    for index in credit["linear"][0]:
+        touch = journey[index]
+        out.append(
+            (
+                *head,
+                touch.event_id,
+                touch.contact_id,
+                touch.occurred_at,
+                touch.touch_type,
+                touch.channel,
+                touch.campaign_id,
+                *[column[index] for column in columns],
+            )
+        )
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _cents_text(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+_LEAD_SQL = """
+SELECT c.id, coalesce(
+    (SELECT min(t.at) FROM {transition} t WHERE t.contact_id = c.id AND t.to_stage <> %s),
+    CASE WHEN c.lifecycle_stage <> %s THEN coalesce(c.first_seen_at, c.created_at) END)
+FROM {contact} c
+WHERE c.workspace_id = %s AND c.id = ANY(%s)
+"""
+
+
+def _lead_created(workspace: Workspace, contact_ids: Sequence[int]) -> dict[int, datetime]:
+    """Contact → its lead creation: its first move out of subscriber (a contact that never
+    moved but is past subscriber: when it was first seen, else created)."""
+    if not contact_ids:
+        return {}
+    sql = _LEAD_SQL.format(
+        transition=LifecycleTransition._meta.db_table, contact=Contact._meta.db_table
+    )
+    subscriber = LifecycleStage.SUBSCRIBER.value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [subscriber, subscriber, workspace.pk, list(contact_ids)])
+        return {pk: at for pk, at in cursor.fetchall() if at is not None}
+
+
+def _opportunities(workspace: Workspace, pks: Sequence[int]) -> list[Conversion]:
+    deals = list(
+        Opportunity.objects.filter(workspace=workspace, pk__in=pks)
+        .order_by("pk")
+        .values_list("pk", "contact_id", "account_id", "amount", "status", "opened_at", "closed_at")
+    )
+    members: dict[int, list[int]] = defaultdict(list)
+    accounts = {row[2] for row in deals if row[2] is not None}
+    for pk, account_id in (
+        Contact.objects.filter(workspace=workspace, account_id__in=accounts)
+        .order_by("pk")
+        .values_list("pk", "account_id")
+    ):
+        members[account_id].append(pk)
+    everyone = {pk for people in members.values() for pk in people}
+    everyone |= {row[1] for row in deals if row[1] is not None}
+    leads = _lead_created(workspace, sorted(everyone))
+    out = []
+    for pk, contact_id, account_id, amount, status, opened_at, closed_at in deals:
+        people = list(members.get(account_id, [])) if account_id is not None else []
+        if contact_id is not None and contact_id not in people:
+            people.append(contact_id)
+        if contact_id is not None:
+            lead = leads.get(contact_id)
+        else:
+            lead = min((leads[p] for p in people if p in leads), default=None)
+        won = status == OpportunityStatus.WON
+        when = Milestones(
+            converted_at=closed_at if won else opened_at,
+            lead_created_at=lead,
+            opportunity_created_at=opened_at,
+            closed_won_at=closed_at if won else None,
+        )
+        out.append(Conversion(ConversionKind.OPPORTUNITY, pk, tuple(sorted(people)), amount, when))
+    return out
+
+
+def _mqls(workspace: Workspace, pks: Sequence[int]) -> list[Conversion]:
+    moves = list(
+        LifecycleTransition.objects.filter(workspace=workspace, pk__in=pks)
+        .order_by("pk")
+        .values_list("pk", "contact_id", "at")
+    )
+    leads = _lead_created(workspace, sorted({contact for _, contact, _ in moves}))
+    return [
+        Conversion(
+            ConversionKind.MQL,
+            pk,
+            (contact_id,),
+            None,
+            Milestones(converted_at=at, lead_created_at=leads.get(contact_id)),
+        )
+        for pk, contact_id, at in moves
+    ]
