@@ -1,11 +1,18 @@
 """API routes of campaigns, mounted under /api/v1/ by como/urls.py (no trailing slashes)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
 from .api import CampaignViewSet
+from .reports_api import ReportsViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("campaigns", CampaignViewSet, basename="campaign")
 
-urlpatterns: list[URLPattern | URLResolver] = [*router.urls]
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    *(
+        path(f"reports/{name}", ReportsViewSet.as_view({"get": name}), name=f"reports-{name}")
+        for name in ("funnel", "attribution", "vin")
+    ),
+]
