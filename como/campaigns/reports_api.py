@@ -1,8 +1,9 @@
-"""``/api/v1/reports/…``: the funnel, attribution side by side per model, and the VIN report,
-for the caller's workspace (an API key's, or the member's named one), over ``since``…``until``.
+"""``GET /api/v1/reports/funnel``: the lifecycle funnel of the caller's workspace (an API
+key's, or the member's named one) over ``since``…``until``, grouped ``by`` channel, campaign or
+score band (:mod:`como.campaigns.selectors.funnel`, which the console's reports page draws too).
+Attribution side by side and the VIN report are served by ``/api/v1/attribution…``.
 
-The same selectors the console's reports page draws (:mod:`como.console.reports`). A bad
-parameter is a 400 naming the field; the span is at most :data:`MAX_DAYS` days.
+A bad parameter is a 400 naming the field; the span is at most :data:`MAX_DAYS` days.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from rest_framework.response import Response
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
 from como.workspaces.roles import Permission
 
-from .attribution.credit import MODELS
-from .attribution.report import side_by_side
-from .attribution.vin import vin_sales
 from .models import Campaign
 from .selectors.funnel import GROUPINGS, funnel
 
@@ -49,26 +47,8 @@ class FunnelQuerySerializer(PeriodSerializer):
     by = serializers.ChoiceField(choices=GROUPINGS, default="channel")
 
 
-class AttributionQuerySerializer(PeriodSerializer):
-    by = serializers.ChoiceField(choices=("channel", "campaign"), default="channel")
-    model = serializers.MultipleChoiceField(
-        choices=list(MODELS), required=False, help_text="Models to show (default: every one)."
-    )
-    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-
-
 def period_of(query: serializers.Serializer) -> tuple[date, date]:
     return query.validated_data["since"], query.validated_data["until"]
-
-
-def campaign_of(workspace: Any, pk: int | None) -> Campaign | None:
-    """The workspace's campaign ``pk``; another workspace's is a field error, like a missing one."""
-    if pk is None:
-        return None
-    found = Campaign.objects.filter(workspace=workspace, pk=pk).first()
-    if found is None:
-        raise serializers.ValidationError({"campaign": ["No such campaign."]})
-    return found
 
 
 def _jsonable(value: Any) -> Any:
@@ -102,38 +82,3 @@ class ReportsViewSet(WorkspaceScopedViewSet):
         since, until = period_of(query)
         found = funnel(workspace=workspace, by=query.validated_data["by"], since=since, until=until)
         return Response(_jsonable(asdict(found)))
-
-    @extend_schema(
-        summary="Attribution side by side for every model, per channel or campaign",
-        parameters=[AttributionQuerySerializer],
-        responses={200: dict},
-    )
-    def attribution(self, request: Request) -> Response:
-        query = AttributionQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        workspace = target_workspace(request, Permission.VIEW)
-        since, until = period_of(query)
-        rows = side_by_side(
-            workspace,
-            by=query.validated_data["by"],
-            since=since,
-            until=until,
-            campaign=campaign_of(workspace, query.validated_data.get("campaign")),
-            models=sorted(query.validated_data.get("model") or MODELS, key=list(MODELS).index),
-        )
-        body = {"since": since, "until": until, "rows": [asdict(row) for row in rows]}
-        return Response(_jsonable(body))
-
-    @extend_schema(
-        summary="Sold vehicles and the touches about their VIN",
-        parameters=[PeriodSerializer],
-        responses={200: dict},
-    )
-    def vin(self, request: Request) -> Response:
-        query = PeriodSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        workspace = target_workspace(request, Permission.VIEW)
-        since, until = period_of(query)
-        sales = vin_sales(workspace, since=since, until=until)
-        body = {"since": since, "until": until, "sales": [asdict(sale) for sale in sales]}
-        return Response(_jsonable(body))

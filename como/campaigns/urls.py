@@ -11,8 +11,5 @@ router.register("campaigns", CampaignViewSet, basename="campaign")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
-    *(
-        path(f"reports/{name}", ReportsViewSet.as_view({"get": name}), name=f"reports-{name}")
-        for name in ("funnel", "attribution", "vin")
-    ),
+    path("reports/funnel", ReportsViewSet.as_view({"get": "funnel"}), name="reports-funnel"),
 ]

@@ -25,7 +25,7 @@ from rest_framework import serializers
 from como import csvsafe
 from como.campaigns.attribution.credit import MODELS
 from como.campaigns.models import Campaign
-from como.campaigns.reports_api import AttributionQuerySerializer
+from como.campaigns.reports_api import PeriodSerializer
 from como.campaigns.selectors.funnel import GROUPINGS
 from como.workspaces.models import Workspace
 from como.workspaces.principal import principal_for_request
@@ -38,11 +38,12 @@ SECTIONS = ("attribution", "funnel", "vin")
 AUTOMOTIVE = "automotive"
 
 
-class ReportQuerySerializer(AttributionQuerySerializer):
+class ReportQuerySerializer(PeriodSerializer):
     """The page's parameters: the period, attribution's grouping and model, the funnel's."""
 
+    by = serializers.ChoiceField(choices=("channel", "campaign"), default="channel")
+    model = serializers.ChoiceField(choices=list(MODELS), default=tables.DEFAULT_MODEL)
     funnel = serializers.ChoiceField(choices=GROUPINGS, default="channel")
-    model = serializers.ChoiceField(choices=list(MODELS), default=tables.DEFAULT_MODEL)  # type: ignore[assignment]
     workspace = serializers.SlugField(required=False)
 
 

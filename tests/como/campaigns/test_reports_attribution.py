@@ -1,6 +1,6 @@
 """The attribution reports over a known journey, through the real services (ingest, metrics
-import, stage change, opportunities), after ``store.recompute``: the API, the console's reports
-page and its CSV exports, and in real Chromium the table per model, the model switch on the
+import, stage change, opportunities), after ``store.recompute``: ``side_by_side``, the console's
+reports page and its CSV exports, and in real Chromium the table per model, the model switch on the
 campaign's page and the chart.
 
 The journey (b2b workspace, campaign "Summit"): a paid-social landing 20 days ago, an email
@@ -16,13 +16,14 @@ import csv
 import io
 import os
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
+from como.campaigns.attribution.report import Row, side_by_side
 from como.campaigns.attribution.store import recompute
 from como.campaigns.models import Campaign
 from como.campaigns.services import metrics_import
@@ -106,29 +107,22 @@ def _period(found: dict[str, Any]) -> dict[str, str]:
     return {"since": found["since"].isoformat(), "until": found["until"].isoformat()}
 
 
-def _by(rows: list[dict[str, Any]], model: str) -> dict[str, dict[str, Any]]:
-    return {row["key"]: row for row in rows if row["model"] == model}
+def _by(rows: list[Row], model: str) -> dict[str, Row]:
+    return {row.key: row for row in rows if row.model == model}
 
 
 @pytest.mark.django_db
-def test_the_api_shows_each_model_its_own_split(workspace: Workspace, api: APIClient) -> None:
+def test_side_by_side_gives_each_model_its_own_split(workspace: Workspace) -> None:
     found = _journey(workspace)
-    answer = api.get("/api/v1/reports/attribution", {"by": "channel", **_period(found)})
-    assert answer.status_code == 200, answer.content
-    rows = answer.json()["rows"]
+    rows = side_by_side(workspace, by="channel", since=found["since"], until=found["until"])
     first, last, linear = (_by(rows, m) for m in ("first_touch", "last_touch", "linear"))
-    assert first["paid_social"]["revenue"] == "1000.00"
-    assert first["paid_social"]["pipeline"] == "1000.00"
-    assert first["paid_social"]["mqls"] == "1.00"
-    assert first["paid_social"]["spend"] == "250.00"
-    assert first["paid_social"]["cost_per_mql"] == "250.00"
-    assert first["paid_social"]["roi"] == "3.0000"
-    assert last["email"]["revenue"] == "1000.00"
-    assert last.get("paid_social", {}).get("revenue", "0.00") == "0.00"
-    assert linear["paid_social"]["revenue"] == linear["email"]["revenue"] == "500.00"
-    bad = api.get("/api/v1/reports/attribution", {"by": "region", "model": "nope"})
-    assert bad.status_code == 400
-    assert set(bad.json()) >= {"by", "model"} or "by" in str(bad.json())
+    paid = first["paid_social"]
+    assert (paid.revenue, paid.pipeline, paid.mqls) == (Decimal("1000.00"),) * 2 + (Decimal(1),)
+    assert (paid.spend, paid.cost_per_mql) == (Decimal("250.00"), Decimal("250.00"))
+    assert paid.roi == 3
+    assert last["email"].revenue == Decimal("1000.00")
+    assert "paid_social" not in last or last["paid_social"].revenue == 0
+    assert linear["paid_social"].revenue == linear["email"].revenue == Decimal("500.00")
 
 
 @pytest.mark.django_db
