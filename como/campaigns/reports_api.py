@@ -81,4 +81,5 @@ class ReportsViewSet(WorkspaceScopedViewSet):
         workspace = target_workspace(request, Permission.VIEW)
         since, until = period_of(query)
         found = funnel(workspace=workspace, by=query.validated_data["by"], since=since, until=until)
-        return Response(_jsonable(asdict(found)))
+        # Which workspace answered, as the dashboard's API says it.
+        return Response(_jsonable({"workspace": workspace.slug, **asdict(found)}))

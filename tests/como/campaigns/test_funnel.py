@@ -211,6 +211,7 @@ def test_the_api_serves_the_funnel_and_rejects_bad_parameters(
     answer = api.get(url, {"by": "channel", "since": "2026-01-01", "until": "2026-01-31"})
     assert answer.status_code == 200, answer.content
     body = answer.json()
+    assert body["workspace"] == "acme"
     assert body["contacts"] == 5
     paid = next(g for g in body["groups"] if g["key"] == "paid_search")
     assert paid["stages"][2] == {
