@@ -94,7 +94,7 @@ def test_other_workspaces_get_nothing(db: Any) -> None:
 
 
 def test_recent_shoppers_buy_the_vehicle_they_viewed_after_its_ad(lakeside: Workspace) -> None:
-    viewed = {
+    viewed: dict[str, Any] = {
         "vin": "1FMXK2XD0TC861168",
         "store": "LFA",
         "condition": "new",
@@ -121,11 +121,13 @@ def test_recent_shoppers_buy_the_vehicle_they_viewed_after_its_ad(lakeside: Work
     demo_dms_seed(lakeside, ANCHOR)
 
     sale = Opportunity.objects.get(workspace=lakeside, vin=viewed["vin"])
+    assert sale.contact is not None
     assert (sale.status, sale.amount, sale.contact.email) == ("won", 31_900, "p3@example.com")
     ad = Event.objects.get(workspace=lakeside, event_id=f"{AD_CLICK}{viewed['vin']}")
     assert (ad.utm_medium, ad.properties["vin"]) == ("paid_social", viewed["vin"])
     assert sale.closed_at is not None
-    assert sale.closed_at.date() == (ad.occurred_at + timedelta(days=2)).date()
+    # Sold two days after the click, on the store's calendar (the DMS knows the day only).
+    assert timedelta(days=1) <= sale.closed_at - ad.occurred_at <= timedelta(days=3)
     found = {
         s.vin: s
         for s in vin_sales(lakeside, since=ANCHOR.date() - timedelta(days=30), until=ANCHOR.date())
