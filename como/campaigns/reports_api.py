@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from como.workspaces.api_base import WorkspaceScopedViewSet, target_workspace
 from como.workspaces.roles import Permission
+from como.workspaces.validators import validate_day
 
 from .models import Campaign
 from .selectors.funnel import GROUPINGS, funnel
@@ -28,10 +29,15 @@ DEFAULT_DAYS = 90
 
 
 class PeriodSerializer(serializers.Serializer):
+    # Bounded (1970-2999): the funnel reads touches a year before since and a day past until.
     since = serializers.DateField(
-        required=False, help_text=f"First UTC day (default: {DEFAULT_DAYS} days before until)."
+        required=False,
+        validators=[validate_day],
+        help_text=f"First UTC day (default: {DEFAULT_DAYS} days before until).",
     )
-    until = serializers.DateField(required=False, help_text="Last UTC day (default: today).")
+    until = serializers.DateField(
+        required=False, validators=[validate_day], help_text="Last UTC day (default: today)."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         until = attrs.get("until") or datetime.now(UTC).date()

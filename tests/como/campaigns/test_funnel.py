@@ -227,6 +227,8 @@ def test_the_api_serves_the_funnel_and_rejects_bad_parameters(
         ({"since": "2026-13-01"}, "since"),
         ({"since": "2026-02-01", "until": "2026-01-01"}, "until"),
         ({"since": "2024-01-01", "until": "2026-01-01"}, "since"),
+        ({"since": "0001-01-01", "until": "0001-01-02"}, "since"),
+        ({"since": "9999-12-30", "until": "9999-12-31"}, "until"),
     ):
         bad = api.get(url, params)
         assert bad.status_code == 400, params
