@@ -49,7 +49,7 @@ from typing import Any, Literal
 from django.db import connection
 
 from como.deals.models import Opportunity, OpportunityStatus
-from como.leads.models import Contact, LifecycleStage, LifecycleTransition
+from como.leads.models import FUNNEL, Contact, LifecycleTransition
 from como.scoring.rules import parse_model
 from como.scoring.services import scoring_model_active
 from como.workspaces.models import Workspace
@@ -59,14 +59,7 @@ from .touches import touches
 
 By = Literal["channel", "campaign", "score_band"]
 GROUPINGS: tuple[By, ...] = ("channel", "campaign", "score_band")
-STAGES = (
-    LifecycleStage.SUBSCRIBER,
-    LifecycleStage.LEAD,
-    LifecycleStage.MQL,
-    LifecycleStage.SQL,
-    LifecycleStage.OPPORTUNITY,
-    LifecycleStage.CUSTOMER,
-)
+STAGES = FUNNEL
 NONE = "none"
 UNSCORED = "unscored"
 #: Band keys in the order shown, with their lower bound as a share of the MQL threshold.

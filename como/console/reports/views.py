@@ -3,8 +3,9 @@ their CSV exports, and the attribution panel of a campaign's page with its model
 
 Access: the admin's login (``admin_view``) and the member's workspaces, as the dashboard
 (:func:`como.console.dashboard.chosen_workspace`); a campaign is looked up among those the
-member may view, so another workspace's is a 404. Parameters are checked by the API's own
-serializers (:mod:`como.campaigns.reports_api`): a bad one is a 400 naming the field.
+member may view, so another workspace's is a 404. The period is checked by the funnel API's
+serializer (:class:`como.campaigns.reports_api.PeriodSerializer`), the rest beside it: a bad
+parameter is a 400 naming the field.
 """
 
 from __future__ import annotations
@@ -126,15 +127,29 @@ def _sections(workspace: Workspace) -> list[str]:
     return [s for s in SECTIONS if s != "vin" or workspace.vertical == AUTOMOTIVE]
 
 
-def reports_page(request: HttpRequest, model_admin_site: Any) -> HttpResponse:
+def _inputs(
+    request: HttpRequest, name: str | None = None
+) -> HttpResponse | tuple[dict[str, Any], list[Workspace], Workspace]:
+    """The parameters and the workspaces, or the 400 to answer; a report the workspace does
+    not have (the VIN report outside automotive) is a 404."""
     try:
         query = _query(request)
     except BadQuery as bad:
         return _bad(bad.errors)
     workspaces, workspace = _workspace(request)
+    if name is not None and name not in _sections(workspace):
+        raise Http404("No such report.")
+    return query, workspaces, workspace
+
+
+def reports_page(request: HttpRequest, admin_site: Any) -> HttpResponse:
+    found = _inputs(request)
+    if isinstance(found, HttpResponse):
+        return found
+    query, workspaces, workspace = found
     sections = [_section(request, name, workspace, query) for name in _sections(workspace)]
     context = {
-        **model_admin_site.each_context(request),
+        **admin_site.each_context(request),
         "title": "Reports",
         "workspaces": workspaces,
         "workspace": workspace,
@@ -146,25 +161,19 @@ def reports_page(request: HttpRequest, model_admin_site: Any) -> HttpResponse:
 
 
 def reports_section(request: HttpRequest, name: str) -> HttpResponse:
-    try:
-        query = _query(request)
-    except BadQuery as bad:
-        return _bad(bad.errors)
-    _, workspace = _workspace(request)
-    if name not in _sections(workspace):
-        raise Http404("No such report.")
+    found = _inputs(request, name)
+    if isinstance(found, HttpResponse):
+        return found
+    query, _, workspace = found
     return HttpResponse(_section(request, name, workspace, query))
 
 
 def reports_export(request: HttpRequest, name: str) -> HttpResponse:
     """The section's table as CSV, every cell formula-safe; attribution: every model."""
-    try:
-        query = _query(request)
-    except BadQuery as bad:
-        return _bad(bad.errors)
-    _, workspace = _workspace(request)
-    if name not in _sections(workspace):
-        raise Http404("No such report.")
+    found = _inputs(request, name)
+    if isinstance(found, HttpResponse):
+        return found
+    query, _, workspace = found
     since, until = query["since"], query["until"]
     if name == "attribution":
         rows = tables.attribution_rows(workspace, by=query["by"], since=since, until=until)
