@@ -28,6 +28,8 @@ admin.site.site_title = "como admin"
 admin.site.index_title = "Dashboard"
 
 urlpatterns = [
+    # The console's reports: pages of no model, so before the admin's catch-all routes.
+    path("admin/reports/", include("como.console.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     # Public, unauthenticated by design: each request carries its own signature.

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from .api import CampaignViewSet
 from .attribution.api import AttributionViewSet
+from .reports_api import ReportsViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("campaigns", CampaignViewSet, basename="campaign")
@@ -13,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
     path("attribution", AttributionViewSet.as_view({"get": "report"}), name="attribution"),
     path("attribution/vins", AttributionViewSet.as_view({"get": "vins"}), name="attribution-vins"),
+    path("reports/funnel", ReportsViewSet.as_view({"get": "funnel"}), name="reports-funnel"),
 ]

@@ -46,15 +46,21 @@ def figures(*, principal: Principal, workspace: Workspace, days: int) -> dict[st
     }
 
 
-def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
-    """unfold's ``DASHBOARD_CALLBACK``: the index page's panels, or only them for htmx."""
-    principal = principal_for_request(request)
-    workspaces = list(viewable_workspaces(principal))
+def chosen_workspace(request: HttpRequest) -> tuple[list[Workspace], Workspace | None]:
+    """The workspaces the member may view, and the one ``?workspace=<slug>`` names (else the
+    first by name); a slug they may not view is a 404."""
+    workspaces = list(viewable_workspaces(principal_for_request(request)))
     slug = request.GET.get("workspace")
     workspace = next((w for w in workspaces if w.slug == slug), None) if slug else None
     if slug and workspace is None:
         raise Http404("No such workspace you may view.")
-    workspace = workspace or (workspaces[0] if workspaces else None)
+    return workspaces, workspace or (workspaces[0] if workspaces else None)
+
+
+def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """unfold's ``DASHBOARD_CALLBACK``: the index page's panels, or only them for htmx."""
+    principal = principal_for_request(request)
+    workspaces, workspace = chosen_workspace(request)
     days = period(request.GET.get("days")) or DEFAULT_DAYS
     context.update(
         console_base="console/partial.html"

@@ -154,7 +154,10 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
     navigation: list[dict[str, Any]] = [
         {
             "title": "Console",
-            "items": [{"title": "Dashboard", "icon": "dashboard", "link": reverse("admin:index")}],
+            "items": [
+                {"title": "Dashboard", "icon": "dashboard", "link": reverse("admin:index")},
+                {"title": "Reports", "icon": "analytics", "link": reverse("console-reports")},
+            ],
         }
     ]
     named: set[str] = set()

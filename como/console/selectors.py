@@ -23,19 +23,11 @@ from como.agents.handoff.selectors import handoff_report
 from como.agents.models import ActionStatus, AgentAction
 from como.campaigns.models import ChannelMetric
 from como.campaigns.selectors.leads import channel_of
-from como.leads.models import Contact, Event, LifecycleStage, LifecycleTransition
+from como.leads.models import FUNNEL, Contact, Event, LifecycleStage, LifecycleTransition
 from como.workspaces.models import Workspace
 
 #: The channel table's columns, in order: ChannelMetric's counters, then the derived ones.
 CHANNEL_COUNTERS = ("sent", "delivered", "opened", "clicked", "impressions", "clicks")
-FUNNEL = (
-    LifecycleStage.SUBSCRIBER,
-    LifecycleStage.LEAD,
-    LifecycleStage.MQL,
-    LifecycleStage.SQL,
-    LifecycleStage.OPPORTUNITY,
-    LifecycleStage.CUSTOMER,
-)
 
 
 def period_start(days: int, now: datetime) -> datetime:

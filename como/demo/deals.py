@@ -23,10 +23,19 @@ from django.db.models import Count, Q
 from como.campaigns.models import Campaign, CampaignStatus
 from como.deals.services import opportunities_save
 from como.ingest.offline import TYPE, offline_touches_record
+from como.ingest.services import events_ingest
 from como.leads.models import Account, Contact
 from como.workspaces.models import Workspace
 
 VIA = "demo"
+#: The event ids of the deals' journey touches start so (see _journey_touches).
+JOURNEY = "demo-nw-journey-"
+#: (how long before the deal opened, utm source, medium, campaign, page)
+_JOURNEY_STEPS = (
+    (timedelta(days=38), "linkedin", "paid_social", "abm-data-leaders-q3", "/guides/buyers-guide"),
+    (timedelta(days=24), "techtarget", "paid_social", "content-syndication", "/resources/report"),
+    (timedelta(days=1), "google", "cpc", "brand-search", "/demo"),
+)
 #: B2B accounts with a deal, and how their deals stand (in the order of engagement).
 B2B_DEALS = 18
 _OUTCOMES = ("won", "open", "lost", "open", "won", "open") * 3
@@ -62,9 +71,12 @@ def deals_ensure(workspace: Workspace, *, now: datetime) -> list[str]:
 
 def _b2b_opportunities(workspace: Workspace, now: datetime) -> str:
     rng = random.Random(f"demo-deals:{workspace.slug}")
+    # The journey touches below are left out of every count here, so adding them never
+    # changes which accounts get a deal or when it opens (a second seeding changes nothing).
+    ours = Q(contacts__events__type=TYPE) | Q(contacts__events__event_id__startswith=JOURNEY)
     engaged = (
         Account.objects.filter(workspace=workspace)
-        .annotate(events=Count("contacts__events", filter=~Q(contacts__events__type=TYPE)))
+        .annotate(events=Count("contacts__events", filter=~ours))
         .filter(events__gt=0)
         .order_by("-events", "domain")[:B2B_DEALS]
     )
@@ -72,12 +84,18 @@ def _b2b_opportunities(workspace: Workspace, now: datetime) -> str:
     for n, account in enumerate(engaged):
         contact = (
             Contact.objects.filter(workspace=workspace, account=account)
-            .annotate(seen=Count("events", filter=~Q(events__type=TYPE)))
+            .annotate(
+                seen=Count(
+                    "events",
+                    filter=~Q(events__type=TYPE) & ~Q(events__event_id__startswith=JOURNEY),
+                )
+            )
             .order_by("-seen", "email")
             .first()
         )
         last = (
             contact.events.exclude(type=TYPE)
+            .exclude(event_id__startswith=JOURNEY)
             .order_by("-occurred_at")
             .values_list("occurred_at", flat=True)[0]
         )
@@ -102,13 +120,39 @@ def _b2b_opportunities(workspace: Workspace, now: datetime) -> str:
                 "source": rng.choice(_SOURCES),
             }
         )
+    touched = _journey_touches(workspace, items)
     outcomes = opportunities_save(workspace=workspace, items=items, via=VIA)
     made = sum(1 for outcome in outcomes if outcome.status == "created")
     counts = {status: _OUTCOMES[: len(items)].count(status) for status in ("won", "lost", "open")}
     return (
         f"opportunities: {len(items)} on the most engaged accounts ({counts['won']} won, "
-        f"{counts['lost']} lost, {counts['open']} open; {made} new)"
+        f"{counts['lost']} lost, {counts['open']} open; {made} new; {touched} journey touches)"
     )
+
+
+def _journey_touches(workspace: Workspace, items: list[dict[str, Any]]) -> int:
+    """Each deal's buyer first met Northwind through a LinkedIn ad and a content download
+    weeks before, and searched the brand the day before the demo request: what a B2B journey
+    looks like, and why last touch misleads (it hands everything to brand search, which
+    only caught the demand the awareness channels made). The side-by-side report shows it.
+    Stable event ids: a second seeding stores nothing new."""
+    events: list[dict[str, Any]] = []
+    for item in items:
+        opened = datetime.fromisoformat(item["opened_at"])
+        who = {"email": item["contact"]["email"]}
+        for n, (days, source, medium, code, path) in enumerate(_JOURNEY_STEPS):
+            events.append(
+                {
+                    "id": f"{JOURNEY}{item['external_id']}-{n}",
+                    "type": "page_view",
+                    "occurred_at": (opened - days).isoformat(),
+                    "contact": who,
+                    "utm": {"source": source, "medium": medium, "campaign": code},
+                    "properties": {"path": path},
+                }
+            )
+    results = events_ingest(workspace=workspace, events=events)
+    return sum(1 for result in results if result.status == "created")
 
 
 def _offline_touches(workspace: Workspace, now: datetime) -> str:

@@ -19,6 +19,17 @@ class LifecycleStage(models.TextChoices):
     RECYCLED = "recycled", "Recycled"
 
 
+#: The lifecycle funnel's stages in order; "recycled" is none of them.
+FUNNEL = (
+    LifecycleStage.SUBSCRIBER,
+    LifecycleStage.LEAD,
+    LifecycleStage.MQL,
+    LifecycleStage.SQL,
+    LifecycleStage.OPPORTUNITY,
+    LifecycleStage.CUSTOMER,
+)
+
+
 class Account(WorkspaceOwned):
     """A company (B2B) or household/fleet (automotive) that contacts belong to."""
 

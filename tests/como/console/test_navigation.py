@@ -34,6 +34,7 @@ def test_a_member_sees_the_operator_groups_and_no_administration(workspace: Work
         "Campaigns & channels",
         "Contacts & scoring",
     ]
+    assert groups["Console"] == ["Dashboard", "Reports"]
     assert "Agent actions" in groups["Approvals"]
     assert "Playbooks" in groups["Playbook"]
     assert "Automotive" in groups  # registered by the vertical's ready()
