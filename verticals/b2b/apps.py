@@ -53,7 +53,8 @@ class B2BConfig(AppConfig):
 
         seeders.register(demo_committees_seed)
 
-        # The console's sidebar: committees and link runs in the vertical's group.
+        # The console's sidebar: one group for the vertical, the account list (each account's
+        # page: committee grid, intent timeline) first.
         from como.console.navigation import SidebarGroup, register_group
 
         register_group(
@@ -62,7 +63,10 @@ class B2BConfig(AppConfig):
                 "B2B accounts",
                 60,
                 (
+                    ("leads.Account", "domain"),
                     ("vertical_b2b.CommitteeMember", "groups"),
+                    ("vertical_b2b.IntentSignal", "trending_up"),
+                    ("vertical_b2b.IntentWebhook", "webhook"),
                     ("vertical_b2b.AccountLinkRun", "sync"),
                 ),
             )
