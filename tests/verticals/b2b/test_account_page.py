@@ -38,7 +38,7 @@ def test_the_page_shows_the_grid_the_timeline_and_the_members(workspace: Workspa
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-coverage>3/7</strong>' in html
+    assert "data-coverage>3/7</strong>" in html
     assert f"<span data-missing>{', '.join(MISSING_LABELS)}</span>".replace("&", "&amp;") in html
     rows = page.context["committee_rows"]
     assert [r.key for r in rows if r.missing] == [
@@ -52,7 +52,8 @@ def test_the_page_shows_the_grid_the_timeline_and_the_members(workspace: Workspa
     assert by_key["champion"].idle == ()
     assert [c.view.name for c in by_key["executive_sponsor"].idle] == ["Xavi Acme"]
     assert by_key["executive_sponsor"].engaged == ()
-    assert all(r.required for r in rows) and len(rows) == 7  # nobody without a role
+    assert all(r.required for r in rows)
+    assert len(rows) == 7
     # The header.
     for field, value in (("domain", "acme-robotics.com"), ("employees", "1200"), ("country", "US")):
         assert f'data-field="{field}">{value}</dd>' in html
@@ -64,7 +65,8 @@ def test_the_page_shows_the_grid_the_timeline_and_the_members(workspace: Workspa
         "bombora · ETL",
         "6sense",
     ]
-    assert timeline.total == 10 and timeline.surges == 4
+    assert timeline.total == 10
+    assert timeline.surges == 4
     assert [w.surges for w in timeline.weeks[-4:]] == [0, 0, 1, 3]
     chart = json.loads(page.context["timeline"].chart())
     bars = {d["label"]: d["data"] for d in chart["datasets"] if d["type"] == "bar"}
@@ -99,9 +101,12 @@ def test_a_role_override_from_the_page_changes_the_grid_and_is_audited(
     page = client.get(_page_url(data.account.pk))
     rows = {r.key: r for r in page.context["committee_rows"]}
     assert [c.view.name for c in rows["procurement"].idle] == ["Paco Acme", "Uma Acme"]
-    assert rows["end_user"].idle == () and rows["end_user"].missing
+    assert rows["end_user"].idle == ()
+    assert rows["end_user"].missing
     assert re.search(
-        rf'data-member="{uma.pk}".*?<option value="procurement" selected>', page.content.decode(), re.S
+        rf'data-member="{uma.pk}".*?<option value="procurement" selected>',
+        page.content.decode(),
+        re.S,
     )
 
     # Back to automatic: the title decides again.
@@ -124,9 +129,10 @@ def test_a_bad_override_changes_nothing(workspace: Workspace) -> None:
     ):
         response = client.post(_override_url(data.account.pk), body)
         assert response.status_code == 302  # back to the page, with the errors as a message
-        assert sorted(
-            CommitteeMember.objects.values_list("contact_id", "role", "role_source")
-        ) == before
+        assert (
+            sorted(CommitteeMember.objects.values_list("contact_id", "role", "role_source"))
+            == before
+        )
     page = client.get(_page_url(data.account.pk))
     assert "The role was not changed" in page.content.decode()
     assert not LogEntry.objects.exists()
@@ -167,7 +173,8 @@ def test_another_workspaces_account_is_404_on_the_page_override_and_api(
     for url in (f"/api/v1/accounts/{pk}/intent", f"/api/v1/accounts/{pk}/committee"):
         assert client.get(url).status_code == 404
     listed = client.get("/api/v1/intent/signals", {"account": pk})
-    assert listed.status_code == 200 and listed.json()["results"] == []
+    assert listed.status_code == 200
+    assert listed.json()["results"] == []
 
 
 def test_the_intent_signals_of_an_account_are_listed_paginated(workspace: Workspace) -> None:
