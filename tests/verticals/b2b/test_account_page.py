@@ -109,6 +109,15 @@ def test_a_role_override_from_the_page_changes_the_grid_and_is_audited(
         re.S,
     )
 
+    # No role on purpose: the member moves to the grid's "no committee role" row.
+    client.post(_override_url(data.account.pk), {"contact": uma.pk, "role_choice": "__none__"})
+    member.refresh_from_db()
+    assert (member.role, member.role_source) == ("", "manual")
+    page = client.get(_page_url(data.account.pk))
+    rows = {r.key: r for r in page.context["committee_rows"]}
+    assert [c.view.name for c in rows[""].idle] == ["Uma Acme"]
+    assert rows[""].required is False
+
     # Back to automatic: the title decides again.
     client.post(_override_url(data.account.pk), {"contact": uma.pk, "role_choice": "__automatic__"})
     member.refresh_from_db()

@@ -16,12 +16,14 @@ from como.workspaces.admin_base import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from como.workspaces.users import signed_in
 
 from .committee import check_member_role, member_role_set
-from .models import AccountLinkRun, CommitteeMember
+from .models import AccountLinkRun, CommitteeMember, RoleSource
 from .settings import CommitteeRole, accounts_settings
 
 _MEMBER_FIELDS = ("account", "role", "role_source", "level", "department", "title")
 #: the role choice that gives the role back to the CRM and the title
 AUTOMATIC = "__automatic__"
+#: the role choice "no role on purpose" (a blank value would fail a required choice)
+NO_ROLE = "__none__"
 
 
 class CommitteeMemberInline(_ReadOnlyInline):
@@ -41,14 +43,21 @@ def role_choices(roles: Iterable[CommitteeRole]) -> list[tuple[str, str]]:
     """The choices of a person's role override: automatic, no role, or one of the playbook's."""
     return [
         (AUTOMATIC, "Automatic (the CRM's, else the title's)"),
-        ("", "No role"),
+        (NO_ROLE, "No role"),
         *((role.key, role.label) for role in roles),
     ]
 
 
 def chosen_role(value: str) -> str | None:
     """The service's ``role`` for a choice: None gives the role back to the CRM and title."""
-    return None if value == AUTOMATIC else value
+    return None if value == AUTOMATIC else "" if value == NO_ROLE else value
+
+
+def current_choice(role: str, role_source: str) -> str:
+    """The choice that stands for a member's role as stored."""
+    if role_source != RoleSource.MANUAL:
+        return AUTOMATIC
+    return role or NO_ROLE
 
 
 class MemberRoleForm(forms.ModelForm):
@@ -69,9 +78,7 @@ class MemberRoleForm(forms.ModelForm):
         choice = self.fields["role_choice"]
         assert isinstance(choice, forms.ChoiceField)
         choice.choices = role_choices(roles)
-        self.fields["role_choice"].initial = (
-            member.role if member.role_source == "manual" else AUTOMATIC
-        )
+        self.fields["role_choice"].initial = current_choice(member.role, member.role_source)
 
     def chosen_role(self) -> str | None:
         return chosen_role(self.cleaned_data["role_choice"])

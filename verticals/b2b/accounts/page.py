@@ -17,8 +17,7 @@ from como.leads.models import Account
 
 from ..intent.selectors import accounts_intent_at
 from ..intent.timeline import intent_timeline
-from .admin import AUTOMATIC, role_choices
-from .models import RoleSource
+from .admin import current_choice, role_choices
 from .selectors import MemberView, committee
 from .settings import accounts_settings
 
@@ -28,7 +27,7 @@ class MemberCell:
     """A member in the grid, with the override control's current choice."""
 
     view: MemberView
-    choice: str  # the override's selected value: a role key, "" or AUTOMATIC
+    choice: str  # the override's selected value (.admin.role_choices)
 
     @property
     def contact_id(self) -> int:
@@ -55,7 +54,7 @@ def account_page_context(account: Account, *, at: datetime) -> dict[str, Any]:
     found = committee(account, at=at)
 
     def cell(view: MemberView) -> MemberCell:
-        return MemberCell(view, view.role if view.role_source == RoleSource.MANUAL else AUTOMATIC)
+        return MemberCell(view, current_choice(view.role, view.role_source))
 
     def row(key: str, label: str, required: bool, weight: Decimal | None) -> GridRow:
         members = [
