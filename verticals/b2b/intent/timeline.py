@@ -21,7 +21,7 @@ from .engine import AccountIntent, SignalPart
 #: the dashboard's palette (como/console/static/console/dashboard.js)
 PALETTE = ("#7c3aed", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444", "#6366f1", "#ec4899")
 PALE = "33"  # hex alpha appended to a series colour below the bar
-#: at most this many weeks, ending at the newest signal's
+#: at most this many weeks, ending at the newest signal's (Bombora keeps about this much)
 MAX_WEEKS = 12
 
 
@@ -106,13 +106,15 @@ class IntentTimeline:
 
 
 def intent_timeline(intent: AccountIntent, *, max_weeks: int = MAX_WEEKS) -> IntentTimeline:
-    """The last ``max_weeks`` ISO weeks up to the newest signal's (empty weeks included, so
-    the gaps show), one series per (provider, topic) in the order first seen, oldest first."""
+    """The ISO weeks from the oldest signal's to the newest's, at most the last ``max_weeks``
+    (empty weeks included, so the gaps show), one series per (provider, topic) in the order
+    first seen, oldest first."""
     parts: Sequence[SignalPart] = intent.parts
     if not parts:
         return IntentTimeline((), (), intent.surge_bar, 0)
     last = max(part.signal.week for part in parts)
-    mondays = [last - timedelta(weeks=n) for n in reversed(range(max_weeks))]
+    first = max(min(part.signal.week for part in parts), last - timedelta(weeks=max_weeks - 1))
+    mondays = [last - timedelta(weeks=n) for n in reversed(range((last - first).days // 7 + 1))]
     shown = [part for part in parts if part.signal.week >= mondays[0]]
     keys: list[tuple[str, str]] = []
     cells: dict[tuple[str, str, date], Cell] = {}
