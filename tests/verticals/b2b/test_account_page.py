@@ -9,6 +9,8 @@ import re
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from como.leads.services import contact_create
@@ -199,3 +201,24 @@ def test_the_intent_signals_of_an_account_are_listed_paginated(workspace: Worksp
         seen += [item["score"] for item in body["results"]]
         url = body["next"]
     assert sorted(seen) == sorted([*SURGE["ETL"], *SURGE["Data Lakehouse"], *SIXSENSE])
+
+
+def test_the_page_reads_a_constant_number_of_queries_however_many_members(
+    workspace: Workspace,
+) -> None:
+    data = demo_like_account(workspace)
+    client, _ = owner_client(workspace)
+    url = _page_url(data.account.pk)
+    client.get(url)  # warm: sessions, content types
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    seven = queries()
+    for n in range(7):
+        contact_create(
+            workspace=workspace, email=f"more{n}@acme-robotics.com", title="Data Analyst"
+        )
+    assert queries() == seven
