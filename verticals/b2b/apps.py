@@ -25,6 +25,12 @@ class B2BConfig(AppConfig):
         from .accounts.settings import AccountsSettings
 
         register_section("accounts", AccountsSettings)
+        # The editor shows the committee's roles as rows of inputs, not one JSON box.
+        from como.agents.playbook_admin.model_forms import SETTING_WIDGETS
+
+        from .accounts.roles_widget import CommitteeRolesWidget
+
+        SETTING_WIDGETS.register("accounts.roles", CommitteeRolesWidget)
 
         # Accounts found from people, and committees kept in step with them, in the writer's
         # transaction: new or re-addressed contacts are linked by email domain (before they are

@@ -22,8 +22,13 @@ from django import forms
 from pydantic import BaseModel, ValidationError
 
 from como.jsonsafe import PrettyJSONField
+from como.registry import Registry
 
 SEP = "__"
+#: A widget of its own for one setting's JSON box, by dotted path (``accounts.roles``): a
+#: vertical shows a list of objects as rows of inputs; the value stays the same JSON, so the
+#: setting's model validates it exactly as it validates a typed one.
+SETTING_WIDGETS: Registry[type[forms.Widget]] = Registry("setting widget")
 
 
 def json_area(rows: int = 6, help_text: str = "") -> PrettyJSONField:
@@ -101,6 +106,9 @@ def build_fields(
             continue
         label = " / ".join(_label(part) for part in path)
         field, kind = _field(annotation, optional, label, help_text)
+        widget = SETTING_WIDGETS.find(".".join(path))
+        if widget is not None and kind == "json":
+            field.widget = widget()
         out[SEP.join(path)] = field
         leaves.append(Leaf(path, kind, optional))
     return out, leaves

@@ -163,3 +163,57 @@ def test_committee_roles_weights_and_hubspot_mapping_save_from_the_editor(
     ]
     assert saved["roles"][0]["hs_buying_roles"] == ["CHAMPION"]
     assert saved["engagement"] == {"window_days": 28, "min_intent": 15.0}
+
+
+def test_the_editor_shows_the_roles_as_rows_and_saves_them(workspace: Workspace) -> None:
+    playbook = playbook_for(workspace)
+    client, _ = owner_client(workspace)
+    page = client.get(editor_url(playbook, "accounts"))
+    html = page.content.decode()
+    assert 'data-roles="accounts__roles"' in html
+    assert html.count('name="accounts__roles-') > 0
+    assert 'name="accounts__roles"' not in html  # no JSON box: rows
+    data = {k: v for k, v in shown(page).items() if k != "accounts__roles"}
+    rows = {
+        # the default champion kept, renamed, weight and HubSpot roles changed
+        "accounts__roles-0-key": "champion",
+        "accounts__roles-0-label": "Internal champion",
+        "accounts__roles-0-required": "on",
+        "accounts__roles-0-weight": "2",
+        "accounts__roles-0-hs": ["CHAMPION", "INFLUENCER"],
+        "accounts__roles-0-infer": '[{"departments": ["data"], "levels": ["director"]}]',
+        # removed
+        "accounts__roles-1-key": "procurement",
+        "accounts__roles-1-label": "Procurement",
+        "accounts__roles-1-remove": "on",
+        "accounts__roles-1-infer": "[]",
+        # a new optional role
+        "accounts__roles-2-key": "security",
+        "accounts__roles-2-label": "Security review",
+        "accounts__roles-2-weight": "0.5",
+        "accounts__roles-2-infer": "",
+        # blank: ignored
+        "accounts__roles-3-key": "",
+        "accounts__roles-3-label": "",
+        "accounts__roles-3-infer": "[]",
+    }
+
+    response = client.post(editor_url(playbook, "accounts"), {**data, **rows})
+
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    playbook.refresh_from_db()
+    assert [
+        (r["key"], r["label"], r["required"], r["weight"], r["hs_buying_roles"])
+        for r in playbook.accounts["roles"]
+    ] == [
+        ("champion", "Internal champion", True, "2", ["CHAMPION", "INFLUENCER"]),
+        ("security", "Security review", False, "0.5", []),
+    ]
+
+    bad = {**rows, "accounts__roles-2-weight": "12", "accounts__roles-2-key": "champion"}
+    response = client.post(editor_url(playbook, "accounts"), {**data, **bad})
+    assert response.status_code == 400
+    errors = " ".join(response.context["form"].errors["accounts__roles"])
+    assert "champion is repeated" in errors or "1.weight" in errors
+    playbook.refresh_from_db()
+    assert len(playbook.accounts["roles"]) == 2
