@@ -16,6 +16,7 @@ from como.leads.services import contact_create
 from como.workspaces.models import Workspace
 from tests.como.agents.test_playbook_editor import editor_url, owner_client, shown
 from verticals.b2b.accounts.models import CommitteeMember
+from verticals.b2b.accounts.settings import DEFAULT_ROLES
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -217,3 +218,31 @@ def test_the_editor_shows_the_roles_as_rows_and_saves_them(workspace: Workspace)
     assert "champion is repeated" in errors or "1.weight" in errors
     playbook.refresh_from_db()
     assert len(playbook.accounts["roles"]) == 2
+
+
+def test_the_editor_shows_the_settings_in_effect_and_saves_them_back(workspace: Workspace) -> None:
+    playbook = playbook_for(workspace)
+    client, _ = owner_client(workspace)
+    page = client.get(editor_url(playbook, "accounts"))
+    html = page.content.decode()
+    assert html.count('name="accounts__roles-') > 0
+    assert 'value="legal_compliance"' in html  # the defaults in effect are shown
+    data = {k: v for k, v in shown(page).items() if k != "accounts__roles"}
+    for n, role in enumerate(DEFAULT_ROLES):
+        dumped = role.model_dump(mode="json")
+        data |= {
+            f"accounts__roles-{n}-key": dumped["key"],
+            f"accounts__roles-{n}-label": dumped["label"],
+            f"accounts__roles-{n}-required": "on",
+            f"accounts__roles-{n}-weight": dumped["weight"],
+            f"accounts__roles-{n}-hs": dumped["hs_buying_roles"],
+            f"accounts__roles-{n}-infer": json.dumps(dumped["infer"]),
+        }
+    data["accounts__engagement__window_days"] = "21"
+
+    response = client.post(editor_url(playbook, "accounts"), data)
+
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    playbook.refresh_from_db()
+    assert playbook.accounts["engagement"]["window_days"] == 21
+    assert [r["key"] for r in playbook.accounts["roles"]] == [r.key for r in DEFAULT_ROLES]

@@ -3,7 +3,8 @@ HubSpot buying roles), instead of one JSON box.
 
 Registered for the ``accounts.roles`` setting (:data:`como.agents.playbook_admin.model_forms.
 SETTING_WIDGETS`). The widget only changes how the list is typed: it reads the rows back into
-the same JSON list the box would hold (a blank row is no role, a ticked "remove" drops one), and
+the same JSON list the box would hold (a blank row is no role, a ticked "remove" drops one;
+the defaults shown for a setting never chosen and sent back unchanged stay unchosen), and
 :class:`.settings.AccountsSettings` validates it, so errors land on the roles' field with the
 row's position named (``1.weight: …``). A client that posts the JSON itself under the field's
 name is taken as it is. Each row's title rules (``infer``) stay JSON, in a box of their own.
@@ -17,7 +18,7 @@ from typing import Any, get_args
 
 from django import forms
 
-from .settings import HsBuyingRole
+from .settings import DEFAULT_ROLES, CommitteeRole, HsBuyingRole
 
 HS_BUYING_ROLES: tuple[str, ...] = get_args(HsBuyingRole)
 #: empty rows offered for new roles
@@ -34,6 +35,8 @@ class CommitteeRolesWidget(forms.Widget):
             roles = json.loads(value) if isinstance(value, str) else value
         except ValueError:
             roles = []
+        if not roles:  # the setting follows the defaults: show them
+            roles = [role.model_dump(mode="json") for role in DEFAULT_ROLES]
         rows = [
             {
                 "key": role.get("key", ""),
@@ -78,7 +81,16 @@ class CommitteeRolesWidget(forms.Widget):
                     "infer": infer,
                 }
             )
-        return json.dumps(roles)
+        # The defaults sent back unchanged stay "not chosen" (blank), so the setting keeps
+        # following them, as an untouched JSON box left blank would.
+        return "" if _are_defaults(roles) else json.dumps(roles)
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return name not in data and f"{name}-0-key" not in data
+
+
+def _are_defaults(roles: list[dict[str, Any]]) -> bool:
+    try:
+        return [CommitteeRole.model_validate(role) for role in roles] == list(DEFAULT_ROLES)
+    except ValueError:
+        return False
