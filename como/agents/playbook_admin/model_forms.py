@@ -5,7 +5,8 @@ The playbook editor's section forms are built here from the types the settings a
 a setting, such as automotive ``merchandising``), so a vertical's section gets a form without a
 line of form code and the form cannot drift from what is validated. Scalars, choices and lists
 of choices become inputs; nested models become groups of inputs named ``outer__inner``; shapes
-a form cannot show plainly (lists of objects, free-form objects) become one JSON box each.
+a form cannot show plainly (lists of objects, free-form objects) become one JSON box each,
+unless a widget is registered for the setting's path (:data:`SETTING_WIDGETS`).
 """
 
 from __future__ import annotations
