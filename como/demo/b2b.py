@@ -101,27 +101,42 @@ _STATES: list[tuple[tuple[str, tuple[str, ...]], float]] = [
     (("OH", ("614", "216")), 1),
     (("MN", ("612", "651")), 1),
 ]
-# committee role → (titles, seniority, department)
+# committee role → (titles, seniority, department). Titles as real committees sign them, varied
+# within a role; each reads as its role under the default title rules
+# (verticals/b2b/accounts/titles.py), so the demo's accounts fill several roles. Each tuple
+# keeps its length: the builder's random stream (and so every event) depends on it.
 _ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "champion": (
-        ("Director of Data Engineering", "Head of Analytics", "Senior Manager, BI"),
+        (
+            "Director of Data Engineering",
+            "Sr. Manager, Business Intelligence",
+            "Data Platform Lead",
+        ),
         "director",
         "data",
     ),
-    "economic_buyer": (("VP of Data", "Chief Data Officer", "VP of Finance"), "vp", "executive"),
+    "economic_buyer": (
+        ("VP of Data", "SVP, Data & Analytics", "VP of Finance & Operations"),
+        "vp",
+        "executive",
+    ),
     "technical_evaluator": (
-        ("Staff Data Engineer", "Principal Data Architect", "Analytics Engineer"),
+        (
+            "Staff Data Engineer",
+            "Principal Data Architect",
+            "Senior Software Engineer, Data Infrastructure",
+        ),
         "individual_contributor",
         "engineering",
     ),
     "user": (
-        ("Data Analyst", "Senior Data Analyst", "BI Developer"),
+        ("Data Analyst", "Product Analyst", "Senior Marketing Analyst"),
         "individual_contributor",
         "data",
     ),
-    "procurement": (("Procurement Manager", "Strategic Sourcing Lead"), "manager", "procurement"),
-    "legal": (("Senior Counsel", "Contracts Manager"), "manager", "legal"),
-    "executive_sponsor": (("CTO", "CIO", "COO"), "c_level", "executive"),
+    "procurement": (("Procurement Manager", "IT Procurement Specialist"), "manager", "procurement"),
+    "legal": (("Senior Counsel", "Privacy & Compliance Manager"), "manager", "legal"),
+    "executive_sponsor": (("CTO", "CIO", "Chief Data Officer"), "c_level", "executive"),
 }
 _COMMITTEE_ORDER = tuple(_ROLES)
 

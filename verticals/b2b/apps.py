@@ -25,6 +25,12 @@ class B2BConfig(AppConfig):
         from .accounts.settings import AccountsSettings
 
         register_section("accounts", AccountsSettings)
+        # The editor shows the committee's roles as rows of inputs, not one JSON box.
+        from como.agents.playbook_admin.model_forms import SETTING_WIDGETS
+
+        from .accounts.roles_widget import CommitteeRolesWidget
+
+        SETTING_WIDGETS.register("accounts.roles", CommitteeRolesWidget)
 
         # Accounts found from people, and committees kept in step with them, in the writer's
         # transaction: new or re-addressed contacts are linked by email domain (before they are
@@ -53,7 +59,8 @@ class B2BConfig(AppConfig):
 
         seeders.register(demo_committees_seed)
 
-        # The console's sidebar: committees and link runs in the vertical's group.
+        # The console's sidebar: one group for the vertical, the account list (each account's
+        # page: committee grid, intent timeline) first.
         from como.console.navigation import SidebarGroup, register_group
 
         register_group(
@@ -62,7 +69,10 @@ class B2BConfig(AppConfig):
                 "B2B accounts",
                 60,
                 (
+                    ("leads.Account", "domain"),
                     ("vertical_b2b.CommitteeMember", "groups"),
+                    ("vertical_b2b.IntentSignal", "trending_up"),
+                    ("vertical_b2b.IntentWebhook", "webhook"),
                     ("vertical_b2b.AccountLinkRun", "sync"),
                 ),
             )

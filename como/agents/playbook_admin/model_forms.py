@@ -5,7 +5,8 @@ The playbook editor's section forms are built here from the types the settings a
 a setting, such as automotive ``merchandising``), so a vertical's section gets a form without a
 line of form code and the form cannot drift from what is validated. Scalars, choices and lists
 of choices become inputs; nested models become groups of inputs named ``outer__inner``; shapes
-a form cannot show plainly (lists of objects, free-form objects) become one JSON box each.
+a form cannot show plainly (lists of objects, free-form objects) become one JSON box each,
+unless a widget is registered for the setting's path (:data:`SETTING_WIDGETS`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,13 @@ from django import forms
 from pydantic import BaseModel, ValidationError
 
 from como.jsonsafe import PrettyJSONField
+from como.registry import Registry
 
 SEP = "__"
+#: A widget of its own for one setting's JSON box, by dotted path (``accounts.roles``): a
+#: vertical shows a list of objects as rows of inputs; the value stays the same JSON, so the
+#: setting's model validates it exactly as it validates a typed one.
+SETTING_WIDGETS: Registry[type[forms.Widget]] = Registry("setting widget")
 
 
 def json_area(rows: int = 6, help_text: str = "") -> PrettyJSONField:
@@ -101,6 +107,9 @@ def build_fields(
             continue
         label = " / ".join(_label(part) for part in path)
         field, kind = _field(annotation, optional, label, help_text)
+        widget = SETTING_WIDGETS.find(".".join(path))
+        if widget is not None and kind == "json":
+            field.widget = widget()
         out[SEP.join(path)] = field
         leaves.append(Leaf(path, kind, optional))
     return out, leaves

@@ -65,3 +65,23 @@ def test_a_page_no_group_names_shows_under_more() -> None:
         groups = _groups(root)
     assert groups["Playbook"] == ["Playbooks"]
     assert groups["More"] == ["Playbook versions", "Territories"]
+
+
+def test_the_b2b_group_lists_the_accounts_and_everything_of_the_vertical(
+    workspace: Workspace,
+) -> None:
+    member_client(workspace, "viewer")
+    groups = _groups(Membership.objects.get(workspace=workspace).user)
+
+    assert groups["B2B accounts"] == [
+        "Accounts",
+        "Committee members",
+        "Intent signals",
+        "Intent webhooks",
+        "Account link runs",
+    ]
+    assert "Intent data" not in groups  # one B2B group, not two
+    client = Client()
+    client.force_login(Membership.objects.get(workspace=workspace).user)
+    listing = client.get(reverse("admin:leads_account_changelist"))
+    assert listing.status_code == 200

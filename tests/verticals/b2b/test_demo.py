@@ -12,6 +12,8 @@ from django.test import override_settings
 from como.demo import b2b, services
 from como.leads.models import Contact
 from verticals.b2b.accounts.models import CommitteeMember
+from verticals.b2b.accounts.settings import AccountsSettings
+from verticals.b2b.accounts.titles import read_title
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +37,9 @@ def test_northwinds_people_have_accounts_and_committees(tmp_path: Path) -> None:
         assert member.contact.email.endswith("@" + member.account.domain)
         assert member.title == member.contact.title
     roles = set(members.exclude(role="").values_list("role", flat=True))
-    assert {"champion", "economic_buyer", "executive_sponsor"} <= roles
+    # Ten accounts: the first roles of each committee (every demo title reads as its role,
+    # below; the full demo's larger committees fill all seven).
+    assert {"champion", "economic_buyer", "technical_evaluator", "end_user"} <= roles
     # Free-mail people never make an account.
     free = Contact.objects.filter(workspace=workspace, email__endswith="@gmail.com")
     assert not free.exclude(account=None).exists()
@@ -47,3 +51,27 @@ def test_northwinds_people_have_accounts_and_committees(tmp_path: Path) -> None:
     assert "0 contacts linked" in next(
         line for line in again.workspaces[0].notes if "committee" in line
     )
+
+
+#: the demo's committee role → the default playbook role its titles must read as
+DEMO_ROLES = {
+    "champion": "champion",
+    "economic_buyer": "economic_buyer",
+    "technical_evaluator": "technical_evaluator",
+    "user": "end_user",
+    "procurement": "procurement",
+    "legal": "legal_compliance",
+    "executive_sponsor": "executive_sponsor",
+}
+
+
+def test_every_demo_title_reads_as_its_role_so_all_seven_roles_fill() -> None:
+    settings = AccountsSettings()
+    assert set(b2b._ROLES) == set(DEMO_ROLES)
+    for demo_role, (titles, _, _) in b2b._ROLES.items():
+        assert len(set(titles)) == len(titles) >= 2  # varied within the role
+        for title in titles:
+            reading = read_title(title)
+            assert (
+                settings.infer_role(reading.department, reading.level) == DEMO_ROLES[demo_role]
+            ), title

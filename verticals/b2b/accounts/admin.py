@@ -1,48 +1,29 @@
-"""Admin pages of buying committees: the committee grid on the account's page, the member on
-the contact's page, a member's page where a person overrides the role, and link runs.
-
-The account page's grid is a read-only inline whose template draws roles by engagement from the
-committee read once for the page (:func:`.selectors.committee`), not a row per member.
-"""
+"""Admin pages of buying committees: the member on the contact's page, a member's page where a
+person overrides the role, and link runs. The account's page (its committee grid) is
+:mod:`.admin_page`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils import timezone
 
-from como.leads.admin import _ReadOnlyInline, account_inlines, contact_inlines
+from como.leads.admin import _ReadOnlyInline, contact_inlines
 from como.workspaces.admin_base import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from como.workspaces.users import signed_in
 
 from .committee import check_member_role, member_role_set
-from .models import AccountLinkRun, CommitteeMember
-from .selectors import Committee, committee
-from .settings import accounts_settings
+from .models import AccountLinkRun, CommitteeMember, RoleSource
+from .settings import CommitteeRole, accounts_settings
 
 _MEMBER_FIELDS = ("account", "role", "role_source", "level", "department", "title")
 #: the role choice that gives the role back to the CRM and the title
 AUTOMATIC = "__automatic__"
-
-
-class CommitteeGridInline(_ReadOnlyInline):
-    """The account's committee: one line per playbook role, its members and who is engaged."""
-
-    model = CommitteeMember
-    fk_name = "account"
-    template = "admin/vertical_b2b/committee_grid.html"
-    verbose_name_plural = "Buying committee"
-    fields = ("contact", "role", "level")
-    readonly_fields = fields
-    grid: Committee | None = None
-
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        # Inline instances are made per request, so the committee read here serves this page.
-        self.grid = committee(obj, at=timezone.now()) if obj is not None else None
-        return super().get_formset(request, obj, **kwargs)
+#: the role choice "no role on purpose" (a blank value would fail a required choice)
+NO_ROLE = "__none__"
 
 
 class CommitteeMemberInline(_ReadOnlyInline):
@@ -55,8 +36,28 @@ class CommitteeMemberInline(_ReadOnlyInline):
     verbose_name_plural = "Buying committee (change the role on the member's page)"
 
 
-account_inlines.register(CommitteeGridInline)
 contact_inlines.register(CommitteeMemberInline)
+
+
+def role_choices(roles: Iterable[CommitteeRole]) -> list[tuple[str, str]]:
+    """The choices of a person's role override: automatic, no role, or one of the playbook's."""
+    return [
+        (AUTOMATIC, "Automatic (the CRM's, else the title's)"),
+        (NO_ROLE, "No role"),
+        *((role.key, role.label) for role in roles),
+    ]
+
+
+def chosen_role(value: str) -> str | None:
+    """The service's ``role`` for a choice: None gives the role back to the CRM and title."""
+    return None if value == AUTOMATIC else "" if value == NO_ROLE else value
+
+
+def current_choice(role: str, role_source: str) -> str:
+    """The choice that stands for a member's role as stored."""
+    if role_source != RoleSource.MANUAL:
+        return AUTOMATIC
+    return role or NO_ROLE
 
 
 class MemberRoleForm(forms.ModelForm):
@@ -76,18 +77,11 @@ class MemberRoleForm(forms.ModelForm):
         roles = accounts_settings(member.workspace).roles if member.pk else []
         choice = self.fields["role_choice"]
         assert isinstance(choice, forms.ChoiceField)
-        choice.choices = [
-            (AUTOMATIC, "Automatic (the CRM's, else the title's)"),
-            ("", "No role"),
-            *((role.key, role.label) for role in roles),
-        ]
-        self.fields["role_choice"].initial = (
-            member.role if member.role_source == "manual" else AUTOMATIC
-        )
+        choice.choices = role_choices(roles)
+        self.fields["role_choice"].initial = current_choice(member.role, member.role_source)
 
     def chosen_role(self) -> str | None:
-        value = self.cleaned_data["role_choice"]
-        return None if value == AUTOMATIC else value
+        return chosen_role(self.cleaned_data["role_choice"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -144,8 +144,11 @@ class AccountsSettings(BaseModel):
 
     create_from_email: bool = True
     crm_role_attribute: Annotated[str, Field(min_length=1, max_length=64)] = "hs_buying_role"
-    roles: Annotated[list[CommitteeRole], Field(max_length=30)] = Field(
-        default_factory=lambda: list(DEFAULT_ROLES)
+    roles: Annotated[list[CommitteeRole], Field(min_length=1, max_length=30)] = Field(
+        default_factory=lambda: list(DEFAULT_ROLES),
+        description="The committee, in inference order: a list of {key, label, required, "
+        "weight (0-10, the account score's), hs_buying_roles (HubSpot values mapped to the "
+        "role), infer: [{departments, levels}]}. At least one role; each key once.",
     )
     engagement: Engagement = Field(default_factory=Engagement)
 
@@ -154,7 +157,8 @@ class AccountsSettings(BaseModel):
     def _unique_keys(cls, value: list[CommitteeRole]) -> list[CommitteeRole]:
         keys = [role.key for role in value]
         if len(set(keys)) != len(keys):
-            raise ValueError("each role key once")
+            duplicated = sorted({key for key in keys if keys.count(key) > 1})
+            raise ValueError(f"each role key once: {', '.join(duplicated)} is repeated")
         mapped = [hs for role in value for hs in role.hs_buying_roles]
         if len(set(mapped)) != len(mapped):
             raise ValueError("each hs_buying_role value maps to one role at most")

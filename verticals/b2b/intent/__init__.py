@@ -8,7 +8,6 @@ def register() -> None:
     from django.conf import settings
 
     from como.agents.playbook_settings import register_section
-    from como.console.navigation import SidebarGroup, register_group
     from como.demo.hooks import seeders
 
     from .demo import demo_intent_seed
@@ -23,15 +22,4 @@ def register() -> None:
     settings.CELERY_BEAT_SCHEDULE.setdefault(PURGE_TASK, {"task": PURGE_TASK, "schedule": 3600.0})
     # Northwind Cloud's signals from both provider shapes.
     seeders.register(demo_intent_seed)
-    # The console's sidebar: the signals and the providers' webhooks.
-    register_group(
-        SidebarGroup(
-            "b2b_intent",
-            "Intent data",
-            65,
-            (
-                ("vertical_b2b.IntentSignal", "trending_up"),
-                ("vertical_b2b.IntentWebhook", "webhook"),
-            ),
-        )
-    )
+    # The console's sidebar lists the signals and webhooks in the vertical's one group (apps.py).

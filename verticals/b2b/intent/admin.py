@@ -1,5 +1,6 @@
-"""Admin pages of intent data: the signals (a list, and the intent timeline on the account's
-page), and the providers' webhooks with write-only secrets rotated in place."""
+"""Admin pages of intent data: the signals' list (the account's page draws them as its intent
+timeline, :mod:`..accounts.admin_page`), and the providers' webhooks with write-only secrets
+rotated in place."""
 
 from __future__ import annotations
 
@@ -9,39 +10,11 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from como.leads.admin import _ReadOnlyInline, account_inlines
 from como.workspaces.admin_base import ReadOnlyScopedAdmin, WorkspaceScopedAdmin
 from como.workspaces.roles import Permission
 
 from .admin_upload import IntentUploadMixin
 from .models import IntentSignal, IntentWebhook
-
-_TIMELINE = (
-    "week",
-    "provider",
-    "topic",
-    "score",
-    "buying_stage",
-    "profile_fit",
-    "keywords",
-    "source",
-    "received_at",
-)
-
-
-class IntentTimelineInline(_ReadOnlyInline):
-    """The account's signals, newest first: its intent timeline (the API's
-    ``/accounts/{id}/intent`` says what each adds now)."""
-
-    model = IntentSignal
-    fk_name = "account"
-    fields = _TIMELINE
-    readonly_fields = _TIMELINE
-    ordering = ["-occurred_at", "-id"]
-    verbose_name_plural = "Intent timeline (third-party signals)"
-
-
-account_inlines.register(IntentTimelineInline)
 
 
 @admin.register(IntentSignal)

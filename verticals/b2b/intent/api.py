@@ -99,6 +99,8 @@ class IntentSignalFilter(filters.FilterSet):
 
 class IntentSignalPagination(StrictCursorPagination):
     ordering = ("-occurred_at", "-id")
+    page_size_query_param = "limit"  # as the events list: a client pages an account's signals
+    max_page_size = 1000
 
 
 @extend_schema_view(list=extend_schema(summary="List intent signals, newest first"))
