@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from smoke import parse_arguments
 
@@ -132,20 +132,60 @@ def post_all(client: Any, key: str, bodies: list[bytes]) -> int:
     return created
 
 
-def post_concurrently(key: str, shares: list[list[bytes]]) -> tuple[float, int]:
-    """POST each share from its own thread (and database connection); wall time, created."""
+class Run(NamedTuple):
+    """One timed run: wall seconds, events created, and CPU seconds spent on them by this
+    process (every client thread) and by the database server processes serving it (None when
+    the server is not on this machine). On a loaded box the wall figure moves with the load;
+    CPU per event is what the code costs."""
+
+    elapsed: float
+    created: int
+    client_cpu: float
+    server_cpu: float | None
+
+    def cpu_line(self) -> str:
+        per = 1e6 / max(1, self.created)
+        line = f"CPU per event: client {self.client_cpu * per:.0f} µs"
+        if self.server_cpu is not None:
+            total = (self.client_cpu + self.server_cpu) * per
+            # Client and server share the machine's cores: its rate with nothing else running.
+            ceiling = (os.cpu_count() or 1) * 1e6 / total
+            line += (
+                f", server {self.server_cpu * per:.0f} µs, total {total:.0f} µs "
+                f"(all {os.cpu_count()} cores busy with only this: ≈ {ceiling:,.0f} events/s)"
+            )
+        return line
+
+
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds a local PostgreSQL backend has used (Linux schedstat), None if not local."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:
+            return int(stat.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def post_concurrently(key: str, shares: list[list[bytes]]) -> Run:
+    """POST each share from its own thread (and database connection)."""
     from django.db import connection
     from django.test import Client
 
     created = [0] * len(shares)
+    backend: list[float | None] = [0.0] * len(shares)
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(shares) + 1)
 
     def client(index: int) -> None:
         try:
             http = Client(HTTP_HOST="localhost")
+            connection.ensure_connection()
+            pid = connection.connection.info.backend_pid
+            before = server_cpu(pid)
             barrier.wait()
             created[index] = post_all(http, key, shares[index])
+            after = server_cpu(pid)
+            backend[index] = None if before is None or after is None else after - before
         except BaseException as error:
             errors.append(error)
         finally:
@@ -155,13 +195,14 @@ def post_concurrently(key: str, shares: list[list[bytes]]) -> tuple[float, int]:
     for thread in threads:
         thread.start()
     barrier.wait()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if errors:
         raise SystemExit(f"a client failed: {errors[0]}")
-    return elapsed, sum(created)
+    servers = None if None in backend else sum(b for b in backend if b is not None)
+    return Run(elapsed, sum(created), cpu, servers)
 
 
 def copy_baseline(workspace_id: int, table: str) -> tuple[float, int]:
@@ -288,10 +329,11 @@ def main() -> None:
     table = f"bench_copy_{tag}"
     try:
         post_concurrently(key, warm_up)  # connections, caches, first-use imports
-        elapsed, created = post_concurrently(key, shares)
+        run = post_concurrently(key, shares)
+        elapsed, created = run.elapsed, run.created
         stored = Event.objects.filter(workspace=workspace, event_id__startswith="evt").count()
         single_elapsed, single_created = (
-            post_concurrently(key, singles) if args.single else (0.0, 0)
+            post_concurrently(key, singles)[:2] if args.single else (0.0, 0)
         )
         copy_elapsed, copied = copy_baseline(workspace.pk, table)
     finally:
@@ -317,6 +359,7 @@ def main() -> None:
         f"  bulk API:      {created:>7} events in {elapsed:6.2f} s = {rate:>9,.0f} events/s"
         f"  (stored {stored}; target ≥ {BATCH_TARGET:,}: {verdict})"
     )
+    print(f"                 {run.cpu_line()}")
     if args.single:
         single_rate = single_created / single_elapsed
         verdict = "met" if single_rate >= SINGLE_TARGET else "NOT met"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
@@ -30,7 +31,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ingest import clean_up, copy_baseline, post_concurrently, require_migrated, setup_django
+from ingest import Run, clean_up, copy_baseline, post_concurrently, require_migrated, setup_django
 from smoke import parse_arguments
 
 EVENTS_TARGET = 20_000  # events/s, issue 3
@@ -81,7 +82,7 @@ def in_order_events(
     return events
 
 
-def bench_events(key: str, args: argparse.Namespace, rng: random.Random) -> tuple[float, int]:
+def bench_events(key: str, args: argparse.Namespace, rng: random.Random) -> Run:
     clients = 2
     shares = []
     for c in range(clients):
@@ -92,8 +93,7 @@ def bench_events(key: str, args: argparse.Namespace, rng: random.Random) -> tupl
                 for i in range(0, len(events), 1000)
             ]
         )
-    elapsed, created = post_concurrently(key, shares)
-    return elapsed, created
+    return post_concurrently(key, shares)
 
 
 def post_one(client: Any, key: str, event: dict[str, Any]) -> float:
@@ -300,11 +300,13 @@ def main() -> None:
     from como.workspaces.services import api_key_create, workspace_create
 
     rng = random.Random(args.seed)
+    load = os.getloadavg()[0]
     workspace = workspace_create(slug=f"bench-{tag}", vertical="b2b", name="Bench (throwaway)")
     key = api_key_create(workspace=workspace, name="bench").secret
     table = f"bench_copy_{tag}"
     try:
-        elapsed, created = bench_events(key, args, rng)
+        run = bench_events(key, args, rng)
+        elapsed, created = run.elapsed, run.created
         copy_elapsed, copied = copy_baseline(workspace.pk, table)
         mqls = Contact.objects.filter(workspace=workspace, lifecycle_stage="mql").count()
         scored = Event.objects.filter(workspace=workspace).count()
@@ -315,6 +317,7 @@ def main() -> None:
 
     rate, copy_rate = created / elapsed, copied / copy_elapsed
     print("como scoring benchmark")
+    print(f"  machine: {os.cpu_count()} cores, load average {load:.2f} at start")
     print(f"  (a) ingest + scoring: {created} events (stored {scored}) in {elapsed:.2f} s")
     print(
         f"      = {rate:,.0f} events/s; raw COPY {copy_rate:,.0f} rows/s; "
@@ -322,6 +325,7 @@ def main() -> None:
         f"; target ≥ {EVENTS_TARGET:,}: {'met' if rate >= EVENTS_TARGET else 'NOT met'}"
         f"  ({mqls} contacts became MQLs on the way)"
     )
+    print(f"      {run.cpu_line()}")
     if to_mql:
         p50, p99 = percentile(to_mql, 0.5), percentile(to_mql, 0.99)
         b50 = percentile(baseline, 0.5)

@@ -7,11 +7,13 @@ constant number of statements however many contacts, by one of two paths:
 - **incremental** (:func:`contacts_score_events`, the ingest path): new events that come after
   everything the state already holds are counted against the stored cap windows, and the stored
   intent is decayed forward and added to. No history is read. A late event (at or before the
-  last one stored) that no capped rule counts takes this path too: it cannot change what a cap
-  counted, so it adds its own decayed points (or none) whenever it happened.
+  last one stored) takes this path too when every capped rule that counts it last counted
+  before it (:meth:`_CapRules.late_ok`): it cannot change what a cap counted, so it adds its own
+  decayed points (or none) whenever it happened.
 - **full** (:func:`contacts_rescore`): the contact's whole history is read and scored, exactly as
   the score API explains it. Used for contacts never scored with the active version, late events
-  a capped rule counts, merges, attribute changes, and to confirm every contact the
+  at or before the last instant a capped rule counting them counted, merges, attribute changes,
+  and to confirm every contact the
   incremental path puts near or over the threshold, so a promotion is always decided on the exact
   score and never on float rounding of a running sum.
 """
@@ -213,18 +215,18 @@ def _incremental(
         if len(events) > 1
         else events
     )
+    caps = caps_of.load(stored.caps)
     last_stored = stored.last_seen
     if ordered and last_stored is not None and ordered[0].occurred_at <= last_stored:
-        # A late event changes what a cap counted only if a capped rule counts it; one no
-        # capped rule counts adds its own decayed points (or nothing) whenever it happened.
+        # A late event is counted against the stored windows when, for every capped rule
+        # that counts it, it comes after the last instant that rule counted (_CapRules.late_ok).
         for event in ordered:
             if event.occurred_at > last_stored:
                 break
-            if caps_of.counts(event):
+            if not caps_of.late_ok(event, caps):
                 return None
     # Only the windows of the rules these events' types can reach become instants and go
     # back to numbers; the others are carried over as stored.
-    caps = caps_of.load(stored.caps)
     touched: dict[str, int] = {}
     for event in ordered:
         touched.update(caps_of.by_type.get(event.type, ()))
@@ -395,9 +397,24 @@ class _CapRules:
             for type_, rules in engine.intent_by_type.items()
         }
 
-    def counts(self, event: EventRecord) -> bool:
-        """Would a capped rule count this event (cap windows aside)?"""
-        return any(rule.matches(event.properties) for rule in self.capped.get(event.type, ()))
+    def late_ok(self, event: EventRecord, caps: StoredCaps) -> bool:
+        """Does counting this late event against the stored windows give the full history's
+        answer? Yes when every capped rule that counts it last counted strictly before it (or
+        never): then no event that rule counted comes after it, so it cannot un-count one; the
+        rule's later events in the history were all refused, which takes a full window and
+        changes nothing, so the stored window is what the history had just before this event
+        (engine.count_intent prunes only when it counts); and a refused later event proves
+        this one is refused too. At or before the last counted instant, only the history
+        can tell (it may push a counted event out of its window)."""
+        rules = self.capped.get(event.type, ())
+        if not rules:
+            return True
+        stamp = _micros(event.occurred_at)
+        for rule in rules:
+            window = caps.get(rule.key)
+            if window and window[-1] >= stamp and rule.matches(event.properties):
+                return False
+        return True
 
     def load(self, text: str | None) -> StoredCaps:
         """Stored cap windows, keeping only the model's capped rules and at most their count

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from unittest.mock import patch
 
 import psycopg
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from psycopg import sql
 from rest_framework.test import APIClient
@@ -406,6 +408,71 @@ def test_a_late_event_no_capped_rule_counts_is_folded_in_without_the_history(
     # The history gives the same score (to float rounding).
     full = contacts_rescore(workspace=contact.workspace, contact_ids=[contact_id], at=as_of)
     assert full.states[contact_id].intent == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_late_event_after_its_capped_rules_last_count_is_folded_in_without_the_history(
+    api: APIClient, scoring_sql: list[str]
+) -> None:
+    contact_id = create_contact(api, "capped@acme-buyer.com", title="Engineer")
+    now = timezone.now()
+    d20, d12, d5 = (now - timedelta(days=d) for d in (20, 12, 5))
+    post_events(api, "capped@acme-buyer.com", [("a", "/pricing", d20), ("z", "/blog", d5)])
+    # d12 is late (before d5) but after d20, the last pricing view the cap counted: nothing
+    # the cap counted comes after it, so the stored window decides. One of 2 in 30 days: counts.
+    scoring_sql.clear()
+    post_events(api, "capped@acme-buyer.com", [("c", "/pricing", d12)])
+    assert event_reads(scoring_sql) == []
+
+    contact = Contact.objects.get(pk=contact_id)
+    as_of = contact.score_as_of
+    assert as_of is not None
+    expected = decayed(20, d20, as_of) + decayed(20, d12, as_of)
+    assert contact.score_intent == pytest.approx(expected, rel=1e-12)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    micros = [(d - epoch) // timedelta(microseconds=1) for d in (d20, d12)]
+    assert contact.score_caps == {"pricing_page": micros}
+    assert (contact.first_seen_at, contact.last_seen_at) == (d20, d5)
+    full = contacts_rescore(workspace=contact.workspace, contact_ids=[contact_id], at=as_of)
+    assert full.states[contact_id].intent == pytest.approx(expected, rel=1e-12)
+    assert full.states[contact_id].caps == {"pricing_page": micros}
+
+
+def test_late_events_in_any_order_store_what_the_history_gives(
+    api: APIClient, scoring_sql: list[str]
+) -> None:
+    """Random arrival orders and batch sizes: after every batch, the stored state (whichever
+    path made it) is the full recompute's, cap windows included."""
+    rng = random.Random(19)
+    now = timezone.now()
+    folded_late = 0
+    for trial in range(6):
+        email = f"order{trial}@acme-buyer.com"
+        contact_id = create_contact(api, email, title="Engineer")  # fit 0: never near MQL
+        paths = ["/pricing"] * 5 + ["/demo", "/blog"]
+        views = [
+            (f"t{trial}-{n}", rng.choice(paths), now - timedelta(days=rng.randrange(90)))
+            for n in range(24)
+        ]
+        rng.shuffle(views)
+        latest: datetime | None = None
+        while views:
+            size = rng.randint(1, 4)
+            batch, views = views[:size], views[size:]
+            scoring_sql.clear()
+            post_events(api, email, batch)
+            if latest is not None and not event_reads(scoring_sql):
+                folded_late += any(when <= latest for _, _, when in batch)
+            latest = max([when for _, _, when in batch] + ([latest] if latest else []))
+            contact = Contact.objects.get(pk=contact_id)
+            with transaction.atomic():  # the recompute stores its state: undo it
+                full = contacts_rescore(
+                    workspace=contact.workspace, contact_ids=[contact_id], at=contact.score_as_of
+                ).states[contact_id]
+                transaction.set_rollback(True)
+            assert contact.score_intent == pytest.approx(full.intent, rel=1e-9, abs=1e-9)
+            assert contact.score_caps == full.caps
+            assert contact.score_as_of == full.as_of
+    assert folded_late  # the late-event fast path was taken
 
 
 def test_crossing_the_threshold_incrementally_is_confirmed_with_the_exact_score(
