@@ -46,6 +46,7 @@ def linkedin() -> Iterator[LinkedIn]:
             fake.requests.append(
                 {"path": self.path, "headers": dict(self.headers), "body": json.loads(body)}
             )
+            answer: dict[str, Any]
             if fake.status == 200:
                 answer = {"elements": [{"status": 201} for _ in json.loads(body)["elements"]]}
             else:

@@ -132,7 +132,7 @@ def _sequence(action: AgentAction, payload: Mapping[str, Any], key: str) -> dict
     )
     gated = members_gate(action.workspace, people, at=now)
     allowed = set(gated.allowed)
-    left_out = [
+    left_out: list[dict[str, Any]] = [
         {"contact_id": pk, "reasons": reasons} for pk, reasons in sorted(gated.left_out.items())
     ]
     by_key: dict[str, list[int]] = defaultdict(list)

@@ -47,6 +47,7 @@ def members_gate(workspace: Workspace, contacts: Sequence[Contact], *, at: datet
     allowed: list[int] = []
     left_out: dict[int, list[dict[str, Any]]] = {}
     for recipient in recipients:
+        assert recipient.contact_id is not None  # built from stored contacts
         if not recipient.email:
             left_out[recipient.contact_id] = [dict(NO_ADDRESS)]
             continue

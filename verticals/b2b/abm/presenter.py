@@ -20,9 +20,12 @@ def play_subjects(actions: Sequence[AgentAction]) -> list[Subject]:
     subjects = []
     for action in actions:
         payload = payload_of(action)
-        account = payload.get("account") if isinstance(payload.get("account"), Mapping) else {}
-        enrolments = (payload.get("sequence") or {}).get("enrolments") or []
-        parts = payload.get("parts") if isinstance(payload.get("parts"), list) else []
+        account = payload.get("account")
+        account = account if isinstance(account, Mapping) else {}
+        sequence = payload.get("sequence")
+        enrolments = sequence.get("enrolments") if isinstance(sequence, Mapping) else None
+        found = payload.get("parts")
+        parts: list[Any] = found if isinstance(found, list) else []
         subjects.append(
             Subject(
                 account=str(account.get("name") or account.get("domain") or ""),

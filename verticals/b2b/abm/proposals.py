@@ -124,7 +124,7 @@ def _propose(
             changed=changed.get(pk) or {},
             at=at,
             lead=leads[pk],
-            route=routes.get(leads[pk]) if leads[pk] else None,
+            route=routes.get(lead) if (lead := leads[pk]) is not None else None,
             left_out=gated.left_out,
             programs=programs,
         )
@@ -181,10 +181,11 @@ def _routes(
     (:func:`como.agents.handoff.routing.routes_for`: round robin in the lead's territory, its
     manager), so only those take a round-robin turn."""
     eligible = eligible_user_ids(workspace.pk)
+    owners = {pk: a.owner_id for pk, a in accounts.items() if a.owner_id in eligible}
     owned = {
-        c.pk: Route(accounts[c.account_id].owner_id, RouteVia.ACCOUNT_OWNER, None, "")
+        c.pk: Route(owners[c.account_id], RouteVia.ACCOUNT_OWNER, None, "")
         for c in leads
-        if c.account_id in accounts and accounts[c.account_id].owner_id in eligible
+        if c.account_id is not None and c.account_id in owners
     }
     rest = [c for c in leads if c.pk not in owned]
     routed = routes_for(workspace, rest, playbook_for(workspace)) if rest else {}

@@ -146,6 +146,10 @@ PLAY_PARTS: tuple[str, ...] = ("handoff", "sequence", "audience")
 SequenceKey = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=64)]
 
 
+def _all_parts() -> list[PlayPart]:
+    return ["handoff", "sequence", "audience"]
+
+
 class AccountPlay(BaseModel):
     """The ABM agent's account play (:mod:`verticals.b2b.abm`): which parts it proposes, the
     handoff's SLA, each engaged role's sequence (by the sequence's key), the LinkedIn audience
@@ -154,7 +158,7 @@ class AccountPlay(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    parts: list[PlayPart] = Field(default_factory=lambda: list(PLAY_PARTS), max_length=3)
+    parts: list[PlayPart] = Field(default_factory=lambda: _all_parts(), max_length=3)
     sla_hours: Annotated[int, Field(ge=1, le=720, strict=True)] = 24
     sequences: dict[RoleKey, SequenceKey] = Field(default_factory=dict, max_length=30)
     audience: Literal["companies", "contacts"] = "companies"
