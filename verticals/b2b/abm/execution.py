@@ -14,7 +14,7 @@ retries the action (:mod:`como.agents.execution`), which repeats only that part.
   the gate (:mod:`.gate`) runs again now: a member whose consent went since the proposal is
   left out, with the reason; the membership's subject names the play;
 - ``audience``: the LinkedIn DMP segment upload
-  (:func:`como.channels.ads.linkedin_audiences.segment_upload`), with the key
+  (:func:`como.channels.ads.linkedin_segment_upload`), with the key
   ``<action>:audience``, so the sandbox (and LinkedIn's idempotent ADD) sees one request.
 """
 
@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from como.agents.handoff.execution import handoff_start
 from como.agents.models import AgentAction
-from como.channels.ads import linkedin_audiences
+from como.channels.ads import LinkedInCompany, LinkedInUpload, linkedin_segment_upload
 from como.channels.errors import ChannelRejected, PayloadInvalid, TransientError
 from como.leads.models import Account, Contact
 from como.sequences.enrollment import members_enrol
@@ -175,7 +175,7 @@ def _audience(action: AgentAction, payload: Mapping[str, Any], key: str) -> dict
     part = payload["audience"]
     kind = part["kind"]
     companies = [
-        linkedin_audiences.Company(name=c.get("name") or "", domain=c["domain"])
+        LinkedInCompany(name=c.get("name") or "", domain=c["domain"])
         for c in part.get("companies") or []
     ]
     account = Account.objects.filter(
@@ -201,11 +201,11 @@ def _upload(
     action: AgentAction,
     part: Mapping[str, Any],
     kind: Any,
-    companies: list[linkedin_audiences.Company],
+    companies: list[LinkedInCompany],
     account: Account | None,
     key: str,
-) -> linkedin_audiences.Upload:
-    return linkedin_audiences.segment_upload(
+) -> LinkedInUpload:
+    return linkedin_segment_upload(
         workspace_id=action.workspace_id,
         idempotency_key=key,
         segment=str(part["segment"]),
