@@ -296,6 +296,7 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         "/api/v1/account-link-runs": {},
         # The ids fixture's contact has an account: a role of the default committee.
         "/api/v1/contacts/{id}/committee-role": {"role": "champion"},
+        "/api/v1/account-plays/{id}/drop-parts": {"parts": ["audience"]},
         "/api/v1/offline-touches": {
             # The ids fixture's campaign.
             "campaign": Campaign.objects.filter(workspace=workspace)

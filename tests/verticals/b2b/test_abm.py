@@ -231,3 +231,35 @@ def test_contacts_audience_uploads_the_known_members_of_missing_roles_hashed(
         "title": "CTO",
         "company": "Acme",
     } in elements
+
+
+def test_the_drop_parts_endpoint_is_for_approvers_of_the_workspace(
+    workspace: Workspace, other_workspace: Workspace
+) -> None:
+    from rest_framework.test import APIClient
+
+    from como.workspaces.services import api_key_create
+    from tests.factories import member_api_client
+
+    team = acme(workspace)
+    [action] = _mqa(workspace, team)
+    url = f"/api/v1/account-plays/{action.pk}/drop-parts"
+    integration = APIClient()
+    integration.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {api_key_create(workspace=workspace, name='crm').secret}"
+    )
+    assert integration.post(url, {"parts": ["audience"]}, format="json").status_code == 403
+    foreign = member_api_client(other_workspace, role="approver")
+    assert foreign.post(url, {"parts": ["audience"]}, format="json").status_code == 404
+    client = member_api_client(workspace, role="approver")
+    bad = client.post(url, {"parts": ["fax"]}, format="json")
+    assert bad.status_code == 400
+    assert "parts" in bad.json()
+    every = client.post(url, {"parts": ["handoff", "sequence", "audience"]}, format="json")
+    assert every.status_code == 400
+
+    done = client.post(url, {"parts": ["audience"]}, format="json")
+
+    assert done.status_code == 200, done.content
+    assert done.json()["payload"]["parts"] == ["handoff", "sequence"]
+    assert "LinkedIn" not in done.json()["preview"]
