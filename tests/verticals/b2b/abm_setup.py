@@ -9,12 +9,14 @@ from typing import Any
 
 from django.utils import timezone
 
+from como.agents.models import AgentAction
 from como.ingest.services import events_ingest
 from como.leads.models import Account, Contact
 from como.leads.services import contact_create
 from como.workspaces.models import Workspace
 from tests.como.agents.handoff_setup import person
 from tests.como.sequences.support import approved_sequence, email, program
+from verticals.b2b.abm.presenter import play_preview
 
 from .helpers import page_view, set_accounts
 
@@ -85,3 +87,50 @@ def acme(workspace: Workspace, *, engaged_at: datetime | None = None) -> Acme:
         approved_sequence(workspace, program(email("hello")), key=key)
     play_settings(workspace)
     return Acme(account, people, owner)
+
+
+def play_row(workspace: Workspace, tag: str = "acme") -> AgentAction:
+    """A waiting account play with all three parts, written directly (the tenancy and
+    generated-JSON tests need a row; the ABM tests propose theirs)."""
+    payload = {
+        "account_id": 0,
+        "account": {"name": f"{tag} buyer", "domain": f"{tag}-buyer.example"},
+        "reason": "surge",
+        "changed": {"topic": f"{tag} topic", "score": 70},
+        "at": "2026-01-01T10:00:00+00:00",
+        "committee": {
+            "required": 7,
+            "covered": 0,
+            "covered_roles": [],
+            "missing_roles": list(MISSING),
+            "missing_labels": list(MISSING),
+        },
+        "parts": ["handoff", "sequence", "audience"],
+        "handoff": {
+            "contact_id": 0,
+            "rep_id": 0,
+            "route": {"via": "account_owner", "territory_id": None, "territory": ""},
+            "sla_hours": 24,
+        },
+        "sequence": {"enrolments": [], "unmapped_roles": []},
+        "audience": {
+            "kind": "companies",
+            "segment": SEGMENT,
+            "roles": list(MISSING),
+            "companies": [{"name": f"{tag} buyer", "domain": f"{tag}-buyer.example"}],
+        },
+        "left_out": [],
+        "parts_left_out": [],
+    }
+    return AgentAction.objects.create(
+        workspace=workspace,
+        agent="abm",
+        kind="account_play",
+        idempotency_key=f"{tag}-account-play-1",
+        rationale=f"{tag} started surging",
+        preview=play_preview(payload),
+        target_type="account",
+        target_id="0",
+        payload=payload,
+        proposed_by=workspace.agent_user,
+    )
