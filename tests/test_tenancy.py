@@ -62,6 +62,7 @@ from como.workspaces.models import ApiKey, Membership, Workspace
 from como.workspaces.scoping import WorkspaceScopedQuerySet
 from como.workspaces.services import api_key_create, membership_add, workspace_create
 from tests.factories import UserFactory
+from tests.verticals.b2b.abm_setup import play_row
 from verticals.automotive.ads.models import AdBreach, CreativeTemplate, VehicleAd
 from verticals.automotive.coop.models import CoopCampaign, CoopClaim, CoopProgram
 from verticals.automotive.dms.models import DmsImport, VehicleOwnership
@@ -304,6 +305,8 @@ def tenants(db: Any) -> Tenants:
         Notification.objects.create(
             workspace=workspace, user=owner, action=proposed, title=f"{tag} handoff"
         )
+        # An account play waiting for its approver (its parts may be dropped over the API).
+        play_row(workspace, tag)
         # The MQL handoff: a territory with the owner as rep and manager, and a handoff to them.
         north = Territory.objects.create(
             workspace=workspace, name=f"{tag} north", countries=["US"], manager=owner

@@ -52,6 +52,11 @@ class B2BConfig(AppConfig):
         # An identity merge keeps the member (and a role set by hand) with the survivor.
         register_merge_handler(members_carry_over)
 
+        # The ABM agent: account plays on MQA and on a surge that starts.
+        from .abm import register as register_abm
+
+        register_abm()
+
         # Northwind Cloud's accounts and committees in `make demo`.
         from como.demo.hooks import seeders
 

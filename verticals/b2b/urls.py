@@ -5,4 +5,5 @@ from django.urls import URLPattern, URLResolver, include, path
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("verticals.b2b.intent.urls")),
     path("", include("verticals.b2b.accounts.urls")),
+    path("", include("verticals.b2b.abm.urls")),
 ]

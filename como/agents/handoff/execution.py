@@ -8,6 +8,7 @@ nothing new.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,25 +31,50 @@ def handoff_execute(action: AgentAction, idempotency_key: str) -> dict[str, Any]
     and the email is sent until it is recorded as sent (a crash between the two resends it
     with the same Message-ID, ``<como.handoff-action-<id>@…>``)."""
     payload = action.payload or {}
+    contact = (
+        Contact.objects.filter(workspace_id=action.workspace_id, pk=int(payload["contact_id"]))
+        .select_related("account")
+        .first()
+    )
+    if contact is None:
+        return {"skipped": "The contact no longer exists."}
+    if (
+        contact.lifecycle_stage != LifecycleStage.MQL
+        and not Handoff.objects.filter(action=action).exists()
+    ):
+        return {"skipped": f"The contact is {contact.lifecycle_stage} now, not an MQL."}
+    return handoff_start(
+        action=action,
+        contact=contact,
+        rep_id=payload.get("rep_id"),
+        route=payload.get("route") or {},
+        mql_at=datetime.fromisoformat(payload["mql_at"]),
+        sla=timedelta(minutes=playbook_for(action.workspace).handoff_sla_minutes),
+        idempotency_key=idempotency_key,
+    )
+
+
+def handoff_start(
+    *,
+    action: AgentAction,
+    contact: Contact,
+    rep_id: int | None,
+    route: Mapping[str, Any],
+    mql_at: datetime,
+    sla: timedelta,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    """Hand ``contact`` to the rep ``rep_id`` under ``action`` (one handoff per action): the
+    SLA timer starts (escalated by :mod:`.escalation` when it runs out untouched), the rep gets
+    an in-app notification and an email. Idempotent, as :func:`handoff_execute` says; also the
+    account play's handoff part (``verticals.b2b.abm``)."""
     now = timezone.now()
     with transaction.atomic():
-        contact = (
-            Contact.objects.filter(workspace_id=action.workspace_id, pk=int(payload["contact_id"]))
-            .select_related("account")
-            .first()
-        )
-        if contact is None:
-            return {"skipped": "The contact no longer exists."}
         handoff = Handoff.objects.select_for_update().filter(action=action).first()
         if handoff is None:
-            if contact.lifecycle_stage != LifecycleStage.MQL:
-                return {"skipped": f"The contact is {contact.lifecycle_stage} now, not an MQL."}
-            rep_id = payload.get("rep_id")
             rep = users_by_id([rep_id]).get(rep_id) if rep_id else None
             if rep is None:
                 raise ValueError("The rep chosen for this handoff no longer exists.")
-            sla = timedelta(minutes=playbook_for(action.workspace).handoff_sla_minutes)
-            route = payload.get("route") or {}
             territory_id = route.get("territory_id")
             if territory_id and not Territory.objects.filter(pk=territory_id).exists():
                 territory_id = None
@@ -59,13 +85,13 @@ def handoff_execute(action: AgentAction, idempotency_key: str) -> dict[str, Any]
                 territory_id=territory_id,
                 route=route.get("via", ""),
                 rep=rep,
-                mql_at=datetime.fromisoformat(payload["mql_at"]),
+                mql_at=mql_at,
                 handed_at=now,
                 sla_due_at=now + sla,
                 assigned_at=now,
                 due_at=now + sla,
             )
-        first_rep_id = payload.get("rep_id")
+        first_rep_id = rep_id
         notified = False
         if (
             first_rep_id

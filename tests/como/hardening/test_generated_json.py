@@ -44,6 +44,7 @@ from tests.como.channels.sms_support import PUBLIC, TOKEN, inbound_params, sms_a
 from tests.como.hardening.support import SECRET, signed_post
 from tests.como.sequences.support import approved_sequence
 from tests.factories import AccountFactory, ContactFactory, member_api_client
+from tests.verticals.b2b.abm_setup import play_row
 from verticals.automotive.coop.models import CoopProgram
 from verticals.automotive.inventory.models import Rooftop, Vehicle
 from verticals.b2b.intent.models import IntentWebhook
@@ -296,6 +297,7 @@ def bases(workspace: Workspace) -> dict[str, Any]:
         "/api/v1/account-link-runs": {},
         # The ids fixture's contact has an account: a role of the default committee.
         "/api/v1/contacts/{id}/committee-role": {"role": "champion"},
+        "/api/v1/account-plays/{id}/drop-parts": {"parts": ["audience"]},
         "/api/v1/offline-touches": {
             # The ids fixture's campaign.
             "campaign": Campaign.objects.filter(workspace=workspace)
@@ -414,6 +416,7 @@ def ids(workspace: Workspace) -> dict[str, int]:
             workspace=workspace, name="Spring", rule={"countries": ["US"]}
         ).pk,
         "/api/v1/actions/": propose(workspace).pk,
+        "/api/v1/account-plays/": play_row(workspace).pk,
         "/api/v1/rooftops/": (
             rooftop := Rooftop.objects.create(
                 workspace=workspace, name="Lakeside", time_zone="America/Chicago"

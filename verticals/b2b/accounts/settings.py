@@ -16,6 +16,8 @@ playbook is validated against it when saved and the editor builds its form from 
 - ``engagement``: a member is engaged at ``t`` when the intent points their own events earned
   in ``(t - window_days, t]``, decayed to ``t`` as the scoring model decays them, reach
   ``min_intent``.
+- ``play``: the ABM agent's account play (:class:`AccountPlay`): its parts, the handoff's SLA,
+  role → sequence key, the LinkedIn audience kind and segment, the surge window.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from como.workspaces.models import Workspace
 
@@ -139,6 +141,38 @@ DEFAULT_ROLES: tuple[CommitteeRole, ...] = (
 )
 
 
+PlayPart = Literal["handoff", "sequence", "audience"]
+PLAY_PARTS: tuple[str, ...] = ("handoff", "sequence", "audience")
+SequenceKey = Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$", max_length=64)]
+
+
+def _all_parts() -> list[PlayPart]:
+    return ["handoff", "sequence", "audience"]
+
+
+class AccountPlay(BaseModel):
+    """The ABM agent's account play (:mod:`verticals.b2b.abm`): which parts it proposes, the
+    handoff's SLA, each engaged role's sequence (by the sequence's key), the LinkedIn audience
+    of the missing roles (a company list by domain, or the contacts holding those roles) and
+    its DMP segment, and how long an account counts as already surging."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    parts: list[PlayPart] = Field(default_factory=lambda: _all_parts(), max_length=3)
+    sla_hours: Annotated[int, Field(ge=1, le=720, strict=True)] = 24
+    sequences: dict[RoleKey, SequenceKey] = Field(default_factory=dict, max_length=30)
+    audience: Literal["companies", "contacts"] = "companies"
+    linkedin_segment: Annotated[str, Field(pattern=r"^[0-9]{0,20}$")] = ""
+    surge_window_days: Annotated[int, Field(ge=1, le=90, strict=True)] = 14
+
+    @field_validator("parts")
+    @classmethod
+    def _parts_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each part once")
+        return value
+
+
 class AccountsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -151,6 +185,15 @@ class AccountsSettings(BaseModel):
         "role), infer: [{departments, levels}]}. At least one role; each key once.",
     )
     engagement: Engagement = Field(default_factory=Engagement)
+    play: AccountPlay = Field(default_factory=AccountPlay)
+
+    @model_validator(mode="after")
+    def _play_roles(self) -> AccountsSettings:
+        keys = {role.key for role in self.roles}
+        unknown = sorted(set(self.play.sequences) - keys)
+        if unknown:
+            raise ValueError(f"play.sequences: not committee roles: {', '.join(unknown)}")
+        return self
 
     @field_validator("roles")
     @classmethod
@@ -193,4 +236,11 @@ def accounts_settings(workspace: Workspace) -> AccountsSettings:
     return AccountsSettings.model_validate(playbook_for(workspace).accounts or {})
 
 
-__all__ = ["LEVELS", "AccountsSettings", "CommitteeRole", "accounts_settings"]
+__all__ = [
+    "LEVELS",
+    "PLAY_PARTS",
+    "AccountPlay",
+    "AccountsSettings",
+    "CommitteeRole",
+    "accounts_settings",
+]

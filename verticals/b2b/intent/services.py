@@ -17,7 +17,7 @@ signals by domain meanwhile, so they count from the start.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -30,6 +30,7 @@ from pydantic_core import to_json
 from como.agents.services import playbook_for
 from como.leads.models import Account
 from como.rawsql import column_defaults, raw_cursor
+from como.registry import Hooks
 from como.workspaces.models import Workspace
 
 from .models import IntentSignal, SignalSource
@@ -37,6 +38,10 @@ from .playbook import intent_settings
 from .schema import Errors, SignalRow, signal_validate
 
 Status = Literal["created", "updated", "unchanged", "superseded", "rejected"]
+#: ``watch(workspace, domains, now) -> react``: called with a batch's domains before it is
+#: stored; ``react()`` is called once it is, in the same transaction. Filled from ready().
+Watcher = Callable[[Workspace, Sequence[str], datetime], Callable[[], None]]
+WATCHERS: Hooks[Watcher] = Hooks()
 #: The most items one request, delivery or CSV chunk may carry.
 MAX_BATCH = 1_000
 
@@ -78,7 +83,16 @@ def intent_signals_record(
             results[last[row.key][0]] = SignalResult(last[row.key][0], "superseded")
         last[row.key] = (index, row)
     if last:
-        stored = _store(workspace, [row for _, row in last.values()], source, now)
+        rows = [row for _, row in last.values()]
+        with transaction.atomic():
+            # Watchers see the batch's domains before it is stored, and react once it is,
+            # in the same transaction (an account that starts surging: the ABM agent).
+            after = [
+                watch(workspace, sorted({r.domain for r in rows}), now) for watch in WATCHERS.all()
+            ]
+            stored = _store(workspace, rows, source, now)
+            for react in after:
+                react()
         for key, (index, _) in last.items():
             pk, account, status = stored[key]
             results[index] = SignalResult(index, status, id=pk, account=account)
