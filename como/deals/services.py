@@ -10,7 +10,7 @@ differs and appends a transition only when its status or CRM stage moved.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -25,6 +25,7 @@ from rest_framework import serializers
 from como.leads.models import Account, Contact, LifecycleStage
 from como.leads.normalize import normalize_domain, normalize_email
 from como.leads.services import account_create, actor_of, contact_create, contact_stage_change
+from como.registry import Hooks
 from como.workspaces.models import Workspace
 from como.workspaces.principal import Principal
 
@@ -34,6 +35,14 @@ from .serializers import OpportunityInSerializer
 Status = Literal["created", "updated", "unchanged", "rejected"]
 #: The advisory lock's first key ("deal"); the second is the workspace id.
 _LOCK_SPACE = 0x6465616C
+
+#: ``handler(workspace, opportunities)``: these opportunities were created or changed, in the
+#: upsert's transaction, after their history and their contacts' stages were written (the B2B
+#: vertical moves their accounts to opportunity / customer).
+OpportunitiesSavedHandler = Callable[[Workspace, Sequence[Opportunity]], None]
+
+OPPORTUNITIES_SAVED: Hooks[OpportunitiesSavedHandler] = Hooks()
+
 #: A contact with a deal is at least an opportunity; these are the stages before it.
 BEFORE_OPPORTUNITY = (
     LifecycleStage.SUBSCRIBER,
@@ -226,6 +235,9 @@ def opportunities_upsert(
         outcomes.append(Outcome(index, external_id, "updated", opportunity.pk))
     OpportunityTransition.objects.bulk_create(history)
     _contacts_advance(workspace, moved, kind, user_id)
+    if moved:
+        for handler in OPPORTUNITIES_SAVED.all():
+            handler(workspace, moved)
     return outcomes
 
 

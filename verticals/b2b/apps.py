@@ -46,6 +46,27 @@ class B2BConfig(AppConfig):
         # An identity merge keeps the member (and a role set by hand) with the survivor.
         register_merge_handler(members_carry_over)
 
+        # Account scores and stages, kept in the writers' transactions: after ingest scored
+        # the contacts, when members change (after the committee sync above), when intent
+        # signals arrive, and when deals open or are won.
+        from como.deals.services import OPPORTUNITIES_SAVED
+        from como.leads.reactions import register_events_ingested
+
+        from .accounts import score_state
+        from .accounts.deal_stages import on_opportunities_saved
+        from .intent.services import SIGNALS_RECORDED
+
+        register_events_ingested(score_state.on_events_ingested)
+        register_contact_changed(score_state.on_contacts_changed)
+        SIGNALS_RECORDED.register(score_state.on_signals_recorded)
+        OPPORTUNITIES_SAVED.register(on_opportunities_saved)
+        # `score` on account responses and `?ordering=-score` on the accounts list.
+        from como.leads.ranking import register_account_scorer
+
+        from .accounts.ranking import ACCOUNT_SCORES
+
+        register_account_scorer(ACCOUNT_SCORES)
+
         # Northwind Cloud's accounts and committees in `make demo`.
         from como.demo.hooks import seeders
 

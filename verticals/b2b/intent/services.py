@@ -17,7 +17,7 @@ signals by domain meanwhile, so they count from the start.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -30,6 +30,7 @@ from pydantic_core import to_json
 from como.agents.services import playbook_for
 from como.leads.models import Account
 from como.rawsql import column_defaults, raw_cursor
+from como.registry import Hooks
 from como.workspaces.models import Workspace
 
 from .models import IntentSignal, SignalSource
@@ -39,6 +40,13 @@ from .schema import Errors, SignalRow, signal_validate
 Status = Literal["created", "updated", "unchanged", "superseded", "rejected"]
 #: The most items one request, delivery or CSV chunk may carry.
 MAX_BATCH = 1_000
+
+
+#: ``handler(workspace, account_ids)``: signals of these accounts were stored or changed, in the
+#: writer's transaction (the account score rolls them up).
+SignalsRecordedHandler = Callable[[Workspace, Sequence[int]], None]
+
+SIGNALS_RECORDED: Hooks[SignalsRecordedHandler] = Hooks()
 
 
 @dataclass(frozen=True)
@@ -203,6 +211,12 @@ def _store(
             )
         )
         result = {key: (pk, linked.get(pk), status) for key, (pk, _, status) in result.items()}
+    touched = sorted(
+        {account for _, account, status in result.values() if account and status != "unchanged"}
+    )
+    if touched:
+        for handler in SIGNALS_RECORDED.all():
+            handler(workspace, touched)
     return result
 
 
