@@ -145,11 +145,7 @@ def _where(contacts: QuerySet[Any]) -> tuple[str | None, list[Any]]:
     query = contacts.query
     table = contacts.model._meta.db_table
     # Joins Django set up and then trimmed stay in alias_map with no references.
-    joined = [
-        alias
-        for alias in query.alias_map
-        if alias != table and query.alias_refcount[alias]
-    ]
+    joined = [alias for alias in query.alias_map if alias != table and query.alias_refcount[alias]]
     if query.is_sliced or joined:
         return None, []
     compiler = query.get_compiler(connection=connection)
