@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -145,8 +145,8 @@ def accounts_rescore(
     signals = accounts_intent_at(workspace=workspace, at=as_of, account_ids=list(facts))
     states = {
         pk: AccountState(
-            fit=sum(item.points for item in account_fit(facts[pk], settings.scoring.icp)),
-            intent=member_intent.get(pk, 0.0) + signals[pk].intent,
+            fit=float(sum(item.points for item in account_fit(facts[pk], settings.scoring.icp))),
+            intent=float(member_intent.get(pk, 0.0) + signals[pk].intent),
             as_of=as_of,
         )
         for pk in facts
@@ -293,3 +293,31 @@ def on_signals_recorded(workspace: Workspace, account_ids: Sequence[int]) -> Non
     """Intent reaction: signals of these accounts arrived or changed."""
     if _b2b(workspace):
         accounts_rescore(workspace=workspace, account_ids=account_ids)
+
+
+#: Accounts per transaction of a full recompute: each batch is a few set-based statements.
+RECOMPUTE_BATCH = 5_000
+
+
+def workspace_accounts_rescore(
+    workspace: Workspace,
+    *,
+    batch: int = RECOMPUTE_BATCH,
+    at: datetime | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> int:
+    """Recompute every account of ``workspace`` in id order, ``batch`` accounts per
+    transaction (each set-based); ``progress(done, total)`` after each. Returns the count."""
+    at = at or timezone.now()
+    settings = accounts_settings(workspace)
+    ids = list(
+        Account.objects.filter(workspace_id=workspace.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        accounts_rescore(workspace=workspace, account_ids=chunk, at=at, settings=settings)
+        if progress is not None:
+            progress(start + len(chunk), len(ids))
+    return len(ids)
