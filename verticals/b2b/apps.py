@@ -73,6 +73,10 @@ class B2BConfig(AppConfig):
         from .accounts.demo import demo_committees_seed
 
         seeders.register(demo_committees_seed)
+        # ... and one account that becomes an MQA while the demo runs.
+        from .accounts.demo_mqa import demo_mqa_seed
+
+        seeders.register(demo_mqa_seed)
 
         # The console's sidebar: committees and link runs in the vertical's group.
         from como.console.navigation import SidebarGroup, register_group
