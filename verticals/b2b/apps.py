@@ -66,6 +66,12 @@ class B2BConfig(AppConfig):
         from .accounts.ranking import ACCOUNT_SCORES
 
         register_account_scorer(ACCOUNT_SCORES)
+        # The dashboard's accounts by stage and new MQAs (B2B workspaces only).
+        from como.console.panels import register_panel
+
+        from .accounts.panels import PANEL as ACCOUNTS_PANEL
+
+        register_panel(ACCOUNTS_PANEL)
 
         # Northwind Cloud's accounts and committees in `make demo`.
         from como.demo.hooks import seeders

@@ -32,6 +32,7 @@ def test_the_demo_account_becomes_an_mqa_when_its_cto_engages(tmp_path: Path) ->
     assert account.stage == "engaged"
     assert account.score_fit == 70
     assert account.score_fit + account.score_intent >= 100  # over the bar, a role short
+    assert account.score_as_of is not None
     assert committee(account, at=account.score_as_of).missing == (
         "legal_compliance",
         "procurement",
