@@ -299,3 +299,27 @@ def test_the_ranked_account_list_equals_a_full_sort(workspace: Workspace, api: A
         response = api.get(body["next"])
     assert seen == [pk for pk, _ in full]
     assert api.get("/api/v1/accounts", {"ordering": "score"}).status_code == 400
+
+
+def test_recompute_account_scores_recomputes_every_account_with_progress(
+    workspace: Workspace,
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    accounts = Account.objects.bulk_create(
+        Account(workspace=workspace, domain=f"a{n}.example", industry="Software", country="US")
+        for n in range(5)
+    )
+    # A bulk load bypasses the writers: nothing is stored until the recompute.
+    assert not Account.objects.filter(workspace=workspace, score_as_of__isnull=False).exists()
+    out = StringIO()
+    call_command("recompute_account_scores", workspace="acme", batch=2, stdout=out)
+    assert out.getvalue().splitlines()[:3] == [
+        "acme: 2/5 accounts",
+        "acme: 4/5 accounts",
+        "acme: 5/5 accounts",
+    ]
+    for account in Account.objects.filter(pk__in=[a.pk for a in accounts]):
+        assert (account.score_fit, account.score_intent, account.stage) == (30, 0, "aware")
