@@ -24,7 +24,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -36,17 +36,19 @@ from como.rawsql import raw_cursor
 from como.scoring.decay import intent_from_key, ranking_key
 from como.workspaces.models import Workspace
 
+from ..intent.models import IntentSignal
 from ..intent.selectors import accounts_intent_at, intent_rate
 from .hooks import account_stage_changed
 from .models import AccountStage, AccountTransition, CommitteeMember
 from .scores import FitFacts, account_fit
-from .selectors import committees
+from .selectors import members_intent
 from .settings import STAGES, AccountsSettings, accounts_settings
 
 VERTICAL = "b2b"
 _ACCOUNT = sql.Identifier(Account._meta.db_table)
 _CONTACT = sql.Identifier(Contact._meta.db_table)
 _MEMBER = sql.Identifier(CommitteeMember._meta.db_table)
+_SIGNAL = sql.Identifier(IntentSignal._meta.db_table)
 #: Stages only deals move an account into or out of.
 _DEAL_STAGES = (AccountStage.OPPORTUNITY.value, AccountStage.CUSTOMER.value)
 
@@ -142,11 +144,16 @@ def accounts_rescore(
     for account_id, level, sign, key, _ in members:
         if sign:
             member_intent[account_id] += weight_of[level] * intent_from_key(sign, key, as_of, rate)
-    signals = accounts_intent_at(workspace=workspace, at=as_of, account_ids=list(facts))
+    signalled = _with_signals(workspace, list(facts))
+    signals = (
+        accounts_intent_at(workspace=workspace, at=as_of, account_ids=signalled)
+        if signalled
+        else {}
+    )
     states = {
         pk: AccountState(
             fit=float(sum(item.points for item in account_fit(facts[pk], settings.scoring.icp))),
-            intent=float(member_intent.get(pk, 0.0) + signals[pk].intent),
+            intent=float(member_intent.get(pk, 0.0) + (signals[pk].intent if pk in signals else 0)),
             as_of=as_of,
         )
         for pk in facts
@@ -154,6 +161,25 @@ def accounts_rescore(
     _store(workspace, states, as_of, rate)
     transitions = _stages_advance(workspace, states, stages, settings)
     return AccountsRescored(states, transitions)
+
+
+# The accounts that have an intent signal, linked or (not yet linked) by domain: two index
+# probes per account (intentsignal_account, intentsignal_unlinked), so the signals' reader runs
+# for those only.
+_SIGNALLED_SQL = sql.SQL("""
+SELECT a.id FROM {account} a
+WHERE a.workspace_id = %s AND a.id = ANY(%s::bigint[])
+  AND (EXISTS (SELECT 1 FROM {signal} s WHERE s.account_id = a.id)
+       OR (a.domain <> '' AND EXISTS (
+           SELECT 1 FROM {signal} s WHERE s.workspace_id = a.workspace_id
+             AND s.domain = a.domain AND s.account_id IS NULL)))
+""")
+
+
+def _with_signals(workspace: Workspace, ids: list[int]) -> list[int]:
+    with raw_cursor() as cursor:
+        cursor.execute(_SIGNALLED_SQL.format(account=_ACCOUNT, signal=_SIGNAL), [workspace.pk, ids])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _store(
@@ -202,10 +228,8 @@ def _stages_advance(
     ]
     engaged_roles: dict[int, int] = {}
     if at_bar:
-        # Exact engagement from the histories, only for the accounts the score lets through.
         as_of = next(iter(states.values())).as_of
-        found = committees(workspace, at_bar, at=as_of, settings=settings)
-        engaged_roles = {pk: len(found[pk].covered) for pk in at_bar}
+        engaged_roles = roles_engaged(workspace, at_bar, at=as_of, settings=settings)
     for pk, state in states.items():
         current = stages[pk]
         if current in _DEAL_STAGES:
@@ -231,6 +255,40 @@ def _stages_advance(
         for pk, to_stage in sorted(wanted.items())
     ]
     return stage_moves_record(workspace, moves)
+
+
+def roles_engaged(
+    workspace: Workspace,
+    account_ids: Collection[int],
+    *,
+    at: datetime,
+    settings: AccountsSettings,
+) -> dict[int, int]:
+    """Per account, its required roles with an engaged member at ``at``: what
+    :func:`.selectors.committees` counts as covered, for accounts that can reach the MQA's
+    ``mqa_min_roles`` only (the others are 0 or less than it). Reads histories only for members
+    in a required role who had an event in the window (none: their window's intent is 0, so they
+    are not engaged unless the bar is 0), of accounts with enough such roles."""
+    required = [role.key for role in settings.roles if role.required]
+    window = timedelta(days=settings.engagement.window_days)
+    bar = settings.engagement.min_intent
+    members = CommitteeMember.objects.filter(
+        workspace_id=workspace.pk, account_id__in=sorted(account_ids), role__in=required
+    )
+    if bar > 0:
+        members = members.filter(contact__last_seen_at__gt=at - window)
+    rows = list(members.values_list("account_id", "contact_id", "role"))
+    possible: dict[int, set[str]] = defaultdict(set)
+    for account_id, _, role in rows:
+        possible[account_id].add(role)
+    minimum = settings.scoring.stages.mqa_min_roles
+    rows = [row for row in rows if len(possible[row[0]]) >= minimum]
+    intents = members_intent(workspace, [contact for _, contact, _ in rows], at=at, window=window)
+    engaged: dict[int, set[str]] = defaultdict(set)
+    for account_id, contact_id, role in rows:
+        if intents.get(contact_id, 0.0) >= bar:
+            engaged[account_id].add(role)
+    return {pk: len(engaged[pk]) for pk in account_ids}
 
 
 def _reason(to_stage: str, settings: AccountsSettings, roles: int | None) -> str:
