@@ -22,9 +22,10 @@ from como.workspaces.models import Workspace
 from verticals.b2b.accounts.hooks import ACCOUNT_STAGE_CHANGED
 from verticals.b2b.accounts.models import AccountTransition
 from verticals.b2b.accounts.ranking import ACCOUNT_SCORES, accounts_current_scores
-from verticals.b2b.accounts.score_state import accounts_rescore
+from verticals.b2b.accounts.score_state import accounts_rescore, roles_engaged
 from verticals.b2b.accounts.scores import account_score_at
 from verticals.b2b.accounts.selectors import committee
+from verticals.b2b.accounts.settings import accounts_settings
 from verticals.b2b.intent.selectors import intent_rate
 from verticals.b2b.intent.services import intent_signals_record
 
@@ -196,6 +197,9 @@ def test_a_fourth_required_role_engaged_makes_an_mqa_in_the_ingest_transaction(
     assert mqa.score >= 100
     assert "4 required roles engaged" in mqa.reason
     assert committee(account, at=now).missing == ("legal_compliance", "procurement", "end_user")
+    # The stage move's lean count of engaged required roles is the committee's coverage.
+    settings = accounts_settings(workspace)
+    assert roles_engaged(workspace, [account.pk], at=now, settings=settings) == {account.pk: 4}
 
 
 def test_no_mqa_without_enough_roles_even_over_the_score(workspace: Workspace) -> None:
