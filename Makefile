@@ -92,6 +92,7 @@ bench: migrate ## Run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/console.py
 	$(BIN)/python bench/sequences.py
 	$(BIN)/python bench/intent.py
+	$(BIN)/python bench/accounts.py
 	$(BIN)/python bench/http_events.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/storage.py

@@ -23,6 +23,14 @@ TIMEOUT = 300
 
 #: The figure lines each benchmark prints, one pattern per line.
 FIGURES: dict[str, list[str]] = {
+    "accounts": [
+        r"como accounts benchmark: [\d,]+ accounts x 7 members .*load average [\d.]+",
+        r"\(a\) ingest with account roll-up: \d+ events in [\d.]+ s = [\d,]+ events/s",
+        r"without it: \d+ events in [\d.]+ s = [\d,]+ events/s .*ratio with / without \d+\.\d{3}",
+        r"\(b\) full recompute: [\d,]+ accounts in [\d.]+ s = [\d,]+ accounts/s .*ratio \d+\.\d{3}",
+        r"\(c\) top 100 by current score of [\d,]+ accounts .*: [\d.]+ ms \(median of 15\)",
+        r"same answer as a full sort: yes",
+    ],
     "http_events": [
         r"collect: \d+ events in [\d.]+ s = [\d,]+ events/s; p50 [\d.]+ ms, p99 [\d.]+ ms",
         r"raw limit, bare WSGI no-op, same server \([\d.]+ ms CPU in workers\): \d+ requests "

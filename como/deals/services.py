@@ -35,6 +35,7 @@ from .serializers import OpportunityInSerializer
 Status = Literal["created", "updated", "unchanged", "rejected"]
 #: The advisory lock's first key ("deal"); the second is the workspace id.
 _LOCK_SPACE = 0x6465616C
+
 #: A contact with a deal is at least an opportunity; these are the stages before it.
 BEFORE_OPPORTUNITY = (
     LifecycleStage.SUBSCRIBER,

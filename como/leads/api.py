@@ -31,7 +31,7 @@ from . import selectors, services
 from .filters import AccountFilter, ContactFilter, StableOrderingFilter
 from .models import Account, Contact
 from .ranked_list import CURSOR_PARAM, RankedPage, RankedQuerySerializer
-from .ranking import contact_scorer
+from .ranking import AccountScorer, ContactScorer, account_scorer, contact_scorer
 from .serializers import (
     AccountSerializer,
     ContactSerializer,
@@ -57,6 +57,44 @@ class _CrudViewSet(
     WorkspaceScopedViewSet,
 ):
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    #: what a row's serializer reads besides the row (loaded with a ranked page)
+    related: tuple[str, ...] = ()
+
+
+def _ranked_response(
+    view: _CrudViewSet, request: Request, model: Any, scorer: ContactScorer | AccountScorer | None
+) -> Response:
+    """A page of ``model`` rows ranked exactly by current score at one instant, from the
+    registered scorer (see ``ranked_list``); shared by contacts and accounts."""
+    if scorer is None:
+        raise exceptions.ValidationError({"ordering": ["Scoring is not installed."]})
+    page = RankedPage.from_request(request)
+    # The bare table (no joins) so the scorer can walk its ranking index.
+    rows_qs = DjangoFilterBackend().filter_queryset(
+        request, model.objects.visible_to(view.principal), view
+    )
+    rows = scorer.rank(
+        rows_qs,
+        workspace_ids=selectors.visible_workspace_ids(view.principal),
+        at=page.at,
+        offset=page.offset,
+        limit=page.limit + 1,  # one more tells whether there is a next page
+    )
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    scores = dict(rows)
+    found = model.objects.select_related(*view.related).in_bulk(scores)  # scoped ids
+    context = {**view.get_serializer_context(), "scores": scores}
+    serializer = view.get_serializer(
+        [found[pk] for pk, _ in rows if pk in found], many=True, context=context
+    )
+    return Response(
+        {
+            "next": page.next_link(request, more),
+            "previous": page.previous_link(request),
+            "results": serializer.data,
+        }
+    )
 
 
 #: The ``ordering`` that ranks contacts by current score (highest first).
@@ -76,7 +114,8 @@ class EventTimelinePagination(StrictCursorPagination):
     destroy=extend_schema(summary="Delete a contact and its events"),
 )
 class ContactViewSet(_CrudViewSet):
-    queryset = Contact.objects.select_related("workspace")
+    related = ("workspace",)
+    queryset = Contact.objects.select_related(*related)
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
     ordering_fields = ["created_at", "last_seen_at"]
@@ -105,36 +144,7 @@ class ContactViewSet(_CrudViewSet):
 
     def _ranked(self, request: Request) -> Response:
         """The exact ranking at one instant, from the scorer (see ``ranked_list``)."""
-        scorer = contact_scorer()
-        if scorer is None:
-            raise exceptions.ValidationError({"ordering": ["Scoring is not installed."]})
-        page = RankedPage.from_request(request)
-        # The bare table (no joins) so the scorer can walk its ranking index.
-        contacts = DjangoFilterBackend().filter_queryset(
-            request, Contact.objects.visible_to(self.principal), self
-        )
-        rows = scorer.rank(
-            contacts,
-            workspace_ids=selectors.visible_workspace_ids(self.principal),
-            at=page.at,
-            offset=page.offset,
-            limit=page.limit + 1,  # one more tells whether there is a next page
-        )
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        scores = dict(rows)
-        found = Contact.objects.select_related("workspace").in_bulk(scores)
-        context = {**self.get_serializer_context(), "scores": scores}
-        serializer = self.get_serializer(
-            [found[pk] for pk, _ in rows if pk in found], many=True, context=context
-        )
-        return Response(
-            {
-                "next": page.next_link(request, more),
-                "previous": page.previous_link(request),
-                "results": serializer.data,
-            }
-        )
+        return _ranked_response(self, request, Contact, contact_scorer())
 
     def perform_create(self, serializer: Any) -> None:
         with service_errors_as_400():
@@ -183,13 +193,31 @@ class ContactViewSet(_CrudViewSet):
     destroy=extend_schema(summary="Delete an account (its contacts stay)"),
 )
 class AccountViewSet(_CrudViewSet):
-    queryset = Account.objects.select_related("workspace", "owner")
+    related = ("workspace", "owner")
+    queryset = Account.objects.select_related(*related)
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
     ordering_fields = ["created_at", "name", "domain"]
+    ordering_extra = [RANKED]
     ordering = ["-created_at"]
     #: set by ``create``: the workspace the new account goes to
     _target: Workspace | None = None
+
+    @extend_schema(
+        parameters=[
+            RankedQuerySerializer,
+            OpenApiParameter(CURSOR_PARAM, OpenApiTypes.STR, description="A page's cursor."),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ordering = request.query_params.get("ordering", "")
+        if ordering == RANKED:
+            return _ranked_response(self, request, Account, account_scorer())
+        if ordering == "score":
+            raise exceptions.ValidationError(
+                {"ordering": ["Scores are ranked highest first only: use ordering=-score."]}
+            )
+        return super().list(request, *args, **kwargs)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The owner is looked up among the new account's workspace members, so the workspace

@@ -51,11 +51,36 @@ class Account(WorkspaceOwned):
         related_name="+",
         help_text="The sales rep who owns the account (takes its MQLs in B2B).",
     )
+    # The account score state (B2B), written only by verticals.b2b.accounts.score_state,
+    # set-based, the way a contact's ``score_*`` columns are: fit, intent as of
+    # ``score_as_of`` (decaying by the workspace's scoring-model rate), and the decay-invariant
+    # ranking key of that intent, so ``?ordering=-score`` walks ``account_score_rank``.
+    score_fit = models.FloatField(default=0, editable=False, help_text="ICP fit points.")
+    score_intent = models.FloatField(
+        default=0, editable=False, help_text="Weighted members' and signals' intent, as of."
+    )
+    score_as_of = models.DateTimeField(null=True, blank=True, editable=False)
+    score_intent_sign = models.SmallIntegerField(default=0, editable=False)
+    score_intent_key = models.FloatField(null=True, blank=True, editable=False)
+    stage = models.CharField(
+        max_length=20,
+        default="target",
+        editable=False,
+        help_text="The account stage (B2B): target, aware, engaged, mqa, opportunity, customer.",
+    )
+    stage_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "domain"]
+        indexes = [
+            # The ranked account list: the contacts' ranking, on this table (como.scoring.ranking).
+            models.Index(
+                fields=["workspace", "score_fit", "-score_intent_sign", "-score_intent_key", "-id"],
+                name="account_score_rank",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "domain"],

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from como.registry import Registry
 
 if TYPE_CHECKING:
-    from .models import Contact
+    from .models import Account, Contact
 
 
 class ContactScorer(Protocol):
@@ -52,3 +52,31 @@ def register_contact_scorer(scorer: ContactScorer) -> None:
 
 def contact_scorer() -> ContactScorer | None:
     return SCORERS.find("score")
+
+
+class AccountScorer(Protocol):
+    """What the accounts API asks a vertical that scores accounts (the B2B one), as above."""
+
+    def rank(
+        self,
+        accounts: QuerySet[Account],
+        *,
+        workspace_ids: Collection[int],
+        at: datetime,
+        offset: int,
+        limit: int,
+    ) -> list[tuple[int, float]]: ...
+
+    def scores(self, accounts: Sequence[Account], at: datetime) -> dict[int, float]: ...
+
+
+#: At most one account scorer, under the key ``score`` (the accounts API's field and ordering).
+ACCOUNT_SCORERS: Registry[AccountScorer] = Registry("account scorer")
+
+
+def register_account_scorer(scorer: AccountScorer) -> None:
+    ACCOUNT_SCORERS.register("score", scorer)
+
+
+def account_scorer() -> AccountScorer | None:
+    return ACCOUNT_SCORERS.find("score")

@@ -19,7 +19,7 @@ from como.workspaces.principal import principal_for_request
 from como.workspaces.serializer_fields import JSONField
 
 from .models import Account, Contact, Event
-from .ranking import SCORE_DECIMALS, contact_scorer
+from .ranking import SCORE_DECIMALS, account_scorer, contact_scorer
 from .services import OWNER_NOT_A_MEMBER
 
 
@@ -154,7 +154,30 @@ class ContactSerializer(serializers.ModelSerializer):
         return None if score is None else round(score, SCORE_DECIMALS)
 
 
+class AccountListSerializer(serializers.ListSerializer):
+    """Scores a whole page at once, unless the view already has its scores."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        if "scores" not in self.context:
+            self._context["scores"] = account_scores(items)
+        return super().to_representation(items)
+
+
+def account_scores(accounts: Iterable[Account]) -> dict[int, float]:
+    scorer = account_scorer()
+    return {} if scorer is None else scorer.scores(list(accounts), timezone.now())
+
+
 class AccountSerializer(serializers.ModelSerializer):
+    score = serializers.SerializerMethodField(
+        help_text="The account score now (or at `at` in a list ordered by score): ICP fit plus "
+        "its members' and intent signals' decayed intent; null where accounts are not scored."
+    )
+    stage = serializers.CharField(
+        read_only=True,
+        help_text="target, aware, engaged, mqa, opportunity or customer (B2B account stages).",
+    )
     workspace = serializers.CharField(
         source="workspace.slug", read_only=True, help_text="The workspace's slug."
     )
@@ -188,11 +211,22 @@ class AccountSerializer(serializers.ModelSerializer):
             "external_id",
             "attributes",
             "owner",
+            "score",
+            "stage",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        list_serializer_class = AccountListSerializer
         validators: list[Any] = []
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_score(self, account: Account) -> float | None:
+        scores = self.context.get("scores")
+        if scores is None:
+            scores = account_scores([account])
+        score = scores.get(account.pk)
+        return None if score is None else round(score, SCORE_DECIMALS)
 
 
 class EventSerializer(serializers.ModelSerializer):

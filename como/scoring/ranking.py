@@ -76,7 +76,7 @@ def _exp(value: Combinable) -> Exp:
 
 
 def contacts_ranked(
-    contacts: QuerySet[Contact],
+    contacts: QuerySet[Any],
     *,
     workspaces: Iterable[Workspace],
     at: datetime,
@@ -85,14 +85,17 @@ def contacts_ranked(
 ) -> list[tuple[int, float]]:
     """``(contact id, score at at)`` of ``contacts[offset:offset + limit]`` ordered by score
     at ``at``, highest first (ties: newest id first). ``contacts`` must be a plain filter of
-    Contact within ``workspaces`` (no joins, no slicing)."""
+    Contact within ``workspaces`` (no joins, no slicing), or of another model with the same
+    ``score_fit``/``score_intent_sign``/``score_intent_key`` columns and ranking index."""
     offsets = key_offsets(workspaces, at)
     if not offsets or limit <= 0:
         return []
     where, params = _where(contacts)
     if offset + limit > MAX_INDEXED_DEPTH or where is None:
         return _sorted(contacts, offsets, offset, limit)
-    table = connection.ops.quote_name(Contact._meta.db_table)
+    # Any model with the contacts' score columns and ranking index ranks the same way (the
+    # B2B vertical's accounts do).
+    table = connection.ops.quote_name(contacts.model._meta.db_table)
     parts, args = [], []
     for workspace_id, shift in offsets.items():
         parts.append(_TOP_PER_FIT.format(where=where, contact=table))
@@ -136,16 +139,13 @@ WHERE fits.fit IS NOT NULL
 """
 
 
-def _where(contacts: QuerySet[Contact]) -> tuple[str | None, list[Any]]:
+def _where(contacts: QuerySet[Any]) -> tuple[str | None, list[Any]]:
     """The queryset's WHERE clause as SQL on the bare contact table, or None when it
     needs more than that table (then the general path sorts instead)."""
     query = contacts.query
+    table = contacts.model._meta.db_table
     # Joins Django set up and then trimmed stay in alias_map with no references.
-    joined = [
-        alias
-        for alias in query.alias_map
-        if alias != Contact._meta.db_table and query.alias_refcount[alias]
-    ]
+    joined = [alias for alias in query.alias_map if alias != table and query.alias_refcount[alias]]
     if query.is_sliced or joined:
         return None, []
     compiler = query.get_compiler(connection=connection)
@@ -156,7 +156,7 @@ def _where(contacts: QuerySet[Contact]) -> tuple[str | None, list[Any]]:
 
 
 def _sorted(
-    contacts: QuerySet[Contact], offsets: Mapping[int, float], offset: int, limit: int
+    contacts: QuerySet[Any], offsets: Mapping[int, float], offset: int, limit: int
 ) -> list[tuple[int, float]]:
     rows = (
         contacts.annotate(score_now=current_score(offsets))

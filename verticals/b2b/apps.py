@@ -57,12 +57,43 @@ class B2BConfig(AppConfig):
 
         register_abm()
 
+        # Account scores and stages, kept in the writers' transactions: after ingest scored
+        # the contacts, when members change (after the committee sync above), when intent
+        # signals arrive, and when deals open or are won.
+        from como.deals.reactions import register_opportunities_changed
+        from como.leads.reactions import register_events_ingested
+
+        from .accounts import score_state
+        from .accounts.deal_stages import on_opportunities_saved
+        from .intent.services import SIGNALS_RECORDED
+
+        register_events_ingested(score_state.on_events_ingested)
+        register_contact_changed(score_state.on_contacts_changed)
+        SIGNALS_RECORDED.register(score_state.on_signals_recorded)
+        register_opportunities_changed(on_opportunities_saved)
+        # `score` on account responses and `?ordering=-score` on the accounts list.
+        from como.leads.ranking import register_account_scorer
+
+        from .accounts.ranking import ACCOUNT_SCORES
+
+        register_account_scorer(ACCOUNT_SCORES)
+        # The dashboard's accounts by stage and new MQAs (B2B workspaces only).
+        from como.console.panels import register_panel
+
+        from .accounts.panels import PANEL as ACCOUNTS_PANEL
+
+        register_panel(ACCOUNTS_PANEL)
+
         # Northwind Cloud's accounts and committees in `make demo`.
         from como.demo.hooks import seeders
 
         from .accounts.demo import demo_committees_seed
 
         seeders.register(demo_committees_seed)
+        # ... and one account that becomes an MQA while the demo runs.
+        from .accounts.demo_mqa import demo_mqa_seed
+
+        seeders.register(demo_mqa_seed)
 
         # The console's sidebar: one group for the vertical, the account list (each account's
         # page: committee grid, intent timeline) first.

@@ -1,5 +1,5 @@
 """The vertical's Celery tasks, where Celery's autodiscovery looks for them."""
 
-from .accounts.tasks import link_accounts
+from .accounts.tasks import demo_mqa_engage, link_accounts
 
-__all__ = ["link_accounts"]
+__all__ = ["demo_mqa_engage", "link_accounts"]

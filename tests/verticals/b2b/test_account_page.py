@@ -59,7 +59,11 @@ def test_the_page_shows_the_grid_the_timeline_and_the_members(workspace: Workspa
     # The header.
     for field, value in (("domain", "acme-robotics.com"), ("employees", "1200"), ("country", "US")):
         assert f'data-field="{field}">{value}</dd>' in html
-    assert "{% block account_score_panel %}" not in html  # the slot renders empty
+    # The score panel: the account's score now, part by part, as its explanation gives it.
+    score = page.context["account_score"]
+    assert 'id="account-score"' in html
+    assert f'data-figure="account_score.score">{score.score:.2f}</td>' in html
+    assert score.score == pytest.approx(score.fit + score.members_intent + score.signals.intent)
     # The timeline: 4 weeks, 3 series (two Bombora topics, 6sense's company intent).
     timeline = page.context["timeline"]
     assert [s.label for s in timeline.series] == [

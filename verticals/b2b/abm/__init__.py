@@ -11,8 +11,7 @@
 - :mod:`.services`: the approver drops parts before approving;
 - :mod:`.presenter`: the inbox's subject and preview.
 
-The MQA trigger is the account-stage hook of the account score (wired by whoever offers it:
-``propose_account_plays(workspace, ids, reason="mqa", changed=...)``).
+- :mod:`.mqa`: the trigger on the account score's stage moves (an account that becomes an MQA).
 """
 
 
@@ -22,9 +21,11 @@ def register() -> None:
     from como.agents.registry import register_agent
     from como.agents.subjects import register_presenter
 
+    from ..accounts.hooks import register_account_stage_changed
     from ..intent.services import WATCHERS
     from .agent import KIND, SPEC
     from .execution import play_execute
+    from .mqa import on_account_stage_changed
     from .presenter import PRESENTER
     from .surge import surge_watch
 
@@ -32,3 +33,4 @@ def register() -> None:
     register_executor(KIND, play_execute)
     register_presenter(KIND, PRESENTER)
     WATCHERS.register(surge_watch)
+    register_account_stage_changed(on_account_stage_changed)

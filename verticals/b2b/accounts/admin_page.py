@@ -30,6 +30,7 @@ from como.workspaces.users import signed_in
 from .admin import chosen_role, role_choices
 from .committee import VERTICAL, check_member_role, member_role_set
 from .page import account_page_context
+from .panels import score_panel_context
 from .settings import accounts_settings
 
 
@@ -87,7 +88,9 @@ class AccountPageAdmin(AccountAdmin):
         if obj is not None and obj.pk is not None and obj.workspace.vertical == VERTICAL:
             # A form re-shown with errors carries unsaved input on obj: show the stored account.
             stored = obj if request.method == "GET" else Account.objects.get(pk=obj.pk)
-            context.update(account_page_context(stored, at=timezone.now()))
+            now = timezone.now()
+            context.update(account_page_context(stored, at=now))
+            context.update(score_panel_context(stored, at=now))
             context["can_override"] = self.has_change_permission(request, stored)
         return super().render_change_form(request, context, add, change, form_url, obj)
 

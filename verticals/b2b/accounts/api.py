@@ -25,12 +25,15 @@ from como.workspaces.openapi import DETAIL, errors_response
 from como.workspaces.pagination import StrictCursorPagination
 from como.workspaces.users import signed_in
 
+from ..intent.serializers import account_intent_body
 from .committee import member_role_set
 from .models import AccountLinkRun
 from .runs import link_run_start
+from .scores import AccountScore, account_score_at
 from .selectors import Committee, committee
 from .serializers import (
     AccountLinkRunSerializer,
+    AccountScoreSerializer,
     CommitteeMemberSerializer,
     CommitteeQuerySerializer,
     CommitteeSerializer,
@@ -92,6 +95,43 @@ class AccountCommitteeViewSet(WorkspaceScopedViewSet):
         account = self.get_object()
         found = committee(account, at=query.validated_data.get("at") or timezone.now())
         return Response(CommitteeSerializer(committee_body(account, found)).data)
+
+    @extend_schema(
+        summary="An account's score at an instant, explained part by part",
+        description="fit (the playbook's ICP items the account matches) + each committee "
+        "member's contact intent at `at` weighted by their level + the intent signals' "
+        "surges decayed to `at`. Computed from the histories, so exact at any instant, past "
+        "ones included.",
+        parameters=[CommitteeQuerySerializer],
+        responses={
+            200: AccountScoreSerializer,
+            400: errors_response("`at` is not an instant with an offset."),
+            404: _NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="score")
+    def score(self, request: Request, pk: str | None = None) -> Response:
+        query = CommitteeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        account = self.get_object()
+        found = account_score_at(account, query.validated_data.get("at") or timezone.now())
+        return Response(AccountScoreSerializer(score_body(account, found)).data)
+
+
+def score_body(account: Account, found: AccountScore) -> dict[str, Any]:
+    return {
+        "account": account.pk,
+        "at": found.at,
+        "score": found.score,
+        "fit": found.fit,
+        "intent": found.intent,
+        "members_intent": found.members_intent,
+        "signals_intent": found.signals.intent,
+        "stage": account.stage,
+        "fit_items": found.fit_items,
+        "members": found.members,
+        "signals": account_intent_body(account, found.signals),
+    }
 
 
 class ContactCommitteeRoleViewSet(WorkspaceScopedViewSet):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -116,3 +118,45 @@ class AccountLinkRun(WorkspaceOwned):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class AccountStage(models.TextChoices):
+    TARGET = "target", "Target"
+    AWARE = "aware", "Aware"
+    ENGAGED = "engaged", "Engaged"
+    MQA = "mqa", "MQA"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+
+
+class AccountTransition(WorkspaceOwned):
+    """An account's move from one stage to another, like a contact's LifecycleTransition.
+
+    Append-only: written by :func:`.score_state.accounts_rescore` (score and coverage) and the
+    deals reaction (opportunity, customer) in the mover's transaction, never changed. ``score``
+    and ``roles_engaged`` are the account's at ``at``: the history explains each move."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=20, choices=AccountStage.choices)
+    to_stage = models.CharField(max_length=20, choices=AccountStage.choices)
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    score = models.FloatField(null=True, blank=True, help_text="The account's score at the time.")
+    roles_engaged = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Required roles with an engaged member at the time."
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-at"], name="account_transition_at"),
+            models.Index(fields=["workspace", "to_stage", "-at"], name="account_transition_to"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage} → {self.to_stage} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("account transitions are append-only")
+        super().save(*args, **kwargs)

@@ -92,20 +92,25 @@ class Committee:
 
 
 def members_intent(
-    workspace: Workspace, contact_ids: Collection[int], *, at: datetime, window: timedelta
+    workspace: Workspace,
+    contact_ids: Collection[int],
+    *,
+    at: datetime,
+    window: timedelta | None,
 ) -> dict[int, float]:
-    """Each contact's intent earned in ``(at - window, at]``, decayed to ``at``."""
+    """Each contact's intent earned in ``(at - window, at]`` (``window`` None: ever, which is
+    the contact's intent at ``at``), decayed to ``at``, from its history."""
     if not contact_ids:
         return {}
     engine = compiled(scoring_model_active(workspace=workspace))
     rate = engine.rate_per_quarter
-    since = at - window
+    since = None if window is None else at - window
     out: dict[int, float] = {}
     for item in scoring_inputs(workspace.pk, sorted(set(contact_ids))):
         out[item.contact_id] = sum(
             decayed(c.points, rate, c.occurred_at, at)
             for c in evaluate_intent(engine, item.events, at)
-            if c.occurred_at > since
+            if since is None or c.occurred_at > since
         )
     return out
 

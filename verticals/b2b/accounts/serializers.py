@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from como.workspaces.api_base import AwareDateTimeField
 
+from ..intent.serializers import AccountIntentSerializer
 from .models import AccountLinkRun, CommitteeMember, Level, RoleSource
 
 
@@ -119,3 +120,34 @@ class AccountLinkRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     percent = serializers.IntegerField(read_only=True)
+
+
+class FitItemSerializer(serializers.Serializer):
+    criterion = serializers.ChoiceField(
+        choices=["industry", "employee_band", "country", "technology"]
+    )
+    value = serializers.CharField(help_text="The account's value that matched the ICP item.")
+    points = serializers.FloatField()
+
+
+class MemberPartSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(source="contact_id")
+    role = serializers.CharField(help_text='A role key; "" for none.')
+    level = serializers.ChoiceField(choices=Level.choices)
+    weight = serializers.FloatField(help_text="The level's weight (2.0 for 200 %).")
+    intent = serializers.FloatField(help_text="The member's contact intent at `at`.")
+    value = serializers.FloatField(help_text="weight * intent: its part of the account intent.")
+
+
+class AccountScoreSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    score = serializers.FloatField(help_text="fit + members_intent + signals_intent.")
+    fit = serializers.FloatField(help_text="The ICP items' points (no decay).")
+    intent = serializers.FloatField(help_text="members_intent + signals_intent.")
+    members_intent = serializers.FloatField()
+    signals_intent = serializers.FloatField()
+    stage = serializers.CharField(help_text="The account's stage now.")
+    fit_items = FitItemSerializer(many=True)
+    members = MemberPartSerializer(many=True)
+    signals = AccountIntentSerializer(help_text="The intent signals' part, signal by signal.")

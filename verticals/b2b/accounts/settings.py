@@ -13,6 +13,10 @@ playbook is validated against it when saved and the editor builds its form from 
   title's department and level is the member's); each is ``required`` or not and has a
   ``weight`` for the account score. The default is the seven roles of docs/architecture.md,
   "B2B accounts".
+- ``scoring``: the account score (:mod:`.scores`): the ICP (industry, employee band,
+  country, technologies → fit points), the members' intent weights by level (C-level 200 %,
+  VP 150 %, director 125 %, manager 100 %, other 50 %), and the stages' thresholds with the
+  MQA's minimum of engaged required roles.
 - ``engagement``: a member is engaged at ``t`` when the intent points their own events earned
   in ``(t - window_days, t]``, decayed to ``t`` as the scoring model decays them, reach
   ``min_intent``.
@@ -173,6 +177,133 @@ class AccountPlay(BaseModel):
         return value
 
 
+Points = Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)]
+Label = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class IcpValues(BaseModel):
+    """``points`` when the account's value is one of ``values`` (compared case-insensitively)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    values: Annotated[list[Label], Field(min_length=1, max_length=100)]
+    points: Points
+
+    def matches(self, value: str) -> bool:
+        return value.strip().casefold() in {v.strip().casefold() for v in self.values}
+
+
+class EmployeeBand(BaseModel):
+    """``points`` for ``min`` ≤ employees ≤ ``max`` (no ``max``: no upper bound)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: Annotated[int, Field(ge=0)] = 0
+    max: Annotated[int, Field(ge=0)] | None = None
+    points: Points
+
+    def matches(self, employees: int) -> bool:
+        return self.min <= employees and (self.max is None or employees <= self.max)
+
+    @property
+    def label(self) -> str:
+        return f"{self.min}+" if self.max is None else f"{self.min}-{self.max}"
+
+
+class Icp(BaseModel):
+    """The ideal customer profile: an account's fit is the sum of the first matching item of
+    each criterion (industry, employee band, country) plus every matching technology item (read
+    from the account attribute ``technologies_attribute``, a list of names)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    industries: Annotated[list[IcpValues], Field(max_length=50)] = Field(default_factory=list)
+    employee_bands: Annotated[list[EmployeeBand], Field(max_length=20)] = Field(
+        default_factory=list
+    )
+    countries: Annotated[list[IcpValues], Field(max_length=50)] = Field(default_factory=list)
+    technologies: Annotated[list[IcpValues], Field(max_length=50)] = Field(default_factory=list)
+    technologies_attribute: Annotated[str, Field(min_length=1, max_length=64)] = "technologies"
+
+
+#: Northwind Cloud's profile (a cloud data platform): mid-market and enterprise software,
+#: finance and retail in its sales countries, running the data stacks it integrates with.
+DEFAULT_ICP = Icp.model_validate(
+    {
+        "industries": [
+            {"values": ["Software", "SaaS", "Computer Software"], "points": 20},
+            {"values": ["Financial Services", "Banking", "Insurance"], "points": 15},
+            {"values": ["Retail", "E-commerce", "Healthcare"], "points": 10},
+        ],
+        "employee_bands": [
+            {"min": 50, "max": 199, "points": 5},
+            {"min": 200, "max": 999, "points": 15},
+            {"min": 1000, "max": 4999, "points": 25},
+            {"min": 5000, "points": 20},
+        ],
+        "countries": [
+            {"values": ["US", "CA"], "points": 10},
+            {"values": ["GB", "DE", "NL", "FR", "IE"], "points": 8},
+        ],
+        "technologies": [
+            {"values": ["Snowflake", "Databricks", "BigQuery"], "points": 10},
+            {"values": ["AWS", "GCP", "Azure"], "points": 5},
+        ],
+    }
+)
+
+Percent = Annotated[int, Field(ge=0, le=1000, strict=True)]
+
+
+class LevelWeights(BaseModel):
+    """How much of a member's decayed intent counts towards the account, by level, in %."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    c_level: Percent = 200
+    vp: Percent = 150
+    director: Percent = 125
+    manager: Percent = 100
+    other: Percent = 50
+
+    def of(self, level: str) -> float:
+        """The weight of ``level`` as a factor (an unknown level weighs as "other")."""
+        percent = getattr(self, level, None) if level in LEVELS else None
+        return (self.other if percent is None else percent) / 100
+
+
+#: The stages, in order. Up to ``mqa`` they follow the score (and, for ``mqa``, coverage);
+#: ``opportunity`` and ``customer`` follow the account's deals.
+STAGES: tuple[str, ...] = ("target", "aware", "engaged", "mqa", "opportunity", "customer")
+
+
+class Stages(BaseModel):
+    """Score thresholds of the stages (an account only moves forward), and the MQA's roles: an
+    account is an MQA when its score reaches ``mqa`` and at least ``mqa_min_roles`` required
+    committee roles have an engaged member."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    aware: Points = 10
+    engaged: Points = 40
+    mqa: Points = 100
+    mqa_min_roles: Annotated[int, Field(ge=0, le=30, strict=True)] = 4
+
+    @model_validator(mode="after")
+    def _ascending(self) -> Stages:
+        if not self.aware <= self.engaged <= self.mqa:
+            raise ValueError("thresholds must not decrease: aware ≤ engaged ≤ mqa")
+        return self
+
+
+class AccountScoring(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    icp: Icp = Field(default_factory=lambda: DEFAULT_ICP)
+    level_weights: LevelWeights = Field(default_factory=LevelWeights)
+    stages: Stages = Field(default_factory=Stages)
+
+
 class AccountsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -185,6 +316,7 @@ class AccountsSettings(BaseModel):
         "role), infer: [{departments, levels}]}. At least one role; each key once.",
     )
     engagement: Engagement = Field(default_factory=Engagement)
+    scoring: AccountScoring = Field(default_factory=AccountScoring)
     play: AccountPlay = Field(default_factory=AccountPlay)
 
     @model_validator(mode="after")

@@ -18,3 +18,11 @@ def link_accounts(run_id: int) -> None:
     outcome = link_run_execute(run_id=run_id, budget_seconds=SLICE_SECONDS)
     if outcome.resume_in is not None:
         link_accounts.apply_async((run_id,), countdown=outcome.resume_in)
+
+
+@shared_task(name="verticals.b2b.demo_mqa_engage", ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
+def demo_mqa_engage(workspace_id: int) -> None:
+    """The demo's live moment: the 4th required role of its account engages (``.demo_mqa``)."""
+    from .demo_mqa import demo_mqa_engage_now
+
+    demo_mqa_engage_now(workspace_id)

@@ -46,6 +46,13 @@ WATCHERS: Hooks[Watcher] = Hooks()
 MAX_BATCH = 1_000
 
 
+#: ``handler(workspace, account_ids)``: signals of these accounts were stored or changed, in the
+#: writer's transaction (the account score rolls them up).
+SignalsRecordedHandler = Callable[[Workspace, Sequence[int]], None]
+
+SIGNALS_RECORDED: Hooks[SignalsRecordedHandler] = Hooks()
+
+
 @dataclass(frozen=True)
 class SignalResult:
     index: int
@@ -217,6 +224,12 @@ def _store(
             )
         )
         result = {key: (pk, linked.get(pk), status) for key, (pk, _, status) in result.items()}
+    touched = sorted(
+        {account for _, account, status in result.values() if account and status != "unchanged"}
+    )
+    if touched:
+        for handler in SIGNALS_RECORDED.all():
+            handler(workspace, touched)
     return result
 
 
