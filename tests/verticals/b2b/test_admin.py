@@ -246,3 +246,35 @@ def test_the_editor_shows_the_settings_in_effect_and_saves_them_back(workspace: 
     playbook.refresh_from_db()
     assert playbook.accounts["engagement"]["window_days"] == 21
     assert [r["key"] for r in playbook.accounts["roles"]] == [r.key for r in DEFAULT_ROLES]
+
+
+def test_the_editor_edits_the_stage_thresholds_and_level_weights(workspace: Workspace) -> None:
+    playbook = playbook_for(workspace)
+    client, _ = owner_client(workspace)
+    page = client.get(editor_url(playbook, "accounts"))
+    fields = set(page.context["form"].fields)
+    assert {
+        "accounts__scoring__stages__mqa",
+        "accounts__scoring__stages__mqa_min_roles",
+        "accounts__scoring__level_weights__c_level",
+    } <= fields
+
+    # Thresholds must not decrease: the MQA bar under the engaged one is a field error.
+    data = {**shown(page), "accounts__scoring__stages__mqa": "30"}
+    response = client.post(editor_url(playbook, "accounts"), data)
+    assert response.status_code == 400
+    playbook.refresh_from_db()
+    assert (playbook.accounts or {}).get("scoring", {}).get("stages", {}).get("mqa") in (None, 100)
+
+    data = {
+        **shown(page),
+        "accounts__scoring__stages__mqa": "120",
+        "accounts__scoring__stages__mqa_min_roles": "3",
+        "accounts__scoring__level_weights__c_level": "250",
+    }
+    response = client.post(editor_url(playbook, "accounts"), data)
+    assert response.status_code == 302
+    playbook.refresh_from_db()
+    assert playbook.accounts["scoring"]["stages"]["mqa"] == 120
+    assert playbook.accounts["scoring"]["stages"]["mqa_min_roles"] == 3
+    assert playbook.accounts["scoring"]["level_weights"]["c_level"] == 250
