@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/http_events.py [--events 20000] [--workers 4] [--concurrency 16] [--kill]
 
-Named ``http_events`` because a ``bench/http.py`` shadowed the standard library's ``http``
-package for every script in this folder.
+Named ``http_events`` because a module named ``http`` in this directory shadowed the
+standard library's ``http`` package for every script in this folder.
 
 Starts gunicorn (``--workers``, ``--worker-class``) on a free loopback port with como's
 application (bench/http_wsgi.py), and one ``manage.py ingest_drain`` process; a load generator

@@ -381,6 +381,8 @@ SPECTACULAR_SETTINGS = {
         # choices is never imported unless its serializers are in the schema.
         "DmsKindEnum": "verticals.automotive.dms.presets.DmsKind",
         "OpportunityStatusEnum": "como.deals.models.OpportunityStatus",
+        # An agent action's status, now on more than one component (actions, account plays).
+        "ActionStatusEnum": "como.agents.models.ActionStatus",
     },
 }
 

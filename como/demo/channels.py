@@ -152,6 +152,10 @@ def campaign_ensure(workspace: Workspace) -> int:
         name=copy.name,
         defaults={"status": CampaignStatus.ACTIVE, "channels": ["email", "sms"]},
     )
+    if AgentAction.objects.filter(workspace=workspace, agent="demo_campaign").exists():
+        # Proposed once: the demo's later parts add people and suppressions, and choosing
+        # again would propose to others.
+        return 0
     contacts = list(
         Contact.objects.for_workspace(workspace.pk).exclude(email="").order_by("pk")[:200]
     )

@@ -21,15 +21,18 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q
 
 from como.campaigns.models import Campaign, CampaignStatus
+from como.deals.models import Opportunity
 from como.deals.services import opportunities_save
 from como.ingest.offline import TYPE, offline_touches_record
 from como.ingest.services import events_ingest
-from como.leads.models import Account, Contact
+from como.leads.models import Account, Contact, Event
 from como.workspaces.models import Workspace
 
 VIA = "demo"
 #: The event ids of the deals' journey touches start so (see _journey_touches).
 JOURNEY = "demo-nw-journey-"
+#: The demo deals' external ids (a Salesforce-style opportunity prefix).
+EXTERNAL = "006NW"
 #: (how long before the deal opened, utm source, medium, campaign, page)
 _JOURNEY_STEPS = (
     (timedelta(days=38), "linkedin", "paid_social", "abm-data-leaders-q3", "/guides/buyers-guide"),
@@ -70,6 +73,11 @@ def deals_ensure(workspace: Workspace, *, now: datetime) -> list[str]:
 
 
 def _b2b_opportunities(workspace: Workspace, now: datetime) -> str:
+    seeded = Opportunity.objects.filter(workspace=workspace, external_id__startswith=EXTERNAL)
+    if seeded.exists():
+        # Chosen once: the verticals' seeders that run after this one (the B2B MQA story) add
+        # events, and choosing again by engagement would pick other accounts.
+        return f"opportunities: {seeded.count()} seeded before (0 new)"
     rng = random.Random(f"demo-deals:{workspace.slug}")
     # The journey touches below are left out of every count here, so adding them never
     # changes which accounts get a deal or when it opens (a second seeding changes nothing).
@@ -105,7 +113,7 @@ def _b2b_opportunities(workspace: Workspace, now: datetime) -> str:
         amount = Decimal(rng.randrange(36, 280) * 500)
         items.append(
             {
-                "external_id": f"006NW{account.pk:06d}",
+                "external_id": f"{EXTERNAL}{account.pk:06d}",
                 "name": f"{account.name or account.domain} — Northwind platform",
                 "contact": {"email": contact.email},
                 "account": {"domain": account.domain},
@@ -162,8 +170,12 @@ def _offline_touches(workspace: Workspace, now: datetime) -> str:
         name=name,
         defaults={"status": CampaignStatus.ACTIVE, "channels": ["offline"]},
     )
+    seeded = Event.objects.filter(workspace=workspace, type=TYPE).count()
+    if seeded:
+        # Drawn once: the verticals' seeders that run after this one add people, and a second
+        # draw from the longer list would pick other attendees.
+        return f"offline touches: {seeded} attendees of '{name}' seeded before (0 new)"
     zone = ZoneInfo(workspace.time_zone)
-    # Drawn from a list the seeding itself never changes, so a second one draws the same.
     people = list(
         Contact.objects.filter(workspace=workspace)
         .exclude(email="")

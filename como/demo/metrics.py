@@ -148,6 +148,14 @@ def metrics_ensure(workspace: Workspace, *, now: datetime) -> list[str]:
     service = _campaign_ensure(
         workspace, drip.name, ("email", "sms"), (DRIP_UTM[workspace.vertical],), first, end, ()
     )
+    if ChannelMetric.objects.filter(campaign=always_on, source=MetricSource.IMPORT).exists():
+        # Seeded once: the demo's later parts (the deals' journeys, the verticals' seeders) add
+        # events and messages after this runs, and a second seeding must not rewrite the
+        # history from them.
+        return [
+            f"channel metrics: {DAYS} days for '{always_on.name}' and '{service.name}' "
+            "seeded before (0 sends logged, 0 synced rows, 0 imported report days)"
+        ]
     rng = random.Random(f"demo-metrics:{workspace.slug}")
     messages = _history(workspace, rng, always_on, service, first, end, now, b2b)
     logged = messages_import(workspace_id=workspace.pk, messages=messages)

@@ -141,6 +141,11 @@ def demo_seed(
         seeded.notes += deals.deals_ensure(seeded.workspace, now=credentials.history_ends_at)
         for seeder in hooks.seeders.all():
             seeded.notes += seeder(seeded.workspace, credentials.history_ends_at)
+        # The seeders' own people (the B2B MQA story's) get their consent history too, now
+        # rather than at the next seeding.
+        seeded.consents_created += channels.consent_ensure(
+            seeded.workspace, now=credentials.history_ends_at
+        )
         result.workspaces.append(seeded)
     return result
 

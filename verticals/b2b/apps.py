@@ -13,6 +13,14 @@ class B2BConfig(AppConfig):
 
         verticals.register(PROFILE)
 
+        # The demo's account that becomes an MQA while the demo runs: seeded before the demo's
+        # intent signals, so its own are linked to it at the first seeding, not the next.
+        from como.demo.hooks import seeders
+
+        from .accounts.demo_mqa import demo_mqa_seed
+
+        seeders.register(demo_mqa_seed)
+
         # Intent data: the playbook's `intent` setting, the link sweep on beat, the demo's
         # signals from both provider shapes.
         from .intent import register as register_intent
@@ -90,10 +98,6 @@ class B2BConfig(AppConfig):
         from .accounts.demo import demo_committees_seed
 
         seeders.register(demo_committees_seed)
-        # ... and one account that becomes an MQA while the demo runs.
-        from .accounts.demo_mqa import demo_mqa_seed
-
-        seeders.register(demo_mqa_seed)
 
         # The console's sidebar: one group for the vertical, the account list (each account's
         # page: committee grid, intent timeline) first.

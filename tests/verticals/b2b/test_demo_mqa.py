@@ -47,4 +47,8 @@ def test_the_demo_account_becomes_an_mqa_when_its_cto_engages(tmp_path: Path) ->
     # Seeding again changes nothing and schedules nothing.
     again = services.demo_seed(credentials_path=tmp_path / "creds.json", workspaces=SMALL)
     assert any("already an MQA" in line for line in again.workspaces[0].notes)
-    assert account.transitions.count() == 3  # aware, engaged, mqa
+    # Its three seeded roles' views arrive in one batch (target → engaged), then the CTO's.
+    assert list(account.transitions.order_by("at", "id").values_list("to_stage", flat=True)) == [
+        "engaged",
+        "mqa",
+    ]
