@@ -12,16 +12,13 @@ an error on its second and later rows.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from como.csvread import read_rows
+
 from ..inventory.formats.base import FeedRow, RowError
-from ..inventory.formats.presets import header_key
-from ..inventory.formats.text import Undecodable, decode, first_line, sniff_delimiter
 from ..inventory.rows import Invalid, cell_problems, parse_money
 from .models import EARLIEST_YEAR, LATEST_YEAR
 
@@ -61,7 +58,7 @@ def read(data: bytes) -> tuple[list[PartsRow], list[RowError]]:
     good: list[PartsRow] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for item in _rows(data):
+    for item in read_rows(data, columns_for=lambda _headers: COLUMNS, required=REQUIRED):
         if isinstance(item, RowError):
             errors.append(item)
             continue
@@ -74,53 +71,6 @@ def read(data: bytes) -> tuple[list[PartsRow], list[RowError]]:
         seen[parsed.sku.lower()] = item.number
         good.append(parsed)
     return good, errors
-
-
-def _rows(data: bytes) -> Iterator[FeedRow | RowError]:
-    try:
-        text = decode(data)
-    except Undecodable as error:
-        yield RowError(0, "", str(error))
-        return
-    header_line = first_line(text)
-    if not header_line:
-        yield RowError(0, "", "The file is empty: no header row.")
-        return
-    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(header_line))
-    number, headers = 0, list[str]()
-    try:
-        for number, headers in enumerate(reader, start=1):  # noqa: B007 (the header row)
-            if any(cell.strip() for cell in headers):
-                break
-    except csv.Error as error:
-        yield RowError(0, "", f"The header row is not readable CSV: {error}.")
-        return
-    keys = [header_key(h) for h in headers]
-    columns: dict[str, int] = {}
-    for name, names in COLUMNS.items():
-        for candidate in names:
-            if header_key(candidate) in keys:
-                columns[name] = keys.index(header_key(candidate))
-                break
-    missing = [name for name in REQUIRED if name not in columns]
-    for name in missing:
-        yield RowError(0, name, f"No column holds {name}; the file is refused.")
-    if missing:
-        return
-    width = len(headers)
-    while True:
-        number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield RowError(number, "", f"The row is not readable CSV: {error}.")
-            continue
-        if not any(cell.strip() for cell in cells):
-            continue
-        cells += [""] * (width - len(cells))
-        yield FeedRow(number, {name: cells[index].strip() for name, index in columns.items()})
 
 
 def parse_row(row: FeedRow) -> tuple[PartsRow | None, list[RowError]]:
