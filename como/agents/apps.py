@@ -31,11 +31,14 @@ class AgentsConfig(AppConfig):
         from .handoff.agent import KIND as HANDOFF_KIND
         from .handoff.agent import SPEC as HANDOFF_AGENT
         from .handoff.execution import handoff_execute
+        from .handoff.overtaken import handoffs_overtaken
         from .handoff.proposals import mql_stage_changed
 
         register_agent(HANDOFF_AGENT)
         register_executor(HANDOFF_KIND, handoff_execute)
         register_stage_changed(mql_stage_changed)
+        # A deal that comes first makes a waiting handoff moot and stops its SLA timer.
+        register_stage_changed(handoffs_overtaken)
 
         # How each kind reads in the approval inbox: the channels' kinds and the agents' own.
         from .inbox.channel_kinds import register as register_presenters

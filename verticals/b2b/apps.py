@@ -67,16 +67,18 @@ class B2BConfig(AppConfig):
 
         # Account scores and stages, kept in the writers' transactions: after ingest scored
         # the contacts, when members change (after the committee sync above), when intent
-        # signals arrive, and when deals open or are won.
+        # signals arrive, when members leave an account, and when deals open or are won.
         from como.deals.reactions import register_opportunities_changed
         from como.leads.reactions import register_events_ingested
 
         from .accounts import score_state
         from .accounts.deal_stages import on_opportunities_saved
+        from .accounts.hooks import register_members_left
         from .intent.services import SIGNALS_RECORDED
 
         register_events_ingested(score_state.on_events_ingested)
         register_contact_changed(score_state.on_contacts_changed)
+        register_members_left(score_state.on_members_left)
         SIGNALS_RECORDED.register(score_state.on_signals_recorded)
         register_opportunities_changed(on_opportunities_saved)
         # `score` on account responses and `?ordering=-score` on the accounts list.

@@ -335,3 +335,67 @@ def test_a_handoff_locked_by_another_escalator_is_skipped_not_waited_for(
     assert handoffs_escalate(now=now) == [handoff.pk]
     assert handoffs_escalate(now=now) == []
     assert HandoffEscalation.objects.filter(handoff=handoff).count() == 1
+
+
+# --- overtaken by a deal -----------------------------------------------------------------------
+
+
+def _deal(workspace: Workspace, email: str, status: str = "open") -> None:
+    from como.deals.services import opportunities_save
+
+    (outcome,) = opportunities_save(
+        workspace=workspace,
+        via="api",
+        items=[
+            {
+                "external_id": f"D-{email}",
+                "name": "Fleet renewal",
+                "contact": {"email": email},
+                "status": status,
+                "amount": "1000",
+                "opened_at": "2026-10-01T10:00:00Z",
+                **({"closed_at": "2026-10-20T10:00:00Z"} if status == "won" else {}),
+            }
+        ],
+    )
+    assert outcome.status == "created", outcome
+
+
+def test_a_deal_before_approval_supersedes_the_waiting_handoff(team: dict[str, Any]) -> None:
+    workspace = team["workspace"]
+    policy(workspace, auto_approve_kinds=[])  # a person approves
+    waiting, approved, untouched = contacts(workspace, 3)
+    promote(workspace, [waiting, approved, untouched])
+    by_contact = {a.payload["contact_id"]: a for a in handoff_actions(workspace)}
+    action_approve(action=by_contact[approved.pk], user=person(workspace, "al", role="approver"))
+    assert by_contact[approved.pk].status == ActionStatus.APPROVED  # not claimed by a worker
+
+    _deal(workspace, waiting.email)
+    _deal(workspace, approved.email, status="won")
+
+    statuses = {
+        a.payload["contact_id"]: (a.status, a.transitions.order_by("pk").last().note)
+        for a in handoff_actions(workspace)
+    }
+    assert statuses[waiting.pk] == (
+        ActionStatus.SUPERSEDED,
+        "The contact became an opportunity before the handoff: sales has it already.",
+    )
+    # A deal won at once moves the contact through opportunity first: that move supersedes.
+    assert statuses[approved.pk] == statuses[waiting.pk]
+    assert statuses[untouched.pk][0] == ActionStatus.PROPOSED
+
+
+def test_a_deal_stops_a_running_handoffs_sla_timer(team: dict[str, Any]) -> None:
+    workspace = team["workspace"]
+    promote(workspace, contacts(workspace, 2))
+    for action in handoff_actions(workspace):
+        action_execute(action.pk)
+    handoff, other = Handoff.objects.order_by("pk")
+    _deal(workspace, handoff.contact.email)
+
+    handoff.refresh_from_db()
+    assert handoff.due_at is None
+    assert handoffs_escalate(now=handoff.sla_due_at + timedelta(hours=1)) == [other.pk]
+    assert not HandoffEscalation.objects.filter(handoff=handoff).exists()
+    assert handoff.outcome == ""  # the rep's handoff stays, undecided

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -17,7 +17,7 @@ from como.agents.models import ActionStatus, AgentAction
 from como.deals.services import opportunities_save
 from como.ingest.services import events_ingest
 from como.leads.models import Account
-from como.leads.services import contact_create
+from como.leads.services import contact_create, contact_update
 from como.scoring.decay import ranking_key
 from como.workspaces.models import Workspace
 from verticals.b2b.accounts.hooks import ACCOUNT_STAGE_CHANGED
@@ -340,3 +340,48 @@ def test_recompute_account_scores_recomputes_every_account_with_progress(
     ]
     for account in Account.objects.filter(pk__in=[a.pk for a in accounts]):
         assert (account.score_fit, account.score_intent, account.stage) == (30, 0, "aware")
+
+
+def test_an_account_a_member_leaves_drops_the_members_intent(workspace: Workspace) -> None:
+    """A contact moved to another account takes its intent along: the account it left is
+    rescored in the same transaction, not left counting the member until its next event."""
+    account = _fitting_account(workspace)
+    other = Account.objects.create(workspace=workspace, domain="globex.com", name="Globex")
+    cto = contact_create(workspace=workspace, email="cto@acme.com", title="CTO")
+    at = timezone.now() - timedelta(hours=1)
+    _view(workspace, cto.email, at, "e1")
+    account.refresh_from_db()
+    # fit 70 (see above) + the CTO's 20 points at 200 %, decayed to the state's instant.
+    assert account.score_fit == 70
+    age = (account.score_as_of - at) / QUARTER
+    assert account.score_intent == pytest.approx(40 * KEEP**age, rel=1e-9)
+
+    contact_update(contact=cto, account=other)
+
+    account.refresh_from_db()
+    other.refresh_from_db()
+    assert committee(account, at=timezone.now()).members == ()
+    assert accounts_current_scores([account], timezone.now())[account.pk] == pytest.approx(70)
+    # The account it joined counts it now (Globex has no ICP fit: intent alone).
+    assert other.score_intent > 39
+
+
+def test_a_merged_away_member_leaves_its_account(workspace: Workspace) -> None:
+    """Identity resolution merging a member into a contact of another account rescores the
+    account the merged contact left."""
+    from como.leads.reactions import contacts_merged
+
+    account = _fitting_account(workspace)
+    other = Account.objects.create(workspace=workspace, domain="globex.com", name="Globex")
+    visitor = contact_create(workspace=workspace, email="cto@acme.com", title="CTO")
+    survivor = contact_create(workspace=workspace, email="cto@globex.com", title="CTO")
+    _view(workspace, visitor.email, timezone.now() - timedelta(hours=1), "e1")
+    account.refresh_from_db()
+    assert account.score_intent > 39
+
+    with transaction.atomic():
+        contacts_merged(workspace.pk, {visitor.pk: survivor.pk})
+
+    account.refresh_from_db()
+    assert account.score_intent == 0
+    assert other.pk != account.pk

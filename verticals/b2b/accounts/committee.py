@@ -28,6 +28,7 @@ from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 from como.workspaces.users import User
 
+from .hooks import members_left
 from .linking import contacts_link_accounts
 from .models import CommitteeMember, RoleSource
 from .settings import AccountsSettings, accounts_settings
@@ -71,10 +72,13 @@ def members_carry_over(workspace_id: int, merged: Mapping[int, int]) -> None:
         if target not in taken:
             taken.add(target)
             CommitteeMember.objects.filter(contact_id=source).update(contact_id=target)
-    CommitteeMember.objects.filter(contact_id__in=list(merged)).delete()
+    leaving = CommitteeMember.objects.filter(contact_id__in=list(merged))
+    left = sorted(set(leaving.values_list("account_id", flat=True)))
+    leaving.delete()
     workspace = Workspace.objects.get(pk=workspace_id)
     if workspace.vertical == VERTICAL:
         members_sync(workspace=workspace, contact_ids=targets)
+        members_left(workspace, left)
 
 
 class _Wanted(NamedTuple):
@@ -96,13 +100,16 @@ def members_sync(
     """Make these contacts' committee rows match them: a member per contact with an account
     (role by precedence, level from the title), none for a contact without. Returns how many
     rows were written. Set-based on the ingest path: one read, one upsert, one delete, however
-    many contacts. Runs in the caller's transaction; the upsert locks the rows it writes."""
+    many contacts. Runs in the caller's transaction; the upsert locks the rows it writes.
+    The accounts that members left (a contact moved away or lost its account) are told to
+    :data:`.hooks.MEMBERS_LEFT` after the writes."""
     if not contact_ids:
         return 0
     settings = settings or accounts_settings(workspace)
     attribute = settings.crm_role_attribute
     writes: dict[int, _Wanted] = {}
     gone: list[int] = []
+    left: set[int] = set()
     with raw_cursor() as cursor:
         cursor.execute(
             sql.SQL("""
@@ -118,6 +125,8 @@ def members_sync(
         )
         for pk, account_id, title, crm_value, member_id, *current in cursor.fetchall():
             stored = _Wanted(*current) if member_id is not None else None
+            if stored is not None and stored.account_id != account_id:
+                left.add(stored.account_id)
             if account_id is None:
                 if member_id is not None:
                     gone.append(member_id)
@@ -150,6 +159,7 @@ def members_sync(
                 """).format(member=_MEMBER),
                 [workspace.pk, ids, *map(list, columns)],
             )
+    members_left(workspace, sorted(left))
     return len(writes) + len(gone)
 
 

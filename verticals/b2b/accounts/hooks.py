@@ -1,4 +1,4 @@
-"""Reactions to account stage moves, for what sits above accounts (the ABM agent).
+"""Reactions to account stage moves (for the ABM agent) and to members leaving an account.
 
 A handler registered here (from an ``AppConfig.ready()``) is called with the transitions just
 recorded, inside the mover's transaction (the ingest transaction when events made the move), so
@@ -37,3 +37,24 @@ def account_stage_changed(workspace: Workspace, transitions: Sequence[AccountTra
         return
     for handler in ACCOUNT_STAGE_CHANGED.all():
         handler(workspace, transitions)
+
+
+#: ``handler(workspace, account_ids)``: committee members left these accounts (a contact moved
+#: to another account or to none, or merged away), in the writer's transaction. The account
+#: the member joined hears of it through the contacts-changed reaction; the one it left only
+#: through this (its score still counted the member).
+MembersLeftHandler = Callable[["Workspace", Sequence[int]], None]
+
+MEMBERS_LEFT: Hooks[MembersLeftHandler] = Hooks()
+
+
+def register_members_left(handler: MembersLeftHandler) -> MembersLeftHandler:
+    """Call ``handler`` whenever members leave accounts (idempotent per handler)."""
+    return MEMBERS_LEFT.register(handler)
+
+
+def members_left(workspace: Workspace, account_ids: Sequence[int]) -> None:
+    if not account_ids:
+        return
+    for handler in MEMBERS_LEFT.all():
+        handler(workspace, account_ids)

@@ -347,6 +347,13 @@ def on_contacts_changed(workspace: Workspace, contact_ids: Sequence[int]) -> Non
         )
 
 
+def on_members_left(workspace: Workspace, account_ids: Sequence[int]) -> None:
+    """Committee reaction: accounts that lost members (moved away, merged away) drop their
+    intent, in the writer's transaction."""
+    if _b2b(workspace):
+        accounts_rescore(workspace=workspace, account_ids=list(account_ids))
+
+
 def on_signals_recorded(workspace: Workspace, account_ids: Sequence[int]) -> None:
     """Intent reaction: signals of these accounts arrived or changed."""
     if _b2b(workspace):
