@@ -57,6 +57,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=20_000, help="single events to POST")
     parser.add_argument("--noop", type=int, default=10_000, help="no-op requests (raw limit)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "granian"],
+        default="gunicorn",
+        help="the HTTP server (granian: only if installed; not a dependency)",
+    )
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
     parser.add_argument("--threads", type=int, default=16, help="threads per gthread worker")
     parser.add_argument("--concurrency", type=int, default=32, help="client connections")
@@ -98,20 +104,47 @@ def server_environment(queue: str) -> dict[str, str]:
 
 
 def start_server(args: argparse.Namespace, port: int, env: dict[str, str], log: Any) -> Any:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "bench.http_wsgi:application",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={args.workers}",
-        f"--worker-class={args.worker_class}",
-        f"--threads={args.threads}",
-        "--backlog=2048",
-        "--no-control-socket",
-    ]
+    if args.server == "granian":
+        # HTTP parsed in Rust; each worker process calls the WSGI application from
+        # --threads blocking threads, so the group commit still gathers a batch.
+        command = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface=wsgi",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            f"--workers={args.workers}",
+            f"--blocking-threads={args.threads}",
+            "--runtime-threads=1",
+            "--backlog=2048",
+            "--no-ws",
+            "--respawn-failed-workers",  # as gunicorn does, for --kill
+            "--respawn-interval=0.5",
+            "bench.http_wsgi:application",
+        ]
+    else:
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.http_wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={args.workers}",
+            f"--worker-class={args.worker_class}",
+            f"--threads={args.threads}",
+            "--backlog=2048",
+            "--no-control-socket",
+        ]
     server_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.http_site"}
     return subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=log, stderr=log)
+
+
+def server_name(args: argparse.Namespace) -> str:
+    if args.server == "granian":
+        return f"granian {args.workers} WSGI workers x {args.threads} blocking threads"
+    threads = f" x {args.threads} threads" if args.threads > 1 else ""
+    return f"gunicorn {args.workers} {args.worker_class} workers{threads}"
 
 
 def start_drain(env: dict[str, str], log: Any) -> Any:
@@ -381,8 +414,7 @@ def main() -> None:
     print("como single events over HTTP")
     print(
         f"  box: {os.cpu_count()} cores, load average {load[0]:.2f} at the start, "
-        f"{os.getloadavg()[0]:.2f} at the end; gunicorn {args.workers} {args.worker_class} "
-        f"workers{f' x {args.threads} threads' if args.threads > 1 else ''}, one ingest_drain, "
+        f"{os.getloadavg()[0]:.2f} at the end; {server_name(args)}, one ingest_drain, "
         f"{args.concurrency} client connections (asyncio, this process)"
     )
     verdict = "met" if rate >= TARGET else "NOT met"
