@@ -21,6 +21,7 @@ Nothing computes credit per request.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -169,14 +170,30 @@ def _batch_store(
 
 
 class _Clock:
+    """Seconds per phase, wall and CPU: this process's and its PostgreSQL backend's."""
+
     def __init__(self, into: dict[str, float]) -> None:
         self.into = into
-        self.at = time.perf_counter()
+        self.backend = connection.connection.info.backend_pid if connection.connection else 0
+        self.at = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        return time.perf_counter(), time.process_time(), _backend_cpu(self.backend)
 
     def lap(self, phase: str) -> None:
-        now = time.perf_counter()
-        self.into[phase] = self.into.get(phase, 0.0) + now - self.at
+        now = self._now()
+        for suffix, was, is_ in zip(("", " cpu", " pg"), self.at, now, strict=True):
+            self.into[phase + suffix] = self.into.get(phase + suffix, 0.0) + is_ - was
         self.at = now
+
+
+def _backend_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _store(
