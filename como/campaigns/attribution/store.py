@@ -40,12 +40,13 @@ from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
 from ..models import AttributionCredit, AttributionRun, ConversionKind
-from ..selectors.touches import Touch, touches
-from .batch import Milestones, every_model, share_text, split_cents
+from ..selectors.touches import TouchRow, touch_rows
+from .batch import Milestones, every_model, micros, share_text, split_cents
 from .credit import MODELS, Settings
 
 BATCH = 500
 PLACES = 15  # AttributionCredit's share columns
+_NULL = "\\N"  # COPY's text for NULL
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _COLUMNS = (
@@ -93,7 +94,8 @@ class Conversion:
     pk: int  # the opportunity's or the transition's
     contacts: tuple[int, ...]
     amount: Decimal | None
-    when: Milestones
+    converted_at: datetime
+    when: Milestones  # the same instants in micros
 
 
 def recompute(
@@ -202,53 +204,62 @@ def _store(
     if not conversions:
         return 0
     contacts = sorted({pk for conversion in conversions for pk in conversion.contacts})
-    instants = [conversion.when.converted_at for conversion in conversions]
+    instants = [conversion.converted_at for conversion in conversions]
     since = min(instants) - config.lookback if config.lookback is not None else _EPOCH
-    found = touches(
+    found = touch_rows(
         workspace=workspace, contact_ids=contacts, since=since, until=max(instants) + _MICRO
     )
     clock.lap("touches")
-    by_contact: dict[int, list[Touch]] = defaultdict(list)
-    for touch in found:
-        by_contact[touch.contact_id].append(touch)
-    out: list[tuple[Any, ...]] = []
+    # The rows come ordered by contact: each contact's journey is one slice of them.
+    by_contact: dict[int, list[TouchRow]] = {}
+    start = 0
+    for end in range(1, len(found) + 1):
+        if end == len(found) or found[end][1] != found[start][1]:
+            by_contact[found[start][1]] = found[start:end]
+            start = end
+    out: list[str] = []
     for conversion in conversions:
         journey = _journey(conversion, by_contact)
-        out.extend(_rows(workspace.pk, conversion, journey, config))
+        if journey:
+            out.extend(_rows(workspace.pk, conversion, journey, config))
     clock.lap("compute")
     if out:
         with raw_cursor() as cursor:
             table = AttributionCredit._meta.db_table
             with cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                for row in out:
-                    copy.write_row(row)
+                copy.write("".join(out))
     clock.lap("write")
     return len(out)
 
 
-def _journey(conversion: Conversion, by_contact: dict[int, list[Touch]]) -> list[Touch]:
+def _journey(conversion: Conversion, by_contact: dict[int, list[TouchRow]]) -> list[TouchRow]:
     if len(conversion.contacts) == 1:
         return by_contact.get(conversion.contacts[0], [])
     merged = [touch for pk in conversion.contacts for touch in by_contact.get(pk, ())]
-    merged.sort(key=lambda touch: (touch.occurred_at, touch.event_id))
+    merged.sort(key=lambda touch: (touch[3], touch[0]))  # instant, event id
     return merged
 
 
 def _rows(
-    workspace_id: int, conversion: Conversion, journey: Sequence[Touch], config: Settings
-) -> list[tuple[Any, ...]]:
-    """One row per counted touch: linear counts every touch any model counts."""
-    ats = [touch.occurred_at for touch in journey]
-    credit = every_model(ats, [touch.is_direct for touch in journey], conversion.when, config)
+    workspace_id: int, conversion: Conversion, journey: Sequence[TouchRow], config: Settings
+) -> list[str]:
+    """One COPY line per counted touch (linear counts every touch any model counts): text
+    made here, since a million rows through psycopg's write_row cost more than computing
+    them. Every value is a number, an instant in PostgreSQL's own text or one of como's
+    channel and touch type names: nothing to escape."""
+    credit = every_model(
+        [touch[3] for touch in journey], [touch[7] for touch in journey], conversion.when, config
+    )
     if not credit:
         return []
+    counted = credit["linear"][0]
+    lo, size = counted[0], len(counted)
     cents = int(conversion.amount * 100) if conversion.amount is not None else None
-    size = len(journey)
-    zero_amount = None if cents is None else "0.00"
-    columns: list[list[str | None]] = []
+    zero_amount = _NULL if cents is None else "0.00"
+    columns: list[list[str]] = []
     for key in MODELS:
-        shares: list[str | None] = ["0"] * size
-        amounts: list[str | None] = [zero_amount] * size
+        shares = ["0"] * size
+        amounts = [zero_amount] * size
         if key in credit:
             indexes, nums, den = credit[key]
             # Few distinct values per journey (linear's one, a position's few): text them once.
@@ -257,36 +268,29 @@ def _rows(
                 text = texts.get(num)
                 if text is None:
                     text = texts[num] = share_text(num, den, PLACES)
-                shares[index] = text
+                shares[index - lo] = text
             if cents is not None:
                 for index, value in zip(indexes, split_cents(cents, nums, den), strict=True):
-                    amounts[index] = _cents_text(value)
+                    amounts[index - lo] = _cents_text(value)
         columns.append(shares)
         columns.append(amounts)
     is_opportunity = conversion.kind == ConversionKind.OPPORTUNITY
     head = (
-        workspace_id,
-        conversion.kind,
-        conversion.pk if is_opportunity else None,
-        None if is_opportunity else conversion.pk,
-        conversion.when.converted_at,
+        f"{workspace_id}\t{conversion.kind}\t"
+        + (f"{conversion.pk}\t{_NULL}\t" if is_opportunity else f"{_NULL}\t{conversion.pk}\t")
+        + f"{conversion.converted_at.isoformat()}\t"
     )
-    out = []
-    for index in credit["linear"][0]:
-        touch = journey[index]
-        out.append(
-            (
-                *head,
-                touch.event_id,
-                touch.contact_id,
-                touch.occurred_at,
-                touch.touch_type,
-                touch.channel,
-                touch.campaign_id,
-                *[column[index] for column in columns],
-            )
+    lines = []
+    for (event_id, contact_id, at, _, kind, channel, campaign_id, _), values in zip(
+        journey[lo : lo + size], zip(*columns, strict=True), strict=True
+    ):
+        campaign = _NULL if campaign_id is None else campaign_id
+        lines.append(
+            f"{head}{event_id}\t{contact_id}\t{at}\t{kind}\t{channel}\t{campaign}\t"
+            + "\t".join(values)
+            + "\n"
         )
-    return out
+    return lines
 
 
 @lru_cache(maxsize=1 << 16)
@@ -346,13 +350,18 @@ def _opportunities(workspace: Workspace, pks: Sequence[int]) -> list[Conversion]
         else:
             lead = min((leads[p] for p in people if p in leads), default=None)
         won = status == OpportunityStatus.WON
+        converted = closed_at if won else opened_at
         when = Milestones(
-            converted_at=closed_at if won else opened_at,
-            lead_created_at=lead,
-            opportunity_created_at=opened_at,
-            closed_won_at=closed_at if won else None,
+            converted_at=micros(converted),
+            lead_created_at=micros(lead) if lead is not None else None,
+            opportunity_created_at=micros(opened_at),
+            closed_won_at=micros(closed_at) if won else None,
         )
-        out.append(Conversion(ConversionKind.OPPORTUNITY, pk, tuple(sorted(people)), amount, when))
+        out.append(
+            Conversion(
+                ConversionKind.OPPORTUNITY, pk, tuple(sorted(people)), amount, converted, when
+            )
+        )
     return out
 
 
@@ -369,7 +378,13 @@ def _mqls(workspace: Workspace, pks: Sequence[int]) -> list[Conversion]:
             pk,
             (contact_id,),
             None,
-            Milestones(converted_at=at, lead_created_at=leads.get(contact_id)),
+            at,
+            Milestones(converted_at=micros(at), lead_created_at=_micros_or_none(leads, contact_id)),
         )
         for pk, contact_id, at in moves
     ]
+
+
+def _micros_or_none(instants: dict[int, datetime], key: int) -> int | None:
+    at = instants.get(key)
+    return micros(at) if at is not None else None
