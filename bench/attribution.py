@@ -41,6 +41,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--opportunities", type=int, default=10_000)
     parser.add_argument("--touches", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--workers", type=int, default=2, help="processes for the recompute")
     return parse_arguments(parser, SMOKE)
 
 
@@ -153,7 +154,7 @@ def main() -> None:
         cpu = time.process_time()
         start_s = time.perf_counter()
         phases: dict[str, float] = {}
-        rows = recompute(workspace, timings=phases)
+        rows = recompute(workspace, timings=phases, workers=args.workers)
         compute_s = time.perf_counter() - start_s
         cpu_s = time.process_time() - cpu
 

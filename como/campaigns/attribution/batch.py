@@ -144,11 +144,10 @@ def split_cents(cents: int, nums: Sequence[int], den: int) -> list[int]:
     floors = [product // den for product in products]
     left = cents - sum(floors)
     if left:
-        remainders = [
-            product - floor * den for product, floor in zip(products, floors, strict=True)
-        ]
-        order = sorted(range(len(nums)), key=lambda i: (-remainders[i], i))
-        for index in order[:left]:
+        # Largest remainder first, ties to the earlier touch: a stable sort on the negated
+        # remainders, keyed in C (a million touches go through here).
+        negated = [floor * den - product for product, floor in zip(products, floors, strict=True)]
+        for index in sorted(range(len(nums)), key=negated.__getitem__)[:left]:
             floors[index] += 1
     return floors
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from como.deals.models import Opportunity, OpportunityStatus
 from como.leads.models import Contact, LifecycleStage, LifecycleTransition
@@ -43,6 +44,7 @@ from ..models import AttributionCredit, AttributionRun, ConversionKind
 from ..selectors.touches import TouchRow, touch_rows
 from .batch import Milestones, every_model, micros, share_text, split_cents
 from .credit import MODELS, Settings
+from .workers import can_fork, in_processes
 
 BATCH = 500
 PLACES = 15  # AttributionCredit's share columns
@@ -105,11 +107,13 @@ def recompute(
     mql_transition_ids: Iterable[int] | None = None,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
+    workers: int = 1,
 ) -> int:
     """Store credit for every model: for ``opportunity_ids`` and ``mql_transition_ids`` (moves
     to MQL), or (both None) for every opportunity and MQL of the workspace, recorded as an
     AttributionRun. Returns the rows written. ``timings`` (the benchmark's) is given the
-    seconds spent per phase."""
+    seconds spent per phase, summed over the processes; ``workers`` > 1 runs the batches in
+    that many forked processes where :func:`.workers.can_fork`."""
     config = settings_of(workspace)
     everything = opportunity_ids is None and mql_transition_ids is None
     opportunities = Opportunity.objects.filter(workspace=workspace)
@@ -137,9 +141,17 @@ def recompute(
         ),
         *((ConversionKind.MQL, mql_pks[i : i + BATCH]) for i in range(0, len(mql_pks), BATCH)),
     ]
-    for kind, pks in batches:
-        rows += _batch_store(workspace, kind, pks, config, timings if timings is not None else {})
+    jobs = [(workspace, kind, pks, config) for kind, pks in batches]
+    if workers > 1 and len(jobs) > 1 and can_fork():
+        results: Iterable[tuple[int, dict[str, float]]] = in_processes(_batch_job, jobs, workers)
+    else:
+        results = (_batch_job(*job) for job in jobs)
+    for (_, pks), (written, spent) in zip(batches, results, strict=True):
+        rows += written
         done += len(pks)
+        if timings is not None:
+            for phase, seconds in spent.items():
+                timings[phase] = timings.get(phase, 0.0) + seconds
         if progress is not None:
             progress(done, total, rows)
     if run is not None:
@@ -147,6 +159,14 @@ def recompute(
             conversions=done, rows=rows, finished_at=timezone.now()
         )
     return rows
+
+
+def _batch_job(
+    workspace: Workspace, kind: str, pks: Sequence[int], config: Settings
+) -> tuple[int, dict[str, float]]:
+    """One batch (in this process or a worker): the rows written, the seconds per phase."""
+    spent: dict[str, float] = {}
+    return _batch_store(workspace, kind, pks, config, spent), spent
 
 
 @transaction.atomic
@@ -161,12 +181,21 @@ def _batch_store(
     clock = _Clock(timings)
     if kind == ConversionKind.OPPORTUNITY:
         conversions = _opportunities(workspace, pks)
-        stale = AttributionCredit.objects.filter(workspace=workspace, opportunity_id__in=pks)
+        column = "opportunity_id"
     else:
         conversions = _mqls(workspace, pks)
-        stale = AttributionCredit.objects.filter(workspace=workspace, transition_id__in=pks)
+        column = "transition_id"
     clock.lap("conversions")
-    stale.delete()  # nothing refers to credit rows: one DELETE, no cascade to collect
+    # Nothing refers to credit rows: one DELETE. Raw, with the ids as one array: the ORM's
+    # ``IN (…)`` of 500 literals with the workspace beside it let the planner scan the
+    # workspace's rows (every batch written so far) instead of the conversion's index.
+    with raw_cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DELETE FROM {} WHERE {} = ANY(%s::bigint[]) AND workspace_id = %s").format(
+                sql.Identifier(AttributionCredit._meta.db_table), sql.Identifier(column)
+            ),
+            [list(pks), workspace.pk],
+        )
     clock.lap("delete")
     return _store(workspace, conversions, config, clock)
 
@@ -256,24 +285,30 @@ def _rows(
     lo, size = counted[0], len(counted)
     cents = int(conversion.amount * 100) if conversion.amount is not None else None
     zero_amount = _NULL if cents is None else "0.00"
-    columns: list[list[str]] = []
+    zeros = ["0"] * size
+    no_amounts = [zero_amount] * size
+    columns: list[Sequence[str]] = []
     for key in MODELS:
-        shares = ["0"] * size
-        amounts = [zero_amount] * size
-        if key in credit:
-            indexes, nums, den = credit[key]
-            # Few distinct values per journey (linear's one, a position's few): text them once.
-            texts: dict[int, str] = {}
-            for index, num in zip(indexes, nums, strict=True):
-                text = texts.get(num)
-                if text is None:
-                    text = texts[num] = share_text(num, den, PLACES)
-                shares[index - lo] = text
-            if cents is not None:
-                for index, value in zip(indexes, split_cents(cents, nums, den), strict=True):
-                    amounts[index - lo] = _cents_text(value)
-        columns.append(shares)
-        columns.append(amounts)
+        if key not in credit:
+            columns += (zeros, no_amounts)
+            continue
+        indexes, nums, den = credit[key]
+        # Few distinct values per journey but time decay's: text each once. Every window
+        # starts at the first counted touch, so a model's indexes are a prefix of them,
+        # but for the single-touch models.
+        texts = {num: share_text(num, den, PLACES) for num in set(nums)}
+        first = indexes[0] - lo
+        after = size - first - len(nums)
+        shares = list(map(texts.__getitem__, nums))
+        if first or after:
+            shares = [*zeros[:first], *shares, *zeros[:after]]
+        if cents is None:
+            amounts: Sequence[str] = no_amounts
+        else:
+            amounts = list(map(_cents_text, split_cents(cents, nums, den)))
+            if first or after:
+                amounts = [*no_amounts[:first], *amounts, *no_amounts[:after]]
+        columns += (shares, amounts)
     is_opportunity = conversion.kind == ConversionKind.OPPORTUNITY
     head = (
         f"{workspace_id}\t{conversion.kind}\t"
