@@ -23,11 +23,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -35,14 +32,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg import sql
 
-from como.deals.models import Opportunity, OpportunityStatus
-from como.leads.models import Contact, LifecycleStage, LifecycleTransition
+from como.deals.models import Opportunity
+from como.leads.models import LifecycleStage, LifecycleTransition
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
 from ..models import AttributionCredit, AttributionRun, ConversionKind
 from ..selectors.touches import TouchRow, touch_rows
-from .batch import Milestones, every_model, micros, share_text, split_cents
+from .batch import every_model, share_text, split_cents
+from .conversions import Conversion, mql_conversions, opportunity_conversions
 from .credit import MODELS, Settings
 from .workers import can_fork, in_processes
 
@@ -88,16 +86,6 @@ def settings_record(config: Settings) -> dict[str, Any]:
         "u_shape": list(config.u_shape),
         "half_life_seconds": config.half_life.total_seconds(),
     }
-
-
-@dataclass(frozen=True, slots=True)
-class Conversion:
-    kind: str
-    pk: int  # the opportunity's or the transition's
-    contacts: tuple[int, ...]
-    amount: Decimal | None
-    converted_at: datetime
-    when: Milestones  # the same instants in micros
 
 
 def recompute(
@@ -180,18 +168,19 @@ def _batch_store(
     """Replace the stored credit of one batch of conversions; the rows written."""
     clock = _Clock(timings)
     if kind == ConversionKind.OPPORTUNITY:
-        conversions = _opportunities(workspace, pks)
+        conversions = opportunity_conversions(workspace, pks)
         column = "opportunity_id"
     else:
-        conversions = _mqls(workspace, pks)
+        conversions = mql_conversions(workspace, pks)
         column = "transition_id"
     clock.lap("conversions")
-    # Nothing refers to credit rows: one DELETE. Raw, with the ids as one array: the ORM's
-    # ``IN (…)`` of 500 literals with the workspace beside it let the planner scan the
-    # workspace's rows (every batch written so far) instead of the conversion's index.
+    # Nothing refers to credit rows: one DELETE, found by the conversion's index alone. With
+    # a plain ``workspace_id = …`` beside it the planner ANDs in the workspace's index, which
+    # reads every row of the workspace (all the batches written so far) for each batch:
+    # ``+ 0`` keeps the workspace a filter on the rows found.
     with raw_cursor() as cursor:
         cursor.execute(
-            sql.SQL("DELETE FROM {} WHERE {} = ANY(%s::bigint[]) AND workspace_id = %s").format(
+            sql.SQL("DELETE FROM {} WHERE {} = ANY(%s::bigint[]) AND workspace_id + 0 = %s").format(
                 sql.Identifier(AttributionCredit._meta.db_table), sql.Identifier(column)
             ),
             [list(pks), workspace.pk],
@@ -333,93 +322,3 @@ def _cents_text(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole}.{part:02d}"
-
-
-_LEAD_SQL = """
-SELECT c.id, coalesce(
-    (SELECT min(t.at) FROM {transition} t WHERE t.contact_id = c.id AND t.to_stage <> %s),
-    CASE WHEN c.lifecycle_stage <> %s THEN coalesce(c.first_seen_at, c.created_at) END)
-FROM {contact} c
-WHERE c.workspace_id = %s AND c.id = ANY(%s)
-"""
-
-
-def _lead_created(workspace: Workspace, contact_ids: Sequence[int]) -> dict[int, datetime]:
-    """Contact → its lead creation: its first move out of subscriber (a contact that never
-    moved but is past subscriber: when it was first seen, else created)."""
-    if not contact_ids:
-        return {}
-    sql = _LEAD_SQL.format(
-        transition=LifecycleTransition._meta.db_table, contact=Contact._meta.db_table
-    )
-    subscriber = LifecycleStage.SUBSCRIBER.value
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [subscriber, subscriber, workspace.pk, list(contact_ids)])
-        return {pk: at for pk, at in cursor.fetchall() if at is not None}
-
-
-def _opportunities(workspace: Workspace, pks: Sequence[int]) -> list[Conversion]:
-    deals = list(
-        Opportunity.objects.filter(workspace=workspace, pk__in=pks)
-        .order_by("pk")
-        .values_list("pk", "contact_id", "account_id", "amount", "status", "opened_at", "closed_at")
-    )
-    members: dict[int, list[int]] = defaultdict(list)
-    accounts = {row[2] for row in deals if row[2] is not None}
-    for pk, account_id in (
-        Contact.objects.filter(workspace=workspace, account_id__in=accounts)
-        .order_by("pk")
-        .values_list("pk", "account_id")
-    ):
-        members[account_id].append(pk)
-    everyone = {pk for people in members.values() for pk in people}
-    everyone |= {row[1] for row in deals if row[1] is not None}
-    leads = _lead_created(workspace, sorted(everyone))
-    out = []
-    for pk, contact_id, account_id, amount, status, opened_at, closed_at in deals:
-        people = list(members.get(account_id, [])) if account_id is not None else []
-        if contact_id is not None and contact_id not in people:
-            people.append(contact_id)
-        if contact_id is not None:
-            lead = leads.get(contact_id)
-        else:
-            lead = min((leads[p] for p in people if p in leads), default=None)
-        won = status == OpportunityStatus.WON
-        converted = closed_at if won else opened_at
-        when = Milestones(
-            converted_at=micros(converted),
-            lead_created_at=micros(lead) if lead is not None else None,
-            opportunity_created_at=micros(opened_at),
-            closed_won_at=micros(closed_at) if won else None,
-        )
-        out.append(
-            Conversion(
-                ConversionKind.OPPORTUNITY, pk, tuple(sorted(people)), amount, converted, when
-            )
-        )
-    return out
-
-
-def _mqls(workspace: Workspace, pks: Sequence[int]) -> list[Conversion]:
-    moves = list(
-        LifecycleTransition.objects.filter(workspace=workspace, pk__in=pks)
-        .order_by("pk")
-        .values_list("pk", "contact_id", "at")
-    )
-    leads = _lead_created(workspace, sorted({contact for _, contact, _ in moves}))
-    return [
-        Conversion(
-            ConversionKind.MQL,
-            pk,
-            (contact_id,),
-            None,
-            at,
-            Milestones(converted_at=micros(at), lead_created_at=_micros_or_none(leads, contact_id)),
-        )
-        for pk, contact_id, at in moves
-    ]
-
-
-def _micros_or_none(instants: dict[int, datetime], key: int) -> int | None:
-    at = instants.get(key)
-    return micros(at) if at is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -154,9 +155,11 @@ def test_the_stored_rows_carry_credit_py_numbers(
         micros(converted), maybe_micros(lead), maybe_micros(opened), micros(converted)
     )
     lines = _rows(1, Conversion("opportunity", 5, (7,), amount, converted, when), journey, config)
-    rows = [[None if v == "\\N" else v for v in line[:-1].split("\t")] for line in lines]
-    assert all(line.endswith("\n") and len(row) == 27 for line, row in zip(lines, rows))
-    assert {(row[0], row[1], row[2], row[3]) for row in rows} <= {("1", "opportunity", "5", None)}
+    rows = [line[:-1].split("\t") for line in lines]
+    assert all(
+        line.endswith("\n") and len(row) == 27 for line, row in zip(lines, rows, strict=True)
+    )
+    assert {tuple(row[:4]) for row in rows} <= {("1", "opportunity", "5", "\\N")}
     reference = Journey(
         [CreditTouch(datetime.fromisoformat(t[2]), t[0], t[5], None, t[7]) for t in journey],
         converted,
@@ -170,14 +173,14 @@ def test_the_stored_rows_carry_credit_py_numbers(
         money = allocate(amount, [s for _, s in credit]) if amount is not None else None
         counted = set()
         for index, (touch, share) in enumerate(credit):
-            row = by_event[touch.key]
+            row = by_event[cast(int, touch.key)]
             counted.add(touch.key)
             assert Decimal(row[11 + 2 * position]) == Decimal(
                 share_text(share.numerator, share.denominator, PLACES)
             )
             expected = money[index] if money is not None else None
             stored = row[12 + 2 * position]
-            assert (Decimal(stored) if stored is not None else None) == expected
+            assert (Decimal(stored) if stored != "\\N" else None) == expected
         for event_id, row in by_event.items():
             if event_id not in counted:
                 assert Decimal(row[11 + 2 * position]) == 0
