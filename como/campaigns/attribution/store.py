@@ -129,7 +129,14 @@ def recompute(
         ),
         *((ConversionKind.MQL, mql_pks[i : i + BATCH]) for i in range(0, len(mql_pks), BATCH)),
     ]
-    jobs = [(workspace, kind, pks, config) for kind, pks in batches]
+    # A kind of conversion with no credit stored before this recompute has nothing to delete
+    # (a workspace's first recompute, the benchmark's): its batches skip the DELETE.
+    stored = {
+        kind
+        for kind, _ in batches
+        if AttributionCredit.objects.filter(workspace=workspace, kind=kind).exists()
+    }
+    jobs = [(workspace, kind, pks, config, kind in stored) for kind, pks in batches]
     if workers > 1 and len(jobs) > 1 and can_fork():
         results: Iterable[tuple[int, dict[str, float]]] = in_processes(_batch_job, jobs, workers)
     else:
@@ -150,11 +157,11 @@ def recompute(
 
 
 def _batch_job(
-    workspace: Workspace, kind: str, pks: Sequence[int], config: Settings
+    workspace: Workspace, kind: str, pks: Sequence[int], config: Settings, replace: bool
 ) -> tuple[int, dict[str, float]]:
     """One batch (in this process or a worker): the rows written, the seconds per phase."""
     spent: dict[str, float] = {}
-    return _batch_store(workspace, kind, pks, config, spent), spent
+    return _batch_store(workspace, kind, pks, config, spent, replace=replace), spent
 
 
 @transaction.atomic
@@ -164,8 +171,11 @@ def _batch_store(
     pks: Sequence[int],
     config: Settings,
     timings: dict[str, float],
+    *,
+    replace: bool,
 ) -> int:
-    """Replace the stored credit of one batch of conversions; the rows written."""
+    """Replace (or, ``replace`` False, store) the credit of one batch of conversions; the rows
+    written."""
     clock = _Clock(timings)
     if kind == ConversionKind.OPPORTUNITY:
         conversions = opportunity_conversions(workspace, pks)
@@ -179,12 +189,13 @@ def _batch_store(
     # reads every row of the workspace (all the batches written so far) for each batch:
     # ``+ 0`` keeps the workspace a filter on the rows found.
     with raw_cursor() as cursor:
-        cursor.execute(
-            sql.SQL("DELETE FROM {} WHERE {} = ANY(%s::bigint[]) AND workspace_id + 0 = %s").format(
-                sql.Identifier(AttributionCredit._meta.db_table), sql.Identifier(column)
-            ),
-            [list(pks), workspace.pk],
-        )
+        if replace:
+            cursor.execute(
+                sql.SQL(
+                    "DELETE FROM {} WHERE {} = ANY(%s::bigint[]) AND workspace_id + 0 = %s"
+                ).format(sql.Identifier(AttributionCredit._meta.db_table), sql.Identifier(column)),
+                [list(pks), workspace.pk],
+            )
     clock.lap("delete")
     return _store(workspace, conversions, config, clock)
 
