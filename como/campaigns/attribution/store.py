@@ -10,9 +10,11 @@ reports show attributed MQLs). Its journey (credit.Journey) is:
 - milestones: lead creation (the contact's first move out of subscriber; for an account-only
   deal the earliest member's), opportunity creation (opened_at), closed won (closed_at if won).
 
-:func:`recompute` reads a batch of conversions' touches with one call of the touches selector,
-computes every model with :mod:`.batch` (credit.py's numbers in integers) and replaces the
-batch's rows with one COPY, in one transaction per batch. Callers: the deals hook (a deal
+:func:`recompute` reads a batch of conversions (:mod:`.conversions`) and their touches with one
+call of the touches selector's ``touch_rows`` (plain tuples), computes every model with
+:mod:`.batch` (credit.py's numbers in integers), makes the COPY text itself and replaces the
+batch's rows with one COPY, in one transaction per batch; with ``workers`` the batches run in
+forked processes (:mod:`.workers`). Callers: the deals hook (a deal
 created or changed: its opportunities, through a Celery task after commit), the leads' stage
 hook (contacts moved to MQL: those moves, the same way), a playbook save
 that changes the attribution settings (everything), ``manage.py recompute_attribution``.
