@@ -17,9 +17,10 @@ Prints the figures, the ratio raw / recompute and the load average; removes what
 Measured on the shared 2-core box (docs/architecture.md, "Deals and touches"): before,
 226.7 s at load 23 (Python 28.8 s, backends 20.3 s in the phases plus four foreign-key
 checks per row at each commit); after, 57.4 s at load 8 with 2 processes (Python 10.5 s =
-10.5 µs per touch, backends 15.8 s = 15.8 µs per touch; the raw SELECT 19.4 s, ratio 0.34); again at load 6.7: 44.1 s, the same CPU, raw 24.3 s (0.55).
-26 s of CPU over two cores would be about 13 s on an idle box (not measured: the ≤ 20 s
-target is not yet shown on a shared one)."""
+10.5 µs per touch, backends 15.8 s = 15.8 µs per touch; the raw SELECT 19.4 s, ratio 0.34);
+again at load 6.7: 44.1 s, the same CPU, raw 24.3 s (0.55). 26 s of CPU over two cores would
+be about 13 s on an idle box (not measured: the ≤ 20 s target is not yet shown on a shared
+one)."""
 
 from __future__ import annotations
 
