@@ -245,11 +245,33 @@ class AttributionCredit(WorkspaceOwned):
     rounded half-up to 15 places (credit.py's Fractions can need more: time decay's are powers
     of two); its amount is the conversion's amount split to the cent (money.allocate), so the
     amounts of a conversion sum to it exactly. MQLs have no amount.
+
+    A full recompute writes a row per touch (a million for bench/attribution.py), so the
+    table keeps only what a row costs to write: no database foreign keys (PostgreSQL checks
+    each one per row at commit: more than the rest of the write; only store.py writes here,
+    with ids it read in the same transaction, and Django's collector still cascades and nulls
+    on delete) and three indexes besides the key, each serving a reader: the reports'
+    (workspace, kind, converted_at), a recompute's delete by opportunity or by MQL move
+    (partial: a row has one of the two), and a campaign's delete (SET_NULL).
     """
+
+    workspace = models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # credit_converted leads with it
+    )
 
     kind = models.CharField(max_length=11, choices=ConversionKind.choices)
     opportunity = models.ForeignKey(
-        "deals.Opportunity", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "deals.Opportunity",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # credit_opportunity
     )
     transition = models.ForeignKey(
         "leads.LifecycleTransition",
@@ -258,6 +280,8 @@ class AttributionCredit(WorkspaceOwned):
         on_delete=models.CASCADE,
         related_name="+",
         help_text="The contact's move to MQL, for an MQL conversion.",
+        db_constraint=False,
+        db_index=False,  # credit_transition
     )
     converted_at = models.DateTimeField()
     #: The touch: an event's id (not a foreign key: an erased event leaves its credit).
@@ -267,7 +291,12 @@ class AttributionCredit(WorkspaceOwned):
     touch_type = models.CharField(max_length=16)
     channel = models.CharField(max_length=32)
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     first_touch = _share()
     first_touch_amount = _amount()
@@ -297,8 +326,16 @@ class AttributionCredit(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "kind", "converted_at"], name="credit_converted"),
-            models.Index(fields=["opportunity"], name="credit_opportunity"),
-            models.Index(fields=["transition"], name="credit_transition"),
+            models.Index(
+                fields=["opportunity"],
+                name="credit_opportunity",
+                condition=models.Q(opportunity__isnull=False),
+            ),
+            models.Index(
+                fields=["transition"],
+                name="credit_transition",
+                condition=models.Q(transition__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

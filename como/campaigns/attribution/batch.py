@@ -14,6 +14,8 @@ by largest remainder, ties to the earlier touch). Why integers suffice:
   is a whole number over a power of two: over the largest such power they are all whole.
 
 The touches come in time order (ties as the caller ordered them, as credit.counted keeps them).
+Instants are whole microseconds since the Unix epoch (:func:`micros`): a million touches are
+compared and aged as integers, not datetimes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from .credit import Settings
 
@@ -30,26 +32,34 @@ from .credit import Settings
 #: numerators, and the one denominator they share (numerators sum to it).
 Shares = tuple[Sequence[int], list[int], int]
 _MICRO = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(at: datetime) -> int:
+    """An aware instant as whole microseconds since the Unix epoch (exact)."""
+    return (at - _EPOCH) // _MICRO
 
 
 @dataclass(frozen=True, slots=True)
 class Milestones:
-    converted_at: datetime
-    lead_created_at: datetime | None = None
-    opportunity_created_at: datetime | None = None
-    closed_won_at: datetime | None = None
+    """A conversion's instants, in :func:`micros`."""
+
+    converted_at: int
+    lead_created_at: int | None = None
+    opportunity_created_at: int | None = None
+    closed_won_at: int | None = None
 
 
 def every_model(
-    ats: Sequence[datetime], directs: Sequence[bool], when: Milestones, settings: Settings
+    ats: Sequence[int], directs: Sequence[bool], when: Milestones, settings: Settings
 ) -> dict[str, Shares]:
-    """Model key → its shares over the touches at ``ats`` (sorted), as credit.MODELS gives
-    them; a model that counts no touch is absent."""
+    """Model key → its shares over the touches at ``ats`` (sorted, in :func:`micros`), as
+    credit.MODELS gives them; a model that counts no touch is absent."""
     converted = when.converted_at
-    start = converted - settings.lookback if settings.lookback is not None else None
+    start = converted - settings.lookback // _MICRO if settings.lookback is not None else None
     lo = bisect_left(ats, start) if start is not None else 0
 
-    def window(until: datetime | None) -> range:
+    def window(until: int | None) -> range:
         end = min(until, converted) if until is not None else converted
         return range(lo, max(lo, bisect_right(ats, end)))
 
@@ -79,10 +89,10 @@ def every_model(
 
 
 def _positional(
-    ats: Sequence[datetime],
+    ats: Sequence[int],
     touches: range,
     weights: tuple[int, ...],
-    instants: tuple[datetime | None, ...],
+    instants: tuple[int | None, ...],
     rest: int,
 ) -> Shares:
     """credit._positional over whole-number weights: ``weights[0]`` is the first touch's, the
@@ -110,15 +120,13 @@ def _positional(
     return touches, nums, total
 
 
-def _decay(
-    ats: Sequence[datetime], touches: range, converted: datetime, half_life: timedelta
-) -> Shares:
+def _decay(ats: Sequence[int], touches: range, converted: int, half_life: timedelta) -> Shares:
     """credit.time_decay: weights 2^(-age/half-life), exact for whole half-lives, else the
     float credit.decay_weight makes; all over the largest power of two among them."""
     unit = half_life // _MICRO
     ratios: list[tuple[int, int]] = []
     for index in touches:
-        age = (converted - ats[index]) // _MICRO
+        age = converted - ats[index]
         if age % unit == 0:
             halvings = age // unit  # never negative: counted touches are not after converted
             ratios.append((1, 1 << halvings))
@@ -136,11 +144,10 @@ def split_cents(cents: int, nums: Sequence[int], den: int) -> list[int]:
     floors = [product // den for product in products]
     left = cents - sum(floors)
     if left:
-        remainders = [
-            product - floor * den for product, floor in zip(products, floors, strict=True)
-        ]
-        order = sorted(range(len(nums)), key=lambda i: (-remainders[i], i))
-        for index in order[:left]:
+        # Largest remainder first, ties to the earlier touch: a stable sort on the negated
+        # remainders, keyed in C (a million touches go through here).
+        negated = [floor * den - product for product, floor in zip(products, floors, strict=True)]
+        for index in sorted(range(len(nums)), key=negated.__getitem__)[:left]:
             floors[index] += 1
     return floors
 

@@ -10,9 +10,11 @@ reports show attributed MQLs). Its journey (credit.Journey) is:
 - milestones: lead creation (the contact's first move out of subscriber; for an account-only
   deal the earliest member's), opportunity creation (opened_at), closed won (closed_at if won).
 
-:func:`recompute` reads a batch of conversions' touches with one call of the touches selector,
-computes every model with :mod:`.batch` (credit.py's numbers in integers) and replaces the
-batch's rows with one COPY, in one transaction per batch. Callers: the deals hook (a deal
+:func:`recompute` reads a batch of conversions (:mod:`.conversions`) and their touches with one
+call of the touches selector's ``touch_rows`` (plain tuples), computes every model with
+:mod:`.batch` (credit.py's numbers in integers), makes the COPY text itself and replaces the
+batch's rows with one COPY, in one transaction per batch; with ``workers`` the batches run in
+forked processes (:mod:`.workers`). Callers: the deals hook (a deal
 created or changed: its opportunities, through a Celery task after commit), the leads' stage
 hook (contacts moved to MQL: those moves, the same way), a playbook save
 that changes the attribution settings (everything), ``manage.py recompute_attribution``.
@@ -21,30 +23,32 @@ Nothing computes credit per request.
 
 from __future__ import annotations
 
+import os
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
-from como.deals.models import Opportunity, OpportunityStatus
-from como.leads.models import Contact, LifecycleStage, LifecycleTransition
+from como.deals.models import Opportunity
+from como.leads.models import LifecycleStage, LifecycleTransition
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
 from ..models import AttributionCredit, AttributionRun, ConversionKind
-from ..selectors.touches import Touch, touches
-from .batch import Milestones, every_model, share_text, split_cents
+from ..selectors.touches import TouchRow, touch_rows
+from .batch import every_model, share_text, split_cents
+from .conversions import Conversion, mql_conversions, opportunity_conversions
 from .credit import MODELS, Settings
+from .workers import can_fork, in_processes
 
 BATCH = 500
 PLACES = 15  # AttributionCredit's share columns
+_NULL = "\\N"  # COPY's text for NULL
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _COLUMNS = (
@@ -86,15 +90,6 @@ def settings_record(config: Settings) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Conversion:
-    kind: str
-    pk: int  # the opportunity's or the transition's
-    contacts: tuple[int, ...]
-    amount: Decimal | None
-    when: Milestones
-
-
 def recompute(
     workspace: Workspace,
     *,
@@ -102,11 +97,13 @@ def recompute(
     mql_transition_ids: Iterable[int] | None = None,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
+    workers: int = 1,
 ) -> int:
     """Store credit for every model: for ``opportunity_ids`` and ``mql_transition_ids`` (moves
     to MQL), or (both None) for every opportunity and MQL of the workspace, recorded as an
     AttributionRun. Returns the rows written. ``timings`` (the benchmark's) is given the
-    seconds spent per phase."""
+    seconds spent per phase, summed over the processes; ``workers`` > 1 runs the batches in
+    that many forked processes where :func:`.workers.can_fork`."""
     config = settings_of(workspace)
     everything = opportunity_ids is None and mql_transition_ids is None
     opportunities = Opportunity.objects.filter(workspace=workspace)
@@ -134,9 +131,24 @@ def recompute(
         ),
         *((ConversionKind.MQL, mql_pks[i : i + BATCH]) for i in range(0, len(mql_pks), BATCH)),
     ]
-    for kind, pks in batches:
-        rows += _batch_store(workspace, kind, pks, config, timings if timings is not None else {})
+    # A kind of conversion with no credit stored before this recompute has nothing to delete
+    # (a workspace's first recompute, the benchmark's): its batches skip the DELETE.
+    stored = {
+        kind
+        for kind, _ in batches
+        if AttributionCredit.objects.filter(workspace=workspace, kind=kind).exists()
+    }
+    jobs = [(workspace, kind, pks, config, kind in stored) for kind, pks in batches]
+    if workers > 1 and len(jobs) > 1 and can_fork():
+        results: Iterable[tuple[int, dict[str, float]]] = in_processes(_batch_job, jobs, workers)
+    else:
+        results = (_batch_job(*job) for job in jobs)
+    for (_, pks), (written, spent) in zip(batches, results, strict=True):
+        rows += written
         done += len(pks)
+        if timings is not None:
+            for phase, seconds in spent.items():
+                timings[phase] = timings.get(phase, 0.0) + seconds
         if progress is not None:
             progress(done, total, rows)
     if run is not None:
@@ -146,6 +158,14 @@ def recompute(
     return rows
 
 
+def _batch_job(
+    workspace: Workspace, kind: str, pks: Sequence[int], config: Settings, replace: bool
+) -> tuple[int, dict[str, float]]:
+    """One batch (in this process or a worker): the rows written, the seconds per phase."""
+    spent: dict[str, float] = {}
+    return _batch_store(workspace, kind, pks, config, spent, replace=replace), spent
+
+
 @transaction.atomic
 def _batch_store(
     workspace: Workspace,
@@ -153,30 +173,60 @@ def _batch_store(
     pks: Sequence[int],
     config: Settings,
     timings: dict[str, float],
+    *,
+    replace: bool,
 ) -> int:
-    """Replace the stored credit of one batch of conversions; the rows written."""
+    """Replace (or, ``replace`` False, store) the credit of one batch of conversions; the rows
+    written."""
     clock = _Clock(timings)
     if kind == ConversionKind.OPPORTUNITY:
-        conversions = _opportunities(workspace, pks)
-        stale = AttributionCredit.objects.filter(workspace=workspace, opportunity_id__in=pks)
+        conversions = opportunity_conversions(workspace, pks)
+        column = "opportunity_id"
     else:
-        conversions = _mqls(workspace, pks)
-        stale = AttributionCredit.objects.filter(workspace=workspace, transition_id__in=pks)
+        conversions = mql_conversions(workspace, pks)
+        column = "transition_id"
     clock.lap("conversions")
-    stale.delete()  # nothing refers to credit rows: one DELETE, no cascade to collect
+    # Nothing refers to credit rows: one DELETE, found by the conversion's index alone. With
+    # a plain ``workspace_id = …`` beside it the planner ANDs in the workspace's index, which
+    # reads every row of the workspace (all the batches written so far) for each batch:
+    # ``+ 0`` keeps the workspace a filter on the rows found.
+    with raw_cursor() as cursor:
+        if replace:
+            cursor.execute(
+                sql.SQL(
+                    "DELETE FROM {} WHERE {} = ANY(%s::bigint[]) AND workspace_id + 0 = %s"
+                ).format(sql.Identifier(AttributionCredit._meta.db_table), sql.Identifier(column)),
+                [list(pks), workspace.pk],
+            )
     clock.lap("delete")
     return _store(workspace, conversions, config, clock)
 
 
 class _Clock:
+    """Seconds per phase, wall and CPU: this process's and its PostgreSQL backend's."""
+
     def __init__(self, into: dict[str, float]) -> None:
         self.into = into
-        self.at = time.perf_counter()
+        self.backend = connection.connection.info.backend_pid if connection.connection else 0
+        self.at = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        return time.perf_counter(), time.process_time(), _backend_cpu(self.backend)
 
     def lap(self, phase: str) -> None:
-        now = time.perf_counter()
-        self.into[phase] = self.into.get(phase, 0.0) + now - self.at
+        now = self._now()
+        for suffix, was, is_ in zip(("", " cpu", " pg"), self.at, now, strict=True):
+            self.into[phase + suffix] = self.into.get(phase + suffix, 0.0) + is_ - was
         self.at = now
+
+
+def _backend_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _store(
@@ -185,91 +235,99 @@ def _store(
     if not conversions:
         return 0
     contacts = sorted({pk for conversion in conversions for pk in conversion.contacts})
-    instants = [conversion.when.converted_at for conversion in conversions]
+    instants = [conversion.converted_at for conversion in conversions]
     since = min(instants) - config.lookback if config.lookback is not None else _EPOCH
-    found = touches(
+    found = touch_rows(
         workspace=workspace, contact_ids=contacts, since=since, until=max(instants) + _MICRO
     )
     clock.lap("touches")
-    by_contact: dict[int, list[Touch]] = defaultdict(list)
-    for touch in found:
-        by_contact[touch.contact_id].append(touch)
-    out: list[tuple[Any, ...]] = []
+    # The rows come ordered by contact: each contact's journey is one slice of them.
+    by_contact: dict[int, list[TouchRow]] = {}
+    start = 0
+    for end in range(1, len(found) + 1):
+        if end == len(found) or found[end][1] != found[start][1]:
+            by_contact[found[start][1]] = found[start:end]
+            start = end
+    out: list[str] = []
     for conversion in conversions:
         journey = _journey(conversion, by_contact)
-        out.extend(_rows(workspace.pk, conversion, journey, config))
+        if journey:
+            out.extend(_rows(workspace.pk, conversion, journey, config))
     clock.lap("compute")
     if out:
         with raw_cursor() as cursor:
             table = AttributionCredit._meta.db_table
             with cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                for row in out:
-                    copy.write_row(row)
+                copy.write("".join(out))
     clock.lap("write")
     return len(out)
 
 
-def _journey(conversion: Conversion, by_contact: dict[int, list[Touch]]) -> list[Touch]:
+def _journey(conversion: Conversion, by_contact: dict[int, list[TouchRow]]) -> list[TouchRow]:
     if len(conversion.contacts) == 1:
         return by_contact.get(conversion.contacts[0], [])
     merged = [touch for pk in conversion.contacts for touch in by_contact.get(pk, ())]
-    merged.sort(key=lambda touch: (touch.occurred_at, touch.event_id))
+    merged.sort(key=lambda touch: (touch[3], touch[0]))  # instant, event id
     return merged
 
 
 def _rows(
-    workspace_id: int, conversion: Conversion, journey: Sequence[Touch], config: Settings
-) -> list[tuple[Any, ...]]:
-    """One row per counted touch: linear counts every touch any model counts."""
-    ats = [touch.occurred_at for touch in journey]
-    credit = every_model(ats, [touch.is_direct for touch in journey], conversion.when, config)
+    workspace_id: int, conversion: Conversion, journey: Sequence[TouchRow], config: Settings
+) -> list[str]:
+    """One COPY line per counted touch (linear counts every touch any model counts): text
+    made here, since a million rows through psycopg's write_row cost more than computing
+    them. Every value is a number, an instant in PostgreSQL's own text or one of como's
+    channel and touch type names: nothing to escape."""
+    credit = every_model(
+        [touch[3] for touch in journey], [touch[7] for touch in journey], conversion.when, config
+    )
     if not credit:
         return []
+    counted = credit["linear"][0]
+    lo, size = counted[0], len(counted)
     cents = int(conversion.amount * 100) if conversion.amount is not None else None
-    size = len(journey)
-    zero_amount = None if cents is None else "0.00"
-    columns: list[list[str | None]] = []
+    zero_amount = _NULL if cents is None else "0.00"
+    zeros = ["0"] * size
+    no_amounts = [zero_amount] * size
+    columns: list[Sequence[str]] = []
     for key in MODELS:
-        shares: list[str | None] = ["0"] * size
-        amounts: list[str | None] = [zero_amount] * size
-        if key in credit:
-            indexes, nums, den = credit[key]
-            # Few distinct values per journey (linear's one, a position's few): text them once.
-            texts: dict[int, str] = {}
-            for index, num in zip(indexes, nums, strict=True):
-                text = texts.get(num)
-                if text is None:
-                    text = texts[num] = share_text(num, den, PLACES)
-                shares[index] = text
-            if cents is not None:
-                for index, value in zip(indexes, split_cents(cents, nums, den), strict=True):
-                    amounts[index] = _cents_text(value)
-        columns.append(shares)
-        columns.append(amounts)
+        if key not in credit:
+            columns += (zeros, no_amounts)
+            continue
+        indexes, nums, den = credit[key]
+        # Few distinct values per journey but time decay's: text each once. Every window
+        # starts at the first counted touch, so a model's indexes are a prefix of them,
+        # but for the single-touch models.
+        texts = {num: share_text(num, den, PLACES) for num in set(nums)}
+        first = indexes[0] - lo
+        after = size - first - len(nums)
+        shares = list(map(texts.__getitem__, nums))
+        if first or after:
+            shares = [*zeros[:first], *shares, *zeros[:after]]
+        if cents is None:
+            amounts: Sequence[str] = no_amounts
+        else:
+            amounts = list(map(_cents_text, split_cents(cents, nums, den)))
+            if first or after:
+                amounts = [*no_amounts[:first], *amounts, *no_amounts[:after]]
+        columns += (shares, amounts)
     is_opportunity = conversion.kind == ConversionKind.OPPORTUNITY
     head = (
-        workspace_id,
-        conversion.kind,
-        conversion.pk if is_opportunity else None,
-        None if is_opportunity else conversion.pk,
-        conversion.when.converted_at,
+        f"{workspace_id}\t{conversion.kind}\t"
+        + (f"{conversion.pk}\t{_NULL}\t" if is_opportunity else f"{_NULL}\t{conversion.pk}\t")
+        + f"{conversion.converted_at.isoformat()}\t"
     )
-    out = []
-    for index in credit["linear"][0]:
-        touch = journey[index]
-        out.append(
-            (
-                *head,
-                touch.event_id,
-                touch.contact_id,
-                touch.occurred_at,
-                touch.touch_type,
-                touch.channel,
-                touch.campaign_id,
-                *[column[index] for column in columns],
-            )
+    lines = []
+    for (event_id, contact_id, at, _, kind, channel, campaign_id, _), values in zip(
+        journey[lo : lo + size], zip(*columns, strict=True), strict=True
+    ):
+        campaign = _NULL if campaign_id is None else campaign_id
+        lines.append(
+            f"{head}{event_id}\t{contact_id}\t{at}\t{kind}\t{channel}\t{campaign}\t"
+            + "\t".join(values)
+            + "\n"
         )
-    return out
+    return lines
 
 
 @lru_cache(maxsize=1 << 16)
@@ -277,82 +335,3 @@ def _cents_text(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole}.{part:02d}"
-
-
-_LEAD_SQL = """
-SELECT c.id, coalesce(
-    (SELECT min(t.at) FROM {transition} t WHERE t.contact_id = c.id AND t.to_stage <> %s),
-    CASE WHEN c.lifecycle_stage <> %s THEN coalesce(c.first_seen_at, c.created_at) END)
-FROM {contact} c
-WHERE c.workspace_id = %s AND c.id = ANY(%s)
-"""
-
-
-def _lead_created(workspace: Workspace, contact_ids: Sequence[int]) -> dict[int, datetime]:
-    """Contact → its lead creation: its first move out of subscriber (a contact that never
-    moved but is past subscriber: when it was first seen, else created)."""
-    if not contact_ids:
-        return {}
-    sql = _LEAD_SQL.format(
-        transition=LifecycleTransition._meta.db_table, contact=Contact._meta.db_table
-    )
-    subscriber = LifecycleStage.SUBSCRIBER.value
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [subscriber, subscriber, workspace.pk, list(contact_ids)])
-        return {pk: at for pk, at in cursor.fetchall() if at is not None}
-
-
-def _opportunities(workspace: Workspace, pks: Sequence[int]) -> list[Conversion]:
-    deals = list(
-        Opportunity.objects.filter(workspace=workspace, pk__in=pks)
-        .order_by("pk")
-        .values_list("pk", "contact_id", "account_id", "amount", "status", "opened_at", "closed_at")
-    )
-    members: dict[int, list[int]] = defaultdict(list)
-    accounts = {row[2] for row in deals if row[2] is not None}
-    for pk, account_id in (
-        Contact.objects.filter(workspace=workspace, account_id__in=accounts)
-        .order_by("pk")
-        .values_list("pk", "account_id")
-    ):
-        members[account_id].append(pk)
-    everyone = {pk for people in members.values() for pk in people}
-    everyone |= {row[1] for row in deals if row[1] is not None}
-    leads = _lead_created(workspace, sorted(everyone))
-    out = []
-    for pk, contact_id, account_id, amount, status, opened_at, closed_at in deals:
-        people = list(members.get(account_id, [])) if account_id is not None else []
-        if contact_id is not None and contact_id not in people:
-            people.append(contact_id)
-        if contact_id is not None:
-            lead = leads.get(contact_id)
-        else:
-            lead = min((leads[p] for p in people if p in leads), default=None)
-        won = status == OpportunityStatus.WON
-        when = Milestones(
-            converted_at=closed_at if won else opened_at,
-            lead_created_at=lead,
-            opportunity_created_at=opened_at,
-            closed_won_at=closed_at if won else None,
-        )
-        out.append(Conversion(ConversionKind.OPPORTUNITY, pk, tuple(sorted(people)), amount, when))
-    return out
-
-
-def _mqls(workspace: Workspace, pks: Sequence[int]) -> list[Conversion]:
-    moves = list(
-        LifecycleTransition.objects.filter(workspace=workspace, pk__in=pks)
-        .order_by("pk")
-        .values_list("pk", "contact_id", "at")
-    )
-    leads = _lead_created(workspace, sorted({contact for _, contact, _ in moves}))
-    return [
-        Conversion(
-            ConversionKind.MQL,
-            pk,
-            (contact_id,),
-            None,
-            Milestones(converted_at=at, lead_created_at=leads.get(contact_id)),
-        )
-        for pk, contact_id, at in moves
-    ]

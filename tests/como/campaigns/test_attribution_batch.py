@@ -5,16 +5,27 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from como.campaigns.attribution.batch import Milestones, every_model, share_text, split_cents
+from como.campaigns.attribution.batch import (
+    Milestones,
+    every_model,
+    micros,
+    share_text,
+    split_cents,
+)
 from como.campaigns.attribution.credit import MODELS, Journey, Settings, Touch
 from como.campaigns.attribution.credit import Touch as CreditTouch
 from como.campaigns.attribution.money import allocate
 
 DAY0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def maybe_micros(at: datetime | None) -> int | None:
+    return micros(at) if at is not None else None
 
 
 def expected(
@@ -34,14 +45,14 @@ def computed(
 ) -> dict[str, list[tuple[object, Fraction, Decimal]]]:
     ordered = sorted(journey.touches, key=lambda t: t.at)
     when = Milestones(
-        journey.converted_at,
-        journey.lead_created_at,
-        journey.opportunity_created_at,
-        journey.closed_won_at,
+        micros(journey.converted_at),
+        maybe_micros(journey.lead_created_at),
+        maybe_micros(journey.opportunity_created_at),
+        maybe_micros(journey.closed_won_at),
     )
     out = {}
     for key, (indexes, nums, den) in every_model(
-        [t.at for t in ordered], [t.is_direct for t in ordered], when, config
+        [micros(t.at) for t in ordered], [t.is_direct for t in ordered], when, config
     ).items():
         money = split_cents(cents, nums, den)
         out[key] = [
@@ -129,41 +140,47 @@ def test_the_stored_rows_carry_credit_py_numbers(
     config: Settings,
     cents: int | None,
 ) -> None:
-    """store._rows (what is COPYed) against credit.py, quantized as the columns store it."""
+    """store._rows (the COPY lines) against credit.py, quantized as the columns store it."""
     from como.campaigns.attribution.store import PLACES, Conversion, _rows
-    from como.campaigns.selectors.touches import Touch as Seen
 
     journey = sorted(
         (
-            Seen(n + 1, 7, at, channel, None, "landing", channel == "direct")
+            (n + 1, 7, at.isoformat(), micros(at), "landing", channel, None, channel == "direct")
             for n, (at, channel) in enumerate(raw)
         ),
-        key=lambda t: (t.occurred_at, t.event_id),
+        key=lambda t: (t[3], t[0]),
     )
     amount = Decimal(cents) / 100 if cents is not None else None
-    when = Milestones(converted, lead, opened, converted)
-    rows = _rows(1, Conversion("opportunity", 5, (7,), amount, when), journey, config)
+    when = Milestones(
+        micros(converted), maybe_micros(lead), maybe_micros(opened), micros(converted)
+    )
+    lines = _rows(1, Conversion("opportunity", 5, (7,), amount, converted, when), journey, config)
+    rows = [line[:-1].split("\t") for line in lines]
+    assert all(
+        line.endswith("\n") and len(row) == 27 for line, row in zip(lines, rows, strict=True)
+    )
+    assert {tuple(row[:4]) for row in rows} <= {("1", "opportunity", "5", "\\N")}
     reference = Journey(
-        [CreditTouch(t.occurred_at, t.event_id, t.channel, None, t.is_direct) for t in journey],
+        [CreditTouch(datetime.fromisoformat(t[2]), t[0], t[5], None, t[7]) for t in journey],
         converted,
         lead,
         opened,
         converted,
     )
-    by_event = {row[5]: row for row in rows}
+    by_event = {int(row[5]): row for row in rows}
     for position, key in enumerate(MODELS):
         credit = MODELS[key].credit(reference, config)
         money = allocate(amount, [s for _, s in credit]) if amount is not None else None
         counted = set()
         for index, (touch, share) in enumerate(credit):
-            row = by_event[touch.key]
+            row = by_event[cast(int, touch.key)]
             counted.add(touch.key)
             assert Decimal(row[11 + 2 * position]) == Decimal(
                 share_text(share.numerator, share.denominator, PLACES)
             )
             expected = money[index] if money is not None else None
             stored = row[12 + 2 * position]
-            assert (Decimal(stored) if stored is not None else None) == expected
+            assert (Decimal(stored) if stored != "\\N" else None) == expected
         for event_id, row in by_event.items():
             if event_id not in counted:
                 assert Decimal(row[11 + 2 * position]) == 0

@@ -19,6 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--workspace", help="The workspace's slug; default: every one.")
+        parser.add_argument(
+            "--workers", type=int, default=2, help="Processes for the batches (default 2)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         workspaces = Workspace.objects.order_by("pk")
@@ -31,5 +34,5 @@ class Command(BaseCommand):
             def progress(done: int, total: int, rows: int, slug: str = workspace.slug) -> None:
                 self.stdout.write(f"{slug}: {done}/{total} conversions, {rows} rows")
 
-            rows = recompute(workspace, progress=progress)
+            rows = recompute(workspace, progress=progress, workers=options["workers"])
             self.stdout.write(self.style.SUCCESS(f"{workspace.slug}: {rows} rows stored"))
