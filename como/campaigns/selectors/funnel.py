@@ -285,7 +285,9 @@ def _order(by: By, key: str, reached: int) -> tuple[Any, ...]:
     if by == "score_band":
         order = [band for band, _ in BANDS] + [UNSCORED]
         return (order.index(key) if key in order else len(order), key)
-    return (key == NONE, -reached, key)
+    # Ties in id order (a campaign's key is its id: "9" before "10"), then by text.
+    numbered = (0, int(key)) if key.isdigit() else (1, 0)
+    return (key == NONE, -reached, numbered, key)
 
 
 def _groups(rows: list[tuple[Any, ...]], labels: dict[str, str], by: By) -> list[FunnelGroup]:

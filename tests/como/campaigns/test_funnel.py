@@ -66,8 +66,13 @@ def cohort(workspace: Workspace, other_workspace: Workspace) -> dict[str, Any]:
     is recycled, which is no stage). C: a direct visit, then LinkedIn (campaign ABM); a lead.
     D: no touch, a subscriber only. E: LinkedIn (ABM), straight to SQL (so through lead and
     MQL at that instant). F entered in December; G belongs to another workspace."""
-    spring = Campaign.objects.create(workspace=workspace, name="Spring", utm_campaigns=["spring"])
-    abm = Campaign.objects.create(workspace=workspace, name="ABM", utm_campaigns=["abm"])
+    # Ids of different lengths: ties are in id order, not in the ids' text order.
+    spring = Campaign.objects.create(
+        pk=999_999, workspace=workspace, name="Spring", utm_campaigns=["spring"]
+    )
+    abm = Campaign.objects.create(
+        pk=1_000_000, workspace=workspace, name="ABM", utm_campaigns=["abm"]
+    )
     a, b = _contact(workspace, _at(1)), _contact(workspace, _at(1))
     c, _d, e = _contact(workspace, _at(2)), _contact(workspace, _at(5)), _contact(workspace, _at(3))
     f = _contact(workspace, _at(20, month=12, year=2025))
