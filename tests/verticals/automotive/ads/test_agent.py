@@ -169,6 +169,40 @@ def test_a_vehicle_live_on_one_channel_is_launched_on_the_other_in_id_order(
     assert search[live_on_meta.pk]["final_urls"] == [live_on_meta.vdp_url]
 
 
+def test_a_launch_leaves_out_only_ads_live_or_launching(
+    dealer: Workspace, rooftop: Rooftop
+) -> None:
+    from como.workspaces.services import workspace_create
+    from verticals.automotive.ads.proposals.common import live_channels
+
+    cars = [car(rooftop, n) for n in range(1, 6)]
+    for vehicle, state in zip(
+        cars, [AdState.LIVE, AdState.LAUNCHING, AdState.PAUSED, AdState.FAILED], strict=False
+    ):
+        VehicleAd.objects.create(
+            workspace=dealer,
+            vehicle=vehicle,
+            channel="paid_search",
+            external_id=f"customers/1/adGroupAds/2~{vehicle.pk}",
+            state=state,
+            changed_at=timezone.now(),
+        )
+
+    assert live_channels(dealer, [c.pk for c in cars]) == {
+        cars[0].pk: {"paid_search"},
+        cars[1].pk: {"paid_search"},
+    }
+    other = workspace_create(slug="other-dealer", name="Other", vertical="automotive")
+    assert live_channels(other, [c.pk for c in cars]) == {}
+
+    react(dealer, rooftop, returned=[c.pk for c in cars])
+
+    keyed = {a.payload["channel"]: a.payload for a in launches(dealer)}
+    assert keyed["paid_search"]["vehicle_ids"] == [c.pk for c in cars[2:]]
+    assert [v["id"] for v in keyed["paid_search"]["left_out"]] == [cars[0].pk, cars[1].pk]
+    assert keyed["paid_social"]["vehicle_ids"] == [c.pk for c in cars]
+
+
 def test_a_channel_without_a_placement_is_skipped(dealer: Workspace, rooftop: Rooftop) -> None:
     from como.agents.playbooks import playbook_update
     from como.agents.services import playbook_for

@@ -105,14 +105,26 @@ def alone(spec: Any, sources: dict[str, str], vehicle: dict[str, Any]) -> Any:
     )
 
 
-@pytest.mark.parametrize("edited", [False, True], ids=["defaults", "edited"])
-def test_the_batch_gives_each_vehicle_exactly_its_own_creative(edited: bool) -> None:
+@pytest.mark.parametrize("edited", ["defaults", "edited", "leaking", "unclosed", "separator"])
+def test_the_batch_gives_each_vehicle_exactly_its_own_creative(edited: str) -> None:
     sources = {spec.key: spec.defaults() for spec in SPECS.all()}
-    if edited:  # a workspace's own headline, and a broken description on one spec
+    if edited == "edited":  # a workspace's own headline, and a broken description on one spec
         sources[META.key]["headline"] = (
             "{{ vehicle.make }} {{ vehicle.model }} in {{ rooftop.city }}"
         )
         sources[GOOGLE.key]["descriptions"] = "{{ vehicle.name }}\n{{ vehicle.nope }}"
+    elif edited == "leaking":  # what one creative sets is not seen by the next one rendered
+        mail = "direct_mail_piece"  # with it (the batch renders them in one call, key order)
+        sources[mail]["headline"] = (
+            "{% set made = 'by the mail piece' %}{% macro m() %}x{% endmacro %}{{ vehicle.name }}"
+        )
+        sources[GOOGLE.key]["path1"] = "{{ made }}"
+        sources[META.key]["description"] = "{{ m() }}"
+    elif edited == "unclosed":  # a tag one creative leaves open is not closed by the next
+        sources["direct_mail_piece"]["offer_url"] = "{% if vehicle.vin %}{{ vehicle.vdp_url }}"
+        sources[GOOGLE.key]["headlines"] = "{% endif %}" + sources[GOOGLE.key]["headlines"]
+    elif edited == "separator":  # a template printing the separator itself
+        sources[META.key]["description"] = "{{ '\\x1e' }}{{ vehicle.name }}"
 
     results = batch(sources)
 
@@ -229,3 +241,31 @@ def test_a_proposal_keeps_each_creative_once_in_its_platform_request() -> None:
     assert google.payload == {}
     assert google.proposed() == google.as_dict()
     assert google.proposed()["findings"][0]["rule"] == RENDER_RULE
+
+
+def test_a_vehicles_creatives_of_one_escaping_mode_are_one_render(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Meta ad, the Google ad and the mail piece (plain text) are one sandboxed render
+    per vehicle, the email block (HTML) another; a failing combination falls back to each
+    creative alone (the broken one named, the others rendered)."""
+    from verticals.automotive.ads.creative import render
+
+    calls: list[str] = []
+    real = render.render_creative
+
+    def counting(source: str, *args: Any, **kwargs: Any) -> str:
+        calls.append(source)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(render, "render_creative", counting)
+    batch({})
+    assert len(calls) == 2 * len(VEHICLES)
+
+    calls.clear()
+    results = batch({GOOGLE.key: {**GOOGLE.defaults(), "path2": "{{ vehicle.nope }}"}})
+    # Plain text: the combined render fails, then each spec's joined fields, then the broken
+    # spec's fields one by one (5 Google fields); the HTML one is one render as before.
+    assert len(calls) == len(VEHICLES) * (1 + 3 + 5 + 1)
+    assert all(r.blocked for r in results[GOOGLE.key])
+    assert results[META.key][0].fields["headline"] == "2020 Honda Accord"

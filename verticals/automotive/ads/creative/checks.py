@@ -25,8 +25,15 @@ from como.compliance.engine import run_checks
 from como.compliance.findings import Finding, Severity
 from como.creative import PlainContext
 
-from .render import FieldErrors, Prepared, render_prepared, shared_context, vehicle_context
-from .specs import CreativeSpec
+from .render import (
+    Combined,
+    FieldErrors,
+    Prepared,
+    render_prepared,
+    shared_context,
+    vehicle_context,
+)
+from .specs import CreativeSpec, Rendered
 
 #: The draft channel of a fragment of a message.
 FRAGMENT = "creative"
@@ -126,13 +133,16 @@ def _judge(
     jurisdictions: frozenset[str],
     at: datetime,
     coop: Mapping[str, Any] | None = None,
+    rendered: Rendered | None = None,
 ) -> CreativeResult:
+    """``rendered``: the spec's fields when a combined render made them already."""
     spec = judged.prepared.spec
-    try:
-        rendered = render_prepared(judged.prepared, context)
-    except FieldErrors as error:
-        findings = [f.as_dict() for f in _render_findings(error.errors)]
-        return CreativeResult(spec.key, spec.channel, {}, {}, findings)
+    if rendered is None:
+        try:
+            rendered = render_prepared(judged.prepared, context)
+        except FieldErrors as error:
+            findings = [f.as_dict() for f in _render_findings(error.errors)]
+            return CreativeResult(spec.key, spec.channel, {}, {}, findings)
     own: list[Finding] = []
     payload: dict[str, Any] = {}
     limits = judged.limits
@@ -159,6 +169,20 @@ def _judge(
     report = run_checks(draft)
     findings = [f.as_dict() for f in (*own, *report.findings)]
     return CreativeResult(spec.key, spec.channel, rendered, payload, findings)
+
+
+def _combined(judged: Sequence[_Judged]) -> list[tuple[tuple[int, ...], Combined]]:
+    """The specs rendered together per vehicle: those of one autoescape mode, as one
+    :class:`Combined` each (by their indices in ``judged``)."""
+    by_mode: dict[bool, list[int]] = {}
+    for index, one in enumerate(judged):
+        by_mode.setdefault(one.prepared.spec.html, []).append(index)
+    out = []
+    for indices in by_mode.values():
+        together = Combined.of([judged[index].prepared for index in indices])
+        if together is not None:
+            out.append((tuple(indices), together))
+    return out
 
 
 def vehicles_creative(
@@ -196,13 +220,22 @@ def vehicles_creative(
         for spec in specs
     ]
     shared = shared_context(rooftop, workspace)
+    combined = _combined(judged)
     results: dict[str, list[CreativeResult]] = {spec.key: [] for spec in specs}
     lists = [results[spec.key] for spec in specs]
+    programs = [coop.get(spec.channel) for spec in specs]
     for vehicle in vehicles:
         context = vehicle_context(vehicle, shared)
-        for one, out in zip(judged, lists, strict=True):
-            programs = coop.get(one.prepared.spec.channel)
-            out.append(_judge(one, context, vehicle, sender, vertical, jurisdictions, at, programs))
+        rendered: list[Rendered | None] = [None] * len(judged)
+        for indices, together in combined:
+            parts = together.render(context)  # None: each spec alone, in _judge
+            if parts is not None:
+                for index, part in zip(indices, parts, strict=True):
+                    rendered[index] = part
+        for one, out, made, program in zip(judged, lists, rendered, programs, strict=True):
+            out.append(
+                _judge(one, context, vehicle, sender, vertical, jurisdictions, at, program, made)
+            )
     return results
 
 

@@ -10,17 +10,24 @@ that fails is each field rendered alone, to say which field broke and on which l
 For many vehicles (:func:`.checks.vehicles_creative`) the rest of the fixed cost is paid once
 too: the sources joined once per spec (:class:`Prepared`), the rooftop and the workspace cleaned
 and copied into plain data once (:func:`shared_context`), each vehicle once for every channel
-(:func:`vehicle_context`)."""
+(:func:`vehicle_context`), and every creative of a vehicle rendered in one sandboxed call
+(:class:`Combined`: a launch's Meta ad and Google ad are one render, not two)."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from como.creative import CreativeError, PlainContext, plain_context, render_creative
+from como.creative import (
+    CreativeError,
+    PlainContext,
+    compile_creative,
+    plain_context,
+    render_creative,
+)
 from como.workspaces.models import Workspace
 
 from ..models import CreativeTemplate
@@ -168,3 +175,57 @@ def render_prepared(prepared: Prepared, context: PlainContext) -> Rendered:
     if errors:
         raise FieldErrors(errors)
     return _shaped(spec, texts)
+
+
+@dataclass(frozen=True)
+class Combined:
+    """Several specs' joined sources as one template, so a vehicle's creatives on every
+    channel are one sandboxed render (the render's fixed cost, about a fifth of a vehicle's
+    two renders, paid once).
+
+    Each spec's part is wrapped in ``{% with %}``, so what one part sets (``{% set %}``, a
+    macro) is not seen by the next: each part renders as it would alone. The parts are joined
+    by :data:`SEPARATOR`, as the fields are. Made only when every part compiles on its own
+    (an unclosed tag cannot swallow the next part) and all share one autoescape mode; the
+    render keeps one creative's limits (time, output, work) for all the parts together, so a
+    combined render that succeeds is within each part's own limits, and any failure (or a
+    count of pieces that does not add up) falls back to rendering each spec alone, which names
+    the broken field as before."""
+
+    parts: tuple[Prepared, ...]
+    source: str
+    html: bool
+
+    @classmethod
+    def of(cls, parts: Sequence[Prepared]) -> Combined | None:
+        if len(parts) < 2 or len({part.spec.html for part in parts}) != 1:
+            return None
+        joined = []
+        for part in parts:
+            if part.joined is None:
+                return None
+            try:
+                compile_creative(part.joined, html=part.spec.html)
+            except CreativeError:
+                return None  # rendered alone, to name the field
+            joined.append("{% with %}" + part.joined + "{% endwith %}")
+        return cls(tuple(parts), SEPARATOR.join(joined), parts[0].spec.html)
+
+    def render(self, context: PlainContext) -> list[Rendered] | None:
+        """Every part's fields rendered with ``context``, in order; None when the parts must be
+        rendered one by one (:func:`render_prepared`)."""
+        try:
+            texts = render_creative(
+                self.source, context, html=self.html, max_output=MAX_OUTPUT
+            ).split(SEPARATOR)
+        except CreativeError:
+            return None
+        if len(texts) != sum(len(part.ordered) for part in self.parts):
+            return None
+        out: list[Rendered] = []
+        start = 0
+        for part in self.parts:
+            end = start + len(part.ordered)
+            out.append(_shaped(part.spec, texts[start:end]))
+            start = end
+        return out

@@ -9,7 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg import sql
+
 from como.compliance.findings import Severity
+from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
 from ..kinds import AGENT
@@ -100,6 +103,25 @@ def warnings_summary(vehicles: Sequence[Mapping[str, Any]]) -> list[dict[str, An
             "evidence": {"vehicles": warned},
         }
     ]
+
+
+def live_channels(workspace: Workspace, ids: Sequence[int]) -> dict[int, set[str]]:
+    """The channels on which each of the vehicles ``ids`` has an ad live or launching: what a
+    launch part needs of :func:`live_ads`, read with the ids as one array parameter and no
+    model instances (the ORM quoted a part's 250 ids into the SQL text: most of the read)."""
+    table = sql.Identifier(VehicleAd._meta.db_table)
+    query = sql.SQL(
+        "SELECT vehicle_id, channel FROM {} "
+        "WHERE workspace_id = %s AND vehicle_id = ANY(%s) AND state = ANY(%s)"
+    ).format(table)
+    channels: dict[int, set[str]] = defaultdict(set)
+    with raw_cursor() as cursor:
+        cursor.execute(
+            query, (workspace.pk, list(ids), [str(AdState.LIVE), str(AdState.LAUNCHING)])
+        )
+        for vehicle_id, channel in cursor:
+            channels[vehicle_id].add(channel)
+    return channels
 
 
 def live_ads(workspace: Workspace, ids: Iterable[int]) -> dict[int, dict[str, VehicleAd]]:

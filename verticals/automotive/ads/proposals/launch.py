@@ -25,7 +25,7 @@ from ..studio import Studio, rooftop_rows, vehicle_rows
 from .common import (
     CHANNEL_NAMES,
     Reaction,
-    live_ads,
+    live_channels,
     logger,
     preview_of,
     vehicle_entry,
@@ -80,7 +80,7 @@ def launch_drafts(
     workspace = studio.workspace
     vehicles = vehicle_rows(workspace, part.vehicle_ids)
     rooftops = rooftop_rows(workspace, {row["rooftop_id"] for row in vehicles.values()})
-    live = live_ads(workspace, part.vehicle_ids)
+    live = live_channels(workspace, part.vehicle_ids)
     channels = _channels(studio, reaction)
     groups: dict[tuple[int, str], dict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: {"vehicles": [], "left_out": []}
@@ -104,7 +104,7 @@ def launch_drafts(
             continue
         wanted = []
         for channel in channels:
-            if channel in live.get(vehicle_id, {}):
+            if channel in live.get(vehicle_id, ()):
                 groups[(rooftop_id, channel)]["left_out"].append(
                     {"id": vehicle_id, "vin": row["vin"], "reasons": ["it has a live ad already"]}
                 )
