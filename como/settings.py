@@ -364,6 +364,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["como.workspaces.throttling.CallerRateThrottle"],
+    # OPTIONS on an action-only viewset (no serializer_class) describes it instead of a 500.
+    "DEFAULT_METADATA_CLASS": "como.workspaces.metadata.Metadata",
 }
 
 SPECTACULAR_SETTINGS = {
