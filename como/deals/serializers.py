@@ -118,7 +118,11 @@ class OpportunityInSerializer(serializers.Serializer):
 
 @extend_schema_field(OpportunityInSerializer)
 class _Item(serializers.JSONField):
-    """An item is judged on its own by the service, so a bad one rejects only itself."""
+    """An item is judged on its own by the service, so a bad one (null included) rejects only
+    itself."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, **kwargs)
 
 
 class OpportunityBatchSerializer(serializers.Serializer):
