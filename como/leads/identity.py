@@ -19,10 +19,10 @@ batch ends up as one contact:
   already belongs to a different identified contact (a shared device) is left where it is.
 * Events with only an ``anonymous_id`` go to its contact, or to a new anonymous contact.
 
-The work is set-based and its statement count does not grow with the batch: two reads, then
-at most two statements for new contacts (draw ids, insert), one for changed contacts, five for
-merges (lock, move events, move anonymous ids, carry the account link over, delete) and one for
-new anonymous ids.
+The work is set-based and its statement count does not grow with the batch: two reads, one
+lock of the known contacts, then at most two statements for new contacts (draw ids, insert),
+one for changed contacts, five for merges (lock, move events, move anonymous ids, carry the
+account link over, delete) and one for new anonymous ids.
 
 Concurrency. Nothing is decided by check-then-insert alone: inserts use ``ON CONFLICT DO NOTHING``
 and the planned row count is checked, updates and deletes carry the condition they were planned
