@@ -175,3 +175,25 @@ def test_concurrent_batches_scoring_the_same_contacts_neither_deadlock_nor_lose_
     ids = list(Contact.objects.filter(workspace=workspace).values_list("pk", flat=True))
     assert len(ids) == len(people)
     _stored_matches_history(workspace, ids)
+
+
+def test_one_event_id_at_two_instants_in_concurrent_batches_is_stored_once(
+    workspace: Workspace,
+) -> None:
+    """The events table is partitioned by month, so its unique key holds occurred_at; the same
+    id sent by two batches at once with different instants (and months) is still one event."""
+    ids = [f"dup-{i}" for i in range(100)]
+
+    def job(month: int) -> Callable[[], list[EventResult]]:
+        batch = [
+            event(id, occurred_at=f"2026-{month:02d}-{1 + i % 28:02d}T10:00:00Z")
+            for i, id in enumerate(ids)
+        ]
+        return lambda: events_ingest(workspace=workspace, events=batch)
+
+    results = run_together([job(month) for month in (1, 2, 3)])
+
+    created = [r.id for batch in results for r in batch if r.status == "created"]
+    assert sorted(created) == sorted(ids)  # each id created by exactly one batch
+    assert sum(r.status == "duplicate" for batch in results for r in batch) == 2 * len(ids)
+    assert Event.objects.filter(workspace=workspace).count() == len(ids)
