@@ -193,7 +193,7 @@ def test_one_event_id_at_two_instants_in_concurrent_batches_is_stored_once(
 
     results = run_together([job(month) for month in (1, 2, 3)])
 
-    created = [r.id for batch in results for r in batch if r.status == "created"]
+    created = [str(r.id) for batch in results for r in batch if r.status == "created"]
     assert sorted(created) == sorted(ids)  # each id created by exactly one batch
     assert sum(r.status == "duplicate" for batch in results for r in batch) == 2 * len(ids)
     assert Event.objects.filter(workspace=workspace).count() == len(ids)
