@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pydantic_core import from_json
 from smoke import parse_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +129,9 @@ def post_all(client: Any, key: str, bodies: list[bytes]) -> int:
         )
         if response.status_code != 200:
             raise RuntimeError(f"POST answered {response.status_code}: {response.content[:500]!r}")
-        created += response.json()["created"]
+        # pydantic_core's parser: the load generator's own cost is not the application's, and
+        # the json module takes several times longer over a 1,000-result answer.
+        created += from_json(response.content)["created"]
     return created
 
 

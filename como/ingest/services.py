@@ -3,7 +3,9 @@
 Designed for ≥ 20,000 events/s in batches of 1,000 (docs/architecture.md, "Hot paths"): events are
 validated with pydantic, people are resolved set-based (:mod:`como.leads.identity`), rows are
 staged with one psycopg ``COPY`` into a session temp table and stored by one
-``INSERT … SELECT … ON CONFLICT DO NOTHING``. Nothing runs a query per event.
+``INSERT … SELECT … ON CONFLICT DO NOTHING``; each id is first claimed in
+:class:`~como.leads.models.EventKey` (the idempotency key across months). Nothing runs a query
+per event.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from como.leads.identity import RETRYABLE_ERRORS, PersonRef, Resolution, contacts_resolve
-from como.leads.models import Contact, Event
+from como.leads.models import Contact, Event, EventKey
 from como.leads.reactions import contacts_identified, events_ingested
 from como.rawsql import column_defaults, raw_cursor
 from como.scoring.score_state import contacts_score_events
@@ -39,9 +41,11 @@ _SOURCE_MAX = Event._meta.get_field("source").max_length or 0
 _ID_MAX = Event._meta.get_field("event_id").max_length or 0
 _EVENT = sql.Identifier(Event._meta.db_table)
 _CONTACT = sql.Identifier(Contact._meta.db_table)
-_STAGE = sql.Identifier("como_ingest_stage_v1")  # bump the suffix when the columns change
+_KEY = sql.Identifier(EventKey._meta.db_table)
+_STAGE = sql.Identifier("como_ingest_stage_v2")  # bump the suffix when the columns change
 _UTM_COLUMNS = [f"utm_{part}" for part in UTM_PARTS]
 _STAGE_COLUMNS = ["ord", "event_id", "contact_id", "type", "properties", "occurred_at"]
+_STAGE_TYPES = ["int4", "text", "int8", "text", "text", "timestamptz", *["text"] * len(UTM_PARTS)]
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,8 @@ def _store(
     with transaction.atomic():
         with raw_cursor() as cursor:
             pg = cursor.connection
-            stored = _existing_ids(cursor, workspace_id, [event["id"] for _, event in events])
-            fresh = [event for _, event in events if event["id"] not in stored]
+            claimed = _claim_ids(cursor, workspace_id, [event for _, event in events])
+            fresh = [event for _, event in events if event["id"] in claimed]
             if not fresh:
                 return set()
             _ensure_stage(cursor, pg)
@@ -162,17 +166,31 @@ def _store(
     return set(created)
 
 
-def _existing_ids(cursor: psycopg.Cursor[Any], workspace_id: int, ids: list[str]) -> set[str]:
-    # Known ids are answered before identity resolution, so a re-posted batch neither creates
-    # nor changes contacts. The INSERT's ON CONFLICT still settles races with other batches
-    # re-sending an event as it was; events are partitioned by month, so the unique key holds
-    # occurred_at and this look-up (every month) is what makes an id re-sent with another
-    # instant a duplicate (docs/architecture.md, "Events partitioned by month").
+def _claim_ids(cursor: psycopg.Cursor[Any], workspace_id: int, events: list[EventIn]) -> set[str]:
+    """Claim the batch's ids in :class:`~como.leads.models.EventKey`; the ones that were new.
+
+    Before identity resolution, so a re-posted batch neither creates nor changes contacts.
+    The events table is partitioned by month and its unique key holds ``occurred_at``; the key
+    table's does not, so an id re-sent with another instant is a duplicate, and a concurrent
+    batch claiming the same id waits for this transaction, then finds it taken (or claims it,
+    if this one rolled back). Ids go in sorted order, so two batches claiming overlapping ids
+    wait for one another in one direction only, never in a cycle.
+    """
+    ordered = sorted(events, key=lambda event: event["id"])
     cursor.execute(
-        sql.SQL(
-            "SELECT event_id FROM {event} WHERE workspace_id = %s AND event_id = ANY(%s::text[])"
-        ).format(event=_EVENT),
-        [workspace_id, ids],
+        sql.SQL("""
+        INSERT INTO {key} (workspace_id, event_id, occurred_at)
+        SELECT %b, u.event_id, u.occurred_at
+        FROM unnest(%b::text[], %b::timestamptz[]) WITH ORDINALITY AS u(event_id, occurred_at, n)
+        ORDER BY u.n
+        ON CONFLICT DO NOTHING
+        RETURNING event_id
+        """).format(key=_KEY),
+        [
+            workspace_id,
+            [event["id"] for event in ordered],
+            [event["occurred_at"] for event in ordered],
+        ],
     )
     return {event_id for (event_id,) in cursor.fetchall()}
 
@@ -203,7 +221,7 @@ def _ensure_stage(cursor: psycopg.Cursor[Any], pg: psycopg.Connection[Any]) -> N
             event_id text NOT NULL,
             contact_id bigint NOT NULL,
             type text NOT NULL,
-            properties jsonb NOT NULL,
+            properties text NOT NULL,
             occurred_at timestamptz NOT NULL,
             utm_source text NOT NULL,
             utm_medium text NOT NULL,
@@ -230,10 +248,14 @@ def _insert(
     # rows go with its savepoint; only several batches in one outer transaction need this.
     if empty_stage:
         cursor.execute(sql.SQL("DELETE FROM {stage}").format(stage=_STAGE))
-    copy_sql = sql.SQL("COPY {stage} ({columns}) FROM STDIN").format(
+    copy_sql = sql.SQL("COPY {stage} ({columns}) FROM STDIN (FORMAT BINARY)").format(
         stage=_STAGE, columns=_identifiers([*_STAGE_COLUMNS, *_UTM_COLUMNS])
     )
     with cursor.copy(copy_sql) as copy:
+        # Binary: psycopg's C dumpers write the timestamps and numbers as they are, where the
+        # text format spent its time formatting each instant (and PostgreSQL parsing it back).
+        # The properties are staged as the JSON text already encoded, cast once in the INSERT.
+        copy.set_types(_STAGE_TYPES)
         for ord, (event, contact_id) in enumerate(zip(events, contact_ids, strict=True)):
             utm = event.get("utm") or {}
             copy.write_row(
@@ -256,7 +278,7 @@ def _insert(
         sql.SQL("""
         INSERT INTO {event} (workspace_id, event_id, contact_id, type, properties, occurred_at,
                              received_at, source, {utm}{columns})
-        SELECT %s, s.event_id, s.contact_id, s.type, s.properties, s.occurred_at,
+        SELECT %s, s.event_id, s.contact_id, s.type, s.properties::jsonb, s.occurred_at,
                %s, %s, {utm}{exprs}
         FROM {stage} s
         ORDER BY s.ord

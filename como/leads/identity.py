@@ -19,10 +19,10 @@ batch ends up as one contact:
   already belongs to a different identified contact (a shared device) is left where it is.
 * Events with only an ``anonymous_id`` go to its contact, or to a new anonymous contact.
 
-The work is set-based and its statement count does not grow with the batch: two reads, then
-at most two statements for new contacts (draw ids, insert), one for changed contacts, five for
-merges (lock, move events, move anonymous ids, carry the account link over, delete) and one for
-new anonymous ids.
+The work is set-based and its statement count does not grow with the batch: two reads, one
+lock of the known contacts, then at most two statements for new contacts (draw ids, insert),
+one for changed contacts, five for merges (lock, move events, move anonymous ids, carry the
+account link over, delete) and one for new anonymous ids.
 
 Concurrency. Nothing is decided by check-then-insert alone: inserts use ``ON CONFLICT DO NOTHING``
 and the planned row count is checked, updates and deletes carry the condition they were planned
@@ -30,6 +30,8 @@ under, and every contact the plan relies on is read ``FOR KEY SHARE`` so a concu
 delete it before this transaction commits. When a concurrent batch got there first the plan is
 stale and :class:`IdentityConflict` (or a unique-violation / deadlock error) is raised; the caller
 rolls back to a savepoint and resolves again, now seeing the other batch's committed rows.
+Before writing anything, the plan locks the existing contacts its events go to in id order
+(:meth:`_Plan._lock_existing`), so batches sharing contacts queue instead of deadlocking.
 """
 
 from __future__ import annotations
@@ -243,6 +245,7 @@ class _Plan:
     # --- writing --------------------------------------------------------------------------
 
     def apply(self, cursor: psycopg.Cursor[Any], people: list[_Person]) -> Resolution:
+        self._lock_existing(cursor, people)
         created = self._insert_new(cursor)
         changed = self._update_changed(cursor)
         merged = self._merge(cursor)
@@ -258,6 +261,30 @@ class _Plan:
             merged=merged,
             changed=frozenset(changed),
         )
+
+    def _lock_existing(self, cursor: psycopg.Cursor[Any], people: list[_Person]) -> None:
+        """Lock every existing contact this batch's events go to, in id order, before any of
+        them is written.
+
+        The batch writes these rows in several statements (identifiers, account links, score
+        state, stage); two batches sharing contacts that each locked them statement by statement
+        would meet in opposite orders and deadlock. Taking them all here, in one fixed order,
+        makes the second batch wait for the first as a whole; and it then reads the score state
+        the first committed, so neither overwrites the other's points. ``FOR NO KEY UPDATE``:
+        what an ``UPDATE`` of non-key columns takes anyway, so it never blocks the ``KEY SHARE``
+        of readers and foreign-key checks. Merged visitors are locked ``FOR UPDATE`` by
+        :meth:`_merge`.
+        """
+        ids = sorted({root.id for root in map(_Person.root, people) if root.id is not None})
+        if ids:
+            cursor.execute(
+                sql.SQL("""
+                SELECT id FROM {contact} WHERE workspace_id = %s AND id = ANY(%s::bigint[])
+                ORDER BY id
+                FOR NO KEY UPDATE
+                """).format(contact=_CONTACT),
+                [self.workspace_id, ids],
+            )
 
     def _insert_new(self, cursor: psycopg.Cursor[Any]) -> list[int]:
         people = [person for person in self.new_people if person.into is None]

@@ -259,6 +259,36 @@ class AnonymousId(WorkspaceOwned):
         return self.value
 
 
+class EventKey(models.Model):
+    """A sender's event id the workspace holds: the idempotency key of ingest, across months.
+
+    ``leads_event`` is partitioned by month, so its own unique key must hold ``occurred_at`` and
+    cannot tell one id sent at two instants from two events. Ingest claims each new id here,
+    in the transaction that stores its event (``INSERT … ON CONFLICT DO NOTHING``): a
+    concurrent batch claiming the same id waits for that transaction and then finds it taken,
+    so an id is stored once whatever its instant. ``occurred_at`` is the stored event's, for
+    the retention (:func:`como.leads.partitions.event_partitions_drop_old` forgets the ids of
+    the months it drops). Written only by ingest's raw SQL; no model code reads it.
+    """
+
+    pk = models.CompositePrimaryKey("workspace_id", "event_id")
+    # No foreign-key constraint: the event written with the key in the same transaction checks
+    # its workspace already, and a second check per event would be paid at every commit.
+    # Deleting a workspace still deletes its keys (Django's cascade).
+    workspace = models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    event_id = models.CharField(max_length=128)
+    occurred_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
 class Event(WorkspaceOwned):
     """Something a contact did, as reported by a source. Append-only.
 
@@ -266,7 +296,8 @@ class Event(WorkspaceOwned):
     in the database the primary key is ``(id, occurred_at)`` and the sender's id is unique per
     workspace *and instant*, because a partitioned table's keys must hold the partition key.
     Django keeps ``id`` as the primary key (one identity sequence keeps ids unique, and nothing
-    holds a foreign key to an event); ingest looks ids up across all months before storing.
+    holds a foreign key to an event); ingest claims each id in :class:`EventKey` first, which
+    is what keeps an id unique per workspace across months.
     """
 
     # The composite indexes below lead with the workspace and with the contact: one-column

@@ -31,7 +31,7 @@ from psycopg import sql
 
 from como.rawsql import raw_cursor
 
-from .models import Event
+from .models import Event, EventKey
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +189,15 @@ def event_partitions_drop_old(
             cursor.execute(sql.SQL("DROP TABLE {}").format(name))
         cursor.execute(
             sql.SQL("DELETE FROM {} WHERE occurred_at < %s").format(sql.Identifier(DEFAULT)),
+            [keep_from],
+        )
+        # The ids of the events dropped are forgotten with them, as before the key table: an
+        # id re-sent after its event was dropped is stored again. A pass over the key table
+        # (no index on occurred_at: one more would be written per event), once per drop.
+        cursor.execute(
+            sql.SQL("DELETE FROM {} WHERE occurred_at < %s").format(
+                sql.Identifier(EventKey._meta.db_table)
+            ),
             [keep_from],
         )
     if old:

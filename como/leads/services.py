@@ -147,7 +147,7 @@ FROM (
     WHERE workspace_id = %s AND id = ANY(%s::bigint[])
       AND lifecycle_stage <> %s AND lifecycle_stage = ANY(%s::text[])
     ORDER BY id
-    FOR UPDATE
+    FOR NO KEY UPDATE
 ) AS old
 WHERE c.id = old.id
 RETURNING c.id, old.lifecycle_stage

@@ -122,7 +122,12 @@ def contacts_score_events(
     states: dict[int, ScoreState] = {}
     known: dict[int, Sequence[EventRecord]] = {}
     caps_of = _CapRules(engine)
-    for stored in _stored_rows(workspace, sorted(new_events.keys() - exact)):
+    # Every contact scored here is locked first, in id order (_STATE_SQL): the ingest path
+    # already holds them (como.leads.identity), other callers take them now, so the state read
+    # is the last one committed and concurrent scorers of one contact queue, never deadlock.
+    for stored in _stored_rows(workspace, sorted(new_events.keys() | exact)):
+        if stored.id in exact:
+            continue
         events = new_events[stored.id]
         if stored.last_seen is None and stored.version != model.version:
             # Never scored with this version and no events before these: they are its whole
@@ -162,6 +167,8 @@ _STATE_SQL = sql.SQL("""
 SELECT id, lifecycle_stage, score_model_version, score_fit, score_intent, score_as_of,
        score_caps::text, first_seen_at, last_seen_at
 FROM {contact} WHERE workspace_id = %b AND id = ANY(%b::bigint[])
+ORDER BY id
+FOR NO KEY UPDATE
 """)
 
 
@@ -454,10 +461,11 @@ def _store(
     """One ``UPDATE … FROM unnest(…)`` for every contact's state."""
     if not states:
         return
-    rows = list(states.values())
+    ids = sorted(states)  # the order rows are written in, as they were locked
+    rows = [states[pk] for pk in ids]
     keys = [ranking_key(state.intent, state.as_of, rate) for state in rows]
     columns = [
-        list(states),
+        ids,
         [state.fit for state in rows],
         [state.intent for state in rows],
         [state.as_of for state in rows],

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from como.ingest.services import events_ingest
 from como.leads import partitions
-from como.leads.models import Contact, Event
+from como.leads.models import Contact, Event, EventKey
 from como.leads.partitions import (
     add_months,
     event_partitions,
@@ -188,3 +188,36 @@ def test_beat_task_makes_ahead_and_drops_by_setting(settings: Any) -> None:
     ahead = partition_for(add_months(month_start(timezone.now()), 1)).name
     assert ahead in {p.name for p in event_partitions()}
     assert maintain_event_partitions() == {"created": [], "dropped": []}
+
+
+def test_dropping_a_month_forgets_its_event_ids(workspace: Workspace) -> None:
+    """The key table (EventKey) keeps ids across months; a dropped month's ids go with its
+    events, so such an id sent again is stored again, while the kept months' ids are still
+    duplicates."""
+    this_month = month_start(timezone.now())
+    instants = [add_months(this_month, -k) + timedelta(days=14, hours=9) for k in (5, 3)]
+    _ingest(workspace, instants)
+    event_partitions_ensure(ahead=0)
+    assert set(EventKey.objects.filter(workspace=workspace).values_list("event_id", flat=True)) == {
+        "e0",
+        "e1",
+    }
+
+    assert event_partitions_drop_old(months=4) == [partition_for(instants[0]).name]
+
+    assert list(
+        EventKey.objects.filter(workspace=workspace).values_list("event_id", flat=True)
+    ) == ["e1"]
+    again = events_ingest(
+        workspace=workspace,
+        events=[
+            {
+                "id": event_id,
+                "type": "page_view",
+                "occurred_at": timezone.now().isoformat(),
+                "contact": {"email": "ann@example.com"},
+            }
+            for event_id in ("e0", "e1")
+        ],
+    )
+    assert [r.status for r in again] == ["created", "duplicate"]
