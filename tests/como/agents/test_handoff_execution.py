@@ -374,7 +374,7 @@ def test_a_deal_before_approval_supersedes_the_waiting_handoff(team: dict[str, A
     _deal(workspace, approved.email, status="won")
 
     statuses = {
-        a.payload["contact_id"]: (a.status, a.transitions.order_by("pk").last().note)
+        a.payload["contact_id"]: (a.status, a.transitions.order_by("-pk")[0].note)
         for a in handoff_actions(workspace)
     }
     assert statuses[waiting.pk] == (

@@ -353,6 +353,7 @@ def test_an_account_a_member_leaves_drops_the_members_intent(workspace: Workspac
     account.refresh_from_db()
     # fit 70 (see above) + the CTO's 20 points at 200 %, decayed to the state's instant.
     assert account.score_fit == 70
+    assert account.score_as_of is not None
     age = (account.score_as_of - at) / QUARTER
     assert account.score_intent == pytest.approx(40 * KEEP**age, rel=1e-9)
 
