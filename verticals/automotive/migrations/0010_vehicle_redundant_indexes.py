@@ -5,26 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('vertical_automotive', '0009_plain_keys_checked_by_composite'),
-        ('workspaces', '0002_api_key_name_message'),
+        ("vertical_automotive", "0009_plain_keys_checked_by_composite"),
+        ("workspaces", "0002_api_key_name_message"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='vehicle',
-            name='rooftop',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.RESTRICT, related_name='vehicles', to='vertical_automotive.rooftop'),
+            model_name="vehicle",
+            name="rooftop",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="vehicles",
+                to="vertical_automotive.rooftop",
+            ),
         ),
         migrations.AlterField(
-            model_name='vehicle',
-            name='workspace',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='workspaces.workspace'),
+            model_name="vehicle",
+            name="workspace",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="workspaces.workspace",
+            ),
         ),
         migrations.AlterField(
-            model_name='vehiclechange',
-            name='vehicle',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='history', to='vertical_automotive.vehicle'),
+            model_name="vehiclechange",
+            name="vehicle",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="history",
+                to="vertical_automotive.vehicle",
+            ),
         ),
     ]
