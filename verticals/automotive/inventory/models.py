@@ -136,24 +136,28 @@ def _money(help_text: str = "") -> models.DecimalField[Any, Any]:
 _CHECKED_BY_COMPOSITE_KEY = False
 
 
-def _workspace() -> models.ForeignKey[Any, Any]:
+def _workspace(*, db_index: bool = True) -> models.ForeignKey[Any, Any]:
     return models.ForeignKey(
         "workspaces.Workspace",
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=_CHECKED_BY_COMPOSITE_KEY,
+        db_index=db_index,
     )
 
 
 class Vehicle(WorkspaceOwned):
     """One unit of a rooftop's inventory, as its feeds last described it."""
 
-    workspace = _workspace()
+    # No index of their own: (workspace, vin) and (rooftop, status) lead with them, and each
+    # index more is written for every vehicle an import creates.
+    workspace = _workspace(db_index=False)
     rooftop = models.ForeignKey(
         Rooftop,
         on_delete=models.RESTRICT,
         related_name="vehicles",
         db_constraint=_CHECKED_BY_COMPOSITE_KEY,
+        db_index=False,
     )
     vin = models.CharField(max_length=17)
     stock_number = models.CharField(max_length=64)
@@ -250,6 +254,7 @@ class VehicleChange(WorkspaceOwned):
         on_delete=models.CASCADE,
         related_name="history",
         db_constraint=_CHECKED_BY_COMPOSITE_KEY,
+        db_index=False,  # vehiclechange_history leads with it
     )
     # Not ``import``: a Python keyword cannot be an attribute.
     inventory_import = models.ForeignKey(

@@ -77,11 +77,12 @@ def validate_rows(
     errors: list[RowError] = []
     stock_rows: dict[str, int] = {}
     vin_rows: dict[str, int] = {}
+    converters = _memoised()
     for item in rows:
         if isinstance(item, RowError):
             errors.append(item)
             continue
-        vehicle, problems = _vehicle(item, zone)
+        vehicle, problems = _vehicle(item, zone, converters)
         if vehicle is not None:
             if (first := stock_rows.get(vehicle.stock_number)) is not None:
                 problems.append(
@@ -206,7 +207,29 @@ class Invalid(ValueError):
     """One field's problem (the message is shown to the dealer)."""
 
 
-def _vehicle(row: FeedRow, zone: tzinfo) -> tuple[VehicleData | None, list[RowError]]:
+#: What a converter made of one text: its value, or why it is not one.
+Converted = dict[str, object]
+#: Per field: its converter, and the texts it converted so far in this feed (None: not kept).
+Converters = tuple[tuple[str, Callable[[str], object], Converted | None], ...]
+#: Fields whose texts repeat across a feed's rows (a year, a status, a price band): each
+#: distinct text is converted once per feed, a dict look-up after that. Not the VIN, the
+#: photos or the VDP, which are one per vehicle.
+REPEATING = frozenset(
+    {"year", "condition", "certified", "mileage", *MONEY_FIELDS, "dealer_charges", "status"}
+)
+_UNSEEN = object()
+
+
+def _memoised() -> Converters:
+    """The converters with a fresh memo for each repeating field (one feed's texts)."""
+    return tuple(
+        (name, convert, {} if name in REPEATING else None) for name, convert in _CONVERTERS
+    )
+
+
+def _vehicle(
+    row: FeedRow, zone: tzinfo, converters: Converters
+) -> tuple[VehicleData | None, list[RowError]]:
     number, raw = row.number, row.fields
     problems: list[RowError] = []
     # One scan of the whole row in C finds the rare rows that need a look cell by cell.
@@ -227,11 +250,20 @@ def _vehicle(row: FeedRow, zone: tzinfo) -> tuple[VehicleData | None, list[RowEr
         if len(text) > limit:
             problems.append(RowError(number, name, f"Longer than {limit} characters."))
         values[name] = "" if text[:1] == "-" and not text.strip("-") else text
-    for name, convert in _CONVERTERS:
-        try:
-            values[name] = convert(get(name, "").strip())
-        except Invalid as error:
-            problems.append(RowError(number, name, str(error)))
+    for name, convert, seen in converters:
+        text = get(name, "").strip()
+        value = _UNSEEN if seen is None else seen.get(text, _UNSEEN)
+        if value is _UNSEEN:
+            try:
+                value = convert(text)
+            except Invalid as error:
+                value = error
+            if seen is not None:
+                seen[text] = value
+        if isinstance(value, Invalid):
+            problems.append(RowError(number, name, str(value)))
+        else:
+            values[name] = value
     try:
         values["received_at"] = _datetime(get("received_at", "").strip(), zone)
     except Invalid as error:

@@ -401,6 +401,68 @@ def test_sold_vehicles_are_paused_at_once_with_the_catalog_update(
     assert pause.result["counts"] == {"pending": 0, "done": 9, "failed": 0, "skipped": 0}
 
 
+def test_a_pause_batch_fails_and_retries_only_its_own_vehicles(
+    dealer: Workspace, rooftop: Rooftop, approver: Any
+) -> None:
+    """The pause's steps go in one batch: a refusal fails its own step (its ad stays live), a
+    transient error leaves its step pending, the others are paused once."""
+    cars = [car(rooftop, n) for n in range(1, 4)]
+    launched(dealer, rooftop, approver, cars)
+    Vehicle.objects.filter(pk__in=[c.pk for c in cars]).update(
+        status="sold", sold_at=timezone.now()
+    )
+    reaction, _ = react(dealer, rooftop, sold=[c.pk for c in cars])
+    pause = AgentAction.objects.get(pk=reaction.pause)
+    answers = {cars[0].pk: 400, cars[1].pk: 503}
+    for vehicle_id, status in answers.items():
+        SandboxRequest.objects.create(
+            workspace=dealer,
+            channel="paid_social",
+            idempotency_key=step_key(pause, vehicle_id, "paid_social", "pause"),
+            method="POST",
+            url="https://graph.facebook.com/v25.0/1/",
+            response={"status": status, "body": {"error": {"message": "no"}}},
+        )
+    assert action_execute(pause.pk).status == ActionStatus.APPROVED  # to be retried
+    steps = {
+        (s.vehicle_id, s.channel): (s.status, s.attempts)
+        for s in VehicleAdStep.objects.filter(action=pause, operation="pause")
+    }
+    assert steps == {
+        (cars[0].pk, "paid_social"): ("failed", 1),
+        (cars[0].pk, "paid_search"): ("done", 1),
+        (cars[1].pk, "paid_social"): ("pending", 1),
+        (cars[1].pk, "paid_search"): ("done", 1),
+        (cars[2].pk, "paid_social"): ("done", 1),
+        (cars[2].pk, "paid_search"): ("done", 1),
+    }
+    refused = VehicleAdStep.objects.get(
+        action=pause, vehicle=cars[0], channel="paid_social", operation="pause"
+    )
+    assert "HTTP 400" in refused.error
+    states = dict(
+        VehicleAd.objects.filter(workspace=dealer, channel="paid_social").values_list(
+            "vehicle_id", "state"
+        )
+    )
+    assert states == {cars[0].pk: "live", cars[1].pk: "live", cars[2].pk: "paused"}
+    SandboxRequest.objects.filter(
+        idempotency_key=step_key(pause, cars[1].pk, "paid_social", "pause")
+    ).delete()  # the platform is back
+    before = SandboxRequest.objects.filter(workspace=dealer).count()
+    from verticals.automotive.ads.execution.pause import pause_execute
+
+    result = pause_execute(pause, str(pause.pk))
+    assert SandboxRequest.objects.filter(workspace=dealer).count() == before + 1  # that one
+    # The re-run lists the ads still live (the refused one, the retried one) and the catalog.
+    assert result["counts"] == {"pending": 0, "done": 4, "failed": 1, "skipped": 0}
+    assert VehicleAd.objects.get(vehicle=cars[1], channel="paid_social").state == "paused"
+    retried = VehicleAdStep.objects.get(
+        action=pause, vehicle=cars[1], channel="paid_social", operation="pause"
+    )
+    assert (retried.status, retried.attempts) == ("done", 2)
+
+
 def test_the_catalog_request_is_the_documented_shape(
     dealer: Workspace, rooftop: Rooftop, approver: Any
 ) -> None:

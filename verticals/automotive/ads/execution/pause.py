@@ -21,7 +21,7 @@ from ..creative import spec_for_channel
 from ..models import AdState, StepStatus, VehicleAd, VehicleAdStep
 from ..studio import vehicle_rows
 from .launch import vehicle_ids_of
-from .steps import Run, StepAction
+from .steps import Run, Send, StepAction
 
 OPERATION = "pause"
 CATALOG_OPERATION = "catalog"
@@ -51,6 +51,7 @@ def pause_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, Any
         ).order_by("vehicle_id", "channel")
     )
     run.prepare((ad.vehicle_id, ad.channel, OPERATION) for ad in ads)
+    sends: list[Send] = []
     for ad in ads:
         step = run.step(ad.vehicle_id, ad.channel, OPERATION)
         if step is None:
@@ -62,18 +63,15 @@ def pause_execute(action: AgentAction, idempotency_key: str) -> Mapping[str, Any
         if not ad.external_id:
             run.skip(step, "No platform id: its launch never completed.")
             continue
+        kind = spec_for_channel(ad.channel).pause_kind
+        sends.append(Send(step, kind, pause_payload(ad.channel, ad.external_id), ref=ad))
 
-        def done(result: Mapping[str, Any], ad: VehicleAd = ad) -> None:
-            VehicleAd.objects.filter(pk=ad.pk).update(
-                state=AdState.PAUSED, action=action, changed_at=timezone.now(), error=""
-            )
-
-        run.send(
-            step,
-            spec_for_channel(ad.channel).pause_kind,
-            pause_payload(ad.channel, ad.external_id),
-            done=done,
+    def done(sent: list[Send]) -> None:
+        VehicleAd.objects.filter(pk__in=[item.ref.pk for item in sent]).update(
+            state=AdState.PAUSED, action=action, changed_at=timezone.now(), error=""
         )
+
+    run.send_many(sends, done=done)
     catalog = _catalog_update(run, action, payload.get("catalog"), vehicles, gone)
     return run.finish(catalog=catalog, google_feed="dropped")
 

@@ -74,7 +74,11 @@ def stage(cursor: psycopg.Cursor[Any], vehicles: Sequence[VehicleData]) -> None:
         for ord, vehicle in enumerate(vehicles):
             copy.write_row((ord, vehicle.row, *stage_values(vehicle)))
     cursor.execute(sql.SQL("CREATE INDEX ON {stage} (vin)").format(stage=_STAGE))
+    # The plans need the row count and that VINs are distinct, not fine histograms: a tenth of
+    # the default sample (3,000 rows, not 30,000) cut ANALYZE of 50,000 rows from 0.3 s.
+    cursor.execute("SET LOCAL default_statistics_target = 10")
     cursor.execute(sql.SQL("ANALYZE {stage}").format(stage=_STAGE))
+    cursor.execute("SET LOCAL default_statistics_target TO DEFAULT")
 
 
 _STAGED = operator.attrgetter(*FIELDS)
@@ -192,11 +196,8 @@ def apply(
     import_id: int,
     at: datetime,
 ) -> dict[str, list[int]]:
-    """Insert the new vehicles, update the changed, append their history; the vehicle ids of
+    """Update the changed vehicles, insert the new, append their history; the vehicle ids of
     each kind (``unchanged`` included)."""
-    _insert_created(
-        cursor, workspace_id=workspace_id, rooftop_id=rooftop_id, import_id=import_id, at=at
-    )
     settable = [f for f in FIELDS if f not in {"vin", "received_at"}]
     cursor.execute(
         sql.SQL("""
@@ -218,27 +219,24 @@ def apply(
         ),
         {"rooftop": rooftop_id, "import": import_id, "at": at},
     )
-    columns, exprs, params = _change_defaults()
-    cursor.execute(
-        sql.SQL("""
-        INSERT INTO {change} (workspace_id, vehicle_id, inventory_import_id, at, kind, changes
-                              {columns})
-        SELECT %s, d.vehicle_id, %s, %s, d.kind, d.changes {exprs}
-        FROM {diff} d WHERE d.kind <> 'unchanged' ORDER BY d.ord
-        """).format(change=_CHANGE, diff=_DIFF, columns=columns, exprs=exprs),
-        [workspace_id, import_id, at, *params],
+    _insert_created_with_history(
+        cursor, workspace_id=workspace_id, rooftop_id=rooftop_id, import_id=import_id, at=at
     )
-    cursor.execute(sql.SQL("SELECT kind, vehicle_id FROM {diff} ORDER BY ord").format(diff=_DIFF))
     kinds: dict[str, list[int]] = {}
     for kind, vehicle_id in cursor.fetchall():
         kinds.setdefault(kind, []).append(vehicle_id)
     return kinds
 
 
-def _insert_created(
+def _insert_created_with_history(
     cursor: psycopg.Cursor[Any], *, workspace_id: int, rooftop_id: int, import_id: int, at: datetime
 ) -> None:
+    """One statement: the new vehicles inserted, every row's history appended in feed order
+    (a created vehicle's id straight from the insert, not written back into the diff table:
+    that UPDATE of every row was a fifth of an import into an empty rooftop), and each row's
+    (kind, vehicle id) selected in feed order."""
     columns, exprs, params = _vehicle_defaults()
+    change_columns, change_exprs, change_params = _change_defaults()
     cursor.execute(
         sql.SQL("""
         WITH created AS (
@@ -250,20 +248,33 @@ def _insert_created(
             WHERE d.kind = 'created'
             ORDER BY s.ord
             RETURNING id, vin
+        ), rows AS (
+            SELECT d.ord, d.kind, d.changes, COALESCE(d.vehicle_id, c.id) AS vehicle_id
+            FROM {diff} d
+            LEFT JOIN ({stage} s JOIN created c ON c.vin = s.vin) ON s.ord = d.ord
+        ), history AS (
+            INSERT INTO {change} (workspace_id, vehicle_id, inventory_import_id, at, kind,
+                                  changes {change_columns})
+            SELECT %s, r.vehicle_id, %s, %s, r.kind, r.changes {change_exprs}
+            FROM rows r WHERE r.kind <> 'unchanged' ORDER BY r.ord
         )
-        UPDATE {diff} d SET vehicle_id = c.id
-        FROM created c JOIN {stage} s ON s.vin = c.vin
-        WHERE d.ord = s.ord
+        SELECT kind, vehicle_id FROM rows ORDER BY ord
         """).format(
             vehicle=_VEHICLE,
+            change=_CHANGE,
             stage=_STAGE,
             diff=_DIFF,
             fields=_names(FIELDS),
             staged=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(f)) for f in FIELDS),
             columns=columns,
             exprs=exprs,
+            change_columns=change_columns,
+            change_exprs=change_exprs,
         ),
-        [workspace_id, rooftop_id, at, at, import_id, at, *params],
+        [
+            *(workspace_id, rooftop_id, at, at, import_id, at, *params),
+            *(workspace_id, import_id, at, *change_params),
+        ],
     )
 
 
