@@ -5,7 +5,8 @@
 The Dockerfile, compose's ``web``, ``run_demo``, the kill test and bench/http_events.py all
 start the server through :func:`command`, so what is measured and tested is what is deployed.
 granian parses HTTP in Rust: a bare WSGI request costs ≈ 0.035 ms of worker CPU against
-gunicorn gthread's ≈ 0.28 ms (docs/architecture.md, "Single events").
+gunicorn gthread's ≈ 0.28 ms (docs/architecture.md,
+"Single events: `POST /api/v1/events/collect`").
 """
 
 from __future__ import annotations
