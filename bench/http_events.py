@@ -1,11 +1,12 @@
-"""Single events over a real HTTP server: ``POST /api/v1/events/collect`` through gunicorn.
+"""Single events over a real HTTP server: ``POST /api/v1/events/collect`` through granian.
 
     .venv/bin/python bench/http_events.py [--events 20000] [--workers 4] [--concurrency 16] [--kill]
 
 Named ``http_events`` because a module named ``http`` in this directory shadowed the
 standard library's ``http`` package for every script in this folder.
 
-Starts gunicorn (``--workers``, ``--worker-class``) on a free loopback port with como's
+Starts the production server (granian with como/server.py's flags, access log included;
+``--server gunicorn`` for the gthread baseline) on a free loopback port with como's
 application (bench/http_wsgi.py), and one ``manage.py ingest_drain`` process; a load generator
 in this process (bench/loadgen.py, asyncio) POSTs ``--events`` single events with
 ``--concurrency`` connections. It prints events/s and the answer's p50/p99, two raw limits of
@@ -56,15 +57,23 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20_000, help="single events to POST")
     parser.add_argument("--noop", type=int, default=10_000, help="no-op requests (raw limit)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="web worker processes")
     parser.add_argument(
         "--server",
-        choices=["gunicorn", "granian"],
-        default="gunicorn",
-        help="the HTTP server (granian: only if installed; not a dependency)",
+        choices=["granian", "gunicorn"],
+        default="granian",
+        help="granian as deployed (como/server.py), or gunicorn (a dev dependency) to compare",
+    )
+    parser.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="granian's access log line a request, as deployed (into the run's log file)",
     )
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
-    parser.add_argument("--threads", type=int, default=16, help="threads per gthread worker")
+    parser.add_argument(
+        "--threads", type=int, default=16, help="blocking threads (granian) or gthreads a worker"
+    )
     parser.add_argument("--concurrency", type=int, default=32, help="client connections")
     parser.add_argument("--sample", type=int, default=10, help="time every Nth event's latency")
     parser.add_argument(
@@ -105,24 +114,16 @@ def server_environment(queue: str) -> dict[str, str]:
 
 def start_server(args: argparse.Namespace, port: int, env: dict[str, str], log: Any) -> Any:
     if args.server == "granian":
-        # HTTP parsed in Rust; each worker process calls the WSGI application from
-        # --threads blocking threads, so the group commit still gathers a batch.
-        command = [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface=wsgi",
-            "--host=127.0.0.1",
-            f"--port={port}",
-            f"--workers={args.workers}",
-            f"--blocking-threads={args.threads}",
-            "--runtime-threads=1",
-            "--backlog=2048",
-            "--no-ws",
-            "--respawn-failed-workers",  # as gunicorn does, for --kill
-            "--respawn-interval=0.5",
-            "bench.http_wsgi:application",
-        ]
+        from como import server
+
+        command = server.command(
+            host="127.0.0.1",
+            port=port,
+            workers=args.workers,
+            threads=args.threads,
+            application="bench.http_wsgi:application",
+            access_log=args.access_log,
+        )
     else:
         command = [
             sys.executable,
@@ -142,7 +143,8 @@ def start_server(args: argparse.Namespace, port: int, env: dict[str, str], log: 
 
 def server_name(args: argparse.Namespace) -> str:
     if args.server == "granian":
-        return f"granian {args.workers} WSGI workers x {args.threads} blocking threads"
+        log = "access log" if args.access_log else "no access log"
+        return f"granian {args.workers} WSGI workers x {args.threads} blocking threads, {log}"
     threads = f" x {args.threads} threads" if args.threads > 1 else ""
     return f"gunicorn {args.workers} {args.worker_class} workers{threads}"
 
@@ -158,14 +160,14 @@ def wait_serving(server: Any, port: int, headers: dict[str, str], timeout: float
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}; see its log")
+            raise SystemExit(f"the server exited with {server.returncode}; see its log")
         probe = loadgen.run(
             host="127.0.0.1", port=port, path=NOOP, headers=headers, bodies=[b"{}"], concurrency=1
         )
         if probe.status[0] == 202:
             return
         time.sleep(0.3)
-    raise SystemExit("gunicorn did not answer in time; see its log")
+    raise SystemExit("the server did not answer in time; see its log")
 
 
 def worker_pids(master: int) -> list[int]:

@@ -1,7 +1,7 @@
 """The WSGI application bench/http_events.py serves: como's, plus a bare no-op in front.
 
 ``/api/bench/bare`` is answered before the collect edge and before Django, by the same
-gunicorn workers reading the same request: the floor of this server on this box, the honest
+server's workers reading the same request: the floor of this server on this box, the honest
 raw limit for the edge (como/ingest/edge.py), which skips Django's middleware too. The no-op
 *view* behind all of Django's middleware stays at ``/api/bench/noop`` (bench/http_urls.py).
 """

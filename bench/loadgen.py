@@ -4,8 +4,8 @@ Why not locust: on a 2-core box the load generator competes with the server it m
 locust (gevent, a web UI, a stats pipeline) spends far more per request than this loop, which
 parses only the status line, the headers it needs and ``Content-Length``. Why not httpx: its
 async client costs a few hundred µs per request, a good part of a core at 1,500 requests/s.
-Connections are kept alive when the server allows it (gunicorn's ``gthread`` worker) and opened
-anew when it closes them (its ``sync`` worker closes every one).
+Connections are kept alive when the server allows it (granian, gunicorn's ``gthread`` worker)
+and opened anew when it closes them (gunicorn's ``sync`` worker closes every one).
 """
 
 from __future__ import annotations

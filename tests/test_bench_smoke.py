@@ -155,7 +155,7 @@ def test_every_benchmark_is_smoke_tested_and_run_by_make_bench() -> None:
     "name",
     # bench/actions.py, bench/inventory.py and bench/scale.py start real Celery workers of
     # their own (scale.py ingest drains too), and
-    # bench/http_events.py a gunicorn and an ingest drain.
+    # bench/http_events.py granian and an ingest drain.
     [
         pytest.param(n, marks=pytest.mark.worker)
         if n in ("actions", "inventory", "http_events", "scale")

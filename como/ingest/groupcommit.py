@@ -190,7 +190,8 @@ _lock = threading.Lock()
 
 
 def writer() -> GroupWriter:
-    """This process's writer, started on first use (after gunicorn forked the worker)."""
+    """This process's writer, started on first use: in a request of a granian worker, which
+    imports the application after it was forked, so the thread lives in the worker."""
     global _writer
     current = _writer
     if current is not None and current[0] == os.getpid():

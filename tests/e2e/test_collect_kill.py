@@ -1,8 +1,9 @@
 """Nothing accepted by ``POST /api/v1/events/collect`` is lost, over a real server and drain.
 
-gunicorn (two ``sync`` workers) and ``manage.py ingest_drain`` run as processes on the test
-database; a client posts ``EVENTS`` single events over loopback. A third of the way in a web
-worker is SIGKILLed (gunicorn starts another; the requests it held get no answer), two thirds
+The production server (granian as como/server.py starts it: two workers, failed workers
+respawned) and ``manage.py ingest_drain`` run as processes on the test database; a client posts
+``EVENTS`` single events over loopback. A third of the way in a web worker is SIGKILLed
+(granian starts another; the requests it held get no answer), two thirds
 in the drain is SIGKILLed mid-batch and a new one started. Every event answered 202 must be
 stored exactly once, and nothing may be left in the buffer. ``bench/http_events.py --kill`` runs the
 same with 50,000 events.
@@ -24,6 +25,7 @@ from typing import IO
 import pytest
 from django.db.models import Count
 
+from como import server as web_server
 from como.ingest.models import AcceptedEvent
 from como.leads.models import Event
 from como.workspaces.services import api_key_create, workspace_create
@@ -85,19 +87,7 @@ def test_every_accepted_event_is_stored_once_across_killed_workers_and_drains(
     )
     port = _free_port()
     log = (tmp_path / "processes.log").open("wb")
-    server = _start(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "como.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-            "--no-control-socket",
-        ],
-        log,
-        env,
-    )
+    server = _start(web_server.command(host="127.0.0.1", port=port, workers=2), log, env)
     drain_command = [sys.executable, "manage.py", "ingest_drain", "--batch", "200"]
     drains = [_start(drain_command, log, env)]
     kills: list[int] = []
@@ -110,8 +100,8 @@ def test_every_accepted_event_is_stored_once_across_killed_workers_and_drains(
             )  # fmt: skip
             if probe.status[0] == 401:
                 break
-            assert server.poll() is None, "gunicorn exited"
-            assert time.monotonic() < deadline, "gunicorn did not start"
+            assert server.poll() is None, "the server exited"
+            assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.3)
 
         answered = 0
@@ -142,6 +132,11 @@ def test_every_accepted_event_is_stored_once_across_killed_workers_and_drains(
         )
         accepted = {f"k{n}" for n, status in enumerate(run.status) if status == 202}
         assert len(kills) == 2
+        # granian started a worker in the killed one's place and kept serving.
+        assert server.poll() is None, "the server exited after a worker was killed"
+        workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        assert len(workers) == 2, workers
+        assert str(kills[0]) not in workers
         assert set(run.status) <= {0, 202}, run.status  # no answer, or accepted
         assert len(accepted) >= EVENTS - 20, run.errors  # only what the killed worker held
 

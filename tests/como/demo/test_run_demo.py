@@ -1,6 +1,6 @@
 """run_demo's supervision: a dying child stops the rest; a signal is forwarded to all.
 
-The real children (gunicorn, Celery worker and beat) are replaced by small Python processes so
+The real children (granian, Celery worker and beat) are replaced by small Python processes so
 the test is about supervision alone; `make demo` runs the real ones.
 """
 
@@ -18,6 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from como import server
 from como.demo.management.commands import run_demo
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
@@ -81,3 +82,24 @@ def test_sigterm_is_forwarded_to_every_child() -> None:
         assert child.process is not None
         assert child.process.returncode == -signal.SIGTERM, child.name
     assert signal.getsignal(signal.SIGTERM) == previous
+
+
+def test_web_is_the_production_server_on_the_given_address() -> None:
+    command = run_demo.Command(stdout=StringIO(), stderr=StringIO())
+    options = {"web_workers": 3, "worker_concurrency": 2}
+    web = command.children(host="0.0.0.0", port=8123, options=options)[0]  # noqa: S104
+    assert web.name == "web"
+    assert web.argv == server.command(host="0.0.0.0", port=8123, workers=3)  # noqa: S104
+    assert web.argv[:3] == [sys.executable, "-m", "granian"]
+    assert web.argv[-1] == "como.wsgi:application"
+    expected = {
+        "--interface=wsgi",
+        "--host=0.0.0.0",
+        "--port=8123",
+        "--workers=3",
+        "--blocking-threads=16",
+        "--respawn-failed-workers",
+        "--workers-kill-timeout=10",
+        "--access-log",
+    }
+    assert expected <= set(web.argv)

@@ -1,5 +1,6 @@
-"""Run the whole platform in one terminal: web (gunicorn), a Celery worker, Celery beat and
-the ingest drain (the events ``POST /api/v1/events/collect`` accepted, stored in batches).
+"""Run the whole platform in one terminal: web (granian, como/server.py), a Celery worker, Celery
+beat and the ingest drain (the events ``POST /api/v1/events/collect`` accepted, stored in
+batches).
 
 They are child processes of this command. Ctrl-C or SIGTERM is forwarded to all of
 them; when any one of them dies, the others are stopped and the command exits non-zero, so a
@@ -26,11 +27,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from como import server
 from como.demo.banner import banner
 from como.demo.credentials import DemoCredentials, default_path
 from como.demo.hooks import feed_root
 
-#: How long the children get to stop after the signal before they are killed.
+#: How long the children get to stop after the signal before they are killed (longer than
+#: granian's own kill timeout for its workers, server.KILL_TIMEOUT).
 STOP_GRACE_SECONDS = 20
 #: How long the web server gets to answer its first request.
 START_TIMEOUT_SECONDS = 90
@@ -55,7 +58,7 @@ class Child:
 
 class Command(BaseCommand):
     help = (
-        "Run web (gunicorn), a Celery worker, the ingest drain and Celery beat as child "
+        "Run web (granian), a Celery worker, the ingest drain and Celery beat as child "
         "processes; print the URLs, logins and keys. Stops all when one dies or on "
         "Ctrl-C/SIGTERM."
     )
@@ -63,7 +66,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
         parser.add_argument("--port", type=int, default=8000, help="port to bind (8000)")
-        parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (2)")
+        parser.add_argument("--web-workers", type=int, default=2, help="granian workers (2)")
         parser.add_argument(
             "--worker-concurrency", type=int, default=2, help="Celery worker processes (2)"
         )
@@ -124,23 +127,7 @@ class Command(BaseCommand):
         return [
             Child(
                 "web",
-                [
-                    python,
-                    "-m",
-                    "gunicorn",
-                    "como.wsgi:application",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--workers",
-                    str(options["web_workers"]),
-                    "--access-logfile",
-                    "-",
-                    "--graceful-timeout",
-                    "10",
-                    # Not the default ~/.gunicorn/gunicorn.ctl, which every gunicorn of the
-                    # user shares (a second demo, a test server); nothing here uses it.
-                    "--no-control-socket",
-                ],
+                server.command(host=host, port=port, workers=options["web_workers"]),
             ),
             Child(
                 "worker",
