@@ -122,12 +122,14 @@ FIGURES: dict[str, list[str]] = {
     ],
     "attribution": [
         r"como attribution benchmark: [\d,]+ won opportunities, [\d,]+ touches, 8 models",
-        r"recompute: [\d,]+ touches in [\d.]+ s = [\d,]+ touches/s; [\d,]+ rows stored "
-        r"\([\d,]+ in the table\); CPU [\d.]+ s = [\d.]+ µs per touch",
+        r"recompute: [\d,]+ touches in [\d.]+ s = [\d,]+ touches/s with \d+ process\(es\); "
+        r"[\d,]+ rows stored \([\d,]+ in the table\)",
+        r"CPU: Python [\d.]+ s = [\d.]+ µs per touch, PostgreSQL backends [\d.]+ s = [\d.]+ µs "
+        r"per touch",
         r"raw streamed SELECT of the events: [\d,]+ rows in [\d.]+ s = [\d,]+ rows/s; "
         r"ratio raw / recompute: \d+\.\d{3}",
-        r"phases: conversions [\d.]+ s, delete [\d.]+ s, touches [\d.]+ s, compute [\d.]+ s, "
-        r"write [\d.]+ s",
+        r"phases: conversions [\d.]+ s, conversions cpu [\d.]+ s, .*, touches [\d.]+ s, .*"
+        r"compute [\d.]+ s, .*, write [\d.]+ s, write cpu [\d.]+ s, write pg [\d.]+ s",
         r"load average at the start: [\d.]+ [\d.]+ [\d.]+",
     ],
     "compliance": [
