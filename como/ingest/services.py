@@ -68,7 +68,8 @@ def events_ingest(
     Each item is validated on its own: valid events are stored even when others are rejected.
     An event whose ``id`` the workspace already holds, or that repeats an earlier item of the
     same batch, is a ``duplicate`` and is not stored again (the first occurrence wins).
-    After commit, contacts' first/last-seen times are updated by a Celery task.
+    Contacts' first/last-seen times are written with their score state, in this transaction
+    (:mod:`como.scoring.score_state`).
     """
     if len(source) > _SOURCE_MAX:
         raise ValueError(f"source must be at most {_SOURCE_MAX} characters")
