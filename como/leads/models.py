@@ -131,8 +131,15 @@ class Contact(WorkspaceOwned):
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     external_id = models.CharField(max_length=128, blank=True)
+    # Indexed only where set (contact_account below): a contact without an account (every
+    # visitor, most B2C people) then writes no entry there on each score update.
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        db_index=False,
     )
     attributes = models.JSONField(default=dict, blank=True)
     lifecycle_stage = models.CharField(
@@ -182,6 +189,11 @@ class Contact(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "lifecycle_stage"]),
+            # An account's contacts (``account_id = x`` implies the condition); the score
+            # update of a contact with no account is not HOT and would write a NULL entry.
+            models.Index(
+                fields=["account"], condition=Q(account__isnull=False), name="contact_account"
+            ),
             # The ranked list: per fit value, current intent order (see como.scoring.ranking).
             models.Index(
                 fields=["workspace", "score_fit", "-score_intent_sign", "-score_intent_key", "-id"],
