@@ -57,7 +57,7 @@ FIGURES: dict[str, list[str]] = {
     "storage": [
         r"row: \d+ bytes on average",
         r"heap \+ TOAST: \d+ bytes/event = [\d,]+ MiB per million events",
-        r"index event_unique_id: [\d.]+ bytes/event",
+        r"index event_contact_timeline: [\d.]+ bytes/event",
         r"total: \d+ bytes/event = [\d,]+ MiB per million events \(indexes \d+%\)",
         r"generating INSERT: [\d,]+ events/s into the partitioned table; raw .* ratio \d\.\d{3}",
     ],

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from como.leads.models import Contact
 from como.leads.normalize import normalize_email, normalize_phone
+from como.leads.services import contacts_lock_for_delete
 from como.workspaces.models import Workspace
 from como.workspaces.users import User
 
@@ -307,6 +308,7 @@ def contact_erase(
         source=ErasureSource(source),
         reason=reason,
     )
+    contacts_lock_for_delete([contact.pk])  # events in flight are deleted too
     contact.delete()
     return erasure
 

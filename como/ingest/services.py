@@ -3,9 +3,9 @@
 Designed for ≥ 20,000 events/s in batches of 1,000 (docs/architecture.md, "Hot paths"): events are
 validated with pydantic, people are resolved set-based (:mod:`como.leads.identity`), rows are
 staged with one psycopg ``COPY`` into a session temp table and stored by one
-``INSERT … SELECT … ON CONFLICT DO NOTHING``; each id is first claimed in
-:class:`~como.leads.models.EventKey` (the idempotency key across months). Nothing runs a query
-per event.
+``INSERT … SELECT``; each id is first claimed in :class:`~como.leads.models.EventKey` (the
+idempotency key across months, and the only one: the events table has no unique key on the
+sender's id). Nothing runs a query per event.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from como.rawsql import column_defaults, raw_cursor
 from como.scoring.score_state import contacts_score_events
 from como.scoring.snapshots import EventRecord
 from como.workspaces.models import Workspace
+from como.workspaces.services import workspace_writers_hold
 
 from .schema import UTM_PARTS, EventIn, encode_properties, event_validate
 
@@ -123,6 +124,11 @@ def _store(
     with transaction.atomic():
         with raw_cursor() as cursor:
             pg = cursor.connection
+            # The events table has no foreign keys (their per-row checks cost more than the
+            # insert): this holds off the workspace's deletion instead, as identity resolution
+            # holds the contacts the events point at (FOR KEY SHARE).
+            if not workspace_writers_hold(cursor, workspace_id):
+                raise Workspace.DoesNotExist("the workspace was deleted")
             claimed = _claim_ids(cursor, workspace_id, [event for _, event in events])
             fresh = [event for _, event in events if event["id"] in claimed]
             if not fresh:
@@ -171,8 +177,9 @@ def _claim_ids(cursor: psycopg.Cursor[Any], workspace_id: int, events: list[Even
     """Claim the batch's ids in :class:`~como.leads.models.EventKey`; the ones that were new.
 
     Before identity resolution, so a re-posted batch neither creates nor changes contacts.
-    The events table is partitioned by month and its unique key holds ``occurred_at``; the key
-    table's does not, so an id re-sent with another instant is a duplicate, and a concurrent
+    The events table is partitioned by month, so a unique key there would have to hold
+    ``occurred_at``; the key table's does not, so an id re-sent with another instant is a
+    duplicate, and a concurrent
     batch claiming the same id waits for this transaction, then finds it taken (or claims it,
     if this one rolled back). Ids go in sorted order, so two batches claiming overlapping ids
     wait for one another in one direction only, never in a cycle.
@@ -283,8 +290,6 @@ def _insert(
                %s, %s, {utm}{exprs}
         FROM {stage} s
         ORDER BY s.ord
-        ON CONFLICT (workspace_id, event_id, occurred_at) DO NOTHING
-        RETURNING event_id
         """).format(
             event=_EVENT,
             stage=_STAGE,
@@ -294,7 +299,9 @@ def _insert(
         ),
         [workspace_id, received_at, source, *params],
     )
-    return [event_id for (event_id,) in cursor.fetchall()]
+    # Every id was claimed in leads_eventkey by this transaction, so every row is new: no
+    # unique key on the events table to check (nor to write), and nothing to read back.
+    return [event["id"] for event in events]
 
 
 _EVENT_GIVEN = {

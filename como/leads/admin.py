@@ -258,6 +258,9 @@ class ContactAdmin(WorkspaceScopedAdmin):
     def delete_model(self, request: HttpRequest, obj: Contact) -> None:
         services.contact_delete(contact=obj)
 
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        services.contacts_delete(contacts=queryset)
+
 
 @admin.register(Account)
 class AccountAdmin(WorkspaceScopedAdmin):

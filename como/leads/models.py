@@ -131,8 +131,15 @@ class Contact(WorkspaceOwned):
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     external_id = models.CharField(max_length=128, blank=True)
+    # Indexed only where set (contact_account below): a contact without an account (every
+    # visitor, most B2C people) then writes no entry there on each score update.
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        db_index=False,
     )
     attributes = models.JSONField(default=dict, blank=True)
     lifecycle_stage = models.CharField(
@@ -182,6 +189,11 @@ class Contact(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "lifecycle_stage"]),
+            # An account's contacts (``account_id = x`` implies the condition); the score
+            # update of a contact with no account is not HOT and would write a NULL entry.
+            models.Index(
+                fields=["account"], condition=Q(account__isnull=False), name="contact_account"
+            ),
             # The ranked list: per fit value, current intent order (see como.scoring.ranking).
             models.Index(
                 fields=["workspace", "score_fit", "-score_intent_sign", "-score_intent_key", "-id"],
@@ -272,8 +284,8 @@ class EventKey(models.Model):
     """
 
     pk = models.CompositePrimaryKey("workspace_id", "event_id")
-    # No foreign-key constraint: the event written with the key in the same transaction checks
-    # its workspace already, and a second check per event would be paid at every commit.
+    # No foreign-key constraint (a check per event would be paid at every commit): ingest
+    # holds the workspace against deletion while it writes, as for its events (see Event).
     # Deleting a workspace still deletes its keys (Django's cascade).
     workspace = models.ForeignKey(
         "workspaces.Workspace",
@@ -293,23 +305,39 @@ class Event(WorkspaceOwned):
     """Something a contact did, as reported by a source. Append-only.
 
     The table is partitioned by UTC month of ``occurred_at`` (:mod:`como.leads.partitions`):
-    in the database the primary key is ``(id, occurred_at)`` and the sender's id is unique per
-    workspace *and instant*, because a partitioned table's keys must hold the partition key.
-    Django keeps ``id`` as the primary key (one identity sequence keeps ids unique, and nothing
-    holds a foreign key to an event); ingest claims each id in :class:`EventKey` first, which
-    is what keeps an id unique per workspace across months.
+    in the database the primary key is ``(id, occurred_at)``, because a partitioned table's
+    keys must hold the partition key. Django keeps ``id`` as the primary key (one identity
+    sequence keeps ids unique, and nothing holds a foreign key to an event). The sender's id
+    is unique per workspace through :class:`EventKey`, which ingest claims first; the table
+    itself has no unique key on it (nothing reads an event by its sender's id).
+
+    Neither foreign key is a database constraint: their per-row checks, run at every ingest
+    commit, cost more than the insert's own index writes. What they guarded is kept by locks
+    instead: ingest holds every contact it points events at ``FOR KEY SHARE`` (identity
+    resolution) and its workspace too, and whoever deletes a contact or a workspace locks it
+    ``FOR UPDATE`` before the cascade (:func:`como.leads.services.contacts_lock_for_delete`,
+    :mod:`como.leads.reactions`), so the cascade's ``DELETE`` sees every event committed for
+    it; an identity merge moves the events before it deletes the merged visitor.
     """
 
     # The composite indexes below lead with the workspace and with the contact: one-column
     # indexes on either would only be more to write per event stored.
     workspace = models.ForeignKey(
-        "workspaces.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+        "workspaces.Workspace",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     event_id = models.CharField(
         max_length=128, help_text="The sender's id for the event; unique per workspace."
     )
     contact = models.ForeignKey(
-        Contact, on_delete=models.CASCADE, related_name="events", db_index=False
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
     )
     type = models.CharField(max_length=64)
     properties = models.JSONField(default=dict, blank=True)
@@ -324,11 +352,6 @@ class Event(WorkspaceOwned):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "event_id", "occurred_at"], name="event_unique_id"
-            ),
-        ]
         indexes = [
             models.Index(fields=["contact", "-occurred_at"], name="event_contact_timeline"),
             models.Index(fields=["workspace", "type", "-occurred_at"], name="event_workspace_type"),

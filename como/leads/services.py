@@ -125,7 +125,29 @@ def contact_update(
 
 @transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
+    contacts_lock_for_delete([contact.pk])
     contact.delete()
+
+
+@transaction.atomic
+def contacts_delete(*, contacts: models.QuerySet[Contact]) -> int:
+    """Delete these contacts and, by cascade, their events and the rest; how many contacts."""
+    contacts_lock_for_delete(contacts.values_list("pk", flat=True))
+    return contacts.delete()[1].get(Contact._meta.label, 0)
+
+
+def contacts_lock_for_delete(ids: Iterable[int]) -> None:
+    """Lock contacts ``FOR UPDATE`` (in id order) before deleting them; in a transaction.
+
+    Events hold their contact by a foreign key with no database constraint (see
+    :class:`~como.leads.models.Event`). An ingest batch holds each contact it points events at
+    ``FOR KEY SHARE`` until it commits, so this lock waits for such a batch, and the cascade
+    that follows deletes its events too; a batch that comes after finds the contact gone and
+    resolves its people again. Without it the cascade could miss a batch's events still in
+    flight and leave them pointing at no one.
+    """
+    locked = Contact.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk")
+    list(locked.values_list("pk", flat=True))
 
 
 def actor_of(principal: Principal | None) -> tuple[str, int | None]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
@@ -15,7 +16,7 @@ from .models import ApiKey, Membership, Workspace
 from .principal import CallerKind, Principal, principal_for_request
 from .roles import Permission
 from .selectors import member_candidates, user_named
-from .services import api_key_create, workspace_create
+from .services import api_key_create, workspace_create, workspace_delete
 
 
 class WorkspaceForm(forms.ModelForm):
@@ -120,6 +121,13 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return principal_for_request(request).is_superuser
+
+    def delete_model(self, request: HttpRequest, obj: Workspace) -> None:
+        workspace_delete(workspace=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Workspace]) -> None:
+        for workspace in queryset:
+            workspace_delete(workspace=workspace)
 
     def save_model(self, request: HttpRequest, obj: Workspace, form: Any, change: bool) -> None:
         if change:

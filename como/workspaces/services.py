@@ -3,10 +3,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from . import keys
 from .keycache import api_keys_changed
@@ -20,6 +22,45 @@ class IssuedKey:
 
     api_key: ApiKey
     secret: str
+
+
+#: The first key of the advisory lock that a workspace's deletion takes exclusively and its
+#: writers without a database foreign key to it take shared; the second is from the id.
+_WRITERS_LOCK = 0x636F6D6F  # "como"
+_EXISTS = sql.SQL("SELECT 1 FROM {} WHERE id = %s").format(sql.Identifier(Workspace._meta.db_table))
+
+
+def _writers_lock_key(workspace_id: int) -> list[int]:
+    # Two int4 keys: a space of their own, apart from the one-bigint keys used elsewhere. Two
+    # workspaces sharing a second key only make a deletion wait for the other's writers too.
+    return [_WRITERS_LOCK, workspace_id % 2_147_483_647]
+
+
+def workspace_writers_hold(cursor: psycopg.Cursor[Any], workspace_id: int) -> bool:
+    """Hold off the workspace's deletion until this transaction ends; False if it is gone.
+
+    For writers that add rows holding the workspace without a database foreign key (ingest's
+    events): a foreign-key check per row costs more than the row, and one lock per
+    transaction keeps the guarantee, with :func:`workspace_delete`. An advisory lock, not a
+    row lock: a row lock held by every batch would meet the ``FOR UPDATE`` that first-use
+    set-ups take on the workspace row (the scoring model's) and deadlock with them.
+    """
+    cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", _writers_lock_key(workspace_id))
+    # A statement of its own: its snapshot is taken after the lock is granted.
+    cursor.execute(_EXISTS, [workspace_id])
+    return cursor.fetchone() is not None
+
+
+@transaction.atomic
+def workspace_delete(*, workspace: Workspace) -> None:
+    """Delete a workspace and, by Django's cascade, everything it holds.
+
+    It first waits for the writers that hold it (:func:`workspace_writers_hold`), so the
+    cascade sees and deletes their rows, and writers that come after find the workspace gone.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _writers_lock_key(workspace.pk))
+    workspace.delete()
 
 
 @transaction.atomic
