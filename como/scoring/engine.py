@@ -106,7 +106,7 @@ def compile_model(model: ScoringModel | Mapping[str, Any]) -> CompiledModel:
             event_type=rule.event_type,
             points=rule.points,
             matches=(
-                _always
+                matches_always
                 if rule.when is None
                 else compile_condition(rule.when, property_getter, market)
             ),
@@ -123,7 +123,7 @@ def compile_model(model: ScoringModel | Mapping[str, Any]) -> CompiledModel:
     )
 
 
-def _always(properties: Mapping[str, Any]) -> bool:
+def matches_always(properties: Mapping[str, Any]) -> bool:
     return True
 
 
