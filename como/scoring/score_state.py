@@ -39,7 +39,7 @@ from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
 from .decay import decayed, ranking_key
-from .engine import CapWindows, CompiledModel, matches_always, score_at
+from .engine import EVENT_ORDER, CapWindows, CompiledModel, matches_always, score_at
 from .inputs import EVENT_COLUMNS, compiled, event_record
 from .models import ScoringModel
 from .services import scoring_model_active
@@ -218,11 +218,7 @@ def _incremental(
     one stored)."""
     if stored.version != version or stored.as_of is None:
         return None
-    ordered = (
-        sorted(events, key=lambda event: (event.occurred_at, event.event_id))
-        if len(events) > 1
-        else events
-    )
+    ordered = sorted(events, key=EVENT_ORDER) if len(events) > 1 else events
     caps = caps_of.load(stored.caps)
     last_stored = stored.last_seen
     if ordered and last_stored is not None and ordered[0].occurred_at <= last_stored:
@@ -237,7 +233,7 @@ def _incremental(
     # stamp and back, and timedelta arithmetic is integer microseconds, so every comparison
     # is the one engine.count_intent makes.
     contributions = caps_of.count(ordered, caps)
-    as_of = max([at, stored.as_of, *(event.occurred_at for event in ordered[-1:])])
+    as_of = max(at, stored.as_of, ordered[-1].occurred_at) if ordered else max(at, stored.as_of)
     rate = engine.rate_per_quarter
     intent = decayed(stored.intent, rate, stored.as_of, as_of)
     for points, occurred_at in contributions:
