@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 import os
 import queue
@@ -73,11 +72,14 @@ def setup_django(queue: str) -> None:
 
     django.setup()
     # As como.wsgi does once the application is loaded: what startup loaded (the URL
-    # configuration and every view with it) leaves the garbage collector's full passes.
+    # configuration and every view with it) leaves the garbage collector's passes, which are
+    # made rarer (como/gcpolicy.py).
     from django.urls import get_resolver
 
+    from como import gcpolicy
+
     assert get_resolver().url_patterns
-    gc.freeze()
+    gcpolicy.settle()
 
 
 def require_migrated() -> None:
