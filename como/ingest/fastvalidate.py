@@ -30,6 +30,8 @@ from .schema import FUTURE_TOLERANCE, EventIn, _email, _properties, event_valida
 Validated = tuple[EventIn, None] | tuple[None, dict[str, list[str]]]
 
 _PYTHON_VALIDATORS = (AfterValidator, BeforeValidator)
+#: A tuple, not ``int | float``: that expression builds a new union object at every call.
+_NUMBERS = (int, float)
 
 
 def _core_only(hint: Any) -> Any:
@@ -84,7 +86,7 @@ def _finish(item: Any, event: dict[str, Any], latest: datetime) -> bool:
     """Apply schema.EventIn's Python validators to ``event`` (shaped from ``item``) in place;
     False when one refuses it (or cannot tell), and the per-event path must judge it."""
     occurred_at = item.get("occurred_at")
-    if isinstance(occurred_at, int | float):  # schema._timestamp_is_text
+    if isinstance(occurred_at, _NUMBERS):  # schema._timestamp_is_text
         return False
     value = event["occurred_at"]
     # schema._aware_and_not_future
