@@ -1,5 +1,5 @@
 """The cyclic garbage collector's settings for a long-lived process (web worker, Celery
-worker, the benches that stand in for them), applied once its startup is loaded.
+worker, ingest drain, the benches that stand in for them), applied once its startup is loaded.
 
 Two settings, both about work the collector does without finding anything:
 
