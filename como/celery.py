@@ -6,11 +6,12 @@ queued messages; settings live under ``CELERY_*`` in :mod:`como.settings`.
 
 from __future__ import annotations
 
-import gc
 import os
 
 from celery import Celery
 from celery.signals import worker_process_init
+
+from como import gcpolicy
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "como.settings")
 
@@ -22,5 +23,6 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def _freeze_startup_objects(**_: object) -> None:
     """As in :mod:`como.wsgi`: what a worker process loaded at start stays for its life, so
-    the garbage collector's full passes need not walk it."""
-    gc.freeze()
+    the garbage collector's passes need not walk it, and they are rarer
+    (:mod:`como.gcpolicy`)."""
+    gcpolicy.settle()

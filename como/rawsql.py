@@ -6,6 +6,8 @@ elements into the SQL text; these are the two things they share, so they exist o
 
 from __future__ import annotations
 
+import struct
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -13,16 +15,72 @@ import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.db.models.fields import NOT_PROVIDED
-from psycopg import sql
+from psycopg import postgres, sql
+from psycopg.abc import Buffer
+from psycopg.types.array import ListBinaryDumper
 
 
 def raw_cursor() -> psycopg.Cursor[Any]:
     """A psycopg cursor on Django's connection (so inside its transaction), with server-side
     binding: Django's cursor binds client-side and would quote each of a batch's thousands of
     array elements into the SQL text, which costs more than the statement itself. Use it as a
-    context manager."""
+    context manager. Its binary array parameters (``%b``) are dumped by
+    :class:`FlatListBinaryDumper`."""
     connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
+    pg = connection.connection
+    if pg not in _flat_lists:
+        pg.adapters.register_dumper(list, FlatListBinaryDumper)
+        _flat_lists.add(pg)
+    return psycopg.Cursor(pg)
+
+
+#: psycopg connections whose adapters dump flat lists with :class:`FlatListBinaryDumper`.
+_flat_lists: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+_HEAD = struct.Struct("!III")  # ndims, has nulls, element oid: the binary array header
+_DIM = struct.Struct("!II")  # length, lower bound
+_LENGTH = struct.Struct("!i")
+#: Element types whose every value has one binary width.
+_FIXED_WIDTH = frozenset(
+    postgres.types[name].oid
+    for name in (
+        "int2",
+        "int4",
+        "int8",
+        "float4",
+        "float8",
+        "timestamptz",
+        "timestamp",
+        "date",
+        "bool",
+        "uuid",
+    )
+)
+
+
+class FlatListBinaryDumper(ListBinaryDumper):
+    """psycopg's binary array dumper, with a flat list of a fixed-width type and no NULLs
+    (the ids, instants and numbers of the set-based paths) dumped by C loops.
+
+    psycopg's own dumper appends each element's length and bytes from a Python loop; here the
+    elements are dumped by ``map`` over the same element dumper and joined with their one
+    length as the separator, 2-3x faster. The bytes are the same (tests/como/test_rawsql.py);
+    texts, NULLs, nested and empty lists take psycopg's path."""
+
+    def dump(self, obj: list[Any]) -> Buffer | None:
+        element = self.sub_dumper
+        if (
+            element is None
+            or element.oid not in _FIXED_WIDTH
+            or not obj
+            or isinstance(obj[0], list)
+            or None in obj
+        ):
+            return super().dump(obj)
+        dumped = cast(list[Buffer], list(map(element.dump, obj)))
+        length = _LENGTH.pack(len(dumped[0]))
+        return b"".join(
+            (_HEAD.pack(1, 0, element.oid), _DIM.pack(len(obj), 1), length, length.join(dumped))
+        )
 
 
 def column_defaults(

@@ -130,9 +130,12 @@ def _properties(value: dict[str, Any]) -> dict[str, Any]:
         raise PydanticCustomError("properties_json", "Properties must be JSON values.") from None
     # Walking every event's properties in Python would cost the hot path; the encoding
     # tells cheaply when a walk can find something (NaN, ±Infinity, deep nesting).
+    # find(), not `in`: bytes.__contains__ first tries its argument as an integer, and raises
+    # and clears a TypeError each time (three per event before: the swallowed errors of the
+    # profiles).
     if (
-        b"NaN" in encoded
-        or b"Infinity" in encoded
+        encoded.find(b"NaN") != -1
+        or encoded.find(b"Infinity") != -1
         or encoded.count(b"[") + encoded.count(b"{") > jsonsafe.MAX_DEPTH
     ):
         _unstorable(value)
@@ -144,7 +147,7 @@ def _properties(value: dict[str, Any]) -> dict[str, Any]:
         )
     # JSONB rejects NUL. The substring test is the fast path; the pattern then tells a real
     # escaped NUL from an escaped backslash followed by the text "u0000".
-    if b"\\u0000" in encoded and _ESCAPED_NUL.search(encoded):
+    if encoded.find(b"\\u0000") != -1 and _ESCAPED_NUL.search(encoded):
         raise PydanticCustomError("nul_character", "Must not contain the NUL character.")
     return value
 

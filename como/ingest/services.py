@@ -32,7 +32,8 @@ from como.scoring.snapshots import EventRecord
 from como.workspaces.models import Workspace
 from como.workspaces.services import workspace_writers_hold
 
-from .schema import UTM_PARTS, EventIn, encode_properties, event_validate
+from .fastvalidate import events_validate
+from .schema import UTM_PARTS, EventIn, encode_properties
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ _STAGE_COLUMNS = ["ord", "event_id", "contact_id", "type", "properties", "occurr
 _STAGE_TYPES = ["int4", "text", "int8", "text", "text", "timestamptz", *["text"] * len(UTM_PARTS)]
 
 
-@dataclass(frozen=True)
+# One per event of a batch: not frozen, whose __init__ sets each field via object.__setattr__.
+@dataclass(slots=True)
 class EventResult:
     index: int
     id: str | None
@@ -78,8 +80,9 @@ def events_ingest(
     results: list[EventResult | None] = [None] * len(events)
     accepted: list[tuple[int, EventIn]] = []
     seen: set[str] = set()
-    for index, item in enumerate(events):
-        event, errors = event_validate(item, now=received_at)
+    for index, (item, (event, errors)) in enumerate(
+        zip(events, events_validate(list(events), now=received_at), strict=True)
+    ):
         if event is None:
             results[index] = EventResult(index, _echo_id(item), "rejected", errors)
         elif event["id"] in seen:

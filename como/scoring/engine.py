@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple, TypedDict
 
 from .decay import decay_factor, decayed
@@ -32,9 +33,10 @@ from .rules import ScoringModel, parse_model
 from .snapshots import AccountSnapshot, ContactSnapshot, EventRecord
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
-    """One event counted by one intent rule, at full (undecayed) points."""
+class Contribution(NamedTuple):
+    """One event counted by one intent rule, at full (undecayed) points. (A tuple: scoring a
+    history makes one per event counted, and a frozen dataclass sets each field through
+    ``object.__setattr__``.)"""
 
     rule: str
     event_id: str
@@ -106,7 +108,7 @@ def compile_model(model: ScoringModel | Mapping[str, Any]) -> CompiledModel:
             event_type=rule.event_type,
             points=rule.points,
             matches=(
-                _always
+                matches_always
                 if rule.when is None
                 else compile_condition(rule.when, property_getter, market)
             ),
@@ -123,14 +125,27 @@ def compile_model(model: ScoringModel | Mapping[str, Any]) -> CompiledModel:
     )
 
 
-def _always(properties: Mapping[str, Any]) -> bool:
+def matches_always(properties: Mapping[str, Any]) -> bool:
     return True
+
+
+#: ``(occurred_at, event_id)`` of an EventRecord, the order events are counted in.
+EVENT_ORDER = attrgetter("occurred_at", "event_id")
 
 
 def _fit_getter(path: str) -> Callable[[FitSubject], Any]:
     root, _, rest = path.partition(".")
     head, _, tail = rest.partition(".")
     keys = tail.split(".") if head == "attributes" else []
+    if not keys:
+        # A plain field (every rule but attributes.*): no walk() call per rule and contact.
+        read = attrgetter(head)
+
+        def get_field(subject: FitSubject) -> Any:
+            record: Any = subject.contact if root == "contact" else subject.account
+            return None if record is None else read(record)
+
+        return get_field
 
     def get(subject: FitSubject) -> Any:
         record: Any = subject.contact if root == "contact" else subject.account
@@ -165,8 +180,8 @@ def evaluate_intent(
     Events after ``at`` (if given) are ignored. ``windows``, if given, should be empty; it is
     filled with the cap state after the last event (to store for :func:`count_intent`)."""
     ordered = sorted(
-        (e for e in events if at is None or e.occurred_at <= at),
-        key=lambda e: (e.occurred_at, e.event_id),
+        events if at is None else [e for e in events if e.occurred_at <= at],
+        key=EVENT_ORDER,
     )
     return count_intent(model, ordered, {} if windows is None else windows)
 

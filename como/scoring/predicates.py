@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from operator import methodcaller
 from typing import Any, TypeVar
 
 import zipcodes
@@ -204,8 +205,8 @@ def property_getter(path: str) -> Callable[[Mapping[str, Any]], Any]:
     """Read a dotted path from an event's properties; None when any step is absent."""
     keys = path.split(".")
     if len(keys) == 1:
-        (key,) = keys
-        return lambda properties: properties.get(key)
+        # properties.get(key), called from C: one Python frame less per rule and event.
+        return methodcaller("get", keys[0])
 
     return lambda properties: walk(properties, keys)
 

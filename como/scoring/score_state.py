@@ -21,7 +21,6 @@ constant number of statements however many contacts, by one of two paths:
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -40,7 +39,7 @@ from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
 from .decay import decayed, ranking_key
-from .engine import CapWindows, CompiledModel, count_intent, score_at
+from .engine import EVENT_ORDER, CapWindows, CompiledModel, matches_always, score_at
 from .inputs import EVENT_COLUMNS, compiled, event_record
 from .models import ScoringModel
 from .services import scoring_model_active
@@ -64,9 +63,11 @@ _CONTACT = sql.Identifier(Contact._meta.db_table)
 StoredCaps = dict[str, list[int]]
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreState:
-    """What is stored on a contact: intent as of ``as_of``, fit, cap windows, activity."""
+class ScoreState(NamedTuple):
+    """What is stored on a contact: intent as of ``as_of``, fit, cap windows, activity.
+
+    A tuple, not a frozen dataclass: ingest makes one per contact a batch touches, and a
+    frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``."""
 
     fit: float
     intent: float
@@ -217,11 +218,7 @@ def _incremental(
     one stored)."""
     if stored.version != version or stored.as_of is None:
         return None
-    ordered = (
-        sorted(events, key=lambda event: (event.occurred_at, event.event_id))
-        if len(events) > 1
-        else events
-    )
+    ordered = sorted(events, key=EVENT_ORDER) if len(events) > 1 else events
     caps = caps_of.load(stored.caps)
     last_stored = stored.last_seen
     if ordered and last_stored is not None and ordered[0].occurred_at <= last_stored:
@@ -232,28 +229,15 @@ def _incremental(
                 break
             if not caps_of.late_ok(event, caps):
                 return None
-    # Only the windows of the rules these events' types can reach become instants and go
-    # back to numbers; the others are carried over as stored.
-    touched: dict[str, int] = {}
-    for event in ordered:
-        touched.update(caps_of.by_type.get(event.type, ()))
-    windows: CapWindows = {
-        key: deque([_EPOCH + timedelta(microseconds=stamp) for stamp in caps[key]], limit)
-        for key, limit in touched.items()
-        if key in caps
-    }
-    contributions = count_intent(engine, ordered, windows)
-    for key in touched:
-        window = windows.get(key)
-        if window:
-            caps[key] = [(stamp - _EPOCH) // _MICROSECOND for stamp in window]
-        else:
-            caps.pop(key, None)
-    as_of = max([at, stored.as_of, *(event.occurred_at for event in ordered[-1:])])
+    # The windows are folded as stored, in integer microseconds: no instant is built per
+    # stamp and back, and timedelta arithmetic is integer microseconds, so every comparison
+    # is the one engine.count_intent makes.
+    contributions = caps_of.count(ordered, caps)
+    as_of = max(at, stored.as_of, ordered[-1].occurred_at) if ordered else max(at, stored.as_of)
     rate = engine.rate_per_quarter
     intent = decayed(stored.intent, rate, stored.as_of, as_of)
-    for contribution in contributions:
-        intent += decayed(contribution.points, rate, contribution.occurred_at, as_of)
+    for points, occurred_at in contributions:
+        intent += decayed(points, rate, occurred_at, as_of)
     first_seen, last_seen = stored.first_seen, stored.last_seen
     if ordered:
         first_seen = min(filter(None, (first_seen, ordered[0].occurred_at)))
@@ -388,15 +372,24 @@ FROM {event} WHERE workspace_id = %b AND contact_id = ANY(%b::bigint[])
 
 
 class _CapRules:
-    """A model's capped rules, worked out once per scoring call: their counts, and which of
-    them each event type can reach."""
+    """A model's capped rules, worked out once per scoring call: their counts, which of them
+    each event type can reach, and each event type's rules as plain tuples for :meth:`count`."""
 
-    __slots__ = ("by_type", "capped", "limits")
+    __slots__ = ("capped", "limits", "rules")
 
     def __init__(self, engine: CompiledModel) -> None:
         self.limits = {r.key: r.cap_count for r in engine.intent if r.cap_count is not None}
-        self.by_type = {
-            type_: {r.key: r.cap_count for r in rules if r.cap_count is not None}
+        self.rules = {
+            type_: tuple(
+                (
+                    r.key,
+                    r.points,
+                    None if r.matches is matches_always else r.matches,
+                    r.cap_count,
+                    None if r.cap_window is None else r.cap_window // _MICROSECOND,
+                )
+                for r in rules
+            )
             for type_, rules in engine.intent_by_type.items()
         }
         self.capped = {
@@ -422,6 +415,39 @@ class _CapRules:
             if window and window[-1] >= stamp and rule.matches(event.properties):
                 return False
         return True
+
+    def count(
+        self, ordered: Sequence[EventRecord], caps: StoredCaps
+    ) -> list[tuple[float, datetime]]:
+        """:func:`engine.count_intent` over stored windows: ``(points, occurred_at)`` of what
+        ``ordered`` events count, in order; ``caps`` is updated in place (a window left
+        empty is removed, as the full path stores none)."""
+        out: list[tuple[float, datetime]] = []
+        rules_of = self.rules
+        for event in ordered:
+            rules = rules_of.get(event.type)
+            if not rules:
+                continue
+            stamp = None
+            for key, points, matches, cap_count, span in rules:
+                if matches is not None and not matches(event.properties):
+                    continue
+                if cap_count is not None and span is not None:
+                    if stamp is None:
+                        stamp = _micros(event.occurred_at)
+                    window = caps.get(key)
+                    if window is None:
+                        window = caps[key] = []
+                    # The instants a window of ``span`` before this event no longer holds.
+                    while window and stamp - window[0] >= span:
+                        del window[0]
+                    if len(window) >= cap_count:
+                        continue
+                    window.append(stamp)
+                out.append((points, event.occurred_at))
+        for key in [key for key, window in caps.items() if not window]:
+            del caps[key]
+        return out
 
     def load(self, text: str | None) -> StoredCaps:
         """Stored cap windows, keeping only the model's capped rules and at most their count

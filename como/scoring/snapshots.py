@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from como.leads.normalize import email_domain
 
@@ -53,8 +53,11 @@ class AccountSnapshot:
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
+class EventRecord(NamedTuple):
+    """One event as the engine reads it. A tuple, not a frozen dataclass: ingest makes one per
+    event stored, and a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``."""
+
     event_id: str
     type: str
     properties: Mapping[str, Any]

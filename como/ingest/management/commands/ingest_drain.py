@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from psycopg import sql
 
+from como import gcpolicy
 from como.ingest.buffer import DRAIN_BATCH, buffer_drain
 from como.ingest.groupcommit import CHANNEL
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self._on_signal)
         batch, poll = options["batch"], options["poll"]
+        # Long-lived and storing batches of up to a thousand events, as a web worker does.
+        gcpolicy.settle()
         self.stdout.write(f"ingest drain: batches of {batch}, polling every {poll} s", ending="\n")
         self.stdout.flush()
         total = 0
