@@ -204,7 +204,7 @@ def post_concurrently(
     would share one interpreter lock and could never use a second core for Python.
 
     ``warm`` (a body list per share) is posted by each client on its connection before the
-    clock starts: its temp table, prepared statements and caches are then those of a warm
+    clock starts: its prepared statements and caches are then those of a warm
     worker."""
     if len(shares) == 1:
         return _post_sequentially(key, shares[0], (warm or [[]])[0])

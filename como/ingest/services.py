@@ -1,17 +1,15 @@
 """The ingest write path: validate, resolve identities, store, react.
 
-Designed for ≥ 20,000 events/s in batches of 1,000 (docs/architecture.md, "Hot paths"): events are
-validated with pydantic, people are resolved set-based (:mod:`como.leads.identity`), rows are
-staged with one psycopg ``COPY`` into a session temp table and stored by one
-``INSERT … SELECT``; each id is first claimed in :class:`~como.leads.models.EventKey` (the
-idempotency key across months, and the only one: the events table has no unique key on the
-sender's id). Nothing runs a query per event.
+Designed for ≥ 20,000 events/s in batches of 1,000 (docs/architecture.md, "Hot paths"): events
+are validated with pydantic, people are resolved set-based (:mod:`como.leads.identity`), rows
+are stored by one binary psycopg ``COPY`` into the partitioned table; each id is first claimed
+in :class:`~como.leads.models.EventKey` (the idempotency key across months, and the only one:
+the events table has no unique key on the sender's id). Nothing runs a query per event.
 """
 
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,14 +17,15 @@ from functools import cache
 from typing import Any, Literal
 
 import psycopg
-from django.db import connection, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils import timezone
 from psycopg import sql
 
 from como.leads.identity import RETRYABLE_ERRORS, PersonRef, Resolution, contacts_resolve
 from como.leads.models import Contact, Event, EventKey
 from como.leads.reactions import contacts_identified, events_ingested
-from como.rawsql import column_defaults, raw_cursor
+from como.rawsql import raw_cursor
 from como.scoring.score_state import contacts_score_events
 from como.scoring.snapshots import EventRecord
 from como.workspaces.models import Workspace
@@ -44,10 +43,7 @@ _ID_MAX = Event._meta.get_field("event_id").max_length or 0
 _EVENT = sql.Identifier(Event._meta.db_table)
 _CONTACT = sql.Identifier(Contact._meta.db_table)
 _KEY = sql.Identifier(EventKey._meta.db_table)
-_STAGE = sql.Identifier("como_ingest_stage_v2")  # bump the suffix when the columns change
 _UTM_COLUMNS = [f"utm_{part}" for part in UTM_PARTS]
-_STAGE_COLUMNS = ["ord", "event_id", "contact_id", "type", "properties", "occurred_at"]
-_STAGE_TYPES = ["int4", "text", "int8", "text", "text", "timestamptz", *["text"] * len(UTM_PARTS)]
 
 
 # One per event of a batch: not frozen, whose __init__ sets each field via object.__setattr__.
@@ -122,11 +118,8 @@ def _store(
     (set-based, :func:`como.scoring.score_state.contacts_score_events`); return the ids
     inserted."""
     workspace_id = workspace.pk
-    # Inside a caller's transaction the stage may still hold an earlier batch's rows.
-    nested = connection.in_atomic_block
     with transaction.atomic():
         with raw_cursor() as cursor:
-            pg = cursor.connection
             # The events table has no foreign keys (their per-row checks cost more than the
             # insert): this holds off the workspace's deletion instead, as identity resolution
             # holds the contacts the events point at (FOR KEY SHARE).
@@ -136,7 +129,6 @@ def _store(
             fresh = [event for _, event in events if event["id"] in claimed]
             if not fresh:
                 return set()
-            _ensure_stage(cursor, pg)
             attempt = 1
             while True:
                 try:
@@ -147,7 +139,6 @@ def _store(
                         )
                         created = _insert(
                             cursor,
-                            empty_stage=nested,
                             workspace_id=workspace_id,
                             events=fresh,
                             contact_ids=resolution.contact_ids,
@@ -215,68 +206,35 @@ def _person(event: EventIn) -> PersonRef:
     )
 
 
-#: psycopg connections whose session already has the stage table (a committed CREATE).
-_staged: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
-
-
-def _ensure_stage(cursor: psycopg.Cursor[Any], pg: psycopg.Connection[Any]) -> None:
-    # One temp table per database session, reused by every batch: creating one per batch
-    # would churn the system catalogs, and asking each time costs a round trip. It is only
-    # remembered once the creating transaction commits (a rollback would take it away).
-    if pg in _staged:
-        return
-    cursor.execute(
-        sql.SQL("""
-        CREATE TEMP TABLE IF NOT EXISTS {stage} (
-            ord integer NOT NULL,
-            event_id text NOT NULL,
-            contact_id bigint NOT NULL,
-            type text NOT NULL,
-            properties text NOT NULL,
-            occurred_at timestamptz NOT NULL,
-            utm_source text NOT NULL,
-            utm_medium text NOT NULL,
-            utm_campaign text NOT NULL,
-            utm_term text NOT NULL,
-            utm_content text NOT NULL
-        ) ON COMMIT DELETE ROWS
-        """).format(stage=_STAGE)
-    )
-    transaction.on_commit(lambda: _staged.add(pg))
-
-
 def _insert(
     cursor: psycopg.Cursor[Any],
     *,
-    empty_stage: bool,
     workspace_id: int,
     events: list[EventIn],
     contact_ids: list[int],
     source: str,
     received_at: datetime,
 ) -> list[str]:
-    # ON COMMIT DELETE ROWS empties the stage between transactions, and a failed attempt's
-    # rows go with its savepoint; only several batches in one outer transaction need this.
-    if empty_stage:
-        cursor.execute(sql.SQL("DELETE FROM {stage}").format(stage=_STAGE))
-    copy_sql = sql.SQL("COPY {stage} ({columns}) FROM STDIN (FORMAT BINARY)").format(
-        stage=_STAGE, columns=_identifiers([*_STAGE_COLUMNS, *_UTM_COLUMNS])
-    )
-    with cursor.copy(copy_sql) as copy:
+    """COPY the events straight into the partitioned table, which routes each row to its
+    month. Every id was claimed in leads_eventkey by this transaction, so every row is new:
+    no key to check, nothing to read back. A failed attempt's rows go with its savepoint."""
+    with cursor.copy(_copy_events()) as copy:
         # Binary: psycopg's C dumpers write the timestamps and numbers as they are, where the
         # text format spent its time formatting each instant (and PostgreSQL parsing it back).
-        # The properties are staged as the JSON text already encoded, cast once in the INSERT.
-        copy.set_types(_STAGE_TYPES)
-        for ord, (event, contact_id) in enumerate(zip(events, contact_ids, strict=True)):
+        # A jsonb value in binary is a version byte and the JSON text, encoded once here.
+        copy.set_types(_COPY_TYPES)
+        for event, contact_id in zip(events, contact_ids, strict=True):
             utm = event.get("utm") or {}
             copy.write_row(
                 (
-                    ord,
+                    workspace_id,
                     event["id"],
                     contact_id,
                     event["type"],
-                    encode_properties(event.get("properties") or {}).decode(),
+                    _JSONB_V1 + encode_properties(event.get("properties") or {}),
                     event["occurred_at"],
+                    received_at,
+                    source,
                     utm.get("source") or "",
                     utm.get("medium") or "",
                     utm.get("campaign") or "",
@@ -284,46 +242,40 @@ def _insert(
                     utm.get("content") or "",
                 )
             )
-    columns, exprs, params = _event_defaults()
-    cursor.execute(
-        sql.SQL("""
-        INSERT INTO {event} (workspace_id, event_id, contact_id, type, properties, occurred_at,
-                             received_at, source, {utm}{columns})
-        SELECT %s, s.event_id, s.contact_id, s.type, s.properties::jsonb, s.occurred_at,
-               %s, %s, {utm}{exprs}
-        FROM {stage} s
-        ORDER BY s.ord
-        """).format(
-            event=_EVENT,
-            stage=_STAGE,
-            utm=_identifiers(_UTM_COLUMNS),
-            columns=columns,
-            exprs=exprs,
-        ),
-        [workspace_id, received_at, source, *params],
-    )
-    # Every id was claimed in leads_eventkey by this transaction, so every row is new: no
-    # unique key on the events table to check (nor to write), and nothing to read back.
     return [event["id"] for event in events]
 
 
-_EVENT_GIVEN = {
-    "id",
-    "workspace",
+#: The columns ingest writes, in ``_insert``'s order; ``id`` is the table's identity.
+_COPY_COLUMNS = [
+    "workspace_id",
     "event_id",
-    "contact",
+    "contact_id",
     "type",
     "properties",
     "occurred_at",
     "received_at",
     "source",
-    *(f"utm_{part}" for part in UTM_PARTS),
-}
+    *_UTM_COLUMNS,
+]
+#: ``bytea`` for properties: the bytes go as they are, and jsonb's binary input reads them.
+_COPY_TYPES = ["int8", "text", "int8", "text", "bytea", "timestamptz", "timestamptz", "text"]
+_COPY_TYPES += ["text"] * len(UTM_PARTS)
+_JSONB_V1 = b"\x01"
 
 
 @cache
-def _event_defaults() -> tuple[sql.Composable, sql.Composable, tuple[Any, ...]]:
-    return column_defaults(Event, given=_EVENT_GIVEN)
+def _copy_events() -> sql.Composable:
+    # A field added to Event without a value here would take no default from a COPY (Django
+    # keeps defaults in Python): refuse to store events until ingest writes it.
+    written = {"id", *(c.removesuffix("_id") for c in _COPY_COLUMNS), "contact", "workspace"}
+    missing = sorted(
+        f.name for f in Event._meta.concrete_fields if f.name not in written | {"event_id"}
+    )
+    if missing:
+        raise ImproperlyConfigured(f"ingest writes no value for Event fields {missing}")
+    return sql.SQL("COPY {event} ({columns}) FROM STDIN (FORMAT BINARY)").format(
+        event=_EVENT, columns=_identifiers(_COPY_COLUMNS)
+    )
 
 
 def _identifiers(names: Sequence[str]) -> sql.Composable:
