@@ -264,7 +264,7 @@ _JSONB_V1 = b"\x01"
 
 
 @cache
-def _copy_events() -> sql.Composable:
+def _copy_events() -> sql.Composed:
     # A field added to Event without a value here would take no default from a COPY (Django
     # keeps defaults in Python): refuse to store events until ingest writes it.
     written = {"id", *(c.removesuffix("_id") for c in _COPY_COLUMNS), "contact", "workspace"}
