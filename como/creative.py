@@ -539,16 +539,22 @@ _SCALARS = (int, float, Decimal, dt.date, dt.time, dt.timedelta, type(None))
 _EXACT_SCALARS = frozenset({str, int, float, bool, type(None), Decimal})
 
 
-def _plain(value: Any, path: str, depth: int = 0) -> Any:
-    if type(value) in _EXACT_SCALARS:
+def _plain(value: Any, path: str, depth: int = 0, strip: str = "") -> Any:
+    """``value`` as plain data; ``strip``: a character removed from every string in it (a
+    caller's separator), in the same pass."""
+    kind = type(value)
+    if kind is str:
+        return value.replace(strip, "") if strip and strip in value else value
+    if kind in _EXACT_SCALARS:
         return value
     if depth > MAX_CONTEXT_DEPTH:
         raise TypeError(f"creative context is nested too deeply at {path}")
     if isinstance(value, Markup):
-        return value
+        return value.replace(strip, "") if strip and strip in value else value
     if isinstance(value, str):
-        return str(value)
-    if type(value) in (int, bool, float) or isinstance(value, _SCALARS):
+        value = str(value)
+        return value.replace(strip, "") if strip and strip in value else value
+    if kind in (int, bool, float) or isinstance(value, _SCALARS):
         return value
     # The common items (exact scalars) are copied in the loops without a call, and an item's
     # path is built only for an item that needs a call: most contexts are flat dicts of them.
@@ -559,13 +565,19 @@ def _plain(value: Any, path: str, depth: int = 0) -> Any:
                 if not isinstance(key, str):
                     raise TypeError(f"creative context keys must be strings, got {key!r} at {path}")
                 key = str(key)
-            out[key] = (
-                item if type(item) in _EXACT_SCALARS else _plain(item, f"{path}.{key}", depth + 1)
-            )
+            kind = type(item)
+            if kind is str:
+                out[key] = item.replace(strip, "") if strip and strip in item else item
+            elif kind in _EXACT_SCALARS:
+                out[key] = item
+            else:
+                out[key] = _plain(item, f"{path}.{key}", depth + 1, strip)
         return out
     if isinstance(value, list | tuple):
         return [
-            item if type(item) in _EXACT_SCALARS else _plain(item, f"{path}[{i}]", depth + 1)
+            item
+            if type(item) in _EXACT_SCALARS and not (strip and type(item) is str)
+            else _plain(item, f"{path}[{i}]", depth + 1, strip)
             for i, item in enumerate(value)
         ]
     raise TypeError(
@@ -611,14 +623,18 @@ class PlainContext:
 _PLAIN_TOKEN = object()
 
 
-def plain_context(data: Mapping[str, Any], *, base: PlainContext | None = None) -> PlainContext:
+def plain_context(
+    data: Mapping[str, Any], *, base: PlainContext | None = None, strip: str = ""
+) -> PlainContext:
     """``data`` copied into plain data once (a ``TypeError`` for anything else, as in
     :func:`render_creative`), for rendering several times.
 
     ``base``: a context made earlier whose top-level keys are shared (the rooftop and the
     workspace, made plain once for every vehicle); ``data``'s keys win. Its copy is shared as
-    is, which is safe because nothing can change it."""
-    plain = _plain(data, "context")
+    is, which is safe because nothing can change it. ``strip``: a character removed from every
+    string of ``data`` while it is copied (a caller's field separator, which data must not
+    carry), so the data is walked once, not cleaned and then copied."""
+    plain = _plain(data, "context", 0, strip)
     if not isinstance(plain, dict):
         raise TypeError("creative context must be a mapping")
     if base is not None:
