@@ -337,7 +337,13 @@ def _guard_output(context: Context, value: Any) -> Any:
     limits = _limits.get()
     if limits is not None:
         # No clock here: output without a loop or a call is bounded by the source's length.
-        limits.charge(value if type(value) is str else soft_str(value), tick=False)
+        # `charge(…, tick=False)` inline: this runs for every expression a template outputs.
+        n = len(value) if type(value) is str else len(soft_str(value))
+        if n > limits.max_output:
+            limits.size(n)
+        limits.work_left -= n
+        if limits.work_left < 0:
+            raise _LimitError("the template builds too much text; simplify it")
     return value
 
 
@@ -362,8 +368,38 @@ def _filter(node: nodes.Node, name: str) -> nodes.Filter:
     return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
 
 
+#: Nodes whose body can run more than once per render, or whose output is kept in a buffer
+#: (a variable, a macro's or a caller's result, a filtered block, a block `self.name()` renders
+#: again) instead of streaming out.
+_REPEATING = (
+    nodes.For,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.AssignBlock,
+    nodes.FilterBlock,
+    nodes.Block,
+)
+
+
 class _Rewrite(NodeTransformer):
-    """Route loops, output and `~` through the guards; reject loader-based tags."""
+    """Route loops, output and `~` through the guards; reject loader-based tags.
+
+    Text of the template itself (``TemplateData``) that runs at most once per render and
+    streams straight out is left unguarded: it is bounded by the source's length, and the
+    render's output cap counts it as it streams. Left unguarded, Jinja joins it with its
+    neighbours into one piece of output (a guard per piece of constant text was a sixth of a
+    vehicle creative's render). Anywhere it could repeat or be buffered, it stays guarded."""
+
+    def __init__(self) -> None:
+        self._repeating = 0
+
+    def generic_visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> nodes.Node:
+        repeating = isinstance(node, _REPEATING)
+        self._repeating += repeating
+        try:
+            return super().generic_visit(node, *args, **kwargs)
+        finally:
+            self._repeating -= repeating
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
@@ -372,7 +408,11 @@ class _Rewrite(NodeTransformer):
 
     def visit_Output(self, node: nodes.Output) -> nodes.Node:
         self.generic_visit(node)
-        node.nodes = [_filter(child, _GUARD_OUTPUT) for child in node.nodes]
+        once = not self._repeating
+        node.nodes = [
+            child if once and type(child) is nodes.TemplateData else _filter(child, _GUARD_OUTPUT)
+            for child in node.nodes
+        ]
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
