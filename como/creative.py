@@ -31,7 +31,9 @@ Limits, and how they hold:
   `indent`, `wordwrap`, `join`, `replace`, `format`, `batch`, `slice`, `tojson`. `range()` is
   capped at `MAX_RANGE` items. Besides, every string or list the template produces is charged to
   a per-render work budget (`WORK_FACTOR` times `max_output`), which bounds the memory and the work
-  of templates that build strings inside `{% set %}` blocks or macros that are never output.
+  of templates that build strings inside `{% set %}` blocks or macros that are never output. The
+  template's own text is charged wherever it can repeat or be buffered; where it runs once and
+  streams out it is bounded by `MAX_SOURCE` and counted by the output cap instead.
 
 What this cannot do: interrupt a single long C-level operation that is not on the list above.
 Every operation available to a template works on data bounded by the limits above, so such an
@@ -349,8 +351,9 @@ def _guard_output(context: Context, value: Any) -> Any:
 
 @pass_context
 def _guard_concat(context: Context, items: list[Any]) -> str:
-    limits = _current()
-    texts = [soft_str(x) for x in items]  # what both joins below make of each item
+    limits = _limits.get()
+    # What both joins below make of each item (`soft_str`, called only for what is not a str).
+    texts = [x if type(x) is str else soft_str(x) for x in items]
     if limits is not None:
         limits.size(sum(map(len, texts)))
     result = markup_join(texts) if context.eval_ctx.autoescape else str_join(texts)
@@ -530,7 +533,7 @@ def _charging(filter_func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(filter_func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         result = filter_func(*args, **kwargs)
-        limits = _current()
+        limits = _limits.get()
         if limits is not None:
             limits.charge(result)
         return result
