@@ -31,7 +31,9 @@ Limits, and how they hold:
   `indent`, `wordwrap`, `join`, `replace`, `format`, `batch`, `slice`, `tojson`. `range()` is
   capped at `MAX_RANGE` items. Besides, every string or list the template produces is charged to
   a per-render work budget (`WORK_FACTOR` times `max_output`), which bounds the memory and the work
-  of templates that build strings inside `{% set %}` blocks or macros that are never output.
+  of templates that build strings inside `{% set %}` blocks or macros that are never output. The
+  template's own text is charged wherever it can repeat or be buffered; where it runs once and
+  streams out it is bounded by `MAX_SOURCE` and counted by the output cap instead.
 
 What this cannot do: interrupt a single long C-level operation that is not on the list above.
 Every operation available to a template works on data bounded by the limits above, so such an
@@ -337,14 +339,21 @@ def _guard_output(context: Context, value: Any) -> Any:
     limits = _limits.get()
     if limits is not None:
         # No clock here: output without a loop or a call is bounded by the source's length.
-        limits.charge(value if type(value) is str else soft_str(value), tick=False)
+        # `charge(…, tick=False)` inline: this runs for every expression a template outputs.
+        n = len(value) if type(value) is str else len(soft_str(value))
+        if n > limits.max_output:
+            limits.size(n)
+        limits.work_left -= n
+        if limits.work_left < 0:
+            raise _LimitError("the template builds too much text; simplify it")
     return value
 
 
 @pass_context
 def _guard_concat(context: Context, items: list[Any]) -> str:
-    limits = _current()
-    texts = [soft_str(x) for x in items]  # what both joins below make of each item
+    limits = _limits.get()
+    # What both joins below make of each item (`soft_str`, called only for what is not a str).
+    texts = [x if type(x) is str else soft_str(x) for x in items]
     if limits is not None:
         limits.size(sum(map(len, texts)))
     result = markup_join(texts) if context.eval_ctx.autoescape else str_join(texts)
@@ -362,8 +371,38 @@ def _filter(node: nodes.Node, name: str) -> nodes.Filter:
     return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
 
 
+#: Nodes whose body can run more than once per render, or whose output is kept in a buffer
+#: (a variable, a macro's or a caller's result, a filtered block, a block `self.name()` renders
+#: again) instead of streaming out.
+_REPEATING = (
+    nodes.For,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.AssignBlock,
+    nodes.FilterBlock,
+    nodes.Block,
+)
+
+
 class _Rewrite(NodeTransformer):
-    """Route loops, output and `~` through the guards; reject loader-based tags."""
+    """Route loops, output and `~` through the guards; reject loader-based tags.
+
+    Text of the template itself (``TemplateData``) that runs at most once per render and
+    streams straight out is left unguarded: it is bounded by the source's length, and the
+    render's output cap counts it as it streams (with the expression guard's charge inlined, a
+    vehicle creative's render runs about a sixth fewer instructions). Anywhere it could repeat
+    or be buffered, it stays guarded."""
+
+    def __init__(self) -> None:
+        self._repeating = 0
+
+    def generic_visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> nodes.Node:
+        repeating = isinstance(node, _REPEATING)
+        self._repeating += repeating
+        try:
+            return super().generic_visit(node, *args, **kwargs)
+        finally:
+            self._repeating -= repeating
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
@@ -372,7 +411,11 @@ class _Rewrite(NodeTransformer):
 
     def visit_Output(self, node: nodes.Output) -> nodes.Node:
         self.generic_visit(node)
-        node.nodes = [_filter(child, _GUARD_OUTPUT) for child in node.nodes]
+        once = not self._repeating
+        node.nodes = [
+            child if once and type(child) is nodes.TemplateData else _filter(child, _GUARD_OUTPUT)
+            for child in node.nodes
+        ]
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
@@ -490,7 +533,7 @@ def _charging(filter_func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(filter_func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         result = filter_func(*args, **kwargs)
-        limits = _current()
+        limits = _limits.get()
         if limits is not None:
             limits.charge(result)
         return result
@@ -539,16 +582,22 @@ _SCALARS = (int, float, Decimal, dt.date, dt.time, dt.timedelta, type(None))
 _EXACT_SCALARS = frozenset({str, int, float, bool, type(None), Decimal})
 
 
-def _plain(value: Any, path: str, depth: int = 0) -> Any:
-    if type(value) in _EXACT_SCALARS:
+def _plain(value: Any, path: str, depth: int = 0, strip: str = "") -> Any:
+    """``value`` as plain data; ``strip``: a character removed from every string in it (a
+    caller's separator), in the same pass."""
+    kind = type(value)
+    if kind is str:
+        return value.replace(strip, "") if strip and strip in value else value
+    if kind in _EXACT_SCALARS:
         return value
     if depth > MAX_CONTEXT_DEPTH:
         raise TypeError(f"creative context is nested too deeply at {path}")
     if isinstance(value, Markup):
-        return value
+        return value.replace(strip, "") if strip and strip in value else value
     if isinstance(value, str):
-        return str(value)
-    if type(value) in (int, bool, float) or isinstance(value, _SCALARS):
+        value = str(value)
+        return value.replace(strip, "") if strip and strip in value else value
+    if kind in (int, bool, float) or isinstance(value, _SCALARS):
         return value
     # The common items (exact scalars) are copied in the loops without a call, and an item's
     # path is built only for an item that needs a call: most contexts are flat dicts of them.
@@ -559,13 +608,19 @@ def _plain(value: Any, path: str, depth: int = 0) -> Any:
                 if not isinstance(key, str):
                     raise TypeError(f"creative context keys must be strings, got {key!r} at {path}")
                 key = str(key)
-            out[key] = (
-                item if type(item) in _EXACT_SCALARS else _plain(item, f"{path}.{key}", depth + 1)
-            )
+            kind = type(item)
+            if kind is str:
+                out[key] = item.replace(strip, "") if strip and strip in item else item
+            elif kind in _EXACT_SCALARS:
+                out[key] = item
+            else:
+                out[key] = _plain(item, f"{path}.{key}", depth + 1, strip)
         return out
     if isinstance(value, list | tuple):
         return [
-            item if type(item) in _EXACT_SCALARS else _plain(item, f"{path}[{i}]", depth + 1)
+            item
+            if type(item) in _EXACT_SCALARS and not (strip and type(item) is str)
+            else _plain(item, f"{path}[{i}]", depth + 1, strip)
             for i, item in enumerate(value)
         ]
     raise TypeError(
@@ -611,14 +666,18 @@ class PlainContext:
 _PLAIN_TOKEN = object()
 
 
-def plain_context(data: Mapping[str, Any], *, base: PlainContext | None = None) -> PlainContext:
+def plain_context(
+    data: Mapping[str, Any], *, base: PlainContext | None = None, strip: str = ""
+) -> PlainContext:
     """``data`` copied into plain data once (a ``TypeError`` for anything else, as in
     :func:`render_creative`), for rendering several times.
 
     ``base``: a context made earlier whose top-level keys are shared (the rooftop and the
     workspace, made plain once for every vehicle); ``data``'s keys win. Its copy is shared as
-    is, which is safe because nothing can change it."""
-    plain = _plain(data, "context")
+    is, which is safe because nothing can change it. ``strip``: a character removed from every
+    string of ``data`` while it is copied (a caller's field separator, which data must not
+    carry), so the data is walked once, not cleaned and then copied."""
+    plain = _plain(data, "context", 0, strip)
     if not isinstance(plain, dict):
         raise TypeError("creative context must be a mapping")
     if base is not None:

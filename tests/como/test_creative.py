@@ -393,6 +393,13 @@ OVERSIZE = [
     "{% for i in range(10000) %}{% set b %}{{ 'x' * 60000 }}{% endset %}{% endfor %}done",
     "{% macro m() %}{% for i in range(10000) %}{{ 'x' * 60000 }}{% endfor %}{% endmacro %}"
     "{% for i in range(100) %}{% set b = m() %}{% endfor %}done",
+    # the template's own text, repeated by a loop into text that is never output (text that
+    # runs once and streams out is left to the output cap; repeated or buffered, it is charged)
+    "{% for i in range(10000) %}{% set b %}{% for j in range(10000) %}"
+    + "x" * 100
+    + "{% endfor %}{% endset %}{% endfor %}done",
+    "{% macro m() %}{% for j in range(10000) %}" + "x" * 100 + "{% endfor %}{% endmacro %}"
+    "{% for i in range(10000) %}{% set b = m() %}{% endfor %}done",
 ]
 
 

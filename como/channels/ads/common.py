@@ -222,10 +222,14 @@ class PlatformLimits:
     #: The limits on the copy alone (raises PayloadInvalid): no account, ad set, ad group or
     #: Page is needed, so linting copy never reports a placement it was not given.
     copy: Callable[[Mapping[str, Any]], None] | None = None
+    #: The request builder's checks alone (raises exactly what ``build`` raises, assembles
+    #: nothing): judging a launch's hundreds of creatives needs the verdict, not the request.
+    check: Callable[[Mapping[str, Any], ChannelAccount | None], None] | None = None
 
     def findings(self, payload: Mapping[str, Any], account: ChannelAccount | None) -> list[Finding]:
         """Blocking findings for what the platform would refuse, then its advice."""
-        return self._judged(lambda: self.build(payload, account), payload)
+        check = self.check or self.build
+        return self._judged(lambda: check(payload, account), payload)
 
     def copy_findings(self, payload: Mapping[str, Any]) -> list[Finding]:
         """The same for the copy alone (the lint API): blocking findings for text, counts and

@@ -109,12 +109,27 @@ def copy_limits(payload: Mapping[str, Any]) -> None:
     limits.raise_if_any()
 
 
-def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
-    """The mutate body; PayloadInvalid names every field past Google's limits."""
+def _create_checked(
+    payload: Mapping[str, Any], account: ChannelAccount | None
+) -> tuple[common.Limits, tuple[Any, ...]]:
+    """What :func:`build_create` checks, in its order: the errors, and the values it sends."""
     limits = common.Limits()
     customer, ad_group = _ad_group(limits, payload.get("ad_group"), _customer_id(account))
-    headlines, descriptions, final_urls, path1, path2 = _copy(limits, payload)
+    copy = _copy(limits, payload)
     status = limits.choice("status", payload.get("status"), STATUSES, "ENABLED")
+    return limits, (customer, ad_group, *copy, status)
+
+
+def check_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> None:
+    """:func:`build_create`'s PayloadInvalid, without assembling the request (judging a
+    creative needs only what Google would refuse)."""
+    _create_checked(payload, account)[0].raise_if_any()
+
+
+def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
+    """The mutate body; PayloadInvalid names every field past Google's limits."""
+    limits, checked = _create_checked(payload, account)
+    customer, ad_group, headlines, descriptions, final_urls, path1, path2, status = checked
     limits.raise_if_any()
     rsa: dict[str, Any] = {
         "headlines": [{"text": text} for text in headlines],
@@ -230,5 +245,10 @@ adapter = register_adapter(PaidSearchAdapter())
 
 
 LIMITS = common.PlatformLimits(
-    KEY, build_create, PaidSearchAdapter().ad_fields, CITATION, copy=copy_limits
+    KEY,
+    build_create,
+    PaidSearchAdapter().ad_fields,
+    CITATION,
+    copy=copy_limits,
+    check=check_create,
 )

@@ -124,20 +124,41 @@ def copy_limits(payload: Mapping[str, Any]) -> None:
     limits.raise_if_any()
 
 
-def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
+def _create_checked(
+    payload: Mapping[str, Any], account: ChannelAccount | None
+) -> tuple[common.Limits, tuple[Any, ...]]:
+    """What :func:`build_create` checks, in its order: the errors, and the values it sends."""
     limits = common.Limits()
     ad_account = _ad_account(account, limits)
     adset = limits.identifier("adset_id", payload.get("adset_id"))
     status = limits.choice("status", payload.get("status"), STATUSES, "ACTIVE")
     name = limits.characters(payload, "name", max_width=400, required=False)
-    creative: dict[str, Any]
     if payload.get("creative_id"):
-        creative = {"creative_id": limits.identifier("creative_id", payload.get("creative_id"))}
+        creative_id = limits.identifier("creative_id", payload.get("creative_id"))
+        return limits, (ad_account, adset, status, name, creative_id, None, "")
+    copy = _copy(limits, payload)
+    page = str(payload.get("page_id") or (account.sender if account is not None else ""))
+    if not page.isdigit():
+        limits.add("page_id", "Give the Facebook Page id (or set it as the account's sender).")
+    return limits, (ad_account, adset, status, name, "", copy, page)
+
+
+def check_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> None:
+    """:func:`build_create`'s PayloadInvalid, without assembling the request (judging a
+    creative needs only what Meta would refuse)."""
+    _create_checked(payload, account)[0].raise_if_any()
+
+
+def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> dict[str, Any]:
+    limits, (ad_account, adset, status, name, creative_id, copy, page) = _create_checked(
+        payload, account
+    )
+    limits.raise_if_any()
+    creative: dict[str, Any]
+    if copy is None:
+        creative = {"creative_id": creative_id}
     else:
-        message, headline, description, link, cta = _copy(limits, payload)
-        page = str(payload.get("page_id") or (account.sender if account is not None else ""))
-        if not page.isdigit():
-            limits.add("page_id", "Give the Facebook Page id (or set it as the account's sender).")
+        message, headline, description, link, cta = copy
         link_data: dict[str, Any] = {"message": message, "link": link, "name": headline}
         if description:
             link_data["description"] = description
@@ -145,7 +166,6 @@ def build_create(payload: Mapping[str, Any], account: ChannelAccount | None) -> 
             link_data["image_hash"] = str(payload["image_hash"])
         link_data["call_to_action"] = {"type": cta, "value": {"link": link}}
         creative = {"object_story_spec": {"page_id": page, "link_data": link_data}}
-    limits.raise_if_any()
     return {
         "path": f"act_{ad_account}/ads",
         "form": [
@@ -192,7 +212,13 @@ def ad_fields(payload: Mapping[str, Any]) -> dict[str, str]:
 
 
 LIMITS = common.PlatformLimits(
-    KEY, build_create, ad_fields, CITATION, recommended_length_findings, copy=copy_limits
+    KEY,
+    build_create,
+    ad_fields,
+    CITATION,
+    recommended_length_findings,
+    copy=copy_limits,
+    check=check_create,
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from como.channels.ads import common
 from como.channels.models import ChannelAccount
 
@@ -46,3 +48,60 @@ def test_the_ad_account_id_is_digits_after_the_platforms_prefix() -> None:
     )
     assert limits.errors == {"ad_account": "Set it."}
     assert common.ad_account_id(None, common.Limits(), prefix="act_", missing="m") == ""
+
+
+def _refusal(call: object, *args: object) -> dict[str, str] | None:
+    from como.channels.errors import PayloadInvalid
+
+    try:
+        call(*args)  # type: ignore[operator]
+    except PayloadInvalid as invalid:
+        return dict(invalid.errors)
+    return None
+
+
+def test_judging_a_creative_checks_exactly_what_the_request_builder_refuses() -> None:
+    """``PlatformLimits.check`` (what judging hundreds of creatives runs) raises what
+    ``build`` raises, field for field and in the same order, without assembling the request."""
+    from como.channels.ads import search, social
+    from como.channels.errors import PayloadInvalid
+
+    meta_account = ChannelAccount(channel="paid_social", account_id="act_1", sender="2")
+    google_account = ChannelAccount(channel="paid_search", account_id="111")
+    meta_ok = {
+        "adset_id": "3",
+        "primary_text": "Used 2020 Honda Accord",
+        "headline": "2020 Honda Accord",
+        "link": "https://dealer.example/v/1",
+    }
+    google_ok = {
+        "ad_group": "customers/111/adGroups/2",
+        "headlines": ["One", "Two", "Three"],
+        "descriptions": ["One.", "Two."],
+        "final_urls": ["https://dealer.example/v/1"],
+    }
+    cases: list[tuple[common.PlatformLimits, ChannelAccount | None, dict[str, Any]]] = [
+        (social.LIMITS, meta_account, meta_ok),
+        (social.LIMITS, meta_account, {**meta_ok, "creative_id": "44"}),
+        (social.LIMITS, None, {**meta_ok, "creative_id": "x", "status": "LIVE"}),
+        (social.LIMITS, meta_account, {"headline": "x" * 300, "link": "http://a b"}),
+        (social.LIMITS, ChannelAccount(channel="paid_social", account_id="act_1"), meta_ok),
+        (search.LIMITS, google_account, google_ok),
+        (search.LIMITS, None, {**google_ok, "ad_group": "customers/9/adGroups/2"}),
+        (search.LIMITS, google_account, {"headlines": ["x" * 31], "path2": "p", "status": "ON"}),
+    ]
+    refused = 0
+    for limits, account, payload in cases:
+        assert limits.check is not None
+        built = _refusal(limits.build, payload, account)
+        assert _refusal(limits.check, payload, account) == built
+        if built is not None:
+            assert list(_refusal(limits.check, payload, account) or {}) == list(built)
+        refused += built is not None
+        # ... and so the findings a creative gets are those of the full build.
+        assert limits.findings(payload, account) == (
+            common.payload_findings(limits.channel, PayloadInvalid(built), limits.citation)
+            if built is not None
+            else []
+        ) + list(limits.advice(payload))
+    assert refused == 4  # both kinds of case: passing and refused

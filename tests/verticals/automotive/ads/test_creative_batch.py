@@ -205,7 +205,8 @@ def test_a_vehicle_that_is_not_plain_data_is_refused() -> None:
 def test_the_separator_is_removed_from_text_at_any_depth_and_markup_stays_markup() -> None:
     from markupsafe import Markup
 
-    from verticals.automotive.ads.creative.render import _clean
+    from como.creative import plain_context
+    from verticals.automotive.ads.creative.render import SEPARATOR
 
     value = {
         "a": "x\x1ey",
@@ -215,7 +216,7 @@ def test_the_separator_is_removed_from_text_at_any_depth_and_markup_stays_markup
         "f": NOW,
     }
 
-    cleaned = _clean(value)
+    cleaned = plain_context(value, strip=SEPARATOR)._data  # cleaned as it is made plain
 
     assert cleaned == {
         "a": "xy",

@@ -15,10 +15,8 @@ and copied into plain data once (:func:`shared_context`), each vehicle once for 
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from como.creative import (
@@ -74,45 +72,16 @@ def source_errors(spec: CreativeSpec, sources: Mapping[str, Any]) -> dict[str, s
     return errors
 
 
-def _clean(value: Any) -> Any:
-    """The data without the separator (a feed could carry one)."""
-    kind = type(value)
-    if kind is str:
-        return value.replace(SEPARATOR, "") if SEPARATOR in value else value
-    if kind is dict:  # text inline, scalars kept, the rest by a call: most values are the first two
-        return {
-            k: (v.replace(SEPARATOR, "") if SEPARATOR in v else v)
-            if type(v) is str
-            else v
-            if type(v) in _KEPT
-            else _clean(v)
-            for k, v in value.items()
-        }
-    if kind is list:
-        return [v if type(v) in _KEPT else _clean(v) for v in value]
-    if isinstance(value, str):  # Markup stays Markup
-        return value.replace(SEPARATOR, "") if SEPARATOR in value else value
-    if isinstance(value, Mapping):
-        return _clean(dict(value))
-    if isinstance(value, list | tuple):
-        return _clean(list(value))
-    return value
-
-
-#: Types with no text in them, kept as they are without a call.
-_KEPT = frozenset(
-    {int, float, bool, type(None), Decimal, datetime.date, datetime.datetime, datetime.time}
-)
-
-
 def shared_context(rooftop: Mapping[str, Any], workspace: Mapping[str, Any]) -> PlainContext:
-    """The rooftop and the workspace, cleaned and made plain once for many vehicles."""
-    return plain_context({"rooftop": _clean(rooftop), "workspace": _clean(workspace)})
+    """The rooftop and the workspace, cleaned of the separator and made plain once for many
+    vehicles."""
+    return plain_context({"rooftop": rooftop, "workspace": workspace}, strip=SEPARATOR)
 
 
 def vehicle_context(vehicle: Mapping[str, Any], shared: PlainContext) -> PlainContext:
-    """One vehicle's context, cleaned and made plain once for all its channels."""
-    return plain_context({"vehicle": _clean(vehicle)}, base=shared)
+    """One vehicle's context, cleaned of the separator (a feed could carry one) and made plain
+    in one pass, once for all its channels."""
+    return plain_context({"vehicle": vehicle}, base=shared, strip=SEPARATOR)
 
 
 @dataclass(frozen=True)
@@ -145,7 +114,7 @@ def render_fields(
     spec: CreativeSpec, sources: Mapping[str, str], context: Mapping[str, Any]
 ) -> Rendered:
     """The spec's fields rendered with ``context``; :class:`FieldErrors` when any fails."""
-    data = plain_context(_clean(dict(context)))
+    data = plain_context(dict(context), strip=SEPARATOR)
     return render_prepared(Prepared.of(spec, sources), data)
 
 
