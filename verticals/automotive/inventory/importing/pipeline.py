@@ -28,6 +28,7 @@ from .guard import holds, removal_hold_share, removals_propose
 from .locks import lock_workspace_inventory
 from .reactions import InventoryDiff, inventory_changed_on_commit
 from .settings import max_bytes
+from .statistics import statistics_refresh_on_commit
 
 #: The import's ``progress`` is saved every this many rows.
 PROGRESS_EVERY = 2_000
@@ -224,6 +225,7 @@ def apply_parsed(record: InventoryImport, parsed: Parsed, phases: dict[str, floa
     record.save()
     if held:
         removals_propose(record=record, vehicle_ids=held, available=available, share=share)
+    statistics_refresh_on_commit(inserted=counts["created"])
     inventory_changed_on_commit(
         workspace_id=workspace_id,
         diff=InventoryDiff(
