@@ -17,7 +17,7 @@ from verticals.automotive.inventory.convert import (
     vins_column,
 )
 from verticals.automotive.inventory.formats.base import FeedRow
-from verticals.automotive.inventory.importing.diff import _json_texts
+from verticals.automotive.inventory.importing.copytext import json_texts
 from verticals.automotive.inventory.rows import validate_rows
 from verticals.automotive.inventory.vin import vin_problem, vin_problems
 
@@ -139,4 +139,4 @@ def test_a_mileage_of_digits_is_read_as_any_other(text: str, value: int) -> None
 
 def test_the_staged_json_of_texts_is_jsons() -> None:
     for texts in [(), ("a",), ('https://x/é"\\', "b\u2028\x00")]:
-        assert _json_texts(texts) == json.dumps(list(texts))
+        assert json_texts(texts) == json.dumps(list(texts))
