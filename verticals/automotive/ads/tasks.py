@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from celery import shared_task
 
 from como.task_policy import RETRY_ON_DATABASE_ERRORS
@@ -41,17 +44,21 @@ def inventory_ads_react(
         removed=tuple(removed or ()),
         returned=tuple(returned or ()),
     )
-    reaction = react(workspace=workspace, diff=diff)
-    # The reaction has committed: its later launch parts go to whichever worker is free. Run
-    # again (a retry, a redelivery), it names the same parts, whose proposals exist by key.
-    for part in reaction.pending_parts:
-        inventory_ads_launch_part.delay(
-            workspace_id=workspace_id,
-            import_id=part.import_id,
-            number=part.number,
-            parts=part.parts,
-            vehicle_ids=list(part.vehicle_ids),
-        )
+
+    def enqueue(parts: Sequence[Any]) -> None:
+        # The later launch parts go to whichever worker is free before this one renders the
+        # first, so both processes render from the start. Run again (a retry, a redelivery),
+        # the reaction names the same parts, whose proposals exist by key.
+        for part in parts:
+            inventory_ads_launch_part.delay(
+                workspace_id=workspace_id,
+                import_id=part.import_id,
+                number=part.number,
+                parts=part.parts,
+                vehicle_ids=list(part.vehicle_ids),
+            )
+
+    reaction = react(workspace=workspace, diff=diff, on_parts=enqueue)
     return (
         f"{len(reaction.launches)} launch(es), {len(reaction.pending_parts)} part(s) enqueued, "
         f"{len(reaction.updates)} update(s), pause {reaction.pause or '-'}, "

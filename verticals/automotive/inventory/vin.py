@@ -70,6 +70,29 @@ def vin_problem(vin: str) -> str | None:
     return None
 
 
+def vin_problems(vins: list[str]) -> list[str | None]:
+    """:func:`vin_problem` of each VIN, a valid one (nearly every one of a feed) checked by a
+    compiled pattern and a sum in C, with no call of its own."""
+    return [
+        None
+        if shaped and (vin[0] not in "12345" or vin[8] == _check_digit(vin))
+        else vin_problem(vin)
+        for vin, shaped in zip(vins, map(_SHAPE.fullmatch, vins), strict=True)
+    ]
+
+
+#: Each VIN character's value is one digit: translated to it, the VIN's bytes are the digits'
+#: ASCII codes, whose weighted sum less ``_ZEROS`` is the check sum (one pass in C).
+_DIGITS = str.maketrans({char: str(value) for char, value in _VALUES.items()})
+_ZEROS = ord("0") * sum(_WEIGHTS)
+
+
+def _check_digit(vin: str) -> str:
+    """:func:`check_digit` of a VIN of the VIN alphabet (``_SHAPE``)."""
+    remainder = (sum(map(mul, vin.translate(_DIGITS).encode(), _WEIGHTS)) - _ZEROS) % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
 def check_digit(vin: str) -> str:
     """The North American check digit of a 17-character VIN (NHTSA, 49 CFR 565.15)."""
     total = sum(map(mul, map(_VALUES.__getitem__, vin), _WEIGHTS))

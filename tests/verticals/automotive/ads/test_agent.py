@@ -675,6 +675,54 @@ def test_a_large_feed_is_launched_in_parts_the_workers_share(
     assert len(launches(dealer)) == 6  # three parts on two channels, each once
 
 
+def test_the_later_parts_are_handed_over_before_the_first_is_rendered(
+    dealer: Workspace, rooftop: Rooftop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker's task enqueues them from ``on_parts``: the other processes render theirs
+    # while this one renders the first, instead of waiting for it.
+    from verticals.automotive.ads.proposals import launch
+
+    cars = [car(rooftop, n) for n in range(1, 8)]
+    monkeypatch.setattr(launch, "LAUNCH_BATCH", 3)
+    record = an_import(rooftop)
+    handed: list[tuple[list[int], int]] = []
+    reaction = inventory_ads_react(
+        workspace=dealer,
+        diff=InventoryDiff(record.pk, rooftop.pk, created=tuple(c.pk for c in cars)),
+        on_parts=lambda parts: handed.append(([p.number for p in parts], len(launches(dealer)))),
+    )
+    assert handed == [([2, 3], 0)]  # named, and no launch proposed yet
+    assert [p.number for p in reaction.pending_parts] == [2, 3]
+    assert len(launches(dealer)) == 2  # then the first part, on both channels
+
+
+def test_the_reaction_task_launches_every_part_through_the_workers(
+    dealer: Workspace, rooftop: Rooftop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from como.celery import app
+    from verticals.automotive.ads.proposals import launch
+    from verticals.automotive.ads.tasks import inventory_ads_react as react_task
+
+    cars = [car(rooftop, n) for n in range(1, 8)]
+    monkeypatch.setattr(launch, "LAUNCH_BATCH", 3)
+    record = an_import(rooftop)
+    before, app.conf.task_always_eager = app.conf.task_always_eager, True  # .delay runs here
+    try:
+        react_task.delay(
+            workspace_id=dealer.pk,
+            import_id=record.pk,
+            rooftop_id=rooftop.pk,
+            created=[c.pk for c in cars],
+        )
+    finally:
+        app.conf.task_always_eager = before
+    social = [a for a in launches(dealer) if a.channel == "paid_social"]
+    base = f"{LAUNCH}:{record.pk}:{rooftop.pk}:paid_social"
+    # The later parts were enqueued (here: run) before the first was proposed.
+    assert [a.idempotency_key for a in social] == [f"{base}:2", f"{base}:3", base]
+    assert sorted(v for a in social for v in a.payload["vehicle_ids"]) == [c.pk for c in cars]
+
+
 def test_a_payload_whose_vehicle_ids_is_not_a_list_features_no_vehicle(
     dealer: Workspace, rooftop: Rooftop
 ) -> None:

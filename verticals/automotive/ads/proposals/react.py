@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,7 +33,11 @@ from .withdraw import narrowed_payload, waiting_actions_withdraw
 
 
 def inventory_ads_react(
-    *, workspace: Workspace, diff: InventoryDiff, now: datetime | None = None
+    *,
+    workspace: Workspace,
+    diff: InventoryDiff,
+    now: datetime | None = None,
+    on_parts: Callable[[Sequence[LaunchPart]], object] | None = None,
 ) -> Reaction:
     """The agent's answer to one import's diff (nothing when switched off in the playbook).
     Safe to run twice: the idempotency keys name the import, and a decided action is never
@@ -41,7 +45,10 @@ def inventory_ads_react(
 
     Two transactions: the pause of the sold and removed vehicles commits first, so its
     execution starts at once, however many waiting proposals the rest must then narrow; the
-    withdrawals, launches and updates follow in the second."""
+    withdrawals, launches and updates follow in the second. ``on_parts`` gets the launch's
+    later parts (:attr:`Reaction.pending_parts`) as soon as they are named, before the first
+    part is rendered: the worker's task hands them to the other processes, which then render
+    theirs while this one renders the first (they need nothing this reaction writes)."""
     reaction = Reaction()
     if not agent_enabled(workspace, AGENT):
         return reaction
@@ -56,23 +63,25 @@ def inventory_ads_react(
             reaction.pause = action_propose(
                 workspace=workspace, proposer=proposer, draft=pause
             ).action.pk
+    parts = launch_parts(diff.import_id, (*diff.created, *diff.returned))
+    reaction.pending_parts = parts[1:]
+    if on_parts is not None and reaction.pending_parts:
+        on_parts(reaction.pending_parts)
     with transaction.atomic():
-        _propose_the_rest(studio, diff, now, reaction)
+        _propose_the_rest(studio, diff, parts[:1], now, reaction)
     return reaction
 
 
 def _propose_the_rest(
-    studio: Studio, diff: InventoryDiff, now: datetime, reaction: Reaction
+    studio: Studio, diff: InventoryDiff, first: list[LaunchPart], now: datetime, reaction: Reaction
 ) -> None:
     workspace, proposer = studio.workspace, studio.workspace.agent_user
     # Withdraw first: the launches proposed below never feature a vehicle gone.
     waiting_actions_withdraw(
         workspace=workspace, vehicle_ids=(*diff.sold, *diff.removed), reaction=reaction
     )
-    parts = launch_parts(diff.import_id, (*diff.created, *diff.returned))
-    if parts:
-        _launch_propose(studio, parts[0], now, reaction)
-        reaction.pending_parts = parts[1:]
+    for part in first:
+        _launch_propose(studio, part, now, reaction)
     for draft in update_drafts(studio, diff, now, reaction):
         reaction.updates.append(
             action_propose(workspace=workspace, proposer=proposer, draft=draft).action.pk

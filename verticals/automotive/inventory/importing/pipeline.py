@@ -7,6 +7,7 @@ workspace's inventory lock. Each phase's seconds go into the report.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -62,9 +63,10 @@ def run(
 ) -> None:
     """Fill ``record`` (created, status running) from ``data`` and save it."""
     phases: dict[str, float] = {}
-    parsed = _parse_and_validate(record, data, mapping, phases, on_progress)
-    with transaction.atomic():
-        apply_parsed(record, parsed, phases)
+    with _collector_paused():
+        parsed = _parse_and_validate(record, data, mapping, phases, on_progress)
+        with transaction.atomic():
+            apply_parsed(record, parsed, phases)
     record.phases = {name: round(seconds, 4) for name, seconds in phases.items()}
     record.save(update_fields=["phases"])
 
@@ -250,6 +252,20 @@ _COUNT_ORDER = (
     "unchanged",
     "rejected",
 )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a feed is read: its rows, cells and values (a million
+    objects for 50,000 vehicles) hold no cycles, yet each allocation burst set off passes over
+    all of them, a tenth of the import's Python time. Back on (and due) when the import ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager
