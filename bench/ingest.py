@@ -478,10 +478,12 @@ def main() -> None:
     print(f"                 {run.cpu_line()}")
     if args.single:
         single_rate = single_created / single_elapsed
-        verdict = "met" if single_rate >= SINGLE_TARGET else "NOT met"
+        # In process, each POST stores its event synchronously through the bulk path; the
+        # ≥ 1,500/s target is for the collect endpoint over HTTP, which http_events.py measures.
         print(
             f"  single POSTs:  {single_created:>7} events in {single_elapsed:6.2f} s = "
-            f"{single_rate:>9,.0f} events/s  (target ≥ {SINGLE_TARGET:,}: {verdict})"
+            f"{single_rate:>9,.0f} events/s  (POST /api/v1/events one at a time, in process; "
+            f"the ≥ {SINGLE_TARGET:,}/s target is the collect endpoint's: bench/http_events.py)"
         )
     print(
         f"  raw COPY:      {copied:>7} rows   in {copy_elapsed:6.2f} s = {copy_rate:>9,.0f} rows/s"
