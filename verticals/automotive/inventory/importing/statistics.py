@@ -35,10 +35,12 @@ _COLUMNS = {
 def statistics_refresh_on_commit(*, inserted: int) -> None:
     """After the import's transaction commits: analyze the inventory tables whose statistics
     count far fewer rows than ``inserted`` vehicles (each with a history row) just added.
-    Registered before the import's reaction, so it runs before the reaction's tasks go out."""
+    Registered before the import's reaction, so it runs before the reaction's tasks go out;
+    ``robust``: statistics are an optimisation, so a failure is logged and the reaction still
+    goes out (the import itself has committed)."""
     if inserted <= _THRESHOLD:
         return
-    transaction.on_commit(lambda: _refresh(inserted))
+    transaction.on_commit(lambda: _refresh(inserted), robust=True)
 
 
 def _refresh(inserted: int) -> None:
