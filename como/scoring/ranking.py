@@ -100,21 +100,28 @@ def contacts_ranked(
     if offset + limit > MAX_INDEXED_DEPTH or where is None:
         return _sorted(contacts, offsets, offset, limit, "" if own else "score__")
     # Any model with the contacts' score columns and ranking index ranks the same way (the
-    # B2B vertical's accounts do). A contact's are its score row's, joined to the contact
-    # row only for the queryset's filter, one probe per listed row.
+    # B2B vertical's accounts do). A contact's are its score row's; the queryset's filter is
+    # on the contact row, probed by primary key for each score row in index order. OFFSET 0
+    # keeps that probe a per-row subplan: as a join, the planner hashes the whole workspace's
+    # contacts once per fit value, and the index order (hence the early LIMIT) is lost.
     table = connection.ops.quote_name(contacts.model._meta.db_table)
     if own:
-        names = {"score": table, "id": "id", "join": ""}
+        names = {"score": table, "id": "id", "filter": f"({where})"}
     else:
         score = connection.ops.quote_name(ContactScore._meta.db_table)
-        names = {
-            "score": score,
-            "id": "contact_id",
-            "join": f"JOIN {table} ON {table}.id = {score}.contact_id",
-        }
+        # The score row holds its contact's workspace: a filter on that alone needs no probe.
+        on_score = where.replace(f"{table}.{connection.ops.quote_name('workspace_id')}", "")
+        if f"{table}." not in on_score:
+            condition = where.replace(f"{table}.", f"{score}.")
+        else:
+            condition = (
+                f"EXISTS (SELECT FROM {table} WHERE {table}.id = {score}.contact_id "
+                f"AND ({where}) OFFSET 0)"
+            )
+        names = {"score": score, "id": "contact_id", "filter": f"({condition})"}
     parts, args = [], []
     for workspace_id, shift in offsets.items():
-        parts.append(_TOP_PER_FIT.format(where=where, **names))
+        parts.append(_TOP_PER_FIT.format(**names))
         args += [workspace_id, workspace_id, shift, shift, workspace_id, *params]
         args.append(offset + limit)
     sql = (
@@ -145,8 +152,8 @@ SELECT top.id, top.score FROM fits CROSS JOIN LATERAL (
                WHEN -1 THEN -exp(least(greatest(
                    -{score}.score_intent_key - %s::float8, -700.0), 700.0))
                ELSE 0.0::float8 END AS score
-    FROM {score} {join}
-    WHERE {score}.workspace_id = %s AND {score}.score_fit = fits.fit AND ({where})
+    FROM {score}
+    WHERE {score}.workspace_id = %s AND {score}.score_fit = fits.fit AND {filter}
     ORDER BY {score}.score_intent_sign DESC, {score}.score_intent_key DESC,
              {score}.{id} DESC
     LIMIT %s
