@@ -175,10 +175,11 @@ class ContactScore(models.Model):
     HOT, the ranking key moves with the score) and never the wide contact row with its
     profile, attributes and five indexes. Every contact has one from its creation: an AFTER
     INSERT trigger on the contact table inserts it (migration ``leads.0013``), whichever path
-    creates the contact (identity's raw INSERT, the ORM, imports, the admin, benches), and the
-    foreign key deletes it with its contact (``ON DELETE CASCADE`` in the database, so raw
-    deletes such as an identity merge's take it too). The ranked list lists every contact, so
-    the row must exist even at a zero score.
+    creates the contact (identity's raw INSERT, the ORM, imports, the admin, benches), and an
+    AFTER DELETE trigger deletes it with its contact (raw deletes such as an identity merge's
+    included). No foreign-key constraint: its deferred check would cost a query and a row lock
+    per contact an ingest batch creates, twice. The ranked list lists every contact, so the row
+    must exist even at a zero score.
 
     Because intent decays by one shared factor, the state answers the *current* score at any
     instant ``t ≥ score_as_of`` with no batch job::
@@ -194,8 +195,8 @@ class ContactScore(models.Model):
     the contact table had, so raw SQL reads the same names from this table.
     """
 
-    # The constraint is the migration's, ON DELETE CASCADE (Django's has no action): the
-    # database deletes the row with its contact, so Django's collector need not query it.
+    # No constraint: the migration's triggers insert and delete the row with its contact, so
+    # Django's collector need not query it either.
     contact = models.OneToOneField(
         Contact,
         on_delete=models.DO_NOTHING,

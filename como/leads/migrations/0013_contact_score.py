@@ -4,7 +4,8 @@ the wide contact row with all of its indexes (an update is never HOT: the rankin
 
 Every existing contact's state is copied; from then on an AFTER INSERT trigger (per
 statement, over the inserted rows) gives every new contact its row, whichever path inserts
-it, and ON DELETE CASCADE removes it with its contact, raw deletes included. Reversible.
+it, and an AFTER DELETE trigger removes it with its contact, raw deletes included (no
+foreign key: see the trigger). Reversible.
 """
 
 import django.db.models.deletion
@@ -142,15 +143,27 @@ class Migration(migrations.Migration):
                 name="contact_score_rank",
             ),
         ),
-        # The database deletes a contact's score row with it: raw deletes (an identity merge's
-        # visitors, benches) bypass Django's collector.
+        # The database deletes a contact's score row with it, raw deletes (an identity merge's
+        # visitors, benches) included, with one statement per deleting statement. A trigger,
+        # not a foreign key: the key's deferred check (an SPI query and a row lock) would run
+        # for every row inserted and again for every row scored in the transaction that
+        # inserted it, i.e. twice for every contact an ingest batch creates.
         migrations.RunSQL(
             sql="""
-                ALTER TABLE leads_contactscore ADD CONSTRAINT contactscore_contact_fk
-                    FOREIGN KEY (contact_id) REFERENCES leads_contact (id)
-                    ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;
+                CREATE FUNCTION leads_contact_score_row_delete() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+                BEGIN
+                    DELETE FROM leads_contactscore s USING deleted d WHERE s.contact_id = d.id;
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER contact_score_row_delete AFTER DELETE ON leads_contact
+                    REFERENCING OLD TABLE AS deleted
+                    FOR EACH STATEMENT EXECUTE FUNCTION leads_contact_score_row_delete();
             """,
-            reverse_sql="ALTER TABLE leads_contactscore DROP CONSTRAINT contactscore_contact_fk",
+            reverse_sql="""
+                DROP TRIGGER contact_score_row_delete ON leads_contact;
+                DROP FUNCTION leads_contact_score_row_delete();
+            """,
         ),
         # Every contact has its score row from the statement that inserts it (the ranked list
         # lists every contact): one INSERT … SELECT per statement, however many rows it wrote.
