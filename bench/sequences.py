@@ -50,13 +50,22 @@ def approved(workspace: Any, approver: Any, key: str, program: dict[str, Any]) -
 
 
 def contacts(workspace: Any, count: int, prefix: str) -> list[int]:
+    from django.db import connection
+
     from como.leads.models import Contact
 
     made = Contact.objects.bulk_create(
-        Contact(workspace=workspace, email=f"{prefix}{n}@bench.example.com", score_fit=n % 100)
-        for n in range(count)
+        Contact(workspace=workspace, email=f"{prefix}{n}@bench.example.com") for n in range(count)
     )
-    return [contact.pk for contact in made]
+    ids = [contact.pk for contact in made]
+    # A fit of n % 100 on the score rows the insert made.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE leads_contactscore s SET score_fit = (u.n - 1) %% 100 "
+            "FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(id, n) WHERE s.contact_id = u.id",
+            [ids],
+        )
+    return ids
 
 
 def raw_update(ids: list[int]) -> float:

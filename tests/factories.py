@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
-from como.leads.models import Account, AnonymousId, Contact, Event
+from como.leads.models import Account, AnonymousId, Contact, ContactScore, Event
 from como.workspaces.models import Membership, Workspace
 from como.workspaces.services import workspace_create
 
@@ -72,6 +72,17 @@ class ContactFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     country = "US"
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Contact:
+        """Score fields given (``score_fit=…``, ``last_seen_at=…``) go to the contact's score
+        row, which the database inserted with the contact."""
+        names = {f.name for f in ContactScore._meta.concrete_fields} - {"contact", "workspace"}
+        state = {name: kwargs.pop(name) for name in list(kwargs) if name in names}
+        contact: Contact = super()._create(model_class, *args, **kwargs)
+        if state:
+            ContactScore.objects.filter(contact=contact).update(**state)
+        return contact
 
 
 class EventFactory(factory.django.DjangoModelFactory):

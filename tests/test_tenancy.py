@@ -49,7 +49,14 @@ from como.campaigns.models import (
 from como.channels.models import ChannelAccount, Message, SandboxRequest
 from como.consent.services import consent_grant, consent_revoke, contact_erase
 from como.deals.models import Opportunity, OpportunityTransition
-from como.leads.models import Account, AnonymousId, Contact, Event, LifecycleTransition
+from como.leads.models import (
+    Account,
+    AnonymousId,
+    Contact,
+    ContactScore,
+    Event,
+    LifecycleTransition,
+)
 from como.scoring.services import (
     scoring_model_activate,
     scoring_model_active,
@@ -203,8 +210,8 @@ def tenants(db: Any) -> Tenants:
             first_name=f"{tag}-ana",
             external_id=f"{tag}-crm-1",
             account=account,
-            last_seen_at=when,
         )
+        ContactScore.objects.filter(contact=contact).update(last_seen_at=when)
         AnonymousId.objects.create(workspace=workspace, contact=contact, value=f"{tag}-cookie")
         LifecycleTransition.objects.create(
             workspace=workspace,

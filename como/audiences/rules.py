@@ -96,7 +96,7 @@ def rule_contacts(rule: Rule, *, workspace_id: int, now: datetime) -> QuerySet[C
     if rule.stages:
         where &= Q(lifecycle_stage__in=rule.stages)
     if rule.score_at_least is not None or rule.score_below is not None:
-        contacts = contacts.alias(stored_score=F("score_fit") + F("score_intent"))
+        contacts = contacts.alias(stored_score=F("score__score_fit") + F("score__score_intent"))
         if rule.score_at_least is not None:
             where &= Q(stored_score__gte=rule.score_at_least)
         if rule.score_below is not None:

@@ -28,7 +28,7 @@ def audience_preview(
 ) -> dict[str, Any]:
     """How many people are in the audience now, and the most recently seen few."""
     contacts = audience_contacts(audience, now=now)
-    rows = contacts.order_by(F("last_seen_at").desc(nulls_last=True), "-id").values(
+    rows = contacts.order_by(F("score__last_seen_at").desc(nulls_last=True), "-id").values(
         "id", "email", "first_name", "last_name", "lifecycle_stage", "country"
     )[:sample]
     return {"count": contacts.count(), "sample": list(rows)}

@@ -35,7 +35,7 @@ from .models import Account, AnonymousId, Contact, Event, LifecycleTransition
 TIMELINE_LIMIT = 50
 #: most recently seen first, never-seen contacts last (PostgreSQL sorts NULL first in DESC);
 #: typed Any because django-stubs allow only strings in ``ordering``, and Django takes both
-RECENTLY_SEEN: Any = [F("last_seen_at").desc(nulls_last=True), "-id"]
+RECENTLY_SEEN: Any = [F("score__last_seen_at").desc(nulls_last=True), "-id"]
 
 CONTACT_FIELDS = list(services.ContactFields.__annotations__)
 ACCOUNT_FIELDS = list(services.AccountFields.__annotations__)
@@ -152,11 +152,36 @@ class LifecycleTransitionInline(_ReadOnlyInline):
 _CONTACT_SUMMARY = ("email", "first_name", "last_name", "title", "lifecycle_stage", "last_seen_at")
 
 
-class ContactInline(_ReadOnlyInline):
+def _score_field(name: str, description: str) -> Any:
+    """A read-only admin column showing a field of the contact's score row (models.ContactScore),
+    under the name the field had when it was a column of the contact."""
+
+    @admin.display(description=description, ordering=f"score__{name}")
+    def show(self: Any, contact: Contact) -> Any:
+        return getattr(contact.score, name)
+
+    return show
+
+
+class _ScoreFields:
+    """The contact's score row's fields as admin columns (list_select_related "score")."""
+
+    first_seen_at = _score_field("first_seen_at", "first seen at")
+    last_seen_at = _score_field("last_seen_at", "last seen at")
+    score_fit = _score_field("score_fit", "score fit")
+    score_intent = _score_field("score_intent", "score intent")
+    score_as_of = _score_field("score_as_of", "score as of")
+    score_model_version = _score_field("score_model_version", "score model version")
+
+
+class ContactInline(_ScoreFields, _ReadOnlyInline):
     model = Contact
     fields = _CONTACT_SUMMARY
     readonly_fields = _CONTACT_SUMMARY
     ordering = RECENTLY_SEEN
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("score")
 
 
 #: Inlines a vertical or a higher app adds to the contact's page (a dealer's vehicles; a
@@ -169,12 +194,12 @@ account_inlines: Hooks[type[admin.options.InlineModelAdmin[Any, Any]]] = Hooks()
 
 
 @admin.register(Contact)
-class ContactAdmin(WorkspaceScopedAdmin):
+class ContactAdmin(_ScoreFields, WorkspaceScopedAdmin):
     form = ContactAdminForm
     list_display = ["email", "full_name", "lifecycle_stage", "last_seen_at", "workspace"]
     list_display_links = ["email", "full_name"]
     list_filter = ["workspace", "lifecycle_stage"]
-    list_select_related = ["workspace"]
+    list_select_related = ["workspace", "score"]
     search_fields = ["email", "first_name", "last_name", "=external_id", "=phone"]
     ordering = RECENTLY_SEEN
     autocomplete_fields = ["account"]

@@ -114,7 +114,7 @@ class EventTimelinePagination(StrictCursorPagination):
     destroy=extend_schema(summary="Delete a contact and its events"),
 )
 class ContactViewSet(_CrudViewSet):
-    related = ("workspace",)
+    related = ("workspace", "score")
     queryset = Contact.objects.select_related(*related)
     serializer_class = ContactSerializer
     filterset_class = ContactFilter

@@ -101,19 +101,8 @@ class Account(WorkspaceOwned):
 class Contact(WorkspaceOwned):
     """A person. Known by email, by an external id, or only by anonymous ids (a visitor).
 
-    The ``score_*`` fields are the stored score state, written only by the scoring services
-    (:mod:`como.scoring.services`, set-based). Because intent decays by one shared factor, the
-    state answers the *current* score at any instant ``t ≥ score_as_of`` with no batch job::
-
-        score(t) = score_fit + score_intent · (1 - r)^((t - score_as_of) / quarter)
-
-    with ``r`` the decay rate of model version ``score_model_version`` and a quarter of 91.3
-    days. ``score_intent_sign`` and ``score_intent_key`` are ``decay.ranking_key`` of the intent:
-    they do not change as time passes, so within one fit value the index on
-    ``(fit, sign, key)`` lists contacts by current score (see ``como.scoring.ranking``).
-    ``score_caps`` holds the recent counted events of capped rules, so new events are scored
-    against the stored state without re-reading the history.
-    """
+    Its score state and activity instants are a :class:`ContactScore` row (``contact.score``),
+    kept off this wide row so that scoring a batch rewrites only narrow rows."""
 
     # Every index below leads with the workspace, so a one-column index on it would only be
     # one more to maintain on each score update (and a plan that scans a whole workspace).
@@ -145,8 +134,88 @@ class Contact(WorkspaceOwned):
     lifecycle_stage = models.CharField(
         max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.SUBSCRIBER
     )
-    first_seen_at = models.DateTimeField(null=True, blank=True)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "email"], condition=~Q(email=""), name="contact_unique_email"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"],
+                condition=~Q(external_id=""),
+                name="contact_unique_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "lifecycle_stage"]),
+            # An account's contacts (``account_id = x`` implies the condition); the score
+            # update of a contact with no account is not HOT and would write a NULL entry.
+            models.Index(
+                fields=["account"], condition=Q(account__isnull=False), name="contact_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email or self.external_id or f"visitor {self.pk}"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not self.email and not self.external_id
+
+
+class ContactScore(models.Model):
+    """A contact's stored score state and activity, one row per contact.
+
+    Written only by the scoring services (:mod:`como.scoring.score_state`, set-based), so an
+    ingest batch rewrites these narrow rows (pkey and ranking index only: updates are never
+    HOT, the ranking key moves with the score) and never the wide contact row with its
+    profile, attributes and five indexes. Every contact has one from its creation: an AFTER
+    INSERT trigger on the contact table inserts it (migration ``leads.0013``), whichever path
+    creates the contact (identity's raw INSERT, the ORM, imports, the admin, benches), and an
+    AFTER DELETE trigger deletes it with its contact (raw deletes such as an identity merge's
+    included). No foreign-key constraint: its deferred check would cost a query and a row lock
+    per contact an ingest batch creates, twice. The ranked list lists every contact, so the row
+    must exist even at a zero score.
+
+    Because intent decays by one shared factor, the state answers the *current* score at any
+    instant ``t ≥ score_as_of`` with no batch job::
+
+        score(t) = score_fit + score_intent · (1 - r)^((t - score_as_of) / quarter)
+
+    with ``r`` the decay rate of model version ``score_model_version`` and a quarter of 91.3
+    days. ``score_intent_sign`` and ``score_intent_key`` are ``decay.ranking_key`` of the intent:
+    they do not change as time passes, so within one fit value the index on
+    ``(fit, sign, key)`` lists contacts by current score (see ``como.scoring.ranking``).
+    ``score_caps`` holds the recent counted events of capped rules, so new events are scored
+    against the stored state without re-reading the history. The column names are the ones
+    the contact table had, so raw SQL reads the same names from this table.
+    """
+
+    # No constraint: the migration's triggers insert and delete the row with its contact, so
+    # Django's collector need not query it either.
+    contact = models.OneToOneField(
+        Contact,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        related_name="score",
+        db_constraint=False,
+    )
+    # The contact's, copied by the trigger; only to scope and rank (the index leads with it).
+    # No constraint: the contact's own foreign key already ties it to a live workspace.
+    workspace = models.ForeignKey(
+        "workspaces.Workspace",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
+    )
+    first_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     score_fit = models.FloatField(default=0, editable=False, help_text="Fit points (no decay).")
     score_intent = models.FloatField(
         default=0, editable=False, help_text="Intent points as of score_as_of."
@@ -172,42 +241,24 @@ class Contact(WorkspaceOwned):
         editable=False,
         help_text="Per capped rule, when it last counted (microseconds since the Unix epoch).",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "email"], condition=~Q(email=""), name="contact_unique_email"
-            ),
-            models.UniqueConstraint(
-                fields=["workspace", "external_id"],
-                condition=~Q(external_id=""),
-                name="contact_unique_external_id",
-            ),
-        ]
         indexes = [
-            models.Index(fields=["workspace", "lifecycle_stage"]),
-            # An account's contacts (``account_id = x`` implies the condition); the score
-            # update of a contact with no account is not HOT and would write a NULL entry.
-            models.Index(
-                fields=["account"], condition=Q(account__isnull=False), name="contact_account"
-            ),
             # The ranked list: per fit value, current intent order (see como.scoring.ranking).
             models.Index(
-                fields=["workspace", "score_fit", "-score_intent_sign", "-score_intent_key", "-id"],
+                fields=[
+                    "workspace",
+                    "score_fit",
+                    "-score_intent_sign",
+                    "-score_intent_key",
+                    "-contact",
+                ],
                 name="contact_score_rank",
             ),
         ]
 
     def __str__(self) -> str:
-        name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.email or self.external_id or f"visitor {self.pk}"
-
-    @property
-    def is_anonymous(self) -> bool:
-        return not self.email and not self.external_id
+        return f"score of contact {self.contact_id}"
 
 
 class ActorKind(models.TextChoices):

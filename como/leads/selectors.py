@@ -28,7 +28,7 @@ def contacts_with_sort_keys(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     return contacts.annotate(
         **{
             LAST_SEEN_SORT_KEY: Coalesce(
-                "last_seen_at", Value(_NEVER_SEEN), output_field=DateTimeField()
+                "score__last_seen_at", Value(_NEVER_SEEN), output_field=DateTimeField()
             )
         }
     )

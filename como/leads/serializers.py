@@ -141,9 +141,13 @@ class ContactSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["first_seen_at", "last_seen_at", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
         # Uniqueness is per workspace and checked by the service, with field-keyed messages.
         validators: list[Any] = []
+
+    # The contact's score row's (models.ContactScore), under their names of old.
+    first_seen_at = serializers.DateTimeField(source="score.first_seen_at", read_only=True)
+    last_seen_at = serializers.DateTimeField(source="score.last_seen_at", read_only=True)
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_score(self, contact: Contact) -> float | None:

@@ -3,11 +3,12 @@
 A contact's score now is ``fit + I(now)``, and intent between events is its stored value decayed
 by a factor shared by every contact of the workspace (:mod:`como.scoring.decay`). So among
 contacts with the same fit, ``(score_intent_sign, score_intent_key)`` orders them by current
-score at every instant, and the index ``contact_score_rank`` on
-``(workspace, score_fit, sign DESC, key DESC, id DESC)`` serves that order. Fit takes few distinct
-values (it is a sum of rule points), so the top ``k`` overall are among the top ``k`` of each fit
-value: one short index scan per distinct fit (found with a loose index scan), merged by the
-score computed in SQL for those rows only. The cost grows with the number of distinct fit values
+score at every instant, and the index ``contact_score_rank`` on the contacts' score rows
+(:class:`como.leads.models.ContactScore`), ``(workspace, score_fit, sign DESC, key DESC,
+contact DESC)``, serves that order. Fit takes few distinct values (it is a sum of rule
+points), so the top ``k`` overall are among the top ``k`` of each fit value: one short index
+scan per distinct fit (found with a loose index scan), merged by the score computed in SQL for
+those rows only. The cost grows with the number of distinct fit values
 and with ``k``, not with the number of contacts.
 
 Contacts still scored with an older model version (while a re-score runs in the background)
@@ -25,7 +26,7 @@ from django.db.models import Case, F, FloatField, QuerySet, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Exp, Greatest, Least
 
-from como.leads.models import Contact
+from como.leads.models import Contact, ContactScore
 from como.workspaces.models import Workspace
 
 from .decay import key_offset
@@ -46,21 +47,25 @@ def _rate(workspace: Workspace) -> float:
     return compiled(scoring_model_active(workspace=workspace)).rate_per_quarter
 
 
-def current_score(offsets: Mapping[int, float]) -> Combinable:
-    """An expression for a contact's score at the instant ``offsets`` were computed for."""
+def current_score(offsets: Mapping[int, float], prefix: str = "score__") -> Combinable:
+    """An expression for a contact's score at the instant ``offsets`` were computed for.
+    ``prefix`` leads to the score columns: the contact's score row by default; "" for a
+    model that has them itself (the B2B vertical's accounts)."""
+    sign, key = f"{prefix}score_intent_sign", f"{prefix}score_intent_key"
 
     def intent(offset: float) -> Case:
         return Case(
-            When(score_intent_sign=1, then=_exp(F("score_intent_key") - Value(offset))),
-            When(score_intent_sign=-1, then=-_exp(-F("score_intent_key") - Value(offset))),
+            When(**{sign: 1}, then=_exp(F(key) - Value(offset))),
+            When(**{sign: -1}, then=-_exp(-F(key) - Value(offset))),
             default=Value(0.0),
             output_field=FloatField(),
         )
 
+    fit = F(f"{prefix}score_fit")
     if len(offsets) == 1:
         (offset,) = offsets.values()
-        return F("score_fit") + intent(offset)
-    return F("score_fit") + Case(
+        return fit + intent(offset)
+    return fit + Case(
         *(When(workspace_id=pk, then=intent(offset)) for pk, offset in offsets.items()),
         default=Value(0.0),
         output_field=FloatField(),
@@ -91,14 +96,32 @@ def contacts_ranked(
     if not offsets or limit <= 0:
         return []
     where, params = _where(contacts)
+    own = contacts.model is not Contact  # the model holds the score columns itself
     if offset + limit > MAX_INDEXED_DEPTH or where is None:
-        return _sorted(contacts, offsets, offset, limit)
+        return _sorted(contacts, offsets, offset, limit, "" if own else "score__")
     # Any model with the contacts' score columns and ranking index ranks the same way (the
-    # B2B vertical's accounts do).
+    # B2B vertical's accounts do). A contact's are its score row's; the queryset's filter is
+    # on the contact row, probed by primary key for each score row in index order. OFFSET 0
+    # keeps that probe a per-row subplan: as a join, the planner hashes the whole workspace's
+    # contacts once per fit value, and the index order (hence the early LIMIT) is lost.
     table = connection.ops.quote_name(contacts.model._meta.db_table)
+    if own:
+        names = {"score": table, "id": "id", "filter": f"({where})"}
+    else:
+        score = connection.ops.quote_name(ContactScore._meta.db_table)
+        # The score row holds its contact's workspace: a filter on that alone needs no probe.
+        on_score = where.replace(f"{table}.{connection.ops.quote_name('workspace_id')}", "")
+        if f"{table}." not in on_score:
+            condition = where.replace(f"{table}.", f"{score}.")
+        else:
+            condition = (
+                f"EXISTS (SELECT FROM {table} WHERE {table}.id = {score}.contact_id "
+                f"AND ({where}) OFFSET 0)"
+            )
+        names = {"score": score, "id": "contact_id", "filter": f"({condition})"}
     parts, args = [], []
     for workspace_id, shift in offsets.items():
-        parts.append(_TOP_PER_FIT.format(where=where, contact=table))
+        parts.append(_TOP_PER_FIT.format(**names))
         args += [workspace_id, workspace_id, shift, shift, workspace_id, *params]
         args.append(offset + limit)
     sql = (
@@ -114,25 +137,25 @@ def contacts_ranked(
 # the first rows of each in index order, with their current score.
 _TOP_PER_FIT = """
 WITH RECURSIVE fits(fit) AS (
-    (SELECT score_fit FROM {contact} WHERE workspace_id = %s ORDER BY score_fit LIMIT 1)
+    (SELECT score_fit FROM {score} WHERE workspace_id = %s ORDER BY score_fit LIMIT 1)
     UNION ALL
-    SELECT (SELECT c.score_fit FROM {contact} c
+    SELECT (SELECT c.score_fit FROM {score} c
             WHERE c.workspace_id = %s AND c.score_fit > fits.fit
             ORDER BY c.score_fit LIMIT 1)
     FROM fits WHERE fits.fit IS NOT NULL
 )
 SELECT top.id, top.score FROM fits CROSS JOIN LATERAL (
-    SELECT {contact}.id,
-           {contact}.score_fit + CASE {contact}.score_intent_sign
+    SELECT {score}.{id} AS id,
+           {score}.score_fit + CASE {score}.score_intent_sign
                WHEN 1 THEN exp(least(greatest(
-                   {contact}.score_intent_key - %s::float8, -700.0), 700.0))
+                   {score}.score_intent_key - %s::float8, -700.0), 700.0))
                WHEN -1 THEN -exp(least(greatest(
-                   -{contact}.score_intent_key - %s::float8, -700.0), 700.0))
+                   -{score}.score_intent_key - %s::float8, -700.0), 700.0))
                ELSE 0.0::float8 END AS score
-    FROM {contact}
-    WHERE {contact}.workspace_id = %s AND {contact}.score_fit = fits.fit AND ({where})
-    ORDER BY {contact}.score_intent_sign DESC, {contact}.score_intent_key DESC,
-             {contact}.id DESC
+    FROM {score}
+    WHERE {score}.workspace_id = %s AND {score}.score_fit = fits.fit AND {filter}
+    ORDER BY {score}.score_intent_sign DESC, {score}.score_intent_key DESC,
+             {score}.{id} DESC
     LIMIT %s
 ) AS top
 WHERE fits.fit IS NOT NULL
@@ -156,10 +179,10 @@ def _where(contacts: QuerySet[Any]) -> tuple[str | None, list[Any]]:
 
 
 def _sorted(
-    contacts: QuerySet[Any], offsets: Mapping[int, float], offset: int, limit: int
+    contacts: QuerySet[Any], offsets: Mapping[int, float], offset: int, limit: int, prefix: str
 ) -> list[tuple[int, float]]:
     rows = (
-        contacts.annotate(score_now=current_score(offsets))
+        contacts.annotate(score_now=current_score(offsets, prefix))
         .order_by("-score_now", "-id")
         .values_list("id", "score_now")[offset : offset + limit]
     )

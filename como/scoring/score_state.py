@@ -1,6 +1,6 @@
 """Contacts' stored score state, and the MQL move it triggers.
 
-The state on each contact (``score_*`` columns, see :class:`como.leads.models.Contact`) is intent
+The state of each contact (its score row, :class:`como.leads.models.ContactScore`) is intent
 as of an instant, fit, the ranking key and the cap windows. It is written set-based, in a
 constant number of statements however many contacts, by one of two paths:
 
@@ -33,7 +33,7 @@ from psycopg import sql
 from psycopg.types.json import JsonbLoader
 from pydantic_core import from_json, to_json
 
-from como.leads.models import Account, Contact, Event, LifecycleStage
+from como.leads.models import Account, Contact, ContactScore, Event, LifecycleStage
 from como.leads.services import contact_stage_change
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
@@ -56,6 +56,7 @@ _CONFIRM_MARGIN = 1e-9
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CONTACT = sql.Identifier(Contact._meta.db_table)
+_SCORE = sql.Identifier(ContactScore._meta.db_table)
 
 
 #: Cap windows as stored (``score_caps``): per capped rule, the instants it counted most
@@ -164,12 +165,15 @@ def contacts_score_events(
     return Rescored(states, tuple(promoted))
 
 
+# The contact row is the lock (identity and the stage change take the same one); the score
+# row is read under it and written only by holders of it.
 _STATE_SQL = sql.SQL("""
-SELECT id, lifecycle_stage, score_model_version, score_fit, score_intent, score_as_of,
-       score_caps::text, first_seen_at, last_seen_at
-FROM {contact} WHERE workspace_id = %b AND id = ANY(%b::bigint[])
-ORDER BY id
-FOR NO KEY UPDATE
+SELECT c.id, c.lifecycle_stage, s.score_model_version, s.score_fit, s.score_intent,
+       s.score_as_of, s.score_caps::text, s.first_seen_at, s.last_seen_at
+FROM {contact} c JOIN {score} s ON s.contact_id = c.id
+WHERE c.workspace_id = %b AND c.id = ANY(%b::bigint[])
+ORDER BY c.id
+FOR NO KEY UPDATE OF c
 """)
 
 
@@ -180,7 +184,11 @@ def _stored_rows(workspace: Workspace, ids: Sequence[int]) -> list[_StoredRow]:
         # Binary results: psycopg's C loaders read the timestamps several times faster than
         # the text loader Django registers (a Python subclass). The caps stay text until
         # _incremental knows which of them the new events need.
-        cursor.execute(_STATE_SQL.format(contact=_CONTACT), [workspace.pk, list(ids)], binary=True)
+        cursor.execute(
+            _STATE_SQL.format(contact=_CONTACT, score=_SCORE),
+            [workspace.pk, list(ids)],
+            binary=True,
+        )
         return list(map(_StoredRow._make, cursor.fetchall()))
 
 
@@ -469,15 +477,16 @@ def _micros(instant: datetime) -> int:
     return (instant - _EPOCH) // _MICROSECOND
 
 
+# The narrow score rows only (models.ContactScore): the wide contact row is not rewritten.
 _STORE_SQL = sql.SQL("""
-UPDATE {contact} AS c
+UPDATE {score} AS c
 SET score_fit = u.fit, score_intent = u.intent, score_as_of = u.as_of,
     score_intent_sign = u.sign, score_intent_key = u.intent_key, score_caps = u.caps,
     first_seen_at = u.first_seen, last_seen_at = u.last_seen, score_model_version = %b
 FROM unnest(%b::bigint[], %b::float8[], %b::float8[], %b::timestamptz[], %b::smallint[],
             %b::float8[], %b::jsonb[], %b::timestamptz[], %b::timestamptz[])
      AS u(id, fit, intent, as_of, sign, intent_key, caps, first_seen, last_seen)
-WHERE c.id = u.id AND c.workspace_id = %b
+WHERE c.contact_id = u.id AND c.workspace_id = %b
 """)
 
 
@@ -502,7 +511,7 @@ def _store(
         [state.last_seen for state in rows],
     ]
     with _cursor() as cursor:
-        cursor.execute(_STORE_SQL.format(contact=_CONTACT), [version, *columns, workspace.pk])
+        cursor.execute(_STORE_SQL.format(score=_SCORE), [version, *columns, workspace.pk])
 
 
 def _mql_reason(model: ScoringModel, engine: CompiledModel) -> str:

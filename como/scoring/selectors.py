@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from como.leads.models import Contact, Event
+from como.leads.models import Contact, ContactScore, Event
 
 from .decay import decayed
 from .engine import HistoryPoint, Score, evaluate_intent, score_at, score_history
@@ -97,8 +97,10 @@ def contacts_current_scores(contacts: Iterable[Contact], at: datetime) -> dict[i
     stored intent decayed to ``at`` with the decay rate of the version that stored it.
 
     One query for those versions, however many contacts; contacts never scored are absent."""
-    scored = [c for c in contacts if c.score_as_of is not None and c.score_model_version]
-    versions = {(c.workspace_id, c.score_model_version) for c in scored}
+    # The score rows: one query for all that the caller did not select_related("score").
+    states = _score_rows(contacts)
+    scored = [s for s in states if s.score_as_of is not None and s.score_model_version]
+    versions = {(s.workspace_id, s.score_model_version) for s in scored}
     if not versions:
         return {}
     matching = Q()
@@ -109,15 +111,24 @@ def contacts_current_scores(contacts: Iterable[Contact], at: datetime) -> dict[i
         for model in ScoringModel.objects.filter(matching)
     }
     return {
-        c.pk: _stored_score_at(c, rates[(c.workspace_id, c.score_model_version)], at)
-        for c in scored
-        if (c.workspace_id, c.score_model_version) in rates
+        s.contact_id: _stored_score_at(s, rates[(s.workspace_id, s.score_model_version)], at)
+        for s in scored
+        if (s.workspace_id, s.score_model_version) in rates
     }
 
 
-def _stored_score_at(contact: Contact, rate: float, at: datetime) -> float:
-    as_of = contact.score_as_of
+def _score_rows(contacts: Iterable[Contact]) -> list[ContactScore]:
+    contacts = list(contacts)
+    rows = [c.score for c in contacts if Contact.score.is_cached(c)]
+    missing = [c.pk for c in contacts if not Contact.score.is_cached(c)]
+    if missing:
+        rows += ContactScore.objects.filter(contact_id__in=missing)
+    return rows
+
+
+def _stored_score_at(state: ContactScore, rate: float, at: datetime) -> float:
+    as_of = state.score_as_of
     assert as_of is not None
     # A state stored ahead of ``at`` (its last event up to a day in the future) already holds
     # that event; decay would count it as nothing before then, so show it undecayed.
-    return contact.score_fit + decayed(contact.score_intent, rate, as_of, max(at, as_of))
+    return state.score_fit + decayed(state.score_intent, rate, as_of, max(at, as_of))

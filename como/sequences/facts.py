@@ -54,7 +54,7 @@ def facts_read(due: list[Due], programs: list[Program], now: datetime) -> Facts:
     facts = Facts()
     ids = [member.contact_id for member in due]
     sends = [step for program in programs for step in program.steps if isinstance(step, SendStep)]
-    columns = ["id", "email", "phone", "lifecycle_stage", "score_fit", "score_intent"]
+    columns = ["id", "email", "phone", "lifecycle_stage", "score__score_fit", "score__score_intent"]
     if any(step.channel == "direct_mail" for step in sends):
         columns += ["attributes", "postal_code", "country"]  # the postal address
     facts.contacts = {row["id"]: row for row in Contact.objects.filter(pk__in=ids).values(*columns)}
@@ -136,7 +136,7 @@ def branch(step: BranchStep, member: Due, facts: Facts) -> bool:
     if condition.on == "subject":
         return all(member.subject.get(k) == v for k, v in condition.properties.items())
     if condition.on == "score":
-        score = float(contact["score_fit"]) + float(contact["score_intent"])
+        score = float(contact["score__score_fit"]) + float(contact["score__score_intent"])
         return score >= float(condition.score_at_least or 0)
     return contact["lifecycle_stage"] in condition.stages
 

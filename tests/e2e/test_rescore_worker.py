@@ -52,7 +52,7 @@ def test_a_version_posted_through_the_api_is_applied_by_a_real_worker(
     assert (answer["status"], answer["total"], answer["done"]) == ("queued", 3, 0)
     # The request re-scored nobody; it published one message for the worker.
     versions = Contact.objects.filter(workspace=workspace)
-    assert set(versions.values_list("score_model_version", flat=True)) == {1}
+    assert set(versions.values_list("score__score_model_version", flat=True)) == {1}
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     try:
         assert broker.llen(queue) == 1

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import connection
 
 from como.deals.models import Opportunity, OpportunityStatus
-from como.leads.models import Contact, LifecycleStage, LifecycleTransition
+from como.leads.models import Contact, ContactScore, LifecycleStage, LifecycleTransition
 from como.workspaces.models import Workspace
 
 from ..models import ConversionKind
@@ -32,8 +32,8 @@ class Conversion:
 _LEAD_SQL = """
 SELECT c.id, coalesce(
     (SELECT min(t.at) FROM {transition} t WHERE t.contact_id = c.id AND t.to_stage <> %s),
-    CASE WHEN c.lifecycle_stage <> %s THEN coalesce(c.first_seen_at, c.created_at) END)
-FROM {contact} c
+    CASE WHEN c.lifecycle_stage <> %s THEN coalesce(s.first_seen_at, c.created_at) END)
+FROM {contact} c JOIN {score} s ON s.contact_id = c.id
 WHERE c.workspace_id = %s AND c.id = ANY(%s)
 """
 
@@ -44,7 +44,9 @@ def _lead_created(workspace: Workspace, contact_ids: Sequence[int]) -> dict[int,
     if not contact_ids:
         return {}
     sql = _LEAD_SQL.format(
-        transition=LifecycleTransition._meta.db_table, contact=Contact._meta.db_table
+        transition=LifecycleTransition._meta.db_table,
+        contact=Contact._meta.db_table,
+        score=ContactScore._meta.db_table,
     )
     subscriber = LifecycleStage.SUBSCRIBER.value
     with connection.cursor() as cursor:

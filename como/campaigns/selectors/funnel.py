@@ -49,7 +49,7 @@ from typing import Any, Literal
 from django.db import connection
 
 from como.deals.models import Opportunity, OpportunityStatus
-from como.leads.models import FUNNEL, Contact, LifecycleTransition
+from como.leads.models import FUNNEL, Contact, ContactScore, LifecycleTransition
 from como.scoring.rules import parse_model
 from como.scoring.services import scoring_model_active
 from como.workspaces.models import Workspace
@@ -115,9 +115,9 @@ moves AS (
     FROM {transition} t JOIN ranks r ON r.stage = t.to_stage
     WHERE t.workspace_id = %(workspace)s AND t.at < %(end)s
     UNION ALL
-    SELECT c.id, 0, coalesce(c.first_seen_at, c.created_at), NULL
-    FROM {contact} c
-    WHERE c.workspace_id = %(workspace)s AND coalesce(c.first_seen_at, c.created_at) < %(end)s
+    SELECT c.id, 0, coalesce(s.first_seen_at, c.created_at), NULL
+    FROM {contact} c JOIN {contact_score} s ON s.contact_id = c.id
+    WHERE c.workspace_id = %(workspace)s AND coalesce(s.first_seen_at, c.created_at) < %(end)s
     UNION ALL
     SELECT o.contact_id, 4, o.opened_at, NULL
     FROM {opportunity} o
@@ -182,6 +182,7 @@ def _tables() -> dict[str, str]:
     return {
         "transition": quote(LifecycleTransition._meta.db_table),
         "contact": quote(Contact._meta.db_table),
+        "contact_score": quote(ContactScore._meta.db_table),
         "opportunity": quote(Opportunity._meta.db_table),
     }
 

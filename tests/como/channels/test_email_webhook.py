@@ -131,10 +131,10 @@ def test_a_hard_bounce_becomes_the_contacts_event_and_scores_once(
         ("email:41:email_bounced", "41")
     ]
     contact = Contact.objects.get(email="ana@buyer.example")
-    assert contact.score_as_of is not None
+    assert contact.score.score_as_of is not None
     # -15 for the bounce (the B2B model), decayed from the bounce to the stored instant.
-    expected = decayed(-15, bounces[0].occurred_at, contact.score_as_of)
-    assert contact.score_intent == pytest.approx(expected, rel=1e-12)
+    expected = decayed(-15, bounces[0].occurred_at, contact.score.score_as_of)
+    assert contact.score.score_intent == pytest.approx(expected, rel=1e-12)
 
 
 def test_a_soft_bounce_changes_nothing(client: Client, sent: Message) -> None:

@@ -126,12 +126,14 @@ def _stored_matches_history(workspace: Workspace, contact_ids: list[int]) -> Non
     for contact in Contact.objects.filter(pk__in=contact_ids).order_by("pk"):
         with transaction.atomic():  # the recompute stores its state: undo it
             full = contacts_rescore(
-                workspace=workspace, contact_ids=[contact.pk], at=contact.score_as_of
+                workspace=workspace, contact_ids=[contact.pk], at=contact.score.score_as_of
             ).states[contact.pk]
             transaction.set_rollback(True)
-        assert contact.score_intent == pytest.approx(full.intent, rel=1e-9, abs=1e-9), contact.pk
-        assert contact.score_caps == full.caps, contact.pk
-        assert contact.last_seen_at == full.last_seen, contact.pk
+        assert contact.score.score_intent == pytest.approx(full.intent, rel=1e-9, abs=1e-9), (
+            contact.pk
+        )
+        assert contact.score.score_caps == full.caps, contact.pk
+        assert contact.score.last_seen_at == full.last_seen, contact.pk
 
 
 def test_concurrent_batches_scoring_the_same_contacts_neither_deadlock_nor_lose_points(

@@ -63,12 +63,12 @@ def test_a_contact_that_takes_an_email_is_rescored_with_it(
 ) -> None:
     post(api, 1, first)
     (contact,) = Contact.objects.filter(workspace=workspace)
-    assert contact.score_fit == 0
-    assert contact.score_model_version is not None  # scored once, before it had an email
+    assert contact.score.score_fit == 0
+    assert contact.score.score_model_version is not None  # scored once, before it had an email
 
     post(api, 2, second)  # a later event: the incremental path would keep the stored fit
 
     contact.refresh_from_db()
     assert contact.email == second["email"]
-    assert contact.score_fit == -50
-    assert contact.last_seen_at is not None
+    assert contact.score.score_fit == -50
+    assert contact.score.last_seen_at is not None

@@ -167,8 +167,8 @@ def test_first_and_last_seen_move_with_the_events(workspace: Workspace) -> None:
         ],
     )
     contact = Contact.objects.get(workspace=workspace, email="ana@example.com")
-    assert contact.first_seen_at == datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
-    assert contact.last_seen_at == datetime(2026, 1, 3, 10, 0, tzinfo=UTC)
+    assert contact.score.first_seen_at == datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    assert contact.score.last_seen_at == datetime(2026, 1, 3, 10, 0, tzinfo=UTC)
 
     # A later event moves only last seen; an earlier (late-arriving) one only first seen.
     events_ingest(
@@ -178,8 +178,8 @@ def test_first_and_last_seen_move_with_the_events(workspace: Workspace) -> None:
         workspace=workspace, events=[event("e", contact=ana, occurred_at="2025-12-30T10:00:00Z")]
     )
     contact.refresh_from_db()
-    assert contact.first_seen_at == datetime(2025, 12, 30, 10, 0, tzinfo=UTC)
-    assert contact.last_seen_at == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    assert contact.score.first_seen_at == datetime(2025, 12, 30, 10, 0, tzinfo=UTC)
+    assert contact.score.last_seen_at == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
 def test_properties_round_trip_through_jsonb(workspace: Workspace) -> None:

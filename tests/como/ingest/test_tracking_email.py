@@ -161,7 +161,7 @@ def test_a_click_redirects_records_the_event_and_moves_the_score(
     assert client.get("/t/c/https%3A%2F%2Fevil.example").status_code == 404
     assert not Event.objects.filter(contact=ana).exists()
     ana.refresh_from_db()
-    assert ana.score_intent == 0
+    assert ana.score.score_intent == 0
 
     response = client.get(paths["click"])
     assert response.status_code == 302
@@ -173,7 +173,7 @@ def test_a_click_redirects_records_the_event_and_moves_the_score(
     assert event.source == "email"
     assert event.properties == {"message": "5", "campaign_id": 77, "url": target}
     ana.refresh_from_db()
-    assert ana.score_intent == pytest.approx(3.0)
+    assert ana.score.score_intent == pytest.approx(3.0)
 
     # The same link again is the same event: no double count.
     assert client.get(paths["click"]).status_code == 302

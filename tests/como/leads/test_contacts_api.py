@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from como.leads.models import Contact, Event
+from como.leads.models import Contact, ContactScore, Event
 from como.workspaces.models import Workspace
 from tests.factories import (
     AccountFactory,
@@ -287,13 +287,13 @@ def test_ordering_by_last_seen_pages_through_never_seen_contacts(
     # 130 contacts across two pages; a third were never seen (last_seen_at is null), so the
     # cursor has to cross from seen to never-seen rows.
     contacts = Contact.objects.bulk_create(
-        Contact(
-            workspace=workspace,
-            email=f"p{n}@example.com",
-            last_seen_at=None if n % 3 == 0 else T0 + timedelta(minutes=n % 7),
-        )
-        for n in range(130)
+        Contact(workspace=workspace, email=f"p{n}@example.com") for n in range(130)
     )
+    for n, contact in enumerate(contacts):
+        if n % 3:
+            ContactScore.objects.filter(contact=contact).update(
+                last_seen_at=T0 + timedelta(minutes=n % 7)
+            )
 
     newest_first = collect(api, "/api/v1/contacts?ordering=-last_seen_at")
     oldest_first = collect(api, "/api/v1/contacts?ordering=last_seen_at")
@@ -301,7 +301,7 @@ def test_ordering_by_last_seen_pages_through_never_seen_contacts(
     never = datetime(1970, 1, 1, tzinfo=UTC)
 
     def key(contact: Contact) -> tuple[datetime, int]:
-        return (contact.last_seen_at or never, contact.pk)
+        return (contact.score.last_seen_at or never, contact.pk)
 
     expected = [c.pk for c in sorted(contacts, key=key, reverse=True)]
     assert [row["id"] for row in newest_first] == expected

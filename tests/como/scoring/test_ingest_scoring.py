@@ -102,16 +102,16 @@ def test_ingest_stores_the_exact_score_state(api: APIClient) -> None:
     post_events(api, "ana@acme-buyer.com", [("a3", "/pricing/team", e3)])
 
     contact = Contact.objects.get(pk=contact_id)
-    as_of = contact.score_as_of
+    as_of = contact.score.score_as_of
     assert as_of is not None
     assert now <= as_of <= timezone.now()
     intent = decayed(20, e1, as_of) + decayed(20, e2, as_of) + decayed(20, e3, as_of)
-    assert contact.score_fit == 15.0
-    assert contact.score_intent == pytest.approx(intent, rel=1e-12)
-    assert contact.score_model_version == 1
+    assert contact.score.score_fit == 15.0
+    assert contact.score.score_intent == pytest.approx(intent, rel=1e-12)
+    assert contact.score.score_model_version == 1
     quarters = (as_of - KEY_EPOCH).total_seconds() / 86_400 / 91.3
-    assert contact.score_intent_sign == 1
-    assert contact.score_intent_key == pytest.approx(
+    assert contact.score.score_intent_sign == 1
+    assert contact.score.score_intent_key == pytest.approx(
         math.log(intent) - math.log(0.75) * quarters, rel=1e-12
     )
     # 15 + ~54.6 ≥ 50 with fit 15 ≥ 10: an MQL (from subscriber, the default stage).
@@ -119,15 +119,15 @@ def test_ingest_stores_the_exact_score_state(api: APIClient) -> None:
 
     # The stored state agrees with the score API at score_as_of.
     answer = api.get(f"/api/v1/contacts/{contact_id}/score", {"at": as_of.isoformat()}).json()
-    assert answer["fit"] == round(contact.score_fit, 2)
-    assert answer["intent"] == round(contact.score_intent, 2)
-    assert answer["score"] == round(contact.score_fit + contact.score_intent, 2)
+    assert answer["fit"] == round(contact.score.score_fit, 2)
+    assert answer["intent"] == round(contact.score.score_intent, 2)
+    assert answer["score"] == round(contact.score.score_fit + contact.score.score_intent, 2)
     assert answer["model_version"] == 1
 
     # And decays to any later instant exactly as the API says.
     later = as_of + timedelta(days=91.3)
     answer = api.get(f"/api/v1/contacts/{contact_id}/score", {"at": later.isoformat()}).json()
-    assert answer["intent"] == round(contact.score_intent * 0.75, 2)
+    assert answer["intent"] == round(contact.score.score_intent * 0.75, 2)
 
 
 def test_crossing_the_threshold_moves_a_lead_to_mql_once(api: APIClient) -> None:
@@ -142,7 +142,7 @@ def test_crossing_the_threshold_moves_a_lead_to_mql_once(api: APIClient) -> None
     contact = Contact.objects.get(pk=contact_id)
     assert contact.lifecycle_stage == LifecycleStage.MQL
     (transition,) = LifecycleTransition.objects.filter(contact_id=contact_id)
-    as_of = contact.score_as_of
+    as_of = contact.score.score_as_of
     assert as_of is not None
     expected = (
         15
@@ -172,8 +172,8 @@ def test_below_min_fit_never_becomes_mql(api: APIClient) -> None:
         [("c1", "/demo", now - timedelta(days=1)), ("c2", "/demo/live", now - timedelta(hours=2))],
     )
     contact = Contact.objects.get(pk=contact_id)
-    assert contact.score_fit == 0.0
-    assert contact.score_intent > 50  # the score passes the threshold, the fit does not
+    assert contact.score.score_fit == 0.0
+    assert contact.score.score_intent > 50  # the score passes the threshold, the fit does not
     assert contact.lifecycle_stage == LifecycleStage.LEAD
     assert not LifecycleTransition.objects.filter(contact_id=contact_id).exists()
 
@@ -194,14 +194,18 @@ def test_recycled_contacts_are_not_promoted_by_score(api: APIClient) -> None:
 def test_patching_the_title_rescores_fit(api: APIClient) -> None:
     contact_id = create_contact(api, "ed@acme-buyer.com", title="Engineer")
     contact = Contact.objects.get(pk=contact_id)
-    assert (contact.score_fit, contact.score_intent, contact.score_model_version) == (0.0, 0.0, 1)
-    assert (contact.score_intent_sign, contact.score_intent_key) == (0, None)
+    assert (
+        contact.score.score_fit,
+        contact.score.score_intent,
+        contact.score.score_model_version,
+    ) == (0.0, 0.0, 1)
+    assert (contact.score.score_intent_sign, contact.score.score_intent_key) == (0, None)
 
     response = api.patch(
         f"/api/v1/contacts/{contact_id}", {"title": "VP Engineering"}, format="json"
     )
     assert response.status_code == 200, response.content
-    assert Contact.objects.get(pk=contact_id).score_fit == 15.0
+    assert Contact.objects.get(pk=contact_id).score.score_fit == 15.0
 
 
 def test_a_stage_set_by_hand_is_recorded(api: APIClient) -> None:
@@ -248,7 +252,7 @@ def test_rescoring_a_1000_event_batch_takes_a_bounded_number_of_queries(
     big = list(Contact.objects.filter(email__startswith="big").values_list("pk", flat=True))
     assert len(big) == 250
     # Everyone was scored by the ingest: 2 pricing + 2 demo views ≈ 100 points, fit 0.
-    assert not Contact.objects.filter(pk__in=big, score_as_of__isnull=True).exists()
+    assert not Contact.objects.filter(pk__in=big, score__score_as_of__isnull=True).exists()
 
     # Give them a title so the next rescore promotes them all (the stage change path too).
     Contact.objects.filter(pk__in=big).update(title="VP", lifecycle_stage="lead")
@@ -338,7 +342,7 @@ def test_in_order_batches_are_folded_into_the_state_without_reading_history(
         assert event_reads(scoring_sql) == []  # scored from the stored state alone
 
     contact = Contact.objects.get(pk=contact_id)
-    as_of = contact.score_as_of
+    as_of = contact.score.score_as_of
     assert as_of is not None
     # By hand: counted pricing views are those with fewer than 2 counted in the 30 days before:
     # 60, 55 count; 50, 45, 40, 35 don't (60 and 55 are within 30 days of each until 30);
@@ -347,17 +351,17 @@ def test_in_order_batches_are_folded_into_the_state_without_reading_history(
     counted = [60, 55, 30, 25]
     intent = sum(decayed(20, now - timedelta(days=d), as_of) for d in counted)
     intent += decayed(30, now - timedelta(days=1), as_of)
-    assert contact.score_intent == pytest.approx(intent, rel=1e-12)
+    assert contact.score.score_intent == pytest.approx(intent, rel=1e-12)
     # The stored cap window is the last two counted pricing views, in microseconds.
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    assert contact.score_caps == {
+    assert contact.score.score_caps == {
         "pricing_page": [
             (now - timedelta(days=d) - epoch) // timedelta(microseconds=1) for d in (30, 25)
         ]
     }
     # The incremental state is what a full recompute stores (to float rounding).
     full = contacts_rescore(workspace=contact.workspace, contact_ids=[contact_id], at=as_of)
-    assert full.states[contact_id].intent == pytest.approx(contact.score_intent, rel=1e-12)
+    assert full.states[contact_id].intent == pytest.approx(contact.score.score_intent, rel=1e-12)
     assert full.states[contact_id].as_of == as_of
 
 
@@ -375,11 +379,11 @@ def test_a_late_event_is_scored_from_the_whole_history(
     assert len(event_reads(scoring_sql)) == 1
 
     contact = Contact.objects.get(pk=contact_id)
-    as_of = contact.score_as_of
+    as_of = contact.score.score_as_of
     assert as_of is not None
     expected = decayed(20, d20, as_of) + decayed(20, d15, as_of)
-    assert contact.score_intent == pytest.approx(expected, rel=1e-12)
-    assert contact.last_seen_at == d10
+    assert contact.score.score_intent == pytest.approx(expected, rel=1e-12)
+    assert contact.score.last_seen_at == d10
 
 
 def test_a_late_event_no_capped_rule_counts_is_folded_in_without_the_history(
@@ -401,11 +405,11 @@ def test_a_late_event_no_capped_rule_counts_is_folded_in_without_the_history(
     assert event_reads(scoring_sql) == []
 
     contact = Contact.objects.get(pk=contact_id)
-    as_of = contact.score_as_of
+    as_of = contact.score.score_as_of
     assert as_of is not None
     expected = decayed(20, d20, as_of) + decayed(20, d10, as_of) + decayed(30, d15, as_of)
-    assert contact.score_intent == pytest.approx(expected, rel=1e-12)
-    assert (contact.first_seen_at, contact.last_seen_at) == (d20, d5)
+    assert contact.score.score_intent == pytest.approx(expected, rel=1e-12)
+    assert (contact.score.first_seen_at, contact.score.last_seen_at) == (d20, d5)
     # The history gives the same score (to float rounding).
     full = contacts_rescore(workspace=contact.workspace, contact_ids=[contact_id], at=as_of)
     assert full.states[contact_id].intent == pytest.approx(expected, rel=1e-12)
@@ -425,14 +429,14 @@ def test_a_late_event_after_its_capped_rules_last_count_is_folded_in_without_the
     assert event_reads(scoring_sql) == []
 
     contact = Contact.objects.get(pk=contact_id)
-    as_of = contact.score_as_of
+    as_of = contact.score.score_as_of
     assert as_of is not None
     expected = decayed(20, d20, as_of) + decayed(20, d12, as_of)
-    assert contact.score_intent == pytest.approx(expected, rel=1e-12)
+    assert contact.score.score_intent == pytest.approx(expected, rel=1e-12)
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     micros = [(d - epoch) // timedelta(microseconds=1) for d in (d20, d12)]
-    assert contact.score_caps == {"pricing_page": micros}
-    assert (contact.first_seen_at, contact.last_seen_at) == (d20, d5)
+    assert contact.score.score_caps == {"pricing_page": micros}
+    assert (contact.score.first_seen_at, contact.score.last_seen_at) == (d20, d5)
     full = contacts_rescore(workspace=contact.workspace, contact_ids=[contact_id], at=as_of)
     assert full.states[contact_id].intent == pytest.approx(expected, rel=1e-12)
     assert full.states[contact_id].caps == {"pricing_page": micros}
@@ -467,12 +471,14 @@ def test_late_events_in_any_order_store_what_the_history_gives(
             contact = Contact.objects.get(pk=contact_id)
             with transaction.atomic():  # the recompute stores its state: undo it
                 full = contacts_rescore(
-                    workspace=contact.workspace, contact_ids=[contact_id], at=contact.score_as_of
+                    workspace=contact.workspace,
+                    contact_ids=[contact_id],
+                    at=contact.score.score_as_of,
                 ).states[contact_id]
                 transaction.set_rollback(True)
-            assert contact.score_intent == pytest.approx(full.intent, rel=1e-9, abs=1e-9)
-            assert contact.score_caps == full.caps
-            assert contact.score_as_of == full.as_of
+            assert contact.score.score_intent == pytest.approx(full.intent, rel=1e-9, abs=1e-9)
+            assert contact.score.score_caps == full.caps
+            assert contact.score.score_as_of == full.as_of
     assert folded_late  # the late-event fast path was taken
 
 
@@ -490,7 +496,7 @@ def test_crossing_the_threshold_incrementally_is_confirmed_with_the_exact_score(
     contact = Contact.objects.get(pk=contact_id)
     assert contact.lifecycle_stage == LifecycleStage.MQL
     (transition,) = LifecycleTransition.objects.filter(contact_id=contact_id)
-    as_of = contact.score_as_of
+    as_of = contact.score.score_as_of
     assert as_of is not None
     exact = (
         15

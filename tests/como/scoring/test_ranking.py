@@ -102,7 +102,7 @@ def ranked(api: APIClient, **params: Any) -> Any:
 
 def test_the_ranking_is_the_exact_current_order(api: APIClient) -> None:
     ids = populate(api, 60)
-    signs = set(Contact.objects.values_list("score_intent_sign", flat=True))
+    signs = set(Contact.objects.values_list("score__score_intent_sign", flat=True))
     assert signs == {-1, 0, 1}  # every branch of the ranking is exercised
     at = timezone.now() + timedelta(minutes=1)
     body = ranked(api, at=at.isoformat())
@@ -136,7 +136,7 @@ def test_the_order_changes_as_intent_decays(api: APIClient) -> None:
     later = now + timedelta(days=730.4)  # 8 quarters of 91.3 days
     body = ranked(api, at=later.isoformat())
     assert [row["id"] for row in body["results"]] == [a, b]
-    as_of = Contact.objects.get(pk=a).score_as_of
+    as_of = Contact.objects.get(pk=a).score.score_as_of
     assert as_of is not None
     assert body["results"][0]["score"] == round(50 + decayed(20, as_of, later), 2)
 

@@ -95,18 +95,18 @@ def scored_contacts(workspace: Workspace, count: int) -> list[Contact]:
 
 def expected_v2(contact: Contact, index: int) -> tuple[float, float]:
     """(fit, intent) of contact ``index`` under V2, at its stored score_as_of."""
-    assert contact.score_as_of is not None
+    assert contact.score.score_as_of is not None
     fit = 25.0 if index % 2 else 0.0
-    return fit, index * decayed(40, SEEN, contact.score_as_of)
+    return fit, index * decayed(40, SEEN, contact.score.score_as_of)
 
 
 def assert_scored_with_v2(contacts: list[Contact]) -> None:
     for index, contact in enumerate(contacts):
         contact.refresh_from_db()
         fit, intent = expected_v2(contact, index)
-        assert contact.score_model_version == 2, index
-        assert contact.score_fit == fit, index
-        assert contact.score_intent == pytest.approx(intent, rel=1e-12, abs=1e-12), index
+        assert contact.score.score_model_version == 2, index
+        assert contact.score.score_fit == fit, index
+        assert contact.score.score_intent == pytest.approx(intent, rel=1e-12, abs=1e-12), index
         mql = fit + intent >= 30
         stage = LifecycleStage.MQL if mql else LifecycleStage.SUBSCRIBER
         assert contact.lifecycle_stage == stage, index
@@ -222,9 +222,9 @@ def test_a_run_rescores_every_contact_with_the_new_version(
     assert run.started_at <= run.finished_at
     assert (run.lease_expires_at, run.error, run.percent) == (None, "", 100.0)
     assert_scored_with_v2(contacts)
-    rival_before = rival.score_as_of
+    rival_before = rival.score.score_as_of
     rival.refresh_from_db()
-    assert (rival.score_model_version, rival.score_as_of) == (1, rival_before)
+    assert (rival.score.score_model_version, rival.score.score_as_of) == (1, rival_before)
 
 
 def test_a_run_of_an_empty_workspace_succeeds_at_once(workspace: Workspace) -> None:
@@ -255,7 +255,7 @@ def test_an_interrupted_run_resumes_after_its_checkpoint(
     assert run.lease_expires_at is not None
     assert run.lease_expires_at > timezone.now()
     versions = Contact.objects.filter(pk__in=ids).order_by("pk")
-    assert list(versions.values_list("score_model_version", flat=True)) == [2, 2, 2, 2, 1, 1]
+    assert list(versions.values_list("score__score_model_version", flat=True)) == [2, 2, 2, 2, 1, 1]
     assert crashing.batches == [ids[0:2], ids[2:4], ids[4:6]]
 
     # Delivered again at once, the run is still held: nothing is done, look again later.
@@ -338,7 +338,7 @@ def test_a_newer_version_supersedes_the_run_between_slices(
     assert (new.status, new.total) == ("queued", 4)
     assert rescore_run_execute(run_id=new.pk) == Slice("succeeded", 4)
     versions = Contact.objects.filter(pk__in=[c.pk for c in contacts])
-    assert set(versions.values_list("score_model_version", flat=True)) == {3}
+    assert set(versions.values_list("score__score_model_version", flat=True)) == {3}
 
 
 def test_a_newer_version_activated_before_a_batch_stops_the_run(
@@ -360,7 +360,7 @@ def test_a_newer_version_activated_before_a_batch_stops_the_run(
     assert calls.batches == []
     assert run_of(v2).done == 0
     versions = Contact.objects.filter(pk__in=[c.pk for c in contacts])
-    assert set(versions.values_list("score_model_version", flat=True)) == {1}
+    assert set(versions.values_list("score__score_model_version", flat=True)) == {1}
 
 
 def test_a_run_that_fails_records_why(
@@ -431,7 +431,7 @@ def test_a_version_activated_during_a_batch_rolls_that_batch_back(
     assert (run.status, run.done, run.last_contact_id) == ("superseded", 2, ids[1])
     versions = Contact.objects.filter(pk__in=ids).order_by("pk")
     # The second batch was rolled back: those contacts keep v1's state until v1's run.
-    assert list(versions.values_list("score_model_version", flat=True)) == [2, 2, 1, 1]
+    assert list(versions.values_list("score__score_model_version", flat=True)) == [2, 2, 1, 1]
     v1_run = RescoreRun.objects.get(scoring_model__version=1, scoring_model__workspace=workspace)
     assert (v1_run.status, v1_run.total) == ("queued", 4)
     assert enqueued == [(run.pk, 0), (v1_run.pk, 0)]  # each committed start publishes once

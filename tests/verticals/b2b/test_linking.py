@@ -84,7 +84,9 @@ def test_the_account_is_linked_before_the_contact_is_scored(workspace: Workspace
     bare = events_ingest(workspace=workspace, events=[page_view("e2", "bo@other.com", AT)])
     assert bare[0].status == "created"
     other = Contact.objects.get(email="bo@other.com")
-    assert contact.score_fit - other.score_fit == 10  # "target_industry", read from the account
+    assert (
+        contact.score.score_fit - other.score.score_fit == 10
+    )  # "target_industry", read from the account
 
 
 def test_without_create_only_existing_accounts_are_linked(workspace: Workspace) -> None:

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from psycopg import sql
 
-from como.leads.models import Account, Contact
+from como.leads.models import Account, ContactScore
 from como.rawsql import raw_cursor
 from como.scoring.decay import intent_from_key, ranking_key
 from como.workspaces.models import Workspace
@@ -46,7 +46,7 @@ from .settings import STAGES, AccountsSettings, accounts_settings
 
 VERTICAL = "b2b"
 _ACCOUNT = sql.Identifier(Account._meta.db_table)
-_CONTACT = sql.Identifier(Contact._meta.db_table)
+_CONTACT_SCORE = sql.Identifier(ContactScore._meta.db_table)
 _MEMBER = sql.Identifier(CommitteeMember._meta.db_table)
 _SIGNAL = sql.Identifier(IntentSignal._meta.db_table)
 #: Stages only deals move an account into or out of.
@@ -98,7 +98,7 @@ FROM {account} WHERE workspace_id = %s AND id = ANY(%s::bigint[]) ORDER BY id FO
 # and the latest instant a member's state was measured at.
 _MEMBERS_SQL = sql.SQL("""
 SELECT m.account_id, m.level, c.score_intent_sign, c.score_intent_key, c.score_as_of
-FROM {member} m JOIN {contact} c ON c.id = m.contact_id
+FROM {member} m JOIN {score} c ON c.contact_id = m.contact_id
 WHERE m.workspace_id = %s AND m.account_id = ANY(%s::bigint[])
 """)
 
@@ -140,7 +140,7 @@ def accounts_rescore(
         }
         stages = {pk: stage for pk, *_, stage in rows}
         cursor.execute(
-            _MEMBERS_SQL.format(member=_MEMBER, contact=_CONTACT), [workspace.pk, list(facts)]
+            _MEMBERS_SQL.format(member=_MEMBER, score=_CONTACT_SCORE), [workspace.pk, list(facts)]
         )
         members = cursor.fetchall()
     as_of = max([at, *(measured for *_, measured in members if measured is not None)])
@@ -282,7 +282,7 @@ def roles_engaged(
         workspace_id=workspace.pk, account_id__in=sorted(account_ids), role__in=required
     )
     if bar > 0:
-        members = members.filter(contact__last_seen_at__gt=at - window)
+        members = members.filter(contact__score__last_seen_at__gt=at - window)
     rows = list(members.values_list("account_id", "contact_id", "role"))
     possible: dict[int, set[str]] = defaultdict(set)
     for account_id, _, role in rows:

@@ -46,7 +46,7 @@ def demo_intent_seed(workspace: Workspace, history_ends_at: datetime) -> list[st
     ranked = list(
         Account.objects.filter(workspace=workspace)
         .exclude(domain="")
-        .annotate(activity=Sum("contacts__score_intent"))
+        .annotate(activity=Sum("contacts__score__score_intent"))
         .order_by("-activity", "domain")
         .values_list("domain", flat=True)
     )

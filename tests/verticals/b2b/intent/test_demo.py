@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from como.demo.b2b import SPEC
-from como.leads.models import Account, Contact
+from como.leads.models import Account, Contact, ContactScore
 from como.workspaces.services import workspace_create
 from verticals.b2b.intent.demo import STRANGERS, demo_intent_seed
 from verticals.b2b.intent.models import IntentSignal
@@ -22,9 +22,10 @@ def test_the_demo_seeds_both_shapes_once(db: Any) -> None:
         account = Account.objects.create(
             workspace=workspace, domain=f"co{n}.example", name=f"Co {n}"
         )
-        Contact.objects.create(
-            workspace=workspace, email=f"a@co{n}.example", account=account, score_intent=n * 10
+        contact = Contact.objects.create(
+            workspace=workspace, email=f"a@co{n}.example", account=account
         )
+        ContactScore.objects.filter(contact=contact).update(score_intent=n * 10)
     lines = demo_intent_seed(workspace, END)
     assert [line.split(":")[1].strip() for line in lines] == [
         "intent (Bombora-style surge export, bombora)",
