@@ -24,6 +24,12 @@ from .rules import REGEX_MAX_SUBJECT, Condition, Market, Range
 S = TypeVar("S")
 
 _EARTH_RADIUS_MILES = 3958.8
+# Tuples, not ``int | float``: on the scoring hot path that expression would build a new
+# union object at every call; isinstance answers the same for both.
+_SCALARS = (str, int, float)
+_NUMBERS = (int, float)
+_SEQUENCES = (list, tuple)
+_CONTAINERS = (list, tuple, dict)
 
 
 def compile_condition(
@@ -86,7 +92,7 @@ def _value_test(operator: str, operand: Any, market: Market | None) -> Callable[
 
 
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float)
+    return isinstance(value, _SCALARS)
 
 
 def _normalise(value: Any) -> Any:
@@ -95,7 +101,7 @@ def _normalise(value: Any) -> Any:
         return ("s", value.casefold())
     if isinstance(value, bool):
         return ("b", value)
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         return ("n", value)
     # Lists, dicts and None equal nothing a rule can name (use `contains` / `missing`).
     return ("x", id(value))
@@ -108,7 +114,7 @@ def _contains(needle: Any) -> Callable[[Any], bool]:
     def test(value: Any) -> bool:
         if isinstance(value, str):
             return text is not None and text in value.casefold()
-        if isinstance(value, list | tuple):
+        if isinstance(value, _SEQUENCES):
             return any(_normalise(item) == wanted for item in value)
         return False
 
@@ -118,7 +124,7 @@ def _contains(needle: Any) -> Callable[[Any], bool]:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         number = float(value)
     elif isinstance(value, str):
         try:
@@ -146,7 +152,7 @@ def _is_missing(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return not value.strip()
-    if isinstance(value, list | tuple | dict):
+    if isinstance(value, _CONTAINERS):
         return not value
     return False
 
