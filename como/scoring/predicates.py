@@ -54,8 +54,55 @@ def compile_condition(
     assert subject_path is not None
     assert operator is not None
     get = getter_for(subject_path)
+    leaf = _fused_leaf(operator, condition.operand(), get)
+    if leaf is not None:
+        return leaf
     test = _value_test(operator, condition.operand(), market)
     return lambda subject: test(get(subject))
+
+
+def _fused_leaf(operator: str, operand: Any, get: Callable[[S], Any]) -> Callable[[S], bool] | None:
+    """The commonest leaves as one closure that reads and tests: ``test(get(subject))`` with
+    ``test`` from :func:`_value_test`, one Python frame less per rule and event (scoring
+    evaluates them per event and per contact on the ingest path). The same expressions as
+    there; tests/como/scoring/test_predicates_fused.py holds them equal. None for the
+    others."""
+    if operator == "equals":
+        wanted = _normalise(operand)
+        return lambda subject: _normalise(get(subject)) == wanted
+    if operator == "in":
+        options = frozenset(_normalise(o) for o in operand)
+
+        def is_in(subject: S) -> bool:
+            value = get(subject)
+            return _is_scalar(value) and _normalise(value) in options
+
+        return is_in
+    if operator == "starts_with":
+        prefix = operand.casefold()
+
+        def starts_with(subject: S) -> bool:
+            value = get(subject)
+            return isinstance(value, str) and value.casefold().startswith(prefix)
+
+        return starts_with
+    if operator == "ends_with":
+        suffix = operand.casefold()
+
+        def ends_with(subject: S) -> bool:
+            value = get(subject)
+            return isinstance(value, str) and value.casefold().endswith(suffix)
+
+        return ends_with
+    if operator == "regex":
+        pattern = re.compile(operand, re.IGNORECASE)
+
+        def matches(subject: S) -> bool:
+            value = get(subject)
+            return isinstance(value, str) and pattern.search(value[:REGEX_MAX_SUBJECT]) is not None
+
+        return matches
+    return None
 
 
 def _value_test(operator: str, operand: Any, market: Market | None) -> Callable[[Any], bool]:
