@@ -63,24 +63,23 @@ class FlatListBinaryDumper(ListBinaryDumper):
 
     psycopg's own dumper appends each element's length and bytes from a Python loop; here the
     elements are dumped by ``map`` over the same element dumper and joined with their one
-    length as the separator, 2-3x faster. The bytes are the same (tests/como/test_rawsql.py);
-    texts, NULLs, nested and empty lists take psycopg's path."""
+    length as the separator, 2-3x faster. Texts (event ids, JSON) have a length each, paired
+    with their bytes by ``map`` too. The bytes are the same (tests/como/test_rawsql.py);
+    NULLs, nested and empty lists take psycopg's path."""
 
     def dump(self, obj: list[Any]) -> Buffer | None:
         element = self.sub_dumper
-        if (
-            element is None
-            or element.oid not in _FIXED_WIDTH
-            or not obj
-            or isinstance(obj[0], list)
-            or None in obj
-        ):
+        if element is None or not obj or isinstance(obj[0], list) or None in obj:
             return super().dump(obj)
         dumped = cast(list[Buffer], list(map(element.dump, obj)))
-        length = _LENGTH.pack(len(dumped[0]))
-        return b"".join(
-            (_HEAD.pack(1, 0, element.oid), _DIM.pack(len(obj), 1), length, length.join(dumped))
-        )
+        head = (_HEAD.pack(1, 0, element.oid), _DIM.pack(len(obj), 1))
+        if element.oid in _FIXED_WIDTH:
+            length = _LENGTH.pack(len(dumped[0]))
+            return b"".join((*head, length, length.join(dumped)))
+        if None in dumped:  # a dumper that makes NULL of a value: psycopg's path says so
+            return super().dump(obj)
+        lengths = map(_LENGTH.pack, map(len, dumped))
+        return b"".join((*head, b"".join(map(b"".join, zip(lengths, dumped, strict=True)))))
 
 
 def column_defaults(

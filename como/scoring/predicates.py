@@ -24,6 +24,12 @@ from .rules import REGEX_MAX_SUBJECT, Condition, Market, Range
 S = TypeVar("S")
 
 _EARTH_RADIUS_MILES = 3958.8
+# Tuples, not ``int | float``: on the scoring hot path that expression would build a new
+# union object at every call; isinstance answers the same for both.
+_SCALARS = (str, int, float)
+_NUMBERS = (int, float)
+_SEQUENCES = (list, tuple)
+_CONTAINERS = (list, tuple, dict)
 
 
 def compile_condition(
@@ -48,8 +54,55 @@ def compile_condition(
     assert subject_path is not None
     assert operator is not None
     get = getter_for(subject_path)
+    leaf = _fused_leaf(operator, condition.operand(), get)
+    if leaf is not None:
+        return leaf
     test = _value_test(operator, condition.operand(), market)
     return lambda subject: test(get(subject))
+
+
+def _fused_leaf(operator: str, operand: Any, get: Callable[[S], Any]) -> Callable[[S], bool] | None:
+    """The commonest leaves as one closure that reads and tests: ``test(get(subject))`` with
+    ``test`` from :func:`_value_test`, one Python frame less per rule and event (scoring
+    evaluates them per event and per contact on the ingest path). The same expressions as
+    there; tests/como/scoring/test_predicates_fused.py holds them equal. None for the
+    others."""
+    if operator == "equals":
+        wanted = _normalise(operand)
+        return lambda subject: _normalise(get(subject)) == wanted
+    if operator == "in":
+        options = frozenset(_normalise(o) for o in operand)
+
+        def is_in(subject: S) -> bool:
+            value = get(subject)
+            return _is_scalar(value) and _normalise(value) in options
+
+        return is_in
+    if operator == "starts_with":
+        prefix = operand.casefold()
+
+        def starts_with(subject: S) -> bool:
+            value = get(subject)
+            return isinstance(value, str) and value.casefold().startswith(prefix)
+
+        return starts_with
+    if operator == "ends_with":
+        suffix = operand.casefold()
+
+        def ends_with(subject: S) -> bool:
+            value = get(subject)
+            return isinstance(value, str) and value.casefold().endswith(suffix)
+
+        return ends_with
+    if operator == "regex":
+        pattern = re.compile(operand, re.IGNORECASE)
+
+        def matches(subject: S) -> bool:
+            value = get(subject)
+            return isinstance(value, str) and pattern.search(value[:REGEX_MAX_SUBJECT]) is not None
+
+        return matches
+    return None
 
 
 def _value_test(operator: str, operand: Any, market: Market | None) -> Callable[[Any], bool]:
@@ -86,7 +139,7 @@ def _value_test(operator: str, operand: Any, market: Market | None) -> Callable[
 
 
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float)
+    return isinstance(value, _SCALARS)
 
 
 def _normalise(value: Any) -> Any:
@@ -95,7 +148,7 @@ def _normalise(value: Any) -> Any:
         return ("s", value.casefold())
     if isinstance(value, bool):
         return ("b", value)
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         return ("n", value)
     # Lists, dicts and None equal nothing a rule can name (use `contains` / `missing`).
     return ("x", id(value))
@@ -108,7 +161,7 @@ def _contains(needle: Any) -> Callable[[Any], bool]:
     def test(value: Any) -> bool:
         if isinstance(value, str):
             return text is not None and text in value.casefold()
-        if isinstance(value, list | tuple):
+        if isinstance(value, _SEQUENCES):
             return any(_normalise(item) == wanted for item in value)
         return False
 
@@ -118,7 +171,7 @@ def _contains(needle: Any) -> Callable[[Any], bool]:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         number = float(value)
     elif isinstance(value, str):
         try:
@@ -146,7 +199,7 @@ def _is_missing(value: Any) -> bool:
         return True
     if isinstance(value, str):
         return not value.strip()
-    if isinstance(value, list | tuple | dict):
+    if isinstance(value, _CONTAINERS):
         return not value
     return False
 

@@ -38,7 +38,7 @@ from como.leads.services import contact_stage_change
 from como.rawsql import raw_cursor
 from como.workspaces.models import Workspace
 
-from .decay import decayed, ranking_key
+from .decay import decayed, ranking_keys
 from .engine import EVENT_ORDER, CapWindows, CompiledModel, matches_always, score_at
 from .inputs import EVENT_COLUMNS, compiled, event_record
 from .models import ScoringModel
@@ -497,18 +497,22 @@ def _store(
     if not states:
         return
     ids = sorted(states)  # the order rows are written in, as they were locked
-    rows = [states[pk] for pk in ids]
-    keys = [ranking_key(state.intent, state.as_of, rate) for state in rows]
+    # Column by column from the transposed states: each column is one C-level pass.
+    fit, intent, as_of, caps, first_seen, last_seen = zip(
+        *map(states.__getitem__, ids), strict=True
+    )
+    signs, keys = ranking_keys(intent, as_of, rate)
     columns = [
         ids,
-        [state.fit for state in rows],
-        [state.intent for state in rows],
-        [state.as_of for state in rows],
-        [sign for sign, _ in keys],
-        [key for _, key in keys],
-        [to_json(state.caps).decode() for state in rows],
-        [state.first_seen for state in rows],
-        [state.last_seen for state in rows],
+        list(fit),
+        list(intent),
+        list(as_of),
+        signs,
+        keys,
+        # Empty windows are the common case: to_json({}) is "{}".
+        [to_json(windows).decode() if windows else "{}" for windows in caps],
+        list(first_seen),
+        list(last_seen),
     ]
     with _cursor() as cursor:
         cursor.execute(_STORE_SQL.format(score=_SCORE), [version, *columns, workspace.pk])

@@ -32,7 +32,14 @@ def assert_same(items: list[Any]) -> None:
         if cleaned is not None:
             assert expected is not None
             assert cleaned["occurred_at"].tzinfo is UTC
+            # == on aware instants ignores fold and type: the cleaned value is the same one.
+            assert cleaned["occurred_at"].fold == expected["occurred_at"].fold
+            assert type(cleaned["occurred_at"]) is type(expected["occurred_at"])
             assert list(cleaned) == list(expected)  # same keys, same order
+
+
+class _Instant(datetime):
+    """A caller's own datetime type."""
 
 
 def _nested(depth: int) -> Any:
@@ -52,6 +59,9 @@ TRICKY: list[Any] = [
     event("ok-7", contact={"external_id": "crm-1"}),
     event("ok-8", contact={"anonymous_id": "cookie", "email": None}),
     event("ok-9", occurred_at="2026-03-02T12:00:00Z"),  # exactly one day ahead: allowed
+    event("ok-micro", occurred_at="2026-01-01T10:00:00.123456Z"),
+    event("ok-fold", occurred_at=datetime(2026, 1, 1, 9, 30, tzinfo=UTC, fold=1)),
+    event("ok-subclass", occurred_at=_Instant(2026, 1, 1, 9, 30, tzinfo=UTC)),
     {k: v for k, v in event("ok-10").items() if k != "properties"},
     event("bad-email", contact={"email": "not an email"}),
     event("bad-email-long", contact={"email": "a" * 250 + "@example.com"}),

@@ -2,8 +2,11 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from como.scoring.decay import (
+    KEY_EPOCH,
     QUARTER,
     decay_factor,
     decay_lambda,
@@ -11,6 +14,7 @@ from como.scoring.decay import (
     intent_from_key,
     quarters_between,
     ranking_key,
+    ranking_keys,
 )
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -101,3 +105,37 @@ def test_sign_then_key_orders_negative_and_zero_intent_below_positive() -> None:
             sorted(keys, key=rank, reverse=True)
         )
         assert now["minus12"] == pytest.approx(decayed(-16, 0.25, T0 - QUARTER, later))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
+            | st.sampled_from([0.0, -0.0, 5e-324, -5e-324]),
+            st.datetimes(
+                min_value=datetime(1990, 1, 1),
+                max_value=datetime(2100, 1, 1),
+                timezones=st.just(UTC),
+            ),
+        ),
+        max_size=20,
+    ),
+    st.floats(min_value=0.0, max_value=0.99) | st.sampled_from([0.0, 0.2, 0.5]),
+)
+def test_ranking_keys_are_ranking_key_of_each_contact(
+    pairs: list[tuple[float, datetime]], rate: float
+) -> None:
+    """The batch form (score_state._store) gives exactly the per-contact floats."""
+    signs, keys = ranking_keys([i for i, _ in pairs], [t for _, t in pairs], rate)
+    assert list(zip(signs, keys, strict=True)) == [
+        tuple(ranking_key(intent, at, rate)) for intent, at in pairs
+    ]
+
+
+def test_ranking_keys_worked_example() -> None:
+    at = KEY_EPOCH + QUARTER
+    signs, keys = ranking_keys([math.e, 0.0, -1.0], [at, at, at], 0.5)
+    assert signs == [1, 0, -1]
+    assert keys[0] == pytest.approx(1 + math.log(2))
+    assert keys[1] is None
+    assert keys[2] == pytest.approx(-math.log(2))
