@@ -177,24 +177,39 @@ def _claim_ids(cursor: psycopg.Cursor[Any], workspace_id: int, events: list[Even
     batch claiming the same id waits for this transaction, then finds it taken (or claims it,
     if this one rolled back). Ids go in sorted order, so two batches claiming overlapping ids
     wait for one another in one direction only, never in a cycle.
+
+    The common batch is all new ids: a plain ``INSERT`` claims them, in a savepoint. Its unique
+    index checks each id as ``ON CONFLICT`` would (waiting for a concurrent claimer the same
+    way), without the speculative insertion's extra index probe and confirmation record per
+    row. Any id already taken fails it; then the savepoint goes and ``ON CONFLICT DO NOTHING``
+    claims what is free.
     """
     ordered = sorted(events, key=lambda event: event["id"])
-    cursor.execute(
-        sql.SQL("""
-        INSERT INTO {key} (workspace_id, event_id, occurred_at)
-        SELECT %b, u.event_id, u.occurred_at
-        FROM unnest(%b::text[], %b::timestamptz[]) WITH ORDINALITY AS u(event_id, occurred_at, n)
-        ORDER BY u.n
-        ON CONFLICT DO NOTHING
-        RETURNING event_id
-        """).format(key=_KEY),
-        [
-            workspace_id,
-            [event["id"] for event in ordered],
-            [event["occurred_at"] for event in ordered],
-        ],
-    )
-    return {event_id for (event_id,) in cursor.fetchall()}
+    ids = [event["id"] for event in ordered]
+    params = [workspace_id, ids, [event["occurred_at"] for event in ordered]]
+    try:
+        with transaction.atomic():
+            cursor.execute(_CLAIM_ALL, params)
+    except psycopg.errors.UniqueViolation:
+        cursor.execute(_CLAIM_FREE, params)
+        return {event_id for (event_id,) in cursor.fetchall()}
+    return set(ids)
+
+
+_CLAIM_ALL = sql.SQL("""
+INSERT INTO {key} (workspace_id, event_id, occurred_at)
+SELECT %b, u.event_id, u.occurred_at
+FROM unnest(%b::text[], %b::timestamptz[]) WITH ORDINALITY AS u(event_id, occurred_at, n)
+ORDER BY u.n
+""").format(key=_KEY)
+_CLAIM_FREE = sql.SQL("""
+INSERT INTO {key} (workspace_id, event_id, occurred_at)
+SELECT %b, u.event_id, u.occurred_at
+FROM unnest(%b::text[], %b::timestamptz[]) WITH ORDINALITY AS u(event_id, occurred_at, n)
+ORDER BY u.n
+ON CONFLICT DO NOTHING
+RETURNING event_id
+""").format(key=_KEY)
 
 
 def _person(event: EventIn) -> PersonRef:

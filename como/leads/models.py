@@ -327,7 +327,8 @@ class EventKey(models.Model):
 
     ``leads_event`` is partitioned by month, so its own unique key must hold ``occurred_at`` and
     cannot tell one id sent at two instants from two events. Ingest claims each new id here,
-    in the transaction that stores its event (``INSERT … ON CONFLICT DO NOTHING``): a
+    in the transaction that stores its event (a plain ``INSERT``, then ``ON CONFLICT DO
+    NOTHING`` when an id is taken): a
     concurrent batch claiming the same id waits for that transaction and then finds it taken,
     so an id is stored once whatever its instant. ``occurred_at`` is the stored event's, for
     the retention (:func:`como.leads.partitions.event_partitions_drop_old` forgets the ids of

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from como.ingest.services import EventResult, events_ingest
-from como.leads.models import AnonymousId, Contact, Event
+from como.leads.models import AnonymousId, Contact, Event, EventKey
 from como.scoring.score_state import contacts_rescore
 from como.workspaces.models import Workspace
 
@@ -199,3 +199,43 @@ def test_one_event_id_at_two_instants_in_concurrent_batches_is_stored_once(
     assert sorted(created) == sorted(ids)  # each id created by exactly one batch
     assert sum(r.status == "duplicate" for batch in results for r in batch) == 2 * len(ids)
     assert Event.objects.filter(workspace=workspace).count() == len(ids)
+
+
+@pytest.mark.parametrize("first_commits", [True, False])
+def test_a_batch_waiting_on_ids_another_holds_claims_what_that_one_leaves(
+    workspace: Workspace, first_commits: bool
+) -> None:
+    """The second batch's claim of ids the first holds uncommitted waits for the first; then
+    it finds the shared ids taken (the first committed) or claims them (it rolled back), and
+    claims its own either way."""
+    first = [event(f"evt-{i}") for i in range(50)]
+    second = [event(f"evt-{i}") for i in range(25, 75)]
+    holding = threading.Event()
+
+    def hold_then_end() -> list[EventResult]:
+        with transaction.atomic():
+            results = events_ingest(workspace=workspace, events=first)
+            holding.set()
+            # Long enough for the second batch to reach the claim and wait on these ids.
+            threading.Event().wait(0.5)
+            transaction.set_rollback(not first_commits)
+        return results
+
+    def claim_after() -> list[EventResult]:
+        assert holding.wait(timeout=10)
+        return events_ingest(workspace=workspace, events=second)
+
+    _, results = run_together([hold_then_end, claim_after])
+
+    created = {str(r.id) for r in results if r.status == "created"}
+    duplicates = {str(r.id) for r in results if r.status == "duplicate"}
+    if first_commits:
+        assert created == {f"evt-{i}" for i in range(50, 75)}
+        assert duplicates == {f"evt-{i}" for i in range(25, 50)}
+        stored = 75
+    else:
+        assert created == {f"evt-{i}" for i in range(25, 75)}
+        assert duplicates == set()
+        stored = 50
+    assert Event.objects.filter(workspace=workspace).count() == stored
+    assert EventKey.objects.filter(workspace=workspace).count() == stored
