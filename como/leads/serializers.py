@@ -146,8 +146,13 @@ class ContactSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
     # The contact's score row's (models.ContactScore), under their names of old.
-    first_seen_at = serializers.DateTimeField(source="score.first_seen_at", read_only=True)
-    last_seen_at = serializers.DateTimeField(source="score.last_seen_at", read_only=True)
+    # Null until the contact's first event, as the model fields were (the schema says so).
+    first_seen_at = serializers.DateTimeField(
+        source="score.first_seen_at", read_only=True, allow_null=True
+    )
+    last_seen_at = serializers.DateTimeField(
+        source="score.last_seen_at", read_only=True, allow_null=True
+    )
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_score(self, contact: Contact) -> float | None:
