@@ -80,29 +80,45 @@ def _fused_leaf(operator: str, operand: Any, get: Callable[[S], Any]) -> Callabl
         return is_in
     if operator == "starts_with":
         prefix = operand.casefold()
-
-        def starts_with(subject: S) -> bool:
-            value = get(subject)
-            return isinstance(value, str) and value.casefold().startswith(prefix)
-
-        return starts_with
+        return _memoised(get, lambda value: value.casefold().startswith(prefix))
     if operator == "ends_with":
         suffix = operand.casefold()
-
-        def ends_with(subject: S) -> bool:
-            value = get(subject)
-            return isinstance(value, str) and value.casefold().endswith(suffix)
-
-        return ends_with
+        return _memoised(get, lambda value: value.casefold().endswith(suffix))
     if operator == "regex":
         pattern = re.compile(operand, re.IGNORECASE)
-
-        def matches(subject: S) -> bool:
-            value = get(subject)
-            return isinstance(value, str) and pattern.search(value[:REGEX_MAX_SUBJECT]) is not None
-
-        return matches
+        return _memoised(get, lambda value: pattern.search(value[:REGEX_MAX_SUBJECT]) is not None)
     return None
+
+
+#: Answers a text leaf remembers (its subjects repeat: page paths, titles, domains), and the
+#: longest subject it remembers one for, so a leaf's memory stays a few hundred kilobytes.
+_MEMO_SIZE = 1024
+_MEMO_SUBJECT_MAX = 256
+
+
+def _memoised(get: Callable[[S], Any], test: Callable[[str], bool]) -> Callable[[S], bool]:
+    """``isinstance(value, str) and test(value)`` of ``get(subject)``, ``test``'s answer
+    remembered per string: casefolding the subject (or running the pattern) once per rule and
+    event was most of a text leaf's cost, and the same few values come back event after event.
+    Only exact ``str`` values are remembered (a subclass could redefine equality); the memo
+    is emptied when full rather than kept in use order, which would cost every hit."""
+    memo: dict[str, bool] = {}
+
+    def leaf(subject: S) -> bool:
+        value = get(subject)
+        if type(value) is str:
+            known = memo.get(value)
+            if known is not None:
+                return known
+            known = test(value)
+            if len(value) <= _MEMO_SUBJECT_MAX:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[value] = known
+            return known
+        return isinstance(value, str) and test(value)
+
+    return leaf
 
 
 def _value_test(operator: str, operand: Any, market: Market | None) -> Callable[[Any], bool]:
