@@ -64,20 +64,23 @@ def compile_condition(
 def _fused_leaf(operator: str, operand: Any, get: Callable[[S], Any]) -> Callable[[S], bool] | None:
     """The commonest leaves as one closure that reads and tests: ``test(get(subject))`` with
     ``test`` from :func:`_value_test`, one Python frame less per rule and event (scoring
-    evaluates them per event and per contact on the ingest path). The same expressions as
-    there; tests/como/scoring/test_predicates_fused.py holds them equal. None for the
-    others."""
+    evaluates them per event and per contact on the ingest path), remembering their answer
+    per string subject (:func:`_memoised`). The same expressions as there;
+    tests/como/scoring/test_predicates_fused.py holds them equal. None for the others."""
     if operator == "equals":
         wanted = _normalise(operand)
-        return lambda subject: _normalise(get(subject)) == wanted
+        return _memoised(
+            get,
+            lambda value: _normalise(value) == wanted,
+            lambda value: _normalise(value) == wanted,
+        )
     if operator == "in":
         options = frozenset(_normalise(o) for o in operand)
-
-        def is_in(subject: S) -> bool:
-            value = get(subject)
-            return _is_scalar(value) and _normalise(value) in options
-
-        return is_in
+        return _memoised(
+            get,
+            lambda value: _normalise(value) in options,
+            lambda value: _is_scalar(value) and _normalise(value) in options,
+        )
     if operator == "starts_with":
         prefix = operand.casefold()
         return _memoised(get, lambda value: value.casefold().startswith(prefix))
@@ -96,12 +99,18 @@ _MEMO_SIZE = 1024
 _MEMO_SUBJECT_MAX = 256
 
 
-def _memoised(get: Callable[[S], Any], test: Callable[[str], bool]) -> Callable[[S], bool]:
-    """``isinstance(value, str) and test(value)`` of ``get(subject)``, ``test``'s answer
-    remembered per string: casefolding the subject (or running the pattern) once per rule and
-    event was most of a text leaf's cost, and the same few values come back event after event.
-    Only exact ``str`` values are remembered (a subclass could redefine equality); the memo
-    is emptied when full rather than kept in use order, which would cost every hit."""
+def _memoised(
+    get: Callable[[S], Any],
+    test: Callable[[str], bool],
+    other: Callable[[Any], bool] | None = None,
+) -> Callable[[S], bool]:
+    """A leaf over ``value = get(subject)``: ``test(value)`` for a string, remembered per
+    string, and ``other(value)`` for anything else (by default: False for what is not a
+    string). Casefolding the subject (or running the pattern) once per rule and event was
+    most of a text leaf's cost, and the same few values (page paths, titles, domains) come
+    back event after event. Only exact ``str`` values are remembered (a subclass could
+    redefine equality); the memo is emptied when full rather than kept in use order, which
+    would cost every hit."""
     memo: dict[str, bool] = {}
 
     def leaf(subject: S) -> bool:
@@ -116,6 +125,8 @@ def _memoised(get: Callable[[S], Any], test: Callable[[str], bool]) -> Callable[
                     memo.clear()
                 memo[value] = known
             return known
+        if other is not None:
+            return other(value)
         return isinstance(value, str) and test(value)
 
     return leaf
