@@ -44,9 +44,25 @@ def compile_condition(
         if combinator == "not":
             (inner,) = parts
             return lambda subject: not inner(subject)
+        # Loops, not all()/any() over a generator: that builds a generator per call, and
+        # fit rules are combinations evaluated for every contact a batch scores in full.
         if combinator == "all":
-            return lambda subject: all(p(subject) for p in parts)
-        return lambda subject: any(p(subject) for p in parts)
+
+            def all_of(subject: S) -> bool:
+                for part in parts:  # noqa: SIM110 (the generator is what this avoids)
+                    if not part(subject):
+                        return False
+                return True
+
+            return all_of
+
+        def any_of(subject: S) -> bool:
+            for part in parts:  # noqa: SIM110
+                if part(subject):
+                    return True
+            return False
+
+        return any_of
 
     subject_path = condition.subject()
     operator = condition.operator()
