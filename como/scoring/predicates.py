@@ -109,10 +109,11 @@ def _fused_leaf(operator: str, operand: Any, get: Callable[[S], Any]) -> Callabl
     return None
 
 
-#: Answers a text leaf remembers (its subjects repeat: page paths, titles, domains), and the
-#: longest subject it remembers one for, so a leaf's memory stays a few hundred kilobytes.
-_MEMO_SIZE = 1024
-_MEMO_SUBJECT_MAX = 256
+#: Answers a leaf remembers (its subjects repeat: page paths, titles, domains), and the
+#: longest subject it remembers one for: at most ≈ 60 kB a leaf, and a process holds up to
+#: 256 compiled models (inputs.compiled) of a few dozen leaves each.
+_MEMO_SIZE = 256
+_MEMO_SUBJECT_MAX = 128
 
 
 def _memoised(
