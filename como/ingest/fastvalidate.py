@@ -24,7 +24,14 @@ from pydantic import AfterValidator, BeforeValidator, TypeAdapter, ValidationErr
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict, get_type_hints, is_typeddict
 
-from .schema import FUTURE_TOLERANCE, EventIn, _email, _properties, event_validate
+from .schema import (
+    FUTURE_TOLERANCE,
+    EventIn,
+    _email,
+    encode_properties,
+    event_validate,
+    properties_json,
+)
 
 #: The result of validating one item: the event, or the field errors.
 Validated = tuple[EventIn, None] | tuple[None, dict[str, list[str]]]
@@ -64,40 +71,57 @@ def _core_only(hint: Any) -> Any:
 _batch_adapter: TypeAdapter[list[Any]] = TypeAdapter(cast(Any, list)[_core_only(EventIn)])
 
 
+#: ``encode_properties({})``: what an event without properties stores.
+EMPTY_PROPERTIES_JSON = encode_properties({})
+
+
 def events_validate(items: list[Any], *, now: datetime) -> list[Validated]:
     """:func:`schema.event_validate` of each item, in order, ``now`` anchoring the future
     bound; the common batch (every event valid) in one core call and one loop."""
+    return events_validate_encoded(items, now=now)[0]
+
+
+def events_validate_encoded(
+    items: list[Any], *, now: datetime
+) -> tuple[list[Validated], list[bytes | None]]:
+    """:func:`events_validate`, and for each item the ``encode_properties`` bytes of its valid
+    event's properties (``{}`` when it has none), made while checking them, or None where the
+    per-event path judged the item (encode those when they are needed)."""
     try:
         shaped = _batch_adapter.validate_python(items)
     except ValidationError:
         # Something in the list is wrong; only the per-event path says exactly what.
-        return [event_validate(item, now=now) for item in items]
+        return [event_validate(item, now=now) for item in items], [None] * len(items)
     latest = now + FUTURE_TOLERANCE
     out: list[Validated] = []
+    encoded: list[bytes | None] = []
     for item, event in zip(items, shaped, strict=True):
-        if _finish(item, event, latest):
+        properties = _finish(item, event, latest)
+        if properties is not None:
             out.append((event, None))
         else:
             out.append(event_validate(item, now=now))
-    return out
+        encoded.append(properties)
+    return out, encoded
 
 
-def _finish(item: Any, event: dict[str, Any], latest: datetime) -> bool:
-    """Apply schema.EventIn's Python validators to ``event`` (shaped from ``item``) in place;
-    False when one refuses it (or cannot tell), and the per-event path must judge it."""
+def _finish(item: Any, event: dict[str, Any], latest: datetime) -> bytes | None:
+    """Apply schema.EventIn's Python validators to ``event`` (shaped from ``item``) in place
+    and return its properties' JSON; None when one refuses it (or cannot tell), and the
+    per-event path must judge it."""
     occurred_at = item.get("occurred_at")
     if isinstance(occurred_at, _NUMBERS):  # schema._timestamp_is_text
-        return False
+        return None
     value = event["occurred_at"]
     # schema._aware_and_not_future
     offset = None if value.tzinfo is None else value.utcoffset()
     if offset is None:
-        return False
+        return None
     if offset:
         try:
             value = value.astimezone(UTC)
         except OverflowError:
-            return False
+            return None
     elif type(value) is datetime and not value.fold:
         # What astimezone(UTC) gives at offset zero, without its calls into pydantic's TzInfo
         # (the common "…Z"): each costs more than the rest of this check. Built positionally:
@@ -115,7 +139,7 @@ def _finish(item: Any, event: dict[str, Any], latest: datetime) -> bool:
     else:
         value = value.replace(tzinfo=UTC)
     if value > latest:
-        return False
+        return None
     event["occurred_at"] = value
     contact = event["contact"]
     try:
@@ -124,10 +148,10 @@ def _finish(item: Any, event: dict[str, Any], latest: datetime) -> bool:
             contact["email"] = _email(email)
         # schema._names_someone
         if not (contact.get("email") or contact.get("external_id") or contact.get("anonymous_id")):
-            return False
+            return None
         properties = event.get("properties")
-        if properties is not None:
-            _properties(properties)
+        if properties is None:
+            return EMPTY_PROPERTIES_JSON
+        return properties_json(properties)
     except PydanticCustomError:
-        return False
-    return True
+        return None

@@ -123,6 +123,14 @@ def _unstorable(value: dict[str, Any]) -> None:
 
 
 def _properties(value: dict[str, Any]) -> dict[str, Any]:
+    properties_json(value)
+    return value
+
+
+def properties_json(value: dict[str, Any]) -> bytes:
+    """``encode_properties(value)`` once the checks of ``properties`` pass (else the
+    ``PydanticCustomError`` the field reports): the batch path keeps these bytes for the
+    ``COPY`` instead of encoding every event's properties a second time."""
     try:
         encoded = encode_properties(value)
     except ValueError:  # a lone surrogate, or a Python caller's value JSON cannot hold
@@ -149,7 +157,7 @@ def _properties(value: dict[str, Any]) -> dict[str, Any]:
     # escaped NUL from an escaped backslash followed by the text "u0000".
     if encoded.find(b"\\u0000") != -1 and _ESCAPED_NUL.search(encoded):
         raise PydanticCustomError("nul_character", "Must not contain the NUL character.")
-    return value
+    return encoded
 
 
 def _names_someone(value: ContactRef) -> ContactRef:

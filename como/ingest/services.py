@@ -10,7 +10,7 @@ the events table has no unique key on the sender's id). Nothing runs a query per
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -31,7 +31,7 @@ from como.scoring.snapshots import EventRecord
 from como.workspaces.models import Workspace
 from como.workspaces.services import workspace_writers_hold
 
-from .fastvalidate import events_validate
+from .fastvalidate import events_validate_encoded
 from .schema import UTM_PARTS, EventIn, encode_properties
 
 logger = logging.getLogger(__name__)
@@ -75,9 +75,12 @@ def events_ingest(
     received_at = received_at or timezone.now()
     results: list[EventResult | None] = [None] * len(events)
     accepted: list[tuple[int, EventIn]] = []
+    # The properties' JSON the validator made, by id of an accepted event: the COPY's bytes.
+    properties_json: dict[str, bytes] = {}
     seen: set[str] = set()
-    for index, (item, (event, errors)) in enumerate(
-        zip(events, events_validate(list(events), now=received_at), strict=True)
+    validated, encoded = events_validate_encoded(list(events), now=received_at)
+    for index, (item, (event, errors), properties) in enumerate(
+        zip(events, validated, encoded, strict=True)
     ):
         if event is None:
             results[index] = EventResult(index, _echo_id(item), "rejected", errors)
@@ -86,9 +89,15 @@ def events_ingest(
         else:
             seen.add(event["id"])
             accepted.append((index, event))
+            if properties is not None:
+                properties_json[event["id"]] = properties
     if accepted:
         created = _store(
-            workspace=workspace, events=accepted, source=source, received_at=received_at
+            workspace=workspace,
+            events=accepted,
+            properties_json=properties_json,
+            source=source,
+            received_at=received_at,
         )
         for index, event in accepted:
             status: Literal["created", "duplicate"] = (
@@ -111,6 +120,7 @@ def _store(
     *,
     workspace: Workspace,
     events: list[tuple[int, EventIn]],
+    properties_json: Mapping[str, bytes],
     source: str,
     received_at: datetime,
 ) -> set[str]:
@@ -141,6 +151,7 @@ def _store(
                             cursor,
                             workspace_id=workspace_id,
                             events=fresh,
+                            properties_json=properties_json,
                             contact_ids=resolution.contact_ids,
                             source=source,
                             received_at=received_at,
@@ -226,13 +237,16 @@ def _insert(
     *,
     workspace_id: int,
     events: list[EventIn],
+    properties_json: Mapping[str, bytes],
     contact_ids: list[int],
     source: str,
     received_at: datetime,
 ) -> list[str]:
     """COPY the events straight into the partitioned table, which routes each row to its
     month. Every id was claimed in leads_eventkey by this transaction, so every row is new:
-    no key to check, nothing to read back. A failed attempt's rows go with its savepoint."""
+    no key to check, nothing to read back. A failed attempt's rows go with its savepoint.
+    ``properties_json`` holds the properties the validator already encoded, by event id;
+    the others are encoded here, the same function on the same value."""
     with cursor.copy(_copy_events()) as copy:
         # Binary: psycopg's C dumpers write the timestamps and numbers as they are, where the
         # text format spent its time formatting each instant (and PostgreSQL parsing it back).
@@ -246,7 +260,11 @@ def _insert(
                     event["id"],
                     contact_id,
                     event["type"],
-                    _JSONB_V1 + encode_properties(event.get("properties") or {}),
+                    _JSONB_V1
+                    + (
+                        properties_json.get(event["id"])
+                        or encode_properties(event.get("properties") or {})
+                    ),
                     event["occurred_at"],
                     received_at,
                     source,

@@ -44,9 +44,25 @@ def compile_condition(
         if combinator == "not":
             (inner,) = parts
             return lambda subject: not inner(subject)
+        # Loops, not all()/any() over a generator: that builds a generator per call, and
+        # fit rules are combinations evaluated for every contact a batch scores in full.
         if combinator == "all":
-            return lambda subject: all(p(subject) for p in parts)
-        return lambda subject: any(p(subject) for p in parts)
+
+            def all_of(subject: S) -> bool:
+                for part in parts:  # noqa: SIM110 (the generator is what this avoids)
+                    if not part(subject):
+                        return False
+                return True
+
+            return all_of
+
+        def any_of(subject: S) -> bool:
+            for part in parts:  # noqa: SIM110
+                if part(subject):
+                    return True
+            return False
+
+        return any_of
 
     subject_path = condition.subject()
     operator = condition.operator()
@@ -64,45 +80,73 @@ def compile_condition(
 def _fused_leaf(operator: str, operand: Any, get: Callable[[S], Any]) -> Callable[[S], bool] | None:
     """The commonest leaves as one closure that reads and tests: ``test(get(subject))`` with
     ``test`` from :func:`_value_test`, one Python frame less per rule and event (scoring
-    evaluates them per event and per contact on the ingest path). The same expressions as
-    there; tests/como/scoring/test_predicates_fused.py holds them equal. None for the
-    others."""
+    evaluates them per event and per contact on the ingest path), remembering their answer
+    per string subject (:func:`_memoised`). The same expressions as there;
+    tests/como/scoring/test_predicates_fused.py holds them equal. None for the others."""
     if operator == "equals":
         wanted = _normalise(operand)
-        return lambda subject: _normalise(get(subject)) == wanted
+        return _memoised(
+            get,
+            lambda value: _normalise(value) == wanted,
+            lambda value: _normalise(value) == wanted,
+        )
     if operator == "in":
         options = frozenset(_normalise(o) for o in operand)
-
-        def is_in(subject: S) -> bool:
-            value = get(subject)
-            return _is_scalar(value) and _normalise(value) in options
-
-        return is_in
+        return _memoised(
+            get,
+            lambda value: _normalise(value) in options,
+            lambda value: _is_scalar(value) and _normalise(value) in options,
+        )
     if operator == "starts_with":
         prefix = operand.casefold()
-
-        def starts_with(subject: S) -> bool:
-            value = get(subject)
-            return isinstance(value, str) and value.casefold().startswith(prefix)
-
-        return starts_with
+        return _memoised(get, lambda value: value.casefold().startswith(prefix))
     if operator == "ends_with":
         suffix = operand.casefold()
-
-        def ends_with(subject: S) -> bool:
-            value = get(subject)
-            return isinstance(value, str) and value.casefold().endswith(suffix)
-
-        return ends_with
+        return _memoised(get, lambda value: value.casefold().endswith(suffix))
     if operator == "regex":
         pattern = re.compile(operand, re.IGNORECASE)
-
-        def matches(subject: S) -> bool:
-            value = get(subject)
-            return isinstance(value, str) and pattern.search(value[:REGEX_MAX_SUBJECT]) is not None
-
-        return matches
+        return _memoised(get, lambda value: pattern.search(value[:REGEX_MAX_SUBJECT]) is not None)
     return None
+
+
+#: Answers a leaf remembers (its subjects repeat: page paths, titles, domains), and the
+#: longest subject it remembers one for: at most ≈ 60 kB a leaf, and a process holds up to
+#: 256 compiled models (inputs.compiled) of a few dozen leaves each.
+_MEMO_SIZE = 256
+_MEMO_SUBJECT_MAX = 128
+
+
+def _memoised(
+    get: Callable[[S], Any],
+    test: Callable[[str], bool],
+    other: Callable[[Any], bool] | None = None,
+) -> Callable[[S], bool]:
+    """A leaf over ``value = get(subject)``: ``test(value)`` for a string, remembered per
+    string, and ``other(value)`` for anything else (by default: False for what is not a
+    string). Casefolding the subject (or running the pattern) once per rule and event was
+    most of a text leaf's cost, and the same few values (page paths, titles, domains) come
+    back event after event. Only exact ``str`` values are remembered (a subclass could
+    redefine equality); the memo is emptied when full rather than kept in use order, which
+    would cost every hit."""
+    memo: dict[str, bool] = {}
+
+    def leaf(subject: S) -> bool:
+        value = get(subject)
+        if type(value) is str:
+            known = memo.get(value)
+            if known is not None:
+                return known
+            known = test(value)
+            if len(value) <= _MEMO_SUBJECT_MAX:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[value] = known
+            return known
+        if other is not None:
+            return other(value)
+        return isinstance(value, str) and test(value)
+
+    return leaf
 
 
 def _value_test(operator: str, operand: Any, market: Market | None) -> Callable[[Any], bool]:

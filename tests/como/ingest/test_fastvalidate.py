@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from como.ingest.fastvalidate import events_validate
-from como.ingest.schema import MAX_PROPERTIES_BYTES, event_validate
+from como.ingest.fastvalidate import events_validate, events_validate_encoded
+from como.ingest.schema import MAX_PROPERTIES_BYTES, encode_properties, event_validate
 
 from .helpers import event
 
@@ -25,9 +25,15 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def assert_same(items: list[Any]) -> None:
-    fast = events_validate(items, now=NOW)
+    fast, encoded = events_validate_encoded(items, now=NOW)
+    assert events_validate(items, now=NOW) == fast
     reference = [event_validate(item, now=NOW) for item in items]
     assert fast == reference
+    assert len(encoded) == len(items)
+    for (cleaned, _), properties in zip(fast, encoded, strict=True):
+        if properties is not None:  # the JSON ingest COPYs: what it encoded before
+            assert cleaned is not None
+            assert properties == encode_properties(cleaned.get("properties") or {})
     for (cleaned, _), (expected, _) in zip(fast, reference, strict=True):
         if cleaned is not None:
             assert expected is not None
@@ -108,8 +114,9 @@ def test_a_whole_batch_of_tricky_items() -> None:
 
 def test_a_valid_batch_is_cleaned_as_one_event_is() -> None:
     items = [event(f"evt-{n}", contact={"email": f" P{n}@Example.com"}) for n in range(50)]
-    fast = events_validate(items, now=NOW)
+    fast, encoded = events_validate_encoded(items, now=NOW)
     assert all(errors is None for _, errors in fast)
+    assert encoded[7] == b'{"path":"/pricing"}'
     assert fast[7][0] is not None
     assert fast[7][0]["contact"] == {"email": "p7@example.com"}
     assert fast[7][0]["occurred_at"] == datetime(2026, 1, 1, 10, tzinfo=UTC)

@@ -8,7 +8,14 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from como.scoring.predicates import _fused_leaf, _value_test, compile_condition, property_getter
+from como.scoring.predicates import (
+    _MEMO_SIZE,
+    _MEMO_SUBJECT_MAX,
+    _fused_leaf,
+    _value_test,
+    compile_condition,
+    property_getter,
+)
 from como.scoring.rules import EventCondition
 
 _scalars = st.one_of(
@@ -50,7 +57,23 @@ def test_a_fused_leaf_is_its_value_test(operator_operand: tuple[str, Any], value
     operator, operand = operator_operand
     fused = _fused_leaf(operator, operand, _identity)
     assert fused is not None
-    assert fused(value) is _value_test(operator, operand, None)(value)
+    expected = _value_test(operator, operand, None)(value)
+    assert fused(value) is expected
+    # Again: a text leaf now answers from its memo.
+    assert fused(value) is expected
+
+
+@given(_operands, st.lists(st.text(max_size=6), min_size=1, max_size=40))
+def test_a_fused_leaf_answers_a_stream_of_values_as_its_value_test(
+    operator_operand: tuple[str, Any], values: list[str]
+) -> None:
+    # Repeated and interleaved subjects, as a batch's page paths are.
+    operator, operand = operator_operand
+    fused = _fused_leaf(operator, operand, _identity)
+    test = _value_test(operator, operand, None)
+    assert fused is not None
+    for value in values + values[::-1]:
+        assert fused(value) is test(value)
 
 
 def test_operators_without_a_fused_leaf_keep_the_generic_one() -> None:
@@ -82,3 +105,25 @@ def test_text_operators_compare_casefolded() -> None:
     assert _leaf("in", ["STRASSE", 1])("straße") is True
     assert _leaf("in", ["STRASSE", 1])(True) is False  # 1 is not True
     assert _leaf("regex", "^vp$")("VP") is True
+
+
+def test_a_text_leaf_still_answers_once_its_memo_is_full_and_for_long_subjects() -> None:
+    leaf = _leaf("starts_with", "/PRICING")
+    for n in range(_MEMO_SIZE + 10):  # past the memo's size: emptied, then refilled
+        assert leaf(f"/pricing/{n}") is True
+        assert leaf(f"/blog/{n}") is False
+    long_subject = "/Pricing" + "x" * _MEMO_SUBJECT_MAX
+    assert leaf(long_subject) is True
+    assert leaf(long_subject) is True
+    assert leaf("/blog" + "x" * _MEMO_SUBJECT_MAX) is False
+
+
+def test_a_text_leaf_reads_a_str_subclass_by_its_value() -> None:
+    class Shouting(str):
+        def casefold(self) -> str:  # not consulted by a memo keyed on exact str values
+            return str(self).casefold()
+
+    leaf = _leaf("ends_with", "ING")
+    assert leaf(Shouting("/PRICING")) is True
+    assert leaf(Shouting("/blog")) is False
+    assert leaf("/pricing") is True
