@@ -33,6 +33,7 @@ from como.workspaces.services import workspace_writers_hold
 
 from .fastvalidate import events_validate_encoded
 from .schema import UTM_PARTS, EventIn, encode_properties
+from .statistics import statistics_refresh_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,8 @@ def _store(
             # holds the contacts the events point at (FOR KEY SHARE).
             if not workspace_writers_hold(cursor, workspace_id):
                 raise Workspace.DoesNotExist("the workspace was deleted")
+            # Once this batch has committed: the planner's figures, if ingest outgrew them.
+            statistics_refresh_on_commit()
             claimed = _claim_ids(cursor, workspace_id, [event for _, event in events])
             fresh = [event for _, event in events if event["id"] in claimed]
             if not fresh:

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from como.dbstats import SCALE, THRESHOLD, analyze
+
 from ..models import Vehicle, VehicleChange
 
-#: autovacuum's defaults: a table is analyzed after 50 + 10 % of its rows changed.
-_THRESHOLD = 50
-_SCALE = 0.1
 #: The columns the hot reads filter or join on, per table.
 _COLUMNS = {
     Vehicle: ("id", "workspace_id", "rooftop_id", "status", "vin"),
@@ -38,21 +37,21 @@ def statistics_refresh_on_commit(*, inserted: int) -> None:
     Registered before the import's reaction, so it runs before the reaction's tasks go out;
     ``robust``: statistics are an optimisation, so a failure is logged and the reaction still
     goes out (the import itself has committed)."""
-    if inserted <= _THRESHOLD:
+    if inserted <= THRESHOLD:
         return
     transaction.on_commit(lambda: _refresh(inserted), robust=True)
 
 
 def _refresh(inserted: int) -> None:
-    stale = [
-        f"{connection.ops.quote_name(model._meta.db_table)} "
-        f"({', '.join(connection.ops.quote_name(c) for c in columns)})"
-        for model, columns in _COLUMNS.items()
-        if inserted > _THRESHOLD + _SCALE * _known_rows(model._meta.db_table)
-    ]
-    if stale:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE (SKIP_LOCKED) {', '.join(stale)}")
+    # The import's own count, not the table's pending-change counter: each backend reports
+    # its changes to the statistics system up to a second after it commits.
+    analyze(
+        {
+            model._meta.db_table: columns
+            for model, columns in _COLUMNS.items()
+            if inserted > THRESHOLD + SCALE * _known_rows(model._meta.db_table)
+        }
+    )
 
 
 def _known_rows(table: str) -> float:
