@@ -151,8 +151,8 @@ class Contact(WorkspaceOwned):
         ]
         indexes = [
             models.Index(fields=["workspace", "lifecycle_stage"]),
-            # An account's contacts (``account_id = x`` implies the condition); the score
-            # update of a contact with no account is not HOT and would write a NULL entry.
+            # An account's contacts (``account_id = x`` implies the condition); a non-HOT
+            # update of a contact with no account (an identity change) writes no entry.
             models.Index(
                 fields=["account"], condition=Q(account__isnull=False), name="contact_account"
             ),
